@@ -1,0 +1,71 @@
+# AutoVitrine — every target installs what it needs first (virtualenv, pinned packages, npm data).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+WORKERS ?= 2
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := autovitrine.config.settings
+
+.PHONY: install run serve worker test test-sqlite test-postgres bench lint typecheck messages clean
+
+$(STAMP): pyproject.toml requirements.lock package.json package-lock.json
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## The platform with demo data on the embedded default (SQLite), at http://$(HOST):$(PORT)
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py demo_data
+	$(PY) manage.py collectstatic --noinput -v 0
+	@echo "Tâches de fond : un worker démarre avec le serveur."
+	$(PY) manage.py db_worker --queue-name '*' & \
+	  trap 'kill $$!' EXIT; \
+	  $(VENV)/bin/granian --interface asgi --host $(HOST) --port $(PORT) --workers 1 autovitrine.config.asgi:application
+
+## Production-style server: WORKERS processes (set DATABASE_URL, REDIS_URL, AUTOVITRINE_ENV...)
+serve: $(STAMP)
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(VENV)/bin/granian --interface asgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+	  --backpressure 256 autovitrine.config.asgi:application
+
+worker: $(STAMP)
+	$(PY) manage.py db_worker --queue-name '*'
+
+## The whole suite on SQLite, then on PostgreSQL (TEST_DATABASE_URL, default local postgres)
+test: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/autovitrine} \
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
+	  $(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/stock_search.py
+	$(PY) bench/configurator.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src bench
+	$(VENV)/bin/ruff format --check src bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy src/autovitrine/configurator/engine src/autovitrine/inventory/selectors.py
+
+messages: $(STAMP)
+	cd src/autovitrine && ../../$(PY) ../../manage.py makemessages -l en --ignore=tests
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,62 @@
+"""People: buyers, dealer staff and head-office staff, all signing in by e-mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True, kind=User.Kind.HEAD_OFFICE)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractUser):
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("Client")
+        DEALER = "dealer", _("Personnel concession")
+        HEAD_OFFICE = "head_office", _("Siège")
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    kind = models.CharField(_("type de compte"), max_length=20, choices=Kind, default=Kind.CUSTOMER)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_head_office(self) -> bool:
+        return self.is_active and (self.kind == self.Kind.HEAD_OFFICE or self.is_superuser)
+
+    @property
+    def is_dealer_staff(self) -> bool:
+        return self.is_active and self.kind == self.Kind.DEALER

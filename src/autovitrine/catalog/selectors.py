@@ -1,0 +1,131 @@
+"""Reads on the catalog: the range, a model's versions, and the environmental label of a car."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Min, Prefetch, QuerySet
+from django.utils import timezone
+
+from autovitrine.core.money import Price
+
+from .models import CarModel, Energy, MalusBracket, MalusScale, Version
+
+# French CO2 label classes (arrêté du 10 avril 2003, as displayed in showrooms), upper bounds.
+ENERGY_CLASS_BOUNDS: tuple[tuple[str, int], ...] = (
+    ("A", 100),
+    ("B", 120),
+    ("C", 140),
+    ("D", 160),
+    ("E", 200),
+    ("F", 250),
+)
+ENERGY_CLASSES = ("A", "B", "C", "D", "E", "F", "G")
+
+
+def energy_class(co2_g_km: int) -> str:
+    for letter, upper in ENERGY_CLASS_BOUNDS:
+        if co2_g_km <= upper:
+            return letter
+    return "G"
+
+
+def malus_scale_on(day: dt.date | None = None) -> MalusScale | None:
+    day = day or timezone.localdate()
+    return (
+        MalusScale.objects.filter(valid_from__lte=day)
+        .prefetch_related(Prefetch("brackets", queryset=MalusBracket.objects.order_by("co2_g_km")))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def malus_amount(co2_g_km: int, scale: MalusScale | None) -> int:
+    """Malus in cents for a CO2 figure under ``scale`` (0 below the threshold, the cap above)."""
+    if scale is None or co2_g_km < scale.threshold_g_km:
+        return 0
+    amount = 0
+    for bracket in scale.brackets.all():  # ordered by grams; the last one at or below wins
+        if bracket.co2_g_km > co2_g_km:
+            break
+        amount = bracket.amount_cents
+    last = max((b.co2_g_km for b in scale.brackets.all()), default=0)
+    return scale.cap_cents if co2_g_km > last else amount
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentalLabel:
+    co2_g_km: int | None
+    energy_class: str | None
+    consumption: str  # "5,4 l/100 km"
+    electric_range_km: int | None
+    crit_air: int | None
+    recycled_share_pct: int | None
+    malus_cents: int
+    malus_year: int | None
+    malus_source: str
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return ENERGY_CLASSES
+
+
+def _consumption_text(version: Version) -> str:
+    whole, tenth = divmod(version.consumption_x10, 10)
+    unit = "kWh/100 km" if version.consumption_unit == Version.ConsumptionUnit.KWH else "l/100 km"
+    return f"{whole},{tenth} {unit}"
+
+
+def label_for(
+    *, version: Version | None, co2_g_km: int | None = None, scale: MalusScale | None = None
+) -> EnvironmentalLabel:
+    """The label of a version, or of a car whose CO2 differs from its version (options, used car)."""
+    co2 = co2_g_km if co2_g_km is not None else (version.co2_g_km if version else None)
+    return EnvironmentalLabel(
+        co2_g_km=co2,
+        energy_class=energy_class(co2) if co2 is not None else None,
+        consumption=_consumption_text(version) if version else "",
+        electric_range_km=version.electric_range_km if version else None,
+        crit_air=version.crit_air if version else None,
+        recycled_share_pct=version.recycled_share_pct if version else None,
+        malus_cents=malus_amount(co2, scale) if co2 is not None else 0,
+        malus_year=scale.year if scale else None,
+        malus_source=scale.source if scale else "",
+    )
+
+
+def version_price(version: Version) -> Price:
+    return Price.from_ht(version.base_price_ht)
+
+
+def published_models() -> QuerySet[CarModel]:
+    return (
+        CarModel.objects.filter(is_published=True)
+        .select_related("brand")
+        .annotate(from_price_ht=Min("versions__base_price_ht"))
+        .prefetch_related("images")
+        .order_by("position", "name")
+    )
+
+
+def model_with_versions(code: str) -> CarModel | None:
+    return (
+        CarModel.objects.filter(code=code, is_published=True)
+        .select_related("brand")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=Version.objects.filter(is_published=True).order_by("base_price_ht"),
+            ),
+            "images",
+            "colours",
+            "options",
+            "packs__options",
+        )
+        .first()
+    )
+
+
+def energies_of(car_model: CarModel) -> list[str]:
+    return sorted({v.energy for v in car_model.versions.all()}, key=list(Energy.values).index)

@@ -1,0 +1,8 @@
+"""ASGI entry point, served by granian in every mode."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autovitrine.config.settings")
+application = get_asgi_application()

@@ -1,0 +1,27 @@
+"""URL map: each app mounts its own pages; the API lives under /api/."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from autovitrine.config.api import api
+
+admin.site.site_header = "AutoVitrine — siège"
+admin.site.site_title = "AutoVitrine"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("compte/", include("autovitrine.accounts.urls")),
+    path("catalogue/", include("autovitrine.catalog.urls")),
+    path("concessions/", include("autovitrine.dealers.urls")),
+    path("stock/", include("autovitrine.inventory.urls")),
+    path("demandes/", include("autovitrine.leads.urls")),
+    path("", include("autovitrine.web.urls")),
+]
+
+if not settings.PRODUCTION:
+    # Uploaded media in the embedded default; production serves them from object storage/CDN.
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,62 @@
+"""Money in integer cents with explicit French VAT; never floats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+def _round_half_up_div(numerator: int, denominator: int) -> int:
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A price split into HT, VAT and TTC, all in cents; ``ht + vat == ttc`` always holds."""
+
+    ht: int
+    vat: int
+    rate_bp: int
+
+    @property
+    def ttc(self) -> int:
+        return self.ht + self.vat
+
+    @classmethod
+    def from_ht(cls, ht: int, rate_bp: int | None = None) -> Price:
+        rate = settings.VAT_RATE_BASIS_POINTS if rate_bp is None else rate_bp
+        return cls(ht=ht, vat=_round_half_up_div(ht * rate, 10_000), rate_bp=rate)
+
+    @classmethod
+    def from_ttc(cls, ttc: int, rate_bp: int | None = None) -> Price:
+        rate = settings.VAT_RATE_BASIS_POINTS if rate_bp is None else rate_bp
+        ht = _round_half_up_div(ttc * 10_000, 10_000 + rate)
+        return cls(ht=ht, vat=ttc - ht, rate_bp=rate)
+
+
+def format_eur(cents: int, *, with_cents: bool = False) -> str:
+    """French format: ``24 990 €`` (narrow no-break space between thousands, comma for cents)."""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    grouped = f"{euros:,}".replace(",", "\u202f")
+    if with_cents or rest:
+        return f"{sign}{grouped},{rest:02d}\u00a0€"
+    return f"{sign}{grouped}\u00a0€"
+
+
+def parse_eur_to_cents(text: str) -> int:
+    """Parse a French-typed amount (``24 990``, ``24990,50``, ``24 990 €``) into cents.
+
+    Raises ``ValueError`` for anything that is not a non-negative amount.
+    """
+    cleaned = (
+        text.replace("€", "").replace("\u202f", "").replace("\u00a0", "").replace(" ", "").strip()
+    )
+    cleaned = cleaned.replace(",", ".")
+    if not cleaned or cleaned.count(".") > 1 or not cleaned.replace(".", "").isdigit():
+        raise ValueError(text)
+    whole, _, frac = cleaned.partition(".")
+    if len(frac) > 2:
+        raise ValueError(text)
+    return int(whole or "0") * 100 + int((frac + "00")[:2])

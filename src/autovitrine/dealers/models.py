@@ -1,0 +1,91 @@
+"""The dealer network: concessions and agents, where they are, when they open, who works there."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from autovitrine.core.models import TimeStampedModel
+
+
+class Dealer(TimeStampedModel):
+    class Kind(models.TextChoices):
+        CONCESSION = "concession", _("Concession")
+        AGENT = "agent", _("Agent")
+
+    brand = models.ForeignKey("catalog.Brand", on_delete=models.PROTECT, related_name="dealers")
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind, default=Kind.CONCESSION)
+    street = models.CharField(_("adresse"), max_length=200)
+    postcode = models.CharField(_("code postal"), max_length=5)
+    city = models.CharField(_("ville"), max_length=100)
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    phone = models.CharField(_("téléphone"), max_length=20)
+    email = models.EmailField(_("e-mail"))
+    sells_new = models.BooleanField(_("véhicules neufs"), default=True)
+    sells_used = models.BooleanField(_("véhicules d'occasion"), default=True)
+    has_workshop = models.BooleanField(_("atelier"), default=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("concession")
+        verbose_name_plural = _("concessions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningPeriod(models.Model):
+    """One opening span on a weekday (a day may have two: morning and afternoon)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("lundi")
+        TUESDAY = 1, _("mardi")
+        WEDNESDAY = 2, _("mercredi")
+        THURSDAY = 3, _("jeudi")
+        FRIDAY = 4, _("vendredi")
+        SATURDAY = 5, _("samedi")
+        SUNDAY = 6, _("dimanche")
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="opening_periods")
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday)
+    opens_at = models.TimeField(_("ouverture"))
+    closes_at = models.TimeField(_("fermeture"))
+
+    class Meta:
+        verbose_name = _("horaire d'ouverture")
+        verbose_name_plural = _("horaires d'ouverture")
+        ordering = ["weekday", "opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="opening_period_closes_after_opening"
+            )
+        ]
+
+
+class DealerStaff(TimeStampedModel):
+    """Attaches a user to exactly one dealer with a role."""
+
+    class Role(models.TextChoices):
+        SALES = "sales", _("Vente")
+        AFTERSALES = "aftersales", _("Après-vente")
+        MANAGER = "manager", _("Direction")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dealer_staff"
+    )
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(_("rôle"), max_length=20, choices=Role, default=Role.SALES)
+
+    class Meta:
+        verbose_name = _("membre du personnel")
+        verbose_name_plural = _("personnel")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.dealer})"

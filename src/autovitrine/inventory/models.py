@@ -1,0 +1,124 @@
+"""Dealer stock: new and used vehicles, their photos, status history and QR-code visits."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from autovitrine.catalog.models import Energy
+from autovitrine.core.models import TimeStampedModel
+
+
+class StockVehicle(TimeStampedModel):
+    class Condition(models.TextChoices):
+        NEW = "new", _("Neuf")
+        USED = "used", _("Occasion")
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Disponible")
+        RESERVED = "reserved", _("Réservé")
+        SOLD = "sold", _("Vendu")
+
+    # Allowed status moves; anything else is refused by the service.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.AVAILABLE: {Status.RESERVED, Status.SOLD},
+        Status.RESERVED: {Status.AVAILABLE, Status.SOLD},
+        Status.SOLD: {Status.AVAILABLE},
+    }
+
+    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="vehicles")
+    condition = models.CharField(_("état"), max_length=10, choices=Condition)
+    vin = models.CharField(_("VIN"), max_length=17, unique=True)
+    # Catalog links (optional for used cars of other brands); labels are kept for every car.
+    car_model = models.ForeignKey(
+        "catalog.CarModel", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.ForeignKey(
+        "catalog.Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    colour = models.ForeignKey(
+        "catalog.Colour", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    options = models.ManyToManyField("catalog.Option", blank=True, related_name="+")
+    make = models.CharField(_("marque"), max_length=60)
+    model_label = models.CharField(_("modèle"), max_length=80)
+    version_label = models.CharField(_("version"), max_length=120, blank=True)
+    colour_label = models.CharField(_("couleur"), max_length=80, blank=True)
+    energy = models.CharField(_("énergie"), max_length=20, choices=Energy)
+    gearbox = models.CharField(_("boîte"), max_length=20, blank=True)
+    power_hp = models.PositiveSmallIntegerField(_("puissance (ch)"), null=True, blank=True)
+    co2_g_km = models.PositiveSmallIntegerField(_("CO2 WLTP (g/km)"), null=True, blank=True)
+    mileage_km = models.PositiveIntegerField(
+        _("kilométrage"), default=0, validators=[MaxValueValidator(2_000_000)]
+    )
+    year = models.PositiveSmallIntegerField(
+        _("année"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
+    )
+    first_registration = models.DateField(_("première immatriculation"), null=True, blank=True)
+    price_ttc = models.PositiveIntegerField(_("prix TTC (centimes)"))
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status, default=Status.AVAILABLE, db_index=True
+    )
+
+    class Meta:
+        verbose_name = _("véhicule en stock")
+        verbose_name_plural = _("véhicules en stock")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "dealer"], name="stock_status_dealer"),
+            models.Index(fields=["status", "price_ttc"], name="stock_status_price"),
+            models.Index(
+                fields=["status", "car_model", "price_ttc"], name="stock_status_model_price"
+            ),
+            models.Index(fields=["status", "-year", "-id"], name="stock_status_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.make} {self.model_label} {self.version_label} ({self.vin})"
+
+    @property
+    def title(self) -> str:
+        return f"{self.make} {self.model_label}"
+
+
+class VehiclePhoto(models.Model):
+    vehicle = models.ForeignKey(StockVehicle, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="stock/%Y/%m/")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["position", "id"]
+
+
+class VehicleStatusEvent(models.Model):
+    vehicle = models.ForeignKey(
+        StockVehicle, on_delete=models.CASCADE, related_name="status_events"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class VehicleVisit(models.Model):
+    """A view of a vehicle page, with where it came from (a QR scan, a campaign, the site)."""
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Site")
+        QR = "qr", _("QR code")
+        CAMPAIGN = "campaign", _("Campagne")
+
+    vehicle = models.ForeignKey(StockVehicle, on_delete=models.CASCADE, related_name="visits")
+    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=10, choices=Source)
+    medium = models.CharField(max_length=60, blank=True)  # e.g. "sticker", "poster"
+    campaign = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
