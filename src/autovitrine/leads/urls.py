@@ -1,2 +1,13 @@
+from django.urls import path
+
+from . import views, views_dealer
+
 app_name = "leads"
-urlpatterns: list = []
+urlpatterns = [
+    # Public: send a lead from a vehicle or a dealer page
+    path("nouvelle/", views.lead_create, name="create"),
+    path("merci/", views.lead_thanks, name="thanks"),
+    # The dealer's own leads (staff only)
+    path("concession/", views_dealer.lead_list, name="dealer_list"),
+    path("concession/<int:lead_id>/", views_dealer.lead_detail, name="dealer_detail"),
+]
