@@ -1,19 +1,157 @@
-"""The public JSON API: one NinjaAPI, one router per app, structured errors with stable codes."""
+"""The public JSON API: one NinjaAPI, one router per app, structured errors with stable codes.
+
+Every error answers ``{"error": {"code": ..., "message": ..., "details": [...]}}``, with a
+French message and one of these stable codes (also listed in the OpenAPI description):
+
+- ``invalid_input`` (422): a parameter or field is missing, malformed or out of range;
+  ``details`` holds ``{"field", "message"}`` pairs.
+- ``invalid_json`` (400): the body is not JSON.
+- ``unsupported_media_type`` (415): the body is not sent as ``application/json``.
+- ``unknown_place`` (422): the place given is neither a French city nor a postcode.
+- ``not_found`` (404): nothing here, or not yours (another dealer's lead).
+- ``page_out_of_range`` (404): ``details[0]["num_pages"]`` says how many pages there are.
+- ``not_authenticated`` (401), ``forbidden`` (403), ``csrf_failed`` (403).
+- ``method_not_allowed`` (405), ``rate_limited`` (429).
+- ``invalid_transition`` (409): the status change is not allowed from the current status.
+- ``conflict`` (409): an ``Idempotency-Key`` already used for a different request.
+- ``internal_error`` (500): our fault; logged, never a traceback.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+from ninja.renderers import BaseRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from autovitrine.core.api_errors import ApiError, error_response
 
-api = NinjaAPI(
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Catalogue, réseau de concessions, recherche de stock et demandes de contact.
+
+Les montants sont en **centimes d'euro** (entiers), TTC avec TVA à 20 % sauf mention HT.
+Les distances sont en kilomètres, mesurées à vol d'oiseau depuis le lieu demandé.
+
+### Erreurs
+Toute erreur répond `{"error": {"code", "message", "details"}}` ; le `code` est stable :
+
+| code | statut | quand |
+|---|---|---|
+| `invalid_input` | 422 | paramètre ou champ manquant, mal formé ou hors limites (`details` : champ et message) |
+| `invalid_json` | 400 | le corps n'est pas du JSON |
+| `unsupported_media_type` | 415 | le corps n'est pas envoyé en `application/json` |
+| `unknown_place` | 422 | lieu ni ville ni code postal français |
+| `not_found` | 404 | ressource absente, ou appartenant à une autre concession |
+| `page_out_of_range` | 404 | page au-delà de la dernière (`details[0].num_pages`) |
+| `not_authenticated` | 401 | connexion requise (session) |
+| `forbidden` | 403 | rôle non autorisé |
+| `csrf_failed` | 403 | jeton CSRF absent ou invalide (en-tête `X-CSRFToken`) |
+| `method_not_allowed` | 405 | méthode HTTP non prise en charge à cette adresse |
+| `rate_limited` | 429 | trop de demandes depuis cette adresse, réessayer plus tard |
+| `invalid_transition` | 409 | changement de statut impossible depuis le statut actuel |
+| `conflict` | 409 | `Idempotency-Key` déjà utilisée pour une autre demande |
+| `internal_error` | 500 | erreur de notre côté (journalisée) |
+
+### Authentification
+Les points d'accès des concessions utilisent la session du site (cookie) ; les écritures
+demandent le jeton CSRF dans l'en-tête `X-CSRFToken`.
+"""
+
+
+class UnsupportedMediaType(Exception):
+    """A body sent with another content type than JSON."""
+
+
+class JsonParser(Parser):
+    """JSON bodies only, parsed with orjson; anything else is refused with a clear code."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        content_type = (request.content_type or "").lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType(content_type)
+        return orjson.loads(request.body)
+
+
+class OrjsonRenderer(BaseRenderer):
+    """orjson is several times faster than ``json`` on search pages; Django types fall back to
+    ninja's encoder."""
+
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        return orjson.dumps(data, default=NinjaJSONEncoder().default)
+
+
+class AutoVitrineApi(NinjaAPI):
+    """A NinjaAPI whose "method not allowed" answers are JSON errors like every other."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        return urls
+
+
+api = AutoVitrineApi(
     title="AutoVitrine API",
     version="1",
-    description="Catalogue, réseau, recherche de stock et demandes de contact.",
+    description=DESCRIPTION,
     urls_namespace="api",
+    parser=JsonParser(),
+    renderer=OrjsonRenderer(),
 )
+
+
+def _method_not_allowed(request: HttpRequest, response: HttpResponseNotAllowed) -> HttpResponse:
+    allowed = response["Allow"]
+    json_response = error_response(
+        api,
+        request,
+        405,
+        "method_not_allowed",
+        "Méthode non prise en charge à cette adresse.",
+        [{"field": "method", "message": f"Méthodes acceptées : {allowed}."}],
+    )
+    json_response["Allow"] = allowed
+    return json_response
+
+
+def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
+    # ninja answers a wrong method with a plain-text 405 before any exception handler runs.
+    if inspect.iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            response = await view(request, *args, **kwargs)
+            if isinstance(response, HttpResponseNotAllowed):
+                return _method_not_allowed(request, response)
+            return response
+
+        return async_wrapper
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            return _method_not_allowed(request, response)
+        return response
+
+    return wrapper
 
 
 @api.exception_handler(ApiError)
@@ -21,12 +159,66 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return error_response(api, request, exc.status, exc.code, exc.message, exc.details)
 
 
+# French wording of pydantic's error types; others keep pydantic's (English) message.
+_INPUT_MESSAGES = {
+    "missing": "Champ obligatoire.",
+    "int_parsing": "Indiquez un nombre entier.",
+    "int_type": "Indiquez un nombre entier.",
+    "int_from_float": "Indiquez un nombre entier.",
+    "float_parsing": "Indiquez un nombre.",
+    "float_type": "Indiquez un nombre.",
+    "finite_number": "Indiquez un nombre fini.",
+    "bool_parsing": "Indiquez true ou false.",
+    "bool_type": "Indiquez true ou false.",
+    "string_type": "Indiquez un texte.",
+    "greater_than_equal": "Doit valoir au moins {ge}.",
+    "less_than_equal": "Doit valoir au plus {le}.",
+    "string_too_short": "Au moins {min_length} caractère(s).",
+    "string_too_long": "Au plus {max_length} caractères.",
+    "enum": "Valeur inconnue ; valeurs possibles : {expected}.",
+    "literal_error": "Valeur inconnue ; valeurs possibles : {expected}.",
+    "datetime_from_date_parsing": "Indiquez une date et une heure ISO 8601.",
+    "datetime_parsing": "Indiquez une date et une heure ISO 8601.",
+    "datetime_type": "Indiquez une date et une heure ISO 8601.",
+    "model_attributes_type": "Objet JSON attendu.",
+    "dict_type": "Objet JSON attendu.",
+    "list_type": "Liste attendue.",
+    "value_error": "{error}",
+}
+
+
+# Names our handlers give their schema parameters; they prefix some error paths (a body's
+# fields, a list item, a whole-schema check), which the client never sees as fields.
+_SCHEMA_PARAMETER_NAMES = {"payload", "filters"}
+
+
+def _input_error_detail(error: dict[str, Any]) -> dict[str, str]:
+    # loc is (source, [schema parameter,] field...): keep the field's own path.
+    loc = [str(part) for part in error.get("loc", ())]
+    if len(loc) > 1 and loc[1] in _SCHEMA_PARAMETER_NAMES:
+        del loc[1]
+    template = _INPUT_MESSAGES.get(error.get("type", ""))
+    # Bounds of float fields read "90", not "90.0".
+    context = {
+        name: int(value) if isinstance(value, float) and value.is_integer() else value
+        for name, value in error.get("ctx", {}).items()
+    }
+    try:
+        message = template.format(**context) if template else error.get("msg", "")
+    except (KeyError, IndexError):
+        message = error.get("msg", "")
+    return {"field": ".".join(loc[1:]), "message": message}
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    details = [
-        {"field": ".".join(str(p) for p in err.get("loc", [])[1:]), "message": err.get("msg", "")}
-        for err in exc.errors
-    ]
+    details = [_input_error_detail(err) for err in exc.errors]
+    return error_response(api, request, 422, "invalid_input", "Données invalides.", details)
+
+
+@api.exception_handler(DjangoValidationError)
+def _domain_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    details = [{"field": "", "message": message} for message in exc.messages]
     return error_response(api, request, 422, "invalid_input", "Données invalides.", details)
 
 
@@ -35,21 +227,99 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(api, request, 401, "not_authenticated", "Authentification requise.")
 
 
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(api, request, 404, "not_found", "Ressource introuvable.")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _object_not_found(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return error_response(api, request, 404, "not_found", "Ressource introuvable.")
+
+
+_HTTP_ERROR_CODES = {
+    401: ("not_authenticated", "Authentification requise."),
+    403: ("forbidden", "Accès refusé."),
+    404: ("not_found", "Ressource introuvable."),
+    405: ("method_not_allowed", "Méthode non prise en charge à cette adresse."),
+    429: ("rate_limited", "Trop de demandes : réessayez plus tard."),
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(api, request, exc.status_code, f"http_{exc.status_code}", str(exc))
+    # ninja wraps body parsing failures in a 400 whose cause says what went wrong.
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        return error_response(
+            api,
+            request,
+            415,
+            "unsupported_media_type",
+            "Envoyez le corps en JSON (Content-Type: application/json).",
+        )
+    if exc.status_code == 400:
+        return error_response(
+            api, request, 400, "invalid_json", "Le corps de la requête n'est pas du JSON valide."
+        )
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return error_response(
+            api, request, 403, "csrf_failed", "Jeton CSRF absent ou invalide (en-tête X-CSRFToken)."
+        )
+    code, message = _HTTP_ERROR_CODES.get(
+        exc.status_code, (f"http_{exc.status_code}", "Requête refusée.")
+    )
+    return error_response(api, request, exc.status_code, code, message)
+
+
+@api.exception_handler(Exception)
+def _unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(
+        api, request, 500, "internal_error", "Erreur interne : nous sommes prévenus."
+    )
+
+
+@api.get("/health", tags=["health"], url_name="health", response={200: dict})
+def health(request: HttpRequest) -> dict[str, str]:
+    """Liveness probe: answers without touching the database (also the benchmarks' baseline)."""
+    return {"status": "ok"}
+
+
+def _fallback_router() -> Router:
+    """Answers every unknown address under /api/ with a JSON ``not_found``."""
+    router = Router()
+
+    @router.api_operation(
+        ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:unmatched}", include_in_schema=False
+    )
+    def unmatched(request: HttpRequest, unmatched: str) -> HttpResponse:
+        raise ApiError(404, "not_found", "Aucune ressource à cette adresse.")
+
+    return router
 
 
 def _register_routers() -> None:
     from autovitrine.catalog.api import router as catalog_router
+    from autovitrine.configurator.api import router as configurator_router
     from autovitrine.dealers.api import router as dealers_router
+    from autovitrine.flashsales.api import router as flashsales_router
     from autovitrine.inventory.api import router as inventory_router
     from autovitrine.leads.api import router as leads_router
+    from autovitrine.orders.api import router as orders_router
+    from autovitrine.payments.api import router as payments_router
+    from autovitrine.tradein.api import router as tradein_router
 
     api.add_router("/catalog", catalog_router)
     api.add_router("/dealers", dealers_router)
     api.add_router("/stock", inventory_router)
     api.add_router("/leads", leads_router)
+    api.add_router("/configurator", configurator_router)
+    api.add_router("/orders", orders_router)
+    api.add_router("/payments", payments_router)
+    api.add_router("/tradein", tradein_router)
+    api.add_router("/flash-sales", flashsales_router)
+    # Last, so that it only catches what no router above answers.
+    api.add_router("", _fallback_router())
 
 
 _register_routers()

@@ -67,6 +67,11 @@ INSTALLED_APPS = [
     "autovitrine.dealers",
     "autovitrine.inventory",
     "autovitrine.leads",
+    "autovitrine.configurator",
+    "autovitrine.payments",
+    "autovitrine.tradein",
+    "autovitrine.orders",
+    "autovitrine.flashsales",
     "autovitrine.web",
 ]
 
@@ -187,6 +192,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Front-end libraries come from the npm registry at install time (package.json), never the repo.
+STATICFILES_DIRS = [("vendor/chart.js", PROJECT_DIR / "node_modules" / "chart.js" / "dist")]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 # Uploaded photos are capped here and checked again by the forms (a clear message, not a 413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

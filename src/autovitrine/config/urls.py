@@ -19,6 +19,11 @@ urlpatterns = [
     path("concessions/", include("autovitrine.dealers.urls")),
     path("stock/", include("autovitrine.inventory.urls")),
     path("demandes/", include("autovitrine.leads.urls")),
+    path("configurer/", include("autovitrine.configurator.urls")),
+    path("commandes/", include("autovitrine.orders.urls")),
+    path("paiement/", include("autovitrine.payments.urls")),
+    path("reprise/", include("autovitrine.tradein.urls")),
+    path("ventes-flash/", include("autovitrine.flashsales.urls")),
     path("", include("autovitrine.web.urls")),
 ]
 

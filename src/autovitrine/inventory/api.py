@@ -1,3 +1,184 @@
-from ninja import Router
+"""Stock API: ``GET /api/stock/search`` (the page's search as JSON) and ``/api/stock/vehicles/{id}``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router
+
+from autovitrine.catalog.schemas import EnvironmentalLabelOut, PriceOut
+from autovitrine.catalog.selectors import label_for, malus_scale_on, published_models
+from autovitrine.core.api_errors import ApiError
+from autovitrine.core.money import Price
+from autovitrine.dealers.schemas import OpeningPeriodOut
+from autovitrine.dealers.selectors import dealer_for_page
+
+from .models import StockVehicle
+from .schemas import StockSearchOut, StockSearchQuery, VehicleOut
+from .selectors import PageOutOfRange, StockHit, StockQuery, stock_search, vehicle_for_page
 
 router = Router(tags=["inventory"])
+
+
+def _stock_query(filters: StockSearchQuery) -> StockQuery:
+    origin = filters.origin()
+    if filters.max_distance_km is not None and origin is None:
+        raise ApiError(
+            422,
+            "invalid_input",
+            "Indiquez un lieu (place) ou une position (lat, lng) pour limiter la distance.",
+            [{"field": "max_distance_km", "message": "Exige place ou lat/lng."}],
+        )
+    return StockQuery(
+        latitude=origin[0] if origin else None,
+        longitude=origin[1] if origin else None,
+        car_model=filters.model or None,
+        energy=filters.energy.value if filters.energy else None,
+        condition=filters.condition.value if filters.condition else None,
+        max_price_cents=filters.max_price_cents,
+        max_mileage_km=filters.max_mileage,
+        min_year=filters.min_year,
+        max_distance_km=filters.max_distance_km,
+        dealer_code=filters.dealer or None,
+        sort=filters.sort,
+        page=filters.page,
+        per_page=filters.page_size,
+    )
+
+
+def _refuse_unknown_codes(filters: StockSearchQuery) -> None:
+    """An unknown model or dealer code is a mistake to report, not "no cars". Only checked when
+    the search found nothing, so that the usual search costs no extra query."""
+    if filters.model and not published_models().filter(code=filters.model).exists():
+        raise ApiError(
+            422,
+            "invalid_input",
+            "Ce modèle n'existe pas dans notre gamme.",
+            [{"field": "model", "message": "Modèle inconnu."}],
+        )
+    if filters.dealer and dealer_for_page(filters.dealer) is None:
+        raise ApiError(
+            422,
+            "invalid_input",
+            "Cette concession n'existe pas.",
+            [{"field": "dealer", "message": "Concession inconnue."}],
+        )
+
+
+def _item(hit: StockHit) -> dict:
+    vehicle = hit.vehicle
+    dealer = vehicle.dealer
+    photos = vehicle.photos.all()  # prefetched, in display order
+    return {
+        "id": vehicle.pk,
+        "title": vehicle.title,
+        "make": vehicle.make,
+        "model_label": vehicle.model_label,
+        "version_label": vehicle.version_label,
+        "condition": vehicle.condition,
+        "energy": vehicle.energy,
+        "year": vehicle.year,
+        "mileage_km": vehicle.mileage_km,
+        "price": PriceOut.of(Price.from_ttc(vehicle.price_ttc)),
+        "distance_km": round(hit.distance_km, 1) if hit.distance_km is not None else None,
+        "dealer": {
+            "code": dealer.code,
+            "name": dealer.name,
+            "city": dealer.city,
+            "postcode": dealer.postcode,
+        },
+        "photo_url": photos[0].image.url if photos else "",
+        "page_url": reverse("inventory:vehicle", kwargs={"vehicle_id": vehicle.pk}),
+    }
+
+
+@router.get("/search", response=StockSearchOut, url_name="stock_search")
+def search(request: HttpRequest, filters: Query[StockSearchQuery]) -> dict:
+    """Available vehicles, with the stock page's filters. With ``place`` or ``lat``/``lng`` each
+    vehicle carries ``distance_km`` and the default sort is by distance; without, the newest come
+    first. A page past the last answers 404 ``page_out_of_range`` with ``num_pages``."""
+    query = _stock_query(filters)
+    try:
+        results = stock_search(query)
+    except PageOutOfRange as exc:
+        _refuse_unknown_codes(filters)
+        raise ApiError(
+            404,
+            "page_out_of_range",
+            f"Cette page n'existe pas : il y a {exc.num_pages} page(s).",
+            [{"field": "page", "message": "Page hors limites.", "num_pages": exc.num_pages}],
+        ) from exc
+    if results.total == 0:
+        _refuse_unknown_codes(filters)
+    return {
+        "items": [_item(hit) for hit in results.hits],
+        "total": results.total,
+        "page": results.page,
+        "page_size": results.per_page,
+        "num_pages": results.num_pages,
+        "sort": results.sort,
+        "origin": (
+            {"latitude": query.latitude, "longitude": query.longitude} if query.has_origin else None
+        ),
+    }
+
+
+@router.get("/vehicles/{vehicle_id}", response=VehicleOut, url_name="stock_vehicle")
+def vehicle_detail(request: HttpRequest, vehicle_id: int) -> dict:
+    """A vehicle of an active dealer; a sold one stays readable with ``status: "sold"``."""
+    vehicle = vehicle_for_page(vehicle_id)
+    if vehicle is None:
+        raise ApiError(404, "not_found", "Ce véhicule n'existe pas ou n'est plus en ligne.")
+    is_new = vehicle.condition == StockVehicle.Condition.NEW
+    has_label = vehicle.version is not None or vehicle.co2_g_km is not None
+    dealer = vehicle.dealer
+    return {
+        "id": vehicle.pk,
+        "status": vehicle.status,
+        "title": vehicle.title,
+        "make": vehicle.make,
+        "model_label": vehicle.model_label,
+        "model_code": vehicle.car_model.code if vehicle.car_model else None,
+        "version_label": vehicle.version_label,
+        "version_code": vehicle.version.code if vehicle.version else None,
+        "colour_label": vehicle.colour_label,
+        "condition": vehicle.condition,
+        "energy": vehicle.energy,
+        "gearbox": vehicle.gearbox,
+        "power_hp": vehicle.power_hp,
+        "year": vehicle.year,
+        "first_registration": vehicle.first_registration,
+        "mileage_km": vehicle.mileage_km,
+        "price": PriceOut.of(Price.from_ttc(vehicle.price_ttc)),
+        "description": vehicle.description,
+        "photo_urls": [photo.image.url for photo in vehicle.photos.all()],
+        "options": [
+            {"code": o.code, "name": o.name, "price": PriceOut.of(Price.from_ht(o.price_ht))}
+            for o in vehicle.options.all()
+        ],
+        # The malus is due at first registration, so only a new car carries one (as on the page).
+        "label": (
+            EnvironmentalLabelOut.of(
+                label_for(
+                    version=vehicle.version,
+                    co2_g_km=vehicle.co2_g_km,
+                    scale=malus_scale_on() if is_new else None,
+                )
+            )
+            if has_label
+            else None
+        ),
+        "dealer": {
+            "code": dealer.code,
+            "name": dealer.name,
+            "street": dealer.street,
+            "postcode": dealer.postcode,
+            "city": dealer.city,
+            "phone": dealer.phone,
+            "latitude": dealer.latitude,
+            "longitude": dealer.longitude,
+            "opening_periods": [OpeningPeriodOut.of(p) for p in dealer.opening_periods.all()],
+            "page_url": reverse("dealers:detail", kwargs={"code": dealer.code}),
+        },
+        "page_url": reverse("inventory:vehicle", kwargs={"vehicle_id": vehicle.pk}),
+    }

@@ -1,9 +1,12 @@
 """Reads on dealer stock: the search near a place, a vehicle page, a dealer's own stock.
 
-Distance without a spatial extension: vehicles sit at their dealer, so a search first counts the
-matching vehicles per dealer in one grouped query, measures the (at most a few thousand) dealers
-in Python, and then fetches only the page it needs. The number of queries is constant whatever the
-page size, and both SQLite and PostgreSQL run it the same way.
+Distance without a spatial extension: vehicles sit at their dealer, so a search measures the (at
+most a few thousand) active dealers in Python and counts the matching vehicles on the stock table
+alone (no join: inactive dealers are left out by a small subquery, so an index can answer). In
+the distance order the nearest dealers' vehicles come first, so a page is read, ordered in SQL,
+from the nearest few dealers; only a page beyond them is located by counting per dealer. Four
+queries whatever the page size (a few more past the nearest dealers); SQLite and PostgreSQL run it
+the same way.
 """
 
 from __future__ import annotations
@@ -13,14 +16,19 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 
 from autovitrine.core.places import haversine_km
+from autovitrine.dealers.models import Dealer
 
 from .models import StockVehicle, VehiclePhoto
 
 SortKey = Literal["distance", "price", "newest"]
 MAX_PER_PAGE = 60
+KM_PER_DEGREE_OF_LATITUDE = 111.0  # 111.2 on the sphere of haversine_km: rounded down, so wider
+# Nearest dealers a distance-sorted page is first read from; when counting per dealer is needed,
+# each next batch of dealers is 4 times larger.
+FIRST_DEALER_BATCH = 16
 
 
 class PageOutOfRange(Exception):
@@ -40,6 +48,7 @@ class StockQuery:
     max_mileage_km: int | None = None
     min_year: int | None = None
     max_distance_km: int | None = None
+    dealer_code: str | None = None
     sort: SortKey | None = None
     page: int = 1
     per_page: int = 20
@@ -68,7 +77,7 @@ class StockPage:
     page: int
     per_page: int
     sort: SortKey
-    dealer_count: int = 0
+    dealer_count: int = 0  # active dealers within the distance limit (with an origin)
     facets: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -85,7 +94,12 @@ class StockPage:
 
 
 def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
-    qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE, dealer__is_active=True)
+    # Inactive dealers are left out by a small subquery rather than a join on every vehicle, so
+    # that counting can run on an index of the stock table alone.
+    inactive_dealers = Dealer.objects.filter(is_active=False).values("id")
+    qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE).exclude(
+        dealer_id__in=inactive_dealers
+    )
     if query.car_model:
         qs = qs.filter(car_model__code=query.car_model)
     if query.energy:
@@ -98,6 +112,8 @@ def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
         qs = qs.filter(mileage_km__lte=query.max_mileage_km)
     if query.min_year is not None:
         qs = qs.filter(year__gte=query.min_year)
+    if query.dealer_code:
+        qs = qs.filter(dealer__code=query.dealer_code)
     return qs
 
 
@@ -142,40 +158,19 @@ def stock_search(query: StockQuery) -> StockPage:
             sort=sort,
         )
 
-    assert query.latitude is not None and query.longitude is not None
-    groups = (
-        base.values("dealer_id", "dealer__latitude", "dealer__longitude")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    distances: dict[int, float] = {}
-    counts: dict[int, int] = {}
-    for row in groups:
-        km = haversine_km(
-            query.latitude, query.longitude, row["dealer__latitude"], row["dealer__longitude"]
-        )
-        if query.max_distance_km is None or km <= query.max_distance_km:
-            distances[row["dealer_id"]] = km
-            counts[row["dealer_id"]] = row["n"]
-    total = sum(counts.values())
-    _check_page(query, total)
+    distances = _dealers_within_reach(query)
+    scoped = base if query.max_distance_km is None else base.filter(dealer_id__in=list(distances))
     start = (query.page - 1) * per_page
-
     if sort == "distance":
-        page_ids = _page_ids_by_distance(base, distances, counts, start, per_page)
+        total, vehicles = _page_by_distance(base, scoped, query, distances, start)
     else:
-        scoped = (
-            base if query.max_distance_km is None else base.filter(dealer_id__in=list(distances))
+        total = scoped.count()
+        _check_page(query, total)
+        vehicles = list(
+            _with_page_relations(scoped.order_by(*_ORDERINGS[sort]))[start : start + per_page]
         )
-        page_ids = list(
-            scoped.order_by(*_ORDERINGS[sort]).values_list("id", flat=True)[
-                start : start + per_page
-            ]
-        )
-    by_id = {v.id: v for v in _with_page_relations(StockVehicle.objects.filter(id__in=page_ids))}
-    hits = [StockHit(by_id[i], distances.get(by_id[i].dealer_id)) for i in page_ids if i in by_id]
     return StockPage(
-        hits=hits,
+        hits=[StockHit(v, distances.get(v.dealer_id)) for v in vehicles],
         total=total,
         page=query.page,
         per_page=per_page,
@@ -184,32 +179,116 @@ def stock_search(query: StockQuery) -> StockPage:
     )
 
 
-def _page_ids_by_distance(
+def _dealers_within_reach(query: StockQuery) -> dict[int, float]:
+    """Active dealers within the distance limit, with their distance in km from the origin."""
+    assert query.latitude is not None and query.longitude is not None
+    dealers = Dealer.objects.filter(is_active=True)
+    if query.dealer_code:
+        dealers = dealers.filter(code=query.dealer_code)
+    if query.max_distance_km is not None:
+        dealers = dealers.filter(
+            **_bounding_box(query.latitude, query.longitude, query.max_distance_km)
+        )
+    distances: dict[int, float] = {}
+    for dealer_id, latitude, longitude in dealers.order_by().values_list(
+        "id", "latitude", "longitude"
+    ):
+        km = haversine_km(query.latitude, query.longitude, latitude, longitude)
+        if query.max_distance_km is None or km <= query.max_distance_km:
+            distances[dealer_id] = km
+    return distances
+
+
+def _bounding_box(
+    latitude: float, longitude: float, radius_km: float
+) -> dict[str, tuple[float, float]]:
+    """Latitude/longitude ranges holding every point within ``radius_km`` (and a little more),
+    so that the database returns only the dealers worth measuring; no box near a pole or ±180°.
+    The longitude span is taken at the box's poleward edge, where a degree is shortest."""
+    dlat = 1.01 * radius_km / KM_PER_DEGREE_OF_LATITUDE
+    if abs(latitude) + dlat >= 89:
+        return {}
+    dlng = dlat / math.cos(math.radians(abs(latitude) + dlat))
+    if abs(longitude) + dlng >= 180:
+        return {"latitude__range": (latitude - dlat, latitude + dlat)}
+    return {
+        "latitude__range": (latitude - dlat, latitude + dlat),
+        "longitude__range": (longitude - dlng, longitude + dlng),
+    }
+
+
+def _page_by_distance(
     base: QuerySet[StockVehicle],
+    scoped: QuerySet[StockVehicle],
+    query: StockQuery,
     distances: dict[int, float],
-    counts: dict[int, int],
     start: int,
-    per_page: int,
-) -> list[int]:
-    """Walk dealers nearest first, and fetch ids only from the dealers that cover the page."""
+) -> tuple[int, list[StockVehicle]]:
+    """The total (of ``scoped``: within the distance limit), and the page of vehicles ordered by
+    their dealer's distance, then price.
+
+    The nearest dealers' vehicles come first in that order, so most pages are read from them
+    directly; a page beyond them is located by counting per dealer, a growing batch at a time.
+    Those reads name their dealers, all within reach, so they start from ``base``: a long list of
+    dealers within reach would only mislead the database's planner there.
+    """
+    total = scoped.count()
+    _check_page(query, total)
+    size = min(start + query.per_page, total) - start
+    if size <= 0:
+        return total, []
+    nearest = sorted(distances, key=lambda d: (distances[d], d))
+    vehicles = _ordered_page(base, nearest[:FIRST_DEALER_BATCH], start, size)
+    if len(vehicles) < size:
+        covering, offset = _dealers_covering(base, nearest, start, start + size)
+        vehicles = _ordered_page(base, covering, offset, size)
+    return total, vehicles
+
+
+def _ordered_page(
+    base: QuerySet[StockVehicle], dealer_ids: list[int], offset: int, size: int
+) -> list[StockVehicle]:
+    """Vehicles of ``dealer_ids`` (nearest first) by dealer, then price; ``size`` from ``offset``."""
+    if not dealer_ids:
+        return []
+    nearness = Case(
+        *(When(dealer_id=dealer_id, then=Value(rank)) for rank, dealer_id in enumerate(dealer_ids)),
+        output_field=IntegerField(),
+    )
+    page = base.filter(dealer_id__in=dealer_ids).order_by(nearness, "price_ttc", "id")
+    return list(_with_page_relations(page)[offset : offset + size])
+
+
+def _dealers_covering(
+    base: QuerySet[StockVehicle], nearest: list[int], start: int, end: int
+) -> tuple[list[int], int]:
+    """The dealers whose vehicles hold positions ``start`` to ``end`` of the distance order, and
+    the position of ``start`` among their vehicles."""
     covering: list[int] = []
     skipped = covered = 0
-    for dealer_id in sorted(distances, key=lambda d: (distances[d], d)):
-        n = counts[dealer_id]
-        if not covering and skipped + n <= start:
-            skipped += n
-            continue
-        covering.append(dealer_id)
-        covered += n
-        if skipped + covered >= start + per_page:
-            break
-    if not covering:
-        return []
-    rank = {dealer_id: i for i, dealer_id in enumerate(covering)}
-    rows = base.filter(dealer_id__in=covering).values_list("id", "dealer_id", "price_ttc")
-    ordered = sorted(rows, key=lambda r: (rank[r[1]], r[2], r[0]))
-    offset = start - skipped
-    return [r[0] for r in ordered[offset : offset + per_page]]
+    position, batch_size = 0, FIRST_DEALER_BATCH
+    while position < len(nearest) and skipped + covered < end:
+        batch = nearest[position : position + batch_size]
+        position, batch_size = position + len(batch), batch_size * 4
+        counts = dict(
+            base.filter(dealer_id__in=batch)
+            .order_by()
+            .values("dealer_id")
+            .annotate(n=Count("*"))
+            .values_list("dealer_id", "n")
+        )
+        for dealer_id in batch:
+            n = counts.get(dealer_id, 0)
+            if not n:
+                continue
+            if not covering and skipped + n <= start:
+                skipped += n
+                continue
+            covering.append(dealer_id)
+            covered += n
+            if skipped + covered >= end:
+                break
+    return covering, start - skipped
 
 
 def vehicle_for_page(vehicle_id: int) -> StockVehicle | None:

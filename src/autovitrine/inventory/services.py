@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +14,7 @@ import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -69,17 +72,38 @@ class VehicleData:
     colour_id: int | None = None
 
 
+def _duplicate_vin_error() -> ValidationError:
+    return ValidationError(_("Un véhicule avec ce VIN est déjà en stock."), code="vin_duplicate")
+
+
+def _fields_of(data: VehicleData) -> dict[str, Any]:
+    # VehicleData has slots, hence no __dict__; asdict() would deep-copy for nothing.
+    return {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
+
+
 @transaction.atomic
 def vehicle_create(
-    *, dealer_id: int, data: VehicleData, by: Any = None, photos: list[UploadedFile] | None = None
+    *,
+    dealer_id: int,
+    data: VehicleData,
+    by: Any = None,
+    photos: list[UploadedFile] | None = None,
+    option_ids: Iterable[int] = (),
 ) -> StockVehicle:
     vin = validate_vin(data.vin)
     if StockVehicle.objects.filter(vin=vin).exists():
-        raise ValidationError(_("Un véhicule avec ce VIN est déjà en stock."), code="vin_duplicate")
+        raise _duplicate_vin_error()
     for photo in photos or []:
         photo_validate(photo)
-    fields = {**data.__dict__, "vin": vin}
-    vehicle = StockVehicle.objects.create(dealer_id=dealer_id, **fields)
+    fields = {**_fields_of(data), "vin": vin}
+    try:
+        with transaction.atomic():
+            vehicle = StockVehicle.objects.create(dealer_id=dealer_id, **fields)
+    except IntegrityError as exc:
+        # Another request added the same VIN between the check above and this insert.
+        raise _duplicate_vin_error() from exc
+    if options := list(option_ids):
+        vehicle.options.add(*options)
     VehicleStatusEvent.objects.create(vehicle=vehicle, to_status=vehicle.status, by=_user(by))
     for position, photo in enumerate(photos or []):
         VehiclePhoto.objects.create(vehicle=vehicle, image=photo, position=position)
@@ -88,20 +112,51 @@ def vehicle_create(
 
 @transaction.atomic
 def vehicle_update(
-    *, vehicle: StockVehicle, data: VehicleData, photos: list[UploadedFile] | None = None
+    *,
+    vehicle: StockVehicle,
+    data: VehicleData,
+    photos: list[UploadedFile] | None = None,
+    option_ids: Iterable[int] | None = None,
+    photo_order: Sequence[int] | None = None,
 ) -> StockVehicle:
+    """Save new data; ``option_ids`` replaces the options, ``photo_order`` lists the photos kept,
+    first one first (the others are removed); new ``photos`` go after them."""
     vin = validate_vin(data.vin)
     if StockVehicle.objects.filter(vin=vin).exclude(pk=vehicle.pk).exists():
-        raise ValidationError(_("Un véhicule avec ce VIN est déjà en stock."), code="vin_duplicate")
+        raise _duplicate_vin_error()
     for photo in photos or []:
         photo_validate(photo)
-    for name, value in {**data.__dict__, "vin": vin}.items():
+    for name, value in {**_fields_of(data), "vin": vin}.items():
         setattr(vehicle, name, value)
-    vehicle.save()
-    start = vehicle.photos.count()
+    try:
+        with transaction.atomic():
+            vehicle.save()
+    except IntegrityError as exc:
+        raise _duplicate_vin_error() from exc
+    if option_ids is not None:
+        vehicle.options.set(option_ids)
+    if photo_order is not None:
+        _photos_arrange(vehicle, photo_order)
+    # Counted in the database: a prefetched ``vehicle.photos`` would not see the removals above.
+    start = VehiclePhoto.objects.filter(vehicle=vehicle).count()
     for offset, photo in enumerate(photos or []):
         VehiclePhoto.objects.create(vehicle=vehicle, image=photo, position=start + offset)
     return vehicle
+
+
+def _photos_arrange(vehicle: StockVehicle, photo_order: Sequence[int]) -> None:
+    photos = {photo.pk: photo for photo in VehiclePhoto.objects.filter(vehicle=vehicle)}
+    kept = [photos[photo_id] for photo_id in dict.fromkeys(photo_order) if photo_id in photos]
+    removed = [photo for photo_id, photo in photos.items() if photo_id not in photo_order]
+    for photo in removed:
+        file_name, storage = photo.image.name, photo.image.storage
+        photo.delete()
+        if file_name:
+            # The file goes only once the removal is committed, so a rollback keeps both.
+            transaction.on_commit(partial(storage.delete, file_name))
+    for position, photo in enumerate(kept):
+        photo.position = position
+    VehiclePhoto.objects.bulk_update(kept, ["position"])
 
 
 def vehicle_set_status(
@@ -111,17 +166,22 @@ def vehicle_set_status(
     by: Any = None,
     reason: str = "",
     expected_dealer_id: int | None = None,
+    expected_status: str | None = None,
 ) -> StockVehicle:
     """Move a vehicle along ``StockVehicle.TRANSITIONS`` with one conditional UPDATE.
 
     The ``WHERE status IN (allowed sources)`` makes two concurrent reservations of the same car
-    impossible: only one UPDATE matches, the other gets a ``ValidationError``.
+    impossible: only one UPDATE matches, the other gets a ``ValidationError``. With
+    ``expected_status`` (the status the user saw), a change made meanwhile by someone else is
+    refused too, instead of being silently overridden.
     """
     sources = [src for src, targets in StockVehicle.TRANSITIONS.items() if to_status in targets]
     with transaction.atomic():
         qs = StockVehicle.objects.filter(pk=vehicle_id, status__in=sources)
         if expected_dealer_id is not None:
             qs = qs.filter(dealer_id=expected_dealer_id)
+        if expected_status is not None:
+            qs = qs.filter(status=expected_status)
         current = qs.values_list("status", flat=True).first()
         if current is None or qs.filter(status=current).update(status=to_status) != 1:
             raise ValidationError(

@@ -1,1 +1,168 @@
-"""Views."""
+"""Public stock pages: the search near a place (htmx-refreshed results) and the vehicle page."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django_htmx.middleware import HtmxDetails
+
+from autovitrine.catalog.models import Version
+from autovitrine.catalog.selectors import label_for, malus_scale_on
+from autovitrine.core.money import Price, format_eur
+from autovitrine.dealers.selectors import opening_hours_fr
+
+from .forms import StockSearchForm, requested_page
+from .models import StockVehicle, VehicleVisit
+from .selectors import PageOutOfRange, StockHit, StockPage, stock_search, vehicle_for_page
+from .services import vehicle_record_visit
+
+# Session key of the (vehicle, source) pairs already counted, so a reload is not a new visit.
+VISITS_SESSION_KEY = "inventory_visits"
+VISITS_REMEMBERED = 200
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleCard:
+    """One search result as the card shows it, with French-formatted figures."""
+
+    vehicle: StockVehicle
+    price: str
+    distance: str
+    photo_url: str
+
+
+def _distance_text(km: float | None) -> str:
+    if km is None:
+        return ""
+    if km < 1:
+        return _("à moins de 1 km")
+    return _("à %(km)s km") % {"km": f"{round(km):,}".replace(",", "\u202f")}
+
+
+def _card(hit: StockHit) -> VehicleCard:
+    photos = hit.vehicle.photos.all()  # prefetched, in display order
+    return VehicleCard(
+        vehicle=hit.vehicle,
+        price=format_eur(hit.vehicle.price_ttc),
+        distance=_distance_text(hit.distance_km),
+        photo_url=photos[0].image.url if photos else "",
+    )
+
+
+def _search_page(form: StockSearchForm, page_param: str | None) -> tuple[StockPage | None, str]:
+    """The page of results to show and a notice when the page asked for does not exist."""
+    page = requested_page(page_param)
+    notice = ""
+    if page is None:
+        notice = _("Ce numéro de page n'est pas valable : voici la première page.")
+        page = 1
+    if not form.is_valid():
+        return None, notice
+    query = form.stock_query(page=page)
+    try:
+        return stock_search(query), notice
+    except PageOutOfRange as exc:
+        notice = _("Cette page n'existe pas : voici la dernière page (%(last)d).") % {
+            "last": exc.num_pages
+        }
+        return stock_search(dataclasses.replace(query, page=exc.num_pages)), notice
+
+
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    form = StockSearchForm(request.GET)
+    results, notice = _search_page(form, request.GET.get("page"))
+    context = {
+        "form": form,
+        "results": results,
+        "cards": [_card(hit) for hit in results.hits] if results else [],
+        "notice": notice,
+        "origin_label": form.origin_label() if results else "",
+        "distance_sort_ignored": (
+            results is not None and form.cleaned_data["sort"] == "distance" and not form.origin()
+        ),
+    }
+    template = "inventory/_results.html" if request.htmx else "inventory/search.html"
+    response = render(request, template, context)
+    # The same URL answers a full page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _record_tracked_visit(request: HttpRequest, vehicle: StockVehicle) -> None:
+    """Count a visit from a QR code or a campaign link, once per session and vehicle."""
+    source = request.GET.get("src", "")
+    campaign = request.GET.get("utm_campaign", "")
+    if source != VehicleVisit.Source.QR and not campaign:
+        return
+    kind = (
+        VehicleVisit.Source.QR if source == VehicleVisit.Source.QR else VehicleVisit.Source.CAMPAIGN
+    )
+    seen = request.session.get(VISITS_SESSION_KEY, [])
+    marker = f"{vehicle.pk}:{kind}"
+    if marker in seen:
+        return
+    vehicle_record_visit(
+        vehicle=vehicle,
+        source=source,
+        medium=request.GET.get("medium") or request.GET.get("utm_medium", ""),
+        campaign=campaign,
+    )
+    request.session[VISITS_SESSION_KEY] = [*seen, marker][-VISITS_REMEMBERED:]
+
+
+def masked_vin(vin: str) -> str:
+    """``VF1••••••••••6789``: enough to recognise the car, not enough to look up its records."""
+    return f"{vin[:3]}{'•' * (len(vin) - 7)}{vin[-4:]}"
+
+
+def _map_url(latitude: float, longitude: float) -> str:
+    params = urlencode({"mlat": f"{latitude:.5f}", "mlon": f"{longitude:.5f}"})
+    return f"https://www.openstreetmap.org/?{params}#map=16/{latitude:.5f}/{longitude:.5f}"
+
+
+def vehicle(request: HttpRequest, vehicle_id: int) -> HttpResponse:
+    car = vehicle_for_page(vehicle_id)
+    if car is None:
+        raise Http404(_("Ce véhicule n'existe pas ou n'est plus en ligne."))
+    _record_tracked_visit(request, car)
+    price = Price.from_ttc(car.price_ttc)
+    is_new = car.condition == StockVehicle.Condition.NEW
+    has_label = car.version is not None or car.co2_g_km is not None
+    photos = list(car.photos.all())
+    dealer = car.dealer
+    context = {
+        "vehicle": car,
+        "dealer": dealer,
+        "photos": photos,
+        "price_ttc": format_eur(price.ttc),
+        "price_ht": format_eur(price.ht),
+        "vin": car.vin if is_new else masked_vin(car.vin),
+        "gearbox": dict(Version.Gearbox.choices).get(car.gearbox, car.gearbox),
+        "options": [
+            (option, format_eur(Price.from_ht(option.price_ht).ttc)) for option in car.options.all()
+        ],
+        # The malus is due at first registration, so it is shown for new cars only.
+        "label": (
+            label_for(
+                version=car.version,
+                co2_g_km=car.co2_g_km,
+                scale=malus_scale_on() if is_new else None,
+            )
+            if has_label
+            else None
+        ),
+        "opening_hours": opening_hours_fr(dealer),
+        "map_url": _map_url(dealer.latitude, dealer.longitude),
+        "is_sold": car.status == StockVehicle.Status.SOLD,
+    }
+    return render(request, "inventory/vehicle.html", context)

@@ -39,6 +39,11 @@ def lead_create(
     idempotency_key: str | None = None,
 ) -> Lead:
     """Create a lead for a dealer; a retried submit with the same key returns the first lead."""
+    # A retry is answered before the rules: its slot may have passed since the first submit.
+    if idempotency_key:
+        existing = Lead.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     if kind not in Lead.Kind.values:
         raise ValidationError(_("Type de demande inconnu."), code="lead_kind")
     if not (email or phone):
@@ -52,10 +57,6 @@ def lead_create(
             raise ValidationError(
                 _("Le créneau d'essai doit être dans le futur."), code="lead_slot"
             )
-    if idempotency_key:
-        existing = Lead.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
     origin = origin or LeadSource()
     try:
         with transaction.atomic():

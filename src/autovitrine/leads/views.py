@@ -1,1 +1,104 @@
-"""Views."""
+"""Public lead pages: receive the lead form (POST, redirect, thanks) with a per-address rate limit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .forms import LeadForm
+from .models import Lead
+from .services import lead_create as lead_create_service
+
+# At most this many new leads per client address and window: enough for a family, not for a bot.
+LEADS_PER_WINDOW = 10
+RATE_WINDOW_SECONDS = 10 * 60
+THANKS_SESSION_KEY = "leads_thanks"
+
+
+def _over_rate_limit(request: HttpRequest) -> bool:
+    """Count this attempt for the client's address; ``True`` once the window's quota is spent."""
+    key = f"leads:rate:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # the window expired between add() and incr()
+        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
+        attempts = 1
+    return attempts > LEADS_PER_WINDOW
+
+
+def _form_page(request: HttpRequest, form: LeadForm, *, status: int) -> HttpResponse:
+    return render(
+        request,
+        "leads/lead_form_page.html",
+        {"form": form, "vehicle": form.target_vehicle, "dealer": form.target_dealer},
+        status=status,
+    )
+
+
+@require_POST
+def lead_create(request: HttpRequest) -> HttpResponse:
+    form = LeadForm(request.POST)
+    if not form.is_valid():
+        return _form_page(request, form, status=400)
+    if _over_rate_limit(request):
+        form.add_error(
+            None,
+            _(
+                "Vous avez envoyé beaucoup de demandes en peu de temps : "
+                "réessayez dans quelques minutes ou appelez la concession."
+            ),
+        )
+        return _form_page(request, form, status=429)
+    dealer, vehicle = form.target_dealer, form.target_vehicle
+    assert dealer is not None
+    try:
+        lead = lead_create_service(
+            dealer_id=dealer.pk,
+            vehicle_id=vehicle.pk if vehicle is not None else None,
+            kind=form.cleaned_data["kind"],
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            phone=form.cleaned_data["phone"],
+            message=form.lead_message(),
+            preferred_slot=form.cleaned_data["preferred_slot"],
+            customer=request.user,
+            origin=form.lead_source(),
+            idempotency_key=form.idempotency_key_value(),
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _form_page(request, form, status=400)
+    request.session[THANKS_SESSION_KEY] = {
+        "kind": lead.kind,
+        "dealer_name": dealer.name,
+        "dealer_phone": dealer.phone,
+        "vehicle_url": (
+            reverse("inventory:vehicle", kwargs={"vehicle_id": vehicle.pk}) if vehicle else ""
+        ),
+    }
+    messages.success(
+        request,
+        _("Merci, votre demande est envoyée à %(dealer)s.") % {"dealer": dealer.name},
+    )
+    return redirect("leads:thanks")
+
+
+@require_GET
+def lead_thanks(request: HttpRequest) -> HttpResponse:
+    sent = request.session.get(THANKS_SESSION_KEY) or {}
+    return render(
+        request,
+        "leads/thanks.html",
+        {
+            "sent": sent,
+            "is_test_drive": sent.get("kind") == Lead.Kind.TEST_DRIVE,
+            "is_callback": sent.get("kind") == Lead.Kind.CALLBACK,
+        },
+    )

@@ -1,0 +1,133 @@
+"""Shared pieces of the benchmarks: a fresh PostgreSQL database, the production server as a
+subprocess on a free loopback port, and latency percentiles."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database named by ``url`` (connecting to ``postgres`` to do so)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def production_environment(*, database_url: str, redis_url: str, var_dir: Path) -> dict[str, str]:
+    """What ``make serve`` runs with in production: secure settings, PostgreSQL, Redis, DEBUG off.
+    HTTPS is left to the load balancer, whose ``X-Forwarded-Proto`` header the client sends."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get(
+            "DJANGO_SETTINGS_MODULE", "autovitrine.config.settings"
+        ),
+        "AUTOVITRINE_ENV": "production",
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "AUTOVITRINE_VAR_DIR": str(var_dir),
+        "LOG_LEVEL": "ERROR",
+        # Under ASGI each request runs in its own thread, so a kept-alive connection is never
+        # reused and only piles up until PostgreSQL refuses clients: close it after each request.
+        "DB_CONN_MAX_AGE": "0",
+    }
+
+
+# What the load balancer in front of production adds to every request.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def granian_server(env: dict[str, str], *, workers: int, log_file: Path) -> Iterator[str]:
+    """The project's ASGI application served by granian, as ``make serve`` does; yields its URL.
+    The server's own output goes to ``log_file``, out of the figures' way."""
+    port = free_port()
+    log = log_file.open("w")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "granian"),
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--backpressure",
+            "256",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "autovitrine.config.asgi:application",
+        ],
+        env=env,
+        cwd=PROJECT,
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base_url, process)
+        yield base_url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode} (see its log)")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base_url}/api/health", headers=PROXY_HEADERS).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]

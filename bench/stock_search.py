@@ -1,0 +1,449 @@
+"""Stock search benchmark: 1,000 dealers across real French places and 100,000 vehicles on
+PostgreSQL, the production server (granian, 2 workers, DEBUG off), then random searches from
+random French places sorted by distance, against the JSON API and the HTML page.
+
+Prints p50 / p95 / max latency per endpoint and, as the same-run baseline, those of
+``/api/health`` (the framework's floor: routing, middleware, JSON, no database), with each
+endpoint's p50 as a multiple of it. Targets: p95 ≤ 50 ms for the API, ≤ 100 ms for the page.
+
+    .venv/bin/python bench/stock_search.py
+    .venv/bin/python bench/stock_search.py --reuse   # keep the loaded data of a previous run
+
+It drops and recreates the database of ``--database-url`` (default ``av_bench``). Requests are
+sent one at a time from this machine, interleaved (health, API, page) so that every endpoint
+sees the same background load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from _common import (
+    PROJECT,
+    PROXY_HEADERS,
+    granian_server,
+    manage,
+    percentile,
+    production_environment,
+    recreate_database,
+)
+
+console = Console(width=110)
+
+MODELS = [  # code, name, body, [(trim, powertrain, energy, hp, price HT cents, CO2, crit'air)]
+    (
+        "urbana",
+        "Urbana",
+        "city",
+        [
+            ("Life", "1.0 SCe 65", "petrol", 65, 1_290_000, 118, 1),
+            ("Techno", "E-Tech 52 kWh", "electric", 120, 2_490_000, 0, 0),
+        ],
+    ),
+    (
+        "terra",
+        "Terra",
+        "suv",
+        [
+            ("Life", "1.2 TCe 130", "petrol", 130, 2_075_000, 128, 1),
+            ("Techno", "E-Tech full hybrid 145", "hybrid", 145, 2_490_000, 105, 1),
+            ("Iconic", "Blue dCi 115", "diesel", 115, 2_690_000, 121, 2),
+        ],
+    ),
+    (
+        "velia",
+        "Velia",
+        "hatch",
+        [
+            ("Evolution", "1.3 TCe 140", "petrol", 140, 2_190_000, 134, 1),
+            ("Techno", "E-Tech plug-in 160", "phev", 160, 3_190_000, 30, 1),
+        ],
+    ),
+    (
+        "grand-terra",
+        "Grand Terra",
+        "suv",
+        [
+            ("Techno", "E-Tech 4x4 200", "hybrid", 200, 3_690_000, 128, 1),
+            ("Iconic", "Blue dCi 150 4x4", "diesel", 150, 3_890_000, 146, 2),
+        ],
+    ),
+    (
+        "ludo",
+        "Ludo",
+        "van",
+        [
+            ("Life", "Blue dCi 95", "diesel", 95, 2_090_000, 131, 2),
+            ("Techno", "E-Tech 45 kWh", "electric", 122, 3_090_000, 0, 0),
+        ],
+    ),
+    (
+        "cala",
+        "Cala",
+        "estate",
+        [
+            ("Evolution", "1.3 TCe 160", "petrol", 160, 2_790_000, 142, 1),
+            ("Iconic", "E-Tech plug-in 200", "phev", 200, 3_890_000, 28, 1),
+        ],
+    ),
+]
+COLOURS = ["Blanc Glacier", "Noir Étoilé", "Gris Schiste", "Bleu Iron", "Rouge Flamme"]
+MAX_DISTANCES = [10, 25, 50, 100, 200, 500]  # the page's choices
+
+
+@dataclass
+class Timings:
+    seconds: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/av_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4")
+    parser.add_argument("--dealers", type=int, default=1_000)
+    parser.add_argument("--vehicles", type=int, default=100_000)
+    parser.add_argument("--searches", type=int, default=1_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database loaded by a previous run"
+    )
+    return parser.parse_args()
+
+
+# --- Loading --------------------------------------------------------------------------------
+
+
+def load(args: argparse.Namespace, rng: random.Random) -> None:
+    """Catalog, dealers in the most populous French communes, and vehicles by COPY."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from autovitrine.catalog.models import Brand, CarModel, Version
+    from autovitrine.core.money import Price
+    from autovitrine.core.places import place_index
+    from autovitrine.dealers.models import Dealer, OpeningPeriod
+    from autovitrine.inventory.models import StockVehicle
+
+    brand = Brand.objects.create(code="aurore", name="Aurore")
+    versions: list[Version] = []
+    for position, (code, name, body, rows) in enumerate(MODELS):
+        car_model = CarModel.objects.create(
+            brand=brand, code=code, name=name, body=body, position=position
+        )
+        for trim, powertrain, energy, hp, price_ht, co2, crit_air in rows:
+            versions.append(
+                Version.objects.create(
+                    car_model=car_model,
+                    code=f"{code}-{trim}-{powertrain}".lower().replace(" ", "-").replace(".", ""),
+                    trim=trim,
+                    powertrain=powertrain,
+                    energy=energy,
+                    power_hp=hp,
+                    gearbox="automatic" if energy in ("electric", "hybrid", "phev") else "manual",
+                    base_price_ht=price_ht,
+                    co2_g_km=co2,
+                    consumption_x10=150 if energy == "electric" else 52,
+                    consumption_unit="kwh" if energy == "electric" else "l",
+                    crit_air=crit_air,
+                )
+            )
+
+    places = sorted(place_index().places, key=lambda p: -p.population)
+    seen: set[str] = set()
+    towns = []
+    for place in places:
+        if place.name not in seen:
+            seen.add(place.name)
+            towns.append(place)
+        if len(towns) == args.dealers:
+            break
+    dealers = Dealer.objects.bulk_create(
+        Dealer(
+            brand=brand,
+            code=f"aurore-{n:04d}",
+            name=f"Aurore {town.name}",
+            kind="agent" if n % 4 == 3 else "concession",
+            street=f"{1 + n % 120} avenue de la République",
+            postcode=town.postcodes[0],
+            city=town.name,
+            # Up to 2 km off the town centre, as a dealership on its outskirts.
+            latitude=round(town.latitude + rng.uniform(-0.02, 0.02), 5),
+            longitude=round(town.longitude + rng.uniform(-0.02, 0.02), 5),
+            phone=f"0{1 + n % 5} {n % 100:02d} 00 00 00",
+            email=f"contact-{n:04d}@aurore.example",
+            has_workshop=n % 4 != 3,
+        )
+        for n, town in enumerate(towns)
+    )
+    OpeningPeriod.objects.bulk_create(
+        OpeningPeriod(dealer=dealer, weekday=day, opens_at=opens, closes_at=closes)
+        for dealer in dealers
+        for day in range(6)
+        for opens, closes in (("09:00", "12:30"), ("14:00", "19:00"))
+    )
+
+    columns = [f.column for f in StockVehicle._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    this_year = timezone.localdate().year
+    # Bigger towns hold bigger dealerships.
+    weights = [max(town.population, 5_000) ** 0.5 for town in towns]
+    dealer_ids = [dealer.pk for dealer in dealers]
+    with (
+        Progress(console=console) as progress,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY inventory_stockvehicle ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        task = progress.add_task("Véhicules (COPY)", total=args.vehicles)
+        for n, dealer_id in enumerate(rng.choices(dealer_ids, weights, k=args.vehicles)):
+            version = rng.choice(versions)
+            used = rng.random() < 0.4
+            year = (
+                rng.randint(2012, this_year - 1) if used else rng.choice((this_year, this_year - 1))
+            )
+            age = this_year - year
+            price = Price.from_ht(version.base_price_ht).ttc
+            if used:
+                price = int(price * 0.85**age * rng.uniform(0.9, 1.05)) // 100 * 100
+            row = {
+                "created_at": now,
+                "updated_at": now,
+                "dealer_id": dealer_id,
+                "condition": "used" if used else "new",
+                "vin": f"VF1{n:014d}",
+                "car_model_id": version.car_model_id,
+                "version_id": version.pk,
+                "colour_id": None,
+                "make": "Aurore",
+                "model_label": version.car_model.name,
+                "version_label": f"{version.trim} {version.powertrain}",
+                "colour_label": rng.choice(COLOURS),
+                "energy": version.energy,
+                "gearbox": version.gearbox,
+                "power_hp": version.power_hp,
+                "co2_g_km": version.co2_g_km,
+                "mileage_km": rng.randint(5_000, 15_000 * age + 20_000)
+                if used
+                else rng.randint(0, 50),
+                "year": year,
+                "first_registration": None,
+                "price_ttc": price,
+                "description": "",
+                "status": rng.choices(("available", "reserved", "sold"), (90, 5, 5))[0],
+            }
+            copy.write_row([row[column] for column in columns])
+            if n % 5_000 == 0:
+                progress.update(task, completed=n)
+        progress.update(task, completed=args.vehicles)
+    with connection.cursor() as cursor:
+        # One photo per car, so that the result cards fetch photos as in real life.
+        cursor.execute(
+            "INSERT INTO inventory_vehiclephoto (vehicle_id, image, position) "
+            "SELECT id, 'stock/bench/' || id || '.jpg', 0 FROM inventory_stockvehicle"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+# --- Searches -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Search:
+    place: str
+    model: str | None
+    energy: str | None
+    condition: str | None
+    max_price_euros: int | None
+    max_mileage: int | None
+    min_year: int | None
+    max_distance_km: int | None
+    page: int
+
+    def api_params(self) -> dict[str, str | int]:
+        params: dict[str, str | int] = {"place": self.place, "sort": "distance", "page": self.page}
+        optional = {
+            "model": self.model,
+            "energy": self.energy,
+            "condition": self.condition,
+            "max_price_cents": self.max_price_euros * 100 if self.max_price_euros else None,
+            "max_mileage": self.max_mileage,
+            "min_year": self.min_year,
+            "max_distance_km": self.max_distance_km,
+        }
+        params.update({k: v for k, v in optional.items() if v is not None})
+        return params
+
+    def page_params(self) -> dict[str, str | int]:
+        params: dict[str, str | int] = {"place": self.place, "sort": "distance", "page": self.page}
+        optional = {
+            "model": self.model,
+            "energy": self.energy,
+            "condition": self.condition,
+            "max_price": self.max_price_euros,
+            "max_mileage": self.max_mileage,
+            "min_year": self.min_year,
+            "max_distance": self.max_distance_km,
+        }
+        params.update({k: v for k, v in optional.items() if v is not None})
+        return params
+
+
+def random_searches(count: int, rng: random.Random) -> list[Search]:
+    """What buyers type: a French town or postcode, zero to a few filters, mostly early pages."""
+    from autovitrine.core.places import place_index
+
+    places = [p for p in place_index().places if p.population >= 1_000]
+    searches = []
+    for _ in range(count):
+        place = rng.choice(places)
+        searches.append(
+            Search(
+                place=place.postcodes[0] if rng.random() < 0.3 else place.name,
+                model=rng.choice(MODELS)[0] if rng.random() < 0.3 else None,
+                energy=rng.choice(("petrol", "diesel", "hybrid", "phev", "electric"))
+                if rng.random() < 0.25
+                else None,
+                condition=rng.choice(("new", "used")) if rng.random() < 0.4 else None,
+                max_price_euros=rng.randrange(15_000, 45_000, 1_000)
+                if rng.random() < 0.3
+                else None,
+                max_mileage=rng.choice((20_000, 50_000, 100_000)) if rng.random() < 0.2 else None,
+                min_year=rng.randint(2015, 2024) if rng.random() < 0.2 else None,
+                max_distance_km=rng.choice(MAX_DISTANCES) if rng.random() < 0.5 else None,
+                page=rng.choices((1, 2, 3, 4, 5, 10), (50, 20, 10, 8, 7, 5))[0],
+            )
+        )
+    return searches
+
+
+def timed_get(client: httpx.Client, url: str, params: dict | None, timings: Timings) -> None:
+    started = time.perf_counter()
+    response = client.get(url, params=params)
+    timings.seconds.append(time.perf_counter() - started)
+    timings.statuses[response.status_code] += 1
+
+
+def run_searches(base_url: str, searches: list[Search]) -> dict[str, Timings]:
+    results = {"baseline": Timings(), "api": Timings(), "page": Timings()}
+    with httpx.Client(base_url=base_url, headers=PROXY_HEADERS, timeout=30) as client:
+        page_exists = client.get("/stock/").status_code != 404
+        if not page_exists:
+            console.print("[yellow]La page /stock/ répond 404 : seule l'API est mesurée.[/]")
+            del results["page"]
+        warmup = Timings()
+        for search in searches[:50]:  # warm every worker's caches and connections
+            timed_get(client, "/api/stock/search", search.api_params(), warmup)
+            if page_exists:
+                timed_get(client, "/stock/", search.page_params(), warmup)
+        with Progress(console=console) as progress:
+            task = progress.add_task("Recherches", total=len(searches))
+            for search in searches:
+                timed_get(client, "/api/health", None, results["baseline"])
+                timed_get(client, "/api/stock/search", search.api_params(), results["api"])
+                if page_exists:
+                    timed_get(client, "/stock/", search.page_params(), results["page"])
+                progress.advance(task)
+    return results
+
+
+def report(results: dict[str, Timings], args: argparse.Namespace) -> bool:
+    labels = {
+        "baseline": ("GET /api/health (référence)", None),
+        "api": ("GET /api/stock/search", 50.0),
+        "page": ("GET /stock/ (page HTML)", 100.0),
+    }
+    baseline_p50 = statistics.median(results["baseline"].seconds) * 1000
+    table = Table(
+        title=f"Recherche de stock — {args.dealers} concessions, {args.vehicles} véhicules, "
+        f"{args.searches} recherches, granian {args.workers} workers"
+    )
+    for column in (
+        "point d'accès",
+        "p50 ms",
+        "p95 ms",
+        "max ms",
+        "p50 / réf.",
+        "cible p95",
+        "statuts",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("point d'accès", "statuts") else "right"
+        )
+    all_met = True
+    for key, timings in results.items():
+        label, target = labels[key]
+        ms = sorted(s * 1000 for s in timings.seconds)
+        p50, p95 = percentile(ms, 0.50), percentile(ms, 0.95)
+        met = target is None or p95 <= target
+        all_met = all_met and met
+        table.add_row(
+            label,
+            f"{p50:.1f}",
+            f"{p95:.1f}",
+            f"{ms[-1]:.1f}",
+            f"{p50 / baseline_p50:.1f}×",
+            "—" if target is None else f"≤ {target:.0f} {'✓' if met else '✗'}",
+            ", ".join(f"{status}: {n}" for status, n in sorted(timings.statuses.items())),
+        )
+    console.print(table)
+    return all_met
+
+
+def main() -> int:
+    args = parse_args()
+    rng = random.Random(args.seed)
+    var_dir = PROJECT / "var" / "bench-stock"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    places_file = PROJECT / "var" / "places-fr.json"
+    if places_file.exists() and not (var_dir / places_file.name).exists():
+        shutil.copy(places_file, var_dir / places_file.name)
+    env = production_environment(
+        database_url=args.database_url, redis_url=args.redis_url, var_dir=var_dir
+    )
+
+    os.environ.update(env)
+    sys.path.insert(0, str(PROJECT / "src"))
+    import django
+
+    django.setup()
+
+    if not args.reuse:
+        console.rule("Préparation")
+        recreate_database(args.database_url)
+        started = time.perf_counter()
+        manage(env, "migrate", "--noinput", "-v", "0")
+        load(args, rng)
+        console.print(f"Données chargées en {time.perf_counter() - started:.1f} s.")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+
+    searches = random_searches(args.searches, random.Random(args.seed + 1))
+    console.rule("Mesures")
+    log_file = var_dir / "server.log"
+    load_before = os.getloadavg()[0]
+    with granian_server(env, workers=args.workers, log_file=log_file) as base_url:
+        results = run_searches(base_url, searches)
+    # The machine may be shared: its load says how far the figures are from an idle one.
+    console.print(
+        f"Charge de la machine (1 min) : {load_before:.1f} avant, {os.getloadavg()[0]:.1f} après, "
+        f"pour {os.cpu_count()} cœurs. Journal du serveur : {log_file.relative_to(PROJECT)}"
+    )
+    return 0 if report(results, args) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

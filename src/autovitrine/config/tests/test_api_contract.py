@@ -1,0 +1,131 @@
+"""The API as a whole: its OpenAPI schema and docs page, and errors that are always JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from django.test import RequestFactory
+
+from autovitrine.config.api import api
+
+ERROR_CODES = [
+    "invalid_input",
+    "invalid_json",
+    "unsupported_media_type",
+    "unknown_place",
+    "not_found",
+    "page_out_of_range",
+    "not_authenticated",
+    "forbidden",
+    "csrf_failed",
+    "method_not_allowed",
+    "rate_limited",
+    "invalid_transition",
+    "conflict",
+    "internal_error",
+]
+
+
+def test_the_openapi_schema_describes_every_public_endpoint_and_error_code(client, db):
+    # When
+    response = client.get("/api/openapi.json")
+
+    # Then
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["info"]["title"] == "AutoVitrine API"
+    for path, method in [
+        ("/api/catalog/models", "get"),
+        ("/api/catalog/models/{code}", "get"),
+        ("/api/dealers", "get"),
+        ("/api/dealers/{code}", "get"),
+        ("/api/stock/search", "get"),
+        ("/api/stock/vehicles/{vehicle_id}", "get"),
+        ("/api/leads", "post"),
+        ("/api/leads/mine", "get"),
+        ("/api/leads/{lead_id}", "patch"),
+        ("/api/health", "get"),
+    ]:
+        assert method in schema["paths"][path], path
+    for code in ERROR_CODES:
+        assert f"`{code}`" in schema["info"]["description"], code
+    search_parameters = {
+        p["name"] for p in schema["paths"]["/api/stock/search"]["get"]["parameters"]
+    }
+    assert search_parameters >= {
+        "place",
+        "lat",
+        "lng",
+        "model",
+        "energy",
+        "condition",
+        "max_price_cents",
+        "max_mileage",
+        "min_year",
+        "max_distance_km",
+        "dealer",
+        "sort",
+        "page",
+        "page_size",
+    }
+    assert "/api/{unmatched}" not in schema["paths"]
+
+
+def test_the_docs_page_loads_the_schema(client, db):
+    # When
+    response = client.get("/api/docs")
+
+    # Then
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "/api/openapi.json" in response.content.decode()
+
+
+def test_the_health_probe_answers_ok(client):
+    # When
+    response = client.get("/api/health")
+
+    # Then
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def test_a_wrong_method_is_a_json_405_naming_the_allowed_ones(client, db):
+    # When
+    response = client.delete("/api/stock/search")
+
+    # Then
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("path", ["/api/nothing-here", "/api/stock/search/", "/api/catalog/"])
+def test_an_unknown_address_under_the_api_is_a_json_404(client, db, path):
+    # When
+    response = client.get(path)
+
+    # Then
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_unexpected_failure_is_logged_and_answered_without_a_traceback(caplog):
+    # Given
+    request = RequestFactory().get("/api/stock/search")
+
+    # When
+    with caplog.at_level(logging.ERROR, logger="autovitrine.config.api"):
+        response = api.on_exception(request, RuntimeError("secret detail"))
+
+    # Then
+    assert response.status_code == 500
+    assert json.loads(response.content) == {
+        "error": {
+            "code": "internal_error",
+            "message": "Erreur interne : nous sommes prévenus.",
+            "details": [],
+        }
+    }
+    assert "RuntimeError: secret detail" in caplog.text

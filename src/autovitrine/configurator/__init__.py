@@ -1,0 +1,1 @@
+"""Configurator: product rules, the pure engine, saved and shared configurations."""

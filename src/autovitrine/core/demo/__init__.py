@@ -1,0 +1,1 @@
+"""Demo data for ``manage.py demo_data``: a fictional brand, its dealer network, stock and accounts."""

@@ -1,0 +1,1 @@
+"""Flash sales: campaigns, the fair waiting room and unit holds."""

@@ -1,0 +1,921 @@
+"""The waiting room: a ``QueueBackend`` protocol, a Redis implementation for many worker processes
+(sorted sets and Lua scripts, one round trip per call) and an in-process one for the embedded
+default. Both carry only fairness (who is admitted when); the database decides every sale.
+
+Per sale, the Redis keys share the hash tag ``{sale_id}`` so a Lua script may touch them all on a
+Redis Cluster. ``meta`` mirrors the unit counts written by the services after each database change.
+Customer states in ``who``: ``w`` waiting, ``a`` admitted, ``c`` holding a unit, ``s`` done
+(bought up to the limit), ``x`` removed by staff; absent means "may join".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import functools
+import random
+import threading
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
+
+from django.conf import settings
+
+# Pre-queue ranks are 0..N-1; first-come-first-served places after the opening score above this.
+FCFS_BASE = 1_000_000_000
+# Admissions per window give the observed pace used for the estimated wait.
+PACE_WINDOW_MS = 120_000
+PACE_MIN_WINDOW_MS = 30_000
+# Unit counts are re-read from the database at least this often while people poll.
+RESYNC_EVERY_MS = 5_000
+ADMISSION_LOG_KEEP_MS = 600_000
+
+
+@dataclass(frozen=True, slots=True)
+class SaleSnapshot:
+    sale_id: int
+    state: str  # published, open, sold_out, closed
+    opens_at_ms: int
+    admission_ms: int
+    opened_at_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UnitCounts:
+    available: int
+    held: int
+    sold: int
+    total: int
+    next_expiry_ms: int = 0  # when the earliest hold expires (or expired); 0 if none
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A queue place as recorded in the database, used to rebuild the waiting room."""
+
+    customer_id: int
+    state: str  # w, c, s or x (see the module docstring)
+    pre_queue: bool
+    order: int  # position among places of the same kind (shuffled rank or join order)
+
+
+@dataclass(frozen=True, slots=True)
+class RateCheck:
+    key: str
+    limit: int
+    window_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class JoinOutcome:
+    result: str  # pre, line, already, removed, missing, sold_out, closed, draft
+    position: int | None = None
+    who: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStatus:
+    found: bool
+    limited: bool = False
+    state: str = ""
+    place: str = "none"  # none, pre, drawing, waiting, admitted, holding, done, removed
+    position: int | None = None
+    admitted_until_ms: int = 0
+    admission_ms: int = 0
+    available: int = 0
+    held: int = 0
+    sold: int = 0
+    total: int = 0
+    line_length: int = 0
+    pre_length: int = 0
+    admissions_in_window: int = 0
+    opens_at_ms: int = 0
+    opened_at_ms: int = 0
+    shuffled: bool = False
+    sweep_due: bool = False
+    open_due: bool = False
+    resync_due: bool = False
+
+    @property
+    def admitted_at_ms(self) -> int:
+        return self.admitted_until_ms - self.admission_ms
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    found: bool
+    state: str = ""
+    visitors: int = 0
+    line_length: int = 0
+    pre_length: int = 0
+    admitted: int = 0
+    available: int = 0
+    held: int = 0
+    sold: int = 0
+    total: int = 0
+    admissions_last_minute: int = 0
+
+
+def fisher_yates(items: Sequence[int], seed: int) -> list[int]:
+    """The pre-queue draw: a Fisher–Yates shuffle of ``items`` driven by ``seed`` (replayable)."""
+    order = list(items)
+    rng = random.Random(seed)
+    for i in range(len(order) - 1, 0, -1):
+        j = rng.randrange(i + 1)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def pace_window_ms(*, now_ms: int, opened_at_ms: int) -> int:
+    """The window over which admissions are counted: since the opening, within 30 s–2 min."""
+    since_open = now_ms - opened_at_ms if opened_at_ms else PACE_WINDOW_MS
+    return max(PACE_MIN_WINDOW_MS, min(PACE_WINDOW_MS, since_open))
+
+
+class QueueBackend(Protocol):
+    def load(self, *, sale: SaleSnapshot, counts: UnitCounts, places: Sequence[Place]) -> None:
+        """(Re)build a sale's waiting room from the database."""
+        ...
+
+    def join(self, *, sale_id: int, customer_id: int, now_ms: int) -> JoinOutcome: ...
+
+    def begin_draw(self, *, sale_id: int, now_ms: int) -> bool:
+        """Open the sale: freeze the pre-queue; later joins queue first-come-first-served."""
+        ...
+
+    def finish_draw(self, *, sale_id: int, seed: int) -> list[int]:
+        """Shuffle the frozen pre-queue once, put it at the head of the line, return its order."""
+        ...
+
+    def status(
+        self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
+    ) -> QueueStatus: ...
+
+    async def astatus(
+        self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
+    ) -> QueueStatus: ...
+
+    def apply(
+        self,
+        *,
+        sale_id: int,
+        now_ms: int,
+        counts: UnitCounts | None = None,
+        state: str | None = None,
+        changes: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        """Mirror database changes (unit counts, sale state, customers' states) and admit."""
+        ...
+
+    def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
+        """Count one hit on each counter; ``False`` if any is over its limit."""
+        ...
+
+    def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool: ...
+
+    def stats(self, *, sale_id: int, now_ms: int) -> QueueStats: ...
+
+
+# --- Redis ----------------------------------------------------------------------------------
+
+# Shared by the status and apply scripts: drop lapsed admissions, then admit from the head of the
+# line while available units exceed outstanding admissions.
+_LUA_ADMIT = """
+local function admit(meta, line, admitted, who, admits, now)
+  if redis.call('HGET', meta, 'state') ~= 'open' or redis.call('HGET', meta, 'shuffled') ~= '1' then
+    return
+  end
+  local lapsed = redis.call('ZRANGEBYSCORE', admitted, '-inf', now)
+  for _, c in ipairs(lapsed) do
+    if redis.call('HGET', who, c) == 'a' then redis.call('HDEL', who, c) end
+  end
+  if #lapsed > 0 then redis.call('ZREMRANGEBYSCORE', admitted, '-inf', now) end
+  local slots = tonumber(redis.call('HGET', meta, 'available') or '0') - redis.call('ZCARD', admitted)
+  if slots <= 0 then return end
+  local popped = redis.call('ZPOPMIN', line, slots)
+  if #popped == 0 then return end
+  local deadline = now + tonumber(redis.call('HGET', meta, 'admission_ms'))
+  for i = 1, #popped, 2 do
+    local c = popped[i]
+    redis.call('ZADD', admitted, deadline, c)
+    redis.call('HSET', who, c, 'a')
+    redis.call('ZADD', admits, now, c .. ':' .. now)
+  end
+  redis.call('ZREMRANGEBYSCORE', admits, '-inf', now - KEEP_MS)
+end
+""".replace("KEEP_MS", str(ADMISSION_LOG_KEEP_MS))
+
+_LUA_STATUS = (
+    _LUA_ADMIT
+    + """
+local meta, pre, snap, line, admitted, who, admits, visitors, rl, locks =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local cid, now, poll_limit, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if redis.call('EXISTS', meta) == 0 then return {'missing'} end
+if cid ~= '' then
+  local n = redis.call('INCR', rl)
+  if n == 1 then redis.call('PEXPIRE', rl, 60000) end
+  if n > poll_limit then return {'limited'} end
+  redis.call('PFADD', visitors, cid)
+end
+admit(meta, line, admitted, who, admits, now)
+local m = redis.call('HMGET', meta, 'state', 'available', 'held', 'sold', 'total', 'opens_at',
+  'opened_at', 'shuffled', 'next_expiry', 'admission_ms', 'synced_at')
+local state = m[1]
+local place, position, until_ms = 'none', -1, 0
+if cid ~= '' then
+  local w = redis.call('HGET', who, cid)
+  if w == 'a' then
+    place = 'admitted'
+    until_ms = tonumber(redis.call('ZSCORE', admitted, cid) or '0')
+  elseif w == 'w' then
+    local r = redis.call('ZRANK', line, cid)
+    if r then
+      place, position = 'waiting', r + 1
+    elseif redis.call('ZSCORE', pre, cid) then
+      place = 'pre'
+    elseif redis.call('ZSCORE', snap, cid) then
+      place = 'drawing'
+    end
+  elseif w == 'c' then place = 'holding'
+  elseif w == 's' then place = 'done'
+  elseif w == 'x' then place = 'removed'
+  end
+end
+local sweep, opening, resync = 0, 0, 0
+local next_expiry = tonumber(m[9] or '0')
+if next_expiry > 0 and now >= next_expiry then
+  if redis.call('SET', locks .. 'sweep', '1', 'NX', 'PX', 2000) then sweep = 1 end
+end
+local opens_at, opened_at = tonumber(m[6] or '0'), tonumber(m[7] or '0')
+if (state == 'published' and now >= opens_at)
+   or (state == 'open' and m[8] ~= '1' and now - opened_at > 10000) then
+  if redis.call('SET', locks .. 'open', '1', 'NX', 'PX', 5000) then opening = 1 end
+end
+if (state == 'open' or state == 'published') and now - tonumber(m[11] or '0') > RESYNC_MS then
+  if redis.call('SET', locks .. 'resync', '1', 'NX', 'PX', RESYNC_MS) then resync = 1 end
+end
+local since = now - window
+return {'ok', state, place, position, until_ms, m[2], m[3], m[4], m[5],
+  redis.call('ZCARD', line), redis.call('ZCARD', pre) + redis.call('ZCARD', snap),
+  redis.call('ZCOUNT', admits, since, now), opens_at, opened_at, m[8] == '1' and 1 or 0,
+  sweep, opening, resync, m[10]}
+""".replace("RESYNC_MS", str(RESYNC_EVERY_MS))
+)
+
+_LUA_JOIN = """
+local meta, pre, line, who = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local cid, now = ARGV[1], tonumber(ARGV[2])
+if redis.call('EXISTS', meta) == 0 then return {'missing'} end
+local state = redis.call('HGET', meta, 'state')
+if state ~= 'published' and state ~= 'open' then return {state} end
+local w = redis.call('HGET', who, cid)
+if w == 'x' then return {'removed'} end
+if w then return {'already', w} end
+redis.call('HSET', who, cid, 'w')
+if state == 'published' and now < tonumber(redis.call('HGET', meta, 'opens_at')) then
+  redis.call('ZADD', pre, now, cid)
+  return {'pre'}
+end
+local seq = redis.call('HINCRBY', meta, 'seq', 1)
+redis.call('ZADD', line, FCFS_BASE + seq, cid)
+return {'line', redis.call('ZRANK', line, cid) + 1}
+""".replace("FCFS_BASE", str(FCFS_BASE))
+
+_LUA_BEGIN_DRAW = """
+local meta, pre, snap = KEYS[1], KEYS[2], KEYS[3]
+local state = redis.call('HGET', meta, 'state')
+if state == 'published' then
+  redis.call('HSET', meta, 'state', 'open', 'opened_at', ARGV[1], 'shuffled', '0')
+  if redis.call('EXISTS', pre) == 1 then
+    if redis.call('EXISTS', snap) == 1 then
+      redis.call('ZUNIONSTORE', snap, 2, snap, pre)
+      redis.call('DEL', pre)
+    else
+      redis.call('RENAME', pre, snap)
+    end
+  end
+  return 1
+end
+if state == 'open' and redis.call('HGET', meta, 'shuffled') ~= '1' then return 1 end
+return 0
+"""
+
+_LUA_FINISH_DRAW = """
+local meta, snap = KEYS[1], KEYS[2]
+redis.call('DEL', snap)
+redis.call('HSET', meta, 'shuffled', '1')
+return 1
+"""
+
+# ARGV: now, has_counts, available, held, sold, total, next_expiry, state ('' = unchanged),
+# then (customer, new state) pairs; '' as new state forgets the customer (they may join again).
+_LUA_APPLY = (
+    _LUA_ADMIT
+    + """
+local meta, pre, snap, line, admitted, who, admits = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
+  KEYS[6], KEYS[7]
+if redis.call('EXISTS', meta) == 0 then return 0 end
+local now = tonumber(ARGV[1])
+if ARGV[2] == '1' then
+  redis.call('HSET', meta, 'available', ARGV[3], 'held', ARGV[4], 'sold', ARGV[5], 'total', ARGV[6],
+    'next_expiry', ARGV[7], 'synced_at', now)
+end
+if ARGV[8] ~= '' then redis.call('HSET', meta, 'state', ARGV[8]) end
+for i = 9, #ARGV, 2 do
+  local c, s = ARGV[i], ARGV[i + 1]
+  redis.call('ZREM', admitted, c)
+  if s == '' then
+    redis.call('HDEL', who, c)
+  else
+    redis.call('HSET', who, c, s)
+    if s == 'x' then
+      redis.call('ZREM', line, c)
+      redis.call('ZREM', pre, c)
+      redis.call('ZREM', snap, c)
+    end
+  end
+end
+admit(meta, line, admitted, who, admits, now)
+return 1
+"""
+)
+
+_LUA_ALLOW = """
+local ok = 1
+local n = #KEYS
+for i, k in ipairs(KEYS) do
+  local count = redis.call('INCR', k)
+  if count == 1 then redis.call('PEXPIRE', k, ARGV[n + i]) end
+  if count > tonumber(ARGV[i]) then ok = 0 end
+end
+return ok
+"""
+
+
+def _keys(sale_id: int) -> dict[str, str]:
+    prefix = f"fs:{{{sale_id}}}:"
+    names = ("meta", "pre", "snap", "line", "admitted", "who", "admits", "visitors", "lock:")
+    return {name: prefix + name for name in names}
+
+
+def _rate_key(sale_id: int, customer_id: int) -> str:
+    return f"fs:{{{sale_id}}}:poll:{customer_id}"
+
+
+def _status_from_reply(reply: list[Any], admission_ms: int = 0) -> QueueStatus:
+    if reply[0] == "missing":
+        return QueueStatus(found=False)
+    if reply[0] == "limited":
+        return QueueStatus(found=True, limited=True)
+    (
+        _,
+        state,
+        place,
+        position,
+        until_ms,
+        available,
+        held,
+        sold,
+        total,
+        line_length,
+        pre_length,
+        admissions,
+        opens_at,
+        opened_at,
+        shuffled,
+        sweep,
+        opening,
+        resync,
+        admission,
+    ) = reply
+    return QueueStatus(
+        found=True,
+        state=state,
+        place=place,
+        position=int(position) if int(position) > 0 else None,
+        admitted_until_ms=int(until_ms),
+        admission_ms=int(admission or 0),
+        available=int(available or 0),
+        held=int(held or 0),
+        sold=int(sold or 0),
+        total=int(total or 0),
+        line_length=int(line_length),
+        pre_length=int(pre_length),
+        admissions_in_window=int(admissions),
+        opens_at_ms=int(opens_at),
+        opened_at_ms=int(opened_at),
+        shuffled=bool(int(shuffled)),
+        sweep_due=bool(int(sweep)),
+        open_due=bool(int(opening)),
+        resync_due=bool(int(resync)),
+    )
+
+
+class RedisQueue:
+    """The production waiting room, shared by every worker process through Redis."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._url = url
+        self._redis = redis.Redis.from_url(url, **_client_options())
+        self._status = self._redis.register_script(_LUA_STATUS)
+        self._join = self._redis.register_script(_LUA_JOIN)
+        self._begin_draw = self._redis.register_script(_LUA_BEGIN_DRAW)
+        self._finish_draw = self._redis.register_script(_LUA_FINISH_DRAW)
+        self._apply = self._redis.register_script(_LUA_APPLY)
+        self._allow = self._redis.register_script(_LUA_ALLOW)
+        # One asyncio client per event loop: a connection pool cannot cross loops.
+        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @property
+    def client(self) -> Any:
+        return self._redis
+
+    def load(self, *, sale: SaleSnapshot, counts: UnitCounts, places: Sequence[Place]) -> None:
+        k = _keys(sale.sale_id)
+        state = sale.state
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.delete(k["meta"], k["pre"], k["snap"], k["line"], k["admitted"], k["who"])
+        pipe.hset(
+            k["meta"],
+            mapping={
+                "state": state,
+                "opens_at": sale.opens_at_ms,
+                "opened_at": sale.opened_at_ms,
+                "admission_ms": sale.admission_ms,
+                "shuffled": "1" if state != "published" else "0",
+                "available": counts.available,
+                "held": counts.held,
+                "sold": counts.sold,
+                "total": counts.total,
+                "next_expiry": counts.next_expiry_ms,
+                "synced_at": 0,
+                "seq": 0,
+            },
+        )
+        line: dict[str, int] = {}
+        pre: dict[str, int] = {}
+        who: dict[str, str] = {}
+        for place in places:
+            member = str(place.customer_id)
+            who[member] = place.state
+            if place.state != "w":
+                continue
+            if state == "published":
+                pre[member] = place.order
+            else:
+                line[member] = place.order if place.pre_queue else FCFS_BASE + place.order
+        for chunk in _chunks(list(who.items()), 10_000):
+            pipe.hset(k["who"], mapping=dict(chunk))
+        for name, members in (("line", line), ("pre", pre)):
+            for chunk in _chunks(list(members.items()), 10_000):
+                pipe.zadd(k[name], dict(chunk))
+        if state == "open":
+            pipe.hset(k["meta"], "seq", len(places))
+        pipe.execute()
+
+    def join(self, *, sale_id: int, customer_id: int, now_ms: int) -> JoinOutcome:
+        k = _keys(sale_id)
+        reply = self._join(
+            keys=[k["meta"], k["pre"], k["line"], k["who"]], args=[customer_id, now_ms]
+        )
+        return _join_outcome(reply)
+
+    def begin_draw(self, *, sale_id: int, now_ms: int) -> bool:
+        k = _keys(sale_id)
+        return bool(self._begin_draw(keys=[k["meta"], k["pre"], k["snap"]], args=[now_ms]))
+
+    def finish_draw(self, *, sale_id: int, seed: int) -> list[int]:
+        k = _keys(sale_id)
+        members = sorted(int(m) for m in cast(list[str], self._redis.zrange(k["snap"], 0, -1)))
+        order = fisher_yates(members, seed)
+        pipe = self._redis.pipeline(transaction=False)
+        for start in range(0, len(order), 10_000):
+            pipe.zadd(
+                k["line"], {str(c): start + i for i, c in enumerate(order[start : start + 10_000])}
+            )
+        pipe.execute()
+        self._finish_draw(keys=[k["meta"], k["snap"]], args=[])
+        return order
+
+    def _status_call(self, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int):
+        k = _keys(sale_id)
+        keys = [
+            k["meta"],
+            k["pre"],
+            k["snap"],
+            k["line"],
+            k["admitted"],
+            k["who"],
+            k["admits"],
+            k["visitors"],
+            _rate_key(sale_id, customer_id or 0),
+            k["lock:"],
+        ]
+        return keys, [customer_id or "", now_ms, poll_limit, PACE_WINDOW_MS]
+
+    def status(
+        self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
+    ) -> QueueStatus:
+        keys, args = self._status_call(sale_id, customer_id, now_ms, poll_limit)
+        return _status_from_reply(self._status(keys=keys, args=args))
+
+    async def astatus(
+        self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
+    ) -> QueueStatus:
+        script = self._async_script()
+        keys, args = self._status_call(sale_id, customer_id, now_ms, poll_limit)
+        return _status_from_reply(await script(keys=keys, args=args))
+
+    def _async_script(self) -> Any:
+        import redis.asyncio
+
+        loop = asyncio.get_running_loop()
+        script = self._async_clients.get(loop)
+        if script is None:
+            client = redis.asyncio.Redis.from_url(self._url, **_client_options())
+            script = client.register_script(_LUA_STATUS)
+            self._async_clients[loop] = script
+        return script
+
+    def apply(
+        self,
+        *,
+        sale_id: int,
+        now_ms: int,
+        counts: UnitCounts | None = None,
+        state: str | None = None,
+        changes: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        k = _keys(sale_id)
+        c = counts or UnitCounts(0, 0, 0, 0)
+        args: list[Any] = [
+            now_ms,
+            "1" if counts else "0",
+            c.available,
+            c.held,
+            c.sold,
+            c.total,
+            c.next_expiry_ms,
+            state or "",
+        ]
+        for customer_id, new_state in changes:
+            args += [customer_id, new_state]
+        keys = [k[n] for n in ("meta", "pre", "snap", "line", "admitted", "who", "admits")]
+        self._apply(keys=keys, args=args)
+
+    def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
+        keys = [f"fs:{{{sale_id}}}:rate:{check.key}" for check in checks]
+        args = [check.limit for check in checks] + [check.window_ms for check in checks]
+        return bool(self._allow(keys=keys, args=args))
+
+    def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool:
+        return bool(self._redis.set(_keys(sale_id)["lock:"] + name, "1", nx=True, px=ttl_ms))
+
+    def stats(self, *, sale_id: int, now_ms: int) -> QueueStats:
+        k = _keys(sale_id)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hmget(k["meta"], "state", "available", "held", "sold", "total")
+        pipe.pfcount(k["visitors"])
+        pipe.zcard(k["line"])
+        pipe.zcard(k["pre"])
+        pipe.zcard(k["snap"])
+        pipe.zcount(k["admitted"], now_ms, "+inf")
+        pipe.zcount(k["admits"], now_ms - 60_000, now_ms)
+        meta, visitors, line, pre, snap, admitted, last_minute = pipe.execute()
+        if meta[0] is None:
+            return QueueStats(found=False)
+        return QueueStats(
+            found=True,
+            state=meta[0],
+            visitors=visitors,
+            line_length=line,
+            pre_length=pre + snap,
+            admitted=admitted,
+            available=int(meta[1]),
+            held=int(meta[2]),
+            sold=int(meta[3]),
+            total=int(meta[4]),
+            admissions_last_minute=last_minute,
+        )
+
+
+def _client_options() -> dict[str, Any]:
+    """Fail fast when Redis is down: the database carries on, the page says "try again"."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "decode_responses": True,
+        "socket_connect_timeout": 1.0,
+        "socket_timeout": 2.0,
+        "retry": Retry(NoBackoff(), 1),
+    }
+
+
+def _join_outcome(reply: list[Any]) -> JoinOutcome:
+    result = reply[0]
+    if result == "line":
+        return JoinOutcome(result="line", position=int(reply[1]))
+    if result == "already":
+        return JoinOutcome(result="already", who=reply[1])
+    return JoinOutcome(result=result)
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+# --- In-process (embedded default) ----------------------------------------------------------
+
+
+@dataclass
+class _Room:
+    state: str
+    opens_at_ms: int
+    opened_at_ms: int
+    admission_ms: int
+    shuffled: bool
+    counts: UnitCounts
+    synced_at_ms: int = 0
+    seq: int = 0
+    pre: dict[int, int] = field(default_factory=dict)
+    snap: dict[int, int] = field(default_factory=dict)
+    line: list[tuple[int, int]] = field(default_factory=list)  # sorted (score, customer)
+    line_scores: dict[int, int] = field(default_factory=dict)
+    admitted: dict[int, int] = field(default_factory=dict)  # customer -> deadline
+    who: dict[int, str] = field(default_factory=dict)
+    admits: list[int] = field(default_factory=list)  # admission times
+    visitors: set[int] = field(default_factory=set)
+    polls: dict[int, tuple[int, int]] = field(default_factory=dict)  # customer -> (minute, n)
+
+    def line_add(self, customer_id: int, score: int) -> None:
+        bisect.insort(self.line, (score, customer_id))
+        self.line_scores[customer_id] = score
+
+    def line_remove(self, customer_id: int) -> None:
+        score = self.line_scores.pop(customer_id, None)
+        if score is not None:
+            self.line.pop(bisect.bisect_left(self.line, (score, customer_id)))
+
+    def position(self, customer_id: int) -> int | None:
+        score = self.line_scores.get(customer_id)
+        if score is None:
+            return None
+        return bisect.bisect_left(self.line, (score, customer_id)) + 1
+
+    def admit(self, now_ms: int) -> None:
+        if self.state != "open" or not self.shuffled:
+            return
+        for customer_id, deadline in list(self.admitted.items()):
+            if deadline <= now_ms:
+                del self.admitted[customer_id]
+                if self.who.get(customer_id) == "a":
+                    del self.who[customer_id]
+        slots = self.counts.available - len(self.admitted)
+        while slots > 0 and self.line:
+            _, customer_id = self.line.pop(0)
+            del self.line_scores[customer_id]
+            self.admitted[customer_id] = now_ms + self.admission_ms
+            self.who[customer_id] = "a"
+            self.admits.append(now_ms)
+            slots -= 1
+        self.admits = [t for t in self.admits if t > now_ms - ADMISSION_LOG_KEEP_MS]
+
+
+class InProcessQueue:
+    """The embedded default: the same rules in this process's memory, behind one lock."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[int, _Room] = {}
+        self._rates: dict[str, tuple[int, int]] = {}  # key -> (window end, count)
+        self._locks: dict[str, int] = {}
+        self._mutex = threading.Lock()
+
+    def load(self, *, sale: SaleSnapshot, counts: UnitCounts, places: Sequence[Place]) -> None:
+        room = _Room(
+            state=sale.state,
+            opens_at_ms=sale.opens_at_ms,
+            opened_at_ms=sale.opened_at_ms,
+            admission_ms=sale.admission_ms,
+            shuffled=sale.state != "published",
+            counts=counts,
+        )
+        for place in places:
+            room.who[place.customer_id] = place.state
+            if place.state != "w":
+                continue
+            if sale.state == "published":
+                room.pre[place.customer_id] = place.order
+            else:
+                score = place.order if place.pre_queue else FCFS_BASE + place.order
+                room.line_add(place.customer_id, score)
+        room.seq = len(places)
+        with self._mutex:
+            self._rooms[sale.sale_id] = room
+
+    def join(self, *, sale_id: int, customer_id: int, now_ms: int) -> JoinOutcome:
+        with self._mutex:
+            room = self._rooms.get(sale_id)
+            if room is None:
+                return JoinOutcome(result="missing")
+            if room.state not in ("published", "open"):
+                return JoinOutcome(result=room.state)
+            who = room.who.get(customer_id)
+            if who == "x":
+                return JoinOutcome(result="removed")
+            if who:
+                return JoinOutcome(result="already", who=who)
+            room.who[customer_id] = "w"
+            if room.state == "published" and now_ms < room.opens_at_ms:
+                room.pre[customer_id] = now_ms
+                return JoinOutcome(result="pre")
+            room.seq += 1
+            room.line_add(customer_id, FCFS_BASE + room.seq)
+            return JoinOutcome(result="line", position=room.position(customer_id))
+
+    def begin_draw(self, *, sale_id: int, now_ms: int) -> bool:
+        with self._mutex:
+            room = self._rooms.get(sale_id)
+            if room is None:
+                return False
+            if room.state == "published":
+                room.state, room.opened_at_ms, room.shuffled = "open", now_ms, False
+                room.snap.update(room.pre)
+                room.pre.clear()
+                return True
+            return room.state == "open" and not room.shuffled
+
+    def finish_draw(self, *, sale_id: int, seed: int) -> list[int]:
+        with self._mutex:
+            room = self._rooms[sale_id]
+            order = fisher_yates(sorted(room.snap), seed)
+            for rank, customer_id in enumerate(order):
+                room.line_add(customer_id, rank)
+            room.snap.clear()
+            room.shuffled = True
+            return order
+
+    def status(
+        self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
+    ) -> QueueStatus:
+        with self._mutex:
+            room = self._rooms.get(sale_id)
+            if room is None:
+                return QueueStatus(found=False)
+            if customer_id is not None:
+                minute, count = room.polls.get(customer_id, (now_ms // 60_000, 0))
+                if minute != now_ms // 60_000:
+                    minute, count = now_ms // 60_000, 0
+                room.polls[customer_id] = (minute, count + 1)
+                if count + 1 > poll_limit:
+                    return QueueStatus(found=True, limited=True)
+                room.visitors.add(customer_id)
+            room.admit(now_ms)
+            place, position, until_ms = "none", None, 0
+            who = room.who.get(customer_id) if customer_id is not None else None
+            if who == "a" and customer_id is not None:
+                place, until_ms = "admitted", room.admitted[customer_id]
+            elif who == "w" and customer_id is not None:
+                position = room.position(customer_id)
+                if position is not None:
+                    place = "waiting"
+                elif customer_id in room.pre:
+                    place = "pre"
+                elif customer_id in room.snap:
+                    place = "drawing"
+            elif who is not None:
+                place = {"c": "holding", "s": "done", "x": "removed"}[who]
+            counts = room.counts
+            sweep = 0 < counts.next_expiry_ms <= now_ms and self._lock(
+                sale_id, "sweep", 2000, now_ms
+            )
+            opening = (
+                (room.state == "published" and now_ms >= room.opens_at_ms)
+                or (
+                    room.state == "open"
+                    and not room.shuffled
+                    and now_ms - room.opened_at_ms > 10_000
+                )
+            ) and self._lock(sale_id, "open", 5000, now_ms)
+            resync = (
+                room.state in ("open", "published")
+                and now_ms - room.synced_at_ms > RESYNC_EVERY_MS
+                and self._lock(sale_id, "resync", RESYNC_EVERY_MS, now_ms)
+            )
+            window = PACE_WINDOW_MS
+            return QueueStatus(
+                found=True,
+                state=room.state,
+                place=place,
+                position=position,
+                admitted_until_ms=until_ms,
+                admission_ms=room.admission_ms,
+                available=counts.available,
+                held=counts.held,
+                sold=counts.sold,
+                total=counts.total,
+                line_length=len(room.line),
+                pre_length=len(room.pre) + len(room.snap),
+                admissions_in_window=sum(1 for t in room.admits if t >= now_ms - window),
+                opens_at_ms=room.opens_at_ms,
+                opened_at_ms=room.opened_at_ms,
+                shuffled=room.shuffled,
+                sweep_due=sweep,
+                open_due=opening,
+                resync_due=resync,
+            )
+
+    async def astatus(
+        self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
+    ) -> QueueStatus:
+        # Memory only: nothing to wait for.
+        return self.status(
+            sale_id=sale_id, customer_id=customer_id, now_ms=now_ms, poll_limit=poll_limit
+        )
+
+    def apply(
+        self,
+        *,
+        sale_id: int,
+        now_ms: int,
+        counts: UnitCounts | None = None,
+        state: str | None = None,
+        changes: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        with self._mutex:
+            room = self._rooms.get(sale_id)
+            if room is None:
+                return
+            if counts is not None:
+                room.counts, room.synced_at_ms = counts, now_ms
+            if state:
+                room.state = state
+            for customer_id, new_state in changes:
+                room.admitted.pop(customer_id, None)
+                if not new_state:
+                    room.who.pop(customer_id, None)
+                    continue
+                room.who[customer_id] = new_state
+                if new_state == "x":
+                    room.line_remove(customer_id)
+                    room.pre.pop(customer_id, None)
+                    room.snap.pop(customer_id, None)
+            room.admit(now_ms)
+
+    def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
+        now_ms = int(time.time() * 1000)
+        ok = True
+        with self._mutex:
+            for check in checks:
+                key = f"{sale_id}:{check.key}"
+                ends, count = self._rates.get(key, (now_ms + check.window_ms, 0))
+                if ends <= now_ms:
+                    ends, count = now_ms + check.window_ms, 0
+                self._rates[key] = (ends, count + 1)
+                ok = ok and count + 1 <= check.limit
+        return ok
+
+    def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool:
+        with self._mutex:
+            return self._lock(sale_id, name, ttl_ms, int(time.time() * 1000))
+
+    def _lock(self, sale_id: int, name: str, ttl_ms: int, now_ms: int) -> bool:
+        key = f"{sale_id}:{name}"
+        if self._locks.get(key, 0) > now_ms:
+            return False
+        self._locks[key] = now_ms + ttl_ms
+        return True
+
+    def stats(self, *, sale_id: int, now_ms: int) -> QueueStats:
+        with self._mutex:
+            room = self._rooms.get(sale_id)
+            if room is None:
+                return QueueStats(found=False)
+            return QueueStats(
+                found=True,
+                state=room.state,
+                visitors=len(room.visitors),
+                line_length=len(room.line),
+                pre_length=len(room.pre) + len(room.snap),
+                admitted=sum(1 for d in room.admitted.values() if d > now_ms),
+                available=room.counts.available,
+                held=room.counts.held,
+                sold=room.counts.sold,
+                total=room.counts.total,
+                admissions_last_minute=sum(1 for t in room.admits if t >= now_ms - 60_000),
+            )
+
+
+@functools.cache
+def waiting_room() -> QueueBackend:
+    """Redis when ``REDIS_URL`` is set (many workers), else this process's memory."""
+    if settings.REDIS_URL:
+        return RedisQueue(settings.REDIS_URL)
+    return InProcessQueue()

@@ -1,0 +1,130 @@
+"""Joining the waiting room: proof of work, rate limits, one place per account, retries."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from autovitrine.flashsales import services
+from autovitrine.flashsales.errors import FlashSaleRefusal
+from autovitrine.flashsales.models import QueueEntry
+from autovitrine.flashsales.tokens import challenge_issue, leading_zero_bits, proof_of_work_solve
+
+from .factories import join
+
+
+def _join_with(kit, customer, *, challenge: str, nonce: str, key: str = "k"):
+    return services.queue_join(
+        info=kit.info,
+        customer=customer,
+        client_ip="198.51.100.4",
+        challenge=challenge,
+        nonce=nonce,
+        idempotency_key=key,
+    )
+
+
+def _failing_nonce(challenge: str, bits: int) -> str:
+    nonce = 0
+    while leading_zero_bits(hashlib.sha256(f"{challenge}{nonce}".encode()).digest()) >= bits:
+        nonce += 1
+    return str(nonce)
+
+
+def test_joining_needs_the_proof_of_work_of_this_customer(sale_kit, buyers):
+    kit = sale_kit(units=1, pow_difficulty_bits=8)
+    alice, bob = buyers(2)
+    challenge = challenge_issue(sale_id=kit.sale.pk, customer_id=alice.pk)
+
+    with pytest.raises(FlashSaleRefusal) as weak:
+        _join_with(kit, alice, challenge=challenge, nonce=_failing_nonce(challenge, 8))
+    with pytest.raises(FlashSaleRefusal) as borrowed:
+        _join_with(kit, bob, challenge=challenge, nonce=proof_of_work_solve(challenge, 8))
+    joined = _join_with(kit, alice, challenge=challenge, nonce=proof_of_work_solve(challenge, 8))
+
+    assert (weak.value.code, borrowed.value.code) == ("pow_invalid", "pow_invalid")
+    assert joined["place"] == "pre"
+    assert list(QueueEntry.objects.values_list("customer_id", flat=True)) == [alice.pk]
+
+
+def test_a_retried_join_returns_the_first_place_without_a_new_proof(sale_kit, buyers):
+    kit = sale_kit(units=1, pow_difficulty_bits=8)
+    [buyer] = buyers(1)
+    challenge = challenge_issue(sale_id=kit.sale.pk, customer_id=buyer.pk)
+    first = _join_with(
+        kit, buyer, challenge=challenge, nonce=proof_of_work_solve(challenge, 8), key="same"
+    )
+
+    again = _join_with(kit, buyer, challenge="", nonce="", key="same")
+
+    assert (
+        (again["place"], again["pre_length"]) == (first["place"], first["pre_length"]) == ("pre", 1)
+    )
+    assert QueueEntry.objects.count() == 1
+
+
+def test_one_place_per_account(sale_kit, buyers):
+    kit = sale_kit(units=1)
+    kit.open()
+    admitted, alice, bob = buyers(3)
+    join(kit, admitted)
+    first = join(kit, alice, key="a1")
+    join(kit, bob)
+
+    second = join(kit, alice, key="a2")
+
+    assert first["position"] == second["position"] == 1
+    assert QueueEntry.objects.filter(customer=alice).count() == 1
+
+
+def test_joins_are_limited_per_account(settings, sale_kit, buyers):
+    settings.FLASHSALE_JOINS_PER_ACCOUNT_PER_MINUTE = 2
+    kit = sale_kit(units=1)
+    [buyer] = buyers(1)
+    join(kit, buyer)
+    join(kit, buyer)
+
+    with pytest.raises(FlashSaleRefusal) as refused:
+        join(kit, buyer)
+
+    assert (refused.value.code, refused.value.status) == ("rate_limited", 429)
+
+
+def test_joins_are_limited_per_client_address(settings, sale_kit, buyers):
+    settings.FLASHSALE_JOINS_PER_IP_PER_MINUTE = 2
+    kit = sale_kit(units=1)
+    a, b, c, d = buyers(4)
+    join(kit, a, ip="192.0.2.10")
+    join(kit, b, ip="192.0.2.10")
+
+    with pytest.raises(FlashSaleRefusal) as refused:
+        join(kit, c, ip="192.0.2.10")
+    elsewhere = join(kit, d, ip="192.0.2.11")
+
+    assert refused.value.code == "rate_limited"
+    assert elsewhere["place"] == "pre"
+    assert not QueueEntry.objects.filter(customer=c).exists()
+
+
+def test_only_customer_accounts_join(sale_kit, dealer_staff):
+    kit = sale_kit(units=1)
+
+    with pytest.raises(FlashSaleRefusal) as refused:
+        join(kit, dealer_staff)
+
+    assert refused.value.code == "customers_only"
+
+
+def test_polls_are_limited_per_account(settings, sale_kit, buyers):
+    settings.FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE = 3
+    kit = sale_kit(units=1)
+    [buyer] = buyers(1)
+    join(kit, buyer)  # answers with one status read
+    services.queue_status(info=kit.info, customer_id=buyer.pk)
+    services.queue_status(info=kit.info, customer_id=buyer.pk)
+
+    with pytest.raises(FlashSaleRefusal) as refused:
+        services.queue_status(info=kit.info, customer_id=buyer.pk)
+
+    assert refused.value.code == "rate_limited"

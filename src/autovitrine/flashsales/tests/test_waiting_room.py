@@ -1,0 +1,198 @@
+"""The waiting room, on both backends: the draw, first come first served, admissions, recovery."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from autovitrine.flashsales import services
+from autovitrine.flashsales.errors import FlashSaleRefusal
+from autovitrine.flashsales.models import Hold, QueueEntry, SaleUnit
+from autovitrine.flashsales.queue import QueueStatus, fisher_yates, waiting_room
+
+from .factories import claim, join, poll_all, status
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def backend(request, settings):
+    """Run the test on the in-process room and, where Redis is configured, on Redis."""
+    if request.param == "memory":
+        settings.REDIS_URL = ""
+    waiting_room.cache_clear()
+    return request.param
+
+
+def _lose_the_room(backend: str) -> None:
+    if backend == "redis":
+        waiting_room().client.flushdb()
+    else:
+        waiting_room.cache_clear()  # a restarted process starts with an empty room
+
+
+def _line_order(kit, customers) -> list:
+    """Admitted buyers first, then the others by position."""
+    pages = {c: status(kit, c) for c in customers}
+    admitted = [c for c, p in pages.items() if p["place"] == "admitted"]
+    waiting = sorted(
+        (c for c, p in pages.items() if p["place"] == "waiting"), key=lambda c: pages[c]["position"]
+    )
+    return admitted + waiting
+
+
+def test_the_pre_queue_is_drawn_once_with_a_recorded_seed(backend, sale_kit, buyers):
+    # Given six buyers in the pre-queue of a one-unit sale
+    kit = sale_kit(units=1)
+    early = buyers(6)
+    for buyer in early:
+        assert join(kit, buyer)["place"] == "pre"
+
+    # When the sale opens
+    kit.open()
+
+    # Then the line is the Fisher–Yates shuffle of the pre-queue driven by the recorded seed
+    expected = fisher_yates(sorted(b.pk for b in early), kit.sale.shuffle_seed)
+    assert [b.pk for b in _line_order(kit, early)] == expected
+    ranks = dict(QueueEntry.objects.values_list("customer_id", "rank"))
+    assert [ranks[pk] for pk in expected] == list(range(6))
+    # and opening again does not draw again
+    services.sale_open(sale_id=kit.sale.pk, early=True)
+    assert [b.pk for b in _line_order(kit, early)] == expected
+
+
+def test_later_arrivals_queue_first_come_first_served_behind_the_pre_queue(
+    backend, sale_kit, buyers
+):
+    kit = sale_kit(units=1)
+    for buyer in buyers(3):
+        join(kit, buyer)
+    kit.open()
+    late = buyers(2)
+
+    answers = [join(kit, buyer) for buyer in late]
+
+    assert [a["position"] for a in answers] == [3, 4]
+    assert [status(kit, b)["position"] for b in late] == [3, 4]
+    assert not QueueEntry.objects.filter(customer__in=late, pre_queue=True).exists()
+
+
+def test_as_many_buyers_are_admitted_as_units_are_free(backend, sale_kit, buyers):
+    kit = sale_kit(units=5)
+    group = buyers(8)
+    for buyer in group:
+        join(kit, buyer)
+    kit.open()
+
+    tokens, waiting = poll_all(kit, group)
+
+    assert len(tokens) == 5
+    assert sorted(status(kit, b)["position"] for b in waiting) == [1, 2, 3]
+    assert status(kit, None)["units"]["available"] == 5
+
+
+def test_an_admission_not_used_in_time_lapses_and_the_next_buyer_is_admitted(
+    backend, sale_kit, buyers
+):
+    kit = sale_kit(units=1, admission_seconds=30)
+    group = buyers(2)
+    for buyer in group:
+        join(kit, buyer)
+    kit.open()
+    tokens, [second] = poll_all(kit, group)
+    [first] = tokens
+
+    later = int(time.time() * 1000) + 31_000
+    room = waiting_room()
+    after = room.status(sale_id=kit.sale.pk, customer_id=second.pk, now_ms=later, poll_limit=100)
+    lapsed = room.status(sale_id=kit.sale.pk, customer_id=first.pk, now_ms=later, poll_limit=100)
+
+    assert after.place == "admitted"
+    assert lapsed.place == "none"  # may join again, at the back
+
+
+def test_the_estimated_wait_follows_the_observed_pace():
+    # 60 admissions over the last two minutes: half a buyer per second
+    now = 1_000_000_000
+    seen = QueueStatus(
+        found=True,
+        state="open",
+        place="waiting",
+        position=30,
+        available=0,
+        held=10,
+        total=50,
+        admissions_in_window=60,
+        opened_at_ms=now - 600_000,
+        shuffled=True,
+    )
+    info = services.SaleInfo(1, "s", "open", 120, 0)
+
+    page = services.status_payload(info=info, status=seen, customer_id=7, now_ms=now)
+
+    assert page["eta_seconds"] == 60
+    assert page["unlikely"] is True  # 30 people ahead of only 10 cars not yet sold
+    assert page["poll_ms"] == 2000
+
+
+def test_losing_the_room_rebuilds_it_from_the_database_in_the_same_order(backend, sale_kit, buyers):
+    # Given a drawn pre-queue, FCFS arrivals and one hold
+    kit = sale_kit(units=1)
+    early = buyers(5)
+    for buyer in early:
+        join(kit, buyer)
+    kit.open()
+    tokens, _ = poll_all(kit, early)
+    [(holder, token)] = tokens.items()
+    claim(kit, holder, token)
+    late = buyers(2)
+    for buyer in late:
+        join(kit, buyer)
+    before = {b: status(kit, b)["position"] for b in early + late if b != holder}
+
+    # When the room is lost (Redis flushed, or the process restarted)
+    _lose_the_room(backend)
+
+    # Then the next poll rebuilds it from the database: same positions, same hold
+    assert {b: status(kit, b)["position"] for b in before} == before
+    page = status(kit, holder)
+    assert (page["place"], page["units"]["held"], page["all_held"]) == ("holding", 1, True)
+
+
+def test_staff_remove_an_abusive_account_and_its_hold(backend, sale_kit, buyers):
+    kit = sale_kit(units=1)
+    group = buyers(2)
+    for buyer in group:
+        join(kit, buyer)
+    kit.open()
+    tokens, [other] = poll_all(kit, group)
+    [(abuser, token)] = tokens.items()
+    claim(kit, abuser, token)
+    entry = QueueEntry.objects.get(customer=abuser)
+
+    services.queue_entry_remove(
+        sale_id=kit.sale.pk, entry_id=entry.pk, by=kit.head_office, reason="50 comptes, même IP"
+    )
+
+    assert SaleUnit.objects.get().status == SaleUnit.Status.AVAILABLE
+    assert Hold.objects.get().status == Hold.Status.RELEASED
+    assert status(kit, abuser)["place"] == "removed"
+    assert status(kit, other)["place"] == "admitted"
+    with pytest.raises(FlashSaleRefusal) as refused:
+        join(kit, abuser)
+    assert refused.value.code == "removed"
+
+
+def test_a_published_sale_opens_by_itself_when_its_time_comes(backend, sale_kit, buyers):
+    kit = sale_kit(units=1)
+    [buyer] = buyers(1)
+    join(kit, buyer)
+    type(kit.sale).objects.filter(pk=kit.sale.pk).update(
+        opens_at=kit.sale.opens_at.replace(year=2020)
+    )
+    services.waiting_room_restore(sale_id=kit.sale.pk)
+
+    page = status(kit, buyer)
+
+    kit.sale.refresh_from_db()
+    assert kit.sale.status == "open" and kit.sale.shuffle_seed is not None
+    assert page["place"] == "admitted"

@@ -1,0 +1,90 @@
+"""JSON shapes of the leads API: a lead sent by a buyer's app, and a dealer's view of its leads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from .models import Lead
+
+
+class LeadIn(Schema):
+    """A question, a test-drive request or a call-back, about a vehicle or to a dealer."""
+
+    kind: Lead.Kind
+    vehicle_id: int | None = Field(
+        None, ge=1, description="Le véhicule visé (décide la concession)."
+    )
+    dealer_code: str | None = Field(None, max_length=60, description="Sinon, la concession visée.")
+    name: str = Field(min_length=1, max_length=120)
+    email: str = Field("", max_length=254, description="Un e-mail ou un téléphone au moins.")
+    phone: str = Field("", max_length=20, description="Numéro français ; requis pour un rappel.")
+    message: str = Field("", max_length=1800)
+    preferred_slot: dt.datetime | None = Field(
+        None, description="Créneau d'essai (requis pour un essai) ; heure de Paris sans fuseau."
+    )
+    callback_window: str | None = Field(
+        None, max_length=20, description="Pour un rappel : morning, midday, afternoon ou evening."
+    )
+    consent: bool = Field(
+        description="L'acheteur accepte d'être contacté par la concession (doit valoir true)."
+    )
+    source: Literal["web", "qr", "campaign", "api"] = "api"
+    source_page: str = Field("", max_length=300)
+    utm_source: str = Field("", max_length=100)
+    utm_medium: str = Field("", max_length=100)
+    utm_campaign: str = Field("", max_length=100)
+
+
+class LeadOut(Schema):
+    id: int
+    kind: str
+    status: str
+    dealer_code: str
+    vehicle_id: int | None
+    name: str
+    email: str
+    phone: str
+    message: str
+    preferred_slot: dt.datetime | None
+    source: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, lead: Lead, *, dealer_code: str | None = None) -> LeadOut:
+        """``dealer_code`` spares a query when the caller knows it (a dealer's own list)."""
+        return cls(
+            id=lead.pk,
+            kind=lead.kind,
+            status=lead.status,
+            dealer_code=dealer_code or lead.dealer.code,
+            vehicle_id=lead.vehicle_id,
+            name=lead.name,
+            email=lead.email,
+            phone=lead.phone,
+            message=lead.message,
+            preferred_slot=lead.preferred_slot,
+            source=lead.source,
+            created_at=lead.created_at,
+        )
+
+
+class MyLeadsQuery(Schema):
+    status: Lead.Status | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(25, ge=1, le=100)
+
+
+class LeadPageOut(Schema):
+    items: list[LeadOut]
+    total: int
+    page: int
+    page_size: int
+    num_pages: int
+
+
+class LeadStatusIn(Schema):
+    status: Lead.Status
+    note: str = Field("", max_length=2000, description="Note interne, visible de la concession.")

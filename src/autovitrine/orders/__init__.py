@@ -1,0 +1,1 @@
+"""Orders: checkout with a delivering dealer, documents, the withdrawal right."""

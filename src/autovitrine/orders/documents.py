@@ -1,0 +1,309 @@
+"""Order documents as PDF (reportlab): the order form with its legal mentions, the deposit receipt.
+
+Pages use the standard Helvetica font and no stream compression: the text stays searchable in
+the file (and checkable in tests) without embedding a font. Helvetica's WinAnsi encoding has €,
+accents and « », but not the narrow no-break space of French amounts: it becomes a plain one.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from autovitrine.catalog.models import Energy
+from autovitrine.core.money import format_eur
+
+from .models import Order
+from .selectors import withdrawal_deadline
+
+STYLES = getSampleStyleSheet()
+BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9, leading=12)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9.5)
+HEADING = ParagraphStyle("heading", parent=STYLES["Heading2"], fontSize=11, spaceBefore=6)
+
+
+def _pdf_text(text: str) -> str:
+    """Characters Helvetica (WinAnsi) cannot show are replaced by their nearest equivalent."""
+    return text.replace("\u202f", " ").replace("\u2212", "-").replace("\u2011", "-")
+
+
+def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(escape(_pdf_text(text)), style)
+
+
+def _eur(cents: int) -> str:
+    return _pdf_text(format_eur(cents, with_cents=True))
+
+
+def _table(rows: Iterable[Iterable[str]], widths: list[float], *, header: bool = False) -> Table:
+    table = Table([[_p(cell) for cell in row] for row in rows], colWidths=widths, hAlign="LEFT")
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _render(title: str, story: list[Flowable]) -> bytes:
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=_pdf_text(title),
+        author=settings.SITE_NAME,
+        lang="fr",
+        pageCompression=0,
+        invariant=1,
+    )
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _parties(order: Order) -> Table:
+    dealer = order.dealer
+    seller = "\n".join(
+        [
+            _("Vendeur (concession de livraison)"),
+            dealer.name,
+            dealer.street,
+            f"{dealer.postcode} {dealer.city}",
+            f"{dealer.phone} — {dealer.email}",
+        ]
+    )
+    buyer = "\n".join(
+        [
+            _("Acheteur"),
+            order.buyer_name,
+            order.street,
+            f"{order.postcode} {order.city}",
+            f"{order.phone} — {order.email}",
+        ]
+    )
+    table = Table(
+        [
+            [
+                Paragraph(escape(_pdf_text(seller)).replace("\n", "<br/>"), BODY),
+                Paragraph(escape(_pdf_text(buyer)).replace("\n", "<br/>"), BODY),
+            ]
+        ],
+        colWidths=[89 * mm, 89 * mm],
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (0, 0), 0.5, colors.grey),
+                ("BOX", (1, 0), (1, 0), 0.5, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _vehicle_rows(order: Order) -> list[list[str]]:
+    car = order.vehicle
+    rows = [
+        [_("Véhicule"), order.vehicle_label],
+        [
+            _("Type"),
+            order.get_kind_display()
+            + (" — " + (_("neuf") if car.get("condition") == "new" else _("occasion"))),
+        ],
+        [_("Énergie"), str(Energy(car["energy"]).label) if car.get("energy") else ""],
+    ]
+    if car.get("vin"):
+        rows.append([_("VIN"), car["vin"]])
+    if car.get("condition") != "new":
+        rows.append([_("Année, kilométrage"), f"{car.get('year')}, {car.get('mileage_km')} km"])
+    if car.get("colour"):
+        rows.append([_("Teinte"), car["colour"]])
+    if car.get("options"):
+        rows.append([_("Options"), ", ".join(car["options"])])
+    if car.get("co2_g_km") is not None:
+        rows.append(
+            [
+                _("CO2 (WLTP)"),
+                f"{car['co2_g_km']} g/km, {_('classe')} {car.get('energy_class') or ''}",
+            ]
+        )
+    return rows
+
+
+def _price_rows(order: Order) -> list[list[str]]:
+    rows = [[_("Désignation"), _("HT"), _("TVA 20 %"), _("TTC")]]
+    for line in order.quote:
+        rows.append(
+            [
+                line["label"],
+                _eur(line["ht"]) if line["ht"] is not None else "",
+                _eur(line["vat"]) if line["vat"] is not None else "",
+                _eur(line["ttc"]),
+            ]
+        )
+    rows.append([_("Total TTC (frais d'immatriculation estimés)"), "", "", _eur(order.total_ttc)])
+    rows.append([_("Acompte versé à la commande"), "", "", "-" + _eur(order.deposit_cents)])
+    if order.trade_in_cents:
+        rows.append(
+            [
+                _("Reprise de votre véhicule (offre acceptée)"),
+                "",
+                "",
+                "-" + _eur(order.trade_in_cents),
+            ]
+        )
+    rows.append([_("Solde à régler à la livraison"), "", "", _eur(order.balance_cents)])
+    return rows
+
+
+def _legal_mentions(order: Order) -> list[Flowable]:
+    mentions = [
+        _(
+            "Les sommes versées d'avance sont des acomptes (art. L214-1 du Code de la consommation) : "
+            "elles s'imputent sur le prix."
+        ),
+        _(
+            "Vente à distance : vous disposez d'un délai de 14 jours pour exercer votre droit de "
+            "rétractation sans avoir à motiver votre décision (art. L221-18 du Code de la "
+            "consommation), en ligne depuis « Mes commandes » ou au moyen du formulaire ci-dessous. "
+            "L'acompte vous est alors remboursé par le même moyen de paiement au plus tard 14 jours "
+            "après votre décision (art. L221-24)."
+        ),
+        _(
+            "Livraison à la concession indiquée ci-dessus, qui vous confirme la date de mise à "
+            "disposition. À défaut de livraison à la date convenue, vous pouvez résoudre le contrat "
+            "dans les conditions des articles L216-6 et suivants du Code de la consommation."
+        ),
+        _(
+            "Les frais d'immatriculation sont une estimation (taxe régionale selon la puissance "
+            "fiscale et la région de résidence, taxe fixe et redevance d'acheminement) ; le malus "
+            "CO2 est celui du barème en vigueur à la date de la commande."
+        ),
+        _(
+            "Si vous financez tout ou partie de l'achat par un crédit, la vente est conclue sous la "
+            "condition suspensive de son obtention (art. L312-44 du Code de la consommation). "
+            "Un crédit vous engage et doit être remboursé. Vérifiez vos capacités de remboursement "
+            "avant de vous engager."
+        ),
+        _(
+            "Garanties légales : garantie de conformité (art. L217-3 et suivants du Code de la "
+            "consommation) et garantie des vices cachés (art. 1641 et suivants du Code civil)."
+        ),
+        _(
+            "En cas de litige, vous pouvez recourir gratuitement à un médiateur de la consommation "
+            "(art. L612-1 du Code de la consommation)."
+        ),
+    ]
+    return [_p(text, SMALL) for text in mentions]
+
+
+def _withdrawal_form(order: Order) -> list[Flowable]:
+    lines = [
+        _(
+            "Formulaire de rétractation (à compléter et renvoyer uniquement si vous souhaitez vous "
+            "rétracter du contrat)"
+        ),
+        _("À l'attention de %(dealer)s, %(address)s :")
+        % {
+            "dealer": order.dealer.name,
+            "address": f"{order.dealer.street}, {order.dealer.postcode} {order.dealer.city}",
+        },
+        _(
+            "Je vous notifie par la présente ma rétractation du contrat portant sur la vente du bien "
+            "ci-dessous : commande %(number)s, %(vehicle)s."
+        )
+        % {"number": order.number, "vehicle": order.vehicle_label},
+        _("Commandé le : ........  Nom du consommateur : ........  Adresse : ........"),
+        _("Signature (en cas de notification sur papier) : ........  Date : ........"),
+    ]
+    return [Spacer(1, 4 * mm)] + [_p(text, SMALL) for text in lines]
+
+
+def order_form_pdf(order: Order) -> bytes:
+    """The order form (bon de commande) with the parties, the car, the prices and the law."""
+    created = date_format(timezone.localtime(order.created_at), "j F Y")
+    story: list[Flowable] = [
+        _p(_("Bon de commande n° %(number)s") % {"number": order.number}, STYLES["Title"]),
+        _p(
+            _("Commande passée en ligne le %(date)s sur %(site)s.")
+            % {"date": created, "site": settings.SITE_NAME}
+        ),
+        Spacer(1, 3 * mm),
+        _parties(order),
+        _p(_("Le véhicule"), HEADING),
+        _table(_vehicle_rows(order), [45 * mm, 133 * mm]),
+        _p(_("Le prix"), HEADING),
+        _table(_price_rows(order), [88 * mm, 30 * mm, 30 * mm, 30 * mm], header=True),
+    ]
+    if order.contract_at:
+        deadline = date_format(withdrawal_deadline(order.contract_at), "j F Y")
+        story.append(
+            _p(
+                _(
+                    "Contrat conclu le %(date)s ; droit de rétractation jusqu'au %(deadline)s inclus."
+                )
+                % {
+                    "date": date_format(timezone.localtime(order.contract_at), "j F Y"),
+                    "deadline": deadline,
+                }
+            )
+        )
+    story += [
+        _p(_("Informations légales"), HEADING),
+        *_legal_mentions(order),
+        *_withdrawal_form(order),
+    ]
+    return _render(_("Bon de commande %(number)s") % {"number": order.number}, story)
+
+
+def deposit_receipt_pdf(order: Order) -> bytes:
+    """The receipt of a paid deposit."""
+    payment = order.deposit_payment
+    paid_on = (
+        date_format(timezone.localtime(order.contract_at), "j F Y") if order.contract_at else ""
+    )
+    rows = [
+        [_("Commande"), order.number],
+        [_("Véhicule"), order.vehicle_label],
+        [_("Montant reçu"), _eur(order.deposit_cents)],
+        [_("Nature"), _("Acompte sur le prix de vente, à valoir sur le solde")],
+        [_("Date du paiement"), paid_on],
+        [
+            _("Référence du paiement"),
+            f"{payment.provider} {payment.provider_id}" if payment else "",
+        ],
+        [_("Solde restant dû à la livraison"), _eur(order.balance_cents)],
+    ]
+    story: list[Flowable] = [
+        _p(_("Reçu d'acompte — commande %(number)s") % {"number": order.number}, STYLES["Title"]),
+        _parties(order),
+        Spacer(1, 4 * mm),
+        _table(rows, [55 * mm, 123 * mm]),
+        Spacer(1, 4 * mm),
+        _p(
+            _(
+                "En cas de rétractation dans les 14 jours ou de refus de la commande par la "
+                "concession, cet acompte est intégralement remboursé."
+            ),
+            SMALL,
+        ),
+    ]
+    return _render(_("Reçu d'acompte %(number)s") % {"number": order.number}, story)

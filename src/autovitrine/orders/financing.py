@@ -1,0 +1,222 @@
+"""Financing simulation: cash, classic loan and LOA (lease with purchase option). Pure functions.
+
+Amounts are integer cents; the nominal annual rate is a ``Decimal`` percent (``Decimal("4.90")``).
+- Loan: constant monthly payment ``M = F·r / (1 − (1 + r)^−n)``, r = rate / 12, rounded to the
+  cent; each month's interest is rounded on the remaining capital and the last payment absorbs
+  the rounding, so the schedule repays exactly the amount financed.
+- LOA: the first (larger) rent is paid at signing; ``n`` monthly rents then repay the financed
+  amount down to the purchase-option price, paid with the last rent when the option is taken.
+- TAEG (APR): the annual rate X that equates what the buyer receives with what they pay back,
+  each flow discounted by ``(1 + X)^(t)`` with t in years and a month counting as 1/12 year
+  (Code de la consommation, art. R314-3 / directive 2008/48/CE, annexe I), found by bisection
+  and rounded half-up to two decimals. Fees paid at signing reduce what the buyer receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Literal
+
+from django.utils.translation import gettext_lazy as _
+
+# Art. L312-5 Code de la consommation: compulsory in any credit offer or advertisement.
+LEGAL_WARNING = _(
+    "Un crédit vous engage et doit être remboursé. "
+    "Vérifiez vos capacités de remboursement avant de vous engager."
+)
+SIMULATION_NOTICE = _(
+    "Simulation indicative, sans valeur d'offre de crédit, sous réserve d'acceptation de votre "
+    "dossier par l'organisme prêteur. Vous disposez d'un délai de rétractation de 14 jours à "
+    "compter de l'acceptation de l'offre de crédit."
+)
+
+MAX_MONTHS = 120
+MAX_RATE = Decimal("30")
+
+Kind = Literal["cash", "loan", "lease"]
+
+
+@dataclass(frozen=True, slots=True)
+class Installment:
+    month: int
+    payment_cents: int
+    interest_cents: int
+    principal_cents: int
+    remaining_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class FinancingPlan:
+    kind: Kind
+    price_cents: int
+    down_payment_cents: int  # the loan's personal contribution, or the LOA's first rent
+    financed_cents: int
+    months: int
+    nominal_rate: Decimal
+    monthly_payment_cents: int
+    fees_cents: int
+    option_price_cents: int
+    apr: Decimal
+    schedule: tuple[Installment, ...]
+
+    @property
+    def total_paid_cents(self) -> int:
+        """Everything the buyer pays: contribution, instalments, fees and the purchase option."""
+        return (
+            self.down_payment_cents
+            + sum(row.payment_cents for row in self.schedule)
+            + self.fees_cents
+            + self.option_price_cents
+        )
+
+    @property
+    def credit_cost_cents(self) -> int:
+        """What financing costs on top of the cash price (interest and fees)."""
+        return self.total_paid_cents - self.price_cents
+
+
+class FinancingError(ValueError):
+    """Inputs no lender would accept; the message is French, for the simulator page."""
+
+
+def _round_cents(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _check(price_cents: int, down_cents: int, months: int, rate: Decimal, fees: int) -> None:
+    if price_cents <= 0:
+        raise FinancingError(_("Le prix doit être positif."))
+    if not 0 <= down_cents < price_cents:
+        raise FinancingError(_("L'apport doit être inférieur au prix du véhicule."))
+    if not 1 <= months <= MAX_MONTHS:
+        raise FinancingError(_("La durée doit être comprise entre 1 et 120 mois."))
+    if not Decimal(0) <= rate <= MAX_RATE:
+        raise FinancingError(_("Le taux doit être compris entre 0 et 30 %."))
+    if fees < 0:
+        raise FinancingError(_("Les frais ne peuvent pas être négatifs."))
+
+
+def _level_payment(principal: int, residual: int, months: int, monthly_rate: Decimal) -> int:
+    """The constant instalment repaying ``principal`` down to ``residual`` over ``months``."""
+    if monthly_rate == 0:
+        return _round_cents(Decimal(principal - residual) / months)
+    with localcontext() as ctx:
+        ctx.prec = 40
+        discount = (1 + monthly_rate) ** -months
+        return _round_cents(
+            (Decimal(principal) - Decimal(residual) * discount) * monthly_rate / (1 - discount)
+        )
+
+
+def _schedule(
+    principal: int, residual: int, months: int, monthly_rate: Decimal, payment: int
+) -> tuple[Installment, ...]:
+    rows: list[Installment] = []
+    remaining = principal
+    for month in range(1, months + 1):
+        interest = _round_cents(Decimal(remaining) * monthly_rate)
+        capital = payment - interest if month < months else remaining - residual
+        remaining -= capital
+        rows.append(Installment(month, capital + interest, interest, capital, remaining))
+    return tuple(rows)
+
+
+def apr(*, received_cents: int, payments: Sequence[tuple[int, int]]) -> Decimal:
+    """TAEG in percent (two decimals) for ``received_cents`` at signing and ``(month, cents)``
+    payments; the legal equation solved by bisection (its left side falls as X rises)."""
+
+    def present_value(rate: float) -> float:
+        return sum(cents * (1 + rate) ** (-month / 12) for month, cents in payments)
+
+    low, high = -0.99, 10.0
+    for _step in range(200):
+        middle = (low + high) / 2
+        if present_value(middle) > received_cents:
+            low = middle
+        else:
+            high = middle
+    percent = Decimal(repr((low + high) / 2 * 100))
+    return percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) + 0  # no "-0.00"
+
+
+def cash_plan(*, price_cents: int) -> FinancingPlan:
+    return FinancingPlan(
+        kind="cash",
+        price_cents=price_cents,
+        down_payment_cents=price_cents,
+        financed_cents=0,
+        months=0,
+        nominal_rate=Decimal(0),
+        monthly_payment_cents=0,
+        fees_cents=0,
+        option_price_cents=0,
+        apr=Decimal("0.00"),
+        schedule=(),
+    )
+
+
+def loan_plan(
+    *,
+    price_cents: int,
+    down_payment_cents: int,
+    months: int,
+    annual_rate: Decimal,
+    fees_cents: int = 0,
+) -> FinancingPlan:
+    _check(price_cents, down_payment_cents, months, annual_rate, fees_cents)
+    financed = price_cents - down_payment_cents
+    monthly_rate = annual_rate / 1200
+    payment = _level_payment(financed, 0, months, monthly_rate)
+    schedule = _schedule(financed, 0, months, monthly_rate, payment)
+    return FinancingPlan(
+        kind="loan",
+        price_cents=price_cents,
+        down_payment_cents=down_payment_cents,
+        financed_cents=financed,
+        months=months,
+        nominal_rate=annual_rate,
+        monthly_payment_cents=payment,
+        fees_cents=fees_cents,
+        option_price_cents=0,
+        apr=apr(
+            received_cents=financed - fees_cents,
+            payments=[(row.month, row.payment_cents) for row in schedule],
+        ),
+        schedule=schedule,
+    )
+
+
+def lease_plan(
+    *,
+    price_cents: int,
+    first_rent_cents: int,
+    months: int,
+    annual_rate: Decimal,
+    option_price_cents: int,
+    fees_cents: int = 0,
+) -> FinancingPlan:
+    """LOA: ``first_rent_cents`` at signing, ``months`` rents, then the option to buy."""
+    _check(price_cents, first_rent_cents, months, annual_rate, fees_cents)
+    financed = price_cents - first_rent_cents
+    if not 0 <= option_price_cents < financed:
+        raise FinancingError(_("L'option d'achat doit être inférieure au montant financé."))
+    monthly_rate = annual_rate / 1200
+    rent = _level_payment(financed, option_price_cents, months, monthly_rate)
+    schedule = _schedule(financed, option_price_cents, months, monthly_rate, rent)
+    flows = [(row.month, row.payment_cents) for row in schedule]
+    flows.append((months, option_price_cents))
+    return FinancingPlan(
+        kind="lease",
+        price_cents=price_cents,
+        down_payment_cents=first_rent_cents,
+        financed_cents=financed,
+        months=months,
+        nominal_rate=annual_rate,
+        monthly_payment_cents=rent,
+        fees_cents=fees_cents,
+        option_price_cents=option_price_cents,
+        apr=apr(received_cents=financed - fees_cents, payments=flows),
+        schedule=schedule,
+    )

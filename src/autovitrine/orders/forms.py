@@ -1,0 +1,178 @@
+"""Forms of the purchase pages: checkout identity and dealer, dealer actions, financing."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from autovitrine.core.money import format_eur, parse_eur_to_cents
+
+from .selectors import DealerChoice
+from .services import BuyerIdentity, identity_validate
+
+
+class EuroField(forms.CharField):
+    """An amount typed the French way (``24 990``, ``24 990,50 €``), cleaned to cents."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_eur_to_cents(text)
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("Saisissez un montant en euros, par exemple 24 990."), code="amount"
+            ) from exc
+
+
+class CheckoutForm(forms.Form):
+    first_name = forms.CharField(
+        label=_("Prénom"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Nom"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.CharField(
+        label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = forms.CharField(
+        label=_("Téléphone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
+    )
+    street = forms.CharField(
+        label=_("Adresse"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    postcode = forms.CharField(
+        label=_("Code postal"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    city = forms.CharField(
+        label=_("Ville"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    dealer = forms.IntegerField(
+        label=_("Concession de livraison"),
+        help_text=_("La plus proche de chez vous en premier ; celle du véhicule par défaut."),
+        widget=forms.Select,
+    )
+    trade_in = forms.TypedChoiceField(
+        label=_("Reprise de votre véhicule"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    accept = forms.BooleanField(
+        label=_("J'ai pris connaissance du récapitulatif et des conditions de vente."),
+        error_messages={"required": _("Cochez cette case pour commander.")},
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(
+        self,
+        *args: Any,
+        dealer_choices: list[DealerChoice],
+        trade_in_choices: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["dealer"].widget.choices = [
+            (choice.dealer.pk, _dealer_label(choice)) for choice in dealer_choices
+        ]
+        self.fields["trade_in"].choices = [("", _("Pas de reprise")), *trade_in_choices]
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def clean(self) -> dict[str, Any]:
+        """Identity rules are the service's; run them here too so every error shows at once."""
+        cleaned = super().clean()
+        names = BuyerIdentity.__slots__
+        if all(name in cleaned for name in names):
+            try:
+                normalized = identity_validate(BuyerIdentity(**{n: cleaned[n] for n in names}))
+            except forms.ValidationError as exc:
+                for field, errors in exc.error_dict.items():
+                    self.add_error(field, errors)
+            else:
+                cleaned.update({n: getattr(normalized, n) for n in names})
+        return cleaned
+
+    def identity(self) -> BuyerIdentity:
+        return BuyerIdentity(**{n: self.cleaned_data[n] for n in BuyerIdentity.__slots__})
+
+
+def _dealer_label(choice: DealerChoice) -> str:
+    where = f"{choice.dealer.name} — {choice.dealer.city}"
+    if choice.distance_km is None:
+        return where
+    return f"{where} ({round(choice.distance_km)} km)"
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du refus (communiqué à l'acheteur)"),
+        max_length=250,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TradeInOfferForm(forms.Form):
+    amount = EuroField(label=_("Offre de reprise (€)"), required=False)
+    note = forms.CharField(
+        label=_("Motif, si l'offre diffère de l'estimation"),
+        max_length=250,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, estimate_cents: int = 0, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        if estimate_cents:
+            self.initial.setdefault("amount", format_eur(estimate_cents).replace("\u00a0€", ""))
+
+
+class DeliverForm(forms.Form):
+    trade_in_vin = forms.CharField(
+        label=_("VIN du véhicule repris (case E de la carte grise)"), max_length=20, required=False
+    )
+    trade_in_price = EuroField(label=_("Prix de revente proposé (€)"), required=False)
+
+
+class FinancingForm(forms.Form):
+    KINDS = [("loan", _("Crédit classique")), ("lease", _("Location avec option d'achat (LOA)"))]
+
+    kind = forms.ChoiceField(label=_("Formule"), choices=KINDS, initial="loan")
+    price = EuroField(label=_("Prix du véhicule (€)"))
+    down_payment = EuroField(label=_("Apport ou premier loyer (€)"), required=False)
+    months = forms.IntegerField(label=_("Durée (mois)"), min_value=1, max_value=120, initial=48)
+    rate = forms.DecimalField(
+        label=_("Taux débiteur annuel fixe (%)"),
+        min_value=Decimal(0),
+        max_value=Decimal(30),
+        decimal_places=2,
+        initial=Decimal("4.90"),
+        localize=True,
+    )
+    option_price = EuroField(label=_("Option d'achat finale, LOA (€)"), required=False)
+    fees = EuroField(label=_("Frais de dossier (€)"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,154 @@
+"""Orders: a buyer's purchase of one car, delivered by one dealer, with its frozen totals."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from autovitrine.core.models import TimeStampedModel
+
+# Statuses in which an order holds its stock vehicle (at most one such order per vehicle).
+HOLDING_STATUSES = ("draft", "deposit_paid", "confirmed", "in_production", "ready", "delivered")
+
+
+class Order(TimeStampedModel):
+    class Kind(models.TextChoices):
+        STOCK = "stock", _("Véhicule en stock")
+        FACTORY = "factory", _("Commande usine")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("En attente de l'acompte")
+        DEPOSIT_PAID = "deposit_paid", _("Acompte payé")
+        CONFIRMED = "confirmed", _("Confirmée par la concession")
+        IN_PRODUCTION = "in_production", _("En production")
+        READY = "ready", _("Prête à être livrée")
+        DELIVERED = "delivered", _("Livrée")
+        CANCELLED = "cancelled", _("Annulée")
+        WITHDRAWN = "withdrawn", _("Rétractée")
+
+    # Allowed moves. Stock orders skip production, factory orders go through it: the services
+    # check that too (``Order.next_after_confirmed``).
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.DRAFT: {Status.DEPOSIT_PAID, Status.CANCELLED},
+        Status.DEPOSIT_PAID: {Status.CONFIRMED, Status.CANCELLED, Status.WITHDRAWN},
+        Status.CONFIRMED: {Status.IN_PRODUCTION, Status.READY, Status.WITHDRAWN},
+        Status.IN_PRODUCTION: {Status.READY, Status.WITHDRAWN},
+        Status.READY: {Status.DELIVERED, Status.WITHDRAWN},
+        Status.DELIVERED: set(),
+        Status.CANCELLED: set(),
+        Status.WITHDRAWN: set(),
+    }
+    WITHDRAWABLE_STATUSES = (
+        Status.DEPOSIT_PAID,
+        Status.CONFIRMED,
+        Status.IN_PRODUCTION,
+        Status.READY,
+    )
+
+    number = models.CharField(_("numéro"), max_length=12, unique=True)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind)
+    status = models.CharField(
+        _("statut"), max_length=15, choices=Status, default=Status.DRAFT, db_index=True
+    )
+    customer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="orders")
+    dealer = models.ForeignKey(
+        "dealers.Dealer",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("concession"),
+    )
+    stock_vehicle = models.ForeignKey(
+        "inventory.StockVehicle",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    trade_in = models.OneToOneField(
+        "tradein.TradeIn", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+    )
+    deposit_payment = models.OneToOneField(
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # The car as sold, frozen: label, VIN, options, label figures (see ``pricing.vehicle_snapshot``).
+    vehicle_label = models.CharField(_("véhicule"), max_length=200)
+    vehicle = models.JSONField(default=dict)
+
+    # The buyer as written on the order form.
+    first_name = models.CharField(_("prénom"), max_length=80)
+    last_name = models.CharField(_("nom"), max_length=80)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("téléphone"), max_length=20)
+    street = models.CharField(_("adresse"), max_length=200)
+    postcode = models.CharField(_("code postal"), max_length=5)
+    city = models.CharField(_("ville"), max_length=100)
+
+    # Totals frozen at ordering, in cents; ``quote`` holds the lines as shown.
+    quote = models.JSONField(default=list)
+    price_ht = models.PositiveIntegerField(_("prix HT"))
+    vat_cents = models.PositiveIntegerField(_("TVA"))
+    price_ttc = models.PositiveIntegerField(_("prix TTC"))
+    malus_cents = models.PositiveIntegerField(_("malus CO2"), default=0)
+    registration_cents = models.PositiveIntegerField(_("carte grise (estimation)"), default=0)
+    total_ttc = models.PositiveIntegerField(_("total TTC"))
+    deposit_cents = models.PositiveIntegerField(_("acompte"))
+    # The accepted trade-in offer, deducted from the balance (0 until the buyer accepts one).
+    trade_in_cents = models.PositiveIntegerField(_("reprise"), default=0)
+    commission_cents = models.PositiveIntegerField(_("commission concession"), default=0)
+
+    contract_at = models.DateTimeField(_("date du contrat"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("livrée le"), null=True, blank=True)
+    cancel_reason = models.CharField(_("motif"), max_length=300, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("commande")
+        verbose_name_plural = _("commandes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The database itself refuses a second live order on the same stock vehicle.
+            models.UniqueConstraint(
+                fields=["stock_vehicle"],
+                condition=Q(status__in=HOLDING_STATUSES),
+                name="order_one_live_order_per_vehicle",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="factory") | Q(stock_vehicle__isnull=False),
+                name="order_stock_kind_has_vehicle",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["dealer", "status", "-created_at"], name="order_dealer_status")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def balance_cents(self) -> int:
+        """What remains to pay at delivery: the total, less the deposit and the accepted trade-in."""
+        return max(0, self.total_ttc - self.deposit_cents - self.trade_in_cents)
+
+    @property
+    def buyer_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class OrderEvent(models.Model):
+    """A status change (``from_status`` ≠ ``to_status``) or a note on the timeline (equal)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=15, blank=True)
+    to_status = models.CharField(max_length=15)
+    by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @property
+    def is_transition(self) -> bool:
+        return self.from_status != self.to_status

@@ -1,0 +1,227 @@
+"""What an order costs, frozen when it is placed: price lines with VAT, CO2 malus, registration
+estimate, deposit and the delivering dealer's commission.
+
+Rules chosen here (see docs/purchase.md):
+- deposit: 10 % of the car's price TTC, rounded down to the euro, capped at 1 500 €;
+- dealer commission: 3 % of the car's price HT, credited to the delivering dealer;
+- CO2 malus on new cars only (used cars paid theirs at first registration);
+- the trade-in estimate is shown but deducted only once the buyer accepts the dealer's offer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from autovitrine.catalog.models import Colour, Energy, Option, Version
+from autovitrine.catalog.selectors import energy_class, label_for, malus_scale_on
+from autovitrine.core.money import Price
+from autovitrine.inventory.models import StockVehicle
+
+from .registration import registration_estimate
+
+DEPOSIT_RATE_BP = 1_000
+DEPOSIT_CAP_CENTS = 150_000
+COMMISSION_RATE_BP = 300
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteLine:
+    code: str  # vehicle, colour, option, malus, registration
+    label: str
+    ttc: int
+    ht: int | None = None
+    vat: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "label": self.label,
+            "ht": self.ht,
+            "vat": self.vat,
+            "ttc": self.ttc,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    lines: tuple[QuoteLine, ...]
+    price: Price  # the car with its options
+    malus_cents: int
+    registration_cents: int
+    vehicle: dict[str, Any] = field(default_factory=dict)
+    vehicle_label: str = ""
+
+    @property
+    def total_ttc(self) -> int:
+        return self.price.ttc + self.malus_cents + self.registration_cents
+
+    @property
+    def deposit_cents(self) -> int:
+        return deposit_for(self.price.ttc)
+
+    @property
+    def commission_cents(self) -> int:
+        return self.price.ht * COMMISSION_RATE_BP // 10_000
+
+    def lines_json(self) -> list[dict[str, Any]]:
+        return [line.as_json() for line in self.lines]
+
+
+def deposit_for(price_ttc: int) -> int:
+    return min(DEPOSIT_CAP_CENTS, price_ttc * DEPOSIT_RATE_BP // 10_000 // 100 * 100)
+
+
+def _price_line(code: str, label: str, price: Price) -> QuoteLine:
+    return QuoteLine(code=code, label=label, ht=price.ht, vat=price.vat, ttc=price.ttc)
+
+
+def _tax_lines(
+    *,
+    is_new: bool,
+    co2_g_km: int | None,
+    power_hp: int | None,
+    energy: str,
+    year: int,
+    postcode: str,
+    today: dt.date,
+    version: Version | None,
+) -> tuple[list[QuoteLine], int, int]:
+    lines: list[QuoteLine] = []
+    malus = 0
+    if is_new and co2_g_km is not None:
+        scale = malus_scale_on(today)
+        malus = label_for(version=version, co2_g_km=co2_g_km, scale=scale).malus_cents
+        if scale is not None:
+            lines.append(
+                QuoteLine(
+                    code="malus",
+                    label=_("Malus CO2 %(year)d (%(co2)d g/km)")
+                    % {"year": scale.year, "co2": co2_g_km},
+                    ttc=malus,
+                )
+            )
+    registration = 0
+    if co2_g_km is not None and power_hp:
+        estimate = registration_estimate(
+            postcode=postcode,
+            co2_g_km=co2_g_km,
+            power_hp=power_hp,
+            electric=energy == Energy.ELECTRIC,
+            age_years=max(0, today.year - year),
+        )
+        if estimate is not None:
+            registration = estimate.total_cents
+            lines.append(
+                QuoteLine(
+                    code="registration",
+                    label=_("Carte grise, estimation (%(cv)d CV, %(region)s)")
+                    % {"cv": estimate.fiscal_hp, "region": estimate.region},
+                    ttc=registration,
+                )
+            )
+    return lines, malus, registration
+
+
+def stock_quote(*, vehicle: StockVehicle, postcode: str, today: dt.date) -> Quote:
+    price = Price.from_ttc(vehicle.price_ttc)
+    version = vehicle.version
+    co2 = vehicle.co2_g_km if vehicle.co2_g_km is not None else getattr(version, "co2_g_km", None)
+    power = vehicle.power_hp or getattr(version, "power_hp", None)
+    label = " ".join(filter(None, [vehicle.make, vehicle.model_label, vehicle.version_label]))
+    tax_lines, malus, registration = _tax_lines(
+        is_new=vehicle.condition == StockVehicle.Condition.NEW,
+        co2_g_km=co2,
+        power_hp=power,
+        energy=vehicle.energy,
+        year=vehicle.year,
+        postcode=postcode,
+        today=today,
+        version=version,
+    )
+    return Quote(
+        lines=(_price_line("vehicle", label, price), *tax_lines),
+        price=price,
+        malus_cents=malus,
+        registration_cents=registration,
+        vehicle_label=label[:200],
+        vehicle={
+            "condition": vehicle.condition,
+            "vin": vehicle.vin,
+            "make": vehicle.make,
+            "model": vehicle.model_label,
+            "version": vehicle.version_label,
+            "colour": vehicle.colour_label or (vehicle.colour.name if vehicle.colour else ""),
+            "options": [option.name for option in vehicle.options.all()],
+            "energy": vehicle.energy,
+            "year": vehicle.year,
+            "mileage_km": vehicle.mileage_km,
+            "co2_g_km": co2,
+            "energy_class": energy_class(co2) if co2 is not None else None,
+            "power_hp": power,
+        },
+    )
+
+
+def factory_quote(
+    *,
+    version: Version,
+    colour: Colour | None,
+    options: Sequence[Option],
+    postcode: str,
+    today: dt.date,
+) -> Quote:
+    """A new car built to order: the version, paint and options priced HT then VAT."""
+    model = version.car_model
+    label = f"{model.brand.name} {model.name} {version}"
+    lines = [_price_line("vehicle", label, Price.from_ht(version.base_price_ht))]
+    total_ht = version.base_price_ht
+    if colour is not None and colour.price_ht:
+        lines.append(_price_line("colour", colour.name, Price.from_ht(colour.price_ht)))
+        total_ht += colour.price_ht
+    for option in options:
+        lines.append(_price_line("option", option.name, Price.from_ht(option.price_ht)))
+        total_ht += option.price_ht
+    # The car's VAT is the sum of the lines' VAT, so the lines add up exactly to the total.
+    price = Price(
+        ht=total_ht, vat=sum(line.vat or 0 for line in lines), rate_bp=Price.from_ht(0).rate_bp
+    )
+    co2 = version.co2_g_km + sum(option.co2_delta_g_km for option in options)
+    tax_lines, malus, registration = _tax_lines(
+        is_new=True,
+        co2_g_km=co2,
+        power_hp=version.power_hp,
+        energy=version.energy,
+        year=today.year,
+        postcode=postcode,
+        today=today,
+        version=version,
+    )
+    return Quote(
+        lines=(*lines, *tax_lines),
+        price=price,
+        malus_cents=malus,
+        registration_cents=registration,
+        vehicle_label=label[:200],
+        vehicle={
+            "condition": "new",
+            "vin": "",
+            "make": model.brand.name,
+            "model": model.name,
+            "version": str(version),
+            "version_code": version.code,
+            "colour": colour.name if colour else "",
+            "options": [option.name for option in options],
+            "energy": version.energy,
+            "year": today.year,
+            "mileage_km": 0,
+            "co2_g_km": co2,
+            "energy_class": energy_class(co2),
+            "crit_air": version.crit_air,
+            "power_hp": version.power_hp,
+        },
+    )

@@ -1,0 +1,203 @@
+"""Paying the deposit: a paid one makes the contract, a refused or late one frees the car."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from autovitrine.inventory.models import StockVehicle
+from autovitrine.orders.models import Order
+from autovitrine.orders.services import order_cancel_draft, order_expire_drafts, order_pay_deposit
+from autovitrine.payments import conf
+from autovitrine.payments.models import Payment
+from autovitrine.payments.providers.simulated import SimulatedProvider
+
+from .conftest import RETURN_URL, pay, settle
+
+
+def transitions(order: Order) -> list[tuple[str, str]]:
+    return [(e.from_status, e.to_status) for e in order.events.all() if e.is_transition]
+
+
+def test_paying_the_deposit_makes_the_contract(
+    place, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Given
+    order = place()
+
+    # When
+    with django_capture_on_commit_callbacks(execute=True):
+        order = pay(order)
+
+    # Then
+    assert order.status == Order.Status.DEPOSIT_PAID
+    assert order.contract_at is not None
+    assert order.deposit_payment.status == Payment.Status.SUCCEEDED
+    assert order.deposit_payment.amount_cents == 150_000
+    assert transitions(order) == [("", "draft"), ("draft", "deposit_paid")]
+    assert mailoutbox[-1].subject == f"Commande {order.number} : Acompte payé"
+    assert "Acompte de 1\u202f500\u00a0€ reçu." in mailoutbox[-1].body
+
+
+def test_the_payment_page_is_the_providers(place):
+    # Given
+    order = place()
+
+    # When
+    payment = order_pay_deposit(
+        number=order.number, customer_id=order.customer_id, return_url=RETURN_URL
+    )
+    again = order_pay_deposit(
+        number=order.number, customer_id=order.customer_id, return_url=RETURN_URL
+    )
+
+    # Then
+    order.refresh_from_db()
+    assert payment.redirect_url.startswith("/paiement/simulateur/")
+    assert again.pk == payment.pk
+    assert order.deposit_payment == payment
+
+
+def test_a_refused_payment_cancels_the_order_and_frees_the_car(place, vehicle):
+    # Given
+    order = place()
+
+    # When
+    order = pay(order, paid=False)
+
+    # Then
+    vehicle.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert order.cancel_reason == "Paiement de l'acompte refusé."
+    assert vehicle.status == StockVehicle.Status.AVAILABLE
+
+
+def test_a_repeated_webhook_pays_once(place, post_webhook):
+    # Given a paid order
+    order = pay(place())
+    body, signature = SimulatedProvider(secret=conf.simulator_secret()).webhook_for(
+        provider_id=order.deposit_payment.provider_id, amount_cents=150_000, paid=True
+    )
+
+    # When the provider notifies the success again
+    response = post_webhook("simulated", body, {"X-Simulator-Signature": signature})
+
+    # Then
+    assert response.status_code == 200
+    assert transitions(order) == [("", "draft"), ("draft", "deposit_paid")]
+    assert Payment.objects.count() == 1
+
+
+def test_a_deposit_cannot_be_paid_twice(paid_order):
+    # When / Then
+    with pytest.raises(ValidationError, match="n'est plus à payer"):
+        order_pay_deposit(
+            number=paid_order.number, customer_id=paid_order.customer_id, return_url=RETURN_URL
+        )
+
+
+def test_a_provider_timeout_keeps_the_order_waiting_with_a_french_message(place, stripe, settings):
+    # Given a slow provider
+    settings.PAYMENT_PROVIDER = "stripe"
+    settings.PAYMENT_TIMEOUT_SECONDS = 0.2
+    stripe.delay_seconds = 0.6
+    order = place()
+
+    # When
+    payment = order_pay_deposit(
+        number=order.number, customer_id=order.customer_id, return_url=RETURN_URL
+    )
+    stripe.delay_seconds = 0
+    stripe.wait_idle()
+    retried = order_pay_deposit(
+        number=order.number, customer_id=order.customer_id, return_url=RETURN_URL
+    )
+
+    # Then
+    order.refresh_from_db()
+    assert order.status == Order.Status.DRAFT
+    assert payment.redirect_url == ""
+    assert (
+        payment.message == "Le service de paiement ne répond pas. Réessayez dans quelques instants."
+    )
+    assert retried.pk == payment.pk
+    assert retried.redirect_url.startswith(stripe.base_url)
+
+
+def test_the_buyer_can_abandon_a_draft(place, vehicle, customer):
+    # Given
+    order = place()
+
+    # When
+    order = order_cancel_draft(number=order.number, customer_id=customer.pk)
+
+    # Then
+    vehicle.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert vehicle.status == StockVehicle.Status.AVAILABLE
+
+
+def test_unpaid_drafts_expire_and_release_their_cars(place, vehicle):
+    # Given a draft placed 31 minutes ago
+    order = place()
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(minutes=31))
+
+    # When
+    expired = order_expire_drafts()
+
+    # Then
+    order.refresh_from_db()
+    vehicle.refresh_from_db()
+    assert expired == 1
+    assert order.status == Order.Status.CANCELLED
+    assert vehicle.status == StockVehicle.Status.AVAILABLE
+
+
+def test_the_expiry_command_reports_what_it_did(place):
+    # Given
+    order = place()
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    out = io.StringIO()
+
+    # When
+    call_command("orders_expire_drafts", stdout=out)
+
+    # Then
+    assert out.getvalue() == "1 commande(s) expirée(s).\n"
+
+
+def test_a_recent_draft_does_not_expire(place):
+    # Given
+    place()
+
+    # When / Then
+    assert order_expire_drafts() == 0
+
+
+def test_money_arriving_after_expiry_is_refunded(place, django_capture_on_commit_callbacks):
+    # Given the buyer opened the payment page, then the draft expired
+    order = place()
+    payment = order_pay_deposit(
+        number=order.number, customer_id=order.customer_id, return_url=RETURN_URL
+    )
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    order_expire_drafts()
+
+    # When the buyer pays anyway
+    with django_capture_on_commit_callbacks(execute=True):
+        settle(payment)
+
+    # Then
+    order.refresh_from_db()
+    # Then
+    assert order.status == Order.Status.CANCELLED
+    assert order.deposit_payment.status == Payment.Status.REFUNDED
+    assert [e.note for e in order.events.all() if not e.is_transition][-2:] == [
+        "Acompte reçu après l'annulation de la commande : il est remboursé.",
+        "Acompte de 1\u202f500\u00a0€ remboursé.",
+    ]

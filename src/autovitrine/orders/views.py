@@ -1,0 +1,393 @@
+"""Buyer pages: checkout from a stock vehicle, my orders with their timeline, the deposit,
+the trade-in offer, the withdrawal, the documents; and the financing simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from autovitrine.core.money import format_eur
+from autovitrine.inventory.models import StockVehicle
+from autovitrine.inventory.selectors import vehicle_for_page
+from autovitrine.payments.models import Payment
+from autovitrine.tradein.models import TradeIn
+from autovitrine.tradein.selectors import customer_trade_ins
+
+from . import services
+from .documents import deposit_receipt_pdf, order_form_pdf
+from .financing import (
+    LEGAL_WARNING,
+    SIMULATION_NOTICE,
+    FinancingError,
+    FinancingPlan,
+    lease_plan,
+    loan_plan,
+)
+from .forms import CheckoutForm, FinancingForm
+from .models import Order
+from .selectors import (
+    can_withdraw,
+    customer_order,
+    customer_orders,
+    delivering_dealer_choices,
+    withdrawal_deadline,
+)
+
+# Placing orders and opening payments: generous for a person, tight for a script.
+ACTIONS_PER_HOUR = 30
+
+
+def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in first; then only buyers' accounts (staff use their own back office)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.kind != request.user.Kind.CUSTOMER:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _over_rate_limit(request: HttpRequest, scope: str) -> bool:
+    key = f"orders:rate:{scope}:{request.user.pk}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) > ACTIONS_PER_HOUR
+    except ValueError:  # the window expired between add() and incr()
+        cache.set(key, 1, timeout=3600)
+        return False
+
+
+def _own_order(request: HttpRequest, number: str) -> Order:
+    order = customer_order(number=number, customer_id=request.user.pk)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _open_trade_ins(customer_id: int) -> list[TradeIn]:
+    return list(
+        customer_trade_ins(customer_id=customer_id).filter(
+            status=TradeIn.Status.ESTIMATED, dealer__isnull=True
+        )
+    )
+
+
+def _trade_in_label(trade_in: TradeIn) -> str:
+    return _("%(car)s (%(year)d), estimée %(amount)s") % {
+        "car": trade_in.title,
+        "year": trade_in.year,
+        "amount": format_eur(trade_in.estimate_cents),
+    }
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def checkout_stock(request: HttpRequest, vehicle_id: int) -> HttpResponse:
+    """Order a stock vehicle: identity, delivering dealer, trade-in; then the deposit."""
+    vehicle = vehicle_for_page(vehicle_id)
+    if vehicle is None:
+        raise Http404
+    postcode = (request.POST.get("postcode") or request.GET.get("postcode") or "").strip()
+    choices = delivering_dealer_choices(
+        postcode=postcode,
+        new_car=vehicle.condition == StockVehicle.Condition.NEW,
+        include_dealer_id=vehicle.dealer_id,
+    )
+    form_kwargs: dict[str, Any] = {
+        "dealer_choices": choices,
+        "trade_in_choices": [(t.pk, _trade_in_label(t)) for t in _open_trade_ins(request.user.pk)],
+    }
+    status = 200
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, **form_kwargs)
+        status = 400
+        if form.is_valid() and _over_rate_limit(request, "checkout"):
+            form.add_error(None, _("Trop de tentatives : réessayez dans une heure."))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                order = services.order_place_stock(
+                    customer=request.user,
+                    vehicle_id=vehicle.pk,
+                    identity=form.identity(),
+                    idempotency_key=data["idempotency_key"],
+                    dealer_id=data["dealer"],
+                    trade_in_id=data["trade_in"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("Commande enregistrée : payez l'acompte pour la confirmer.")
+                )
+                return redirect("orders:detail", number=order.number)
+    else:
+        user = request.user
+        form = CheckoutForm(
+            initial={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+                "phone": user.phone,
+                "postcode": postcode,
+                "dealer": vehicle.dealer_id,
+                "trade_in": request.GET.get("reprise"),
+            },
+            **form_kwargs,
+        )
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "form": form,
+            "vehicle": vehicle,
+            "available": vehicle.status == StockVehicle.Status.AVAILABLE,
+            "photo": next(iter(vehicle.photos.all()), None),
+        },
+        status=status,
+    )
+
+
+@customer_required
+@require_GET
+def my_orders(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "orders/list.html", {"orders": customer_orders(customer_id=request.user.pk)}
+    )
+
+
+@customer_required
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _own_order(request, number)
+    payment: Payment | None = order.deposit_payment
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "payment": payment,
+            "can_withdraw": can_withdraw(order),
+            "withdrawal_deadline": withdrawal_deadline(order.contract_at)
+            if order.contract_at
+            else None,
+            "trade_in": order.trade_in,
+            "trade_in_choices": [
+                (t.pk, _trade_in_label(t)) for t in _open_trade_ins(request.user.pk)
+            ]
+            if order.trade_in_id is None and order.status in services.OPEN_STATUSES
+            else [],
+            "selected_trade_in": request.GET.get("reprise", ""),
+            "is_open": order.status in services.OPEN_STATUSES,
+        },
+    )
+
+
+@customer_required
+@require_POST
+def pay_deposit(request: HttpRequest, number: str) -> HttpResponse:
+    """Send the buyer to the provider's payment page (or back, with the provider's message)."""
+    order = _own_order(request, number)
+    if _over_rate_limit(request, "pay"):
+        messages.error(request, _("Trop de tentatives : réessayez dans une heure."))
+        return redirect("orders:detail", number=order.number)
+    return_url = request.build_absolute_uri(
+        reverse("orders:payment_return", kwargs={"number": order.number})
+    )
+    try:
+        payment = services.order_pay_deposit(
+            number=order.number, customer_id=request.user.pk, return_url=return_url
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("orders:detail", number=order.number)
+    if payment.redirect_url and payment.status == Payment.Status.PENDING:
+        return redirect(payment.redirect_url)
+    if payment.message:
+        messages.error(request, payment.message)
+    return redirect("orders:detail", number=order.number)
+
+
+@customer_required
+@require_GET
+def payment_return(request: HttpRequest, number: str) -> HttpResponse:
+    """Where the provider sends the buyer back; the webhook may arrive just before or after."""
+    order = _own_order(request, number)
+    if order.status == Order.Status.DRAFT:
+        messages.info(request, _("Paiement en cours de confirmation : cette page se met à jour."))
+    elif order.status == Order.Status.CANCELLED and order.deposit_payment_id:
+        messages.error(request, order.cancel_reason)
+    elif order.contract_at:
+        messages.success(request, _("Acompte payé : votre commande est transmise à la concession."))
+    return redirect("orders:detail", number=order.number)
+
+
+@customer_required
+@require_GET
+def order_status(request: HttpRequest, number: str) -> HttpResponse:
+    """The status block alone, polled by htmx while a payment is being confirmed; once the
+    payment is settled the whole page reloads, with its new actions."""
+    order = _own_order(request, number)
+    response = render(request, "orders/_status.html", {"order": order})
+    if order.status != Order.Status.DRAFT:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _run(
+    request: HttpRequest, number: str, action: Callable[[], Any], success: str
+) -> HttpResponse:
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except (Order.DoesNotExist, TradeIn.DoesNotExist) as exc:
+        raise Http404 from exc
+    else:
+        messages.success(request, success)
+    return redirect("orders:detail", number=number)
+
+
+@customer_required
+@require_POST
+def withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    order = _own_order(request, number)
+    return _run(
+        request,
+        order.number,
+        lambda: services.order_withdraw(number=order.number, customer_id=request.user.pk),
+        _("Rétractation enregistrée : votre acompte est remboursé."),
+    )
+
+
+@customer_required
+@require_POST
+def cancel(request: HttpRequest, number: str) -> HttpResponse:
+    order = _own_order(request, number)
+    return _run(
+        request,
+        order.number,
+        lambda: services.order_cancel_draft(number=order.number, customer_id=request.user.pk),
+        _("Commande annulée."),
+    )
+
+
+@customer_required
+@require_POST
+def trade_in_action(request: HttpRequest, number: str) -> HttpResponse:
+    """Add one of my estimated trade-ins to the order, or answer the dealer's offer."""
+    order = _own_order(request, number)
+    action = request.POST.get("action")
+    customer_id = request.user.pk
+    if action == "attach":
+        try:
+            trade_in_id = int(request.POST.get("trade_in", ""))
+        except ValueError:
+            messages.error(request, _("Choisissez une reprise."))
+            return redirect("orders:detail", number=order.number)
+        return _run(
+            request,
+            order.number,
+            lambda: services.order_trade_in_attach(
+                number=order.number, customer_id=customer_id, trade_in_id=trade_in_id
+            ),
+            _("Reprise ajoutée : la concession va vous faire son offre."),
+        )
+    if action == "accept":
+        return _run(
+            request,
+            order.number,
+            lambda: services.order_trade_in_accept(number=order.number, customer_id=customer_id),
+            _("Offre de reprise acceptée : elle est déduite du solde."),
+        )
+    if action == "decline":
+        return _run(
+            request,
+            order.number,
+            lambda: services.order_trade_in_decline(number=order.number, customer_id=customer_id),
+            _("Offre de reprise refusée."),
+        )
+    return HttpResponse(_("Action inconnue."), status=400)
+
+
+DOCUMENTS = {
+    "bon-de-commande": order_form_pdf,
+    "recu-acompte": deposit_receipt_pdf,
+}
+
+
+def pdf_response(order: Order, document: str) -> HttpResponse:
+    """One of the order's documents; the receipt exists once the deposit is paid."""
+    render_pdf = DOCUMENTS.get(document)
+    if render_pdf is None or (document == "recu-acompte" and order.contract_at is None):
+        raise Http404
+    response = HttpResponse(render_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document}-{order.number}.pdf"'
+    return response
+
+
+@customer_required
+@require_GET
+def document(request: HttpRequest, number: str, document: str) -> HttpResponse:
+    return pdf_response(_own_order(request, number), document)
+
+
+def _plan(form: FinancingForm) -> FinancingPlan:
+    data = form.cleaned_data
+    down = data["down_payment"] or 0
+    if data["kind"] == "lease":
+        return lease_plan(
+            price_cents=data["price"],
+            first_rent_cents=down,
+            months=data["months"],
+            annual_rate=data["rate"],
+            option_price_cents=data["option_price"] or 0,
+            fees_cents=data["fees"] or 0,
+        )
+    return loan_plan(
+        price_cents=data["price"],
+        down_payment_cents=down,
+        months=data["months"],
+        annual_rate=data["rate"],
+        fees_cents=data["fees"] or 0,
+    )
+
+
+@require_GET
+def financing(request: HttpRequest) -> HttpResponse:
+    """The financing simulator (public): loan or LOA, monthly payment, cost, TAEG."""
+    form = FinancingForm(request.GET or None)
+    plan = None
+    if form.is_bound and form.is_valid():
+        try:
+            plan = _plan(form)
+        except FinancingError as exc:
+            form.add_error(None, str(exc))
+    template = "orders/_financing_result.html" if request.htmx else "orders/financing.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "plan": plan,
+            "legal_warning": LEGAL_WARNING,
+            "simulation_notice": SIMULATION_NOTICE,
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )

@@ -1,0 +1,1 @@
+"""Payments: the provider interface, the simulated provider and real adapters."""

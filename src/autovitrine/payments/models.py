@@ -1,0 +1,89 @@
+"""Payments: one row per payment asked of a provider, and its history of events."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from autovitrine.core.models import TimeStampedModel
+
+
+class Payment(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        SUCCEEDED = "succeeded", _("Payé")
+        FAILED = "failed", _("Échoué")
+        REFUNDED = "refunded", _("Remboursé")
+
+    # Allowed status moves; anything else is refused by the services.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.PENDING: {Status.SUCCEEDED, Status.FAILED},
+        Status.SUCCEEDED: {Status.REFUNDED},
+        Status.FAILED: set(),
+        Status.REFUNDED: set(),
+    }
+
+    provider = models.CharField(_("prestataire"), max_length=20)
+    # Known once the provider has answered; several payments may wait without one.
+    provider_id = models.CharField(_("référence prestataire"), max_length=120, blank=True)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    purpose = models.CharField(_("objet"), max_length=30)
+    reference = models.CharField(_("référence"), max_length=40, db_index=True)
+    amount_cents = models.PositiveIntegerField(_("montant (centimes)"))
+    currency = models.CharField(max_length=3, default="EUR")
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status, default=Status.PENDING, db_index=True
+    )
+    redirect_url = models.CharField(max_length=500, blank=True)
+    refund_id = models.CharField(max_length=120, blank=True)
+    # The last thing the buyer should read about this payment (a timeout, a refusal), in French.
+    message = models.CharField(_("message"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_id"],
+                condition=~Q(provider_id=""),
+                name="payment_unique_provider_id",
+            ),
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.get_status_display()}"
+
+
+class PaymentEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Créé")
+        OPENED = "opened", _("Page de paiement ouverte")
+        PROVIDER_UNAVAILABLE = "unavailable", _("Prestataire indisponible")
+        PROVIDER_REFUSED = "refused", _("Refusé par le prestataire")
+        SUCCEEDED = "succeeded", _("Payé")
+        FAILED = "failed", _("Échoué")
+        REFUNDED = "refunded", _("Remboursé")
+        REFUND_FAILED = "refund_failed", _("Remboursement en échec")
+        IGNORED = "ignored", _("Notification ignorée")
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    # The provider's own event id: a webhook delivered twice is recorded once.
+    provider_event_id = models.CharField(max_length=120, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "provider_event_id"],
+                condition=~Q(provider_event_id=""),
+                name="payment_event_unique_provider_event",
+            )
+        ]

@@ -1,0 +1,243 @@
+"""Writes on payments: open one at the provider, apply its webhooks, refund it.
+
+No database lock is held while the provider is called; the payment row is claimed by conditional
+UPDATEs before and after. The app that asked for a payment (e.g. orders, for a deposit) registers a
+listener for its ``purpose``; it runs inside the transaction that changes the payment's status, so
+the payment and what depends on it change together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from . import conf
+from .models import Payment, PaymentEvent
+from .providers import provider_for
+from .providers.base import ProviderError, ProviderUnavailable
+
+PaymentListener = Callable[[Payment, str], None]
+_LISTENERS: dict[str, PaymentListener] = {}
+
+_OUTCOME_STATUS = {"succeeded": Payment.Status.SUCCEEDED, "failed": Payment.Status.FAILED}
+
+
+def payment_listener_register(*, purpose: str, listener: PaymentListener) -> None:
+    """``listener(payment, previous_status)`` runs on each status change of ``purpose`` payments."""
+    _LISTENERS[purpose] = listener
+
+
+def payment_start(
+    *,
+    purpose: str,
+    reference: str,
+    amount_cents: int,
+    idempotency_key: str,
+    return_url: str,
+    provider_name: str | None = None,
+) -> Payment:
+    """Open (or reopen, with the same key) a payment at the provider.
+
+    When the provider does not answer, the payment stays pending with a French ``message`` and
+    no redirect; calling again with the same key retries safely (the provider deduplicates too).
+    """
+    payment = _payment_get_or_create(
+        purpose=purpose,
+        reference=reference,
+        amount_cents=amount_cents,
+        idempotency_key=idempotency_key,
+        provider_name=provider_name or conf.provider_name(),
+    )
+    if payment.status != Payment.Status.PENDING or payment.redirect_url:
+        return payment
+    provider = provider_for(payment.provider)
+    try:
+        session = provider.create_payment(
+            amount_cents=payment.amount_cents,
+            reference=payment.reference,
+            idempotency_key=payment.idempotency_key,
+            return_url=return_url,
+        )
+    except ProviderError as exc:
+        kind = (
+            PaymentEvent.Kind.PROVIDER_UNAVAILABLE
+            if isinstance(exc, ProviderUnavailable)
+            else PaymentEvent.Kind.PROVIDER_REFUSED
+        )
+        with transaction.atomic():
+            Payment.objects.filter(pk=payment.pk).update(message=exc.message[:300])
+            PaymentEvent.objects.create(payment=payment, kind=kind, detail=exc.message[:300])
+        payment.refresh_from_db()
+        return payment
+    with transaction.atomic():
+        opened = Payment.objects.filter(pk=payment.pk, provider_id="").update(
+            provider_id=session.provider_id, redirect_url=session.redirect_url, message=""
+        )
+        if opened:
+            PaymentEvent.objects.create(
+                payment=payment, kind=PaymentEvent.Kind.OPENED, detail=session.provider_id[:300]
+            )
+    payment.refresh_from_db()
+    return payment
+
+
+def _payment_get_or_create(
+    *, purpose: str, reference: str, amount_cents: int, idempotency_key: str, provider_name: str
+) -> Payment:
+    if amount_cents <= 0:
+        raise ValidationError(_("Le montant à payer doit être positif."), code="amount")
+    provider_for(provider_name)  # an unknown provider fails here, before anything is written
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    provider=provider_name,
+                    purpose=purpose,
+                    reference=reference,
+                    amount_cents=amount_cents,
+                    idempotency_key=idempotency_key,
+                )
+                PaymentEvent.objects.create(
+                    payment=payment, kind=PaymentEvent.Kind.CREATED, to_status=payment.status
+                )
+                return payment
+        except IntegrityError:
+            # The same request, retried concurrently, inserted it first.
+            existing = Payment.objects.get(idempotency_key=idempotency_key)
+    if (existing.purpose, existing.reference, existing.amount_cents) != (
+        purpose,
+        reference,
+        amount_cents,
+    ):
+        raise ValidationError(
+            _("Cette clé d'idempotence a déjà servi pour un autre paiement."),
+            code="idempotency_conflict",
+        )
+    return existing
+
+
+def payment_webhook_receive(
+    *, provider_name: str, headers: Mapping[str, str], body: bytes
+) -> Payment | None:
+    """Apply a provider webhook once; returns the payment, or ``None`` if it is not ours.
+
+    Raises ``InvalidSignature`` (nothing is written) and ``UnknownProvider``. The same event
+    delivered twice, or a second event with the same outcome, changes nothing.
+    """
+    provider = provider_for(provider_name)
+    event = provider.parse_webhook(headers=headers, body=body)
+    if not event.provider_id:
+        return None
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(provider=provider.name, provider_id=event.provider_id)
+            .first()
+        )
+        if payment is None:
+            return None
+        if PaymentEvent.objects.filter(payment=payment, provider_event_id=event.event_id).exists():
+            return payment
+        target = _OUTCOME_STATUS.get(event.outcome)
+        amount_differs = (
+            event.amount_cents is not None and event.amount_cents != payment.amount_cents
+        )
+        if (
+            target is None
+            or amount_differs
+            or target not in Payment.TRANSITIONS.get(payment.status, set())
+        ):
+            detail = "amount mismatch" if amount_differs else event.detail or event.outcome
+            PaymentEvent.objects.create(
+                payment=payment,
+                kind=PaymentEvent.Kind.IGNORED,
+                provider_event_id=event.event_id,
+                detail=detail[:300],
+            )
+            return payment
+        message = (
+            ""
+            if target == Payment.Status.SUCCEEDED
+            else _("Le paiement a été refusé ; aucun montant n'a été débité.")
+        )
+        _payment_move(
+            payment,
+            to_status=target,
+            kind=PaymentEvent.Kind(target),
+            provider_event_id=event.event_id,
+            message=message,
+        )
+    return payment
+
+
+def payment_refund(*, payment_id: int) -> Payment:
+    """Refund a paid payment in full through its provider; refunding twice refunds once.
+
+    If the provider fails, the payment stays paid with a French ``message`` and a
+    ``refund_failed`` event, and calling again retries with the same refund key.
+    """
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status == Payment.Status.REFUNDED:
+        return payment
+    if payment.status != Payment.Status.SUCCEEDED or not payment.provider_id:
+        raise ValidationError(
+            _("Ce paiement n'a pas été encaissé : rien à rembourser."), code="not_paid"
+        )
+    provider = provider_for(payment.provider)
+    try:
+        refund_id = provider.refund(
+            provider_id=payment.provider_id,
+            amount_cents=payment.amount_cents,
+            idempotency_key=f"refund-{payment.idempotency_key}",
+        )
+    except ProviderError as exc:
+        with transaction.atomic():
+            Payment.objects.filter(pk=payment.pk).update(message=exc.message[:300])
+            PaymentEvent.objects.create(
+                payment=payment, kind=PaymentEvent.Kind.REFUND_FAILED, detail=exc.message[:300]
+            )
+        payment.refresh_from_db()
+        return payment
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.SUCCEEDED:
+            payment.refund_id = refund_id[:120]
+            _payment_move(
+                payment,
+                to_status=Payment.Status.REFUNDED,
+                kind=PaymentEvent.Kind.REFUNDED,
+                message=_("Remboursement effectué."),
+                detail=refund_id,
+            )
+    return payment
+
+
+def _payment_move(
+    payment: Payment,
+    *,
+    to_status: str,
+    kind: str,
+    message: str,
+    provider_event_id: str = "",
+    detail: str = "",
+) -> None:
+    """Change status under the caller's transaction, write the event, tell the listener."""
+    previous = payment.status
+    payment.status = to_status
+    payment.message = message[:300]
+    payment.save(update_fields=["status", "message", "refund_id", "updated_at"])
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind=kind,
+        from_status=previous,
+        to_status=to_status,
+        provider_event_id=provider_event_id,
+        detail=detail[:300],
+    )
+    listener = _LISTENERS.get(payment.purpose)
+    if listener is not None:
+        listener(payment, previous)

@@ -1,0 +1,330 @@
+"""Paying a deposit with the simulated provider: its page, its signed webhooks, their idempotency."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from autovitrine.payments import conf
+from autovitrine.payments import services as payment_services
+from autovitrine.payments.models import Payment, PaymentEvent
+from autovitrine.payments.providers.simulated import SimulatedProvider
+from autovitrine.payments.services import payment_refund, payment_start
+from autovitrine.payments.signatures import signature_header
+
+RETURN_URL = "/commandes/retour/"
+
+
+def start(key: str = "deposit-AV-1", amount: int = 150_000) -> Payment:
+    return payment_start(
+        purpose="demo",
+        reference="AV-1",
+        amount_cents=amount,
+        idempotency_key=key,
+        return_url=RETURN_URL,
+        provider_name="simulated",
+    )
+
+
+def signed_webhook(payment: Payment, *, paid: bool = True, amount: int | None = None):
+    provider = SimulatedProvider(secret=conf.simulator_secret())
+    body, signature = provider.webhook_for(
+        provider_id=payment.provider_id,
+        amount_cents=payment.amount_cents if amount is None else amount,
+        paid=paid,
+    )
+    return body, {"X-Simulator-Signature": signature}
+
+
+def kinds(payment: Payment) -> list[str]:
+    return list(payment.events.values_list("kind", flat=True))
+
+
+def test_starting_a_payment_opens_the_simulator_page(db):
+    # When
+    payment = start()
+
+    # Then
+    assert payment.status == Payment.Status.PENDING
+    assert payment.provider == "simulated"
+    assert payment.provider_id.startswith("sim_")
+    assert payment.redirect_url.startswith("/paiement/simulateur/")
+    assert kinds(payment) == ["created", "opened"]
+
+
+def test_starting_again_with_the_same_key_returns_the_same_payment(db):
+    # Given
+    first = start()
+
+    # When
+    again = start()
+
+    # Then
+    assert again.pk == first.pk
+    assert again.redirect_url == first.redirect_url
+    assert Payment.objects.count() == 1
+    assert kinds(again) == ["created", "opened"]
+
+
+def test_the_same_key_for_another_amount_is_refused(db):
+    # Given
+    start(amount=150_000)
+
+    # When / Then
+    with pytest.raises(Exception, match="clé d'idempotence a déjà servi"):
+        start(amount=99_000)
+    assert Payment.objects.get().amount_cents == 150_000
+
+
+def test_the_simulator_page_shows_the_amount_and_both_buttons(client, db):
+    # Given
+    payment = start()
+
+    # When
+    response = client.get(payment.redirect_url)
+
+    # Then
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "1\u202f500,00\u00a0€" in page
+    assert 'id="sim-pay"' in page and 'id="sim-fail"' in page
+    assert "AV-1" in page
+
+
+def test_a_tampered_simulator_link_is_not_found(client, db):
+    # Given
+    payment = start()
+
+    # When
+    response = client.get(payment.redirect_url.rstrip("/") + "x/")
+
+    # Then
+    assert response.status_code == 404
+
+
+def test_paying_on_the_simulator_marks_the_payment_paid_and_returns(client, db):
+    # Given
+    payment = start()
+
+    # When
+    response = client.post(payment.redirect_url, {"outcome": "pay"})
+
+    # Then
+    payment.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == RETURN_URL
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert kinds(payment) == ["created", "opened", "succeeded"]
+
+
+def test_failing_on_the_simulator_marks_the_payment_failed_with_a_french_message(client, db):
+    # Given
+    payment = start()
+
+    # When
+    client.post(payment.redirect_url, {"outcome": "fail"})
+
+    # Then
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.FAILED
+    assert payment.message == "Le paiement a été refusé ; aucun montant n'a été débité."
+
+
+def test_a_signed_webhook_posted_to_the_endpoint_records_the_payment(post_webhook, db):
+    # Given
+    payment = start()
+    body, headers = signed_webhook(payment)
+
+    # When
+    response = post_webhook("simulated", body, headers)
+
+    # Then
+    payment.refresh_from_db()
+    assert response.status_code == 200
+    assert response.json() == {"received": True, "known": True}
+    assert payment.status == Payment.Status.SUCCEEDED
+
+
+def test_a_repeated_webhook_records_the_payment_once(post_webhook, db):
+    # Given
+    payment = start()
+    body, headers = signed_webhook(payment)
+    post_webhook("simulated", body, headers)
+
+    # When the provider delivers the same event again, then a second success event
+    again = post_webhook("simulated", body, headers)
+    other_body, other_headers = signed_webhook(payment)
+    other = post_webhook("simulated", other_body, other_headers)
+
+    # Then
+    payment.refresh_from_db()
+    assert again.status_code == 200 and other.status_code == 200
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert kinds(payment) == ["created", "opened", "succeeded", "ignored"]
+
+
+def test_a_webhook_with_a_bad_signature_is_refused_and_writes_nothing(post_webhook, db):
+    # Given
+    payment = start()
+    body, _ = signed_webhook(payment)
+    forged = {"X-Simulator-Signature": signature_header(secret="not-the-secret", body=body)}
+
+    # When
+    response = post_webhook("simulated", body, forged)
+
+    # Then
+    payment.refresh_from_db()
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_signature"
+    assert payment.status == Payment.Status.PENDING
+    assert kinds(payment) == ["created", "opened"]
+
+
+def test_a_webhook_with_a_body_changed_after_signing_is_refused(post_webhook, db):
+    # Given a real signature over a failure, and a body rewritten to say "succeeded"
+    payment = start()
+    body, headers = signed_webhook(payment, paid=False)
+    rewritten = body.replace(b"payment.failed", b"payment.succeeded")
+
+    # When
+    response = post_webhook("simulated", rewritten, headers)
+
+    # Then
+    payment.refresh_from_db()
+    assert response.status_code == 400
+    assert payment.status == Payment.Status.PENDING
+
+
+def test_a_replayed_old_webhook_is_refused(post_webhook, db):
+    # Given a correctly signed event, captured an hour ago
+    payment = start()
+    body, _ = signed_webhook(payment)
+    old = signature_header(
+        secret=conf.simulator_secret(), body=body, timestamp=int(time.time()) - 3600
+    )
+
+    # When
+    response = post_webhook("simulated", body, {"X-Simulator-Signature": old})
+
+    # Then
+    assert response.status_code == 400
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+
+
+def test_a_webhook_for_another_amount_changes_nothing(post_webhook, db):
+    # Given
+    payment = start(amount=150_000)
+    body, headers = signed_webhook(payment, amount=100)
+
+    # When
+    response = post_webhook("simulated", body, headers)
+
+    # Then
+    payment.refresh_from_db()
+    assert response.status_code == 200
+    assert payment.status == Payment.Status.PENDING
+    assert payment.events.last().detail == "amount mismatch"
+
+
+def test_a_webhook_about_an_unknown_payment_is_acknowledged(post_webhook, db):
+    # Given
+    body = json.dumps(
+        {"id": "evt_1", "type": "payment.succeeded", "payment_id": "sim_x", "amount_cents": 1}
+    ).encode()
+    headers = {"X-Simulator-Signature": signature_header(secret=conf.simulator_secret(), body=body)}
+
+    # When
+    response = post_webhook("simulated", body, headers)
+
+    # Then
+    assert response.status_code == 200
+    assert response.json() == {"received": True, "known": False}
+    assert not PaymentEvent.objects.exists()
+
+
+def test_a_webhook_for_an_unknown_provider_is_not_found(post_webhook, db):
+    # When
+    response = post_webhook("paypal", b"{}", {})
+
+    # Then
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_provider"
+
+
+def test_a_listener_sees_each_status_change_of_its_purpose(client, db, monkeypatch):
+    # Given
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setitem(
+        payment_services._LISTENERS,
+        "demo",
+        lambda payment, previous: seen.append((previous, payment.status)),
+    )
+    payment = start()
+
+    # When
+    client.post(payment.redirect_url, {"outcome": "pay"})
+    payment_refund(payment_id=payment.pk)
+
+    # Then
+    assert seen == [("pending", "succeeded"), ("succeeded", "refunded")]
+
+
+def test_refunding_a_paid_payment_twice_refunds_once(client, db):
+    # Given
+    payment = start()
+    client.post(payment.redirect_url, {"outcome": "pay"})
+
+    # When
+    payment_refund(payment_id=payment.pk)
+    payment = payment_refund(payment_id=payment.pk)
+
+    # Then
+    assert payment.status == Payment.Status.REFUNDED
+    assert payment.refund_id.startswith("simre_")
+    assert kinds(payment).count("refunded") == 1
+
+
+def test_an_unpaid_payment_cannot_be_refunded(db):
+    # Given
+    payment = start()
+
+    # When / Then
+    with pytest.raises(Exception, match="rien à rembourser"):
+        payment_refund(payment_id=payment.pk)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_webhook_delivered_in_parallel_is_recorded_once(client):
+    # Given
+    payment = start()
+    body, headers = signed_webhook(payment)
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            payment_services.payment_webhook_receive(
+                provider_name="simulated", headers=headers, body=body
+            )
+        except BaseException as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # When
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then
+    assert errors == []
+    assert kinds(payment) == ["created", "opened", "succeeded"]

@@ -1,0 +1,239 @@
+"""The Stripe adapter against a local stand-in that speaks Stripe's HTTP API."""
+
+from __future__ import annotations
+
+from autovitrine.payments.models import Payment
+from autovitrine.payments.services import payment_refund, payment_start
+from autovitrine.payments.signatures import signature_header
+
+RETURN_URL = "https://autovitrine.example/commandes/AV-2/retour/"
+
+
+def start(key: str = "deposit-AV-2", amount: int = 120_000) -> Payment:
+    return payment_start(
+        purpose="demo",
+        reference="AV-2",
+        amount_cents=amount,
+        idempotency_key=key,
+        return_url=RETURN_URL,
+        provider_name="stripe",
+    )
+
+
+def test_starting_a_payment_creates_a_checkout_session(stripe, db):
+    # When
+    payment = start()
+
+    # Then
+    session = stripe.sessions[payment.provider_id]
+    assert payment.status == Payment.Status.PENDING
+    assert payment.redirect_url == f"{stripe.base_url}/c/pay/{payment.provider_id}"
+    assert session["amount_total"] == 120_000
+    assert session["currency"] == "eur"
+    assert session["client_reference_id"] == "AV-2"
+    assert session["success_url"] == RETURN_URL
+
+
+def test_the_idempotency_key_reaches_stripe(stripe, db):
+    # When
+    start()
+
+    # Then
+    method, path, form = stripe.requests[0]
+    assert (method, path) == ("POST", "/v1/checkout/sessions")
+    assert form["line_items[0][price_data][product_data][name]"] == "Acompte AV-2"
+    assert list(stripe.idempotent_answers) == ["deposit-AV-2"]
+
+
+def test_a_timeout_leaves_the_payment_pending_with_a_french_message(stripe, settings, db):
+    # Given a provider slower than our patience
+    settings.PAYMENT_TIMEOUT_SECONDS = 0.2
+    stripe.delay_seconds = 0.6
+
+    # When
+    payment = start()
+
+    # Then
+    assert payment.status == Payment.Status.PENDING
+    assert payment.redirect_url == ""
+    assert (
+        payment.message == "Le service de paiement ne répond pas. Réessayez dans quelques instants."
+    )
+    assert list(payment.events.values_list("kind", flat=True)) == ["created", "unavailable"]
+
+
+def test_retrying_after_a_timeout_opens_one_session_only(stripe, settings, db):
+    # Given the first call timed out, though Stripe did create the session
+    settings.PAYMENT_TIMEOUT_SECONDS = 0.2
+    stripe.delay_seconds = 0.6
+    start()
+    stripe.delay_seconds = 0
+    stripe.wait_idle()
+
+    # When
+    payment = start()
+
+    # Then
+    assert payment.redirect_url.endswith(payment.provider_id)
+    assert payment.message == ""
+    assert list(stripe.sessions) == [payment.provider_id]
+
+
+def test_a_retry_while_stripe_still_runs_the_first_call_is_asked_to_wait(stripe, settings, db):
+    # Given the first call timed out and is still running at Stripe
+    settings.PAYMENT_TIMEOUT_SECONDS = 0.2
+    stripe.delay_seconds = 0.6
+    start()
+
+    # When the buyer retries at once, then later
+    busy = start()
+    stripe.wait_idle()
+    later = start()
+
+    # Then
+    assert busy.redirect_url == ""
+    assert (
+        busy.message
+        == "Le service de paiement est momentanément indisponible. Réessayez plus tard."
+    )
+    assert later.redirect_url.endswith(later.provider_id)
+    assert list(stripe.sessions) == [later.provider_id]
+
+
+def test_a_rejected_api_key_is_reported_in_french(stripe, settings, db):
+    # Given
+    settings.STRIPE_SECRET_KEY = "sk_test_wrong"
+
+    # When
+    payment = start()
+
+    # Then
+    assert payment.redirect_url == ""
+    assert payment.message == "Le service de paiement a refusé la demande."
+
+
+def test_an_unreachable_stripe_is_reported_in_french(settings, db):
+    # Given nothing listens on that port
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+
+    # When
+    payment = start()
+
+    # Then
+    assert (
+        payment.message
+        == "Le service de paiement est injoignable. Réessayez dans quelques instants."
+    )
+
+
+def test_a_signed_completed_session_marks_the_payment_paid(stripe, post_webhook, db):
+    # Given
+    payment = start()
+    body, signature = stripe.pay(payment.provider_id)
+
+    # When
+    response = post_webhook("stripe", body, {"Stripe-Signature": signature})
+    repeated = post_webhook("stripe", body, {"Stripe-Signature": signature})
+
+    # Then
+    payment.refresh_from_db()
+    assert response.status_code == 200 and repeated.status_code == 200
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert list(payment.events.values_list("kind", flat=True)) == ["created", "opened", "succeeded"]
+
+
+def test_a_completed_session_not_yet_paid_waits_for_the_money(stripe, post_webhook, db):
+    # Given a bank debit: the session completes before the funds arrive
+    payment = start()
+    body, signature = stripe.event(
+        payment.provider_id, "checkout.session.completed", payment_status="unpaid"
+    )
+
+    # When
+    post_webhook("stripe", body, {"Stripe-Signature": signature})
+
+    # Then
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+
+
+def test_an_expired_session_marks_the_payment_failed(stripe, post_webhook, db):
+    # Given
+    payment = start()
+    body, signature = stripe.event(payment.provider_id, "checkout.session.expired")
+
+    # When
+    post_webhook("stripe", body, {"Stripe-Signature": signature})
+
+    # Then
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.FAILED
+
+
+def test_a_stripe_webhook_signed_with_another_secret_is_refused(stripe, post_webhook, db):
+    # Given
+    payment = start()
+    body, _ = stripe.pay(payment.provider_id)
+    forged = signature_header(secret="whsec_other", body=body)
+
+    # When
+    response = post_webhook("stripe", body, {"Stripe-Signature": forged})
+
+    # Then
+    payment.refresh_from_db()
+    assert response.status_code == 400
+    assert payment.status == Payment.Status.PENDING
+
+
+def test_a_stripe_webhook_without_signature_is_refused(stripe, post_webhook, db):
+    # Given
+    payment = start()
+    body, _ = stripe.pay(payment.provider_id)
+
+    # When
+    response = post_webhook("stripe", body, {})
+
+    # Then
+    assert response.status_code == 400
+
+
+def test_refunding_goes_through_the_payment_intent(stripe, post_webhook, db):
+    # Given a paid payment
+    payment = start()
+    body, signature = stripe.pay(payment.provider_id)
+    post_webhook("stripe", body, {"Stripe-Signature": signature})
+
+    # When
+    payment = payment_refund(payment_id=payment.pk)
+
+    # Then
+    refund = stripe.refunds[payment.refund_id]
+    assert payment.status == Payment.Status.REFUNDED
+    assert refund["amount"] == 120_000
+    assert refund["payment_intent"] == stripe.sessions[payment.provider_id]["payment_intent"]
+
+
+def test_a_refund_that_times_out_keeps_the_payment_paid_and_can_be_retried(
+    stripe, post_webhook, settings, db
+):
+    # Given a paid payment and a slow provider
+    payment = start()
+    body, signature = stripe.pay(payment.provider_id)
+    post_webhook("stripe", body, {"Stripe-Signature": signature})
+    settings.PAYMENT_TIMEOUT_SECONDS = 0.2
+    stripe.delay_seconds = 0.6
+
+    # When
+    failed = payment_refund(payment_id=payment.pk)
+    stripe.delay_seconds = 0
+    stripe.wait_idle()
+    retried = payment_refund(payment_id=payment.pk)
+
+    # Then
+    assert failed.status == Payment.Status.SUCCEEDED
+    assert (
+        failed.message == "Le service de paiement ne répond pas. Réessayez dans quelques instants."
+    )
+    assert retried.status == Payment.Status.REFUNDED
+    assert len(stripe.refunds) == 1

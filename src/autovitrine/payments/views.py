@@ -1,0 +1,49 @@
+"""The simulated provider's hosted payment page (embedded default and demos)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from autovitrine.core.money import format_eur
+
+from . import conf
+from .providers.simulated import SimulatedProvider
+from .services import payment_webhook_receive
+
+
+@require_http_methods(["GET", "POST"])
+def simulator(request: HttpRequest, token: str) -> HttpResponse:
+    """Show the amount with "Payer" and "Échec"; a choice sends the signed webhook, then returns."""
+    try:
+        page = SimulatedProvider.read_page_token(token)
+    except signing.BadSignature as exc:
+        raise Http404 from exc
+    if request.method == "POST":
+        provider = SimulatedProvider(secret=conf.simulator_secret())
+        body, signature = provider.webhook_for(
+            provider_id=page["id"],
+            amount_cents=page["amount"],
+            paid=request.POST.get("outcome") == "pay",
+        )
+        # Delivered in-process: a worker posting to its own server could wait on itself.
+        payment_webhook_receive(
+            provider_name=provider.name, headers={"X-Simulator-Signature": signature}, body=body
+        )
+        return HttpResponseRedirect(_safe_return(request, page["return"]))
+    return render(
+        request,
+        "payments/simulator.html",
+        {"amount_eur": format_eur(page["amount"], with_cents=True), "reference": page["ref"]},
+    )
+
+
+def _safe_return(request: HttpRequest, url: str) -> str:
+    allowed = {request.get_host(), *settings.ALLOWED_HOSTS}
+    if url_has_allowed_host_and_scheme(url, allowed_hosts=allowed):
+        return url
+    return "/"

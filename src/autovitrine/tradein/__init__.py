@@ -1,0 +1,1 @@
+"""Trade-in: valuation rule, estimates and dealer offers."""
