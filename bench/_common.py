@@ -49,9 +49,6 @@ def production_environment(*, database_url: str, redis_url: str, var_dir: Path) 
         "REDIS_URL": redis_url,
         "AUTOVITRINE_VAR_DIR": str(var_dir),
         "LOG_LEVEL": "ERROR",
-        # Under ASGI each request runs in its own thread, so a kept-alive connection is never
-        # reused and only piles up until PostgreSQL refuses clients: close it after each request.
-        "DB_CONN_MAX_AGE": "0",
     }
 
 

@@ -13,11 +13,10 @@ the ratio of join throughput to a bare ASGI endpoint served by the same server i
     .venv/bin/python bench/flash_sale.py --visitors 300000       # the reference event
 
 It drops and recreates the database named by --database-url, and flushes the Redis database of
---redis-url. Settings for the run: production settings, plus two overrides written to a temporary
+--redis-url. Settings for the run: production settings, plus one override written to a temporary
 settings module: the per-IP join allowance is raised, since every simulated visitor comes from this
-one machine, and CONN_MAX_AGE is 0: under ASGI each sync request runs on a new thread, whose
-connection would otherwise linger until garbage collection (and exhaust PostgreSQL). The server is Django wrapped in the waiting room's ASGI fast path
-(``autovitrine.flashsales.asgi``), plus one raw ASGI route, the bare endpoint of the baseline.
+one machine. The server is the production ASGI application (``autovitrine.config.asgi``: Django
+behind the waiting room's fast path), plus one raw ASGI route, the bare endpoint of the baseline.
 """
 
 from __future__ import annotations
@@ -54,10 +53,7 @@ def __getattr__(name: str):
     """``flash_sale:application`` for granian: the bare endpoint, everything else to the site."""
     if name != "application":
         raise AttributeError(name)
-    from autovitrine.config.asgi import application as django_application
-    from autovitrine.flashsales.asgi import with_waiting_room_fast_path
-
-    django_application = with_waiting_room_fast_path(django_application)
+    from autovitrine.config.asgi import application as site_application
 
     body = b'{"ok":true}'
     headers = [(b"content-type", b"application/json"), (b"content-length", b"11")]
@@ -75,7 +71,7 @@ def __getattr__(name: str):
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
-        await django_application(scope, receive, send)
+        await site_application(scope, receive, send)
 
     return application
 
@@ -87,7 +83,6 @@ def bench_environment(args: argparse.Namespace, settings_dir: Path) -> dict[str,
     (settings_dir / "flash_bench_settings.py").write_text(
         "from autovitrine.config.settings import *  # noqa: F403\n"
         f"FLASHSALE_JOINS_PER_IP_PER_MINUTE = {args.visitors * 10}\n"
-        'DATABASES["default"]["CONN_MAX_AGE"] = 0\n'
     )
     return {
         **os.environ,
@@ -141,6 +136,7 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
 
     from autovitrine.accounts.models import User
     from autovitrine.flashsales import services
+    from autovitrine.flashsales.tokens import PASS_COOKIE, queue_pass_issue
     from autovitrine.testing import factories as f
 
     redis.Redis.from_url(args.redis_url).flushdb()
@@ -165,7 +161,7 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
     services.sale_publish(sale_id=sale.pk, by=head_office)
     expire = timezone.now() + dt.timedelta(days=1)
     store = SessionStore()
-    sessions: list[str] = []
+    sessions: list[tuple[str, str]] = []  # (session key, queue pass cookie)
     for start in range(0, args.visitors, 5000):
         batch = User.objects.bulk_create(
             User(email=f"visiteur{i}@bench.example", password="!", kind=User.Kind.CUSTOMER)
@@ -183,7 +179,9 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
                 Session(session_key=key, session_data=store.encode(data), expire_date=expire)
             )
             cached[SessionStore.cache_key_prefix + key] = data  # as a sign-in leaves it
-            sessions.append(key)
+            # The pass the sale page gives a signed-in customer along with the page.
+            queue_pass = queue_pass_issue(customer_id=user.pk, session_key=key)
+            sessions.append((key, f"{PASS_COOKIE}={queue_pass}"))
         Session.objects.bulk_create(rows)
         cache.set_many(cached, timeout=86_400)
     connection.close()
@@ -311,17 +309,22 @@ class Figures:
 @dataclass
 class Visitor:
     session_key: str
+    queue_pass: str  # the cookie the sale page sets, sent back like a browser does
     pre_queue: bool
-    state: str = "new"  # new, waiting, admitted, bought, sold_out, failed
+    state: str = "new"  # new, ready (challenge solved), waiting, admitted, bought, sold_out, failed
     token: str = ""
-    queue_pass: str = ""  # the cookie the join response sets, sent back like a browser does
+    challenge: str = ""
+    nonce: str = ""
 
 
 class Crowd:
-    def __init__(self, args, client, slug: str, sessions: list[str], figures: Figures) -> None:
+    def __init__(self, args, client, slug: str, sessions: list, figures: Figures) -> None:
         self.args, self.client, self.slug, self.figures = args, client, slug, figures
         pre_count = int(len(sessions) * args.pre_fraction)
-        self.visitors = [Visitor(key, index < pre_count) for index, key in enumerate(sessions)]
+        self.visitors = [
+            Visitor(key, queue_pass, index < pre_count)
+            for index, (key, queue_pass) in enumerate(sessions)
+        ]
         self.agenda: list[tuple[float, int, int]] = []
         self.sequence = itertools.count()
         self.served = 0
@@ -335,12 +338,11 @@ class Crowd:
         heapq.heappush(self.agenda, (when, next(self.sequence), index))
 
     def headers(self, visitor: Visitor, *, post: bool = False) -> dict[str, str]:
-        cookie = f"sessionid={visitor.session_key}; csrftoken={CSRF_TOKEN}"
-        if visitor.queue_pass:
-            cookie += f"; {visitor.queue_pass}"
+        cookie = f"sessionid={visitor.session_key}; csrftoken={CSRF_TOKEN}; {visitor.queue_pass}"
         headers = {"Cookie": cookie}
-        if post:
+        if post:  # as a browser sends them: the Origin of every POST, the CSRF token of the page
             headers["X-CSRFToken"] = CSRF_TOKEN
+            headers["Origin"] = f"http://127.0.0.1:{self.args.port}"
         return headers
 
     async def request(self, kind: str, method: str, url: str, visitor: Visitor, **kwargs):
@@ -379,6 +381,8 @@ class Crowd:
         visitor = self.visitors[index]
         try:
             if visitor.state == "new":
+                await self.load_challenge(index, visitor)
+            elif visitor.state == "ready":
                 await self.join(index, visitor)
             elif visitor.state == "waiting":
                 await self.poll(index, visitor)
@@ -388,18 +392,40 @@ class Crowd:
             self.figures.statuses[("error", type(exc).__name__)] += 1
             visitor.state = "failed"
 
-    async def join(self, index: int, visitor: Visitor) -> None:
+    async def load_challenge(self, index: int, visitor: Visitor) -> None:
+        """What the sale page brings: a proof-of-work challenge. Before the opening the crowd's
+        proofs are solved together afterwards (``solve_challenges``); a late arrival solves its
+        own at once and joins."""
         from autovitrine.flashsales.tokens import proof_of_work_solve
 
-        base = f"/ventes-flash/{self.slug}/file/"
-        issued = (await self.request("challenge", "GET", base + "defi/", visitor)).json()
-        nonce = proof_of_work_solve(issued["challenge"], issued["difficulty"])
+        url = f"/ventes-flash/{self.slug}/file/defi/"
+        issued = (await self.request("challenge", "GET", url, visitor)).json()
+        visitor.challenge, visitor.state = issued["challenge"], "solving"
+        if self.opened:
+            visitor.nonce = proof_of_work_solve(visitor.challenge, issued["difficulty"])
+            visitor.state = "ready"
+            self.at(time.monotonic(), index)
+
+    def solve_challenges(self, indexes: list[int]) -> None:
+        """Each phone solves its own proof of work; here a process pool stands in for them."""
+        from concurrent.futures import ProcessPoolExecutor
+
+        from autovitrine.flashsales.tokens import proof_of_work_solve
+
+        challenges = [self.visitors[i].challenge for i in indexes]
+        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+            bits = [self.args.pow_bits] * len(challenges)
+            nonces = pool.map(proof_of_work_solve, challenges, bits, chunksize=2000)
+            for index, nonce in zip(indexes, nonces, strict=True):
+                self.visitors[index].nonce, self.visitors[index].state = nonce, "ready"
+
+    async def join(self, index: int, visitor: Visitor) -> None:
         response = await self.request(
             "join",
             "POST",
-            base + "rejoindre/",
+            f"/ventes-flash/{self.slug}/file/rejoindre/",
             visitor,
-            data={"challenge": issued["challenge"], "nonce": nonce},
+            data={"challenge": visitor.challenge, "nonce": visitor.nonce},
         )
         if response.status_code == 409 and response.json()["error"]["code"] == "sold_out":
             self.tell_sold_out(visitor)  # arrived after the last car was sold: told at once
@@ -407,9 +433,6 @@ class Crowd:
         if response.status_code != 200:
             visitor.state = "failed"
             return
-        for line in response.headers.get("set-cookie", "").split("\n"):
-            if line.startswith("flashsale_pass="):
-                visitor.queue_pass = line.split(";", 1)[0]
         visitor.state = "waiting"
         self.react(index, visitor, response.json())
 
@@ -527,7 +550,18 @@ async def crowd_run(args, data: dict) -> dict:
     crowd = Crowd(args, client, data["slug"], data["sessions"], figures)
     pre = [i for i, v in enumerate(crowd.visitors) if v.pre_queue]
     late = [i for i, v in enumerate(crowd.visitors) if not v.pre_queue]
-    step("pre-queue", f"{len(pre):,} visitors join before the opening")
+    step("pages", f"{len(pre):,} visitors open the sale page before the opening (challenge)")
+    now = time.monotonic()
+    for index in pre:
+        crowd.at(now, index)
+    began = time.monotonic()
+    await crowd.run(args.concurrency)
+    challenge_rps = len(pre) / (time.monotonic() - began)
+    step("pages", f"{challenge_rps:,.0f} challenges/s; the phones solve their proofs of work")
+    began = time.monotonic()
+    await asyncio.to_thread(crowd.solve_challenges, pre)
+    step("pages", f"solved in {time.monotonic() - began:.1f} s (client side, not timed)")
+    step("pre-queue", f"{len(pre):,} visitors join")
     now = time.monotonic()
     for index in pre:
         crowd.at(now, index)
@@ -565,6 +599,7 @@ async def crowd_run(args, data: dict) -> dict:
         "figures": figures,
         "bare_rps": bare_rps,
         "join_rps": join_rps,
+        "challenge_rps": challenge_rps,
         "poll_rps": polls / sale_seconds,
         "crowd": crowd,
         "opening": opening,
@@ -634,7 +669,8 @@ def report(args, run: dict, outcome: dict) -> None:
         f"  bare ASGI endpoint (before/after joins)    {run['bare_rps']:>10,.0f} req/s  "
         f"p50 {percentile(lat['bare'], 0.5):.1f} ms  p99 {percentile(lat['bare'], 0.99):.1f} ms"
     )
-    print(f"  joins (challenge + join), pre-queue        {run['join_rps']:>10,.0f} joins/s")
+    print(f"  challenges (sale page), pre-queue          {run['challenge_rps']:>10,.0f} req/s")
+    print(f"  joins, pre-queue                           {run['join_rps']:>10,.0f} joins/s")
     for kind in ("challenge", "join", "status", "claim", "hold_page", "pay", "order"):
         if lat[kind]:
             print(

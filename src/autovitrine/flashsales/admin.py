@@ -25,7 +25,7 @@ class FlashSaleAdmin(admin.ModelAdmin):
     list_display = ("title", "brand", "opens_at", "status")
     list_filter = ("status", "brand")
     search_fields = ("title", "slug")
-    readonly_fields = ("status", "shuffle_seed", "opened_at", "created_by")
+    readonly_fields = ("status", "opened_at", "created_by")
     inlines = [SaleUnitInline]
 
     def has_add_permission(self, request) -> bool:
@@ -35,7 +35,7 @@ class FlashSaleAdmin(admin.ModelAdmin):
 
 @admin.register(QueueEntry)
 class QueueEntryAdmin(admin.ModelAdmin):
-    list_display = ("customer", "sale", "status", "pre_queue", "rank", "joined_at", "client_ip")
+    list_display = ("customer", "sale", "status", "pre_queue", "joined_at", "client_ip")
     list_filter = ("status", "pre_queue", "sale")
     search_fields = ("customer__email", "client_ip")
     readonly_fields = [f.name for f in QueueEntry._meta.fields]

@@ -1,13 +1,19 @@
-"""ASGI fast path for the waiting room's hot reads: status polls and join challenges.
+"""ASGI fast path for the waiting room's hot requests: status polls, join challenges and joins.
 
-At the opening every page in the pre-queue asks for its status within seconds. Through Django's
-middleware stack a poll costs ~4 ms of CPU (each old-style middleware hook hops threads under
-ASGI); this path answers the same JSON from one Redis round trip. The caller is identified by the
-signed "queue pass" cookie that the (Django) sale page and join endpoint give a signed-in
-customer; a request without a valid pass goes to Django, which reads the session.
+At the opening every page in the pre-queue asks for its status within seconds, and before it
+hundreds of thousands of people join. Through Django's middleware stack a poll costs ~4 ms of CPU
+(each old-style middleware hook hops threads under ASGI); this path answers the same JSON from one
+Redis round trip, and a join from two plus a share of a group-committed INSERT. The caller is
+identified by the signed "queue pass" cookie that the (Django) sale page and join endpoint give a
+signed-in customer; a request without a valid pass goes to Django, which reads the session.
 
-Wire it around Django's application: ``application = with_waiting_room_fast_path(django_app)``.
-Everything else, and every write, goes to Django.
+A join here is a POST, so it is guarded against cross-site requests without Django's CSRF
+middleware: the pass cookie is ``SameSite=Strict`` (a browser never sends it from another site)
+and the ``Origin`` header, which browsers send with every POST, must name this host. Anything
+else, and every join that is not an account's plain first one, goes to Django with its body.
+
+Wire it around Django's application: ``application = with_waiting_room_fast_path(django_app)``
+(``config/asgi.py`` does).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from functools import cache
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
@@ -40,16 +47,22 @@ SECURITY_HEADERS = [
 ]
 
 
+MAX_JOIN_BODY = 4096  # a challenge, a nonce and a key fit many times over
+
+
 @cache
-def _routes() -> re.Pattern[str]:
-    """The status and challenge URLs, as mounted by the URL configuration."""
-    status = reverse("flashsales:status", kwargs={"slug": "SLUG"})
-    challenge = reverse("flashsales:challenge", kwargs={"slug": "SLUG"})
-    pattern = "|".join(
-        re.escape(path).replace("SLUG", rf"(?P<slug{i}>[-a-zA-Z0-9_]+)")
-        for i, path in enumerate((status, challenge))
-    )
-    return re.compile(f"^(?:{pattern})$")
+def _routes() -> dict[str, re.Pattern[str]]:
+    """The fast path's URLs by method, as mounted by the URL configuration."""
+
+    def pattern(*names: str) -> re.Pattern[str]:
+        paths = [reverse(f"flashsales:{name}", kwargs={"slug": "SLUG"}) for name in names]
+        alternatives = "|".join(
+            re.escape(path).replace("SLUG", rf"(?P<slug{i}>[-a-zA-Z0-9_]+)")
+            for i, path in enumerate(paths)
+        )
+        return re.compile(f"^(?:{alternatives})$")
+
+    return {"GET": pattern("status", "challenge"), "POST": pattern("join")}
 
 
 def _header(scope: dict, name: bytes) -> str:
@@ -65,11 +78,49 @@ def _customer_id(scope: dict) -> int | None:
         cookie.load(_header(scope, b"cookie"))
     except Exception:  # a malformed Cookie header is simply no pass
         return None
-    morsel = cookie.get(PASS_COOKIE)
-    return queue_pass_read(morsel.value) if morsel else None
+    morsel, session = cookie.get(PASS_COOKIE), cookie.get(settings.SESSION_COOKIE_NAME)
+    if morsel is None or session is None:
+        return None
+    return queue_pass_read(morsel.value, session_key=session.value)
 
 
-async def _answer(match: re.Match[str], customer_id: int) -> tuple[int, dict[str, Any]]:
+def _same_origin(scope: dict, host: str) -> bool:
+    origin = _header(scope, b"origin")
+    return bool(origin) and urlsplit(origin).netloc == host
+
+
+async def _read_body(receive: Any) -> bytes | None:
+    """The whole request body, or ``None`` past ``MAX_JOIN_BODY``."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_JOIN_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Callable[[], Awaitable[dict]]:
+    """A ``receive`` that hands Django the body this path already read."""
+    sent = False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _answer(
+    scope: dict, match: re.Match[str], customer_id: int, body: bytes | None
+) -> tuple[int, dict[str, Any]] | None:
+    """The fast path's answer, or ``None`` to let Django answer (a join it cannot decide)."""
     slug = match["slug0"] or match["slug1"]
     hit, info = services.sale_info_cached(slug)
     if not hit:
@@ -77,6 +128,19 @@ async def _answer(match: re.Match[str], customer_id: int) -> tuple[int, dict[str
     if info is None:
         return 404, _error("not_found", "Vente introuvable.")
     try:
+        if body is not None:
+            form = {k: v[0] for k, v in parse_qs(body.decode("latin-1")).items()}
+            client = scope.get("client")
+            payload = await services.aqueue_join_first(
+                info=info,
+                customer_id=customer_id,
+                client_ip=client[0] if client else None,
+                challenge=form.get("challenge", ""),
+                nonce=form.get("nonce", ""),
+                idempotency_key=_header(scope, b"idempotency-key")
+                or form.get("idempotency_key", ""),
+            )
+            return None if payload is None else (200, payload)
         if match["slug1"]:
             challenge = challenge_issue(sale_id=info.sale_id, customer_id=customer_id)
             return 200, {"challenge": challenge, "difficulty": info.pow_difficulty_bits}
@@ -93,20 +157,35 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 def with_waiting_room_fast_path(application: ASGIApp) -> ASGIApp:
-    """``application`` with the waiting room's GET status/challenge answered before Django."""
+    """``application`` with the waiting room's status, challenge and join answered before Django."""
 
     async def app(scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            match = _routes().match(scope["path"])
-            host, _ = split_domain_port(_header(scope, b"host"))
-            customer_id = _customer_id(scope) if match else None
-            if match and customer_id is not None and validate_host(host, settings.ALLOWED_HOSTS):
-                status, payload = await _answer(match, customer_id)
-                body = json.dumps(payload, ensure_ascii=False).encode()
-                headers = [*SECURITY_HEADERS, (b"content-length", str(len(body)).encode())]
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await application(scope, receive, send)
+        route = _routes().get(scope.get("method", "")) if scope["type"] == "http" else None
+        match = route.match(scope["path"]) if route else None
+        if match is None:
+            return await application(scope, receive, send)
+        host_header = _header(scope, b"host")
+        host, _ = split_domain_port(host_header)
+        customer_id = _customer_id(scope)
+        if customer_id is None or not validate_host(host, settings.ALLOWED_HOSTS):
+            return await application(scope, receive, send)
+        body = None
+        if scope["method"] == "POST":
+            if not _same_origin(scope, host_header):
+                return await application(scope, receive, send)
+            body = await _read_body(receive)
+            if body is None:
+                return await _send_json(send, 413, _error("too_large", "Requête trop grande."))
+        answer = await _answer(scope, match, customer_id, body)
+        if answer is None:
+            return await application(scope, _replay(body or b""), send)
+        await _send_json(send, *answer)
 
     return app
+
+
+async def _send_json(send: Any, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    headers = [*SECURITY_HEADERS, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -66,8 +66,6 @@ class FlashSale(TimeStampedModel):
     status = models.CharField(
         _("statut"), max_length=12, choices=Status, default=Status.DRAFT, db_index=True
     )
-    # The pre-queue is shuffled once at the opening with this seed, so the draw can be replayed.
-    shuffle_seed = models.BigIntegerField(_("graine du tirage"), null=True, blank=True)
     opened_at = models.DateTimeField(_("ouverte le"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -266,8 +264,10 @@ class QueueEntry(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.WAITING)
     pre_queue = models.BooleanField(_("pré-file"), default=False)
-    # Shuffled rank of a pre-queue entry (0 = first), written when the sale opens.
-    rank = models.PositiveIntegerField(null=True, blank=True)
+    # The draw: a secret random number given at a pre-queue join; at the opening the pre-queue
+    # goes to the head of the line in ticket order (a uniformly random order, fixed once the
+    # pre-queue closes). Never shown to the buyer.
+    ticket = models.BigIntegerField(_("ticket du tirage"), null=True, blank=True)
     joined_at = models.DateTimeField()
     join_key = models.CharField(max_length=64, blank=True)
     last_admission_ms = models.BigIntegerField(null=True, blank=True)

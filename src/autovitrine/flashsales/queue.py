@@ -13,18 +13,20 @@ from __future__ import annotations
 import asyncio
 import bisect
 import functools
-import random
 import threading
 import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from django.conf import settings
 
-# Pre-queue ranks are 0..N-1; first-come-first-served places after the opening score above this.
-FCFS_BASE = 1_000_000_000
+# Pre-queue places score their draw ticket (below 2**52); first-come-first-served places after the
+# opening score above it, in arrival order (scores stay exact integers in Redis's doubles).
+TICKET_BITS = 52
+TICKET_RANGE = 1 << TICKET_BITS
+FCFS_BASE = TICKET_RANGE
 # Admissions per window give the observed pace used for the estimated wait.
 PACE_WINDOW_MS = 120_000
 PACE_MIN_WINDOW_MS = 30_000
@@ -58,7 +60,7 @@ class Place:
     customer_id: int
     state: str  # w, c, s or x (see the module docstring)
     pre_queue: bool
-    order: int  # position among places of the same kind (shuffled rank or join order)
+    order: int  # the draw ticket of a pre-queue place, else the arrival order
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ class QueueStatus:
     found: bool
     limited: bool = False
     state: str = ""
-    place: str = "none"  # none, pre, drawing, waiting, admitted, holding, done, removed
+    place: str = "none"  # none, pre, waiting, admitted, holding, done, removed
     position: int | None = None
     admitted_until_ms: int = 0
     admission_ms: int = 0
@@ -93,10 +95,10 @@ class QueueStatus:
     admissions_in_window: int = 0
     opens_at_ms: int = 0
     opened_at_ms: int = 0
-    shuffled: bool = False
     sweep_due: bool = False
     open_due: bool = False
     resync_due: bool = False
+    ticket: int | None = None  # the caller's draw ticket while in the pre-queue
 
     @property
     def admitted_at_ms(self) -> int:
@@ -118,16 +120,6 @@ class QueueStats:
     admissions_last_minute: int = 0
 
 
-def fisher_yates(items: Sequence[int], seed: int) -> list[int]:
-    """The pre-queue draw: a Fisher–Yates shuffle of ``items`` driven by ``seed`` (replayable)."""
-    order = list(items)
-    rng = random.Random(seed)
-    for i in range(len(order) - 1, 0, -1):
-        j = rng.randrange(i + 1)
-        order[i], order[j] = order[j], order[i]
-    return order
-
-
 def pace_window_ms(*, now_ms: int, opened_at_ms: int) -> int:
     """The window over which admissions are counted: since the opening, within 30 s–2 min."""
     since_open = now_ms - opened_at_ms if opened_at_ms else PACE_WINDOW_MS
@@ -139,14 +131,17 @@ class QueueBackend(Protocol):
         """(Re)build a sale's waiting room from the database."""
         ...
 
-    def join(self, *, sale_id: int, customer_id: int, now_ms: int) -> JoinOutcome: ...
-
-    def begin_draw(self, *, sale_id: int, now_ms: int) -> bool:
-        """Open the sale: freeze the pre-queue; later joins queue first-come-first-served."""
+    def join(self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int) -> JoinOutcome:
+        """A place: in the pre-queue with ``ticket`` before the opening, else at the back."""
         ...
 
-    def finish_draw(self, *, sale_id: int, seed: int) -> list[int]:
-        """Shuffle the frozen pre-queue once, put it at the head of the line, return its order."""
+    async def ajoin(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int
+    ) -> JoinOutcome: ...
+
+    def draw(self, *, sale_id: int, now_ms: int) -> bool:
+        """Open the sale: the pre-queue goes to the head of the line in ticket order, at once;
+        later joins queue first-come-first-served. ``False`` if it was not announced."""
         ...
 
     def status(
@@ -173,6 +168,8 @@ class QueueBackend(Protocol):
         """Count one hit on each counter; ``False`` if any is over its limit."""
         ...
 
+    async def aallow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool: ...
+
     def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool: ...
 
     def stats(self, *, sale_id: int, now_ms: int) -> QueueStats: ...
@@ -184,9 +181,7 @@ class QueueBackend(Protocol):
 # line while available units exceed outstanding admissions.
 _LUA_ADMIT = """
 local function admit(meta, line, admitted, who, admits, now)
-  if redis.call('HGET', meta, 'state') ~= 'open' or redis.call('HGET', meta, 'shuffled') ~= '1' then
-    return
-  end
+  if redis.call('HGET', meta, 'state') ~= 'open' then return end
   local lapsed = redis.call('ZRANGEBYSCORE', admitted, '-inf', now)
   for _, c in ipairs(lapsed) do
     if redis.call('HGET', who, c) == 'a' then redis.call('HDEL', who, c) end
@@ -210,8 +205,8 @@ end
 _LUA_STATUS = (
     _LUA_ADMIT
     + """
-local meta, pre, snap, line, admitted, who, admits, visitors, rl, locks =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local meta, pre, line, admitted, who, admits, visitors, rl, locks =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local cid, now, poll_limit, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if redis.call('EXISTS', meta) == 0 then return {'missing'} end
 if cid ~= '' then
@@ -222,9 +217,9 @@ if cid ~= '' then
 end
 admit(meta, line, admitted, who, admits, now)
 local m = redis.call('HMGET', meta, 'state', 'available', 'held', 'sold', 'total', 'opens_at',
-  'opened_at', 'shuffled', 'next_expiry', 'admission_ms', 'synced_at')
+  'opened_at', 'next_expiry', 'admission_ms', 'synced_at')
 local state = m[1]
-local place, position, until_ms = 'none', -1, 0
+local place, position, until_ms, ticket = 'none', -1, 0, ''
 if cid ~= '' then
   local w = redis.call('HGET', who, cid)
   if w == 'a' then
@@ -234,10 +229,9 @@ if cid ~= '' then
     local r = redis.call('ZRANK', line, cid)
     if r then
       place, position = 'waiting', r + 1
-    elseif redis.call('ZSCORE', pre, cid) then
-      place = 'pre'
-    elseif redis.call('ZSCORE', snap, cid) then
-      place = 'drawing'
+    else
+      local t = redis.call('ZSCORE', pre, cid)
+      if t then place, ticket = 'pre', t end
     end
   elseif w == 'c' then place = 'holding'
   elseif w == 's' then place = 'done'
@@ -245,29 +239,28 @@ if cid ~= '' then
   end
 end
 local sweep, opening, resync = 0, 0, 0
-local next_expiry = tonumber(m[9] or '0')
+local next_expiry = tonumber(m[8] or '0')
 if next_expiry > 0 and now >= next_expiry then
   if redis.call('SET', locks .. 'sweep', '1', 'NX', 'PX', 2000) then sweep = 1 end
 end
 local opens_at, opened_at = tonumber(m[6] or '0'), tonumber(m[7] or '0')
-if (state == 'published' and now >= opens_at)
-   or (state == 'open' and m[8] ~= '1' and now - opened_at > 10000) then
+if state == 'published' and now >= opens_at then
   if redis.call('SET', locks .. 'open', '1', 'NX', 'PX', 5000) then opening = 1 end
 end
-if (state == 'open' or state == 'published') and now - tonumber(m[11] or '0') > RESYNC_MS then
+if (state == 'open' or state == 'published') and now - tonumber(m[10] or '0') > RESYNC_MS then
   if redis.call('SET', locks .. 'resync', '1', 'NX', 'PX', RESYNC_MS) then resync = 1 end
 end
 local since = now - window
 return {'ok', state, place, position, until_ms, m[2], m[3], m[4], m[5],
-  redis.call('ZCARD', line), redis.call('ZCARD', pre) + redis.call('ZCARD', snap),
-  redis.call('ZCOUNT', admits, since, now), opens_at, opened_at, m[8] == '1' and 1 or 0,
-  sweep, opening, resync, m[10]}
+  redis.call('ZCARD', line), redis.call('ZCARD', pre),
+  redis.call('ZCOUNT', admits, since, now), opens_at, opened_at,
+  sweep, opening, resync, m[9], ticket}
 """.replace("RESYNC_MS", str(RESYNC_EVERY_MS))
 )
 
 _LUA_JOIN = """
 local meta, pre, line, who = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local cid, now = ARGV[1], tonumber(ARGV[2])
+local cid, now, ticket = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 if redis.call('EXISTS', meta) == 0 then return {'missing'} end
 local state = redis.call('HGET', meta, 'state')
 if state ~= 'published' and state ~= 'open' then return {state} end
@@ -276,7 +269,7 @@ if w == 'x' then return {'removed'} end
 if w then return {'already', w} end
 redis.call('HSET', who, cid, 'w')
 if state == 'published' and now < tonumber(redis.call('HGET', meta, 'opens_at')) then
-  redis.call('ZADD', pre, now, cid)
+  redis.call('ZADD', pre, ticket, cid)
   return {'pre'}
 end
 local seq = redis.call('HINCRBY', meta, 'seq', 1)
@@ -284,29 +277,15 @@ redis.call('ZADD', line, FCFS_BASE + seq, cid)
 return {'line', redis.call('ZRANK', line, cid) + 1}
 """.replace("FCFS_BASE", str(FCFS_BASE))
 
-_LUA_BEGIN_DRAW = """
-local meta, pre, snap = KEYS[1], KEYS[2], KEYS[3]
-local state = redis.call('HGET', meta, 'state')
-if state == 'published' then
-  redis.call('HSET', meta, 'state', 'open', 'opened_at', ARGV[1], 'shuffled', '0')
-  if redis.call('EXISTS', pre) == 1 then
-    if redis.call('EXISTS', snap) == 1 then
-      redis.call('ZUNIONSTORE', snap, 2, snap, pre)
-      redis.call('DEL', pre)
-    else
-      redis.call('RENAME', pre, snap)
-    end
-  end
-  return 1
+# The draw: the pre-queue joins the line with its tickets as scores, in one step.
+_LUA_DRAW = """
+local meta, pre, line = KEYS[1], KEYS[2], KEYS[3]
+if redis.call('HGET', meta, 'state') ~= 'published' then return 0 end
+redis.call('HSET', meta, 'state', 'open', 'opened_at', ARGV[1])
+if redis.call('EXISTS', pre) == 1 then
+  redis.call('ZUNIONSTORE', line, 2, line, pre)
+  redis.call('DEL', pre)
 end
-if state == 'open' and redis.call('HGET', meta, 'shuffled') ~= '1' then return 1 end
-return 0
-"""
-
-_LUA_FINISH_DRAW = """
-local meta, snap = KEYS[1], KEYS[2]
-redis.call('DEL', snap)
-redis.call('HSET', meta, 'shuffled', '1')
 return 1
 """
 
@@ -315,8 +294,8 @@ return 1
 _LUA_APPLY = (
     _LUA_ADMIT
     + """
-local meta, pre, snap, line, admitted, who, admits = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
-  KEYS[6], KEYS[7]
+local meta, pre, line, admitted, who, admits = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
+  KEYS[6]
 if redis.call('EXISTS', meta) == 0 then return 0 end
 local now = tonumber(ARGV[1])
 if ARGV[2] == '1' then
@@ -334,7 +313,6 @@ for i = 9, #ARGV, 2 do
     if s == 'x' then
       redis.call('ZREM', line, c)
       redis.call('ZREM', pre, c)
-      redis.call('ZREM', snap, c)
     end
   end
 end
@@ -357,7 +335,7 @@ return ok
 
 def _keys(sale_id: int) -> dict[str, str]:
     prefix = f"fs:{{{sale_id}}}:"
-    names = ("meta", "pre", "snap", "line", "admitted", "who", "admits", "visitors", "lock:")
+    names = ("meta", "pre", "line", "admitted", "who", "admits", "visitors", "lock:")
     return {name: prefix + name for name in names}
 
 
@@ -385,11 +363,11 @@ def _status_from_reply(reply: list[Any], admission_ms: int = 0) -> QueueStatus:
         admissions,
         opens_at,
         opened_at,
-        shuffled,
         sweep,
         opening,
         resync,
         admission,
+        ticket,
     ) = reply
     return QueueStatus(
         found=True,
@@ -407,10 +385,10 @@ def _status_from_reply(reply: list[Any], admission_ms: int = 0) -> QueueStatus:
         admissions_in_window=int(admissions),
         opens_at_ms=int(opens_at),
         opened_at_ms=int(opened_at),
-        shuffled=bool(int(shuffled)),
         sweep_due=bool(int(sweep)),
         open_due=bool(int(opening)),
         resync_due=bool(int(resync)),
+        ticket=int(float(ticket)) if ticket else None,
     )
 
 
@@ -424,8 +402,7 @@ class RedisQueue:
         self._redis = redis.Redis.from_url(url, **_client_options())
         self._status = self._redis.register_script(_LUA_STATUS)
         self._join = self._redis.register_script(_LUA_JOIN)
-        self._begin_draw = self._redis.register_script(_LUA_BEGIN_DRAW)
-        self._finish_draw = self._redis.register_script(_LUA_FINISH_DRAW)
+        self._draw = self._redis.register_script(_LUA_DRAW)
         self._apply = self._redis.register_script(_LUA_APPLY)
         self._allow = self._redis.register_script(_LUA_ALLOW)
         # One asyncio client per event loop: a connection pool cannot cross loops.
@@ -441,7 +418,7 @@ class RedisQueue:
         k = _keys(sale.sale_id)
         state = sale.state
         pipe = self._redis.pipeline(transaction=True)
-        pipe.delete(k["meta"], k["pre"], k["snap"], k["line"], k["admitted"], k["who"])
+        pipe.delete(k["meta"], k["pre"], k["line"], k["admitted"], k["who"])
         pipe.hset(
             k["meta"],
             mapping={
@@ -449,7 +426,6 @@ class RedisQueue:
                 "opens_at": sale.opens_at_ms,
                 "opened_at": sale.opened_at_ms,
                 "admission_ms": sale.admission_ms,
-                "shuffled": "1" if state != "published" else "0",
                 "available": counts.available,
                 "held": counts.held,
                 "sold": counts.sold,
@@ -480,36 +456,24 @@ class RedisQueue:
             pipe.hset(k["meta"], "seq", len(places))
         pipe.execute()
 
-    def join(self, *, sale_id: int, customer_id: int, now_ms: int) -> JoinOutcome:
-        k = _keys(sale_id)
-        reply = self._join(
-            keys=[k["meta"], k["pre"], k["line"], k["who"]], args=[customer_id, now_ms]
-        )
+    def join(self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int) -> JoinOutcome:
+        return _join_outcome(self._join(*_join_call(sale_id, customer_id, now_ms, ticket)))
+
+    async def ajoin(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int
+    ) -> JoinOutcome:
+        reply = await self._async_scripts().join(*_join_call(sale_id, customer_id, now_ms, ticket))
         return _join_outcome(reply)
 
-    def begin_draw(self, *, sale_id: int, now_ms: int) -> bool:
+    def draw(self, *, sale_id: int, now_ms: int) -> bool:
         k = _keys(sale_id)
-        return bool(self._begin_draw(keys=[k["meta"], k["pre"], k["snap"]], args=[now_ms]))
-
-    def finish_draw(self, *, sale_id: int, seed: int) -> list[int]:
-        k = _keys(sale_id)
-        members = sorted(int(m) for m in cast(list[str], self._redis.zrange(k["snap"], 0, -1)))
-        order = fisher_yates(members, seed)
-        pipe = self._redis.pipeline(transaction=False)
-        for start in range(0, len(order), 10_000):
-            pipe.zadd(
-                k["line"], {str(c): start + i for i, c in enumerate(order[start : start + 10_000])}
-            )
-        pipe.execute()
-        self._finish_draw(keys=[k["meta"], k["snap"]], args=[])
-        return order
+        return bool(self._draw(keys=[k["meta"], k["pre"], k["line"]], args=[now_ms]))
 
     def _status_call(self, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int):
         k = _keys(sale_id)
         keys = [
             k["meta"],
             k["pre"],
-            k["snap"],
             k["line"],
             k["admitted"],
             k["who"],
@@ -529,20 +493,23 @@ class RedisQueue:
     async def astatus(
         self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
     ) -> QueueStatus:
-        script = self._async_script()
         keys, args = self._status_call(sale_id, customer_id, now_ms, poll_limit)
-        return _status_from_reply(await script(keys=keys, args=args))
+        return _status_from_reply(await self._async_scripts().status(keys=keys, args=args))
 
-    def _async_script(self) -> Any:
+    def _async_scripts(self) -> _AsyncScripts:
         import redis.asyncio
 
         loop = asyncio.get_running_loop()
-        script = self._async_clients.get(loop)
-        if script is None:
+        scripts = self._async_clients.get(loop)
+        if scripts is None:
             client = redis.asyncio.Redis.from_url(self._url, **_client_options())
-            script = client.register_script(_LUA_STATUS)
-            self._async_clients[loop] = script
-        return script
+            scripts = _AsyncScripts(
+                status=client.register_script(_LUA_STATUS),
+                join=client.register_script(_LUA_JOIN),
+                allow=client.register_script(_LUA_ALLOW),
+            )
+            self._async_clients[loop] = scripts
+        return scripts
 
     def apply(
         self,
@@ -567,13 +534,14 @@ class RedisQueue:
         ]
         for customer_id, new_state in changes:
             args += [customer_id, new_state]
-        keys = [k[n] for n in ("meta", "pre", "snap", "line", "admitted", "who", "admits")]
+        keys = [k[n] for n in ("meta", "pre", "line", "admitted", "who", "admits")]
         self._apply(keys=keys, args=args)
 
     def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
-        keys = [f"fs:{{{sale_id}}}:rate:{check.key}" for check in checks]
-        args = [check.limit for check in checks] + [check.window_ms for check in checks]
-        return bool(self._allow(keys=keys, args=args))
+        return bool(self._allow(*_allow_call(sale_id, checks)))
+
+    async def aallow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
+        return bool(await self._async_scripts().allow(*_allow_call(sale_id, checks)))
 
     def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool:
         return bool(self._redis.set(_keys(sale_id)["lock:"] + name, "1", nx=True, px=ttl_ms))
@@ -585,10 +553,9 @@ class RedisQueue:
         pipe.pfcount(k["visitors"])
         pipe.zcard(k["line"])
         pipe.zcard(k["pre"])
-        pipe.zcard(k["snap"])
         pipe.zcount(k["admitted"], now_ms, "+inf")
         pipe.zcount(k["admits"], now_ms - 60_000, now_ms)
-        meta, visitors, line, pre, snap, admitted, last_minute = pipe.execute()
+        meta, visitors, line, pre, admitted, last_minute = pipe.execute()
         if meta[0] is None:
             return QueueStats(found=False)
         return QueueStats(
@@ -596,7 +563,7 @@ class RedisQueue:
             state=meta[0],
             visitors=visitors,
             line_length=line,
-            pre_length=pre + snap,
+            pre_length=pre,
             admitted=admitted,
             available=int(meta[1]),
             held=int(meta[2]),
@@ -604,6 +571,27 @@ class RedisQueue:
             total=int(meta[4]),
             admissions_last_minute=last_minute,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _AsyncScripts:
+    """The scripts the async hot paths run, on one event loop's connection pool."""
+
+    status: Any
+    join: Any
+    allow: Any
+
+
+def _join_call(
+    sale_id: int, customer_id: int, now_ms: int, ticket: int
+) -> tuple[list[str], list[int]]:
+    k = _keys(sale_id)
+    return [k["meta"], k["pre"], k["line"], k["who"]], [customer_id, now_ms, ticket]
+
+
+def _allow_call(sale_id: int, checks: Sequence[RateCheck]) -> tuple[list[str], list[int]]:
+    keys = [f"fs:{{{sale_id}}}:rate:{check.key}" for check in checks]
+    return keys, [check.limit for check in checks] + [check.window_ms for check in checks]
 
 
 def _client_options() -> dict[str, Any]:
@@ -641,12 +629,10 @@ class _Room:
     opens_at_ms: int
     opened_at_ms: int
     admission_ms: int
-    shuffled: bool
     counts: UnitCounts
     synced_at_ms: int = 0
     seq: int = 0
     pre: dict[int, int] = field(default_factory=dict)
-    snap: dict[int, int] = field(default_factory=dict)
     line: list[tuple[int, int]] = field(default_factory=list)  # sorted (score, customer)
     line_scores: dict[int, int] = field(default_factory=dict)
     admitted: dict[int, int] = field(default_factory=dict)  # customer -> deadline
@@ -671,7 +657,7 @@ class _Room:
         return bisect.bisect_left(self.line, (score, customer_id)) + 1
 
     def admit(self, now_ms: int) -> None:
-        if self.state != "open" or not self.shuffled:
+        if self.state != "open":
             return
         for customer_id, deadline in list(self.admitted.items()):
             if deadline <= now_ms:
@@ -704,7 +690,6 @@ class InProcessQueue:
             opens_at_ms=sale.opens_at_ms,
             opened_at_ms=sale.opened_at_ms,
             admission_ms=sale.admission_ms,
-            shuffled=sale.state != "published",
             counts=counts,
         )
         for place in places:
@@ -720,7 +705,7 @@ class InProcessQueue:
         with self._mutex:
             self._rooms[sale.sale_id] = room
 
-    def join(self, *, sale_id: int, customer_id: int, now_ms: int) -> JoinOutcome:
+    def join(self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int) -> JoinOutcome:
         with self._mutex:
             room = self._rooms.get(sale_id)
             if room is None:
@@ -734,33 +719,27 @@ class InProcessQueue:
                 return JoinOutcome(result="already", who=who)
             room.who[customer_id] = "w"
             if room.state == "published" and now_ms < room.opens_at_ms:
-                room.pre[customer_id] = now_ms
+                room.pre[customer_id] = ticket
                 return JoinOutcome(result="pre")
             room.seq += 1
             room.line_add(customer_id, FCFS_BASE + room.seq)
             return JoinOutcome(result="line", position=room.position(customer_id))
 
-    def begin_draw(self, *, sale_id: int, now_ms: int) -> bool:
+    async def ajoin(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int
+    ) -> JoinOutcome:
+        return self.join(sale_id=sale_id, customer_id=customer_id, now_ms=now_ms, ticket=ticket)
+
+    def draw(self, *, sale_id: int, now_ms: int) -> bool:
         with self._mutex:
             room = self._rooms.get(sale_id)
-            if room is None:
+            if room is None or room.state != "published":
                 return False
-            if room.state == "published":
-                room.state, room.opened_at_ms, room.shuffled = "open", now_ms, False
-                room.snap.update(room.pre)
-                room.pre.clear()
-                return True
-            return room.state == "open" and not room.shuffled
-
-    def finish_draw(self, *, sale_id: int, seed: int) -> list[int]:
-        with self._mutex:
-            room = self._rooms[sale_id]
-            order = fisher_yates(sorted(room.snap), seed)
-            for rank, customer_id in enumerate(order):
-                room.line_add(customer_id, rank)
-            room.snap.clear()
-            room.shuffled = True
-            return order
+            room.state, room.opened_at_ms = "open", now_ms
+            room.line = sorted(room.line + [(t, c) for c, t in room.pre.items()])
+            room.line_scores.update(room.pre)
+            room.pre.clear()
+            return True
 
     def status(
         self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
@@ -778,7 +757,7 @@ class InProcessQueue:
                     return QueueStatus(found=True, limited=True)
                 room.visitors.add(customer_id)
             room.admit(now_ms)
-            place, position, until_ms = "none", None, 0
+            place, position, until_ms, ticket = "none", None, 0, None
             who = room.who.get(customer_id) if customer_id is not None else None
             if who == "a" and customer_id is not None:
                 place, until_ms = "admitted", room.admitted[customer_id]
@@ -788,8 +767,7 @@ class InProcessQueue:
                     place = "waiting"
                 elif customer_id in room.pre:
                     place = "pre"
-                elif customer_id in room.snap:
-                    place = "drawing"
+                    ticket = room.pre[customer_id]
             elif who is not None:
                 place = {"c": "holding", "s": "done", "x": "removed"}[who]
             counts = room.counts
@@ -797,13 +775,10 @@ class InProcessQueue:
                 sale_id, "sweep", 2000, now_ms
             )
             opening = (
-                (room.state == "published" and now_ms >= room.opens_at_ms)
-                or (
-                    room.state == "open"
-                    and not room.shuffled
-                    and now_ms - room.opened_at_ms > 10_000
-                )
-            ) and self._lock(sale_id, "open", 5000, now_ms)
+                room.state == "published"
+                and now_ms >= room.opens_at_ms
+                and self._lock(sale_id, "open", 5000, now_ms)
+            )
             resync = (
                 room.state in ("open", "published")
                 and now_ms - room.synced_at_ms > RESYNC_EVERY_MS
@@ -822,14 +797,14 @@ class InProcessQueue:
                 sold=counts.sold,
                 total=counts.total,
                 line_length=len(room.line),
-                pre_length=len(room.pre) + len(room.snap),
+                pre_length=len(room.pre),
                 admissions_in_window=sum(1 for t in room.admits if t >= now_ms - window),
                 opens_at_ms=room.opens_at_ms,
                 opened_at_ms=room.opened_at_ms,
-                shuffled=room.shuffled,
                 sweep_due=sweep,
                 open_due=opening,
                 resync_due=resync,
+                ticket=ticket,
             )
 
     async def astatus(
@@ -866,7 +841,6 @@ class InProcessQueue:
                 if new_state == "x":
                     room.line_remove(customer_id)
                     room.pre.pop(customer_id, None)
-                    room.snap.pop(customer_id, None)
             room.admit(now_ms)
 
     def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
@@ -881,6 +855,9 @@ class InProcessQueue:
                 self._rates[key] = (ends, count + 1)
                 ok = ok and count + 1 <= check.limit
         return ok
+
+    async def aallow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
+        return self.allow(sale_id=sale_id, checks=checks)
 
     def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool:
         with self._mutex:
@@ -903,7 +880,7 @@ class InProcessQueue:
                 state=room.state,
                 visitors=len(room.visitors),
                 line_length=len(room.line),
-                pre_length=len(room.pre) + len(room.snap),
+                pre_length=len(room.pre),
                 admitted=sum(1 for d in room.admitted.values() if d > now_ms),
                 available=room.counts.available,
                 held=room.counts.held,

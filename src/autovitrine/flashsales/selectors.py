@@ -84,7 +84,7 @@ def unit_counts(*, sale_id: int, now: dt.datetime | None = None) -> UnitCounts:
 
 
 def queue_places(*, sale_id: int) -> list[Place]:
-    """Every recorded queue place in line order: the drawn pre-queue by rank, then by arrival."""
+    """Every recorded queue place: the pre-queue with its tickets, then the others by arrival."""
     state_of: dict[str, str] = {
         QueueEntry.Status.WAITING: "w",
         QueueEntry.Status.CLAIMED: "c",
@@ -94,13 +94,13 @@ def queue_places(*, sale_id: int) -> list[Place]:
         QueueEntry.objects.filter(sale_id=sale_id)
         .exclude(status__in=[QueueEntry.Status.LAPSED, QueueEntry.Status.PURCHASED])
         .order_by("joined_at", "id")
-        .values_list("customer_id", "status", "pre_queue", "rank")
+        .values_list("customer_id", "status", "pre_queue", "ticket")
     )
     places: list[Place] = []
     arrival = 0
-    for customer_id, status, pre_queue, rank in entries:
-        if pre_queue and rank is not None:
-            places.append(Place(customer_id, state_of[status], True, rank))
+    for customer_id, status, pre_queue, ticket in entries:
+        if pre_queue and ticket is not None:
+            places.append(Place(customer_id, state_of[status], True, ticket))
         else:
             places.append(Place(customer_id, state_of[status], False, arrival))
             arrival += 1

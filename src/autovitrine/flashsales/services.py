@@ -9,12 +9,14 @@ its own purchase row; no row lock is held while the payment provider is called.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import math
 import secrets
 import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -44,7 +46,16 @@ from .models import (
     SaleEvent,
     SaleUnit,
 )
-from .queue import QueueStatus, RateCheck, UnitCounts, fisher_yates, pace_window_ms, waiting_room
+from .queue import (
+    TICKET_BITS,
+    TICKET_RANGE,
+    JoinOutcome,
+    QueueStatus,
+    RateCheck,
+    UnitCounts,
+    pace_window_ms,
+    waiting_room,
+)
 from .tokens import admission_token_issue, admission_token_read, proof_of_work_valid
 
 logger = logging.getLogger(__name__)
@@ -239,66 +250,29 @@ def sale_publish(*, sale_id: int, by: Any) -> None:
 def sale_open(*, sale_id: int, by: Any = None, early: bool = False) -> bool:
     """Open an announced sale whose time has come (or now, for head office with ``early``).
 
-    The winner of the conditional UPDATE records a random seed; the pre-queue is then shuffled
-    once with it and put at the head of the line, and the draw is written to the database.
+    The winner of the conditional UPDATE opens it; the waiting room then puts the pre-queue at
+    the head of the line in the order of its draw tickets, in one step (retried by the next poll
+    if the waiting room was unreachable).
     """
     now = timezone.now()
-    fields: dict[str, Any] = {"shuffle_seed": secrets.randbits(62), "opened_at": now}
+    fields: dict[str, Any] = {"opened_at": now}
     if early:
         fields["opens_at"] = now
     elif not FlashSale.objects.filter(pk=sale_id, opens_at__lte=now).exists():
         return False
     moved = _sale_move(sale_id=sale_id, to_status=FlashSale.Status.OPEN, by=by, **fields)
     sale = FlashSale.objects.get(pk=sale_id)
-    if sale.status == FlashSale.Status.OPEN and sale.shuffle_seed is not None and sale.opened_at:
-        _draw_pre_queue(sale_id=sale.pk, opened_at=sale.opened_at, seed=sale.shuffle_seed)
-    return moved
-
-
-def _draw_pre_queue(*, sale_id: int, opened_at: dt.datetime, seed: int) -> None:
-    room = waiting_room()
-    try:
-        if not room.begin_draw(sale_id=sale_id, now_ms=int(opened_at.timestamp() * 1000)):
-            return
-        order = room.finish_draw(sale_id=sale_id, seed=seed)
-    except QUEUE_ERRORS:
-        logger.warning("Flash sale %s: waiting room unavailable at the opening", sale_id)
-        return
-    _record_draw(sale_id=sale_id, order=order)
-
-
-def _record_draw(*, sale_id: int, order: Sequence[int]) -> None:
-    """Write each pre-queue place's shuffled rank: the database copy of the draw."""
-    if not order:
-        return
-    table = QueueEntry._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        if _on_postgres():
-            cursor.execute(
-                f"UPDATE {table} AS q SET rank = v.rank "
-                "FROM unnest(%s::bigint[], %s::integer[]) AS v(customer_id, rank) "
-                "WHERE q.sale_id = %s AND q.customer_id = v.customer_id",
-                [list(order), list(range(len(order))), sale_id],
+    if sale.status == FlashSale.Status.OPEN and sale.opened_at:
+        try:
+            drawn = waiting_room().draw(
+                sale_id=sale_id, now_ms=int(sale.opened_at.timestamp() * 1000)
             )
+        except QUEUE_ERRORS:
+            logger.warning("Flash sale %s: waiting room unavailable at the opening", sale_id)
         else:
-            cursor.executemany(
-                f"UPDATE {table} SET rank = %s WHERE sale_id = %s AND customer_id = %s",
-                [(rank, sale_id, customer_id) for rank, customer_id in enumerate(order)],
-            )
-        _event(
-            sale_id, SaleEvent.Subject.QUEUE, None, "", "drawn", note=f"{len(order)} places"
-        ).save()
-
-
-def _record_missing_draw(sale: FlashSale) -> None:
-    """Replay the recorded draw for pre-queue places the database has no rank for yet."""
-    unranked = QueueEntry.objects.filter(sale=sale, pre_queue=True, rank__isnull=True)
-    if sale.shuffle_seed is None or not unranked.exists():
-        return
-    members = sorted(
-        QueueEntry.objects.filter(sale=sale, pre_queue=True).values_list("customer_id", flat=True)
-    )
-    _record_draw(sale_id=sale.pk, order=fisher_yates(members, sale.shuffle_seed))
+            if drawn:
+                _event(sale_id, SaleEvent.Subject.QUEUE, None, "", "drawn").save()
+    return moved
 
 
 def sale_close(*, sale_id: int, by: Any) -> None:
@@ -338,8 +312,6 @@ def waiting_room_restore(*, sale_id: int) -> None:
     sale = FlashSale.objects.get(pk=sale_id)
     if sale.status == FlashSale.Status.DRAFT:
         return
-    if sale.status == FlashSale.Status.OPEN:
-        _record_missing_draw(sale)
     try:
         waiting_room().load(
             sale=selectors.sale_snapshot(sale),
@@ -512,6 +484,23 @@ async def aqueue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str,
     return status_payload(info=info, status=status, customer_id=customer_id, now_ms=_now_ms())
 
 
+OPENING_SPREAD_MAX_MS = 300_000
+
+
+def _poll_budget() -> int:
+    """Status polls per second the deployment serves for one sale without strain."""
+    return _setting("FLASHSALE_POLLS_PER_SECOND", 2000)
+
+
+def _opening_offset_ms(status: QueueStatus) -> int:
+    """When, after the opening, a pre-queue page asks for its place: in the order of its draw
+    ticket, spread over the time the whole pre-queue's polls take within the budget. The line
+    follows the tickets, so the first in line learn it first instead of waiting behind a crowd of
+    pages all asking at the same second."""
+    spread_ms = min(OPENING_SPREAD_MAX_MS, status.pre_length * 1000 // _poll_budget())
+    return spread_ms * (status.ticket or 0) // TICKET_RANGE
+
+
 def _poll_after_ms(status: QueueStatus, *, now_ms: int, sold_out: bool) -> int:
     """When the page should ask again: soon near the front, rarely far back, never when done."""
     if sold_out or status.state == FlashSale.Status.CLOSED:
@@ -519,14 +508,18 @@ def _poll_after_ms(status: QueueStatus, *, now_ms: int, sold_out: bool) -> int:
     if status.place in ("admitted", "holding", "done", "removed"):
         return 0
     if status.state == FlashSale.Status.PUBLISHED:
-        # Nothing changes before the opening: come back then (the page adds a little jitter).
-        return max(1000, min(status.opens_at_ms - now_ms, 600_000))
-    if status.place in ("drawing", "pre"):
-        return 1000
+        until_opening = status.opens_at_ms - now_ms
+        if status.place == "pre" and until_opening <= 600_000:
+            return max(1000, until_opening + _opening_offset_ms(status))
+        # Nothing changes before the opening: come back then (or in 10 minutes at most).
+        return max(1000, min(until_opening, 600_000))
     if status.place == "waiting" and status.position is not None:
         if status.position <= max(50, 2 * status.total):
             return 2000
-        return 5000 if status.position <= 2000 else 10_000
+        # Far back: often enough to follow the line, rarely enough that all its pages together
+        # stay within the poll budget.
+        floor = 5000 if status.position <= 2000 else 10_000
+        return max(floor, status.line_length * 1000 // _poll_budget())
     return 5000
 
 
@@ -557,6 +550,7 @@ def status_payload(
             ),
             "expires_in_ms": max(0, status.admitted_until_ms - now_ms),
         }
+    poll_ms = _poll_after_ms(status, now_ms=now_ms, sold_out=sold_out)
     return {
         "state": status.state,
         "place": status.place,
@@ -577,7 +571,9 @@ def status_payload(
         "pre_length": status.pre_length,
         "opens_in_ms": max(0, status.opens_at_ms - now_ms),
         "admission": admission,
-        "poll_ms": _poll_after_ms(status, now_ms=now_ms, sold_out=sold_out),
+        "poll_ms": poll_ms,
+        "poll_jitter_ms": 0 if status.place == "pre" else min(2000, poll_ms * 3 // 10),
+        "opening_offset_ms": _opening_offset_ms(status) if status.place == "pre" else None,
     }
 
 
@@ -594,28 +590,13 @@ def queue_join(
 
     A retried join (same key) or a second join of the same account returns the same place.
     """
-    if info.status == FlashSale.Status.SOLD_OUT:
-        raise FlashSaleRefusal("sold_out")
-    if info.status == FlashSale.Status.CLOSED:
-        raise FlashSaleRefusal("closed")
+    _refuse_join_if_over(info)
     if getattr(customer, "kind", "") != "customer":
         raise FlashSaleRefusal("customers_only")
-    room = waiting_room()
-    checks = [
-        RateCheck(
-            f"join:acct:{customer.pk}",
-            _setting("FLASHSALE_JOINS_PER_ACCOUNT_PER_MINUTE", 10),
-            60_000,
-        ),
-    ]
-    if client_ip:
-        checks.append(
-            RateCheck(
-                f"join:ip:{client_ip}", _setting("FLASHSALE_JOINS_PER_IP_PER_MINUTE", 120), 60_000
-            )
-        )
     try:
-        allowed = room.allow(sale_id=info.sale_id, checks=checks)
+        allowed = waiting_room().allow(
+            sale_id=info.sale_id, checks=_join_rate_checks(customer.pk, client_ip)
+        )
     except QUEUE_ERRORS:
         allowed = True  # without Redis, the proof of work and the one-place rule still stand
     if not allowed:
@@ -633,7 +614,9 @@ def queue_join(
         info.status == FlashSale.Status.PUBLISHED and now.timestamp() * 1000 < info.opens_at_ms
     )
     # The common case, a first join, is one statement; anything else reads the existing place.
-    if not (proof_ok and _queue_entry_insert(info, customer.pk, pre_queue, now, key, client_ip)):
+    place = NewPlace(info.sale_id, customer.pk, pre_queue, now, key, client_ip, _draw_ticket())
+    ticket = place.ticket
+    if not (proof_ok and queue_entries_insert([place])):
         entry = QueueEntry.objects.filter(sale_id=info.sale_id, customer_id=customer.pk).first()
         if not proof_ok and not (entry is not None and key and entry.join_key == key):
             raise FlashSaleRefusal("pow_invalid")
@@ -644,36 +627,175 @@ def queue_join(
         )
         if entry.status != QueueEntry.Status.WAITING:
             return queue_status(info=info, customer_id=customer.pk)
-    _place_in_room(info=info, customer_id=customer.pk)
+        ticket = entry.ticket or 0
+    _place_in_room(info=info, customer_id=customer.pk, ticket=ticket)
     return queue_status(info=info, customer_id=customer.pk)
 
 
-def _queue_entry_insert(
+def _refuse_join_if_over(info: SaleInfo) -> None:
+    if info.status == FlashSale.Status.SOLD_OUT:
+        raise FlashSaleRefusal("sold_out")
+    if info.status == FlashSale.Status.CLOSED:
+        raise FlashSaleRefusal("closed")
+
+
+def _join_rate_checks(customer_id: int, client_ip: str | None) -> list[RateCheck]:
+    checks = [
+        RateCheck(
+            f"join:acct:{customer_id}",
+            _setting("FLASHSALE_JOINS_PER_ACCOUNT_PER_MINUTE", 10),
+            60_000,
+        ),
+    ]
+    if client_ip:
+        limit = _setting("FLASHSALE_JOINS_PER_IP_PER_MINUTE", 120)
+        checks.append(RateCheck(f"join:ip:{client_ip}", limit, 60_000))
+    return checks
+
+
+async def aqueue_join_first(
+    *,
     info: SaleInfo,
     customer_id: int,
-    pre_queue: bool,
-    now: dt.datetime,
-    key: str,
     client_ip: str | None,
-) -> bool:
-    """Record a new place in one statement; ``False`` if the account already has one."""
+    challenge: str,
+    nonce: str,
+    idempotency_key: str = "",
+) -> dict[str, Any] | None:
+    """``queue_join`` for the common case, an account's first join, without Django's stack.
+
+    The caller vouches that ``customer_id`` is a signed-in customer (the queue pass). The new
+    place is written by a group commit shared with the joins arriving meanwhile (one INSERT for
+    all of them) before the waiting room is told. ``None`` when this is not a plain first join
+    (the account already has a place, or the proof of work does not hold, which a retry key may
+    excuse): ``queue_join`` decides those.
+    """
+    _refuse_join_if_over(info)
+    room = waiting_room()
+    try:
+        allowed = await room.aallow(
+            sale_id=info.sale_id, checks=_join_rate_checks(customer_id, client_ip)
+        )
+    except QUEUE_ERRORS:
+        allowed = True
+    if not allowed:
+        raise FlashSaleRefusal("rate_limited")
+    proof_ok = proof_of_work_valid(
+        challenge=challenge,
+        nonce=nonce,
+        sale_id=info.sale_id,
+        customer_id=customer_id,
+        difficulty_bits=info.pow_difficulty_bits,
+    )
+    if not proof_ok:
+        return None
+    now = timezone.now()
+    pre_queue = (
+        info.status == FlashSale.Status.PUBLISHED and now.timestamp() * 1000 < info.opens_at_ms
+    )
+    key = (idempotency_key or "").strip()[:64]
+    place = NewPlace(info.sale_id, customer_id, pre_queue, now, key, client_ip, _draw_ticket())
+    if not await _place_writer().write(place):
+        return None
+    try:
+        outcome = await room.ajoin(
+            sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), ticket=place.ticket
+        )
+    except QUEUE_ERRORS as exc:
+        raise FlashSaleRefusal("queue_unavailable") from exc
+    if outcome.result != ("pre" if pre_queue else "line"):
+        # A lost waiting room, a sale that ended meanwhile, the opening in between: full rules.
+        await in_db_thread(_place_in_room, info=info, customer_id=customer_id, ticket=place.ticket)
+    return await aqueue_status(info=info, customer_id=customer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPlace:
+    sale_id: int
+    customer_id: int
+    pre_queue: bool
+    joined_at: dt.datetime
+    join_key: str
+    client_ip: str | None
+    ticket: int
+
+
+def _draw_ticket() -> int:
+    """A place's ticket in the pre-queue draw: secret, uniform, drawn once per place."""
+    return secrets.randbits(TICKET_BITS)
+
+
+class _PlaceWriter:
+    """Group commit of new places for one event loop: while one INSERT runs, the joins arriving
+    queue up and go together in the next one. A join is answered only once its row is in."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[NewPlace, asyncio.Future[bool]]] = []
+        self._flushing = False
+
+    async def write(self, place: NewPlace) -> bool:
+        """``True`` if the place is new, ``False`` if the account already had one."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((place, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = (
+                    self._pending[:PLACE_BATCH_SIZE],
+                    self._pending[PLACE_BATCH_SIZE:],
+                )
+                try:
+                    created = await in_db_thread(queue_entries_insert, [p for p, _ in batch])
+                except Exception as exc:
+                    for _, future in batch:
+                        future.set_exception(exc)
+                    continue
+                for place, future in batch:
+                    # A customer twice in one batch: only the first is a new place.
+                    future.set_result(place.customer_id in created)
+                    created.discard(place.customer_id)
+        finally:
+            self._flushing = False
+
+
+PLACE_BATCH_SIZE = 500
+_place_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _PlaceWriter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _place_writer() -> _PlaceWriter:
+    loop = asyncio.get_running_loop()
+    writer = _place_writers.get(loop)
+    if writer is None:
+        writer = _place_writers[loop] = _PlaceWriter()
+    return writer
+
+
+def queue_entries_insert(places: Sequence[NewPlace]) -> set[int]:
+    """Record new places in one statement; returns the customers whose place is new."""
+    if not places:
+        return set()
     table = QueueEntry._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    for p in places:
+        params += [p.sale_id, p.customer_id, QueueEntry.Status.WAITING, p.pre_queue]
+        params += [adapt(p.joined_at), p.join_key, p.client_ip, p.ticket]
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, '')"] * len(places))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (sale_id, customer_id, status, pre_queue, joined_at, join_key, "
-            "client_ip, removed_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, '') "
-            "ON CONFLICT (sale_id, customer_id) DO NOTHING RETURNING id",
-            [
-                info.sale_id,
-                customer_id,
-                QueueEntry.Status.WAITING,
-                pre_queue,
-                connection.ops.adapt_datetimefield_value(now),
-                key,
-                client_ip,
-            ],
+            f"client_ip, ticket, removed_reason) VALUES {rows} "
+            "ON CONFLICT (sale_id, customer_id) DO NOTHING RETURNING customer_id",
+            params,
         )
-        return cursor.fetchone() is not None
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _queue_entry_rejoin(
@@ -706,7 +828,7 @@ def _queue_entry_rejoin(
                 status=QueueEntry.Status.WAITING,
                 joined_at=now,
                 pre_queue=pre_queue,
-                rank=None,
+                ticket=_draw_ticket(),
                 join_key=key,
                 client_ip=client_ip,
             )
@@ -718,13 +840,19 @@ def _queue_entry_rejoin(
     return entry
 
 
-def _place_in_room(*, info: SaleInfo, customer_id: int) -> None:
+def _place_in_room(*, info: SaleInfo, customer_id: int, ticket: int) -> None:
     room = waiting_room()
+
+    def join() -> JoinOutcome:
+        return room.join(
+            sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), ticket=ticket
+        )
+
     try:
-        outcome = room.join(sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms())
+        outcome = join()
         if outcome.result == "missing":
             _attend(info.sale_id, QueueStatus(found=False))
-            outcome = room.join(sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms())
+            outcome = join()
     except QUEUE_ERRORS as exc:
         raise FlashSaleRefusal("queue_unavailable") from exc
     if outcome.result == "removed":
@@ -733,11 +861,12 @@ def _place_in_room(*, info: SaleInfo, customer_id: int) -> None:
         raise FlashSaleRefusal(outcome.result)
     if outcome.result == "missing":
         raise FlashSaleRefusal("queue_unavailable")
-    if outcome.result == "line":
-        # Joined after the opening (e.g. an early opening): not part of the draw.
+    if outcome.result in ("pre", "line"):
+        # The room decides whether a new place is in the draw (the opening may have come between).
+        in_draw = outcome.result == "pre"
         QueueEntry.objects.filter(
-            sale_id=info.sale_id, customer_id=customer_id, pre_queue=True, rank__isnull=True
-        ).update(pre_queue=False)
+            sale_id=info.sale_id, customer_id=customer_id, pre_queue=not in_draw
+        ).update(pre_queue=in_draw)
 
 
 def queue_entry_remove(*, sale_id: int, entry_id: int, by: Any, reason: str = "") -> QueueEntry:
@@ -1139,7 +1268,11 @@ def purchase_confirm(*, payment_ref: str) -> Purchase:
     changes: list[tuple[int, str]] = []
     with transaction.atomic():
         purchase = (
-            Purchase.objects.select_for_update().select_related("hold", "sale").get(pk=purchase.pk)
+            # Only the purchase row: locking its hold too would deadlock with a claim that
+            # takes the unit, then expires the hold it displaces.
+            Purchase.objects.select_for_update(of=("self",))
+            .select_related("hold", "sale")
+            .get(pk=purchase.pk)
         )
         if purchase.status != Purchase.Status.PENDING:
             return purchase
@@ -1208,7 +1341,11 @@ def purchase_fail(*, payment_ref: str) -> Purchase:
     if purchase is None:
         raise Purchase.DoesNotExist
     with transaction.atomic():
-        purchase = Purchase.objects.select_for_update().select_related("hold").get(pk=purchase.pk)
+        purchase = (
+            Purchase.objects.select_for_update(of=("self",))
+            .select_related("hold")
+            .get(pk=purchase.pk)
+        )
         if purchase.status != Purchase.Status.PENDING:
             return purchase
         purchase.status, purchase.settled_at = Purchase.Status.FAILED, timezone.now()

@@ -97,22 +97,31 @@ def proof_of_work_solve(challenge: str, difficulty_bits: int) -> str:
         nonce += 1
 
 
-# The "queue pass": which customer a waiting page belongs to, readable without the session, so
-# that status polls can be answered before Django's middleware (see ``asgi.py``). It reveals a
-# place in line only; claiming still needs the customer's signed-in session.
+# The "queue pass": which customer a waiting page belongs to, readable without loading the session,
+# so that the waiting room's hot requests can be answered before Django's middleware (``asgi.py``).
+# It is bound to the session cookie it was issued with, so signing out (a new session key) voids it.
 PASS_SALT = "autovitrine.flashsales.pass"
 PASS_COOKIE = "flashsale_pass"
 PASS_MAX_AGE_SECONDS = 12 * 3600
 
 
-def queue_pass_issue(*, customer_id: int) -> str:
-    return signing.dumps({"c": customer_id}, salt=PASS_SALT)
+def _session_digest(session_key: str) -> str:
+    return hashlib.sha256(f"{PASS_SALT}:{session_key}".encode()).hexdigest()[:16]
 
 
-def queue_pass_read(value: str) -> int | None:
+def queue_pass_issue(*, customer_id: int, session_key: str) -> str:
+    return signing.dumps({"c": customer_id, "s": _session_digest(session_key)}, salt=PASS_SALT)
+
+
+def queue_pass_read(value: str, *, session_key: str) -> int | None:
+    """The customer a pass names, if it is genuine, recent and issued with this session."""
+    if not session_key:
+        return None
     try:
         payload = signing.loads(value, salt=PASS_SALT, max_age=PASS_MAX_AGE_SECONDS)
     except signing.BadSignature:
         return None
-    customer_id = payload.get("c") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict) or payload.get("s") != _session_digest(session_key):
+        return None
+    customer_id = payload.get("c")
     return customer_id if isinstance(customer_id, int) else None

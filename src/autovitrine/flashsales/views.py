@@ -45,7 +45,6 @@ WAITING_ROOM_TEXTS = {
     "pre": _lazy(
         "Vous êtes inscrit dans la pré-file (%(count)s inscrits). Gardez cette page ouverte."
     ),
-    "drawing": _lazy("Tirage au sort de la pré-file en cours…"),
     "position": _lazy("Votre place dans la file : %(position)s"),
     "eta": _lazy("Attente estimée : environ %(eta)s, au rythme observé."),
     "no_eta": _lazy("Attente impossible à estimer pour le moment."),
@@ -78,15 +77,15 @@ def _json_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "details": []}}, status=status)
 
 
-def _give_queue_pass(response: HttpResponse, customer_id: int) -> None:
-    """The cookie that lets this customer's status polls skip the session (see ``asgi.py``)."""
+def _give_queue_pass(response: HttpResponse, request: HttpRequest, customer_id: int) -> None:
+    """The cookie that lets this customer's waiting-room requests skip the session (``asgi.py``)."""
     response.set_cookie(
         PASS_COOKIE,
-        queue_pass_issue(customer_id=customer_id),
+        queue_pass_issue(customer_id=customer_id, session_key=request.session.session_key or ""),
         path=reverse("flashsales:list"),
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
-        samesite="Lax",
+        samesite="Strict",  # never sent from another site: the fast path's CSRF guard (asgi.py)
     )
 
 
@@ -156,7 +155,7 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
     }
     response = render(request, "flashsales/teaser.html", context)
     if is_customer:
-        _give_queue_pass(response, user.pk)
+        _give_queue_pass(response, request, user.pk)
     else:
         response.delete_cookie(PASS_COOKIE, path=reverse("flashsales:list"))
     return response
@@ -191,7 +190,7 @@ async def join(request: HttpRequest, slug: str) -> JsonResponse:
 
     customer_id, response = await services.in_db_thread(take_place)
     if customer_id is not None:
-        _give_queue_pass(response, customer_id)
+        _give_queue_pass(response, request, customer_id)
     return response
 
 

@@ -1,46 +1,72 @@
-"""The ASGI fast path answers status polls and challenges before Django, from the queue pass."""
+"""The ASGI fast path answers status polls, challenges and first joins before Django, from the
+queue pass; everything it cannot decide reaches Django intact."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync
 
 from autovitrine.flashsales.asgi import with_waiting_room_fast_path
-from autovitrine.flashsales.tokens import PASS_COOKIE, queue_pass_issue
+from autovitrine.flashsales.models import QueueEntry
+from autovitrine.flashsales.tokens import (
+    PASS_COOKIE,
+    challenge_issue,
+    proof_of_work_solve,
+    queue_pass_issue,
+)
 
 from .factories import join
 
+SESSION_KEY = "s" * 32
+
 
 async def _django_stand_in(scope, receive, send):
+    """Answers 418 and echoes the body it was handed, to show what reached Django."""
+    message = await receive()
     await send({"type": "http.response.start", "status": 418, "headers": []})
-    await send({"type": "http.response.body", "body": b"django"})
+    await send({"type": "http.response.body", "body": b"django:" + message.get("body", b"")})
 
 
-def _call(path: str, *, cookie: str = "", method: str = "GET", host: str = "testserver"):
+async def _acall(path, *, cookie="", method="GET", host="testserver", body=b"", origin=None):
     app = with_waiting_room_fast_path(_django_stand_in)
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "headers": [(b"host", host.encode()), (b"cookie", cookie.encode())],
-    }
+    headers = [(b"host", host.encode()), (b"cookie", cookie.encode())]
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    scope = {"type": "http", "method": method, "path": path, "headers": headers}
     sent: list[dict] = []
 
     async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message):
         sent.append(message)
 
-    async_to_sync(app)(scope, receive, send)
-    headers = dict(sent[0]["headers"])
-    body = sent[1]["body"]
-    return sent[0]["status"], headers, (json.loads(body) if body != b"django" else body)
+    await app(scope, receive, send)
+    answer = sent[1]["body"]
+    parsed = answer if answer.startswith(b"django:") else json.loads(answer)
+    return sent[0]["status"], dict(sent[0]["headers"]), parsed
 
 
-def _pass(customer) -> str:
-    return f"{PASS_COOKIE}={queue_pass_issue(customer_id=customer.pk)}"
+def _call(path: str, **kwargs):
+    return async_to_sync(_acall)(path, **kwargs)
+
+
+def _pass(customer, session_key: str = SESSION_KEY) -> str:
+    value = queue_pass_issue(customer_id=customer.pk, session_key=session_key)
+    return f"{PASS_COOKIE}={value}; sessionid={session_key}"
+
+
+def _join_body(kit, customer) -> bytes:
+    challenge = challenge_issue(sale_id=kit.sale.pk, customer_id=customer.pk)
+    nonce = proof_of_work_solve(challenge, kit.sale.pow_difficulty_bits)
+    return urlencode({"challenge": challenge, "nonce": nonce}).encode()
+
+
+def _join_url(kit) -> str:
+    return f"/ventes-flash/{kit.sale.slug}/file/rejoindre/"
 
 
 def test_a_poll_with_the_queue_pass_gets_the_customers_place(sale_kit, buyers):
@@ -89,3 +115,110 @@ def test_everything_else_goes_to_django(sale_kit, buyers):
     assert _call(status_url, method="POST", cookie=_pass(buyer))[0] == 418
     assert _call(status_url, host="evil.example", cookie=_pass(buyer))[0] == 418  # Django: 400
     assert _call("/ventes-flash/inconnue/file/statut/", cookie=_pass(buyer))[0] == 404
+
+
+def test_a_first_join_with_the_pass_takes_a_place_without_django(sale_kit, buyers):
+    kit = sale_kit(units=2, pow_difficulty_bits=4)
+    [buyer] = buyers(1)
+
+    code, headers, body = _call(
+        _join_url(kit),
+        method="POST",
+        cookie=_pass(buyer),
+        body=_join_body(kit, buyer),
+        origin="http://testserver",
+    )
+
+    assert code == 200 and body["place"] == "pre"
+    assert headers[b"cache-control"] == b"no-store"
+    entry = QueueEntry.objects.get(sale=kit.sale, customer=buyer)
+    assert entry.status == QueueEntry.Status.WAITING and entry.pre_queue
+
+
+def test_simultaneous_first_joins_each_get_one_place(sale_kit, buyers):
+    kit = sale_kit(units=2)
+    crowd = buyers(12)
+
+    async def everyone_joins():
+        return await asyncio.gather(
+            *(
+                _acall(
+                    _join_url(kit),
+                    method="POST",
+                    cookie=_pass(b),
+                    body=_join_body(kit, b),
+                    origin="http://testserver",
+                )
+                for b in crowd
+            )
+        )
+
+    answers = async_to_sync(everyone_joins)()
+
+    assert [(code, body["place"]) for code, _, body in answers] == [(200, "pre")] * 12
+    assert QueueEntry.objects.filter(sale=kit.sale).count() == 12
+
+
+def test_a_join_the_fast_path_cannot_decide_reaches_django_with_its_body(sale_kit, buyers):
+    kit = sale_kit(units=1, pow_difficulty_bits=4)
+    [buyer] = buyers(1)
+    join(kit, buyer)  # a place already: a second join is Django's to answer
+    body = _join_body(kit, buyer)
+
+    code, _, answer = _call(
+        _join_url(kit), method="POST", cookie=_pass(buyer), body=body, origin="http://testserver"
+    )
+
+    assert (code, answer) == (418, b"django:" + body)
+
+
+def test_a_wrong_proof_of_work_is_left_to_django(sale_kit, buyers):
+    kit = sale_kit(units=1, pow_difficulty_bits=12)
+    [buyer] = buyers(1)
+    body = urlencode({"challenge": "forged", "nonce": "1"}).encode()
+
+    code, _, _ = _call(
+        _join_url(kit), method="POST", cookie=_pass(buyer), body=body, origin="http://testserver"
+    )
+
+    assert code == 418
+    assert not QueueEntry.objects.filter(sale=kit.sale).exists()
+
+
+def test_a_cross_site_or_unsigned_join_goes_through_djangos_csrf_check(sale_kit, buyers):
+    kit = sale_kit(units=1)
+    [buyer] = buyers(1)
+    body = _join_body(kit, buyer)
+    url = _join_url(kit)
+
+    for origin in (None, "https://evil.example"):
+        assert _call(url, method="POST", cookie=_pass(buyer), body=body, origin=origin)[0] == 418
+    other_session = _pass(buyer, session_key="t" * 32).replace("t" * 32, SESSION_KEY, 1)
+    assert (
+        _call(url, method="POST", cookie=other_session, body=body, origin="http://testserver")[0]
+        == 418
+    )
+    assert not QueueEntry.objects.filter(sale=kit.sale).exists()
+
+
+def test_a_pass_is_void_once_the_session_changes(sale_kit, buyers):
+    kit = sale_kit(units=1)
+    [buyer] = buyers(1)
+    signed_out = f"{_pass(buyer).split(';')[0]}; sessionid={'n' * 32}"
+
+    assert _call(f"/ventes-flash/{kit.sale.slug}/file/statut/", cookie=signed_out)[0] == 418
+
+
+def test_an_oversized_join_body_is_refused(sale_kit, buyers):
+    kit = sale_kit(units=1)
+    [buyer] = buyers(1)
+
+    code, _, body = _call(
+        _join_url(kit),
+        method="POST",
+        cookie=_pass(buyer),
+        body=b"x" * 5000,
+        origin="http://testserver",
+    )
+
+    assert code == 413 and body["error"]["code"] == "too_large"

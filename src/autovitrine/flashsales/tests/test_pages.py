@@ -127,7 +127,11 @@ def test_a_buyer_joins_waits_claims_pays_and_gets_the_order(client_as, sale_kit)
     joined = _join_over_http(client, kit)
     assert (joined["place"], joined["pre_length"], joined["poll_ms"]) == ("pre", 1, 600_000)
     queue_pass = client.cookies[PASS_COOKIE]
-    assert (queue_pass["httponly"], queue_pass["path"]) == (True, "/ventes-flash/")
+    assert (queue_pass["httponly"], queue_pass["path"], queue_pass["samesite"]) == (
+        True,
+        "/ventes-flash/",
+        "Strict",
+    )
 
     # When the sale opens, their page learns they are admitted and claims with the token
     kit.open()
@@ -314,7 +318,7 @@ def test_head_office_creates_publishes_and_opens_a_sale_from_vins(client_as, dea
     client.post(response.url, {"action": "open"})
 
     sale.refresh_from_db()
-    assert sale.status == FlashSale.Status.OPEN and sale.shuffle_seed is not None
+    assert sale.status == FlashSale.Status.OPEN and sale.opened_at is not None
 
 
 def test_a_sale_with_an_unknown_vin_is_not_created(client_as, dealer):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
+from django.utils import timezone
 
 from autovitrine.flashsales import services
 from autovitrine.flashsales.errors import FlashSaleRefusal
-from autovitrine.flashsales.models import Hold, QueueEntry, SaleUnit
-from autovitrine.flashsales.queue import QueueStatus, fisher_yates, waiting_room
+from autovitrine.flashsales.models import Hold, QueueEntry, SaleEvent, SaleUnit
+from autovitrine.flashsales.queue import TICKET_RANGE, QueueStatus, waiting_room
 
 from .factories import claim, join, poll_all, status
 
@@ -40,24 +42,67 @@ def _line_order(kit, customers) -> list:
     return admitted + waiting
 
 
-def test_the_pre_queue_is_drawn_once_with_a_recorded_seed(backend, sale_kit, buyers):
-    # Given six buyers in the pre-queue of a one-unit sale
+def test_the_pre_queue_is_served_in_the_order_of_its_recorded_draw_tickets(
+    backend, sale_kit, buyers
+):
+    # Given six buyers in the pre-queue of a one-unit sale, each with a secret ticket
     kit = sale_kit(units=1)
     early = buyers(6)
     for buyer in early:
-        assert join(kit, buyer)["place"] == "pre"
+        answer = join(kit, buyer)
+        assert answer["place"] == "pre" and "ticket" not in answer
+    tickets = dict(QueueEntry.objects.values_list("customer_id", "ticket"))
+    assert len(set(tickets.values())) == 6 and all(0 <= t < TICKET_RANGE for t in tickets.values())
 
     # When the sale opens
     kit.open()
 
-    # Then the line is the Fisher–Yates shuffle of the pre-queue driven by the recorded seed
-    expected = fisher_yates(sorted(b.pk for b in early), kit.sale.shuffle_seed)
+    # Then the line is the pre-queue in ticket order, whatever the order of arrival
+    expected = sorted(tickets, key=tickets.get)
     assert [b.pk for b in _line_order(kit, early)] == expected
-    ranks = dict(QueueEntry.objects.values_list("customer_id", "rank"))
-    assert [ranks[pk] for pk in expected] == list(range(6))
+    assert SaleEvent.objects.filter(sale=kit.sale, to_status="drawn").count() == 1
     # and opening again does not draw again
     services.sale_open(sale_id=kit.sale.pk, early=True)
     assert [b.pk for b in _line_order(kit, early)] == expected
+    assert SaleEvent.objects.filter(sale=kit.sale, to_status="drawn").count() == 1
+
+
+def test_pre_queue_pages_come_back_after_the_opening_in_ticket_order(sale_kit, buyers, settings):
+    # Given a pre-queue of 40 pages, 10 minutes before the opening, with 20 polls/s to spare
+    settings.FLASHSALE_POLLS_PER_SECOND = 20
+    kit = sale_kit(units=1, opens_at=timezone.now() + dt.timedelta(minutes=10))
+    crowd = buyers(40)
+    for buyer in crowd:
+        join(kit, buyer)
+    tickets = dict(QueueEntry.objects.values_list("customer_id", "ticket"))
+
+    # When each page asks for its status
+    pages = {b.pk: status(kit, b) for b in crowd}
+
+    # Then each comes back at the opening plus an offset that follows its ticket, the whole
+    # pre-queue spread over the 2 s its 40 polls take, with no jitter to reorder them
+    offsets = [pages[pk]["opening_offset_ms"] for pk in sorted(tickets, key=tickets.get)]
+    assert offsets == sorted(offsets) and offsets[0] >= 0 and offsets[-1] < 2000
+    for page in pages.values():
+        assert page["poll_jitter_ms"] == 0
+        assert 590_000 < page["poll_ms"] - page["opening_offset_ms"] <= 600_000
+
+
+def test_far_back_in_a_long_line_pages_poll_within_the_budget():
+    seen = QueueStatus(
+        found=True,
+        state="open",
+        place="waiting",
+        position=150_000,
+        available=97,
+        total=97,
+        line_length=270_000,
+    )
+    info = services.SaleInfo(1, "s", "open", 120, 0)
+
+    page = services.status_payload(info=info, status=seen, customer_id=7, now_ms=1)
+
+    assert page["poll_ms"] == 270_000 * 1000 // 2000  # the whole line: 2,000 polls/s
 
 
 def test_later_arrivals_queue_first_come_first_served_behind_the_pre_queue(
@@ -123,7 +168,6 @@ def test_the_estimated_wait_follows_the_observed_pace():
         total=50,
         admissions_in_window=60,
         opened_at_ms=now - 600_000,
-        shuffled=True,
     )
     info = services.SaleInfo(1, "s", "open", 120, 0)
 
@@ -194,5 +238,5 @@ def test_a_published_sale_opens_by_itself_when_its_time_comes(backend, sale_kit,
     page = status(kit, buyer)
 
     kit.sale.refresh_from_db()
-    assert kit.sale.status == "open" and kit.sale.shuffle_seed is not None
+    assert kit.sale.status == "open" and kit.sale.opened_at is not None
     assert page["place"] == "admitted"

@@ -58,11 +58,13 @@
       }));
     }
 
-    function schedule(ms) {
+    function schedule(ms, jitterMs) {
       clearTimeout(pollTimer);
       if (stopped || ms <= 0) return;
-      // A little jitter so that thousands of pages do not ask in the same millisecond.
-      pollTimer = setTimeout(poll, ms + Math.random() * Math.min(2000, ms * 0.3));
+      // The server says how much jitter it wants, so that thousands of pages do not ask in the
+      // same millisecond (none for the pre-queue, whose pages it already orders by their draw).
+      const jitter = jitterMs === undefined ? Math.min(2000, ms * 0.3) : jitterMs;
+      pollTimer = setTimeout(poll, ms + Math.random() * jitter);
     }
 
     function render(status) {
@@ -88,9 +90,6 @@
       switch (status.place) {
         case "pre":
           lines.push([fill(texts.pre, { count: status.pre_length })]);
-          break;
-        case "drawing":
-          lines.push([texts.drawing]);
           break;
         case "waiting":
           lines.push([fill(texts.position, { position: status.position }), "wr-position"]);
@@ -129,7 +128,7 @@
           return;
         }
         render(body);
-        schedule(body.poll_ms);
+        schedule(body.poll_ms, body.poll_jitter_ms);
       } catch (error) {
         errorLine.textContent = texts.network;
         schedule(5000);
@@ -178,7 +177,7 @@
           return;
         }
         render(body);
-        schedule(body.poll_ms);
+        schedule(body.poll_ms, body.poll_jitter_ms);
       } catch (error) {
         joinButton.disabled = false;
         errorLine.textContent = texts.network;
