@@ -97,7 +97,7 @@ def bench_environment(args: argparse.Namespace, settings_dir: Path) -> dict[str,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
         "AUTOVITRINE_VAR_DIR": str(settings_dir / "var"),
-        "LOG_LEVEL": "ERROR",
+        "LOG_LEVEL": "WARNING",
     }
 
 
@@ -279,12 +279,18 @@ class HttpPool:
         return await self.request("GET", path)
 
     async def connect_all(self) -> None:
-        """Open every connection up front, one at a time: a burst of simultaneous connects can
-        overflow the listen backlog and stall in SYN retransmits for a minute."""
+        """Open every connection up front, in small bursts: one at a time, the first worker to
+        accept takes them all (and keeps them: keep-alive); all at once, a burst can overflow the
+        listen backlog and stall in SYN retransmits."""
         connections = [await self.idle.get() for _ in range(self.idle.qsize())]
-        for i, connection in enumerate(connections):
-            if connection is None:
-                connections[i] = await asyncio.open_connection("127.0.0.1", self.port)
+        for start in range(0, len(connections), 8):
+            burst = range(start, min(start + 8, len(connections)))
+            opened = await asyncio.gather(
+                *(asyncio.open_connection("127.0.0.1", self.port) for _ in burst)
+            )
+            for i, connection in zip(burst, opened, strict=True):
+                connections[i] = connection
+            await asyncio.sleep(0.01)
         for connection in connections:
             self.idle.put_nowait(connection)
 
@@ -297,6 +303,7 @@ class Figures:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: Counter = field(default_factory=Counter)
     windows: dict[str, list[float]] = field(default_factory=dict)
+    failures: Counter = field(default_factory=Counter)  # 5xx by (kind, status, start of body)
 
     def record(self, kind: str, started: float, status: int) -> None:
         self.latencies[kind].append((time.perf_counter() - started) * 1000)
@@ -315,6 +322,7 @@ class Visitor:
     token: str = ""
     challenge: str = ""
     nonce: str = ""
+    opening_offset_ms: int = 0  # when, after the opening, the server asked this page to come back
 
 
 class Crowd:
@@ -351,6 +359,8 @@ class Crowd:
             method, url, self.headers(visitor, post=method == "POST"), **kwargs
         )
         self.figures.record(kind, started, response.status_code)
+        if response.status_code >= 500:
+            self.figures.failures[(kind, response.status_code, response.body[:60])] += 1
         return response
 
     async def run(self, workers: int) -> None:
@@ -434,7 +444,9 @@ class Crowd:
             visitor.state = "failed"
             return
         visitor.state = "waiting"
-        self.react(index, visitor, response.json())
+        status = response.json()
+        visitor.opening_offset_ms = status.get("opening_offset_ms") or 0
+        self.react(index, visitor, status)
 
     async def poll(self, index: int, visitor: Visitor) -> None:
         response = await self.request(
@@ -586,7 +598,7 @@ async def crowd_run(args, data: dict) -> dict:
     crowd.opened = True
     for index in pre:
         if crowd.visitors[index].state == "waiting":
-            crowd.at(opening + random.random() * 2, index)
+            crowd.at(opening + crowd.visitors[index].opening_offset_ms / 1000, index)
     for index in late:
         crowd.at(opening + random.random() * 60, index)
     polls_before = len(figures.latencies["status"])
@@ -689,6 +701,8 @@ def report(args, run: dict, outcome: dict) -> None:
     print(f"  oversold                                   {outcome['oversold']:>10} (must be 0)")
     print(f"  customers with two units                   {outcome['two_units']:>10} (must be 0)")
     print(f"  5xx responses                              {figures.server_errors():>10} (must be 0)")
+    if figures.failures:
+        print(f"  5xx by request kind                        {dict(figures.failures)}")
     refusals = {k[0]: v for k, v in figures.statuses.items() if k[1] == 4}
     if refusals:
         print(f"  4xx answers (join: 409 sold out on arrival) {refusals}")
@@ -738,8 +752,8 @@ def main() -> None:
                 str(args.port),
                 "--workers",
                 str(args.workers),
-                "--backpressure",
-                "64",
+                "--backpressure",  # every simulated page's connection is served, none left waiting
+                str(args.concurrency),
                 "--log-level",
                 "error",
                 "flash_sale:application",

@@ -19,6 +19,7 @@ Wire it around Django's application: ``application = with_waiting_room_fast_path
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from functools import cache
@@ -33,6 +34,8 @@ from django.urls import reverse
 from . import services
 from .errors import FlashSaleRefusal
 from .tokens import PASS_COOKIE, challenge_issue, queue_pass_read
+
+logger = logging.getLogger(__name__)
 
 ASGIApp = Callable[
     [dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]
@@ -147,7 +150,8 @@ async def _answer(
         return 200, await services.aqueue_status(info=info, customer_id=customer_id)
     except FlashSaleRefusal as exc:
         return exc.status, _error(exc.code, str(exc.message))
-    except services.QUEUE_ERRORS:
+    except services.QUEUE_ERRORS as exc:
+        logger.warning("Waiting room unreachable: %r", exc)
         refusal = FlashSaleRefusal("queue_unavailable")
         return refusal.status, _error(refusal.code, str(refusal.message))
 

@@ -33,6 +33,7 @@ PACE_MIN_WINDOW_MS = 30_000
 # Unit counts are re-read from the database at least this often while people poll.
 RESYNC_EVERY_MS = 5_000
 ADMISSION_LOG_KEEP_MS = 600_000
+ASYNC_CONNECTIONS_PER_LOOP = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +136,12 @@ class QueueBackend(Protocol):
         """A place: in the pre-queue with ``ticket`` before the opening, else at the back."""
         ...
 
-    async def ajoin(
-        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int
-    ) -> JoinOutcome: ...
+    async def ajoin_then_status(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, poll_limit: int
+    ) -> JoinOutcome | QueueStatus:
+        """A join and, if it took a new place, the status that follows (one round trip);
+        else the join's outcome."""
+        ...
 
     def draw(self, *, sale_id: int, now_ms: int) -> bool:
         """Open the sale: the pre-queue goes to the head of the line in ticket order, at once;
@@ -202,9 +206,9 @@ local function admit(meta, line, admitted, who, admits, now)
 end
 """.replace("KEEP_MS", str(ADMISSION_LOG_KEEP_MS))
 
-_LUA_STATUS = (
-    _LUA_ADMIT
-    + """
+# The status a page polls for. KEYS: meta, pre, line, admitted, who, admits, visitors, poll
+# counter, lock prefix; ARGV: customer ('' for none), now, poll limit, pace window.
+_LUA_STATUS_BODY = """
 local meta, pre, line, admitted, who, admits, visitors, rl, locks =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local cid, now, poll_limit, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -256,26 +260,46 @@ return {'ok', state, place, position, until_ms, m[2], m[3], m[4], m[5],
   redis.call('ZCOUNT', admits, since, now), opens_at, opened_at,
   sweep, opening, resync, m[9], ticket}
 """.replace("RESYNC_MS", str(RESYNC_EVERY_MS))
+
+_LUA_STATUS = _LUA_ADMIT + _LUA_STATUS_BODY
+
+# A place in the waiting room: in the pre-queue with its ticket before the opening, else at the back.
+_LUA_JOIN_PLACE = """
+local function join_place(meta, pre, line, who, cid, now, ticket)
+  if redis.call('EXISTS', meta) == 0 then return {'missing'} end
+  local state = redis.call('HGET', meta, 'state')
+  if state ~= 'published' and state ~= 'open' then return {state} end
+  local w = redis.call('HGET', who, cid)
+  if w == 'x' then return {'removed'} end
+  if w then return {'already', w} end
+  redis.call('HSET', who, cid, 'w')
+  if state == 'published' and now < tonumber(redis.call('HGET', meta, 'opens_at')) then
+    redis.call('ZADD', pre, ticket, cid)
+    return {'pre'}
+  end
+  local seq = redis.call('HINCRBY', meta, 'seq', 1)
+  redis.call('ZADD', line, FCFS_BASE + seq, cid)
+  return {'line', redis.call('ZRANK', line, cid) + 1}
+end
+""".replace("FCFS_BASE", str(FCFS_BASE))
+
+# KEYS: meta, pre, line, who; ARGV: customer, now, ticket.
+_LUA_JOIN = (
+    _LUA_JOIN_PLACE
+    + "return join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], tonumber(ARGV[2]), ARGV[3])"
 )
 
-_LUA_JOIN = """
-local meta, pre, line, who = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local cid, now, ticket = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-if redis.call('EXISTS', meta) == 0 then return {'missing'} end
-local state = redis.call('HGET', meta, 'state')
-if state ~= 'published' and state ~= 'open' then return {state} end
-local w = redis.call('HGET', who, cid)
-if w == 'x' then return {'removed'} end
-if w then return {'already', w} end
-redis.call('HSET', who, cid, 'w')
-if state == 'published' and now < tonumber(redis.call('HGET', meta, 'opens_at')) then
-  redis.call('ZADD', pre, ticket, cid)
-  return {'pre'}
-end
-local seq = redis.call('HINCRBY', meta, 'seq', 1)
-redis.call('ZADD', line, FCFS_BASE + seq, cid)
-return {'line', redis.call('ZRANK', line, cid) + 1}
-""".replace("FCFS_BASE", str(FCFS_BASE))
+# A join answered with the status, in one round trip: the status script's KEYS and ARGV, plus the
+# ticket as ARGV[5]; ``{'join', outcome...}`` when no new place was taken.
+_LUA_JOIN_THEN_STATUS = (
+    _LUA_ADMIT
+    + _LUA_JOIN_PLACE
+    + """
+local placed = join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[5], ARGV[1], tonumber(ARGV[2]), ARGV[5])
+if placed[1] ~= 'pre' and placed[1] ~= 'line' then return {'join', unpack(placed)} end
+"""
+    + _LUA_STATUS_BODY
+)
 
 # The draw: the pre-queue joins the line with its tickets as scores, in one step.
 _LUA_DRAW = """
@@ -459,11 +483,12 @@ class RedisQueue:
     def join(self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int) -> JoinOutcome:
         return _join_outcome(self._join(*_join_call(sale_id, customer_id, now_ms, ticket)))
 
-    async def ajoin(
-        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int
-    ) -> JoinOutcome:
-        reply = await self._async_scripts().join(*_join_call(sale_id, customer_id, now_ms, ticket))
-        return _join_outcome(reply)
+    async def ajoin_then_status(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, poll_limit: int
+    ) -> JoinOutcome | QueueStatus:
+        keys, args = self._status_call(sale_id, customer_id, now_ms, poll_limit)
+        reply = await self._async_scripts().join_then_status(keys=keys, args=[*args, ticket])
+        return _join_outcome(reply[1:]) if reply[0] == "join" else _status_from_reply(reply)
 
     def draw(self, *, sale_id: int, now_ms: int) -> bool:
         k = _keys(sale_id)
@@ -502,10 +527,18 @@ class RedisQueue:
         loop = asyncio.get_running_loop()
         scripts = self._async_clients.get(loop)
         if scripts is None:
-            client = redis.asyncio.Redis.from_url(self._url, **_client_options())
+            # Bounded: at the opening thousands of requests wait on Redis at once; they queue for
+            # one of these connections instead of each opening (or being refused) its own.
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                self._url,
+                max_connections=ASYNC_CONNECTIONS_PER_LOOP,
+                timeout=2.0,
+                **_client_options(),
+            )
+            client = redis.asyncio.Redis(connection_pool=pool)
             scripts = _AsyncScripts(
                 status=client.register_script(_LUA_STATUS),
-                join=client.register_script(_LUA_JOIN),
+                join_then_status=client.register_script(_LUA_JOIN_THEN_STATUS),
                 allow=client.register_script(_LUA_ALLOW),
             )
             self._async_clients[loop] = scripts
@@ -578,7 +611,7 @@ class _AsyncScripts:
     """The scripts the async hot paths run, on one event loop's connection pool."""
 
     status: Any
-    join: Any
+    join_then_status: Any
     allow: Any
 
 
@@ -725,10 +758,15 @@ class InProcessQueue:
             room.line_add(customer_id, FCFS_BASE + room.seq)
             return JoinOutcome(result="line", position=room.position(customer_id))
 
-    async def ajoin(
-        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int
-    ) -> JoinOutcome:
-        return self.join(sale_id=sale_id, customer_id=customer_id, now_ms=now_ms, ticket=ticket)
+    async def ajoin_then_status(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, poll_limit: int
+    ) -> JoinOutcome | QueueStatus:
+        outcome = self.join(sale_id=sale_id, customer_id=customer_id, now_ms=now_ms, ticket=ticket)
+        if outcome.result not in ("pre", "line"):
+            return outcome
+        return self.status(
+            sale_id=sale_id, customer_id=customer_id, now_ms=now_ms, poll_limit=poll_limit
+        )
 
     def draw(self, *, sale_id: int, now_ms: int) -> bool:
         with self._mutex:

@@ -468,18 +468,24 @@ def queue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
 
 async def aqueue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
     """``queue_status`` for async views: one Redis round trip in the common case."""
-    room = waiting_room()
     limit = _setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120)
-    status = await room.astatus(
+    status = await waiting_room().astatus(
         sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), poll_limit=limit
     )
+    return await _astatus_payload(info=info, customer_id=customer_id, status=status)
+
+
+async def _astatus_payload(
+    *, info: SaleInfo, customer_id: int | None, status: QueueStatus
+) -> dict[str, Any]:
+    """The page's answer for a status just read; the database work it found due is done first."""
     due = not status.found or status.open_due or status.sweep_due or status.resync_due
     if due and await in_db_thread(_attend, info.sale_id, status):
-        status = await room.astatus(
+        status = await waiting_room().astatus(
             sale_id=info.sale_id,
             customer_id=customer_id,
             now_ms=_now_ms(),
-            poll_limit=limit + 1,
+            poll_limit=_setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120) + 1,
         )
     return status_payload(info=info, status=status, customer_id=customer_id, now_ms=_now_ms())
 
@@ -698,15 +704,20 @@ async def aqueue_join_first(
     if not await _place_writer().write(place):
         return None
     try:
-        outcome = await room.ajoin(
-            sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), ticket=place.ticket
+        placed = await room.ajoin_then_status(
+            sale_id=info.sale_id,
+            customer_id=customer_id,
+            now_ms=_now_ms(),
+            ticket=place.ticket,
+            poll_limit=_setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120),
         )
     except QUEUE_ERRORS as exc:
         raise FlashSaleRefusal("queue_unavailable") from exc
-    if outcome.result != ("pre" if pre_queue else "line"):
+    if not isinstance(placed, QueueStatus) or (placed.place == "pre") != pre_queue:
         # A lost waiting room, a sale that ended meanwhile, the opening in between: full rules.
         await in_db_thread(_place_in_room, info=info, customer_id=customer_id, ticket=place.ticket)
-    return await aqueue_status(info=info, customer_id=customer_id)
+        return await aqueue_status(info=info, customer_id=customer_id)
+    return await _astatus_payload(info=info, customer_id=customer_id, status=placed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,7 @@ def search(request: HttpRequest, filters: Query[StockSearchQuery]) -> dict:
     return {
         "items": [_item(hit) for hit in results.hits],
         "total": results.total,
+        "total_is_capped": results.total_is_capped,
         "page": results.page,
         "page_size": results.per_page,
         "num_pages": results.num_pages,

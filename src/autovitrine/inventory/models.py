@@ -73,6 +73,14 @@ class StockVehicle(TimeStampedModel):
                 fields=["status", "car_model", "price_ttc"], name="stock_status_model_price"
             ),
             models.Index(fields=["status", "-year", "-id"], name="stock_status_newest"),
+            # The search's filters, for counting matches from the index alone (PostgreSQL; the
+            # columns after ``dealer`` are only included there).
+            models.Index(
+                fields=["dealer"],
+                include=["energy", "condition", "price_ttc", "mileage_km", "year", "car_model"],
+                condition=models.Q(status="available"),
+                name="stock_available_filters",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -68,6 +68,7 @@ class Origin(Schema):
 class StockSearchOut(Schema):
     items: list[StockItemOut]
     total: int
+    total_is_capped: bool  # more matches than ``total`` (1,000): narrow the search
     page: int
     page_size: int
     num_pages: int

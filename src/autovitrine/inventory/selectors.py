@@ -2,7 +2,8 @@
 
 Distance without a spatial extension: vehicles sit at their dealer, so a search measures the (at
 most a few thousand) active dealers in Python and counts the matching vehicles on the stock table
-alone (no join: inactive dealers are left out by a small subquery, so an index can answer). In
+alone, up to 1,000 (no join: inactive dealers are left out by a small subquery, so an index can
+answer). In
 the distance order the nearest dealers' vehicles come first, so a page is read, ordered in SQL,
 from the nearest few dealers; only a page beyond them is located by counting per dealer. Four
 queries whatever the page size (a few more past the nearest dealers); SQLite and PostgreSQL run it
@@ -29,6 +30,9 @@ KM_PER_DEGREE_OF_LATITUDE = 111.0  # 111.2 on the sphere of haversine_km: rounde
 # Nearest dealers a distance-sorted page is first read from; when counting per dealer is needed,
 # each next batch of dealers is 4 times larger.
 FIRST_DEALER_BATCH = 16
+# Matches are counted up to this many: past it a page says "more than 1,000" (nobody pages that
+# far; they filter). Counting every match of a broad search would read most of the stock table.
+COUNT_CAP = 1000
 
 
 class PageOutOfRange(Exception):
@@ -78,6 +82,7 @@ class StockPage:
     per_page: int
     sort: SortKey
     dealer_count: int = 0  # active dealers within the distance limit (with an origin)
+    total_is_capped: bool = False  # more matches than ``total`` (= COUNT_CAP)
     facets: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -123,8 +128,13 @@ def _with_page_relations(qs: QuerySet[StockVehicle]) -> QuerySet[StockVehicle]:
     )
 
 
+def _count(qs: QuerySet[StockVehicle]) -> int:
+    """Matches of ``qs`` up to ``COUNT_CAP + 1`` (one more tells that the cap is passed)."""
+    return qs.order_by()[: COUNT_CAP + 1].count()
+
+
 def _check_page(query: StockQuery, total: int) -> None:
-    num_pages = max(1, math.ceil(total / query.per_page))
+    num_pages = max(1, math.ceil(min(total, COUNT_CAP) / query.per_page))
     if query.page < 1 or query.page > num_pages:
         raise PageOutOfRange(num_pages)
 
@@ -144,7 +154,7 @@ def stock_search(query: StockQuery) -> StockPage:
     base = _filtered(query)
 
     if not query.has_origin:
-        total = base.count()
+        total = _count(base)
         _check_page(query, total)
         start = (query.page - 1) * per_page
         vehicles = list(
@@ -152,7 +162,8 @@ def stock_search(query: StockQuery) -> StockPage:
         )
         return StockPage(
             hits=[StockHit(v, None) for v in vehicles],
-            total=total,
+            total=min(total, COUNT_CAP),
+            total_is_capped=total > COUNT_CAP,
             page=query.page,
             per_page=per_page,
             sort=sort,
@@ -164,14 +175,15 @@ def stock_search(query: StockQuery) -> StockPage:
     if sort == "distance":
         total, vehicles = _page_by_distance(base, scoped, query, distances, start)
     else:
-        total = scoped.count()
+        total = _count(scoped)
         _check_page(query, total)
         vehicles = list(
             _with_page_relations(scoped.order_by(*_ORDERINGS[sort]))[start : start + per_page]
         )
     return StockPage(
         hits=[StockHit(v, distances.get(v.dealer_id)) for v in vehicles],
-        total=total,
+        total=min(total, COUNT_CAP),
+        total_is_capped=total > COUNT_CAP,
         page=query.page,
         per_page=per_page,
         sort=sort,
@@ -232,7 +244,7 @@ def _page_by_distance(
     Those reads name their dealers, all within reach, so they start from ``base``: a long list of
     dealers within reach would only mislead the database's planner there.
     """
-    total = scoped.count()
+    total = _count(scoped)
     _check_page(query, total)
     size = min(start + query.per_page, total) - start
     if size <= 0:

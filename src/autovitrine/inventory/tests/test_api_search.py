@@ -329,3 +329,20 @@ def test_a_search_costs_the_same_queries_for_few_or_many_cars_and_dealers(
 
     # Then
     assert many == few
+
+
+def test_a_broad_search_counts_up_to_the_cap_and_says_there_are_more(client, dealer, monkeypatch):
+    # Given more matching cars than the count goes up to
+    monkeypatch.setattr("autovitrine.inventory.selectors.COUNT_CAP", 3)
+    for _ in range(5):
+        f.StockVehicleFactory(dealer=dealer)
+
+    # When a buyer searches near Lyon, as JSON and on the page
+    body = client.get(SEARCH, {"place": "Lyon", "page_size": 2}).json()
+    page = client.get("/stock/", {"place": "Lyon"}).content.decode()
+
+    # Then the total stops at the cap, says so, and pages stop there too
+    assert (body["total"], body["total_is_capped"], body["num_pages"]) == (3, True, 2)
+    assert len(body["items"]) == 2
+    assert "Plus de 3 véhicules disponibles" in page
+    assert client.get(SEARCH, {"place": "Lyon", "page_size": 2, "page": 3}).status_code == 404
