@@ -131,7 +131,7 @@ else:
             "min_size": 2,
             "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "16")),
             "timeout": 10,
-        }
+        },
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
