@@ -444,9 +444,7 @@ class Crowd:
             visitor.state = "failed"
             return
         visitor.state = "waiting"
-        status = response.json()
-        visitor.opening_offset_ms = status.get("opening_offset_ms") or 0
-        self.react(index, visitor, status)
+        self.react(index, visitor, response.json())
 
     async def poll(self, index: int, visitor: Visitor) -> None:
         response = await self.request(
@@ -465,6 +463,8 @@ class Crowd:
 
     def react(self, index: int, visitor: Visitor, status: dict) -> None:
         """What the page's script does with a status."""
+        if status["place"] == "pre":
+            visitor.opening_offset_ms = status["opening_offset_ms"]
         if status["sold_out"] or status["state"] == "closed":
             self.tell_sold_out(visitor)
             return
@@ -590,6 +590,18 @@ async def crowd_run(args, data: dict) -> dict:
     step("baseline", f"again after the joins: {bare_after:,.0f} requests/s")
     bare_rps = (bare_rps + bare_after) / 2
 
+    # A waiting page asks again at least every 10 minutes before the opening; its last answer
+    # before it, once the pre-queue is complete, says when to come back after it.
+    step("pre-queue", "each page checks in once more before the opening")
+    now = time.monotonic()
+    waiting = [i for i in pre if crowd.visitors[i].state == "waiting"]
+    for index in waiting:
+        crowd.at(now, index)
+    began = time.monotonic()
+    await crowd.run(args.concurrency)
+    refresh_rps = len(waiting) / (time.monotonic() - began)
+    step("pre-queue", f"{refresh_rps:,.0f} polls/s")
+
     opens_at = await asyncio.to_thread(
         set_opening, data["sale_id"], seconds_from_now=args.opening_delay
     )
@@ -612,6 +624,7 @@ async def crowd_run(args, data: dict) -> dict:
         "bare_rps": bare_rps,
         "join_rps": join_rps,
         "challenge_rps": challenge_rps,
+        "refresh_rps": refresh_rps,
         "poll_rps": polls / sale_seconds,
         "crowd": crowd,
         "opening": opening,
@@ -683,6 +696,7 @@ def report(args, run: dict, outcome: dict) -> None:
     )
     print(f"  challenges (sale page), pre-queue          {run['challenge_rps']:>10,.0f} req/s")
     print(f"  joins, pre-queue                           {run['join_rps']:>10,.0f} joins/s")
+    print(f"  status polls before the opening            {run['refresh_rps']:>10,.0f} polls/s")
     for kind in ("challenge", "join", "status", "claim", "hold_page", "pay", "order"):
         if lat[kind]:
             print(
