@@ -107,14 +107,6 @@ def queue_places(*, sale_id: int) -> list[Place]:
     return places
 
 
-def pre_queue_customer_ids(*, sale_id: int) -> list[int]:
-    return list(
-        QueueEntry.objects.filter(
-            sale_id=sale_id, pre_queue=True, status=QueueEntry.Status.WAITING
-        ).values_list("customer_id", flat=True)
-    )
-
-
 def customer_units_taken(*, sale_id: int, customer_id: int) -> int:
     return SaleUnit.objects.filter(
         sale_id=sale_id,
