@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-PROJECT = Path(__file__).resolve().parent.parent
+from _common import PROJECT, percentile, recreate_database
+
 BARE_PATH = "/bench/bare"
 CSRF_TOKEN = "benchcsrftoken0123456789abcdefgh"  # 32 alphanumeric characters, as Django expects
 
@@ -99,17 +100,6 @@ def bench_environment(args: argparse.Namespace, settings_dir: Path) -> dict[str,
         "AUTOVITRINE_VAR_DIR": str(settings_dir / "var"),
         "LOG_LEVEL": "WARNING",
     }
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
@@ -538,13 +528,6 @@ async def hammer(
     return done / seconds
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def crowd_run(args, data: dict) -> dict:
     figures = Figures()
     client = HttpPool(args.port, args.concurrency)
@@ -692,7 +675,7 @@ def report(args, run: dict, outcome: dict) -> None:
     print(f"    final states: {dict(states)}")
     print(
         f"  bare ASGI endpoint (before/after joins)    {run['bare_rps']:>10,.0f} req/s  "
-        f"p50 {percentile(lat['bare'], 0.5):.1f} ms  p99 {percentile(lat['bare'], 0.99):.1f} ms"
+        f"p50 {percentile(sorted(lat['bare']), 0.5):.1f} ms  p99 {percentile(sorted(lat['bare']), 0.99):.1f} ms"
     )
     print(f"  challenges (sale page), pre-queue          {run['challenge_rps']:>10,.0f} req/s")
     print(f"  joins, pre-queue                           {run['join_rps']:>10,.0f} joins/s")
@@ -700,8 +683,8 @@ def report(args, run: dict, outcome: dict) -> None:
     for kind in ("challenge", "join", "status", "claim", "hold_page", "pay", "order"):
         if lat[kind]:
             print(
-                f"    {kind:<12} {len(lat[kind]):>9,} requests  p50 {percentile(lat[kind], 0.5):7.1f} ms"
-                f"  p99 {percentile(lat[kind], 0.99):8.1f} ms"
+                f"    {kind:<12} {len(lat[kind]):>9,} requests  p50 {percentile(sorted(lat[kind]), 0.5):7.1f} ms"
+                f"  p99 {percentile(sorted(lat[kind]), 0.99):8.1f} ms"
             )
     print(f"  status polls during the sale               {run['poll_rps']:>10,.0f} polls/s")
     print(f"  opening → 97th sale                        {to_97th:>10.1f} s")

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.core.places import Place, resolve_place
+from autovitrine.core.forms import NearPlaceFormMixin
 
 SERVICE_CHOICES = [
     ("new", _("Véhicules neufs")),
@@ -33,7 +33,7 @@ def _position_field(limit: int) -> forms.FloatField:
     )
 
 
-class DealerLocatorForm(forms.Form):
+class DealerLocatorForm(NearPlaceFormMixin, forms.Form):
     place = forms.CharField(
         label=_("Ville ou code postal"),
         required=False,
@@ -61,22 +61,6 @@ class DealerLocatorForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.resolved_place: Place | None = None
-
-    def clean_place(self) -> str:
-        text = " ".join(self.cleaned_data["place"].split())
-        if text:
-            self.resolved_place = resolve_place(text)
-            if self.resolved_place is None:
-                raise forms.ValidationError(
-                    _(
-                        "Nous ne trouvons pas « %(place)s » : indiquez une ville ou un code postal "
-                        "français."
-                    ),
-                    code="unknown_place",
-                    params={"place": text},
-                )
-        return text
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -84,22 +68,6 @@ class DealerLocatorForm(forms.Form):
         if not position_errors and (data.get("lat") is None) != (data.get("lng") is None):
             self.add_error("lat", POSITION_UNREADABLE)
         return data
-
-    def position(self) -> tuple[float, float] | None:
-        """The browser's position, when it was sent and is valid."""
-        lat, lng = self.cleaned_data.get("lat"), self.cleaned_data.get("lng")
-        return (lat, lng) if lat is not None and lng is not None else None
-
-    def origin(self) -> tuple[float, float] | None:
-        """Where distances are measured from: the place typed, else the browser's position."""
-        if self.resolved_place is not None:
-            return self.resolved_place.latitude, self.resolved_place.longitude
-        return self.position()
-
-    def origin_label(self) -> str:
-        if self.resolved_place is not None:
-            return self.resolved_place.label
-        return str(_("votre position"))
 
     def error_summary(self) -> list[tuple[str, str]]:
         """(id of the field to jump to, or "" for the hidden position, message), each message once."""

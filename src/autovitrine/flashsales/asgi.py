@@ -125,9 +125,7 @@ async def _answer(
 ) -> tuple[int, dict[str, Any]] | None:
     """The fast path's answer, or ``None`` to let Django answer (a join it cannot decide)."""
     slug = match["slug0"] or match["slug1"]
-    hit, info = services.sale_info_cached(slug)
-    if not hit:
-        info = await services.in_db_thread(services.sale_info, slug)
+    info = await services.asale_info(slug)
     if info is None:
         return 404, _error("not_found", "Vente introuvable.")
     try:

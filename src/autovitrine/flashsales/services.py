@@ -399,6 +399,16 @@ def sale_info(slug: str) -> SaleInfo | None:
     return info
 
 
+async def asale_info(slug: str) -> SaleInfo | None:
+    """``sale_info`` for the async hot paths: the database is read only when the cache is stale."""
+    hit, info = sale_info_cached(slug)
+    return info if hit else await in_db_thread(sale_info, slug)
+
+
+def _poll_limit() -> int:
+    return _setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120)
+
+
 async def in_db_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Run ORM work from an async view on asgiref's shared thread pool (a few threads per process).
 
@@ -453,7 +463,7 @@ def _attend(sale_id: int, status: QueueStatus) -> bool:
 def queue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
     """What the waiting page shows; a read of the waiting room only, unless work is due."""
     room = waiting_room()
-    limit = _setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120)
+    limit = _poll_limit()
     status = room.status(
         sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), poll_limit=limit
     )
@@ -468,7 +478,7 @@ def queue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
 
 async def aqueue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
     """``queue_status`` for async views: one Redis round trip in the common case."""
-    limit = _setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120)
+    limit = _poll_limit()
     status = await waiting_room().astatus(
         sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), poll_limit=limit
     )
@@ -485,7 +495,7 @@ async def _astatus_payload(
             sale_id=info.sale_id,
             customer_id=customer_id,
             now_ms=_now_ms(),
-            poll_limit=_setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120) + 1,
+            poll_limit=_poll_limit() + 1,
         )
     return status_payload(info=info, status=status, customer_id=customer_id, now_ms=_now_ms())
 
@@ -709,7 +719,7 @@ async def aqueue_join_first(
             customer_id=customer_id,
             now_ms=_now_ms(),
             ticket=place.ticket,
-            poll_limit=_setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120),
+            poll_limit=_poll_limit(),
         )
     except QUEUE_ERRORS as exc:
         raise FlashSaleRefusal("queue_unavailable") from exc

@@ -198,9 +198,7 @@ async def queue_status(request: HttpRequest, slug: str) -> JsonResponse:
     """The live status the waiting page polls: one Redis round trip, no database, in the common case."""
     if request.method != "GET":
         return _json_error(405, "method_not_allowed", _("Méthode non autorisée."))
-    hit, info = services.sale_info_cached(slug)
-    if not hit:
-        info = await services.in_db_thread(services.sale_info, slug)
+    info = await services.asale_info(slug)
     if info is None:
         return _json_error(404, "not_found", _("Vente introuvable."))
     # The session names the signed-in account; loading the user row is not needed to read a place.
@@ -220,9 +218,7 @@ async def join_challenge(request: HttpRequest, slug: str) -> JsonResponse:
     """A fresh proof-of-work challenge for the signed-in account (for apps and scripts)."""
     if request.method != "GET":
         return _json_error(405, "method_not_allowed", _("Méthode non autorisée."))
-    hit, info = services.sale_info_cached(slug)
-    if not hit:
-        info = await services.in_db_thread(services.sale_info, slug)
+    info = await services.asale_info(slug)
     if info is None:
         return _json_error(404, "not_found", _("Vente introuvable."))
     user_id = await request.session.aget(SESSION_KEY)

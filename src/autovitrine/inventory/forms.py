@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import Energy
 from autovitrine.catalog.selectors import published_models
+from autovitrine.core.forms import NearPlaceFormMixin
 from autovitrine.core.money import format_eur, parse_eur_to_cents
-from autovitrine.core.places import Place, resolve_place
 
 from .models import StockVehicle
 from .selectors import MAX_PER_PAGE, StockQuery
@@ -36,7 +36,7 @@ SORT_CHOICES = [
 ]
 
 
-class StockSearchForm(forms.Form):
+class StockSearchForm(NearPlaceFormMixin, forms.Form):
     place = forms.CharField(
         label=_("Ville ou code postal"),
         required=False,
@@ -162,24 +162,8 @@ class StockSearchForm(forms.Form):
             ("", _("Tous les modèles")),
             *((m.code, m.name) for m in published_models()),
         ]
-        self.resolved_place: Place | None = None
         self.newest_year = timezone.localdate().year + 1
         self.fields["min_year"].widget.attrs.update({"min": OLDEST_YEAR, "max": self.newest_year})
-
-    def clean_place(self) -> str:
-        text = " ".join(self.cleaned_data["place"].split())
-        if text:
-            self.resolved_place = resolve_place(text)
-            if self.resolved_place is None:
-                raise forms.ValidationError(
-                    _(
-                        "Nous ne trouvons pas « %(place)s » : indiquez une ville ou un code postal "
-                        "français."
-                    ),
-                    code="unknown_place",
-                    params={"place": text},
-                )
-        return text
 
     def clean_max_price(self) -> int | None:
         text = self.cleaned_data["max_price"].strip()
@@ -222,20 +206,6 @@ class StockSearchForm(forms.Form):
                 "place", _("Indiquez une ville ou un code postal pour limiter la distance.")
             )
         return data
-
-    def origin(self) -> tuple[float, float] | None:
-        """Where distances are measured from: the place typed, else the browser's position."""
-        if self.resolved_place is not None:
-            return self.resolved_place.latitude, self.resolved_place.longitude
-        lat, lng = self.cleaned_data.get("lat"), self.cleaned_data.get("lng")
-        if lat is not None and lng is not None:
-            return lat, lng
-        return None
-
-    def origin_label(self) -> str:
-        if self.resolved_place is not None:
-            return self.resolved_place.label
-        return str(_("votre position")) if self.origin() else ""
 
     def stock_query(self, *, page: int) -> StockQuery:
         data = self.cleaned_data
