@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from autovitrine.config.api import api
@@ -24,6 +25,12 @@ urlpatterns = [
     path("paiement/", include("autovitrine.payments.urls")),
     path("reprise/", include("autovitrine.tradein.urls")),
     path("ventes-flash/", include("autovitrine.flashsales.urls")),
+    # The short link of a saved configuration (shared, printed as a QR code).
+    path(
+        "c/<str:code>",
+        RedirectView.as_view(pattern_name="configurator:saved"),
+        name="configuration_share",
+    ),
     path("", include("autovitrine.web.urls")),
 ]
 

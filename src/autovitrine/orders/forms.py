@@ -93,7 +93,7 @@ class CheckoutForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["dealer"].widget.choices = [
-            (choice.dealer.pk, _dealer_label(choice)) for choice in dealer_choices
+            (choice.dealer.pk, dealer_choice_label(choice)) for choice in dealer_choices
         ]
         self.fields["trade_in"].choices = [("", _("Pas de reprise")), *trade_in_choices]
         if not self.is_bound:
@@ -117,7 +117,7 @@ class CheckoutForm(forms.Form):
         return BuyerIdentity(**{n: self.cleaned_data[n] for n in BuyerIdentity.__slots__})
 
 
-def _dealer_label(choice: DealerChoice) -> str:
+def dealer_choice_label(choice: DealerChoice) -> str:
     where = f"{choice.dealer.name} — {choice.dealer.city}"
     if choice.distance_km is None:
         return where

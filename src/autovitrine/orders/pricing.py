@@ -167,6 +167,24 @@ def stock_quote(*, vehicle: StockVehicle, postcode: str, today: dt.date) -> Quot
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BuiltCar:
+    """A new car built to order as the order keeps it: priced HT lines (the car first) and the
+    figures its taxes depend on (``power_hp`` ``None``: no registration estimate)."""
+
+    make: str
+    model: str
+    version: str
+    lines: tuple[tuple[str, str, int], ...]  # (code, label, amount HT), "vehicle" first
+    co2_g_km: int
+    energy: str = ""
+    power_hp: int | None = None
+    crit_air: int | None = None
+    colour: str = ""
+    options: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 def factory_quote(
     *,
     version: Version,
@@ -175,27 +193,44 @@ def factory_quote(
     postcode: str,
     today: dt.date,
 ) -> Quote:
-    """A new car built to order: the version, paint and options priced HT then VAT."""
+    """A new car built to order from the catalog: the version, paint and options."""
     model = version.car_model
-    label = f"{model.brand.name} {model.name} {version}"
-    lines = [_price_line("vehicle", label, Price.from_ht(version.base_price_ht))]
-    total_ht = version.base_price_ht
+    lines = [("vehicle", f"{model.brand.name} {model.name} {version}", version.base_price_ht)]
     if colour is not None and colour.price_ht:
-        lines.append(_price_line("colour", colour.name, Price.from_ht(colour.price_ht)))
-        total_ht += colour.price_ht
-    for option in options:
-        lines.append(_price_line("option", option.name, Price.from_ht(option.price_ht)))
-        total_ht += option.price_ht
+        lines.append(("colour", colour.name, colour.price_ht))
+    lines += [("option", option.name, option.price_ht) for option in options]
+    car = BuiltCar(
+        make=model.brand.name,
+        model=model.name,
+        version=str(version),
+        lines=tuple(lines),
+        co2_g_km=version.co2_g_km + sum(option.co2_delta_g_km for option in options),
+        energy=version.energy,
+        power_hp=version.power_hp,
+        crit_air=version.crit_air,
+        colour=colour.name if colour else "",
+        options=tuple(option.name for option in options),
+        extra={"version_code": version.code},
+    )
+    return built_car_quote(car=car, postcode=postcode, today=today, version=version)
+
+
+def built_car_quote(
+    *, car: BuiltCar, postcode: str, today: dt.date, version: Version | None = None
+) -> Quote:
+    """The lines priced HT then VAT, malus and registration estimate of a car built to order."""
+    lines = [_price_line(code, label, Price.from_ht(ht)) for code, label, ht in car.lines]
     # The car's VAT is the sum of the lines' VAT, so the lines add up exactly to the total.
     price = Price(
-        ht=total_ht, vat=sum(line.vat or 0 for line in lines), rate_bp=Price.from_ht(0).rate_bp
+        ht=sum(ht for _code, _label, ht in car.lines),
+        vat=sum(line.vat or 0 for line in lines),
+        rate_bp=Price.from_ht(0).rate_bp,
     )
-    co2 = version.co2_g_km + sum(option.co2_delta_g_km for option in options)
     tax_lines, malus, registration = _tax_lines(
         is_new=True,
-        co2_g_km=co2,
-        power_hp=version.power_hp,
-        energy=version.energy,
+        co2_g_km=car.co2_g_km,
+        power_hp=car.power_hp,
+        energy=car.energy,
         year=today.year,
         postcode=postcode,
         today=today,
@@ -206,22 +241,22 @@ def factory_quote(
         price=price,
         malus_cents=malus,
         registration_cents=registration,
-        vehicle_label=label[:200],
+        vehicle_label=lines[0].label[:200],
         vehicle={
             "condition": "new",
             "vin": "",
-            "make": model.brand.name,
-            "model": model.name,
-            "version": str(version),
-            "version_code": version.code,
-            "colour": colour.name if colour else "",
-            "options": [option.name for option in options],
-            "energy": version.energy,
+            "make": car.make,
+            "model": car.model,
+            "version": car.version,
+            "colour": car.colour,
+            "options": list(car.options),
+            "energy": car.energy,
             "year": today.year,
             "mileage_km": 0,
-            "co2_g_km": co2,
-            "energy_class": energy_class(co2),
-            "crit_air": version.crit_air,
-            "power_hp": version.power_hp,
+            "co2_g_km": car.co2_g_km,
+            "energy_class": energy_class(car.co2_g_km),
+            "crit_air": car.crit_air,
+            "power_hp": car.power_hp,
+            **car.extra,
         },
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.my_orders, name="list"),
     path("financement/", views.financing, name="financing"),
     path("vehicule/<int:vehicle_id>/", views.checkout_stock, name="checkout_stock"),
+    path("configuration/<str:code>/", views.checkout_configured, name="checkout_configured"),
     path("concession/", views_dealer.order_list, name="dealer_list"),
     path("concession/<str:number>/", views_dealer.order_detail, name="dealer_detail"),
     path(

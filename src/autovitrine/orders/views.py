@@ -17,6 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from autovitrine.configurator.selectors import (
+    configuration_built_car,
+    saved_configuration,
+    saved_configuration_check,
+)
 from autovitrine.core.money import format_eur
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.selectors import vehicle_for_page
@@ -102,14 +107,66 @@ def checkout_stock(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     vehicle = vehicle_for_page(vehicle_id)
     if vehicle is None:
         raise Http404
-    postcode = (request.POST.get("postcode") or request.GET.get("postcode") or "").strip()
-    choices = delivering_dealer_choices(
-        postcode=postcode,
+    return _checkout(
+        request,
+        template="orders/checkout.html",
+        context={
+            "vehicle": vehicle,
+            "available": vehicle.status == StockVehicle.Status.AVAILABLE,
+            "photo": next(iter(vehicle.photos.all()), None),
+        },
         new_car=vehicle.condition == StockVehicle.Condition.NEW,
-        include_dealer_id=vehicle.dealer_id,
+        vehicle_dealer_id=vehicle.dealer_id,
+        place=lambda form: services.order_place_stock(
+            customer=request.user,
+            vehicle_id=vehicle.pk,
+            identity=form.identity(),
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            dealer_id=form.cleaned_data["dealer"],
+            trade_in_id=form.cleaned_data["trade_in"],
+        ),
     )
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def checkout_configured(request: HttpRequest, code: str) -> HttpResponse:
+    """Order a car built to a saved configuration, priced by today's product data."""
+    saved = saved_configuration(code)
+    if saved is None:
+        raise Http404
+    check = saved_configuration_check(saved)
+    return _checkout(
+        request,
+        template="orders/checkout_configured.html",
+        context={"saved": saved, "check": check, "available": check.holds},
+        new_car=True,
+        vehicle_dealer_id=None,
+        place=lambda form: services.order_place_built(
+            customer=request.user,
+            car=configuration_built_car(saved),
+            identity=form.identity(),
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            dealer_id=form.cleaned_data["dealer"],
+            trade_in_id=form.cleaned_data["trade_in"],
+        ),
+    )
+
+
+def _checkout(
+    request: HttpRequest,
+    *,
+    template: str,
+    context: dict[str, Any],
+    new_car: bool,
+    vehicle_dealer_id: int | None,
+    place: Callable[[CheckoutForm], Order],
+) -> HttpResponse:
+    postcode = (request.POST.get("postcode") or request.GET.get("postcode") or "").strip()
     form_kwargs: dict[str, Any] = {
-        "dealer_choices": choices,
+        "dealer_choices": delivering_dealer_choices(
+            postcode=postcode, new_car=new_car, include_dealer_id=vehicle_dealer_id
+        ),
         "trade_in_choices": [(t.pk, _trade_in_label(t)) for t in _open_trade_ins(request.user.pk)],
     }
     status = 200
@@ -120,16 +177,8 @@ def checkout_stock(request: HttpRequest, vehicle_id: int) -> HttpResponse:
             form.add_error(None, _("Trop de tentatives : réessayez dans une heure."))
             status = 429
         elif form.is_valid():
-            data = form.cleaned_data
             try:
-                order = services.order_place_stock(
-                    customer=request.user,
-                    vehicle_id=vehicle.pk,
-                    identity=form.identity(),
-                    idempotency_key=data["idempotency_key"],
-                    dealer_id=data["dealer"],
-                    trade_in_id=data["trade_in"],
-                )
+                order = place(form)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -146,22 +195,12 @@ def checkout_stock(request: HttpRequest, vehicle_id: int) -> HttpResponse:
                 "email": user.email,
                 "phone": user.phone,
                 "postcode": postcode,
-                "dealer": vehicle.dealer_id,
+                "dealer": vehicle_dealer_id,
                 "trade_in": request.GET.get("reprise"),
             },
             **form_kwargs,
         )
-    return render(
-        request,
-        "orders/checkout.html",
-        {
-            "form": form,
-            "vehicle": vehicle,
-            "available": vehicle.status == StockVehicle.Status.AVAILABLE,
-            "photo": next(iter(vehicle.photos.all()), None),
-        },
-        status=status,
-    )
+    return render(request, template, {"form": form, **context}, status=status)
 
 
 @customer_required

@@ -22,6 +22,9 @@ from django.utils import timezone
 from autovitrine.accounts.models import User
 from autovitrine.accounts.services import user_sign_up
 from autovitrine.catalog.models import Brand, CarModel, Colour, ModelImage, Option, Pack, Version
+from autovitrine.configurator.engine.demo import DEMO_PATH
+from autovitrine.configurator.models import ProductData, SavedConfiguration
+from autovitrine.configurator.services import product_data_create, product_data_publish
 from autovitrine.core.places import resolve_place
 from autovitrine.dealers.models import Dealer, DealerStaff, OpeningPeriod
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto, VehicleStatusEvent
@@ -30,7 +33,7 @@ from autovitrine.leads.services import lead_create, lead_set_status
 
 from .network import DEALERS, HOURS, fiction_phone
 from .pictures import ensure_picture
-from .range import BRAND_BASELINE, BRAND_CODE, BRAND_NAME, RANGE, ModelSpec, ht_cents
+from .range import BRAND_BASELINE, BRAND_CODE, BRAND_NAME, CATALOG, TERRA, ModelSpec, ht_cents
 from .stock import WMI, VehicleDraw, draw_vehicle
 
 DEMO_EMAIL_DOMAIN = "demo.autovitrine.fr"
@@ -130,7 +133,7 @@ LEADS = (
 def ensure_pictures(tick: Tick = _no_tick) -> dict[tuple[str, str], str]:
     """Every model × colour picture, drawn once; keyed by (model code, colour code)."""
     names = {}
-    for model in RANGE:
+    for model in CATALOG:
         for colour in model.colours:
             names[model.code, colour.code] = ensure_picture(
                 model_code=model.code,
@@ -144,12 +147,12 @@ def ensure_pictures(tick: Tick = _no_tick) -> dict[tuple[str, str], str]:
 
 
 def load_range(pictures: dict[tuple[str, str], str], tick: Tick = _no_tick) -> int:
-    """The brand and its five models with versions, colours, options and packs; rows added."""
+    """The brand and its models with versions, colours, options and packs; rows added."""
     brand, added = Brand.objects.get_or_create(
         code=BRAND_CODE, defaults={"name": BRAND_NAME, "baseline": BRAND_BASELINE}
     )
     created = int(added)
-    for position, spec in enumerate(RANGE):
+    for position, spec in enumerate(CATALOG):
         with transaction.atomic():
             created += _load_model(brand, position, spec, pictures)
         tick(1)
@@ -238,6 +241,20 @@ def _load_model(
             pack.options.set([options[code] for code in pack_spec.option_codes])
         created += added
     return created
+
+
+def load_product_data(tick: Tick = _no_tick) -> int:
+    """The Terra's rule base, imported and published unless a revision is published already."""
+    car_model = CarModel.objects.get(code=TERRA.code)
+    if ProductData.objects.filter(
+        car_model=car_model, status=ProductData.Status.PUBLISHED
+    ).exists():
+        tick(1)
+        return 0
+    draft = product_data_create(car_model=car_model, data=DEMO_PATH.read_bytes())
+    product_data_publish(product_data_id=draft.pk)
+    tick(1)
+    return 1
 
 
 # --- The network ---------------------------------------------------------------------------
@@ -501,6 +518,8 @@ def wipe_demo() -> int:
     dealers = Dealer.objects.filter(brand__code=BRAND_CODE)
     deleted = 0
     for queryset in (
+        SavedConfiguration.objects.filter(product_data__car_model__brand__code=BRAND_CODE),
+        ProductData.objects.filter(car_model__brand__code=BRAND_CODE),
         Lead.objects.filter(dealer__in=dealers),
         StockVehicle.objects.filter(dealer__in=dealers),
         dealers,

@@ -218,3 +218,69 @@ RANGE: tuple[ModelSpec, ...] = (
     ),
 )
 # fmt: on
+
+
+# The model the demo configures with full product data (``configurator/data/aurore-terra.json``):
+# in the catalog, not in the generated stock. Versions are its three trims' default builds.
+TERRA = ModelSpec(
+    code="aurore-terra",
+    name="Terra",
+    body="suv",
+    tagline="Le SUV compact à configurer comme vous l'entendez",
+    description=(
+        "Trois finitions, quatre motorisations dont une hybride rechargeable, huit teintes et "
+        "deux packs : la Terra se configure en ligne, sans mauvaise surprise."
+    ),
+    # fmt: off
+    versions=versions(
+        (
+            "terra-life-essence-130",
+            "Life",
+            "Essence PureFlow 130 ch",
+            "petrol",
+            130,
+            "manual",
+            27_900,
+            128,
+            56,
+            1,
+            20,
+            1_380,
+        ),
+        (
+            "terra-techno-diesel-130",
+            "Techno",
+            "Diesel BlueTorque 130 ch",
+            "diesel",
+            130,
+            "manual",
+            34_140,
+            118,
+            45,
+            2,
+            22,
+            1_450,
+        ),
+        (
+            "terra-gt-hybride-225",
+            "GT",
+            "Hybride rechargeable 225 ch",
+            "phev",
+            225,
+            "automatic",
+            47_520,
+            36,
+            16,
+            1,
+            24,
+            1_690,
+            60,
+        ),
+    ),
+    # fmt: on
+    colours=(WHITE, GREY, BLUE),
+    options=(),
+    packs=(),
+)
+# Every model of the catalog: the stock is drawn from ``RANGE`` only.
+CATALOG: tuple[ModelSpec, ...] = (*RANGE, TERRA)

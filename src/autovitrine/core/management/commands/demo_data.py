@@ -17,7 +17,7 @@ from rich.table import Table
 
 from autovitrine.core.demo import loader
 from autovitrine.core.demo.network import DEALERS
-from autovitrine.core.demo.range import RANGE
+from autovitrine.core.demo.range import CATALOG
 from autovitrine.core.demo.stock import MAX_VEHICLES
 
 DEFAULT_VEHICLES = 2_000
@@ -90,9 +90,10 @@ class Command(BaseCommand):
                     ) from exc
                 tick(1)
                 console.print(f"{removed} lignes de démonstration effacées.")
-            pictures = loader.ensure_pictures(step("Images", sum(len(m.colours) for m in RANGE)))
+            pictures = loader.ensure_pictures(step("Images", sum(len(m.colours) for m in CATALOG)))
             added = {
-                "catalogue": loader.load_range(pictures, step("Catalogue Aurore", len(RANGE))),
+                "catalogue": loader.load_range(pictures, step("Catalogue Aurore", len(CATALOG))),
+                "données produit": loader.load_product_data(step("Configurateur", 1)),
             }
             dealers, added["concessions"] = loader.load_network(
                 dealer_count, step("Concessions", dealer_count)

@@ -1,0 +1,174 @@
+"""Head office's product data: import a file, edit a draft's JSON, publish. Every write goes
+through the services, so the admin checks exactly what the import checks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from autovitrine.catalog.models import CarModel
+
+from . import services
+from .forms import ProductDataUploadForm
+from .models import ProductData, SavedConfiguration
+
+
+class ProductDataForm(forms.ModelForm):
+    """The document as JSON text, checked by the import before anything is saved."""
+
+    class Meta:
+        model = ProductData
+        fields = ("car_model", "document")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        car_model, document = cleaned.get("car_model"), cleaned.get("document")
+        if car_model is None or document is None:
+            return cleaned
+        try:
+            services.product_data_check(car_model=car_model, data=json.dumps(document))
+        except services.ProductDataError as exc:
+            raise forms.ValidationError(exc.error_list) from exc
+        return cleaned
+
+
+class ImportForm(ProductDataUploadForm):
+    car_model = forms.ModelChoiceField(label=_("Modèle"), queryset=CarModel.objects.all())
+
+
+@admin.register(ProductData)
+class ProductDataAdmin(admin.ModelAdmin):
+    form = ProductDataForm
+    list_display = (
+        "car_model",
+        "revision",
+        "status",
+        "configuration_count",
+        "findings",
+        "published_at",
+    )
+    list_filter = ("status", "car_model")
+    readonly_fields = (
+        "revision",
+        "status",
+        "configuration_count",
+        "report",
+        "published_at",
+        "published_by",
+    )
+    actions = ["publish", "new_draft"]
+    change_list_template = "admin/configurator/productdata/change_list.html"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ProductData | None = None) -> Any:
+        if obj is not None and obj.status != ProductData.Status.DRAFT:
+            return ("car_model", "document", *self.readonly_fields)
+        if obj is not None:
+            return ("car_model", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: ProductData | None = None) -> bool:
+        return obj is None or obj.status == ProductData.Status.DRAFT
+
+    @admin.display(description=_("constats"))
+    def findings(self, obj: ProductData) -> str:
+        return str(len(obj.problems))
+
+    @admin.display(description=_("rapport de validation"))
+    def report(self, obj: ProductData) -> str:
+        if not obj.problems:
+            return _("Aucun constat.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li><strong>{}</strong> {} <code>{}</code></li>",
+                ((p["code"], p["message"], p["path"]) for p in obj.problems),
+            ),
+        )
+
+    def save_model(self, request: HttpRequest, obj: ProductData, form: Any, change: bool) -> None:
+        data = json.dumps(form.cleaned_data["document"])
+        if change:
+            saved = services.product_data_update(product_data=obj, data=data)
+        else:
+            saved = services.product_data_create(
+                car_model=form.cleaned_data["car_model"], data=data
+            )
+        obj.pk, obj.revision = saved.pk, saved.revision
+
+    @admin.action(description=_("Publier (après une nouvelle vérification)"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[ProductData]) -> None:
+        for product_data in queryset:
+            try:
+                services.product_data_publish(product_data_id=product_data.pk, by=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{product_data} : {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(request, _("%s publiée.") % product_data, messages.SUCCESS)
+
+    @admin.action(description=_("Créer un brouillon à partir de cette révision"))
+    def new_draft(self, request: HttpRequest, queryset: QuerySet[ProductData]) -> None:
+        for product_data in queryset:
+            draft = services.product_data_new_draft(product_data=product_data)
+            self.message_user(request, _("Brouillon créé : %s.") % draft, messages.SUCCESS)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "importer/",
+                self.admin_site.admin_view(self.import_view),
+                name="configurator_productdata_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a rule base file: a new draft, or every problem found and nothing stored."""
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        problems: list[str] = []
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                draft = services.product_data_create(
+                    car_model=form.cleaned_data["car_model"], data=form.cleaned_data["file"]
+                )
+            except services.ProductDataError as exc:
+                problems = [problem.message for problem in exc.problems]
+            else:
+                self.message_user(request, _("Brouillon importé : %s.") % draft, messages.SUCCESS)
+                return redirect(reverse("admin:configurator_productdata_change", args=[draft.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Importer des données produit"),
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+        }
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(
+            request, "admin/configurator/productdata/import.html", context, status=status
+        )
+
+
+@admin.register(SavedConfiguration)
+class SavedConfigurationAdmin(admin.ModelAdmin):
+    list_display = ("code", "product_data", "customer", "price_ttc", "created_at")
+    search_fields = ("code", "customer__email")
+    readonly_fields = [f.name for f in SavedConfiguration._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,440 @@
+"""Reads of the configurator: the published product data of a model, and what the buyer's page
+shows after each choice (possible values, price, label, the fix of an impossible pick)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from autovitrine.catalog.selectors import EnvironmentalLabel, label_for, malus_scale_on
+from autovitrine.core.money import Price
+from autovitrine.orders.financing import LEGAL_WARNING, loan_plan
+from autovitrine.orders.pricing import BuiltCar
+
+from .engine import NONE, Change, Configurator, Explanation, PriceBreakdown
+from .engine.configurator import Choice
+from .engine.model import Amount
+from .models import ProductData, SavedConfiguration
+from .services import Pair, SummaryLine, configurator_for, summary_lines
+
+# A page's query string holds at most this many choices (a real car has a few hundred names).
+MAX_CHOICES = 500
+
+# The monthly payment shown as a hint: a classic loan, 20 % down over 48 months.
+HINT_MONTHS = 48
+HINT_DOWN_PAYMENT_PCT = 20
+HINT_RATE = Decimal("4.90")
+
+
+def saved_configuration(code: str) -> SavedConfiguration | None:
+    return (
+        SavedConfiguration.objects.select_related("product_data__car_model__brand")
+        .filter(code=code[:16])
+        .first()
+    )
+
+
+def published_product_data(model_code: str) -> ProductData | None:
+    return (
+        ProductData.objects.select_related("car_model__brand")
+        .filter(
+            car_model__code=model_code,
+            car_model__is_published=True,
+            status=ProductData.Status.PUBLISHED,
+        )
+        .first()
+    )
+
+
+# --- choices as the page's links carry them: c=trim:gt&c=heated-seats:1 -----------------------
+
+
+def choice_token(name: str, value: Choice) -> str:
+    if isinstance(value, bool):
+        return f"{name}:{int(value)}"
+    return f"{name}:{value}"
+
+
+def _choice_value(configurator: Configurator, token: str) -> tuple[str, Choice] | None:
+    name, _sep, text = token.partition(":")
+    rule_base = configurator.rule_base
+    family = rule_base.family_by_code.get(name)
+    if family is not None:
+        return (name, text) if text in family.codes else None
+    if name in rule_base.boolean_by_code and text in ("0", "1"):
+        return name, text == "1"
+    return None
+
+
+def choices_parse(configurator: Configurator, tokens: Iterable[str]) -> tuple[list[Pair], int]:
+    """The buyer's choices in their order (a name chosen again moves to the end), and how many
+    tokens named nothing this product data knows (dropped, not an error: old links)."""
+    chosen: dict[str, Choice] = {}
+    dropped = 0
+    for token in list(tokens)[:MAX_CHOICES]:
+        pair = _choice_value(configurator, token)
+        if pair is None:
+            dropped += 1
+            continue
+        chosen.pop(pair[0], None)
+        chosen[pair[0]] = pair[1]
+    return list(chosen.items()), dropped
+
+
+def choices_with(choices: Sequence[Pair], name: str, value: Choice) -> list[Pair]:
+    return [*((n, v) for n, v in choices if n != name), (name, value)]
+
+
+def choices_query(choices: Sequence[Pair], **extra: str | int) -> str:
+    return urlencode([*(("c", choice_token(n, v)) for n, v in choices), *extra.items()])
+
+
+# --- the page's state ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ValueView:
+    """One value as the page shows it; ``query`` is the link that picks it (or tries it)."""
+
+    label: str
+    possible: bool
+    selected: bool
+    by_buyer: bool
+    price_ttc: int
+    included_in: str
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """A family (values to choose from) or an option or pack (one value, on or off)."""
+
+    name: str
+    label: str
+    is_boolean: bool
+    values: tuple[ValueView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    key: str
+    title: str
+    groups: tuple[GroupView, ...]
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trial:
+    """An impossible value the buyer tapped: why, and what to change to get it."""
+
+    label: str
+    explanation: Explanation
+    change: Change | None
+    accept_query: str
+
+
+@dataclass(frozen=True)
+class ConfigurationState:
+    product_data: ProductData
+    choices: list[Pair]
+    configuration: dict[str, Choice]
+    price: PriceBreakdown
+    co2_g_km: int
+    label: EnvironmentalLabel
+    monthly_cents: int
+    count: int
+    total_count: int
+    steps: list[StepView]
+    step_index: int
+    summary: list[SummaryLine]
+    dropped: int = 0
+    adjusted: Change | None = None
+    trial: Trial | None = None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def step(self) -> StepView:
+        return self.steps[self.step_index]
+
+    @property
+    def here_query(self) -> str:
+        """This step without the tried value: "keep my configuration"."""
+        return self.step.query
+
+    @property
+    def previous(self) -> StepView | None:
+        return self.steps[self.step_index - 1] if self.step_index > 0 else None
+
+    @property
+    def next(self) -> StepView | None:
+        return self.steps[self.step_index + 1] if self.step_index + 1 < len(self.steps) else None
+
+    @property
+    def monthly_notice(self) -> str:
+        example = _(
+            "* Exemple de crédit sur %(months)d mois avec un apport de %(down)d %%, taux débiteur "
+            "fixe %(rate)s %%, hors assurance facultative."
+        ) % {
+            "months": HINT_MONTHS,
+            "down": HINT_DOWN_PAYMENT_PCT,
+            "rate": f"{HINT_RATE:.2f}".replace(".", ","),
+        }
+        return f"{example} {LEGAL_WARNING}"
+
+    @property
+    def count_text(self) -> str:
+        return _grouped(self.count)
+
+    @property
+    def total_count_text(self) -> str:
+        return _grouped(self.total_count)
+
+    @property
+    def tokens(self) -> list[str]:
+        return [choice_token(name, value) for name, value in self.choices]
+
+
+def _grouped(number: int) -> str:
+    """12 345 678, grouped by thousands with narrow no-break spaces as French writes it."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def monthly_hint(price_ttc: int) -> int:
+    down = price_ttc * HINT_DOWN_PAYMENT_PCT // 100
+    return loan_plan(
+        price_cents=price_ttc, down_payment_cents=down, months=HINT_MONTHS, annual_rate=HINT_RATE
+    ).monthly_payment_cents
+
+
+def _ttc(amount_ht: int) -> int:
+    return Price.from_ht(amount_ht).ttc if amount_ht > 0 else 0
+
+
+def _steps(
+    configurator: Configurator,
+    choices: list[Pair],
+    configuration: dict[str, Choice],
+    step_index: int,
+) -> list[StepView]:
+    rule_base = configurator.rule_base
+    possible = configurator.possible(dict(choices))
+    by_buyer = dict(choices)
+    covered = rule_base.pack_coverage
+    bought = {code for code in rule_base.pack_by_code if configuration.get(code) is True}
+
+    def pack_label(name: str, value: Choice) -> str:
+        pack = next((p for p in covered.get((name, value), ()) if p in bought), None)
+        return rule_base.pack_by_code[pack].label if pack else ""
+
+    def link(name: str, value: Choice, is_possible: bool) -> str:
+        if is_possible:
+            return choices_query(choices_with(choices, name, value), etape=step_index)
+        return choices_query(choices, etape=step_index, essai=choice_token(name, value))
+
+    def amount(price: Amount) -> int:
+        chosen = configuration.get(price.by) if price.by else None
+        return price.for_value(chosen if isinstance(chosen, str) else None)
+
+    steps: list[tuple[str, str, tuple[GroupView, ...]]] = []
+    for family in rule_base.families:
+        values = []
+        for code in family.codes:
+            value = family.value(code)
+            is_possible = possible.allows(family.code, code)
+            included = pack_label(family.code, code)
+            values.append(
+                ValueView(
+                    label=value.label if value else _("Aucun(e)"),
+                    possible=is_possible,
+                    selected=configuration.get(family.code) == code,
+                    by_buyer=by_buyer.get(family.code) == code,
+                    price_ttc=0 if included or value is None else _ttc(amount(value.price)),
+                    included_in=included,
+                    query=link(family.code, code, is_possible),
+                )
+            )
+        group = GroupView(family.code, family.label, False, tuple(values))
+        steps.append((family.code, family.label, (group,)))
+    for key, title, items in (
+        ("options", _("Options"), rule_base.options),
+        ("packs", _("Packs"), rule_base.packs),
+    ):
+        groups = []
+        for item in items:
+            on = configuration.get(item.code) is True
+            is_possible = possible.allows(item.code, not on)
+            included = pack_label(item.code, True)
+            groups.append(
+                GroupView(
+                    item.code,
+                    item.label,
+                    True,
+                    (
+                        ValueView(
+                            label=item.label,
+                            possible=is_possible,
+                            selected=on,
+                            by_buyer=item.code in by_buyer,
+                            price_ttc=0 if included else _ttc(amount(item.price)),
+                            included_in=included,
+                            query=link(item.code, not on, is_possible),
+                        ),
+                    ),
+                )
+            )
+        if groups:
+            steps.append((key, title, tuple(groups)))
+    steps.append(("recap", _("Récapitulatif"), ()))
+    return [
+        StepView(key, title, groups, choices_query(choices, etape=index))
+        for index, (key, title, groups) in enumerate(steps)
+    ]
+
+
+def _trial(
+    configurator: Configurator, choices: list[Pair], token: str, step_index: int
+) -> Trial | None:
+    pair = _choice_value(configurator, token)
+    if pair is None:
+        return None
+    name, value = pair
+    explanation = configurator.explain(dict(choices), name, value)
+    if explanation is None:
+        return None
+    change = configurator.smallest_change(dict(choices), name, value)
+    accept = choices_query(list(change.selection.items()), etape=step_index) if change else ""
+    return Trial(configurator.rule_base.label_of(name, value), explanation, change, accept)
+
+
+def configuration_state(
+    product_data: ProductData,
+    tokens: Iterable[str],
+    *,
+    step: str | int | None = None,
+    trial: str = "",
+) -> ConfigurationState:
+    """Everything the buyer's page shows for these choices: possible values of every step, the
+    complete car they lead to (defaults for the rest), its price, label and monthly hint."""
+    configurator = configurator_for(product_data)
+    choices, dropped = choices_parse(configurator, tokens)
+    adjusted = None
+    if choices and not configurator.is_valid(dict(choices)):
+        # An old or edited link: propose the smallest repair rather than an error.
+        adjusted = configurator.repair(dict(choices))
+        choices = list(adjusted.selection.items()) if adjusted else []
+    completion = configurator.default_completion(dict(choices))
+    assert completion is not None  # the choices are consistent, and the rule base has a car
+    rule_base = configurator.rule_base
+    # Families, then options and packs when there are any, then the summary.
+    last_step = len(rule_base.families) + bool(rule_base.options) + bool(rule_base.packs)
+    text = str(step or "")[:4]
+    step_index = min(int(text), last_step) if text.isdecimal() else 0
+    steps = _steps(configurator, choices, completion.configuration, step_index)
+    price = completion.price
+    return ConfigurationState(
+        product_data=product_data,
+        choices=choices,
+        configuration=completion.configuration,
+        price=price,
+        co2_g_km=completion.co2_g_km,
+        label=label_for(version=None, co2_g_km=completion.co2_g_km, scale=malus_scale_on()),
+        monthly_cents=monthly_hint(price.ttc),
+        count=configurator.count(dict(choices)),
+        total_count=configurator.count(),
+        steps=steps,
+        step_index=step_index,
+        summary=summary_lines(configurator, completion.configuration),
+        dropped=dropped,
+        adjusted=adjusted,
+        trial=_trial(configurator, choices, trial, step_index) if trial else None,
+    )
+
+
+# --- saved configurations, read again ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedCheck:
+    """A saved configuration against the product data buyers configure today."""
+
+    current: ProductData | None
+    problems: list[str]
+    price_ttc_now: int | None
+    resume_query: str
+
+    @property
+    def holds(self) -> bool:
+        return self.current is not None and not self.problems
+
+
+def saved_configuration_check(saved: SavedConfiguration) -> SavedCheck:
+    """Whether the saved car can still be built as it is, and if not, in French, what no
+    longer holds; the link to resume configuring proposes the smallest repair."""
+    current = published_product_data(saved.product_data.car_model.code)
+    if current is None:
+        return SavedCheck(None, [_("Ce modèle ne se configure plus en ligne.")], None, "")
+    configurator = configurator_for(current)
+    labels = {line["name"]: line["label"] for line in saved.summary.get("lines", [])}
+    problems: list[str] = []
+    known: dict[str, Choice] = {}
+    for name, value in saved.configuration.items():
+        pair = _choice_value(configurator, choice_token(name, value))
+        if pair is None:
+            if value is not False and value != NONE:
+                problems.append(
+                    _("« %(label)s » n'est plus proposé.") % {"label": labels.get(name, name)}
+                )
+            continue
+        known[name] = pair[1]
+    for family in configurator.rule_base.families:
+        if family.code not in known:
+            problems.append(
+                _("« %(family)s » : un nouveau choix est à faire.") % {"family": family.label}
+            )
+    problems += [reason[:1].upper() + reason[1:] + "." for reason in configurator.violations(known)]
+    choices = [
+        pair
+        for pair in (_choice_value(configurator, choice_token(n, v)) for n, v in saved.choices)
+        if pair is not None
+    ]
+    price_now = None
+    if not problems:
+        complete = {name: known.get(name, False) for name in configurator.rule_base.names}
+        price_now = configurator.price(complete).ttc
+    elif (repair := configurator.repair(dict(choices))) is not None:
+        choices = list(repair.selection.items())
+    return SavedCheck(current, problems, price_now, choices_query(choices))
+
+
+def configuration_built_car(saved: SavedConfiguration) -> BuiltCar:
+    """The saved car as an order builds it, priced by today's product data; a configuration
+    that no longer holds cannot be ordered as it is."""
+    check = saved_configuration_check(saved)
+    if not check.holds or check.current is None:
+        raise ValidationError(
+            _("Cette configuration ne peut plus être commandée telle quelle : reprenez-la."),
+            code="configuration",
+        )
+    configurator = configurator_for(check.current)
+    names = configurator.rule_base.names
+    configuration = {name: saved.configuration.get(name, False) for name in names}
+    car_model = check.current.car_model
+    summary = summary_lines(configurator, configuration)
+    base = configurator.rule_base.base_price_ht
+    lines = [("vehicle", f"{car_model.brand.name} {car_model.name}", base)]
+    # Values without extra cost (or inside a pack) are listed with the car, not priced.
+    lines += [("option", line.label, line.amount_ht) for line in summary if line.amount_ht]
+    return BuiltCar(
+        make=car_model.brand.name,
+        model=car_model.name,
+        version=", ".join(line.label for line in summary[:2]),
+        lines=tuple(lines),
+        co2_g_km=configurator.co2(configuration),
+        options=tuple(line.label for line in summary if configuration[line.name] != NONE),
+        extra={"configuration_code": saved.code},
+    )

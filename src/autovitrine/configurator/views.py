@@ -1,0 +1,211 @@
+"""Buyer pages of the configurator: configure step by step, save, share (link and QR code),
+send to a dealer. Each choice is a link carrying the whole selection (``c=name:value``), so a
+page works without JavaScript, can be bookmarked, and htmx only swaps the configurator."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from autovitrine.leads.models import Lead
+from autovitrine.leads.services import lead_create
+from autovitrine.orders.selectors import delivering_dealer_choices
+
+from .forms import ConfigurationLeadForm
+from .models import ProductData, SavedConfiguration
+from .selectors import (
+    choices_parse,
+    configuration_state,
+    published_product_data,
+    saved_configuration,
+    saved_configuration_check,
+)
+from .services import configuration_save, configurator_for
+
+# Saves and dealer requests per client address and window: plenty for a buyer, not for a bot.
+ACTIONS_PER_WINDOW = 30
+RATE_WINDOW_SECONDS = 10 * 60
+# The configurations an anonymous visitor saved, remembered in their session.
+SESSION_KEY = "configurator_saved"
+SESSION_KEPT = 20
+
+
+def _over_rate_limit(request: HttpRequest, scope: str) -> bool:
+    key = f"configurator:rate:{scope}:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
+    try:
+        return cache.incr(key) > ACTIONS_PER_WINDOW
+    except ValueError:  # the window expired between add() and incr()
+        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
+        return False
+
+
+def _published_or_404(model_code: str) -> ProductData:
+    product_data = published_product_data(model_code)
+    if product_data is None:
+        raise Http404
+    return product_data
+
+
+@require_GET
+def model_list(request: HttpRequest) -> HttpResponse:
+    configurable = (
+        ProductData.objects.filter(
+            status=ProductData.Status.PUBLISHED, car_model__is_published=True
+        )
+        .select_related("car_model__brand")
+        .order_by("car_model__position")
+    )
+    return render(request, "configurator/model_list.html", {"configurable": configurable})
+
+
+@require_GET
+def configure(request: HttpRequest, model_code: str) -> HttpResponse:
+    state = configuration_state(
+        _published_or_404(model_code),
+        request.GET.getlist("c"),
+        step=request.GET.get("etape"),
+        trial=request.GET.get("essai", "")[:200],
+    )
+    template = "configurator/_configurator.html" if request.htmx else "configurator/configure.html"
+    return render(request, template, {"state": state})
+
+
+@require_POST
+def save(request: HttpRequest, model_code: str) -> HttpResponse:
+    product_data = _published_or_404(model_code)
+    choices, _dropped = choices_parse(configurator_for(product_data), request.POST.getlist("c"))
+    back = reverse("configurator:configure", kwargs={"model_code": model_code})
+    if _over_rate_limit(request, "save"):
+        messages.error(request, _("Trop d'enregistrements en peu de temps : réessayez plus tard."))
+        return redirect(back)
+    try:
+        saved = configuration_save(
+            product_data=product_data, choices=choices, customer=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(back)
+    if saved.customer_id is None:
+        kept = [code for code in request.session.get(SESSION_KEY, []) if code != saved.code]
+        request.session[SESSION_KEY] = [saved.code, *kept][:SESSION_KEPT]
+    messages.success(request, _("Configuration enregistrée : partagez-la ou envoyez-la."))
+    return redirect("configurator:saved", code=saved.code)
+
+
+def _lead_form(
+    request: HttpRequest, saved: SavedConfiguration, data: object = None
+) -> ConfigurationLeadForm:
+    source = request.POST if request.method == "POST" else request.GET
+    postcode = (source.get("postcode") or "").strip()[:10]
+    choices = delivering_dealer_choices(postcode=postcode, new_car=True)
+    initial = {"kind": Lead.Kind.QUESTION, "postcode": postcode}
+    if request.user.is_authenticated:
+        initial |= {"name": request.user.get_full_name(), "email": request.user.email}
+    return ConfigurationLeadForm(data, dealer_choices=choices, initial=initial, prefix="lead")
+
+
+def _saved_page(
+    request: HttpRequest,
+    saved: SavedConfiguration,
+    form: ConfigurationLeadForm,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    share_url = request.build_absolute_uri(reverse("configuration_share", args=[saved.code]))
+    qr = segno.make(share_url, error="m").svg_inline(
+        scale=4, title=_("QR code de la configuration"), border=2
+    )
+    return render(
+        request,
+        "configurator/saved.html",
+        {
+            "saved": saved,
+            "check": saved_configuration_check(saved),
+            "share_url": share_url,
+            "qr_svg": qr,
+            "lead_form": form,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def saved_view(request: HttpRequest, code: str) -> HttpResponse:
+    saved = saved_configuration(code)
+    if saved is None:
+        raise Http404
+    if request.htmx and request.GET.get("postcode") is not None:
+        # A new postcode re-sorts the dealers (the form also works without JavaScript).
+        return render(
+            request,
+            "configurator/_lead_form.html",
+            {"saved": saved, "lead_form": _lead_form(request, saved)},
+        )
+    return _saved_page(request, saved, _lead_form(request, saved))
+
+
+@require_POST
+def send_to_dealer(request: HttpRequest, code: str) -> HttpResponse:
+    saved = saved_configuration(code)
+    if saved is None:
+        raise Http404
+    form = _lead_form(request, saved, request.POST)
+    if not form.is_valid():
+        return _saved_page(request, saved, form, status=400)
+    if _over_rate_limit(request, "lead"):
+        form.add_error(None, _("Trop de demandes en peu de temps : réessayez plus tard."))
+        return _saved_page(request, saved, form, status=429)
+    dealer = form.target_dealer
+    assert dealer is not None
+    share_url = request.build_absolute_uri(reverse("configuration_share", args=[saved.code]))
+    lines = [f"- {line['title']} : {line['label']}" for line in saved.summary["lines"]]
+    summary = "\n".join(
+        [
+            _("Configuration %(brand)s %(model)s (%(url)s) :")
+            % {"brand": saved.summary["brand"], "model": saved.summary["model"], "url": share_url},
+            *lines,
+        ]
+    )
+    try:
+        lead_create(
+            dealer_id=dealer.pk,
+            kind=form.cleaned_data["kind"],
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            phone=form.cleaned_data["phone"],
+            message="\n\n".join(filter(None, [form.lead_message(), summary])),
+            preferred_slot=form.cleaned_data["preferred_slot"],
+            customer=request.user,
+            origin=form.lead_source(),
+            idempotency_key=form.idempotency_key_value(),
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _saved_page(request, saved, form, status=400)
+    messages.success(
+        request,
+        _("Votre configuration est envoyée à %(dealer)s, qui vous recontacte rapidement.")
+        % {"dealer": dealer.name},
+    )
+    return redirect("configurator:saved", code=saved.code)
+
+
+@require_GET
+def my_configurations(request: HttpRequest) -> HttpResponse:
+    """The configurations saved from this account, and those saved anonymously in this browser."""
+    codes = request.session.get(SESSION_KEY, [])
+    mine = SavedConfiguration.objects.select_related("product_data__car_model")
+    if request.user.is_authenticated:
+        mine = mine.filter(Q(customer=request.user) | Q(code__in=codes))
+    else:
+        mine = mine.filter(code__in=codes, customer__isnull=True)
+    return render(request, "configurator/mine.html", {"configurations": mine[:50]})
