@@ -13,6 +13,7 @@ French message and one of these stable codes (also listed in the OpenAPI descrip
 - ``not_authenticated`` (401), ``forbidden`` (403), ``csrf_failed`` (403).
 - ``method_not_allowed`` (405), ``rate_limited`` (429).
 - ``invalid_transition`` (409): the status change is not allowed from the current status.
+- ``unknown_choice`` (422), ``invalid_configuration`` (422): the configurator's choices.
 - ``conflict`` (409): an ``Idempotency-Key`` already used for a different request.
 - ``internal_error`` (500): our fault; logged, never a traceback.
 """
@@ -63,6 +64,8 @@ Toute erreur répond `{"error": {"code", "message", "details"}}` ; le `code` est
 | `method_not_allowed` | 405 | méthode HTTP non prise en charge à cette adresse |
 | `rate_limited` | 429 | trop de demandes depuis cette adresse, réessayer plus tard |
 | `invalid_transition` | 409 | changement de statut impossible depuis le statut actuel |
+| `unknown_choice` | 422 | configurateur : un choix que ce modèle ne connaît pas (`details`) |
+| `invalid_configuration` | 422 | configurateur : des choix qui ne vont pas ensemble |
 | `conflict` | 409 | `Idempotency-Key` déjà utilisée pour une autre demande |
 | `internal_error` | 500 | erreur de notre côté (journalisée) |
 

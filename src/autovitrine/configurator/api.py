@@ -1,3 +1,218 @@
-from ninja import Router
+"""Configurator API, for the brand's apps and the page's own scripts:
+
+- ``GET /api/configurator/{model}?c=trim:gt&c=heated-seats:1``: for the choices so far (in the
+  buyer's order), every value still possible, the complete car they lead to, price, label and
+  the exact number of valid configurations (a decimal string: it can exceed 2^53);
+- ``GET /api/configurator/{model}/explain?c=…&choice=wheels:r20``: why a value is impossible
+  and the smallest change to earlier choices that makes it possible;
+- ``POST /api/configurator/{model}/configurations`` ``{"choices": ["trim:gt", …]}``: save;
+- ``GET /api/configurator/configurations/{code}``: a saved configuration, and what no longer
+  holds if the product data changed since.
+
+Choices are written ``name:value`` (options and packs ``name:1`` / ``name:0``). A choice this
+model does not know is a 422 ``unknown_choice`` (``details`` names each one); saving choices
+that do not go together is a 422 ``invalid_configuration``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from autovitrine.core.api_errors import ApiError
+
+from .engine import Configurator
+from .models import ProductData
+from .selectors import (
+    choice_token,
+    choices_parse,
+    monthly_hint,
+    published_product_data,
+    saved_configuration,
+    saved_configuration_check,
+)
+from .services import configuration_save, configurator_for
+from .views import over_rate_limit
 
 router = Router(tags=["configurator"])
+
+
+class ChoicesQuery(Schema):
+    c: list[str] = Field(default_factory=list, max_length=500)
+
+
+class ExplainQuery(ChoicesQuery):
+    choice: str = Field(max_length=200)
+
+
+class SaveIn(Schema):
+    choices: list[str] = Field(max_length=500)
+
+
+class PriceOut(Schema):
+    total_ht: int
+    vat: int
+    ttc: int
+    monthly_hint: int
+
+
+class StateOut(Schema):
+    model: str
+    revision: int
+    choices: list[str]
+    possible: dict[str, list[str]]
+    configuration: dict[str, str]
+    price: PriceOut
+    co2_g_km: int
+    count: str
+    total_count: str
+
+
+class ChangeOut(Schema):
+    message: str
+    changes: list[dict[str, str]]
+    choices: list[str]
+
+
+class ExplainOut(Schema):
+    possible: bool
+    message: str
+    because_of: list[str]
+    rules: list[str]
+    change: ChangeOut | None
+
+
+class SavedOut(Schema):
+    code: str
+    share_url: str
+    page_url: str
+    model: str
+    price_ttc: int
+    co2_g_km: int
+    lines: list[dict[str, str | int]]
+    holds: bool
+    problems: list[str]
+    price_ttc_now: int | None
+
+
+def _product_data(model_code: str) -> ProductData:
+    product_data = published_product_data(model_code)
+    if product_data is None:
+        raise ApiError(404, "not_found", "Ce modèle ne se configure pas en ligne.")
+    return product_data
+
+
+def _choices(configurator: Configurator, tokens: list[str]) -> list[tuple[str, str | bool]]:
+    """The choices, or a 422 naming each token this model does not know."""
+    unknown = [token for token in tokens if choices_parse(configurator, [token])[1]]
+    if unknown:
+        details = [{"field": "c", "message": f"Choix inconnu : « {token} »."} for token in unknown]
+        raise ApiError(422, "unknown_choice", details[0]["message"], details)
+    return choices_parse(configurator, tokens)[0]
+
+
+def _text(value: str | bool) -> str:
+    return str(int(value)) if isinstance(value, bool) else value
+
+
+@router.get("/configurations/{code}", response=SavedOut, url_name="configurator_saved")
+def saved_get(request: HttpRequest, code: str) -> SavedOut:
+    saved = saved_configuration(code)
+    if saved is None:
+        raise ApiError(404, "not_found", "Aucune configuration à ce code.")
+    check = saved_configuration_check(saved)
+    return SavedOut(
+        code=saved.code,
+        share_url=request.build_absolute_uri(reverse("configuration_share", args=[saved.code])),
+        page_url=reverse("configurator:saved", kwargs={"code": saved.code}),
+        model=saved.product_data.car_model.code,
+        price_ttc=saved.price_ttc,
+        co2_g_km=saved.co2_g_km,
+        lines=saved.summary["lines"],
+        holds=check.holds,
+        problems=check.problems,
+        price_ttc_now=check.price_ttc_now,
+    )
+
+
+@router.get("/{model_code}", response=StateOut, url_name="configurator_state")
+def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> StateOut:
+    product_data = _product_data(model_code)
+    configurator = configurator_for(product_data)
+    choices = _choices(configurator, query.c)
+    selection = dict(choices)
+    possible = configurator.possible(selection)
+    if not possible.consistent:
+        raise ApiError(
+            422,
+            "invalid_configuration",
+            "Ces choix ne vont pas ensemble : retirez-en un ou demandez l'explication.",
+        )
+    completion = configurator.default_completion(selection)
+    assert completion is not None
+    return StateOut(
+        model=model_code,
+        revision=product_data.revision,
+        choices=[choice_token(name, value) for name, value in choices],
+        possible={name: [_text(v) for v in values] for name, values in possible.values.items()},
+        configuration={name: _text(v) for name, v in completion.configuration.items()},
+        price=PriceOut(
+            total_ht=completion.price.total_ht,
+            vat=completion.price.vat,
+            ttc=completion.price.ttc,
+            monthly_hint=monthly_hint(completion.price.ttc),
+        ),
+        co2_g_km=completion.co2_g_km,
+        count=str(configurator.count(selection)),
+        total_count=str(configurator.count()),
+    )
+
+
+@router.get("/{model_code}/explain", response=ExplainOut, url_name="configurator_explain")
+def explain(request: HttpRequest, model_code: str, query: Query[ExplainQuery]) -> ExplainOut:
+    configurator = configurator_for(_product_data(model_code))
+    choices = _choices(configurator, query.c)
+    ((name, value),) = _choices(configurator, [query.choice])
+    explanation = configurator.explain(dict(choices), name, value)
+    if explanation is None:
+        return ExplainOut(
+            possible=True, message="Ce choix est possible.", because_of=[], rules=[], change=None
+        )
+    change = configurator.smallest_change(dict(choices), name, value)
+    return ExplainOut(
+        possible=False,
+        message=explanation.message,
+        because_of=[choice_token(n, v) for n, v in explanation.choices],
+        rules=list(explanation.reasons),
+        change=ChangeOut(
+            message=change.message,
+            changes=[
+                {"name": c.name, "from": _text(c.old), "to": _text(c.new)} for c in change.changes
+            ],
+            choices=[choice_token(n, v) for n, v in change.selection.items()],
+        )
+        if change
+        else None,
+    )
+
+
+@router.post(
+    "/{model_code}/configurations",
+    response={201: SavedOut},
+    url_name="configurator_save",
+)
+def save(request: HttpRequest, model_code: str, payload: SaveIn) -> tuple[int, SavedOut]:
+    product_data = _product_data(model_code)
+    choices = _choices(configurator_for(product_data), payload.choices)
+    if over_rate_limit(request, "save"):
+        raise ApiError(429, "rate_limited", "Trop d'enregistrements en peu de temps.")
+    try:
+        saved = configuration_save(
+            product_data=product_data, choices=choices, customer=request.user
+        )
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_configuration", exc.messages[0]) from exc
+    return 201, saved_get(request, saved.code)

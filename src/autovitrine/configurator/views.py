@@ -38,7 +38,7 @@ SESSION_KEY = "configurator_saved"
 SESSION_KEPT = 20
 
 
-def _over_rate_limit(request: HttpRequest, scope: str) -> bool:
+def over_rate_limit(request: HttpRequest, scope: str) -> bool:
     key = f"configurator:rate:{scope}:{request.META.get('REMOTE_ADDR', 'unknown')}"
     cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
     try:
@@ -84,7 +84,7 @@ def save(request: HttpRequest, model_code: str) -> HttpResponse:
     product_data = _published_or_404(model_code)
     choices, _dropped = choices_parse(configurator_for(product_data), request.POST.getlist("c"))
     back = reverse("configurator:configure", kwargs={"model_code": model_code})
-    if _over_rate_limit(request, "save"):
+    if over_rate_limit(request, "save"):
         messages.error(request, _("Trop d'enregistrements en peu de temps : réessayez plus tard."))
         return redirect(back)
     try:
@@ -161,7 +161,7 @@ def send_to_dealer(request: HttpRequest, code: str) -> HttpResponse:
     form = _lead_form(request, saved, request.POST)
     if not form.is_valid():
         return _saved_page(request, saved, form, status=400)
-    if _over_rate_limit(request, "lead"):
+    if over_rate_limit(request, "lead"):
         form.add_error(None, _("Trop de demandes en peu de temps : réessayez plus tard."))
         return _saved_page(request, saved, form, status=429)
     dealer = form.target_dealer
