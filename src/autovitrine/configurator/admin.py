@@ -33,7 +33,9 @@ class ProductDataForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        car_model, document = cleaned.get("car_model"), cleaned.get("document")
+        # A draft's model is read-only: it is the instance's.
+        car_model = cleaned.get("car_model") or getattr(self.instance, "car_model", None)
+        document = cleaned.get("document")
         if car_model is None or document is None:
             return cleaned
         try:
@@ -71,11 +73,12 @@ class ProductDataAdmin(admin.ModelAdmin):
     change_list_template = "admin/configurator/productdata/change_list.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj: ProductData | None = None) -> Any:
-        if obj is not None and obj.status != ProductData.Status.DRAFT:
-            return ("car_model", "document", *self.readonly_fields)
-        if obj is not None:
-            return ("car_model", *self.readonly_fields)
-        return self.readonly_fields
+        return self.readonly_fields if obj is None else ("car_model", *self.readonly_fields)
+
+    def has_change_permission(self, request: HttpRequest, obj: ProductData | None = None) -> bool:
+        # A published or archived revision is what buyers saw: view it, copy it, never edit it.
+        editable = obj is None or obj.status == ProductData.Status.DRAFT
+        return editable and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: ProductData | None = None) -> bool:
         return obj is None or obj.status == ProductData.Status.DRAFT

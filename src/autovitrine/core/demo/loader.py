@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -301,6 +302,10 @@ def load_network(count: int, tick: Tick = _no_tick) -> tuple[list[Dealer], int]:
     return [existing[spec.code] for spec in specs], created
 
 
+# The admin sections the demo head office account may use.
+HEAD_OFFICE_ADMIN_APPS = ("configurator", "flashsales", "catalog")
+
+
 # --- Accounts ------------------------------------------------------------------------------
 def load_accounts(dealers: list[Dealer], tick: Tick = _no_tick) -> int:
     """The buyer, two dealers' staff and the head office, all with ``DEMO_PASSWORD``."""
@@ -336,6 +341,11 @@ def _create_account(account: DemoAccount, dealers: list[Dealer]) -> User:
     if account.dealer_index is not None:
         DealerStaff.objects.create(
             user=user, dealer=dealers[account.dealer_index], role=account.staff_role
+        )
+    if account.kind == User.Kind.HEAD_OFFICE:
+        # Head office runs the product data and the flash sales from the admin.
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label__in=HEAD_OFFICE_ADMIN_APPS)
         )
     return user
 

@@ -1,0 +1,234 @@
+"""Head office's product data: every write is checked like an import, publishing checks again,
+and a file with errors leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from autovitrine.configurator.engine.demo import DEMO_PATH
+from autovitrine.configurator.models import ProductData
+from autovitrine.configurator.services import (
+    ProductDataError,
+    configurator_for,
+    product_data_create,
+    product_data_publish,
+    product_data_update,
+)
+from autovitrine.testing import factories as f
+
+from .conftest import family
+
+pytestmark = pytest.mark.django_db
+
+
+def demo_document() -> dict:
+    return json.loads(DEMO_PATH.read_bytes())
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(f.UserFactory(email="admin@example.fr", is_staff=True, is_superuser=True))
+    return client
+
+
+def upload(admin_client, car_model, content: bytes, name: str = "terra.json"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return admin_client.post(
+        reverse("admin:configurator_productdata_import"),
+        {"car_model": car_model.pk, "file": SimpleUploadedFile(name, content, "application/json")},
+    )
+
+
+def test_a_demo_import_is_a_draft_with_its_findings_and_its_exact_count(terra_model):
+    draft = product_data_create(car_model=terra_model, data=DEMO_PATH.read_bytes())
+
+    assert (draft.revision, draft.status) == (1, ProductData.Status.DRAFT)
+    assert draft.configuration_count == "1266696"  # every market; the page counts France's
+    assert all(problem["severity"] == "warning" for problem in draft.problems)
+
+
+def test_publishing_archives_the_previous_revision_and_buyers_get_the_new_one(terra):
+    draft = product_data_create(car_model=terra.car_model, data=DEMO_PATH.read_bytes())
+    published = product_data_publish(product_data_id=draft.pk)
+
+    terra.refresh_from_db()
+    assert terra.status == ProductData.Status.ARCHIVED
+    assert (published.revision, published.status) == (2, ProductData.Status.PUBLISHED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProductData.objects.filter(pk=terra.pk).update(status=ProductData.Status.PUBLISHED)
+
+
+def test_publishing_checks_the_document_again(terra):
+    draft = product_data_create(car_model=terra.car_model, data=DEMO_PATH.read_bytes())
+    broken = demo_document()
+    broken["rules"].append({"id": "x", "kind": "requires", "if": ["trim=gt"], "then": ["ghost"]})
+    ProductData.objects.filter(pk=draft.pk).update(document=broken)  # written behind our back
+
+    with pytest.raises(ProductDataError) as raised:
+        product_data_publish(product_data_id=draft.pk)
+
+    assert "ghost" in " ".join(raised.value.messages)
+    draft.refresh_from_db()
+    terra.refresh_from_db()
+    assert draft.status == ProductData.Status.DRAFT
+    assert terra.status == ProductData.Status.PUBLISHED
+
+
+def test_a_rule_base_with_no_valid_car_is_refused(terra_model):
+    document = demo_document()
+    document["rules"] += [  # every trim requires another one
+        {"id": "a", "kind": "requires", "if": ["trim=life|techno"], "then": ["trim=gt"]},
+        {"id": "b", "kind": "requires", "if": ["trim=gt"], "then": ["trim=life"]},
+    ]
+    with pytest.raises(ProductDataError) as raised:
+        product_data_create(car_model=terra_model, data=json.dumps(document))
+    assert [p.code for p in raised.value.problems] == ["no_valid_configuration"]
+    assert not ProductData.objects.exists()
+
+
+def test_a_file_for_another_model_is_refused(db):
+    other = f.CarModelFactory(code="aurore-lumo")
+    with pytest.raises(ProductDataError) as raised:
+        product_data_create(car_model=other, data=DEMO_PATH.read_bytes())
+    assert raised.value.problems[0].code == "wrong_model"
+
+
+def test_only_a_draft_is_edited(terra):
+    with pytest.raises(ValidationError):
+        product_data_update(product_data=terra, data=DEMO_PATH.read_bytes())
+
+
+def test_an_edited_draft_is_compiled_again(terra_model):
+    draft = product_data_create(car_model=terra_model, data=DEMO_PATH.read_bytes())
+    before = configurator_for(draft).count()
+    document = demo_document()
+    paint = family(document, "paint")
+    paint["values"] = [value for value in paint["values"] if value["code"] != "sable-dore"]
+    product_data_update(product_data=draft, data=json.dumps(document))
+
+    assert configurator_for(draft).count() < before
+
+
+# --- the admin ------------------------------------------------------------------------------
+
+
+def test_head_office_imports_a_file_and_reads_its_warnings_on_the_draft(admin_client, terra_model):
+    document = demo_document()
+    # Titanium grey already requires the GT trim: excluding it there leaves it in no car.
+    document["rules"].append(
+        {
+            "id": "no-titane",
+            "kind": "excludes",
+            "if": ["trim=gt"],
+            "then": ["paint=gris-titane-mat"],
+        }
+    )
+    response = upload(admin_client, terra_model, json.dumps(document).encode())
+
+    draft = ProductData.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:configurator_productdata_change", args=[draft.pk])
+    assert [problem["code"] for problem in draft.problems] == ["dead_value"]
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "dead_value" in page and "Gris Titane mat" in page
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda d: d["rules"].append(
+                {"id": "z", "kind": "requires", "if": ["trim=sport"], "then": ["nitro"]}
+            ),
+            ["sport", "nitro"],
+        ),
+        (
+            lambda d: (
+                d["packs"].append(
+                    {"code": "pack-a", "label": "A", "price_ht": 1, "contents": ["pack-b"]}
+                )
+                or d["packs"].append(
+                    {"code": "pack-b", "label": "B", "price_ht": 1, "contents": ["pack-a"]}
+                )
+            ),
+            ["pack-a", "pack-b"],
+        ),
+        (
+            lambda d: d["tables"][0]["rows"].append(["petrol130", "cvt", "life"]),
+            ["cvt"],
+        ),
+    ],
+    ids=["unknown-names", "pack-cycle", "table-value-not-in-family"],
+)
+def test_a_bad_file_gets_every_error_in_french_and_nothing_is_imported(
+    admin_client, terra_model, edit, expected
+):
+    document = demo_document()
+    edit(document)
+
+    response = upload(admin_client, terra_model, json.dumps(document).encode())
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="import-problems"' in page
+    for name in expected:
+        assert name in page
+    assert not ProductData.objects.exists()
+
+
+def test_a_50_mb_file_is_refused_before_it_is_read(admin_client, terra_model):
+    content = b'{"format": 1, "padding": "' + b"x" * (50 * 1024 * 1024) + b'"}'
+
+    response = upload(admin_client, terra_model, content)
+
+    assert response.status_code == 400
+    assert "10 Mo au plus" in response.content.decode()
+    assert not ProductData.objects.exists()
+
+
+def test_a_file_that_is_not_json_is_refused(admin_client, terra_model):
+    response = upload(admin_client, terra_model, b"\x89PNG not json")
+
+    assert response.status_code == 400
+    assert not ProductData.objects.exists()
+
+
+def test_editing_a_draft_in_the_admin_runs_the_same_checks(admin_client, terra_model):
+    draft = product_data_create(car_model=terra_model, data=DEMO_PATH.read_bytes())
+    document = demo_document()
+    document["tables"][0]["rows"].append(["petrol130", "cvt", "life"])
+    url = reverse("admin:configurator_productdata_change", args=[draft.pk])
+
+    response = admin_client.post(url, {"document": json.dumps(document)})
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "cvt" in response.content.decode()
+    draft.refresh_from_db()
+    assert ["petrol130", "cvt", "life"] not in draft.document["tables"][0]["rows"]
+
+
+def test_the_publish_action_publishes_a_checked_draft(admin_client, terra_model):
+    draft = product_data_create(car_model=terra_model, data=DEMO_PATH.read_bytes())
+
+    admin_client.post(
+        reverse("admin:configurator_productdata_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+
+    draft.refresh_from_db()
+    assert draft.status == ProductData.Status.PUBLISHED
+
+
+def test_a_published_revision_cannot_be_edited_in_the_admin(admin_client, terra):
+    url = reverse("admin:configurator_productdata_change", args=[terra.pk])
+    before = ProductData.objects.get(pk=terra.pk).document
+
+    admin_client.post(url, {"document": "{}"})
+
+    assert ProductData.objects.get(pk=terra.pk).document == before
