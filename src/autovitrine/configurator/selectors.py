@@ -392,7 +392,7 @@ def saved_configuration_check(saved: SavedConfiguration) -> SavedCheck:
             continue
         known[name] = pair[1]
     for family in configurator.rule_base.families:
-        if family.code not in known:
+        if family.code not in saved.configuration:  # a family added since
             problems.append(
                 _("« %(family)s » : un nouveau choix est à faire.") % {"family": family.label}
             )

@@ -1,0 +1,259 @@
+"""The buyer's configurator pages: greyed values and why, the proposed change, price and label,
+saving, sharing, old configurations after the product data changed, a lead, an order."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from autovitrine.configurator.models import SavedConfiguration
+from autovitrine.configurator.selectors import choices_query, configuration_state
+from autovitrine.configurator.services import configuration_save, configurator_for
+from autovitrine.leads.models import Lead
+from autovitrine.orders.models import Order
+from autovitrine.testing import factories as f
+
+from .conftest import drop_sable_and_part_r20_from_winter
+
+pytestmark = pytest.mark.django_db
+
+GT_SABLE_R20_WINTER = [
+    ("trim", "gt"),
+    ("paint", "sable-dore"),
+    ("wheels", "r20"),
+    ("pack-hiver", True),
+]
+
+
+def page(client, choices=(), **extra) -> str:
+    url = reverse("configurator:configure", kwargs={"model_code": "aurore-terra"})
+    response = client.get(f"{url}?{choices_query(list(choices), **extra)}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def value_link(html: str, name: str, label: str) -> str:
+    """The <a> of one value, by the family (data-name) and its label."""
+    for match in re.finditer(r'<a href="[^"]*" data-name="([^"]+)".*?</a>', html, re.S):
+        if match.group(1) == name and label in match.group(0):
+            return match.group(0)
+    raise AssertionError(f"no value {label!r} for {name}")
+
+
+def step_of(terra, key: str) -> int:
+    return [step.key for step in configuration_state(terra, []).steps].index(key)
+
+
+def checkout_form(dealer) -> dict[str, object]:
+    return {
+        "first_name": "Léa",
+        "last_name": "Fontaine",
+        "email": "lea@example.fr",
+        "phone": "06 12 34 56 78",
+        "street": "3 rue de la République",
+        "postcode": "69002",
+        "city": "Lyon",
+        "dealer": dealer.pk,
+        "accept": "on",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+def test_life_greys_out_the_20_inch_wheels_and_a_tap_says_why_and_proposes_gt(client, terra):
+    wheels = step_of(terra, "wheels")
+    html = page(client, [("trim", "life")], etape=wheels)
+
+    r20 = value_link(html, "wheels", "20 pouces")
+    assert "is-impossible" in r20 and "pourquoi ?" in r20
+    assert "is-impossible" not in value_link(html, "wheels", "17 pouces")
+
+    tried = page(client, [("trim", "life")], etape=wheels, essai="wheels:r20")
+    assert "réservées à la finition GT" in tried
+    assert "remplacer « Finition Life » par « Finition GT »" in tried
+    accept = re.search(r'id="cfg-accept" href="\?([^"]+)"', tried).group(1).replace("&amp;", "&")
+    assert accept == choices_query([("trim", "gt"), ("wheels", "r20")], etape=wheels)
+
+
+def test_the_price_bar_follows_the_engine_with_the_monthly_hint_and_the_label(client, terra):
+    configurator = configurator_for(terra)
+    completion = configurator.default_completion({"trim": "gt", "engine": "phev225"})
+
+    html = page(client, [("trim", "gt"), ("engine", "phev225")])
+
+    price = re.search(r'id="cfg-price">([^<]+)<', html).group(1)
+    assert price.replace("\u202f", " ").replace("\xa0", " ") == "47 520 €"
+    assert completion.price.ttc == 4_752_000
+    assert f"{completion.co2_g_km}&nbsp;g/km" in html
+    assert "ec-badge ec-A" in html  # 36 g/km: class A
+    assert "/mois*" in html and "Un crédit vous engage" in html
+
+
+def test_defaults_are_shown_as_proposed_and_a_pack_marks_its_contents_included(client, terra):
+    options = step_of(terra, "options")
+    html = page(client, [("trim", "techno"), ("pack-hiver", True)], etape=options)
+
+    seats = value_link(html, "heated-seats", "Sièges avant chauffants")
+    assert 'aria-checked="true"' in seats and "inclus dans Pack Hiver" in seats
+
+
+def test_an_old_or_edited_link_is_repaired_never_an_error(client, terra):
+    html = page(client, [("trim", "life"), ("wheels", "r20")], etape="abc")
+    assert 'id="cfg-adjusted"' in html
+
+    url = reverse("configurator:configure", kwargs={"model_code": "aurore-terra"})
+    response = client.get(url, {"c": ["ghost:1", "trim:xyz", "trim"], "etape": "99999"})
+    assert response.status_code == 200
+    assert "ont été ignorés" in response.content.decode()
+
+
+def test_an_unknown_model_is_a_404(client, terra):
+    response = client.get(reverse("configurator:configure", kwargs={"model_code": "nope"}))
+    assert response.status_code == 404
+
+
+def test_an_anonymous_buyer_saves_and_finds_it_again_in_the_same_browser(client, terra):
+    response = client.post(
+        reverse("configurator:save", kwargs={"model_code": "aurore-terra"}),
+        {"c": ["trim:gt", "wheels:r20"]},
+    )
+
+    saved = SavedConfiguration.objects.get()
+    assert response["Location"] == reverse("configurator:saved", kwargs={"code": saved.code})
+    assert saved.customer is None
+    assert saved.choices == [["trim", "gt"], ["wheels", "r20"]]
+    assert saved.configuration["sport-suspension"] is True  # required by GT + 20-inch wheels
+    mine = client.get(reverse("configurator:mine")).content.decode()
+    assert saved.code in mine
+
+
+def test_a_signed_in_buyer_saves_to_the_account(client, customer, terra):
+    client.force_login(customer)
+    client.post(
+        reverse("configurator:save", kwargs={"model_code": "aurore-terra"}), {"c": ["trim:life"]}
+    )
+    assert SavedConfiguration.objects.get().customer == customer
+
+
+def test_choices_that_do_not_go_together_are_not_saved(client, terra):
+    response = client.post(
+        reverse("configurator:save", kwargs={"model_code": "aurore-terra"}),
+        {"c": ["trim:life", "wheels:r20"]},
+        follow=True,
+    )
+    assert "ne vont pas ensemble" in response.content.decode()
+    assert not SavedConfiguration.objects.exists()
+
+
+def test_the_saved_page_has_a_short_link_and_a_qr_code(client, terra):
+    saved = configuration_save(product_data=terra, choices=[("trim", "gt")])
+
+    short = client.get(f"/c/{saved.code}")
+    html = client.get(short["Location"]).content.decode()
+
+    assert short["Location"] == reverse("configurator:saved", kwargs={"code": saved.code})
+    assert f'value="http://testserver/c/{saved.code}"' in html
+    assert '<svg width="' in html and "QR code de la configuration" in html
+    assert 'id="saved-order"' in html
+
+
+def test_a_saved_configuration_says_what_no_longer_holds_after_the_data_changed(
+    client, terra, publish_revision
+):
+    saved = configuration_save(product_data=terra, choices=GT_SABLE_R20_WINTER)
+    publish_revision(drop_sable_and_part_r20_from_winter)
+
+    html = client.get(reverse("configurator:saved", kwargs={"code": saved.code})).content.decode()
+
+    assert "« Sable Doré (métallisé) » n&#x27;est plus proposé." in html
+    assert "Les jantes 20 pouces Diamant ne se montent pas avec le Pack Hiver." in html
+    assert 'id="saved-order"' not in html
+    assert "Sable Doré" in html  # the summary still reads as it was saved
+    resume = re.search(r'href="(/configurer/aurore-terra/\?[^"]+)"', html).group(1)
+    repaired = client.get(resume.replace("&amp;", "&")).content.decode()
+    assert 'id="cfg-adjusted"' not in repaired and "ont été ignorés" not in repaired
+
+
+def test_a_price_change_since_saving_is_said(client, terra, publish_revision):
+    saved = configuration_save(product_data=terra, choices=[("trim", "gt"), ("pack-hiver", True)])
+
+    def dearer_winter_pack(document):
+        next(p for p in document["packs"] if p["code"] == "pack-hiver")["price_ht"] += 10_000
+
+    publish_revision(dearer_winter_pack)
+    html = client.get(reverse("configurator:saved", kwargs={"code": saved.code})).content.decode()
+
+    assert 'id="saved-price-changed"' in html
+    assert 'id="saved-order"' in html
+
+
+def test_a_buyer_sends_the_configuration_to_the_dealer_of_their_choice(client, terra, dealer):
+    saved = configuration_save(product_data=terra, choices=[("trim", "gt")])
+    url = reverse("configurator:send_to_dealer", kwargs={"code": saved.code})
+    form = {
+        "lead-kind": "callback",
+        "lead-name": "Léa Fontaine",
+        "lead-phone": "06 12 34 56 78",
+        "lead-consent": "on",
+        "lead-idempotency_key": str(uuid.uuid4()),
+    }
+
+    refused = client.post(url, form)
+    assert refused.status_code == 400 and "Choisissez une concession." in refused.content.decode()
+
+    response = client.post(url, {**form, "lead-dealer": dealer.code})
+
+    assert response.status_code == 302
+    lead = Lead.objects.get()
+    assert (lead.dealer, lead.kind, lead.phone) == (dealer, "callback", "06 12 34 56 78")
+    assert f"/c/{saved.code}" in lead.message and "Finition GT" in lead.message
+
+
+def test_a_buyer_orders_the_saved_car_priced_by_todays_data(client, customer, terra, dealer):
+    saved = configuration_save(product_data=terra, choices=[("trim", "gt"), ("pack-hiver", True)])
+    client.force_login(customer)
+    url = reverse("orders:checkout_configured", kwargs={"code": saved.code})
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, checkout_form(dealer))
+
+    order = Order.objects.get()
+    assert response["Location"] == reverse("orders:detail", kwargs={"number": order.number})
+    assert (order.kind, order.dealer, order.price_ttc) == ("factory", dealer, saved.price_ttc)
+    assert order.vehicle["configuration_code"] == saved.code
+    assert sum(line["ttc"] for line in order.quote if line["code"] != "malus") == order.price_ttc
+    assert order.malus_cents > 0  # 145 g/km or so: the 2026 scale applies
+
+
+def test_a_configuration_that_no_longer_holds_cannot_be_ordered(
+    client, customer, terra, dealer, publish_revision
+):
+    saved = configuration_save(product_data=terra, choices=GT_SABLE_R20_WINTER)
+    publish_revision(drop_sable_and_part_r20_from_winter)
+    client.force_login(customer)
+    url = reverse("orders:checkout_configured", kwargs={"code": saved.code})
+
+    html = client.get(url).content.decode()
+    response = client.post(url, checkout_form(dealer))
+
+    assert 'id="configuration-stale"' in html and 'id="checkout-form"' not in html
+    assert response.status_code == 400
+    assert "ne peut plus être commandée" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_ordering_needs_a_buyer_account(client, terra, dealer_staff):
+    saved = configuration_save(product_data=terra, choices=[("trim", "gt")])
+    url = reverse("orders:checkout_configured", kwargs={"code": saved.code})
+
+    assert client.get(url)["Location"].startswith(reverse("accounts:login"))
+    client.force_login(dealer_staff)
+    assert client.get(url).status_code == 403
+
+
+def test_the_model_page_links_to_the_configurator(client, terra):
+    f.VersionFactory(car_model=terra.car_model)
+    html = client.get(reverse("catalog:model_detail", kwargs={"code": "aurore-terra"})).content
+    assert b'id="configure-link"' in html
