@@ -32,7 +32,7 @@ class ProductDataForm(forms.ModelForm):
         fields = ("car_model", "document")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         # A draft's model is read-only: it is the instance's.
         car_model = cleaned.get("car_model") or getattr(self.instance, "car_model", None)
         document = cleaned.get("document")
@@ -90,7 +90,7 @@ class ProductDataAdmin(admin.ModelAdmin):
     @admin.display(description=_("rapport de validation"))
     def report(self, obj: ProductData) -> str:
         if not obj.problems:
-            return _("Aucun constat.")
+            return str(_("Aucun constat."))
         return format_html(
             "<ul>{}</ul>",
             format_html_join(

@@ -35,7 +35,7 @@ class ConfigurationLeadForm(LeadForm):
     def __init__(self, *args: Any, dealer_choices: list[DealerChoice], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["dealer"].choices = [
+        self.fields["dealer"].choices = [  # type: ignore[attr-defined]
             (choice.dealer.code, dealer_choice_label(choice)) for choice in dealer_choices
         ]
         self.fields["message"].label = _("Votre message (facultatif)")

@@ -48,6 +48,11 @@ def over_rate_limit(request: HttpRequest, scope: str) -> bool:
         return False
 
 
+def _htmx(request: HttpRequest) -> bool:
+    """A request from htmx (a boosted link, a partial refresh): it wants the fragment only."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def _published_or_404(model_code: str) -> ProductData:
     product_data = published_product_data(model_code)
     if product_data is None:
@@ -75,7 +80,9 @@ def configure(request: HttpRequest, model_code: str) -> HttpResponse:
         step=request.GET.get("etape"),
         trial=request.GET.get("essai", "")[:200],
     )
-    template = "configurator/_configurator.html" if request.htmx else "configurator/configure.html"
+    template = (
+        "configurator/_configurator.html" if _htmx(request) else "configurator/configure.html"
+    )
     return render(request, template, {"state": state})
 
 
@@ -143,7 +150,7 @@ def saved_view(request: HttpRequest, code: str) -> HttpResponse:
     saved = saved_configuration(code)
     if saved is None:
         raise Http404
-    if request.htmx and request.GET.get("postcode") is not None:
+    if _htmx(request) and request.GET.get("postcode") is not None:
         # A new postcode re-sorts the dealers (the form also works without JavaScript).
         return render(
             request,
