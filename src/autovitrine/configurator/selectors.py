@@ -4,7 +4,7 @@ shows after each choice (possible values, price, label, the fix of an impossible
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -155,16 +155,13 @@ class ConfigurationState:
     dropped: int = 0
     adjusted: Change | None = None
     trial: Trial | None = None
-    notices: list[str] = field(default_factory=list)
+    # On the summary: the cheapest car keeping the buyer's choices, and the link that takes it.
+    cheapest_ttc: int | None = None
+    cheapest_query: str = ""
 
     @property
     def step(self) -> StepView:
         return self.steps[self.step_index]
-
-    @property
-    def here_query(self) -> str:
-        """This step without the tried value: "keep my configuration"."""
-        return self.step.query
 
     @property
     def previous(self) -> StepView | None:
@@ -336,6 +333,9 @@ def configuration_state(
     step_index = min(int(text), last_step) if text.isdecimal() else 0
     steps = _steps(configurator, choices, completion.configuration, step_index)
     price = completion.price
+    cheapest = None
+    if steps[step_index].key == "recap":
+        cheapest = configurator.cheapest_completion(dict(choices))
     return ConfigurationState(
         product_data=product_data,
         choices=choices,
@@ -352,6 +352,16 @@ def configuration_state(
         dropped=dropped,
         adjusted=adjusted,
         trial=_trial(configurator, choices, trial, step_index) if trial else None,
+        cheapest_ttc=cheapest.price.ttc if cheapest and cheapest.price.ttc < price.ttc else None,
+        cheapest_query=choices_query(
+            [
+                *choices,
+                *((n, v) for n, v in cheapest.configuration.items() if n not in dict(choices)),
+            ],
+            etape=step_index,
+        )
+        if cheapest
+        else "",
     )
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,7 +46,9 @@ class ProductDataError(ValidationError):
 
 # --- compiled configurators -------------------------------------------------------------------
 
-_compiled: dict[tuple[int, str], tuple[float, Configurator]] = {}
+# A compiled real-size rule base weighs tens of MB: keep the few revisions in use.
+COMPILED_KEPT = 8
+_compiled: OrderedDict[tuple[int, str], tuple[float, Configurator]] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
@@ -57,6 +60,7 @@ def configurator_for(product_data: ProductData) -> Configurator:
     with _compiled_lock:
         cached = _compiled.get(key)
         if cached is not None and cached[0] == stamp:
+            _compiled.move_to_end(key)
             return cached[1]
         # Stored documents passed the import already: parse them, no need to analyse again.
         rule_base, problems = parse_rule_base(json.dumps(product_data.document))
@@ -64,6 +68,9 @@ def configurator_for(product_data: ProductData) -> Configurator:
             raise ProductDataError(problems)
         configurator = Configurator.build(rule_base, market=MARKET)
         _compiled[key] = (stamp, configurator)
+        _compiled.move_to_end(key)
+        while len(_compiled) > COMPILED_KEPT:
+            _compiled.popitem(last=False)
         return configurator
 
 
@@ -100,20 +107,14 @@ def _write_report(product_data: ProductData, report: ImportReport) -> None:
 def product_data_create(*, car_model: CarModel, data: bytes | str) -> ProductData:
     """A new draft revision from a rule base file; nothing is stored when it has errors."""
     report = product_data_check(car_model=car_model, data=data)
-    for _attempt in range(3):
-        revision = (
-            ProductData.objects.filter(car_model=car_model).aggregate(last=Max("revision"))["last"]
-            or 0
-        ) + 1
-        product_data = ProductData(car_model=car_model, revision=revision)
+    with transaction.atomic():
+        # Imports of one model take their revision numbers one after the other.
+        CarModel.objects.select_for_update().get(pk=car_model.pk)
+        last = ProductData.objects.filter(car_model=car_model).aggregate(last=Max("revision"))
+        product_data = ProductData(car_model=car_model, revision=(last["last"] or 0) + 1)
         _write_report(product_data, report)
-        try:
-            with transaction.atomic():
-                product_data.save()
-        except IntegrityError:
-            continue  # another import took this revision number at the same moment
-        return product_data
-    raise ValidationError(_("Réessayez : une autre importation est en cours."), code="busy")
+        product_data.save()
+    return product_data
 
 
 def product_data_update(*, product_data: ProductData, data: bytes | str) -> ProductData:
@@ -133,6 +134,8 @@ def product_data_publish(*, product_data_id: int, by: Any = None) -> ProductData
     before is archived (its saved configurations stay readable)."""
     with transaction.atomic():
         product_data = ProductData.objects.select_for_update().get(pk=product_data_id)
+        # Two publications of one model wait for each other: the last one wins, cleanly.
+        CarModel.objects.select_for_update().get(pk=product_data.car_model_id)
         if product_data.status != ProductData.Status.DRAFT:
             raise ValidationError(_("Cette révision n'est pas un brouillon."), code="not_draft")
         report = product_data_check(

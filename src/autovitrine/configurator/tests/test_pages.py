@@ -43,6 +43,11 @@ def value_link(html: str, name: str, label: str) -> str:
     raise AssertionError(f"no value {label!r} for {name}")
 
 
+def euros(text: str) -> int:
+    """47 520 € (any spaces) → 47520."""
+    return int(re.sub(r"\D", "", text))
+
+
 def step_of(terra, key: str) -> int:
     return [step.key for step in configuration_state(terra, []).steps].index(key)
 
@@ -83,8 +88,7 @@ def test_the_price_bar_follows_the_engine_with_the_monthly_hint_and_the_label(cl
 
     html = page(client, [("trim", "gt"), ("engine", "phev225")])
 
-    price = re.search(r'id="cfg-price">([^<]+)<', html).group(1)
-    assert price.replace("\u202f", " ").replace("\xa0", " ") == "47 520 €"
+    assert euros(re.search(r'id="cfg-price">([^<]+)<', html).group(1)) == 47_520
     assert completion.price.ttc == 4_752_000
     assert f"{completion.co2_g_km}&nbsp;g/km" in html
     assert "ec-badge ec-A" in html  # 36 g/km: class A
@@ -257,3 +261,19 @@ def test_the_model_page_links_to_the_configurator(client, terra):
     f.VersionFactory(car_model=terra.car_model)
     html = client.get(reverse("catalog:model_detail", kwargs={"code": "aurore-terra"})).content
     assert b'id="configure-link"' in html
+
+
+def test_the_summary_offers_the_cheapest_car_that_keeps_the_buyers_choices(client, terra):
+    recap = step_of(terra, "recap")
+    # GT proposes leather and heated seats by default; the cheapest GT drops what it can.
+    html = page(client, [("trim", "gt")], etape=recap)
+
+    link = re.search(r'id="cfg-cheapest">.*?href="\?([^"]+)"', html, re.S).group(1)
+    url = reverse("configurator:configure", kwargs={"model_code": "aurore-terra"})
+    taken = client.get(f"{url}?{link.replace('&amp;', '&')}").content.decode()
+
+    cheapest = configurator_for(terra).cheapest_completion({"trim": "gt"})
+    price = re.search(r'id="cfg-price">([^<]+)<', taken).group(1)
+    assert euros(price) == cheapest.price.ttc // 100
+    assert euros(re.search(r'id="cfg-price">([^<]+)<', html).group(1)) > cheapest.price.ttc // 100
+    assert 'id="cfg-cheapest"' not in taken  # nothing cheaper left

@@ -20,6 +20,7 @@ from autovitrine.configurator.services import (
     product_data_update,
 )
 from autovitrine.testing import factories as f
+from autovitrine.testing.concurrency import race
 
 from .conftest import family
 
@@ -232,3 +233,30 @@ def test_a_published_revision_cannot_be_edited_in_the_admin(admin_client, terra)
     admin_client.post(url, {"document": "{}"})
 
     assert ProductData.objects.get(pk=terra.pk).document == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_drafts_published_at_the_same_instant_leave_exactly_one_published(terra):
+    drafts = [
+        product_data_create(car_model=terra.car_model, data=DEMO_PATH.read_bytes())
+        for _ in range(4)
+    ]
+
+    published, errors = race(4, lambda i: product_data_publish(product_data_id=drafts[i].pk))
+
+    assert errors == [] and len(published) == 4
+    statuses = list(ProductData.objects.values_list("status", flat=True))
+    assert statuses.count(ProductData.Status.PUBLISHED) == 1
+    assert statuses.count(ProductData.Status.ARCHIVED) == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_imports_at_the_same_instant_get_distinct_revisions(terra_model):
+    drafts, errors = race(
+        4, lambda i: product_data_create(car_model=terra_model, data=DEMO_PATH.read_bytes())
+    )
+
+    assert errors == []
+    assert sorted(draft.revision for draft in drafts) == [1, 2, 3, 4]

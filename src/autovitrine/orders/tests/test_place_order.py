@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from autovitrine.inventory.models import StockVehicle, VehicleStatusEvent
 from autovitrine.orders.models import Order
@@ -17,6 +14,7 @@ from autovitrine.orders.services import (
     order_place_stock,
 )
 from autovitrine.testing import factories as f
+from autovitrine.testing.concurrency import race
 
 
 def test_ordering_a_stock_car_reserves_it_and_freezes_the_totals(place, vehicle, dealer):
@@ -239,29 +237,6 @@ def test_a_factory_order_with_an_unknown_option_is_refused(customer, dealer, ide
     assert not Order.objects.exists()
 
 
-def _race(count: int, action) -> tuple[list[Order], list[BaseException]]:
-    """Run ``action(i)`` in ``count`` threads released at the same instant."""
-    barrier = threading.Barrier(count)
-    results: list[Order] = []
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results.append(action(i))
-        except BaseException as exc:  # noqa: BLE001 — collected for the assertions
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_many_buyers_at_once_exactly_one_holds_the_car(vehicle, identity):
@@ -269,7 +244,7 @@ def test_many_buyers_at_once_exactly_one_holds_the_car(vehicle, identity):
     buyers = [f.UserFactory() for _ in range(12)]
 
     # When they all order the car at the same instant
-    orders, errors = _race(
+    orders, errors = race(
         12,
         lambda i: order_place_stock(
             customer=buyers[i], vehicle_id=vehicle.pk, identity=identity, idempotency_key=f"b{i}"
@@ -291,7 +266,7 @@ def test_many_buyers_at_once_exactly_one_holds_the_car(vehicle, identity):
 @pytest.mark.django_db(transaction=True)
 def test_the_same_submit_sent_six_times_at_once_makes_one_order(customer, vehicle, identity):
     # When
-    orders, errors = _race(
+    orders, errors = race(
         6,
         lambda i: order_place_stock(
             customer=customer, vehicle_id=vehicle.pk, identity=identity, idempotency_key="same"
