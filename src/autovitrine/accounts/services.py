@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth import password_validation
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+
+from autovitrine.core.ratelimit import over_limit
 
 from .models import User
 
@@ -60,10 +61,4 @@ def user_sign_up(*, email: str, password: str, first_name: str = "", last_name: 
 def signup_attempt_allowed(*, client_ip: str) -> bool:
     """Count one sign-up attempt from ``client_ip``; ``False`` once the hourly allowance is spent."""
     key = f"accounts:signup-attempts:{client_ip}"
-    cache.add(key, 0, timeout=SIGNUP_WINDOW_SECONDS)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(key, 1, timeout=SIGNUP_WINDOW_SECONDS)
-        attempts = 1
-    return attempts <= SIGNUP_ATTEMPTS_PER_HOUR
+    return not over_limit(key, limit=SIGNUP_ATTEMPTS_PER_HOUR, window_seconds=SIGNUP_WINDOW_SECONDS)

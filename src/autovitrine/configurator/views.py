@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import segno
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,8 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from autovitrine.core.ratelimit import over_limit
 from autovitrine.leads.models import Lead
-from autovitrine.leads.services import lead_create
 from autovitrine.orders.selectors import delivering_dealer_choices
 
 from .forms import ConfigurationLeadForm
@@ -40,12 +39,7 @@ SESSION_KEPT = 20
 
 def over_rate_limit(request: HttpRequest, scope: str) -> bool:
     key = f"configurator:rate:{scope}:{request.META.get('REMOTE_ADDR', 'unknown')}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        return cache.incr(key) > ACTIONS_PER_WINDOW
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        return False
+    return over_limit(key, limit=ACTIONS_PER_WINDOW, window_seconds=RATE_WINDOW_SECONDS)
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -183,18 +177,7 @@ def send_to_dealer(request: HttpRequest, code: str) -> HttpResponse:
         ]
     )
     try:
-        lead_create(
-            dealer_id=dealer.pk,
-            kind=form.cleaned_data["kind"],
-            name=form.cleaned_data["name"],
-            email=form.cleaned_data["email"],
-            phone=form.cleaned_data["phone"],
-            message="\n\n".join(filter(None, [form.lead_message(), summary])),
-            preferred_slot=form.cleaned_data["preferred_slot"],
-            customer=request.user,
-            origin=form.lead_source(),
-            idempotency_key=form.idempotency_key_value(),
-        )
+        form.create_lead(customer=request.user, extra_message=summary)
     except ValidationError as exc:
         form.add_error(None, exc)
         return _saved_page(request, saved, form, status=400)

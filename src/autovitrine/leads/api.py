@@ -24,7 +24,7 @@ from .forms import LeadForm
 from .models import Lead
 from .schemas import LeadIn, LeadOut, LeadPageOut, LeadStatusIn, MyLeadsQuery
 from .selectors import dealer_leads
-from .services import LeadSource, lead_create, lead_set_status
+from .services import LeadSource, lead_set_status
 from .views import _over_rate_limit
 
 router = Router(tags=["leads"])
@@ -116,16 +116,7 @@ def create(
             "Trop de demandes envoyées depuis cette adresse : réessayez dans quelques minutes.",
         )
     started = timezone.now()
-    assert form.target_dealer is not None
-    lead = lead_create(
-        dealer_id=form.target_dealer.pk,
-        vehicle_id=form.target_vehicle.pk if form.target_vehicle else None,
-        kind=form.cleaned_data["kind"],
-        name=form.cleaned_data["name"],
-        email=form.cleaned_data["email"],
-        phone=form.cleaned_data["phone"],
-        message=form.lead_message(),
-        preferred_slot=form.cleaned_data["preferred_slot"],
+    lead = form.create_lead(
         customer=request.user,
         origin=LeadSource(
             source=payload.source,

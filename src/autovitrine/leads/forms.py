@@ -16,7 +16,7 @@ from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.selectors import vehicle_for_page
 
 from .models import Lead
-from .services import LeadSource
+from .services import LeadSource, lead_create
 
 if TYPE_CHECKING:
     from autovitrine.dealers.models import Dealer
@@ -270,3 +270,29 @@ class LeadForm(forms.Form):
     def idempotency_key_value(self) -> str | None:
         key = self.cleaned_data.get("idempotency_key")
         return str(key) if key else None
+
+    def create_lead(
+        self,
+        *,
+        customer: Any,
+        extra_message: str = "",
+        origin: LeadSource | None = None,
+        idempotency_key: str | None = None,
+    ) -> Lead:
+        """The lead this valid form describes, sent to its dealer; the page's own origin and
+        key unless the caller (the API) has its own."""
+        assert self.target_dealer is not None
+        data = self.cleaned_data
+        return lead_create(
+            dealer_id=self.target_dealer.pk,
+            vehicle_id=self.target_vehicle.pk if self.target_vehicle else None,
+            kind=data["kind"],
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            message="\n\n".join(filter(None, [self.lead_message(), extra_message])),
+            preferred_slot=data["preferred_slot"],
+            customer=customer,
+            origin=origin or self.lead_source(),
+            idempotency_key=idempotency_key or self.idempotency_key_value(),
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from autovitrine.core.ratelimit import over_limit
+
 from .forms import LeadForm
 from .models import Lead
-from .services import lead_create as lead_create_service
 
 # At most this many new leads per client address and window: enough for a family, not for a bot.
 LEADS_PER_WINDOW = 10
@@ -24,13 +24,7 @@ THANKS_SESSION_KEY = "leads_thanks"
 def _over_rate_limit(request: HttpRequest) -> bool:
     """Count this attempt for the client's address; ``True`` once the window's quota is spent."""
     key = f"leads:rate:{request.META.get('REMOTE_ADDR', 'unknown')}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        attempts = 1
-    return attempts > LEADS_PER_WINDOW
+    return over_limit(key, limit=LEADS_PER_WINDOW, window_seconds=RATE_WINDOW_SECONDS)
 
 
 def _form_page(request: HttpRequest, form: LeadForm, *, status: int) -> HttpResponse:
@@ -59,19 +53,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
     dealer, vehicle = form.target_dealer, form.target_vehicle
     assert dealer is not None
     try:
-        lead = lead_create_service(
-            dealer_id=dealer.pk,
-            vehicle_id=vehicle.pk if vehicle is not None else None,
-            kind=form.cleaned_data["kind"],
-            name=form.cleaned_data["name"],
-            email=form.cleaned_data["email"],
-            phone=form.cleaned_data["phone"],
-            message=form.lead_message(),
-            preferred_slot=form.cleaned_data["preferred_slot"],
-            customer=request.user,
-            origin=form.lead_source(),
-            idempotency_key=form.idempotency_key_value(),
-        )
+        lead = form.create_lead(customer=request.user)
     except ValidationError as exc:
         form.add_error(None, exc)
         return _form_page(request, form, status=400)

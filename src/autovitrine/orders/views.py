@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from autovitrine.configurator.selectors import (
     saved_configuration_check,
 )
 from autovitrine.core.money import format_eur
+from autovitrine.core.ratelimit import over_limit
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.selectors import vehicle_for_page
 from autovitrine.payments.models import Payment
@@ -69,12 +69,7 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def _over_rate_limit(request: HttpRequest, scope: str) -> bool:
     key = f"orders:rate:{scope}:{request.user.pk}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        return cache.incr(key) > ACTIONS_PER_HOUR
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(key, 1, timeout=3600)
-        return False
+    return over_limit(key, limit=ACTIONS_PER_HOUR, window_seconds=3600)
 
 
 def _own_order(request: HttpRequest, number: str) -> Order:

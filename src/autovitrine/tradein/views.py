@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from autovitrine.core.money import format_eur
+from autovitrine.core.ratelimit import over_limit
 
 from .forms import TradeInForm
 from .selectors import customer_trade_ins
@@ -35,12 +35,7 @@ SAVES_PER_HOUR = 20
 
 def _over_rate_limit(request: HttpRequest) -> bool:
     key = f"tradein:saves:{request.user.pk}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        return cache.incr(key) > SAVES_PER_HOUR
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(key, 1, timeout=3600)
-        return False
+    return over_limit(key, limit=SAVES_PER_HOUR, window_seconds=3600)
 
 
 def _is_customer(request: HttpRequest) -> bool:
