@@ -185,21 +185,14 @@ class BuiltCar:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def factory_quote(
-    *,
-    version: Version,
-    colour: Colour | None,
-    options: Sequence[Option],
-    postcode: str,
-    today: dt.date,
-) -> Quote:
+def factory_car(*, version: Version, colour: Colour | None, options: Sequence[Option]) -> BuiltCar:
     """A new car built to order from the catalog: the version, paint and options."""
     model = version.car_model
     lines = [("vehicle", f"{model.brand.name} {model.name} {version}", version.base_price_ht)]
     if colour is not None and colour.price_ht:
         lines.append(("colour", colour.name, colour.price_ht))
     lines += [("option", option.name, option.price_ht) for option in options]
-    car = BuiltCar(
+    return BuiltCar(
         make=model.brand.name,
         model=model.name,
         version=str(version),
@@ -212,12 +205,9 @@ def factory_quote(
         options=tuple(option.name for option in options),
         extra={"version_code": version.code},
     )
-    return built_car_quote(car=car, postcode=postcode, today=today, version=version)
 
 
-def built_car_quote(
-    *, car: BuiltCar, postcode: str, today: dt.date, version: Version | None = None
-) -> Quote:
+def built_car_quote(*, car: BuiltCar, postcode: str, today: dt.date) -> Quote:
     """The lines priced HT then VAT, malus and registration estimate of a car built to order."""
     lines = [_price_line(code, label, Price.from_ht(ht)) for code, label, ht in car.lines]
     # The car's VAT is the sum of the lines' VAT, so the lines add up exactly to the total.
@@ -234,7 +224,7 @@ def built_car_quote(
         year=today.year,
         postcode=postcode,
         today=today,
-        version=version,
+        version=None,  # the malus depends on the CO2 alone
     )
     return Quote(
         lines=(*lines, *tax_lines),

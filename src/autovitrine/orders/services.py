@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -40,7 +39,7 @@ from autovitrine.tradein import services as tradein_services
 from autovitrine.tradein.models import TradeIn
 
 from .models import Order, OrderEvent
-from .pricing import BuiltCar, Quote, built_car_quote, factory_quote, stock_quote
+from .pricing import BuiltCar, Quote, built_car_quote, factory_car, stock_quote
 from .selectors import can_withdraw, dealer_can_deliver, withdrawal_deadline
 from .tasks import order_email_buyer
 
@@ -299,19 +298,18 @@ def order_place_factory(
             _("Cette configuration contient des éléments qui ne sont plus proposés."),
             code="configuration",
         )
-    return _place_new_car(
+    return order_place_built(
         customer=customer,
+        car=factory_car(
+            version=version,
+            colour=colours.get(spec.colour_code),
+            options=[options[code] for code in dict.fromkeys(spec.option_codes)],
+        ),
         dealer_id=dealer_id,
         identity=identity,
         idempotency_key=idempotency_key,
         trade_in_id=trade_in_id,
-        quote_for=lambda postcode: factory_quote(
-            version=version,
-            colour=colours.get(spec.colour_code),
-            options=[options[code] for code in dict.fromkeys(spec.option_codes)],
-            postcode=postcode,
-            today=today or timezone.localdate(),
-        ),
+        today=today,
     )
 
 
@@ -325,33 +323,15 @@ def order_place_built(
     trade_in_id: int | None = None,
     today: dt.date | None = None,
 ) -> Order:
-    """Order a car priced by the configurator (lines HT, CO2), frozen in the order."""
-    return _place_new_car(
-        customer=customer,
-        dealer_id=dealer_id,
-        identity=identity,
-        idempotency_key=idempotency_key,
-        trade_in_id=trade_in_id,
-        quote_for=lambda postcode: built_car_quote(
-            car=car, postcode=postcode, today=today or timezone.localdate()
-        ),
-    )
-
-
-def _place_new_car(
-    *,
-    customer: Any,
-    dealer_id: int,
-    identity: BuyerIdentity,
-    idempotency_key: str,
-    trade_in_id: int | None,
-    quote_for: Callable[[str], Quote],
-) -> Order:
+    """Order a new car built to order (from the catalog or the configurator), its price lines,
+    options and label frozen in the order."""
     identity = identity_validate(identity)
     if existing := _existing(customer, idempotency_key):
         return existing
     _check_dealer(dealer_id, new_car=True)
-    quote = quote_for(identity.postcode)
+    quote = built_car_quote(
+        car=car, postcode=identity.postcode, today=today or timezone.localdate()
+    )
     try:
         with transaction.atomic():
             order = _order_insert(
