@@ -4,7 +4,7 @@ the trade-in offer, the withdrawal, the documents; and the financing simulator."
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.contrib import messages
@@ -112,14 +112,7 @@ def checkout_stock(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         },
         new_car=vehicle.condition == StockVehicle.Condition.NEW,
         vehicle_dealer_id=vehicle.dealer_id,
-        place=lambda form: services.order_place_stock(
-            customer=request.user,
-            vehicle_id=vehicle.pk,
-            identity=form.identity(),
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            dealer_id=form.cleaned_data["dealer"],
-            trade_in_id=form.cleaned_data["trade_in"],
-        ),
+        place=partial(services.order_place_stock, vehicle_id=vehicle.pk),
     )
 
 
@@ -137,13 +130,9 @@ def checkout_configured(request: HttpRequest, code: str) -> HttpResponse:
         context={"saved": saved, "check": check, "available": check.holds},
         new_car=True,
         vehicle_dealer_id=None,
-        place=lambda form: services.order_place_built(
-            customer=request.user,
-            car=configuration_built_car(saved),
-            identity=form.identity(),
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            dealer_id=form.cleaned_data["dealer"],
-            trade_in_id=form.cleaned_data["trade_in"],
+        # Priced when the buyer orders, by the data published then.
+        place=lambda **order: services.order_place_built(
+            car=configuration_built_car(saved), **order
         ),
     )
 
@@ -155,8 +144,10 @@ def _checkout(
     context: dict[str, Any],
     new_car: bool,
     vehicle_dealer_id: int | None,
-    place: Callable[[CheckoutForm], Order],
+    place: Callable[..., Order],
 ) -> HttpResponse:
+    """The checkout form; ``place(customer=, identity=, dealer_id=, trade_in_id=,
+    idempotency_key=)`` places the order once the form is valid."""
     postcode = (request.POST.get("postcode") or request.GET.get("postcode") or "").strip()
     form_kwargs: dict[str, Any] = {
         "dealer_choices": delivering_dealer_choices(
@@ -172,8 +163,15 @@ def _checkout(
             form.add_error(None, _("Trop de tentatives : réessayez dans une heure."))
             status = 429
         elif form.is_valid():
+            data = form.cleaned_data
             try:
-                order = place(form)
+                order = place(
+                    customer=request.user,
+                    identity=form.identity(),
+                    dealer_id=data["dealer"],
+                    trade_in_id=data["trade_in"],
+                    idempotency_key=data["idempotency_key"],
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
