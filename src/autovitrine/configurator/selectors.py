@@ -18,7 +18,7 @@ from autovitrine.orders.pricing import BuiltCar
 
 from .engine import NONE, Change, Configurator, Explanation, PriceBreakdown
 from .engine.configurator import Choice
-from .engine.model import Amount
+from .engine.model import Amount, Family, Option, Pack, RuleBase
 from .models import ProductData, SavedConfiguration
 from .services import Pair, SummaryLine, configurator_for, summary_lines
 
@@ -212,12 +212,26 @@ def _ttc(amount_ht: int) -> int:
     return Price.from_ht(amount_ht).ttc if amount_ht > 0 else 0
 
 
+def _outline(rule_base: RuleBase) -> list[tuple[str, str, Sequence[Family | Option | Pack]]]:
+    """The steps: one per family, then options and packs when there are any, then the summary."""
+    steps: list[tuple[str, str, Sequence[Family | Option | Pack]]] = [
+        (family.code, family.label, (family,)) for family in rule_base.families
+    ]
+    if rule_base.options:
+        steps.append(("options", _("Options"), rule_base.options))
+    if rule_base.packs:
+        steps.append(("packs", _("Packs"), rule_base.packs))
+    steps.append(("recap", _("Récapitulatif"), ()))
+    return steps
+
+
 def _steps(
     configurator: Configurator,
     choices: list[Pair],
     configuration: dict[str, Choice],
     step_index: int,
 ) -> list[StepView]:
+    """Every step with its link; the values (and their links) of the current step only."""
     rule_base = configurator.rule_base
     possible = configurator.possible(dict(choices))
     by_buyer = dict(choices)
@@ -228,68 +242,54 @@ def _steps(
         pack = next((p for p in covered.get((name, value), ()) if p in bought), None)
         return rule_base.pack_by_code[pack].label if pack else ""
 
-    def link(name: str, value: Choice, is_possible: bool) -> str:
-        if is_possible:
-            return choices_query(choices_with(choices, name, value), etape=step_index)
-        return choices_query(choices, etape=step_index, essai=choice_token(name, value))
+    def view(
+        name: str, value: Choice, label: str, price: Amount | None, selected: bool
+    ) -> ValueView:
+        """A value to pick (a family's value, or an option or pack's switch to ``value``)."""
+        is_possible = possible.allows(name, value)
+        included = pack_label(name, True if isinstance(value, bool) else value)
+        chosen = configuration.get(price.by) if price and price.by else None
+        amount = price.for_value(chosen if isinstance(chosen, str) else None) if price else 0
+        return ValueView(
+            label=label,
+            possible=is_possible,
+            selected=selected,
+            by_buyer=by_buyer.get(name) == value
+            if not isinstance(value, bool)
+            else name in by_buyer,
+            price_ttc=0 if included else _ttc(amount),
+            included_in=included,
+            query=choices_query(choices_with(choices, name, value), etape=step_index)
+            if is_possible
+            else choices_query(choices, etape=step_index, essai=choice_token(name, value)),
+        )
 
-    def amount(price: Amount) -> int:
-        chosen = configuration.get(price.by) if price.by else None
-        return price.for_value(chosen if isinstance(chosen, str) else None)
-
-    steps: list[tuple[str, str, tuple[GroupView, ...]]] = []
-    for family in rule_base.families:
-        values = []
-        for code in family.codes:
-            value = family.value(code)
-            is_possible = possible.allows(family.code, code)
-            included = pack_label(family.code, code)
-            values.append(
-                ValueView(
-                    label=value.label if value else _("Aucun(e)"),
-                    possible=is_possible,
-                    selected=configuration.get(family.code) == code,
-                    by_buyer=by_buyer.get(family.code) == code,
-                    price_ttc=0 if included or value is None else _ttc(amount(value.price)),
-                    included_in=included,
-                    query=link(family.code, code, is_possible),
-                )
-            )
-        group = GroupView(family.code, family.label, False, tuple(values))
-        steps.append((family.code, family.label, (group,)))
-    for key, title, items in (
-        ("options", _("Options"), rule_base.options),
-        ("packs", _("Packs"), rule_base.packs),
-    ):
-        groups = []
-        for item in items:
-            on = configuration.get(item.code) is True
-            is_possible = possible.allows(item.code, not on)
-            included = pack_label(item.code, True)
-            groups.append(
-                GroupView(
+    def group(item: Family | Option | Pack) -> GroupView:
+        if isinstance(item, Family):
+            values = tuple(
+                view(
                     item.code,
-                    item.label,
-                    True,
-                    (
-                        ValueView(
-                            label=item.label,
-                            possible=is_possible,
-                            selected=on,
-                            by_buyer=item.code in by_buyer,
-                            price_ttc=0 if included else _ttc(amount(item.price)),
-                            included_in=included,
-                            query=link(item.code, not on, is_possible),
-                        ),
-                    ),
+                    code,
+                    value.label if value else _("Aucun(e)"),
+                    value.price if value else None,
+                    configuration.get(item.code) == code,
                 )
+                for code, value in ((code, item.value(code)) for code in item.codes)
             )
-        if groups:
-            steps.append((key, title, tuple(groups)))
-    steps.append(("recap", _("Récapitulatif"), ()))
+            return GroupView(item.code, item.label, False, values)
+        on = configuration.get(item.code) is True
+        return GroupView(
+            item.code, item.label, True, (view(item.code, not on, item.label, item.price, on),)
+        )
+
     return [
-        StepView(key, title, groups, choices_query(choices, etape=index))
-        for index, (key, title, groups) in enumerate(steps)
+        StepView(
+            key,
+            title,
+            tuple(group(item) for item in items) if index == step_index else (),
+            choices_query(choices, etape=index),
+        )
+        for index, (key, title, items) in enumerate(_outline(rule_base))
     ]
 
 
@@ -326,9 +326,7 @@ def configuration_state(
         choices = list(adjusted.selection.items()) if adjusted else []
     completion = configurator.default_completion(dict(choices))
     assert completion is not None  # the choices are consistent, and the rule base has a car
-    rule_base = configurator.rule_base
-    # Families, then options and packs when there are any, then the summary.
-    last_step = len(rule_base.families) + bool(rule_base.options) + bool(rule_base.packs)
+    last_step = len(_outline(configurator.rule_base)) - 1
     text = str(step or "")[:4]
     step_index = min(int(text), last_step) if text.isdecimal() else 0
     steps = _steps(configurator, choices, completion.configuration, step_index)
