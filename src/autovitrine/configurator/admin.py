@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -59,6 +59,7 @@ class ProductDataAdmin(admin.ModelAdmin):
         "configuration_count",
         "findings",
         "published_at",
+        "export_link",
     )
     list_filter = ("status", "car_model")
     readonly_fields = (
@@ -68,6 +69,7 @@ class ProductDataAdmin(admin.ModelAdmin):
         "report",
         "published_at",
         "published_by",
+        "export_link",
     )
     actions = ["publish", "new_draft"]
     change_list_template = "admin/configurator/productdata/change_list.html"
@@ -135,8 +137,31 @@ class ProductDataAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="configurator_productdata_import",
             ),
+            path(
+                "<int:pk>/exporter/",
+                self.admin_site.admin_view(self.export_view),
+                name="configurator_productdata_export",
+            ),
             *super().get_urls(),
         ]
+
+    def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A revision in the documented file format, to edit offline and import again."""
+        product_data = self.get_object(request, str(pk))
+        if product_data is None or not self.has_view_permission(request, product_data):
+            raise Http404
+        response = HttpResponse(
+            json.dumps(product_data.document, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        name = f"{product_data.car_model.code}-r{product_data.revision}.json"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @admin.display(description=_("fichier"))
+    def export_link(self, obj: ProductData) -> str:
+        url = reverse("admin:configurator_productdata_export", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Télécharger (JSON)"))
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload a rule base file: a new draft, or every problem found and nothing stored."""

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -260,3 +261,26 @@ def test_imports_at_the_same_instant_get_distinct_revisions(terra_model):
 
     assert errors == []
     assert sorted(draft.revision for draft in drafts) == [1, 2, 3, 4]
+
+
+def test_a_revision_downloads_as_a_file_that_imports_again(admin_client, terra):
+    response = admin_client.get(reverse("admin:configurator_productdata_export", args=[terra.pk]))
+
+    assert response["Content-Disposition"] == 'attachment; filename="aurore-terra-r1.json"'
+    again = upload(admin_client, terra.car_model, response.content)
+    assert again.status_code == 302
+    assert ProductData.objects.get(revision=2).document == terra.document
+
+
+def test_the_command_imports_publishes_and_exports(terra_model, tmp_path):
+    out = tmp_path / "terra.json"
+    call_command("product_data", "import", "aurore-terra", str(DEMO_PATH), "--publish")
+    call_command("product_data", "export", "aurore-terra", str(out))
+
+    published = ProductData.objects.get(status=ProductData.Status.PUBLISHED)
+    assert json.loads(out.read_bytes()) == published.document
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "autovitrine.rules/1"}')
+    with pytest.raises(CommandError, match="Rien n'a été importé"):
+        call_command("product_data", "import", "aurore-terra", str(broken))
+    assert ProductData.objects.count() == 1
