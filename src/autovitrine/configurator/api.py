@@ -33,6 +33,7 @@ from .selectors import (
     published_product_data,
     saved_configuration,
     saved_configuration_check,
+    share_url,
 )
 from .services import configuration_save, configurator_for
 from .views import over_rate_limit
@@ -126,7 +127,7 @@ def saved_get(request: HttpRequest, code: str) -> SavedOut:
     check = saved_configuration_check(saved)
     return SavedOut(
         code=saved.code,
-        share_url=request.build_absolute_uri(reverse("configuration_share", args=[saved.code])),
+        share_url=share_url(saved.code),
         page_url=reverse("configurator:saved", kwargs={"code": saved.code}),
         model=saved.product_data.car_model.code,
         price_ttc=saved.price_ttc,

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import EnvironmentalLabel, label_for, malus_scale_on
@@ -29,6 +31,11 @@ MAX_CHOICES = 500
 HINT_MONTHS = 48
 HINT_DOWN_PAYMENT_PCT = 20
 HINT_RATE = Decimal("4.90")
+
+
+def share_url(code: str) -> str:
+    """The short public link of a saved configuration (also printed as its QR code)."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("configuration_share", args=[code])
 
 
 def saved_configuration(code: str) -> SavedConfiguration | None:

@@ -26,6 +26,7 @@ from .selectors import (
     published_product_data,
     saved_configuration,
     saved_configuration_check,
+    share_url,
 )
 from .services import configuration_save, configurator_for
 
@@ -121,8 +122,8 @@ def _saved_page(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    share_url = request.build_absolute_uri(reverse("configuration_share", args=[saved.code]))
-    qr = segno.make(share_url, error="m").svg_inline(
+    link = share_url(saved.code)
+    qr = segno.make(link, error="m").svg_inline(
         scale=4, title=_("QR code de la configuration"), border=2
     )
     return render(
@@ -131,7 +132,7 @@ def _saved_page(
         {
             "saved": saved,
             "check": saved_configuration_check(saved),
-            "share_url": share_url,
+            "share_url": link,
             "qr_svg": qr,
             "lead_form": form,
         },
@@ -167,12 +168,15 @@ def send_to_dealer(request: HttpRequest, code: str) -> HttpResponse:
         return _saved_page(request, saved, form, status=429)
     dealer = form.target_dealer
     assert dealer is not None
-    share_url = request.build_absolute_uri(reverse("configuration_share", args=[saved.code]))
     lines = [f"- {line['title']} : {line['label']}" for line in saved.summary["lines"]]
     summary = "\n".join(
         [
             _("Configuration %(brand)s %(model)s (%(url)s) :")
-            % {"brand": saved.summary["brand"], "model": saved.summary["model"], "url": share_url},
+            % {
+                "brand": saved.summary["brand"],
+                "model": saved.summary["model"],
+                "url": share_url(saved.code),
+            },
             *lines,
         ]
     )

@@ -55,7 +55,10 @@ def test_explain_gives_the_conflicting_choices_the_rule_and_the_smallest_change(
     assert body["change"]["choices"] == ["trim:gt", "paint:noir-onyx", "wheels:r20"]
 
 
-def test_save_then_read_back_and_see_what_no_longer_holds(client, terra, publish_revision):
+def test_save_then_read_back_and_see_what_no_longer_holds(
+    client, terra, publish_revision, settings
+):
+    settings.PUBLIC_BASE_URL = "https://www.aurore.example"
     created = client.post(
         f"{STATE}/configurations",
         {"choices": ["trim:gt", "paint:sable-dore", "wheels:r20", "pack-hiver:1"]},
@@ -63,7 +66,7 @@ def test_save_then_read_back_and_see_what_no_longer_holds(client, terra, publish
     )
     assert created.status_code == 201
     code = created.json()["code"]
-    assert created.json()["share_url"] == f"http://testserver/c/{code}"
+    assert created.json()["share_url"] == f"{settings.PUBLIC_BASE_URL}/c/{code}"
 
     publish_revision(drop_sable_and_part_r20_from_winter)
     body = client.get(f"/api/configurator/configurations/{code}").json()

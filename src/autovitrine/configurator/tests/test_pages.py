@@ -151,14 +151,15 @@ def test_choices_that_do_not_go_together_are_not_saved(client, terra):
     assert not SavedConfiguration.objects.exists()
 
 
-def test_the_saved_page_has_a_short_link_and_a_qr_code(client, terra):
+def test_the_saved_page_has_a_short_link_and_a_qr_code(client, terra, settings):
+    settings.PUBLIC_BASE_URL = "https://www.aurore.example/"
     saved = configuration_save(product_data=terra, choices=[("trim", "gt")])
 
     short = client.get(f"/c/{saved.code}")
     html = client.get(short["Location"]).content.decode()
 
     assert short["Location"] == reverse("configurator:saved", kwargs={"code": saved.code})
-    assert f'value="http://testserver/c/{saved.code}"' in html
+    assert f'value="https://www.aurore.example/c/{saved.code}"' in html
     assert '<svg width="' in html and "QR code de la configuration" in html
     assert 'id="saved-order"' in html
 
@@ -212,7 +213,7 @@ def test_a_buyer_sends_the_configuration_to_the_dealer_of_their_choice(client, t
     assert response.status_code == 302
     lead = Lead.objects.get()
     assert (lead.dealer, lead.kind, lead.phone) == (dealer, "callback", "06 12 34 56 78")
-    assert f"/c/{saved.code}" in lead.message and "Finition GT" in lead.message
+    assert f"/c/{saved.code})" in lead.message and "Finition GT" in lead.message
 
 
 def test_a_buyer_orders_the_saved_car_priced_by_todays_data(client, customer, terra, dealer):

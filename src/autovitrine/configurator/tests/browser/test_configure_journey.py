@@ -21,7 +21,10 @@ def go_to_step(page, title: str) -> None:
     page.wait_for_selector(f'.cfg-steps a.is-current:has-text("{title}")')
 
 
-def test_configure_through_a_conflict_save_and_open_the_shared_link(new_phone, terra):
+def test_configure_through_a_conflict_save_and_open_the_shared_link(
+    new_phone, terra, live_server, settings
+):
+    settings.PUBLIC_BASE_URL = live_server.url  # the short link printed on the page
     page = new_phone()
     page.goto("/configurer/aurore-terra/")
     pick(page, "trim", "Finition Life")
