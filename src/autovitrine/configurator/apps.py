@@ -6,3 +6,10 @@ class ConfiguratorConfig(AppConfig):
     name = "autovitrine.configurator"
     label = "configurator"
     verbose_name = _("Configurateur")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .views import claim_saved_on_login
+
+        user_logged_in.connect(claim_saved_on_login, dispatch_uid="configurator_claim")

@@ -243,3 +243,11 @@ def configuration_save(
         price_ttc=price.ttc,
         co2_g_km=completion.co2_g_km,
     )
+
+
+def configurations_claim(*, customer: Any, codes: Sequence[str]) -> int:
+    """Give a buyer who just signed in the configurations they saved anonymously in this
+    browser; one saved from another account stays that account's."""
+    return SavedConfiguration.objects.filter(code__in=list(codes), customer__isnull=True).update(
+        customer=customer, updated_at=timezone.now()
+    )

@@ -28,7 +28,7 @@ from .selectors import (
     saved_configuration_check,
     share_url,
 )
-from .services import configuration_save, configurator_for
+from .services import configuration_save, configurations_claim, configurator_for
 
 # Saves and dealer requests per client address and window: plenty for a buyer, not for a bot.
 ACTIONS_PER_WINDOW = 30
@@ -191,6 +191,15 @@ def send_to_dealer(request: HttpRequest, code: str) -> HttpResponse:
         % {"dealer": dealer.name},
     )
     return redirect("configurator:saved", code=saved.code)
+
+
+def claim_saved_on_login(
+    sender: object, request: HttpRequest, user: object, **kwargs: object
+) -> None:
+    """On sign-in, what this browser saved anonymously joins the account."""
+    codes = request.session.pop(SESSION_KEY, []) if request is not None else []
+    if codes and getattr(user, "kind", None) == "customer":
+        configurations_claim(customer=user, codes=codes)
 
 
 @require_GET

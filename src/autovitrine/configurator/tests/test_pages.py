@@ -278,3 +278,19 @@ def test_the_summary_offers_the_cheapest_car_that_keeps_the_buyers_choices(clien
     assert euros(price) == cheapest.price.ttc // 100
     assert euros(re.search(r'id="cfg-price">([^<]+)<', html).group(1)) > cheapest.price.ttc // 100
     assert 'id="cfg-cheapest"' not in taken  # nothing cheaper left
+
+
+def test_configurations_saved_before_signing_in_join_the_account(client, customer, terra):
+    client.post(
+        reverse("configurator:save", kwargs={"model_code": "aurore-terra"}), {"c": ["trim:gt"]}
+    )
+    other = f.UserFactory(email="autre@example.fr")
+    theirs = configuration_save(product_data=terra, choices=[("trim", "life")], customer=other)
+
+    client.post(reverse("accounts:login"), {"username": customer.email, "password": f.PASSWORD})
+
+    mine = SavedConfiguration.objects.exclude(pk=theirs.pk).get()
+    assert mine.customer == customer
+    theirs.refresh_from_db()
+    assert theirs.customer == other
+    assert mine.code in client.get(reverse("configurator:mine")).content.decode()
