@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -44,6 +46,36 @@ def saved_configuration(code: str) -> SavedConfiguration | None:
         .filter(code=code[:16])
         .first()
     )
+
+
+def configurable_models() -> QuerySet[ProductData]:
+    """The published revisions of the published models, in the range's order."""
+    return (
+        ProductData.objects.filter(
+            status=ProductData.Status.PUBLISHED, car_model__is_published=True
+        )
+        .select_related("car_model__brand")
+        .order_by("car_model__position")
+    )
+
+
+def saved_configuration_text(saved: SavedConfiguration) -> str:
+    """The saved car in plain text for a dealer's lead: its link first (a long list may be cut)."""
+    title = _("Configuration %(brand)s %(model)s (%(url)s) :") % {
+        "brand": saved.summary["brand"],
+        "model": saved.summary["model"],
+        "url": share_url(saved.code),
+    }
+    lines = [f"- {line['title']} : {line['label']}" for line in saved.summary["lines"]]
+    return "\n".join([title, *lines])
+
+
+def saved_configurations_of(user: Any, codes: Sequence[str]) -> list[SavedConfiguration]:
+    """A buyer's configurations: their account's, and those saved anonymously with ``codes``
+    (this browser's) that no account has claimed."""
+    anonymous = Q(code__in=list(codes), customer__isnull=True)
+    mine = Q(customer=user) | anonymous if getattr(user, "is_authenticated", False) else anonymous
+    return list(SavedConfiguration.objects.filter(mine).select_related("product_data")[:50])
 
 
 def published_product_data(model_code: str) -> ProductData | None:

@@ -12,7 +12,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -174,30 +174,32 @@ class SummaryLine:
 def summary_lines(
     configurator: Configurator, configuration: dict[str, Choice]
 ) -> list[SummaryLine]:
-    """What the buyer reads in the summary: each family's value, each option and pack taken."""
+    """What the buyer reads in the summary of a complete configuration: each family's value,
+    each option and pack taken."""
     rule_base = configurator.rule_base
     priced = {line.name: line for line in configurator.price(configuration).lines}
     lines = []
     for name in rule_base.names:
-        value = configuration.get(name)
+        value = configuration[name]
         family = rule_base.family_by_code.get(name)
-        if family is None and value is not True:
-            continue
+        if family is not None:
+            title = family.label
+            label = _("Sans") if value == NONE else rule_base.label_of(name, value)
+        elif value is True:
+            title = _("Pack") if name in rule_base.pack_by_code else _("Option")
+            label = rule_base.label_of(name, True)
+        else:
+            continue  # an option or pack not taken
         line = priced.get(name)
-        pack = (
-            rule_base.boolean_by_code[line.included_in].label if line and line.included_in else ""
-        )
         lines.append(
             SummaryLine(
                 name=name,
-                title=family.label
-                if family
-                else (_("Pack") if name in rule_base.pack_by_code else _("Option")),
-                label=_("Sans")
-                if value == NONE
-                else (rule_base.label_of(name, value) if value is not None else ""),
+                title=title,
+                label=label,
                 amount_ht=line.amount_ht if line else 0,
-                included_in=pack,
+                included_in=rule_base.boolean_by_code[line.included_in].label
+                if line and line.included_in
+                else "",
             )
         )
     return lines
@@ -219,16 +221,7 @@ def configuration_save(
     summary = {
         "model": product_data.car_model.name,
         "brand": product_data.car_model.brand.name,
-        "lines": [
-            {
-                "name": line.name,
-                "title": line.title,
-                "label": line.label,
-                "amount_ht": line.amount_ht,
-                "included_in": line.included_in,
-            }
-            for line in summary_lines(configurator, completion.configuration)
-        ],
+        "lines": [asdict(line) for line in summary_lines(configurator, completion.configuration)],
         "base_ht": rule_base.base_price_ht,
         "total_ht": price.total_ht,
         "vat": price.vat,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,10 +21,13 @@ from .forms import ConfigurationLeadForm
 from .models import ProductData, SavedConfiguration
 from .selectors import (
     choices_parse,
+    configurable_models,
     configuration_state,
     published_product_data,
     saved_configuration,
     saved_configuration_check,
+    saved_configuration_text,
+    saved_configurations_of,
     share_url,
 )
 from .services import configuration_save, configurations_claim, configurator_for
@@ -57,14 +59,7 @@ def _published_or_404(model_code: str) -> ProductData:
 
 @require_GET
 def model_list(request: HttpRequest) -> HttpResponse:
-    configurable = (
-        ProductData.objects.filter(
-            status=ProductData.Status.PUBLISHED, car_model__is_published=True
-        )
-        .select_related("car_model__brand")
-        .order_by("car_model__position")
-    )
-    return render(request, "configurator/model_list.html", {"configurable": configurable})
+    return render(request, "configurator/model_list.html", {"configurable": configurable_models()})
 
 
 @require_GET
@@ -168,20 +163,8 @@ def send_to_dealer(request: HttpRequest, code: str) -> HttpResponse:
         return _saved_page(request, saved, form, status=429)
     dealer = form.target_dealer
     assert dealer is not None
-    lines = [f"- {line['title']} : {line['label']}" for line in saved.summary["lines"]]
-    summary = "\n".join(
-        [
-            _("Configuration %(brand)s %(model)s (%(url)s) :")
-            % {
-                "brand": saved.summary["brand"],
-                "model": saved.summary["model"],
-                "url": share_url(saved.code),
-            },
-            *lines,
-        ]
-    )
     try:
-        form.create_lead(customer=request.user, extra_message=summary)
+        form.create_lead(customer=request.user, extra_message=saved_configuration_text(saved))
     except ValidationError as exc:
         form.add_error(None, exc)
         return _saved_page(request, saved, form, status=400)
@@ -205,10 +188,5 @@ def claim_saved_on_login(
 @require_GET
 def my_configurations(request: HttpRequest) -> HttpResponse:
     """The configurations saved from this account, and those saved anonymously in this browser."""
-    codes = request.session.get(SESSION_KEY, [])
-    mine = SavedConfiguration.objects.select_related("product_data__car_model")
-    if request.user.is_authenticated:
-        mine = mine.filter(Q(customer=request.user) | Q(code__in=codes))
-    else:
-        mine = mine.filter(code__in=codes, customer__isnull=True)
-    return render(request, "configurator/mine.html", {"configurations": mine[:50]})
+    mine = saved_configurations_of(request.user, request.session.get(SESSION_KEY, []))
+    return render(request, "configurator/mine.html", {"configurations": mine})
