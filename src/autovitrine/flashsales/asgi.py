@@ -3,7 +3,8 @@
 At the opening every page in the pre-queue asks for its status within seconds, and before it
 hundreds of thousands of people join. Through Django's middleware stack a poll costs ~4 ms of CPU
 (each old-style middleware hook hops threads under ASGI); this path answers the same JSON from one
-Redis round trip, and a join from two plus a share of a group-committed INSERT. The caller is
+Redis round trip, and a join from a share of three group commits (``batching``): the rate-limit
+script, the INSERT, and the place-and-status script of all the joins waiting together. The caller is
 identified by the signed "queue pass" cookie that the (Django) sale page and join endpoint give a
 signed-in customer; a request without a valid pass goes to Django, which reads the session.
 
