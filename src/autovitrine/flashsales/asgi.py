@@ -3,7 +3,8 @@
 At the opening every page in the pre-queue asks for its status within seconds, and before it
 hundreds of thousands of people join. Through Django's middleware stack a poll costs ~4 ms of CPU
 (each old-style middleware hook hops threads under ASGI); this path answers the same JSON from one
-Redis round trip, and a join from two plus a share of a group-committed INSERT. The caller is
+Redis round trip, and a join from a share of three group commits (``batching``): the rate-limit
+script, the INSERT, and the place-and-status script of all the joins waiting together. The caller is
 identified by the signed "queue pass" cookie that the (Django) sale page and join endpoint give a
 signed-in customer; a request without a valid pass goes to Django, which reads the session.
 
@@ -18,16 +19,16 @@ Wire it around Django's application: ``application = with_waiting_room_fast_path
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from functools import cache
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
 from django.conf import settings
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.urls import reverse
 
@@ -76,15 +77,12 @@ def _header(scope: dict, name: bytes) -> str:
 
 
 def _customer_id(scope: dict) -> int | None:
-    cookie = SimpleCookie()
-    try:
-        cookie.load(_header(scope, b"cookie"))
-    except Exception:  # a malformed Cookie header is simply no pass
+    # Django's own parser (``request.COOKIES``): the session cookie read here is the one it reads.
+    cookies = parse_cookie(_header(scope, b"cookie"))
+    queue_pass, session = cookies.get(PASS_COOKIE), cookies.get(settings.SESSION_COOKIE_NAME)
+    if queue_pass is None or session is None:
         return None
-    morsel, session = cookie.get(PASS_COOKIE), cookie.get(settings.SESSION_COOKIE_NAME)
-    if morsel is None or session is None:
-        return None
-    return queue_pass_read(morsel.value, session_key=session.value)
+    return queue_pass_read(queue_pass, session_key=session)
 
 
 def _same_origin(scope: dict, host: str) -> bool:
@@ -187,7 +185,7 @@ def with_waiting_room_fast_path(application: ASGIApp) -> ASGIApp:
 
 
 async def _send_json(send: Any, status: int, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload, ensure_ascii=False).encode()
+    body = orjson.dumps(payload)
     headers = [*SECURITY_HEADERS, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

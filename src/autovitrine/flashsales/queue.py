@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from .batching import GroupCommit
+
 # Pre-queue places score their draw ticket (below 2**52); first-come-first-served places after the
 # opening score above it, in arrival order (scores stay exact integers in Redis's doubles).
 TICKET_BITS = 52
@@ -206,12 +208,11 @@ local function admit(meta, line, admitted, who, admits, now)
 end
 """.replace("KEEP_MS", str(ADMISSION_LOG_KEEP_MS))
 
-# The status a page polls for. KEYS: meta, pre, line, admitted, who, admits, visitors, poll
-# counter, lock prefix; ARGV: customer ('' for none), now, poll limit, pace window.
-_LUA_STATUS_BODY = """
-local meta, pre, line, admitted, who, admits, visitors, rl, locks =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-local cid, now, poll_limit, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+# The status a page polls for: ``k`` the sale's keys (meta, pre, line, admitted, who, admits,
+# visitors, lock prefix), ``rl`` the customer's poll counter, ``cid`` the customer ('' for none).
+_LUA_STATUS_OF = """
+local function status_of(k, rl, cid, now, poll_limit, window)
+local meta, pre, line, admitted, who, admits, visitors, locks = unpack(k, 1, 8)
 if redis.call('EXISTS', meta) == 0 then return {'missing'} end
 if cid ~= '' then
   local n = redis.call('INCR', rl)
@@ -259,9 +260,17 @@ return {'ok', state, place, position, until_ms, m[2], m[3], m[4], m[5],
   redis.call('ZCARD', line), redis.call('ZCARD', pre),
   redis.call('ZCOUNT', admits, since, now), opens_at, opened_at,
   sweep, opening, resync, m[9], ticket}
+end
 """.replace("RESYNC_MS", str(RESYNC_EVERY_MS))
 
-_LUA_STATUS = _LUA_ADMIT + _LUA_STATUS_BODY
+# KEYS: the sale's keys, then the poll counter; ARGV: customer, now, poll limit, pace window.
+_LUA_STATUS = (
+    _LUA_ADMIT
+    + _LUA_STATUS_OF
+    + """
+return status_of(KEYS, KEYS[9], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+"""
+)
 
 # A place in the waiting room: in the pre-queue with its ticket before the opening, else at the back.
 _LUA_JOIN_PLACE = """
@@ -289,16 +298,27 @@ _LUA_JOIN = (
     + "return join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], tonumber(ARGV[2]), ARGV[3])"
 )
 
-# A join answered with the status, in one round trip: the status script's KEYS and ARGV, plus the
-# ticket as ARGV[5]; ``{'join', outcome...}`` when no new place was taken.
-_LUA_JOIN_THEN_STATUS = (
+# A batch of joins of one sale, each answered with its status, in one round trip. KEYS: the sale's
+# keys, then each join's poll counter; ARGV: the pace window, then per join customer, now, ticket
+# and poll limit. Per join: its status, or ``{'join', outcome...}`` when it took no new place.
+_LUA_JOINS_THEN_STATUS = (
     _LUA_ADMIT
     + _LUA_JOIN_PLACE
+    + _LUA_STATUS_OF
     + """
-local placed = join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[5], ARGV[1], tonumber(ARGV[2]), ARGV[5])
-if placed[1] ~= 'pre' and placed[1] ~= 'line' then return {'join', unpack(placed)} end
+local window, answers = tonumber(ARGV[1]), {}
+for i = 1, (#ARGV - 1) / 4 do
+  local cid, now, ticket, limit = ARGV[4 * i - 2], tonumber(ARGV[4 * i - 1]), ARGV[4 * i],
+    tonumber(ARGV[4 * i + 1])
+  local placed = join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[5], cid, now, ticket)
+  if placed[1] == 'pre' or placed[1] == 'line' then
+    answers[i] = status_of(KEYS, KEYS[8 + i], cid, now, limit, window)
+  else
+    answers[i] = {'join', unpack(placed)}
+  end
+end
+return answers
 """
-    + _LUA_STATUS_BODY
 )
 
 # The draw: the pre-queue joins the line with its tickets as scores, in one step.
@@ -345,22 +365,36 @@ return 1
 """
 )
 
+# Rate checks of a batch of requests. KEYS: every request's counters in turn; ARGV: per request the
+# number of its counters, then (limit, window) per counter. Per request: 1 if all are within limits.
 _LUA_ALLOW = """
-local ok = 1
-local n = #KEYS
-for i, k in ipairs(KEYS) do
-  local count = redis.call('INCR', k)
-  if count == 1 then redis.call('PEXPIRE', k, ARGV[n + i]) end
-  if count > tonumber(ARGV[i]) then ok = 0 end
+local answers, k, a = {}, 1, 1
+while a <= #ARGV do
+  local n, ok = tonumber(ARGV[a]), 1
+  for j = 1, n do
+    local count = redis.call('INCR', KEYS[k])
+    if count == 1 then redis.call('PEXPIRE', KEYS[k], ARGV[a + 2 * j]) end
+    if count > tonumber(ARGV[a + 2 * j - 1]) then ok = 0 end
+    k = k + 1
+  end
+  answers[#answers + 1] = ok
+  a = a + 1 + 2 * n
 end
-return ok
+return answers
 """
+
+
+_KEY_NAMES = ("meta", "pre", "line", "admitted", "who", "admits", "visitors", "lock:")
 
 
 def _keys(sale_id: int) -> dict[str, str]:
     prefix = f"fs:{{{sale_id}}}:"
-    names = ("meta", "pre", "line", "admitted", "who", "admits", "visitors", "lock:")
-    return {name: prefix + name for name in names}
+    return {name: prefix + name for name in _KEY_NAMES}
+
+
+def _sale_keys(sale_id: int) -> list[str]:
+    """The keys the status scripts take first (``status_of``'s ``k``), in their order."""
+    return list(_keys(sale_id).values())
 
 
 def _rate_key(sale_id: int, customer_id: int) -> str:
@@ -429,6 +463,8 @@ class RedisQueue:
         self._draw = self._redis.register_script(_LUA_DRAW)
         self._apply = self._redis.register_script(_LUA_APPLY)
         self._allow = self._redis.register_script(_LUA_ALLOW)
+        self._joins = GroupCommit(self._joins_then_status, REDIS_BATCH_SIZE)
+        self._allows = GroupCommit(self._allow_batch, REDIS_BATCH_SIZE)
         # One asyncio client per event loop: a connection pool cannot cross loops.
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
@@ -486,27 +522,30 @@ class RedisQueue:
     async def ajoin_then_status(
         self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, poll_limit: int
     ) -> JoinOutcome | QueueStatus:
-        keys, args = self._status_call(sale_id, customer_id, now_ms, poll_limit)
-        reply = await self._async_scripts().join_then_status(keys=keys, args=[*args, ticket])
-        return _join_outcome(reply[1:]) if reply[0] == "join" else _status_from_reply(reply)
+        """Batched with the joins waiting at the same moment: one script for all of them."""
+        return await self._joins.submit(_Join(sale_id, customer_id, now_ms, ticket, poll_limit))
+
+    async def _joins_then_status(self, joins: Sequence[_Join]) -> list[JoinOutcome | QueueStatus]:
+        answers: dict[int, JoinOutcome | QueueStatus] = {}
+        for sale_id, indexes in _by_sale([j.sale_id for j in joins]).items():
+            group = [joins[i] for i in indexes]
+            keys = [*_sale_keys(sale_id), *(_rate_key(sale_id, j.customer_id) for j in group)]
+            args: list[int] = [PACE_WINDOW_MS]
+            for j in group:
+                args += [j.customer_id, j.now_ms, j.ticket, j.poll_limit]
+            replies = await self._async_scripts().joins_then_status(keys=keys, args=args)
+            for i, reply in zip(indexes, replies, strict=True):
+                answers[i] = (
+                    _join_outcome(reply[1:]) if reply[0] == "join" else _status_from_reply(reply)
+                )
+        return [answers[i] for i in range(len(joins))]
 
     def draw(self, *, sale_id: int, now_ms: int) -> bool:
         k = _keys(sale_id)
         return bool(self._draw(keys=[k["meta"], k["pre"], k["line"]], args=[now_ms]))
 
     def _status_call(self, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int):
-        k = _keys(sale_id)
-        keys = [
-            k["meta"],
-            k["pre"],
-            k["line"],
-            k["admitted"],
-            k["who"],
-            k["admits"],
-            k["visitors"],
-            _rate_key(sale_id, customer_id or 0),
-            k["lock:"],
-        ]
+        keys = [*_sale_keys(sale_id), _rate_key(sale_id, customer_id or 0)]
         return keys, [customer_id or "", now_ms, poll_limit, PACE_WINDOW_MS]
 
     def status(
@@ -538,7 +577,7 @@ class RedisQueue:
             client = redis.asyncio.Redis(connection_pool=pool)
             scripts = _AsyncScripts(
                 status=client.register_script(_LUA_STATUS),
-                join_then_status=client.register_script(_LUA_JOIN_THEN_STATUS),
+                joins_then_status=client.register_script(_LUA_JOINS_THEN_STATUS),
                 allow=client.register_script(_LUA_ALLOW),
             )
             self._async_clients[loop] = scripts
@@ -571,10 +610,19 @@ class RedisQueue:
         self._apply(keys=keys, args=args)
 
     def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
-        return bool(self._allow(*_allow_call(sale_id, checks)))
+        return bool(self._allow(*_allow_call([(sale_id, checks)]))[0])
 
     async def aallow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
-        return bool(await self._async_scripts().allow(*_allow_call(sale_id, checks)))
+        """Batched with the checks waiting at the same moment: one script for all of them."""
+        return await self._allows.submit((sale_id, checks))
+
+    async def _allow_batch(self, requests: Sequence[tuple[int, Sequence[RateCheck]]]) -> list[bool]:
+        answers: dict[int, bool] = {}
+        for _, indexes in _by_sale([sale_id for sale_id, _ in requests]).items():
+            keys, args = _allow_call([requests[i] for i in indexes])
+            replies = await self._async_scripts().allow(keys=keys, args=args)
+            answers.update(zip(indexes, map(bool, replies), strict=True))
+        return [answers[i] for i in range(len(requests))]
 
     def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool:
         return bool(self._redis.set(_keys(sale_id)["lock:"] + name, "1", nx=True, px=ttl_ms))
@@ -611,8 +659,30 @@ class _AsyncScripts:
     """The scripts the async hot paths run, on one event loop's connection pool."""
 
     status: Any
-    join_then_status: Any
+    joins_then_status: Any
     allow: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Join:
+    sale_id: int
+    customer_id: int
+    now_ms: int
+    ticket: int
+    poll_limit: int
+
+
+# Enough for every request of a tick at the peak; one script of this size keeps Redis a few ms.
+REDIS_BATCH_SIZE = 500
+
+
+def _by_sale(sale_ids: Sequence[int]) -> dict[int, list[int]]:
+    """A batch's indexes by sale: one script per sale, as a script may only touch the keys of one
+    sale's hash tag."""
+    groups: dict[int, list[int]] = {}
+    for i, sale_id in enumerate(sale_ids):
+        groups.setdefault(sale_id, []).append(i)
+    return groups
 
 
 def _join_call(
@@ -622,9 +692,18 @@ def _join_call(
     return [k["meta"], k["pre"], k["line"], k["who"]], [customer_id, now_ms, ticket]
 
 
-def _allow_call(sale_id: int, checks: Sequence[RateCheck]) -> tuple[list[str], list[int]]:
-    keys = [f"fs:{{{sale_id}}}:rate:{check.key}" for check in checks]
-    return keys, [check.limit for check in checks] + [check.window_ms for check in checks]
+def _allow_call(
+    requests: Sequence[tuple[int, Sequence[RateCheck]]],
+) -> tuple[list[str], list[int]]:
+    """The rate script's KEYS and ARGV for requests of one sale."""
+    keys: list[str] = []
+    args: list[int] = []
+    for sale_id, checks in requests:
+        keys += [f"fs:{{{sale_id}}}:rate:{check.key}" for check in checks]
+        args.append(len(checks))
+        for check in checks:
+            args += [check.limit, check.window_ms]
+    return keys, args
 
 
 def _client_options() -> dict[str, Any]:

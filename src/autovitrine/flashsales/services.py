@@ -9,14 +9,12 @@ its own purchase row; no row lock is held while the payment provider is called.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import math
 import secrets
 import time
 import uuid
-import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -35,6 +33,7 @@ from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.services import vehicle_set_status
 
 from . import selectors
+from .batching import GroupCommit
 from .errors import FlashSaleRefusal
 from .gateway import payment_gateway
 from .models import (
@@ -711,7 +710,7 @@ async def aqueue_join_first(
     )
     key = (idempotency_key or "").strip()[:64]
     place = NewPlace(info.sale_id, customer_id, pre_queue, now, key, client_ip, _draw_ticket())
-    if not await _place_writer().write(place):
+    if not await _place_writer.submit(place):
         return None
     try:
         placed = await room.ajoin_then_status(
@@ -746,56 +745,21 @@ def _draw_ticket() -> int:
     return secrets.randbits(TICKET_BITS)
 
 
-class _PlaceWriter:
-    """Group commit of new places for one event loop: while one INSERT runs, the joins arriving
-    queue up and go together in the next one. A join is answered only once its row is in."""
-
-    def __init__(self) -> None:
-        self._pending: list[tuple[NewPlace, asyncio.Future[bool]]] = []
-        self._flushing = False
-
-    async def write(self, place: NewPlace) -> bool:
-        """``True`` if the place is new, ``False`` if the account already had one."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((place, future))
-        if not self._flushing:
-            self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
-        return await future
-
-    async def _flush(self) -> None:
-        try:
-            while self._pending:
-                batch, self._pending = (
-                    self._pending[:PLACE_BATCH_SIZE],
-                    self._pending[PLACE_BATCH_SIZE:],
-                )
-                try:
-                    created = await in_db_thread(queue_entries_insert, [p for p, _ in batch])
-                except Exception as exc:
-                    for _, future in batch:
-                        future.set_exception(exc)
-                    continue
-                for place, future in batch:
-                    # A customer twice in one batch: only the first is a new place.
-                    future.set_result(place.customer_id in created)
-                    created.discard(place.customer_id)
-        finally:
-            self._flushing = False
+async def _insert_places(places: Sequence[NewPlace]) -> list[bool]:
+    """One INSERT for a batch of joins: ``True`` for each new place. A customer twice in one batch
+    gets one place, the first."""
+    created = await in_db_thread(queue_entries_insert, places)
+    answers = []
+    for place in places:
+        answers.append(place.customer_id in created)
+        created.discard(place.customer_id)
+    return answers
 
 
 PLACE_BATCH_SIZE = 500
-_place_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _PlaceWriter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _place_writer() -> _PlaceWriter:
-    loop = asyncio.get_running_loop()
-    writer = _place_writers.get(loop)
-    if writer is None:
-        writer = _place_writers[loop] = _PlaceWriter()
-    return writer
+# Group commit of new places: while one INSERT runs, the joins arriving queue up for the next one.
+# A join is answered only once its row is in.
+_place_writer: GroupCommit[NewPlace, bool] = GroupCommit(_insert_places, PLACE_BATCH_SIZE)
 
 
 def queue_entries_insert(places: Sequence[NewPlace]) -> set[int]:

@@ -30,12 +30,16 @@ async def _django_stand_in(scope, receive, send):
     await send({"type": "http.response.body", "body": b"django:" + message.get("body", b"")})
 
 
-async def _acall(path, *, cookie="", method="GET", host="testserver", body=b"", origin=None):
+async def _acall(
+    path, *, cookie="", method="GET", host="testserver", body=b"", origin=None, client=None
+):
     app = with_waiting_room_fast_path(_django_stand_in)
     headers = [(b"host", host.encode()), (b"cookie", cookie.encode())]
     if origin is not None:
         headers.append((b"origin", origin.encode()))
     scope = {"type": "http", "method": method, "path": path, "headers": headers}
+    if client is not None:
+        scope["client"] = (client, 50000)
     sent: list[dict] = []
 
     async def receive():
@@ -135,9 +139,9 @@ def test_a_first_join_with_the_pass_takes_a_place_without_django(sale_kit, buyer
     assert entry.status == QueueEntry.Status.WAITING and entry.pre_queue
 
 
-def test_simultaneous_first_joins_each_get_one_place(sale_kit, buyers):
-    kit = sale_kit(units=2)
-    crowd = buyers(12)
+def _join_together(kit, crowd, client=None) -> list:
+    """Every buyer of ``crowd`` sends a join at the same moment (in that order); their answers."""
+    bodies = [_join_body(kit, b) for b in crowd]
 
     async def everyone_joins():
         return await asyncio.gather(
@@ -146,17 +150,63 @@ def test_simultaneous_first_joins_each_get_one_place(sale_kit, buyers):
                     _join_url(kit),
                     method="POST",
                     cookie=_pass(b),
-                    body=_join_body(kit, b),
+                    body=body,
                     origin="http://testserver",
+                    client=client,
                 )
-                for b in crowd
+                for b, body in zip(crowd, bodies, strict=True)
             )
         )
 
-    answers = async_to_sync(everyone_joins)()
+    return async_to_sync(everyone_joins)()
+
+
+def test_simultaneous_first_joins_each_get_one_place(sale_kit, buyers):
+    kit = sale_kit(units=2)
+    crowd = buyers(12)
+
+    answers = _join_together(kit, crowd)
 
     assert [(code, body["place"]) for code, _, body in answers] == [(200, "pre")] * 12
     assert QueueEntry.objects.filter(sale=kit.sale).count() == 12
+
+
+def test_simultaneous_joins_after_the_opening_queue_in_arrival_order(sale_kit, buyers):
+    kit = sale_kit(units=2)
+    kit.open()
+    crowd = buyers(6)
+
+    answers = _join_together(kit, crowd)
+
+    assert [(body["place"], body["position"]) for _, _, body in answers] == [
+        ("admitted", None),
+        ("admitted", None),
+        ("waiting", 1),
+        ("waiting", 2),
+        ("waiting", 3),
+        ("waiting", 4),
+    ]
+
+
+def test_the_ip_allowance_holds_for_joins_arriving_together(sale_kit, buyers, settings):
+    settings.FLASHSALE_JOINS_PER_IP_PER_MINUTE = 3
+    kit = sale_kit(units=2)
+
+    answers = _join_together(kit, buyers(5), client="198.51.100.4")
+
+    assert sorted(code for code, _, _ in answers) == [200, 200, 200, 429, 429]
+    assert QueueEntry.objects.filter(sale=kit.sale).count() == 3
+
+
+def test_an_account_joining_twice_at_once_gets_one_place(sale_kit, buyers):
+    kit = sale_kit(units=2)
+    [buyer] = buyers(1)
+
+    answers = _join_together(kit, [buyer, buyer])
+
+    # The first takes the place; the second is no first join, so Django answers it.
+    assert [code for code, _, _ in answers] == [200, 418]
+    assert QueueEntry.objects.filter(sale=kit.sale, customer=buyer).count() == 1
 
 
 def test_a_join_the_fast_path_cannot_decide_reaches_django_with_its_body(sale_kit, buyers):
