@@ -492,9 +492,11 @@ class Crowd:
         )
         provider_url = pay.headers["location"]
         settled = await self.request(
-            "pay", "POST", provider_url, visitor, data={"outcome": "success"}
+            "pay", "POST", provider_url, visitor, data={"outcome": "pay"}
         )
-        order = await self.request("order", "GET", settled.headers["location"], visitor)
+        # The provider sends the buyer back with an absolute URL (this server's own address).
+        back = urlsplit(settled.headers["location"])
+        order = await self.request("order", "GET", back.path, visitor)
         if order.status_code == 200:
             visitor.state = "bought"
             self.bought += 1

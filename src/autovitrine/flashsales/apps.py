@@ -6,3 +6,11 @@ class FlashsalesConfig(AppConfig):
     name = "autovitrine.flashsales"
     label = "flashsales"
     verbose_name = _("Ventes flash")
+
+    def ready(self) -> None:
+        # Deposits report back through the payments app's listener hook, like orders' do.
+        from autovitrine.payments.services import payment_listener_register
+
+        from .services import PAYMENT_PURPOSE, purchase_on_payment
+
+        payment_listener_register(purpose=PAYMENT_PURPOSE, listener=purchase_on_payment)

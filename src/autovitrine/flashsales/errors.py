@@ -46,6 +46,13 @@ REFUSALS = {
     ),
     "hold_expired": (409, _("Votre réservation a expiré : la voiture a été remise en vente.")),
     "hold_not_active": (409, _("Cette réservation n'est plus en cours.")),
+    "payment_unavailable": (
+        503,
+        _(
+            "Le service de paiement ne répond pas : votre réservation tient toujours, "
+            "réessayez dans un instant."
+        ),
+    ),
     "dealer_choice_closed": (400, _("Cette vente ne permet pas de choisir la concession.")),
     "dealer_unknown": (400, _("Choisissez une concession du réseau de la marque.")),
     "queue_unavailable": (

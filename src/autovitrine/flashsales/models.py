@@ -334,20 +334,3 @@ class SaleEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-
-
-class SimulatedPayment(models.Model):
-    """The simulated payment provider's own ledger (stands in for a real provider's records)."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("En attente")
-        CAPTURED = "captured", _("Encaissé")
-        FAILED = "failed", _("Refusé")
-        REFUNDED = "refunded", _("Remboursé")
-
-    ref = models.CharField(max_length=64, unique=True)
-    merchant_reference = models.CharField(max_length=64, unique=True)
-    amount_ttc = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import redis
@@ -25,17 +26,19 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Subquery
 from django.db.models.functions import Now
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autovitrine.core.vin import validate_vin
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.services import vehicle_set_status
+from autovitrine.payments.models import Payment
+from autovitrine.payments.services import payment_refund, payment_start
 
 from . import selectors
 from .batching import GroupCommit
 from .errors import FlashSaleRefusal
-from .gateway import payment_gateway
 from .models import (
     FlashSale,
     Hold,
@@ -1171,14 +1174,21 @@ def _new_reference() -> str:
     return "VF-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+# Deposits of flash-sale purchases, as the payments app knows them (see ``apps.py``).
+PAYMENT_PURPOSE = "flashsale_deposit"
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentStep:
     purchase: Purchase
     redirect_url: str | None  # the provider's page, or None when the purchase is already settled
 
 
-def purchase_start(*, hold_ref: Any, customer: Any, idempotency_key: str = "") -> PaymentStep:
+def purchase_start(
+    *, hold_ref: Any, customer: Any, idempotency_key: str = "", site_url: str = ""
+) -> PaymentStep:
     """Start the deposit payment for a live hold; a retried "pay" returns the same payment.
+    The provider sends the buyer back to the order page on ``site_url`` (this site's address).
 
     No row lock is held here: the hold's time limit stands in for it, and the confirmation
     checks again that the hold is still this buyer's.
@@ -1229,15 +1239,40 @@ def purchase_start(*, hold_ref: Any, customer: Any, idempotency_key: str = "") -
             purchase = Purchase.objects.get(hold=hold)
     if purchase.status != Purchase.Status.PENDING:
         return PaymentStep(purchase=purchase, redirect_url=None)
-    started = payment_gateway().start(
-        merchant_reference=purchase.reference, amount_ttc=purchase.amount_ttc
+    payment = payment_start(
+        purpose=PAYMENT_PURPOSE,
+        reference=purchase.reference,
+        amount_cents=purchase.amount_ttc,
+        idempotency_key=f"flashsale-{purchase.reference}",
+        return_url=site_url.rstrip("/")
+        + reverse("flashsales:order", kwargs={"reference": purchase.reference}),
     )
-    if purchase.payment_ref != started.payment_ref:
+    if purchase.payment_ref != str(payment.pk):
         Purchase.objects.filter(pk=purchase.pk, payment_ref__isnull=True).update(
-            payment_ref=started.payment_ref
+            payment_ref=str(payment.pk)
         )
         purchase.refresh_from_db()
-    return PaymentStep(purchase=purchase, redirect_url=started.redirect_url)
+    if not payment.redirect_url:
+        # The provider did not answer: the hold keeps running, paying again retries safely.
+        raise FlashSaleRefusal("payment_unavailable")
+    return PaymentStep(purchase=purchase, redirect_url=payment.redirect_url)
+
+
+def purchase_on_payment(payment: Payment, previous_status: str) -> None:
+    """Payments listener, inside the payment's transaction: paid, the held unit is sold (or the
+    money goes back if the hold ended); refused, the unit goes back on sale."""
+    if not Purchase.objects.filter(payment_ref=str(payment.pk)).exists():
+        return
+    if payment.status == Payment.Status.SUCCEEDED:
+        purchase_confirm(payment_ref=str(payment.pk))
+    elif payment.status == Payment.Status.FAILED:
+        purchase_fail(payment_ref=str(payment.pk))
+
+
+def _refund_late_payment(payment_id: int) -> None:
+    """After commit, with no lock held: give back a deposit that arrived after its hold."""
+    if Payment.objects.filter(pk=payment_id, status=Payment.Status.SUCCEEDED).exists():
+        payment_refund(payment_id=payment_id)
 
 
 def purchase_confirm(*, payment_ref: str) -> Purchase:
@@ -1315,7 +1350,7 @@ def purchase_confirm(*, payment_ref: str) -> Purchase:
             changes.append((purchase.customer_id, ""))
         SaleEvent.objects.bulk_create(events)
     if refund:
-        payment_gateway().refund(payment_ref=payment_ref)
+        transaction.on_commit(partial(_refund_late_payment, int(payment_ref)))
     sale_sync(sale_id=purchase.sale_id, changes=changes)
     return purchase
 

@@ -14,7 +14,6 @@ urlpatterns = [
     path("reservation/<uuid:ref>/", views.hold_page, name="hold"),
     path("reservation/<uuid:ref>/concession/", views.hold_dealer, name="hold_dealer"),
     path("reservation/<uuid:ref>/payer/", views.pay, name="pay"),
-    path("paiement-simule/<str:payment_ref>/", views.simulated_payment, name="simulated_payment"),
     path("commande/<str:reference>/", views.order, name="order"),
     path("<slug:slug>/", views.teaser, name="teaser"),
     path("<slug:slug>/file/defi/", views.join_challenge, name="challenge"),

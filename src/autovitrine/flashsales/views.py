@@ -27,7 +27,6 @@ from autovitrine.core.permissions import staff_dealer_id
 from . import selectors, services
 from .errors import FlashSaleRefusal
 from .forms import SaleForm
-from .gateway import payment_gateway
 from .models import FlashSale, Hold, Purchase, QueueEntry
 from .queue import waiting_room
 from .tokens import PASS_COOKIE, challenge_issue, queue_pass_issue
@@ -307,6 +306,7 @@ def pay(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
             hold_ref=ref,
             customer=request.user,
             idempotency_key=request.POST.get("idempotency_key", ""),
+            site_url=request.build_absolute_uri("/"),
         )
     except Hold.DoesNotExist as exc:
         raise Http404 from exc
@@ -316,33 +316,6 @@ def pay(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
     if step.redirect_url:
         return redirect(step.redirect_url)
     return redirect("flashsales:order", reference=step.purchase.reference)
-
-
-@on_db_pool
-@login_required
-def simulated_payment(request: HttpRequest, payment_ref: str) -> HttpResponse:
-    """The simulated provider's card page; its answer is the provider's confirm/fail callback."""
-    purchase = selectors.purchase_by_payment(payment_ref=payment_ref)
-    if purchase is None or purchase.customer_id != request.user.pk:
-        raise Http404
-    if request.method == "POST":
-        success = request.POST.get("outcome") == "success"
-        payment_gateway().settle(payment_ref=payment_ref, success=success)
-        if success:
-            purchase = services.purchase_confirm(payment_ref=payment_ref)
-        else:
-            purchase = services.purchase_fail(payment_ref=payment_ref)
-        if purchase.status == Purchase.Status.FAILED:
-            messages.error(request, _("Le paiement a été refusé : la voiture est remise en vente."))
-            return redirect("flashsales:hold", ref=purchase.hold.ref)
-        return redirect("flashsales:order", reference=purchase.reference)
-    if purchase.status != Purchase.Status.PENDING:
-        return redirect("flashsales:order", reference=purchase.reference)
-    return render(
-        request,
-        "flashsales/simulated_payment.html",
-        {"purchase": purchase, "amount": format_eur(purchase.amount_ttc, with_cents=True)},
-    )
 
 
 @on_db_pool

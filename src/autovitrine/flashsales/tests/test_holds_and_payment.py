@@ -15,10 +15,11 @@ from autovitrine.flashsales.models import (
     Purchase,
     QueueEntry,
     SaleUnit,
-    SimulatedPayment,
 )
 from autovitrine.inventory.models import StockVehicle
+from autovitrine.payments.models import Payment
 from autovitrine.testing import factories as f
+from autovitrine.testing.payments import settle
 
 from .factories import claim, direct_token, join, poll_all, status
 
@@ -49,7 +50,8 @@ def test_paying_the_deposit_sells_the_unit_and_the_stock_vehicle(sale_kit, buyer
     held, _ = _holding(kit, [buyer])
 
     step = _pay(buyer, held[buyer])
-    paid = services.purchase_confirm(payment_ref=step.purchase.payment_ref)
+    settle(Payment.objects.get(pk=step.purchase.payment_ref))  # the provider's webhook
+    paid = Purchase.objects.get()
 
     unit = SaleUnit.objects.get(pk=held[buyer].unit_id)
     assert (unit.status, unit.sold_to_id, unit.payment_ref) == (
@@ -76,7 +78,8 @@ def test_a_retried_pay_returns_the_same_payment(sale_kit, buyers):
 
     assert first.purchase.pk == again.purchase.pk == other_key.purchase.pk
     assert first.purchase.payment_ref == again.purchase.payment_ref
-    assert SimulatedPayment.objects.count() == 1
+    assert Payment.objects.count() == 1
+    assert Payment.objects.get().reference == first.purchase.reference
 
 
 def test_a_confirmation_delivered_twice_sells_one_unit(sale_kit, buyers):
@@ -111,7 +114,9 @@ def test_the_last_sale_marks_the_sale_sold_out_and_tells_the_queue(sale_kit, buy
     assert refused.value.code == "sold_out"
 
 
-def test_a_late_confirmation_after_the_hold_expired_is_refunded_not_sold(sale_kit, buyers):
+def test_a_late_confirmation_after_the_hold_expired_is_refunded_not_sold(
+    sale_kit, buyers, django_capture_on_commit_callbacks
+):
     # Given a buyer who started paying, then let the hold run out
     kit = sale_kit(units=1)
     [buyer] = buyers(1)
@@ -120,12 +125,13 @@ def test_a_late_confirmation_after_the_hold_expired_is_refunded_not_sold(sale_ki
     step = _pay(buyer, held[buyer])
     _expire(held[buyer].hold_ref)
 
-    # When the provider confirms the payment afterwards
-    late = services.purchase_confirm(payment_ref=step.purchase.payment_ref)
+    # When the provider confirms the payment afterwards (refunded once that is committed)
+    with django_capture_on_commit_callbacks(execute=True):
+        settle(Payment.objects.get(pk=step.purchase.payment_ref))
 
     # Then the money goes back and the unit is free again, not sold
-    assert late.status == Purchase.Status.REFUNDED
-    assert SimulatedPayment.objects.get().status == SimulatedPayment.Status.REFUNDED
+    assert Purchase.objects.get().status == Purchase.Status.REFUNDED
+    assert Payment.objects.get().status == Payment.Status.REFUNDED
     unit = SaleUnit.objects.get()
     assert (unit.status, unit.holder_id, unit.sold_to_id) == (SaleUnit.Status.AVAILABLE, None, None)
     assert Hold.objects.get().status == Hold.Status.EXPIRED

@@ -150,8 +150,8 @@ def test_a_buyer_joins_waits_claims_pays_and_gets_the_order(client_as, sale_kit)
 
     # When they pay the deposit on the provider's page
     response = client.post(hold_url + "payer/", {"idempotency_key": "pay-1"})
-    assert response.url.startswith("/ventes-flash/paiement-simule/")
-    response = client.post(response.url, {"outcome": "success"})
+    assert response.url.startswith("/paiement/simulateur/")  # the payments app's provider
+    response = client.post(response.url, {"outcome": "pay"})
 
     # Then the order is confirmed and the car is sold to them
     order_page = client.get(response.url).content.decode()
@@ -172,11 +172,11 @@ def test_a_refused_payment_sends_the_buyer_back_with_a_clear_message(client_as, 
     ).url
     payment_url = client.post(hold_url + "payer/").url
 
-    response = client.post(payment_url, {"outcome": "failure"}, follow=True)
+    response = client.post(payment_url, {"outcome": "fail"}, follow=True)
 
     html = response.content.decode()
+    assert "Paiement refusé" in html
     assert "Le paiement a été refusé : la voiture est remise en vente." in html
-    assert "Réservation terminée" in html
     assert SaleUnit.objects.get().status == SaleUnit.Status.AVAILABLE
 
 

@@ -10,12 +10,9 @@ from django.utils import timezone
 from autovitrine.catalog.models import MalusBracket, MalusScale
 from autovitrine.orders.models import Order
 from autovitrine.orders.services import BuyerIdentity, order_pay_deposit, order_place_stock
-from autovitrine.payments import conf
-from autovitrine.payments.models import Payment
-from autovitrine.payments.providers.simulated import SimulatedProvider
-from autovitrine.payments.services import payment_webhook_receive
 from autovitrine.payments.tests.conftest import post_webhook, stripe  # noqa: F401 — fixtures
 from autovitrine.testing import factories as f
+from autovitrine.testing.payments import settle
 
 RETURN_URL = "/commandes/retour/"
 
@@ -81,17 +78,6 @@ def pay(order: Order, *, paid: bool = True) -> Order:
     settle(payment, paid=paid)
     order.refresh_from_db()
     return order
-
-
-def settle(payment: Payment, *, paid: bool = True) -> None:
-    """The simulated provider's signed webhook telling the payment's outcome, delivered."""
-    provider = SimulatedProvider(secret=conf.simulator_secret())
-    body, signature = provider.webhook_for(
-        provider_id=payment.provider_id, amount_cents=payment.amount_cents, paid=paid
-    )
-    payment_webhook_receive(
-        provider_name="simulated", headers={"X-Simulator-Signature": signature}, body=body
-    )
 
 
 @pytest.fixture
