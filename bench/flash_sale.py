@@ -491,9 +491,7 @@ class Crowd:
             data={"idempotency_key": secrets.token_hex(8)},
         )
         provider_url = pay.headers["location"]
-        settled = await self.request(
-            "pay", "POST", provider_url, visitor, data={"outcome": "pay"}
-        )
+        settled = await self.request("pay", "POST", provider_url, visitor, data={"outcome": "pay"})
         # The provider sends the buyer back with an absolute URL (this server's own address).
         back = urlsplit(settled.headers["location"])
         order = await self.request("order", "GET", back.path, visitor)
