@@ -9,8 +9,8 @@ data is, so the base stays satisfiable with a large space.
 Prints: export/import/validation time, compile time, diagram size, memory, then 200
 simulated buyers choosing values in random family order until complete, with p50/p95/max of
 one step (possible values + price + CO2), of what the buyer's page computes at each step
-(possible values, the default completion with its price and CO2, the exact count), of an
-explanation and of a smallest change.
+(possible values, the default completion with its price and CO2), of what its summary step
+adds (the exact count, the cheapest completion), of an explanation and of a smallest change.
 
     .venv/bin/python bench/configurator.py [--seed 7] [--buyers 200] [--encoding onehot|log]
 """
@@ -374,12 +374,13 @@ def _rss_megabytes() -> float:
 
 def simulate_buyers(
     configurator: Configurator, buyers: int, seed: int
-) -> tuple[list[float], list[float], list[float], list[float], int]:
+) -> tuple[list[float], list[float], list[float], list[float], list[float], int]:
     """Each buyer picks, in a random order of the choices, a random possible value; at a few
     steps a value shown impossible is explained and its smallest change computed."""
     rng = random.Random(seed)
     steps: list[float] = []
     pages: list[float] = []
+    summaries: list[float] = []
     explanations: list[float] = []
     changes: list[float] = []
     completed = 0
@@ -398,9 +399,12 @@ def simulate_buyers(
             started = time.perf_counter()
             configurator.possible(selection)
             configurator.default_completion(selection)
-            configurator.count(selection)
             pages.append(time.perf_counter() - started)
             if position in probes:
+                started = time.perf_counter()
+                configurator.count(selection)
+                configurator.cheapest_completion(selection)
+                summaries.append(time.perf_counter() - started)
                 impossible = [
                     (other, value)
                     for other in names
@@ -419,7 +423,7 @@ def simulate_buyers(
                     changes.append(time.perf_counter() - started)
             selection[name] = rng.choice(possible.values[name])
         completed += configurator.is_valid(selection)
-    return steps, pages, explanations, changes, completed
+    return steps, pages, summaries, explanations, changes, completed
 
 
 def main() -> None:
@@ -493,14 +497,15 @@ def main() -> None:
     assert empty.consistent
     print(f"Memory (RSS): {_rss_megabytes():.0f} MB")
 
-    steps, pages, explanations, changes, completed = simulate_buyers(
+    steps, pages, summaries, explanations, changes, completed = simulate_buyers(
         configurator, arguments.buyers, arguments.seed
     )
     print(
         f"{arguments.buyers} buyers, {completed} complete valid configurations, {len(steps)} steps"
     )
     print(f"  step (possible values + price + CO2)  {_percentiles(steps)}")
-    print(f"  page step (+ completion, count)       {_percentiles(pages)}")
+    print(f"  page step (+ default completion)      {_percentiles(pages)}")
+    print(f"  summary (+ count, cheapest)           {_percentiles(summaries)}")
     print(f"  explanation                           {_percentiles(explanations)}")
     print(f"  smallest change                       {_percentiles(changes)}")
     step_p95 = sorted(steps)[int(len(steps) * 0.95)]

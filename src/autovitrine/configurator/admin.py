@@ -39,7 +39,10 @@ class ProductDataForm(forms.ModelForm):
         if car_model is None or document is None:
             return cleaned
         try:
-            services.product_data_check(car_model=car_model, data=json.dumps(document))
+            # Kept for ``save_model``: a real rule base takes seconds to check and compile.
+            self.report = services.product_data_check(
+                car_model=car_model, data=json.dumps(document)
+            )
         except services.ProductDataError as exc:
             raise forms.ValidationError(exc.error_list) from exc
         return cleaned
@@ -105,10 +108,10 @@ class ProductDataAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ProductData, form: Any, change: bool) -> None:
         data = json.dumps(form.cleaned_data["document"])
         if change:
-            saved = services.product_data_update(product_data=obj, data=data)
+            saved = services.product_data_update(product_data=obj, data=data, checked=form.report)
         else:
             saved = services.product_data_create(
-                car_model=form.cleaned_data["car_model"], data=data
+                car_model=form.cleaned_data["car_model"], data=data, checked=form.report
             )
         obj.pk, obj.revision = saved.pk, saved.revision
 

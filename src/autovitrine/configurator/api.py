@@ -27,7 +27,9 @@ from autovitrine.core.api_errors import ApiError
 from .engine import Configurator
 from .models import ProductData
 from .selectors import (
+    choice_text,
     choice_token,
+    choice_value,
     choices_parse,
     monthly_hint,
     published_product_data,
@@ -35,7 +37,7 @@ from .selectors import (
     saved_configuration_check,
     share_url,
 )
-from .services import configuration_save, configurator_for
+from .services import Pair, configuration_save, configurator_for
 from .views import over_rate_limit
 
 router = Router(tags=["configurator"])
@@ -106,17 +108,14 @@ def _product_data(model_code: str) -> ProductData:
     return product_data
 
 
-def _choices(configurator: Configurator, tokens: list[str]) -> list[tuple[str, str | bool]]:
-    """The choices, or a 422 naming each token this model does not know."""
-    unknown = [token for token in tokens if choices_parse(configurator, [token])[1]]
+def _choices(configurator: Configurator, tokens: list[str]) -> list[Pair]:
+    """The choices in order (a name chosen again moves to the end), or a 422 naming each token
+    this model does not know: the API is strict where the page forgives old links."""
+    unknown = [token for token in tokens if choice_value(configurator, token) is None]
     if unknown:
         details = [{"field": "c", "message": f"Choix inconnu : « {token} »."} for token in unknown]
         raise ApiError(422, "unknown_choice", details[0]["message"], details)
     return choices_parse(configurator, tokens)[0]
-
-
-def _text(value: str | bool) -> str:
-    return str(int(value)) if isinstance(value, bool) else value
 
 
 @router.get("/configurations/{code}", response=SavedOut, url_name="configurator_saved")
@@ -158,8 +157,10 @@ def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> 
         model=model_code,
         revision=product_data.revision,
         choices=[choice_token(name, value) for name, value in choices],
-        possible={name: [_text(v) for v in values] for name, values in possible.values.items()},
-        configuration={name: _text(v) for name, v in completion.configuration.items()},
+        possible={
+            name: [choice_text(v) for v in values] for name, values in possible.values.items()
+        },
+        configuration={name: choice_text(v) for name, v in completion.configuration.items()},
         price=PriceOut(
             total_ht=completion.price.total_ht,
             vat=completion.price.vat,
@@ -191,7 +192,8 @@ def explain(request: HttpRequest, model_code: str, query: Query[ExplainQuery]) -
         change=ChangeOut(
             message=change.message,
             changes=[
-                {"name": c.name, "from": _text(c.old), "to": _text(c.new)} for c in change.changes
+                {"name": c.name, "from": choice_text(c.old), "to": choice_text(c.new)}
+                for c in change.changes
             ],
             choices=[choice_token(n, v) for n, v in change.selection.items()],
         )

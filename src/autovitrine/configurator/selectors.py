@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import EnvironmentalLabel, label_for, malus_scale_on
-from autovitrine.core.money import Price
+from autovitrine.core.money import Price, group_thousands
 from autovitrine.orders.financing import LEGAL_WARNING, loan_plan
 from autovitrine.orders.pricing import BuiltCar
 
-from .engine import NONE, Change, Configurator, Explanation, PriceBreakdown
+from .engine import NONE, Change, Completion, Configurator, Explanation, PriceBreakdown
 from .engine.configurator import Choice
 from .engine.model import Amount, Family, Option, Pack, RuleBase
 from .models import ProductData, SavedConfiguration
@@ -79,27 +79,24 @@ def saved_configurations_of(user: Any, codes: Sequence[str]) -> list[SavedConfig
 
 
 def published_product_data(model_code: str) -> ProductData | None:
-    return (
-        ProductData.objects.select_related("car_model__brand")
-        .filter(
-            car_model__code=model_code,
-            car_model__is_published=True,
-            status=ProductData.Status.PUBLISHED,
-        )
-        .first()
-    )
+    return configurable_models().filter(car_model__code=model_code).first()
 
 
 # --- choices as the page's links carry them: c=trim:gt&c=heated-seats:1 -----------------------
 
 
+def choice_text(value: Choice) -> str:
+    """A value as links and the API write it: its code, ``1``/``0`` for an option or pack."""
+    return str(int(value)) if isinstance(value, bool) else value
+
+
 def choice_token(name: str, value: Choice) -> str:
-    if isinstance(value, bool):
-        return f"{name}:{int(value)}"
-    return f"{name}:{value}"
+    return f"{name}:{choice_text(value)}"
 
 
-def _choice_value(configurator: Configurator, token: str) -> tuple[str, Choice] | None:
+def choice_value(configurator: Configurator, token: str) -> Pair | None:
+    """``trim:gt`` → ``("trim", "gt")``, ``roof:1`` → ``("roof", True)``; ``None`` for a name
+    or value this product data does not know."""
     name, _sep, text = token.partition(":")
     rule_base = configurator.rule_base
     family = rule_base.family_by_code.get(name)
@@ -116,7 +113,7 @@ def choices_parse(configurator: Configurator, tokens: Iterable[str]) -> tuple[li
     chosen: dict[str, Choice] = {}
     dropped = 0
     for token in list(tokens)[:MAX_CHOICES]:
-        pair = _choice_value(configurator, token)
+        pair = choice_value(configurator, token)
         if pair is None:
             dropped += 1
             continue
@@ -177,26 +174,40 @@ class Trial:
     accept_query: str
 
 
+@dataclass(frozen=True, slots=True)
+class Recap:
+    """What only the summary step shows: the lines, the counts, the cheapest car with the
+    buyer's choices (``cheapest_ttc`` ``None`` when the car shown is the cheapest already)."""
+
+    lines: list[SummaryLine]
+    count: int
+    total_count: int
+    cheapest_ttc: int | None
+    cheapest_query: str
+
+    @property
+    def count_text(self) -> str:
+        return group_thousands(self.count)
+
+    @property
+    def total_count_text(self) -> str:
+        return group_thousands(self.total_count)
+
+
 @dataclass(frozen=True)
 class ConfigurationState:
     product_data: ProductData
     choices: list[Pair]
-    configuration: dict[str, Choice]
     price: PriceBreakdown
     co2_g_km: int
     label: EnvironmentalLabel
     monthly_cents: int
-    count: int
-    total_count: int
     steps: list[StepView]
     step_index: int
-    summary: list[SummaryLine]
+    recap: Recap | None = None
     dropped: int = 0
     adjusted: Change | None = None
     trial: Trial | None = None
-    # On the summary: the cheapest car keeping the buyer's choices, and the link that takes it.
-    cheapest_ttc: int | None = None
-    cheapest_query: str = ""
 
     @property
     def step(self) -> StepView:
@@ -223,21 +234,8 @@ class ConfigurationState:
         return f"{example} {LEGAL_WARNING}"
 
     @property
-    def count_text(self) -> str:
-        return _grouped(self.count)
-
-    @property
-    def total_count_text(self) -> str:
-        return _grouped(self.total_count)
-
-    @property
     def tokens(self) -> list[str]:
         return [choice_token(name, value) for name, value in self.choices]
-
-
-def _grouped(number: int) -> str:
-    """12 345 678, grouped by thousands with narrow no-break spaces as French writes it."""
-    return f"{number:,}".replace(",", "\u202f")
 
 
 def monthly_hint(price_ttc: int) -> int:
@@ -247,15 +245,12 @@ def monthly_hint(price_ttc: int) -> int:
     ).monthly_payment_cents
 
 
-def _ttc(amount_ht: int) -> int:
-    return Price.from_ht(amount_ht).ttc if amount_ht > 0 else 0
+Outline = list[tuple[str, str, Sequence[Family | Option | Pack]]]
 
 
-def _outline(rule_base: RuleBase) -> list[tuple[str, str, Sequence[Family | Option | Pack]]]:
+def _outline(rule_base: RuleBase) -> Outline:
     """The steps: one per family, then options and packs when there are any, then the summary."""
-    steps: list[tuple[str, str, Sequence[Family | Option | Pack]]] = [
-        (family.code, family.label, (family,)) for family in rule_base.families
-    ]
+    steps: Outline = [(family.code, family.label, (family,)) for family in rule_base.families]
     if rule_base.options:
         steps.append(("options", _("Options"), rule_base.options))
     if rule_base.packs:
@@ -266,14 +261,15 @@ def _outline(rule_base: RuleBase) -> list[tuple[str, str, Sequence[Family | Opti
 
 def _steps(
     configurator: Configurator,
+    outline: Outline,
     choices: list[Pair],
     configuration: dict[str, Choice],
     step_index: int,
 ) -> list[StepView]:
     """Every step with its link; the values (and their links) of the current step only."""
     rule_base = configurator.rule_base
-    possible = configurator.possible(dict(choices))
     by_buyer = dict(choices)
+    possible = configurator.possible(by_buyer)
     covered = rule_base.pack_coverage
     bought = {code for code in rule_base.pack_by_code if configuration.get(code) is True}
 
@@ -296,7 +292,7 @@ def _steps(
             by_buyer=by_buyer.get(name) == value
             if not isinstance(value, bool)
             else name in by_buyer,
-            price_ttc=0 if included else _ttc(amount),
+            price_ttc=0 if included else Price.from_ht(amount).ttc,
             included_in=included,
             query=choices_query(choices_with(choices, name, value), etape=step_index)
             if is_possible
@@ -328,14 +324,14 @@ def _steps(
             tuple(group(item) for item in items) if index == step_index else (),
             choices_query(choices, etape=index),
         )
-        for index, (key, title, items) in enumerate(_outline(rule_base))
+        for index, (key, title, items) in enumerate(outline)
     ]
 
 
 def _trial(
     configurator: Configurator, choices: list[Pair], token: str, step_index: int
 ) -> Trial | None:
-    pair = _choice_value(configurator, token)
+    pair = choice_value(configurator, token)
     if pair is None:
         return None
     name, value = pair
@@ -363,42 +359,46 @@ def configuration_state(
         # An old or edited link: propose the smallest repair rather than an error.
         adjusted = configurator.repair(dict(choices))
         choices = list(adjusted.selection.items()) if adjusted else []
-    completion = configurator.default_completion(dict(choices))
+    selection = dict(choices)
+    completion = configurator.default_completion(selection)
     assert completion is not None  # the choices are consistent, and the rule base has a car
-    last_step = len(_outline(configurator.rule_base)) - 1
+    outline = _outline(configurator.rule_base)
     text = str(step or "")[:4]
-    step_index = min(int(text), last_step) if text.isdecimal() else 0
-    steps = _steps(configurator, choices, completion.configuration, step_index)
+    step_index = min(int(text), len(outline) - 1) if text.isdecimal() else 0
     price = completion.price
-    cheapest = None
-    if steps[step_index].key == "recap":
-        cheapest = configurator.cheapest_completion(dict(choices))
     return ConfigurationState(
         product_data=product_data,
         choices=choices,
-        configuration=completion.configuration,
         price=price,
         co2_g_km=completion.co2_g_km,
         label=label_for(version=None, co2_g_km=completion.co2_g_km, scale=malus_scale_on()),
         monthly_cents=monthly_hint(price.ttc),
-        count=configurator.count(dict(choices)),
-        total_count=configurator.count(),
-        steps=steps,
+        steps=_steps(configurator, outline, choices, completion.configuration, step_index),
         step_index=step_index,
-        summary=summary_lines(configurator, completion.configuration),
+        recap=_recap(configurator, choices, completion, step_index)
+        if outline[step_index][0] == "recap"
+        else None,
         dropped=dropped,
         adjusted=adjusted,
         trial=_trial(configurator, choices, trial, step_index) if trial else None,
-        cheapest_ttc=cheapest.price.ttc if cheapest and cheapest.price.ttc < price.ttc else None,
-        cheapest_query=choices_query(
-            [
-                *choices,
-                *((n, v) for n, v in cheapest.configuration.items() if n not in dict(choices)),
-            ],
-            etape=step_index,
-        )
-        if cheapest
-        else "",
+    )
+
+
+def _recap(
+    configurator: Configurator, choices: list[Pair], completion: Completion, step_index: int
+) -> Recap:
+    selection = dict(choices)
+    cheapest = configurator.cheapest_completion(selection)
+    assert cheapest is not None  # the buyer's choices have a completion: ``completion``
+    rest = [
+        (name, value) for name, value in cheapest.configuration.items() if name not in selection
+    ]
+    return Recap(
+        lines=summary_lines(configurator, completion.configuration),
+        count=configurator.count(selection),
+        total_count=configurator.count(),
+        cheapest_ttc=cheapest.price.ttc if cheapest.price.ttc < completion.price.ttc else None,
+        cheapest_query=choices_query([*choices, *rest], etape=step_index),
     )
 
 
@@ -430,7 +430,7 @@ def saved_configuration_check(saved: SavedConfiguration) -> SavedCheck:
     problems: list[str] = []
     known: dict[str, Choice] = {}
     for name, value in saved.configuration.items():
-        pair = _choice_value(configurator, choice_token(name, value))
+        pair = choice_value(configurator, choice_token(name, value))
         if pair is None:
             if value is not False and value != NONE:
                 problems.append(
@@ -446,7 +446,7 @@ def saved_configuration_check(saved: SavedConfiguration) -> SavedCheck:
     problems += [reason[:1].upper() + reason[1:] + "." for reason in configurator.violations(known)]
     choices = [
         pair
-        for pair in (_choice_value(configurator, choice_token(n, v)) for n, v in saved.choices)
+        for pair in (choice_value(configurator, choice_token(n, v)) for n, v in saved.choices)
         if pair is not None
     ]
     price_now = None
@@ -458,10 +458,9 @@ def saved_configuration_check(saved: SavedConfiguration) -> SavedCheck:
     return SavedCheck(current, problems, price_now, choices_query(choices))
 
 
-def configuration_built_car(saved: SavedConfiguration) -> BuiltCar:
-    """The saved car as an order builds it, priced by today's product data; a configuration
-    that no longer holds cannot be ordered as it is."""
-    check = saved_configuration_check(saved)
+def configuration_built_car(saved: SavedConfiguration, check: SavedCheck) -> BuiltCar:
+    """The saved car as an order builds it, priced by today's product data (``check``, from
+    ``saved_configuration_check``); a configuration that no longer holds cannot be ordered."""
     if not check.holds or check.current is None:
         raise ValidationError(
             _("Cette configuration ne peut plus être commandée telle quelle : reprenez-la."),

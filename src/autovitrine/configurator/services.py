@@ -104,9 +104,12 @@ def _write_report(product_data: ProductData, report: ImportReport) -> None:
     product_data.configuration_count = str(report.configurator.count())
 
 
-def product_data_create(*, car_model: CarModel, data: bytes | str) -> ProductData:
-    """A new draft revision from a rule base file; nothing is stored when it has errors."""
-    report = product_data_check(car_model=car_model, data=data)
+def product_data_create(
+    *, car_model: CarModel, data: bytes | str, checked: ImportReport | None = None
+) -> ProductData:
+    """A new draft revision from a rule base file; nothing is stored when it has errors.
+    ``checked``: the file's report, when the caller (the admin's form) has just made it."""
+    report = checked or product_data_check(car_model=car_model, data=data)
     with transaction.atomic():
         # Imports of one model take their revision numbers one after the other.
         CarModel.objects.select_for_update().get(pk=car_model.pk)
@@ -117,13 +120,15 @@ def product_data_create(*, car_model: CarModel, data: bytes | str) -> ProductDat
     return product_data
 
 
-def product_data_update(*, product_data: ProductData, data: bytes | str) -> ProductData:
+def product_data_update(
+    *, product_data: ProductData, data: bytes | str, checked: ImportReport | None = None
+) -> ProductData:
     """Replace a draft's document; a published or archived revision is never edited."""
     if product_data.status != ProductData.Status.DRAFT:
         raise ValidationError(
             _("Seul un brouillon se modifie : créez une nouvelle révision."), code="not_draft"
         )
-    report = product_data_check(car_model=product_data.car_model, data=data)
+    report = checked or product_data_check(car_model=product_data.car_model, data=data)
     _write_report(product_data, report)
     product_data.save()
     return product_data

@@ -35,11 +35,16 @@ class Price:
         return cls(ht=ht, vat=ttc - ht, rate_bp=rate)
 
 
+def group_thousands(number: int) -> str:
+    """``12 345 678``: thousands grouped with narrow no-break spaces, as French writes them."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
 def format_eur(cents: int, *, with_cents: bool = False) -> str:
     """French format: ``24 990 €`` (narrow no-break space between thousands, comma for cents)."""
     sign = "-" if cents < 0 else ""
     euros, rest = divmod(abs(cents), 100)
-    grouped = f"{euros:,}".replace(",", "\u202f")
+    grouped = group_thousands(euros)
     if with_cents or rest:
         return f"{sign}{grouped},{rest:02d}\u00a0€"
     return f"{sign}{grouped}\u00a0€"

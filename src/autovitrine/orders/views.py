@@ -130,9 +130,9 @@ def checkout_configured(request: HttpRequest, code: str) -> HttpResponse:
         context={"saved": saved, "check": check, "available": check.holds},
         new_car=True,
         vehicle_dealer_id=None,
-        # Priced when the buyer orders, by the data published then.
+        # Priced by the data published when the buyer orders (this request's check).
         place=lambda **order: services.order_place_built(
-            car=configuration_built_car(saved), **order
+            car=configuration_built_car(saved, check), **order
         ),
     )
 

@@ -215,6 +215,21 @@ def test_editing_a_draft_in_the_admin_runs_the_same_checks(admin_client, terra_m
     assert ["petrol130", "cvt", "life"] not in draft.document["tables"][0]["rows"]
 
 
+def test_a_draft_edited_in_the_admin_is_stored_with_its_new_report(admin_client, terra_model):
+    draft = product_data_create(car_model=terra_model, data=DEMO_PATH.read_bytes())
+    document = demo_document()
+    paint = family(document, "paint")
+    paint["values"] = [value for value in paint["values"] if value["code"] != "sable-dore"]
+    url = reverse("admin:configurator_productdata_change", args=[draft.pk])
+
+    response = admin_client.post(url, {"document": json.dumps(document)})
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert "sable-dore" not in json.dumps(draft.document)
+    assert int(draft.configuration_count) < 1_266_696
+
+
 def test_the_publish_action_publishes_a_checked_draft(admin_client, terra_model):
     draft = product_data_create(car_model=terra_model, data=DEMO_PATH.read_bytes())
 
