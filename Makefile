@@ -8,16 +8,32 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := autovitrine.config.settings
 
-.PHONY: install run serve worker test test-sqlite test-postgres bench lint typecheck messages clean
+.PHONY: install install-prod lock run serve worker test test-sqlite test-postgres bench lint typecheck messages clean
 
-$(STAMP): pyproject.toml requirements.lock package.json package-lock.json
+# Development and CI: runtime + test tools (requirements-dev.lock); production installs only
+# requirements.lock (`make install-prod`). Both locks carry hashes, checked by pip.
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock package.json package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+## Runtime packages only (no test tools), for a production host
+install-prod:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+
+## Re-pin both locks (with hashes) after a change of pyproject.toml
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --prerelease=if-necessary-or-explicit \
+	  --generate-hashes -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --prerelease=if-necessary-or-explicit --generate-hashes -o requirements-dev.lock
 
 ## The platform with demo data on the embedded default (SQLite), at http://$(HOST):$(PORT)
 run: $(STAMP)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
@@ -15,6 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+
+from autovitrine.core.clientip import client_ip
 
 from .forms import EmailAuthenticationForm, SignUpForm
 from .models import User
@@ -73,7 +74,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/signup.html", {"form": SignUpForm(), "next": next_url})
 
     form = SignUpForm(request.POST)
-    if not signup_attempt_allowed(client_ip=get_client_ip_address(request) or "unknown"):
+    if not signup_attempt_allowed(client_ip=client_ip(request) or "unknown"):
         form.add_error(
             None,
             _("Trop de tentatives d'inscription depuis votre connexion. Réessayez dans une heure."),

@@ -180,6 +180,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "autovitrine.core.clientip.client_ip"
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -238,6 +239,10 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Reverse proxies / load balancers whose X-Forwarded-For is believed (CIDR list, e.g.
+# "10.0.0.0/8,127.0.0.1/32"); empty: the socket's peer is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 # --- Project --------------------------------------------------------------------------------
 SITE_NAME = "AutoVitrine"

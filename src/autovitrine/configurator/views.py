@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from autovitrine.core.clientip import client_ip
 from autovitrine.core.ratelimit import over_limit
 from autovitrine.leads.models import Lead
 from autovitrine.orders.selectors import delivering_dealer_choices
@@ -41,7 +42,7 @@ SESSION_KEPT = 20
 
 
 def over_rate_limit(request: HttpRequest, scope: str) -> bool:
-    key = f"configurator:rate:{scope}:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    key = f"configurator:rate:{scope}:{client_ip(request) or 'unknown'}"
     return over_limit(key, limit=ACTIONS_PER_WINDOW, window_seconds=RATE_WINDOW_SECONDS)
 
 

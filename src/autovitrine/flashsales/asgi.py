@@ -32,6 +32,8 @@ from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.urls import reverse
 
+from autovitrine.core.clientip import scope_client_ip
+
 from . import services
 from .errors import FlashSaleRefusal
 from .tokens import PASS_COOKIE, challenge_issue, queue_pass_read
@@ -129,11 +131,10 @@ async def _answer(
     try:
         if body is not None:
             form = {k: v[0] for k, v in parse_qs(body.decode("latin-1")).items()}
-            client = scope.get("client")
             payload = await services.aqueue_join_first(
                 info=info,
                 customer_id=customer_id,
-                client_ip=client[0] if client else None,
+                client_ip=scope_client_ip(scope),
                 challenge=form.get("challenge", ""),
                 nonce=form.get("nonce", ""),
                 idempotency_key=_header(scope, b"idempotency-key")

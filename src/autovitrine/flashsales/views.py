@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from autovitrine.core.clientip import client_ip
 from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import staff_dealer_id
 
@@ -64,7 +65,7 @@ WAITING_ROOM_TEXTS = {
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _refusal(exc: FlashSaleRefusal) -> JsonResponse:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from autovitrine.core.clientip import client_ip
 from autovitrine.core.ratelimit import over_limit
 
 from .forms import LeadForm
@@ -23,7 +24,7 @@ THANKS_SESSION_KEY = "leads_thanks"
 
 def _over_rate_limit(request: HttpRequest) -> bool:
     """Count this attempt for the client's address; ``True`` once the window's quota is spent."""
-    key = f"leads:rate:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    key = f"leads:rate:{client_ip(request) or 'unknown'}"
     return over_limit(key, limit=LEADS_PER_WINDOW, window_seconds=RATE_WINDOW_SECONDS)
 
 
