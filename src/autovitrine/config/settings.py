@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "autovitrine.orders",
     "autovitrine.flashsales",
     "autovitrine.web",
+    "autovitrine.demo",
 ]
 
 MIDDLEWARE = [

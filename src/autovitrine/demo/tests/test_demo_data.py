@@ -16,10 +16,10 @@ from PIL import Image
 from autovitrine.accounts.models import User
 from autovitrine.catalog.models import Brand, CarModel, Colour, Option, Pack, Version
 from autovitrine.configurator.models import ProductData
-from autovitrine.core.demo import loader
-from autovitrine.core.demo.pictures import STORAGE_DIR, picture_name, render_car
-from autovitrine.core.demo.range import CATALOG
-from autovitrine.core.demo.stock import check_digit, draw_vehicle
+from autovitrine.demo import loader
+from autovitrine.demo.pictures import STORAGE_DIR, picture_name, render_car
+from autovitrine.demo.range import CATALOG
+from autovitrine.demo.stock import check_digit, draw_vehicle
 from autovitrine.core.money import Price
 from autovitrine.core.places import haversine_km, resolve_place
 from autovitrine.core.vin import validate_vin

@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autovitrine.core.demo import loader
-from autovitrine.core.demo.network import DEALERS
-from autovitrine.core.demo.range import CATALOG
-from autovitrine.core.demo.stock import MAX_VEHICLES
+from autovitrine.demo import loader
+from autovitrine.demo.network import DEALERS
+from autovitrine.demo.range import CATALOG
+from autovitrine.demo.stock import MAX_VEHICLES
 
 DEFAULT_VEHICLES = 2_000
 
