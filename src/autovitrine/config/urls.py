@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from autovitrine.config.api import api
+from autovitrine.dealers import urls as dealer_urls
+from autovitrine.web import views_dealer_space
 
 admin.site.site_header = "AutoVitrine — siège"
 admin.site.site_title = "AutoVitrine"
@@ -17,7 +19,24 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("autovitrine.accounts.urls")),
     path("catalogue/", include("autovitrine.catalog.urls")),
-    path("concessions/", include("autovitrine.dealers.urls")),
+    # The dealer's own space composes leads and stock: its view lives in web, above those apps,
+    # under the dealers namespace with the network's public pages.
+    path(
+        "concessions/",
+        include(
+            (
+                [
+                    path(
+                        "espace/tableau-de-bord/",
+                        views_dealer_space.dashboard,
+                        name="dashboard",
+                    ),
+                    *dealer_urls.urlpatterns,
+                ],
+                dealer_urls.app_name,
+            )
+        ),
+    ),
     path("stock/", include("autovitrine.inventory.urls")),
     path("demandes/", include("autovitrine.leads.urls")),
     path("configurer/", include("autovitrine.configurator.urls")),

@@ -114,3 +114,7 @@ def opening_hours_fr(dealer: Dealer) -> list[str]:
         )
         lines.append(_("%(days)s : %(hours)s") % {"days": days, "hours": hours})
     return lines
+
+
+def dealer_by_id(dealer_id: int) -> Dealer:
+    return Dealer.objects.get(pk=dealer_id)

@@ -321,3 +321,17 @@ def dealer_stock(*, dealer_id: int, status: str | None = None) -> QuerySet[Stock
     return qs.prefetch_related(
         Prefetch("photos", queryset=VehiclePhoto.objects.order_by("position", "id"))
     ).order_by("-created_at", "-id")
+
+
+def dealer_stock_by_status(*, dealer_id: int) -> list[tuple[str, str, int]]:
+    """``(status, label, count)`` for every stock status of a dealer (zero when none)."""
+    counts = dict.fromkeys(StockVehicle.Status.values, 0)
+    rows = (
+        StockVehicle.objects.filter(dealer_id=dealer_id)
+        .order_by()
+        .values("status")
+        .annotate(total=Count("id"))
+    )
+    for row in rows:
+        counts[row["status"]] = row["total"]
+    return [(value, str(label), counts[value]) for value, label in StockVehicle.Status.choices]
