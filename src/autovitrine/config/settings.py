@@ -138,12 +138,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared when Redis is configured) ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every key this deployment writes in Redis (cache, waiting room) starts with "<prefix>:", so two
+# deployments, or two test workers, can share one Redis database without touching each other.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", os.environ.get("CACHE_KEY_PREFIX", "av"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "av"),
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
 else:

@@ -103,13 +103,19 @@ def test_a_new_cars_label_carries_the_malus_in_force_and_a_used_cars_none(
 
 @pytest.mark.browser
 def test_the_printed_sticker_hides_the_site_scans_and_fits_one_a4_page(
-    new_phone, live_server, vehicle, dealer_staff, client
+    new_phone, granian_server, vehicle, dealer_staff, client
 ):
     # Given a signed-in dealer staff member in Chromium
     client.force_login(dealer_staff, backend="django.contrib.auth.backends.ModelBackend")
     page = new_phone()
     page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": granian_server.url,
+            }
+        ]
     )
 
     # When the sticker is opened and printed

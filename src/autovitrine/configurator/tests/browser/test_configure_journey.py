@@ -22,9 +22,9 @@ def go_to_step(page, title: str) -> None:
 
 
 def test_configure_through_a_conflict_save_and_open_the_shared_link(
-    new_phone, terra, live_server, settings
+    new_phone, terra, granian_server, settings
 ):
-    settings.PUBLIC_BASE_URL = live_server.url  # the short link printed on the page
+    settings.PUBLIC_BASE_URL = granian_server.url  # the short link printed on the page
     page = new_phone()
     page.goto("/configurer/aurore-terra/")
     pick(page, "trim", "Finition Life")

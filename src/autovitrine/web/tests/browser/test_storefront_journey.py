@@ -92,9 +92,9 @@ def test_search_near_lyon_to_test_drive_seen_only_by_that_dealer(new_phone, netw
 
 
 def test_window_sticker_qr_decodes_to_the_vehicle_and_records_a_qr_visit(
-    new_phone, network, live_server, settings, tmp_path
+    new_phone, network, granian_server, settings, tmp_path
 ):
-    settings.PUBLIC_BASE_URL = live_server.url
+    settings.PUBLIC_BASE_URL = granian_server.url
     car, lyon_staff, _ = network
     staff = new_phone()
     _sign_in(staff, lyon_staff.email)
@@ -104,7 +104,7 @@ def test_window_sticker_qr_decodes_to_the_vehicle_and_records_a_qr_visit(
 
     decoded = zxingcpp.read_barcodes(Image.open(shot))
     assert [d.text for d in decoded] == [
-        f"{live_server.url}/stock/vehicule/{car.pk}/?src=qr&medium=sticker"
+        f"{granian_server.url}/stock/vehicule/{car.pk}/?src=qr&medium=sticker"
     ]
 
     passer_by = new_phone()
