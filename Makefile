@@ -73,18 +73,20 @@ test-postgres: $(STAMP)
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
 	  $(PY) -m pytest -q $(PYTEST_ARGS)
 
+## Every benchmark in bench/; the flash sale at a small size (FLASH_VISITORS=300000 for the full one)
+FLASH_VISITORS ?= 3000
 bench: $(STAMP)
 	$(PY) bench/stock_search.py
 	$(PY) bench/configurator.py
+	$(PY) bench/flash_sale.py --visitors $(FLASH_VISITORS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src bench
 	$(VENV)/bin/ruff format --check src bench
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy --exclude "/tests/" src/autovitrine/configurator src/autovitrine/orders/pricing.py \
-	  src/autovitrine/inventory/selectors.py \
-	  src/autovitrine/flashsales/queue.py src/autovitrine/flashsales/services.py src/autovitrine/flashsales/asgi.py
+	$(VENV)/bin/mypy src/autovitrine
 
 messages: $(STAMP)
 	cd src/autovitrine && ../../$(PY) ../../manage.py makemessages -l en --ignore=tests
