@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from autovitrine.core.places import haversine_km
@@ -118,3 +118,11 @@ def opening_hours_fr(dealer: Dealer) -> list[str]:
 
 def dealer_by_id(dealer_id: int) -> Dealer:
     return Dealer.objects.get(pk=dealer_id)
+
+
+def active_dealers() -> QuerySet[Dealer]:
+    return Dealer.objects.filter(is_active=True)
+
+
+def inactive_dealers() -> QuerySet[Dealer]:
+    return Dealer.objects.filter(is_active=False)

@@ -20,7 +20,7 @@ from typing import Literal
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 
 from autovitrine.core.places import haversine_km
-from autovitrine.dealers.models import Dealer
+from autovitrine.dealers.selectors import active_dealers, inactive_dealers
 
 from .models import StockVehicle, VehiclePhoto
 
@@ -101,9 +101,9 @@ class StockPage:
 def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
     # Inactive dealers are left out by a small subquery rather than a join on every vehicle, so
     # that counting can run on an index of the stock table alone.
-    inactive_dealers = Dealer.objects.filter(is_active=False).values("id")
+    inactive = inactive_dealers().values("id")
     qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE).exclude(
-        dealer_id__in=inactive_dealers
+        dealer_id__in=inactive
     )
     if query.car_model:
         qs = qs.filter(car_model__code=query.car_model)
@@ -194,7 +194,7 @@ def stock_search(query: StockQuery) -> StockPage:
 def _dealers_within_reach(query: StockQuery) -> dict[int, float]:
     """Active dealers within the distance limit, with their distance in km from the origin."""
     assert query.latitude is not None and query.longitude is not None
-    dealers = Dealer.objects.filter(is_active=True)
+    dealers = active_dealers()
     if query.dealer_code:
         dealers = dealers.filter(code=query.dealer_code)
     if query.max_distance_km is not None:
@@ -335,3 +335,8 @@ def dealer_stock_by_status(*, dealer_id: int) -> list[tuple[str, str, int]]:
     for row in rows:
         counts[row["status"]] = row["total"]
     return [(value, str(label), counts[value]) for value, label in StockVehicle.Status.choices]
+
+
+# A stock vehicle's statuses and conditions, for the apps that sell or take in cars.
+StockStatus = StockVehicle.Status
+StockCondition = StockVehicle.Condition
