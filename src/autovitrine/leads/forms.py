@@ -12,14 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.dealers.selectors import dealer_for_page
-from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.selectors import vehicle_for_page
+from autovitrine.inventory.selectors import StockStatus, vehicle_for_page
 
 from .models import Lead
 from .services import LeadSource, lead_create
 
 if TYPE_CHECKING:
     from autovitrine.dealers.models import Dealer
+    from autovitrine.inventory.models import StockVehicle
 
 # How far ahead a test drive can be booked online; beyond that the dealer's plans are unknown.
 TEST_DRIVE_HORIZON = dt.timedelta(days=60)
@@ -208,7 +208,7 @@ class LeadForm(forms.Form):
                 raise forms.ValidationError(
                     _("Ce véhicule n'est plus en ligne."), code="vehicle_unknown"
                 )
-            if vehicle.status == StockVehicle.Status.SOLD:
+            if vehicle.status == StockStatus.SOLD:
                 raise forms.ValidationError(
                     _("Ce véhicule vient d'être vendu : la concession ne peut plus le proposer."),
                     code="vehicle_sold",
