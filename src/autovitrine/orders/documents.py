@@ -21,7 +21,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from autovitrine.catalog.models import Energy
+from autovitrine.catalog.selectors import Energy
 from autovitrine.core.money import format_eur
 
 from .models import Order

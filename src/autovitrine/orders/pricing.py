@@ -13,16 +13,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from autovitrine.catalog.models import Colour, Energy, Option, Version
-from autovitrine.catalog.selectors import energy_class, label_for, malus_scale_on
+from autovitrine.catalog.selectors import Energy, energy_class, label_for, malus_scale_on
 from autovitrine.core.money import Price
-from autovitrine.inventory.models import StockVehicle
+from autovitrine.inventory.selectors import StockCondition
 
 from .registration import registration_estimate
+
+if TYPE_CHECKING:
+    from autovitrine.catalog.models import Colour, Option, Version
+    from autovitrine.inventory.models import StockVehicle
 
 DEPOSIT_RATE_BP = 1_000
 DEPOSIT_CAP_CENTS = 150_000
@@ -134,7 +137,7 @@ def stock_quote(*, vehicle: StockVehicle, postcode: str, today: dt.date) -> Quot
     power = vehicle.power_hp or getattr(version, "power_hp", None)
     label = " ".join(filter(None, [vehicle.make, vehicle.model_label, vehicle.version_label]))
     tax_lines, malus, registration = _tax_lines(
-        is_new=vehicle.condition == StockVehicle.Condition.NEW,
+        is_new=vehicle.condition == StockCondition.NEW,
         co2_g_km=co2,
         power_hp=power,
         energy=vehicle.energy,

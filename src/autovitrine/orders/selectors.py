@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from autovitrine.core.places import haversine_km, resolve_place
-from autovitrine.dealers.models import Dealer
+from autovitrine.dealers.selectors import active_dealers
 
 from .models import Order, OrderEvent
+
+if TYPE_CHECKING:
+    from autovitrine.dealers.models import Dealer
 
 WITHDRAWAL_DAYS = 14
 
@@ -73,8 +77,7 @@ class DealerChoice:
 
 
 def _delivering_dealers(*, new_car: bool) -> QuerySet[Dealer]:
-    # Read-only use of the dealer network until the dealers app exposes a "nearest" selector.
-    dealers = Dealer.objects.filter(is_active=True)
+    dealers = active_dealers()
     return dealers.filter(sells_new=True) if new_car else dealers.filter(sells_used=True)
 
 

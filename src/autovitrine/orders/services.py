@@ -19,7 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -30,18 +30,20 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import model_with_versions
 from autovitrine.core.money import format_eur
-from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.selectors import vehicle_for_page
+from autovitrine.inventory.selectors import StockCondition, StockStatus, vehicle_for_page
 from autovitrine.inventory.services import vehicle_set_status
-from autovitrine.payments.models import Payment
+from autovitrine.payments.selectors import PaymentStatus, payment_by_id
 from autovitrine.payments.services import payment_refund, payment_start
 from autovitrine.tradein import services as tradein_services
-from autovitrine.tradein.models import TradeIn
+from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
 from .models import Order, OrderEvent
 from .pricing import BuiltCar, Quote, built_car_quote, factory_car, stock_quote
 from .selectors import can_withdraw, dealer_can_deliver, withdrawal_deadline
 from .tasks import order_email_buyer
+
+if TYPE_CHECKING:
+    from autovitrine.payments.models import Payment
 
 DEPOSIT_PURPOSE = "order_deposit"
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -235,14 +237,14 @@ def order_place_stock(
     if vehicle is None:
         raise ValidationError(_("Ce véhicule n'est plus en vente."), code="vehicle_missing")
     dealer_id = dealer_id or vehicle.dealer_id
-    _check_dealer(dealer_id, new_car=vehicle.condition == StockVehicle.Condition.NEW)
+    _check_dealer(dealer_id, new_car=vehicle.condition == StockCondition.NEW)
     number = _new_number()
     try:
         with transaction.atomic():
             claimed = vehicle_set_status(
                 vehicle_id=vehicle.pk,
-                to_status=StockVehicle.Status.RESERVED,
-                expected_status=StockVehicle.Status.AVAILABLE,
+                to_status=StockStatus.RESERVED,
+                expected_status=StockStatus.AVAILABLE,
                 by=customer,
                 reason=_("Commande %(number)s") % {"number": number},
             )
@@ -404,8 +406,8 @@ def _release_vehicle(order: Order, *, by: Any = None) -> None:
     with contextlib.suppress(ValidationError):
         vehicle_set_status(
             vehicle_id=order.stock_vehicle_id,
-            to_status=StockVehicle.Status.AVAILABLE,
-            expected_status=StockVehicle.Status.RESERVED,
+            to_status=StockStatus.AVAILABLE,
+            expected_status=StockStatus.RESERVED,
             by=by,
             reason=_("Commande %(number)s terminée sans vente") % {"number": order.number},
         )
@@ -430,8 +432,8 @@ def _end_without_sale(order: Order, *, to_status: str, by: Any, reason: str) -> 
 def _refund_deposit(order: Order) -> Order:
     """After the order's change is committed: refund a paid deposit through the provider."""
     if order.deposit_payment_id is not None:
-        payment = Payment.objects.get(pk=order.deposit_payment_id)
-        if payment.status == Payment.Status.SUCCEEDED:
+        payment = payment_by_id(order.deposit_payment_id)
+        if payment.status == PaymentStatus.SUCCEEDED:
             payment_refund(payment_id=payment.pk)
     order.refresh_from_db()
     return order
@@ -451,7 +453,7 @@ def order_on_deposit_payment(payment: Payment, previous_status: str) -> None:
     order = Order.objects.select_for_update().filter(number=payment.reference).first()
     if order is None:
         return
-    if payment.status == Payment.Status.SUCCEEDED:
+    if payment.status == PaymentStatus.SUCCEEDED:
         if order.status == Order.Status.DRAFT:
             _transition(
                 order,
@@ -464,14 +466,14 @@ def order_on_deposit_payment(payment: Payment, previous_status: str) -> None:
         else:
             _note(order, _("Acompte reçu après l'annulation de la commande : il est remboursé."))
             transaction.on_commit(partial(payment_refund, payment_id=payment.pk))
-    elif payment.status == Payment.Status.FAILED and order.status == Order.Status.DRAFT:
+    elif payment.status == PaymentStatus.FAILED and order.status == Order.Status.DRAFT:
         _end_without_sale(
             order,
             to_status=Order.Status.CANCELLED,
             by=None,
             reason=_("Paiement de l'acompte refusé."),
         )
-    elif payment.status == Payment.Status.REFUNDED:
+    elif payment.status == PaymentStatus.REFUNDED:
         _note(
             order,
             _("Acompte de %(amount)s remboursé.") % {"amount": format_eur(payment.amount_cents)},
@@ -559,13 +561,13 @@ def order_deliver(
     if order.stock_vehicle_id is not None:
         vehicle_set_status(
             vehicle_id=order.stock_vehicle_id,
-            to_status=StockVehicle.Status.SOLD,
+            to_status=StockStatus.SOLD,
             by=by,
             reason=_("Livrée, commande %(number)s") % {"number": order.number},
         )
     if order.trade_in_id is not None:
-        trade_in = TradeIn.objects.get(pk=order.trade_in_id)
-        if trade_in.status == TradeIn.Status.ACCEPTED:
+        trade_in = trade_in_by_id(order.trade_in_id)
+        if trade_in.status == TradeInStatus.ACCEPTED:
             tradein_services.tradein_receive(
                 trade_in_id=trade_in.pk,
                 dealer_id=dealer_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -23,11 +23,9 @@ from autovitrine.configurator.selectors import (
 )
 from autovitrine.core.money import format_eur
 from autovitrine.core.ratelimit import over_limit
-from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.selectors import vehicle_for_page
-from autovitrine.payments.models import Payment
-from autovitrine.tradein.models import TradeIn
-from autovitrine.tradein.selectors import customer_trade_ins
+from autovitrine.inventory.selectors import StockCondition, StockStatus, vehicle_for_page
+from autovitrine.payments.selectors import PaymentStatus
+from autovitrine.tradein.selectors import TradeInNotFound, customer_open_trade_ins
 
 from . import services
 from .documents import deposit_receipt_pdf, order_form_pdf
@@ -48,6 +46,10 @@ from .selectors import (
     delivering_dealer_choices,
     withdrawal_deadline,
 )
+
+if TYPE_CHECKING:
+    from autovitrine.payments.models import Payment
+    from autovitrine.tradein.models import TradeIn
 
 # Placing orders and opening payments: generous for a person, tight for a script.
 ACTIONS_PER_HOUR = 30
@@ -80,11 +82,7 @@ def _own_order(request: HttpRequest, number: str) -> Order:
 
 
 def _open_trade_ins(customer_id: int) -> list[TradeIn]:
-    return list(
-        customer_trade_ins(customer_id=customer_id).filter(
-            status=TradeIn.Status.ESTIMATED, dealer__isnull=True
-        )
-    )
+    return customer_open_trade_ins(customer_id=customer_id)
 
 
 def _trade_in_label(trade_in: TradeIn) -> str:
@@ -107,10 +105,10 @@ def checkout_stock(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         template="orders/checkout.html",
         context={
             "vehicle": vehicle,
-            "available": vehicle.status == StockVehicle.Status.AVAILABLE,
+            "available": vehicle.status == StockStatus.AVAILABLE,
             "photo": next(iter(vehicle.photos.all()), None),
         },
-        new_car=vehicle.condition == StockVehicle.Condition.NEW,
+        new_car=vehicle.condition == StockCondition.NEW,
         vehicle_dealer_id=vehicle.dealer_id,
         place=partial(services.order_place_stock, vehicle_id=vehicle.pk),
     )
@@ -249,7 +247,7 @@ def pay_deposit(request: HttpRequest, number: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("orders:detail", number=order.number)
-    if payment.redirect_url and payment.status == Payment.Status.PENDING:
+    if payment.redirect_url and payment.status == PaymentStatus.PENDING:
         return redirect(payment.redirect_url)
     if payment.message:
         messages.error(request, payment.message)
@@ -289,7 +287,7 @@ def _run(
         action()
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except (Order.DoesNotExist, TradeIn.DoesNotExist) as exc:
+    except (Order.DoesNotExist, TradeInNotFound) as exc:
         raise Http404 from exc
     else:
         messages.success(request, success)
