@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from autovitrine.core.money import Price
 
-from .models import CarModel, Colour, Energy, MalusBracket, MalusScale, Option, Version
+from .models import Brand, CarModel, Colour, Energy, MalusBracket, MalusScale, Option, Version
 
 # French CO2 label classes (arrêté du 10 avril 2003, as displayed in showrooms), upper bounds.
 ENERGY_CLASS_BOUNDS: tuple[tuple[str, int], ...] = (
@@ -157,3 +157,7 @@ def no_colours() -> QuerySet[Colour]:
 
 def no_options() -> QuerySet[Option]:
     return Option.objects.none()
+
+
+def brands_by_name() -> QuerySet[Brand]:
+    return Brand.objects.order_by("name")

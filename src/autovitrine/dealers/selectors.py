@@ -126,3 +126,8 @@ def active_dealers() -> QuerySet[Dealer]:
 
 def inactive_dealers() -> QuerySet[Dealer]:
     return Dealer.objects.filter(is_active=False)
+
+
+def brand_dealers(*, brand_id: int) -> QuerySet[Dealer]:
+    """A brand's active dealers, by city then name."""
+    return active_dealers().filter(brand_id=brand_id).order_by("city", "name")

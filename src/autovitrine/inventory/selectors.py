@@ -340,3 +340,10 @@ def dealer_stock_by_status(*, dealer_id: int) -> list[tuple[str, str, int]]:
 # A stock vehicle's statuses and conditions, for the apps that sell or take in cars.
 StockStatus = StockVehicle.Status
 StockCondition = StockVehicle.Condition
+
+
+def vehicles_by_vin(vins: list[str]) -> dict[str, StockVehicle]:
+    """The stock vehicles of those VINs (with their dealer and brand), by VIN."""
+    return {
+        v.vin: v for v in StockVehicle.objects.filter(vin__in=vins).select_related("dealer__brand")
+    }
