@@ -11,6 +11,7 @@ import zxingcpp
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from autovitrine.catalog.models import MalusBracket, MalusScale
 from autovitrine.inventory.models import VehiclePhoto
@@ -123,7 +124,7 @@ def test_the_printed_sticker_hides_the_site_scans_and_fits_one_a4_page(
     page.emulate_media(media="print")
 
     # Then no site header; the QR code is at least 35 mm wide (96 px per inch) and scans
-    assert page.locator(".site-header").is_hidden()
+    expect(page.locator(".site-header")).to_be_hidden()
     box = page.locator("#sticker-qr svg").bounding_box()
     assert box["width"] >= 35 / 25.4 * 96
     png = page.locator("#sticker-qr").screenshot()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from autovitrine.configurator.models import SavedConfiguration
 
@@ -53,7 +54,7 @@ def test_configure_through_a_conflict_save_and_open_the_shared_link(
     page.locator("#cfg-save").click()
     page.wait_for_url("**/configurer/c/*/")
     share_url = page.locator("#share-url").input_value()
-    assert page.locator(".cfg-qr svg").is_visible()
+    expect(page.locator(".cfg-qr svg")).to_be_visible()
 
     saved = SavedConfiguration.objects.get()
     assert share_url.endswith(f"/c/{saved.code}")
@@ -63,4 +64,4 @@ def test_configure_through_a_conflict_save_and_open_the_shared_link(
     stranger.wait_for_url(f"**/configurer/c/{saved.code}/")
     shared = stranger.locator(".cfg-summary").inner_text()
     assert "Finition GT" in shared and "Jantes alliage 20 pouces Diamant" in shared
-    assert stranger.locator("#saved-order").is_visible()
+    expect(stranger.locator("#saved-order")).to_be_visible()

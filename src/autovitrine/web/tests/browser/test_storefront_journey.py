@@ -9,6 +9,7 @@ import pytest
 import zxingcpp
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from autovitrine.inventory.models import VehicleVisit
 from autovitrine.leads.models import Lead
@@ -109,6 +110,6 @@ def test_window_sticker_qr_decodes_to_the_vehicle_and_records_a_qr_visit(
 
     passer_by = new_phone()
     passer_by.goto(decoded[0].text)
-    assert passer_by.locator("h1").first.is_visible()
+    expect(passer_by.locator("h1").first).to_be_visible()
     visits = VehicleVisit.objects.filter(vehicle=car)
     assert [(v.source, v.medium) for v in visits] == [(VehicleVisit.Source.QR, "sticker")]
