@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.core.phones import french_phone_normalize
 from autovitrine.dealers.selectors import dealer_for_page
 from autovitrine.inventory.selectors import StockStatus, vehicle_for_page
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 TEST_DRIVE_HORIZON = dt.timedelta(days=60)
 
 # French numbers: 0 then 9 digits, or +33 / 0033 (and an optional "(0)") then 9 digits.
-_FRENCH_PHONE = re.compile(r"^(?:(?:\+33|0033)0?|0)([1-9]\d{8})$")
-_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 
 # The `src` marker of a page's query string, mapped to where the lead came from.
 _SOURCES_FROM_PAGE = {
@@ -49,15 +47,6 @@ CALLBACK_WINDOWS = [
     ("afternoon", _("L'après-midi (14 h – 18 h)")),
     ("evening", _("En fin de journée (18 h – 20 h)")),
 ]
-
-
-def french_phone_normalize(raw: str) -> str | None:
-    """``06 12 34 56 78`` for any French way of writing it, ``None`` when it is not one."""
-    match = _FRENCH_PHONE.match(_PHONE_SEPARATORS.sub("", raw))
-    if match is None:
-        return None
-    digits = "0" + match.group(1)
-    return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
 
 
 class LeadForm(forms.Form):

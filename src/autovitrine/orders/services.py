@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import model_with_versions
 from autovitrine.core.money import format_eur
+from autovitrine.core.phones import french_phone_normalize
 from autovitrine.inventory.selectors import StockCondition, StockStatus, vehicle_for_page
 from autovitrine.inventory.services import vehicle_set_status
 from autovitrine.payments.selectors import PaymentStatus, payment_by_id
@@ -49,7 +50,6 @@ DEPOSIT_PURPOSE = "order_deposit"
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # Metropolitan France, Corsica (20) and overseas departments (971–976).
 POSTCODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5])\d{3}$|^97[1-6]\d{2}$")
-PHONE = re.compile(r"^(?:\+33|0033|0)([1-9]\d{8})$")
 # A draft holds a stock car this long while its deposit is being paid.
 DRAFT_LIFETIME = dt.timedelta(minutes=30)
 OPEN_STATUSES = (
@@ -103,9 +103,8 @@ def identity_validate(identity: BuyerIdentity) -> BuyerIdentity:
         validate_email(email)
     except ValidationError:
         errors["email"] = ValidationError(_("Saisissez une adresse e-mail valide."), code="email")
-    digits = re.sub(r"[\s.\-()]", "", values["phone"])
-    phone_match = PHONE.match(digits)
-    if phone_match is None:
+    phone = french_phone_normalize(values["phone"])
+    if phone is None:
         errors["phone"] = ValidationError(
             _("Saisissez un numéro de téléphone français (ex. 06 12 34 56 78)."), code="phone"
         )
@@ -116,14 +115,13 @@ def identity_validate(identity: BuyerIdentity) -> BuyerIdentity:
         )
     if errors:
         raise ValidationError(errors)
-    assert phone_match is not None
-    national = "0" + phone_match.group(1)
+    assert phone is not None
     return replace(
         identity,
         first_name=values["first_name"][:80],
         last_name=values["last_name"][:80],
         email=email,
-        phone=" ".join(national[i : i + 2] for i in range(0, 10, 2)),
+        phone=phone,
         street=values["street"][:200],
         postcode=postcode,
         city=values["city"][:100],
