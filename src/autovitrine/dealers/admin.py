@@ -28,8 +28,9 @@ class StaffFormSet(BaseInlineFormSet):
         super().clean()
         for form in self.forms:
             user = (form.cleaned_data or {}).get("user")
-            kept = user is not None and not form.cleaned_data.get("DELETE")
-            if kept and not is_dealer_account(user):
+            if user is None or form.cleaned_data.get("DELETE"):
+                continue
+            if not is_dealer_account(user):
                 form.add_error(
                     "user",
                     ValidationError(
@@ -113,4 +114,4 @@ class DealerAttachmentInline(HeadOfficeTabularInline):
 # adds that inline to the accounts app's user admin (registered first, see INSTALLED_APPS) rather
 # than the accounts app knowing about dealers.
 _user_admin = admin.site.get_model_admin(get_user_model())
-_user_admin.inlines = (*_user_admin.inlines, DealerAttachmentInline)
+type(_user_admin).inlines = (*_user_admin.inlines, DealerAttachmentInline)

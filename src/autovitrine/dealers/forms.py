@@ -63,7 +63,8 @@ class DealerLocatorForm(NearPlaceFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         position_errors = self.has_error("lat") or self.has_error("lng")
         if not position_errors and (data.get("lat") is None) != (data.get("lng") is None):
             self.add_error("lat", POSITION_UNREADABLE)

@@ -101,7 +101,7 @@ def opening_hours_fr(dealer: Dealer) -> list[str]:
     # groupby joins only neighbours: Monday and Wednesday alike stay two lines.
     for spans, run in groupby(range(7), key=spans_by_day.__getitem__):
         weekdays = list(run)
-        days = OpeningPeriod.Weekday(weekdays[0]).label
+        days = str(OpeningPeriod.Weekday(weekdays[0]).label)
         if len(weekdays) > 1:
             days = _("%(first)s – %(last)s") % {
                 "first": days,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -95,13 +95,17 @@ class CheckoutForm(forms.Form):
         self.fields["dealer"].widget.choices = [
             (choice.dealer.pk, dealer_choice_label(choice)) for choice in dealer_choices
         ]
-        self.fields["trade_in"].choices = [("", _("Pas de reprise")), *trade_in_choices]
+        cast(forms.ChoiceField, self.fields["trade_in"]).choices = [
+            ("", _("Pas de reprise")),
+            *trade_in_choices,
+        ]
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean(self) -> dict[str, Any]:
         """Identity rules are the service's; run them here too so every error shows at once."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         names = BuyerIdentity.__slots__
         if all(name in cleaned for name in names):
             try:

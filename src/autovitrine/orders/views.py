@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial, wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -21,6 +21,7 @@ from autovitrine.configurator.selectors import (
     saved_configuration,
     saved_configuration_check,
 )
+from autovitrine.core.http import HtmxHttpRequest
 from autovitrine.core.money import format_eur
 from autovitrine.core.ratelimit import over_limit
 from autovitrine.inventory.selectors import StockCondition, StockStatus, vehicle_for_page
@@ -48,6 +49,7 @@ from .selectors import (
 )
 
 if TYPE_CHECKING:
+    from autovitrine.accounts.models import User
     from autovitrine.payments.models import Payment
     from autovitrine.tradein.models import TradeIn
 
@@ -69,13 +71,18 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapper
 
 
+def _customer(request: HttpRequest) -> User:
+    """The signed-in buyer of a view behind ``customer_required``."""
+    return cast("User", request.user)
+
+
 def _over_rate_limit(request: HttpRequest, scope: str) -> bool:
-    key = f"orders:rate:{scope}:{request.user.pk}"
+    key = f"orders:rate:{scope}:{_customer(request).pk}"
     return over_limit(key, limit=ACTIONS_PER_HOUR, window_seconds=3600)
 
 
 def _own_order(request: HttpRequest, number: str) -> Order:
-    order = customer_order(number=number, customer_id=request.user.pk)
+    order = customer_order(number=number, customer_id=_customer(request).pk)
     if order is None:
         raise Http404
     return order
@@ -151,7 +158,9 @@ def _checkout(
         "dealer_choices": delivering_dealer_choices(
             postcode=postcode, new_car=new_car, include_dealer_id=vehicle_dealer_id
         ),
-        "trade_in_choices": [(t.pk, _trade_in_label(t)) for t in _open_trade_ins(request.user.pk)],
+        "trade_in_choices": [
+            (t.pk, _trade_in_label(t)) for t in _open_trade_ins(_customer(request).pk)
+        ],
     }
     status = 200
     if request.method == "POST":
@@ -178,7 +187,7 @@ def _checkout(
                 )
                 return redirect("orders:detail", number=order.number)
     else:
-        user = request.user
+        user = _customer(request)
         form = CheckoutForm(
             initial={
                 "first_name": user.first_name,
@@ -198,7 +207,7 @@ def _checkout(
 @require_GET
 def my_orders(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "orders/list.html", {"orders": customer_orders(customer_id=request.user.pk)}
+        request, "orders/list.html", {"orders": customer_orders(customer_id=_customer(request).pk)}
     )
 
 
@@ -219,7 +228,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             else None,
             "trade_in": order.trade_in,
             "trade_in_choices": [
-                (t.pk, _trade_in_label(t)) for t in _open_trade_ins(request.user.pk)
+                (t.pk, _trade_in_label(t)) for t in _open_trade_ins(_customer(request).pk)
             ]
             if order.trade_in_id is None and order.status in services.OPEN_STATUSES
             else [],
@@ -242,7 +251,7 @@ def pay_deposit(request: HttpRequest, number: str) -> HttpResponse:
     )
     try:
         payment = services.order_pay_deposit(
-            number=order.number, customer_id=request.user.pk, return_url=return_url
+            number=order.number, customer_id=_customer(request).pk, return_url=return_url
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -301,7 +310,7 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     return _run(
         request,
         order.number,
-        lambda: services.order_withdraw(number=order.number, customer_id=request.user.pk),
+        lambda: services.order_withdraw(number=order.number, customer_id=_customer(request).pk),
         _("Rétractation enregistrée : votre acompte est remboursé."),
     )
 
@@ -313,7 +322,7 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
     return _run(
         request,
         order.number,
-        lambda: services.order_cancel_draft(number=order.number, customer_id=request.user.pk),
+        lambda: services.order_cancel_draft(number=order.number, customer_id=_customer(request).pk),
         _("Commande annulée."),
     )
 
@@ -324,7 +333,7 @@ def trade_in_action(request: HttpRequest, number: str) -> HttpResponse:
     """Add one of my estimated trade-ins to the order, or answer the dealer's offer."""
     order = _own_order(request, number)
     action = request.POST.get("action")
-    customer_id = request.user.pk
+    customer_id = _customer(request).pk
     if action == "attach":
         try:
             trade_in_id = int(request.POST.get("trade_in", ""))
@@ -400,7 +409,7 @@ def _plan(form: FinancingForm) -> FinancingPlan:
 
 
 @require_GET
-def financing(request: HttpRequest) -> HttpResponse:
+def financing(request: HtmxHttpRequest) -> HttpResponse:
     """The financing simulator (public): loan or LOA, monthly payment, cost, TAEG."""
     form = FinancingForm(request.GET or None)
     plan = None

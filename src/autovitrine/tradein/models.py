@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -10,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import CarModel, Energy
 from autovitrine.core.models import TimeStampedModel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Condition(models.TextChoices):
@@ -72,7 +77,7 @@ class ValuationRule(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         for field_name, keys, lowest in (
             ("base_values", Segment.values, 1),
             ("energy_coefficients_bp", Energy.values, 1),
