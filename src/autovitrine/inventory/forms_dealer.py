@@ -379,7 +379,7 @@ class VehicleStatusForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("initial", {"expected_status": vehicle.status})
         super().__init__(*args, **kwargs)
-        allowed = StockVehicle.TRANSITIONS.get(vehicle.status, set())
+        allowed = StockVehicle.TRANSITIONS.targets(vehicle.status)
         self.fields["to_status"].widget.choices = [
             (value, label) for value, label in StockVehicle.Status.choices if value in allowed
         ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import Energy
 from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.statuses import Transitions
 
 
 class StockVehicle(TimeStampedModel):
@@ -21,11 +22,13 @@ class StockVehicle(TimeStampedModel):
         SOLD = "sold", _("Vendu")
 
     # Allowed status moves; anything else is refused by the service.
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.AVAILABLE: {Status.RESERVED, Status.SOLD},
-        Status.RESERVED: {Status.AVAILABLE, Status.SOLD},
-        Status.SOLD: {Status.AVAILABLE},
-    }
+    TRANSITIONS = Transitions(
+        {
+            Status.AVAILABLE: {Status.RESERVED, Status.SOLD},
+            Status.RESERVED: {Status.AVAILABLE, Status.SOLD},
+            Status.SOLD: {Status.AVAILABLE},
+        }
+    )
 
     dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="vehicles")
     condition = models.CharField(_("état"), max_length=10, choices=Condition)

@@ -175,7 +175,7 @@ def vehicle_set_status(
     ``expected_status`` (the status the user saw), a change made meanwhile by someone else is
     refused too, instead of being silently overridden.
     """
-    sources = [src for src, targets in StockVehicle.TRANSITIONS.items() if to_status in targets]
+    sources = StockVehicle.TRANSITIONS.sources_of(to_status)
     with transaction.atomic():
         qs = StockVehicle.objects.filter(pk=vehicle_id, status__in=sources)
         if expected_dealer_id is not None:

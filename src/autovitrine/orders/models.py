@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.statuses import Transitions
 
 # Statuses in which an order holds its stock vehicle (at most one such order per vehicle).
 HOLDING_STATUSES = ("draft", "deposit_paid", "confirmed", "in_production", "ready", "delivered")
@@ -29,16 +30,18 @@ class Order(TimeStampedModel):
 
     # Allowed moves. Stock orders skip production, factory orders go through it: the services
     # check that too (``Order.next_after_confirmed``).
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.DRAFT: {Status.DEPOSIT_PAID, Status.CANCELLED},
-        Status.DEPOSIT_PAID: {Status.CONFIRMED, Status.CANCELLED, Status.WITHDRAWN},
-        Status.CONFIRMED: {Status.IN_PRODUCTION, Status.READY, Status.WITHDRAWN},
-        Status.IN_PRODUCTION: {Status.READY, Status.WITHDRAWN},
-        Status.READY: {Status.DELIVERED, Status.WITHDRAWN},
-        Status.DELIVERED: set(),
-        Status.CANCELLED: set(),
-        Status.WITHDRAWN: set(),
-    }
+    TRANSITIONS = Transitions(
+        {
+            Status.DRAFT: {Status.DEPOSIT_PAID, Status.CANCELLED},
+            Status.DEPOSIT_PAID: {Status.CONFIRMED, Status.CANCELLED, Status.WITHDRAWN},
+            Status.CONFIRMED: {Status.IN_PRODUCTION, Status.READY, Status.WITHDRAWN},
+            Status.IN_PRODUCTION: {Status.READY, Status.WITHDRAWN},
+            Status.READY: {Status.DELIVERED, Status.WITHDRAWN},
+            Status.DELIVERED: set(),
+            Status.CANCELLED: set(),
+            Status.WITHDRAWN: set(),
+        }
+    )
     WITHDRAWABLE_STATUSES = (
         Status.DEPOSIT_PAID,
         Status.CONFIRMED,

@@ -377,7 +377,7 @@ def _transition(
     order: Order, *, to_status: str, by: Any = None, note: str = "", **fields: Any
 ) -> Order:
     """Move a locked order along ``Order.TRANSITIONS``, write the event, e-mail the buyer."""
-    if to_status not in Order.TRANSITIONS.get(order.status, set()):
+    if not Order.TRANSITIONS.allows(order.status, to_status):
         raise _invalid_transition()
     event = OrderEvent.objects.create(
         order=order, from_status=order.status, to_status=to_status, by=_user(by), note=note[:300]

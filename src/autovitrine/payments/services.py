@@ -149,7 +149,7 @@ def payment_webhook_receive(
         if (
             target is None
             or amount_differs
-            or target not in Payment.TRANSITIONS.get(payment.status, set())
+            or not Payment.TRANSITIONS.allows(payment.status, target)
         ):
             detail = "amount mismatch" if amount_differs else event.detail or event.outcome
             PaymentEvent.objects.create(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import CarModel, Energy
 from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.statuses import Transitions
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -104,14 +105,16 @@ class TradeIn(TimeStampedModel):
         CANCELLED = "cancelled", _("Annulée")
 
     # Allowed status moves; OFFERED → OFFERED is a revised offer.
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.ESTIMATED: {Status.OFFERED, Status.CANCELLED},
-        Status.OFFERED: {Status.OFFERED, Status.ACCEPTED, Status.DECLINED, Status.CANCELLED},
-        Status.DECLINED: {Status.OFFERED, Status.CANCELLED},
-        Status.ACCEPTED: {Status.RECEIVED, Status.CANCELLED},
-        Status.RECEIVED: set(),
-        Status.CANCELLED: set(),
-    }
+    TRANSITIONS = Transitions(
+        {
+            Status.ESTIMATED: {Status.OFFERED, Status.CANCELLED},
+            Status.OFFERED: {Status.OFFERED, Status.ACCEPTED, Status.DECLINED, Status.CANCELLED},
+            Status.DECLINED: {Status.OFFERED, Status.CANCELLED},
+            Status.ACCEPTED: {Status.RECEIVED, Status.CANCELLED},
+            Status.RECEIVED: set(),
+            Status.CANCELLED: set(),
+        }
+    )
 
     customer = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="trade_ins"

@@ -224,7 +224,7 @@ def _move(
     amount_cents: int | None = None,
 ) -> TradeIn:
     """Change status inside the caller's transaction (row locked) and write the event."""
-    if to_status not in TradeIn.TRANSITIONS.get(trade_in.status, set()):
+    if not TradeIn.TRANSITIONS.allows(trade_in.status, to_status):
         raise _invalid_transition()
     TradeInEvent.objects.create(
         trade_in=trade_in,
