@@ -65,13 +65,15 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+## Parallel: TEST_WORKERS processes, each with its own test database and Redis key prefix
+TEST_WORKERS ?= 2
 test-sqlite: $(STAMP)
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/autovitrine} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
-	  $(PY) -m pytest -q $(PYTEST_ARGS)
+	  $(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## Every benchmark in bench/; the flash sale at a small size (FLASH_VISITORS=300000 for the full one)
 FLASH_VISITORS ?= 3000
