@@ -16,6 +16,11 @@ from django.core.handlers.asgi import ASGIHandler
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autovitrine.config.settings")
 django.setup(set_prefix=False)
 
+from autovitrine.payments.conf import refuse_unsafe_production  # noqa: E402  (apps ready)
+
+# A production site that would let buyers "pay" through the simulator does not start at all.
+refuse_unsafe_production()
+
 
 class SyncMiddlewareASGIHandler(ASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:

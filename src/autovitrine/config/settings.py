@@ -245,6 +245,17 @@ if PRODUCTION:
 # "10.0.0.0/8,127.0.0.1/32"); empty: the socket's peer is the client.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
+# --- Payments -------------------------------------------------------------------------------
+# Production takes real money only: PAYMENT_PROVIDER=stripe with its two secrets. The simulator
+# (a "Payer" button that marks a deposit paid) runs in production only on a staging site that
+# says so twice (PAYMENT_PROVIDER=simulated and ALLOW_SIMULATED_PAYMENTS=true); otherwise its
+# URLs are not mounted, the server refuses to start and `check --deploy` reports an error.
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "" if PRODUCTION else "simulated")
+ALLOW_SIMULATED_PAYMENTS = env_bool("ALLOW_SIMULATED_PAYMENTS", default=not PRODUCTION)
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+
 # --- Project --------------------------------------------------------------------------------
 SITE_NAME = "AutoVitrine"
 # Absolute base for links printed outside a request (QR codes, e-mails).

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from autovitrine.config.api import api
+from autovitrine.payments import conf as payments_conf
 
 admin.site.site_header = "AutoVitrine — siège"
 admin.site.site_title = "AutoVitrine"
@@ -22,7 +23,6 @@ urlpatterns = [
     path("demandes/", include("autovitrine.leads.urls")),
     path("configurer/", include("autovitrine.configurator.urls")),
     path("commandes/", include("autovitrine.orders.urls")),
-    path("paiement/", include("autovitrine.payments.urls")),
     path("reprise/", include("autovitrine.tradein.urls")),
     path("ventes-flash/", include("autovitrine.flashsales.urls")),
     # The short link of a saved configuration (shared, printed as a QR code).
@@ -33,6 +33,10 @@ urlpatterns = [
     ),
     path("", include("autovitrine.web.urls")),
 ]
+
+if payments_conf.simulator_enabled():
+    # The simulator's "Payer" button marks a deposit paid: never mounted on a real site.
+    urlpatterns.insert(-1, path("paiement/", include("autovitrine.payments.urls")))
 
 if not settings.PRODUCTION:
     # Uploaded media in the embedded default; production serves them from object storage/CDN.
