@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "autovitrine.core.hostile_input.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,10 +208,15 @@ STORAGES = {
 # Front-end libraries come from the npm registry at install time (package.json), never the repo.
 STATICFILES_DIRS = [("vendor/chart.js", PROJECT_DIR / "node_modules" / "chart.js" / "dist")]
 WHITENOISE_USE_FINDERS = not PRODUCTION
-# Uploaded photos are capped here and checked again by the forms (a clear message, not a 413).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Request bodies (docs/security.md). Anything larger is a 413 before it is read
+# (autovitrine.core.hostile_input): a form without files, or the non-file part of an upload, up
+# to 11 MB (a 10 MB product-data file pasted in the admin); an upload up to 20 photos of 5 MB;
+# an API body (webhooks included) up to 256 KB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_REQUEST_BYTES = 20 * MAX_PHOTO_BYTES + 1024 * 1024
+MAX_API_BODY_BYTES = 256 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
