@@ -80,7 +80,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "autovitrine.core.security_headers.PermissionsPolicyMiddleware",
+    "autovitrine.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "autovitrine.core.hostile_input.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -125,6 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # The stock search's covering index (inventory) includes its filter columns on PostgreSQL;
+    # SQLite builds the same index without them, which is what the embedded default wants.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     # One connection pool per worker process: under ASGI each request runs on a thread of its own,
     # which would otherwise open (then close) a connection of its own, ~5 ms each time.
@@ -251,6 +254,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A 429 that no counted limit explains (a lockout, say) tells the client to wait this long.
+RATE_LIMIT_RETRY_AFTER_SECONDS = 60
 # Only the site's own scripts, styles and images (htmx and chart.js are served from static, no
 # inline script or <style>); style="" attributes stay allowed for the few computed ones (a colour
 # swatch). The payment provider's hosted page is reached by a redirect after a form post, which
@@ -295,6 +300,9 @@ VAT_RATE_BASIS_POINTS = 2000  # 20 % French standard rate
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusal_one_line": {"()": "autovitrine.core.logging.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Django's request logger: a 4xx is one line (no traceback), a 5xx keeps its traceback.
+    "loggers": {"django.request": {"filters": ["refusal_one_line"]}},
 }

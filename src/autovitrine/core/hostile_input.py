@@ -73,10 +73,12 @@ class HostileInputMiddleware:
             return _refusal(request, 404, "not_found", _("Aucune page à cette adresse."))
         fields = _bad_fields(request.GET.lists())
         content_type = (request.content_type or "").lower()
-        if request.method == "POST" and content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
+        api = request.path.startswith(API_PREFIX)
+        if request.method == "POST" and content_type == "application/x-www-form-urlencoded":
+            request.body  # noqa: B018  (kept, so that a view may still read the raw body)
+            fields += _bad_fields(request.POST.lists())
+        elif request.method == "POST" and content_type == "multipart/form-data" and not api:
+            # Parsed from the stream (files go to disk); the API refuses multipart anyway (415).
             fields += _bad_fields(request.POST.lists())
         elif (content_type == "application/json" or content_type.endswith("+json")) and (
             JSON_CONTROL_ESCAPES.search(request.body)
