@@ -223,6 +223,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_REQUEST_BYTES = 20 * MAX_PHOTO_BYTES + 1024 * 1024
 MAX_API_BODY_BYTES = 256 * 1024
+# Images are refused above these before their pixels are decoded (core/images.py; also
+# Pillow's own MAX_IMAGE_PIXELS): 40 megapixels, 8000 pixels a side.
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_IMAGE_SIDE = 8000
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
