@@ -431,3 +431,27 @@ def test_a_forged_forwarded_header_from_an_untrusted_address_is_ignored(post, ca
 
     # Then its own address was counted every time
     assert refused.status_code == 429
+
+
+def test_the_plain_text_email_is_not_html_escaped(post, car):
+    # When
+    post(form_data(car, name="Léa O'Brien & fils", message='Prix "remisé" < 30 000 € ?'))
+
+    # Then
+    [email] = mail.outbox
+    assert email.subject == "Nouvelle demande (Question) de Léa O'Brien & fils"
+    assert "Nom : Léa O'Brien & fils" in email.body
+    assert 'Prix "remisé" < 30 000 € ?' in email.body
+    assert "&amp;" not in email.body and "&#x27;" not in email.subject
+
+
+@pytest.mark.parametrize("name", ["Léa\r\nBcc: x@example.com", "Léa\nFontaine", "Léa\rF"])
+def test_a_line_break_in_the_name_is_refused(post, car, name):
+    # When
+    response = post(form_data(car, name=name))
+
+    # Then
+    assert response.status_code == 400
+    assert "Pas de retour à la ligne dans ce champ." in unescape(response.content.decode())
+    assert Lead.objects.count() == 0
+    assert mail.outbox == []
