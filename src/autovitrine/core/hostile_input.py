@@ -73,12 +73,12 @@ class HostileInputMiddleware:
             return _refusal(request, 404, "not_found", _("Aucune page à cette adresse."))
         fields = _bad_fields(request.GET.lists())
         content_type = (request.content_type or "").lower()
-        api = request.path.startswith(API_PREFIX)
-        if request.method == "POST" and content_type == "application/x-www-form-urlencoded":
-            request.body  # noqa: B018  (kept, so that a view may still read the raw body)
-            fields += _bad_fields(request.POST.lists())
-        elif request.method == "POST" and content_type == "multipart/form-data" and not api:
-            # Parsed from the stream (files go to disk); the API refuses multipart anyway (415).
+        form = content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if request.method == "POST" and form:
+            if content_type != "multipart/form-data" or request.path.startswith(API_PREFIX):
+                # Kept in memory (at most the API's 256 KB or a form's): a view that reads the
+                # raw body still can. Page uploads are parsed from the stream, files to disk.
+                request.body  # noqa: B018
             fields += _bad_fields(request.POST.lists())
         elif (content_type == "application/json" or content_type.endswith("+json")) and (
             JSON_CONTROL_ESCAPES.search(request.body)

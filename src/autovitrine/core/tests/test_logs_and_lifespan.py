@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from autovitrine.config.asgi import application
 
@@ -47,6 +47,7 @@ def test_the_asgi_application_answers_the_servers_lifespan_messages():
     async def send(message):
         sent.append(message["type"])
 
-    asyncio.run(application({"type": "lifespan"}, receive, send))
+    # In a thread of its own: the browser tests leave an event loop running in this one.
+    async_to_sync(application)({"type": "lifespan"}, receive, send)
 
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
