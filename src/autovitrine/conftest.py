@@ -254,13 +254,24 @@ def granian_server(transactional_db, settings, tmp_path):
 def new_phone(chromium, granian_server):
     """``new_phone()`` → a fresh page (its own cookies) in French at a phone viewport."""
     contexts = []
+    csp_violations: list[str] = []
 
     def open_page():
         context = chromium.new_context(**PHONE, locale="fr-FR", base_url=granian_server.url)
         context.set_default_timeout(10_000)
+        # Every browser journey doubles as a Content-Security-Policy test: Chromium reports each
+        # blocked script, style or image on the console.
+        context.on("console", lambda message: record_csp_violation(message, csp_violations))
         contexts.append(context)
         return context.new_page()
 
+    open_page.csp_violations = csp_violations  # type: ignore[attr-defined]
     yield open_page
     for context in contexts:
         context.close()
+    assert csp_violations == [], "Content-Security-Policy violations"
+
+
+def record_csp_violation(message, violations: list[str]) -> None:
+    if "Content Security Policy" in message.text:
+        violations.append(f"{message.location.get('url', '')}: {message.text}")

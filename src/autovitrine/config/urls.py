@@ -8,6 +8,7 @@ from django.views.static import serve
 
 from autovitrine.config.api import api
 from autovitrine.dealers import urls as dealer_urls
+from autovitrine.payments import conf as payments_conf
 from autovitrine.web import views_dealer_space
 
 admin.site.site_header = "AutoVitrine — siège"
@@ -41,7 +42,6 @@ urlpatterns = [
     path("demandes/", include("autovitrine.leads.urls")),
     path("configurer/", include("autovitrine.configurator.urls")),
     path("commandes/", include("autovitrine.orders.urls")),
-    path("paiement/", include("autovitrine.payments.urls")),
     path("reprise/", include("autovitrine.tradein.urls")),
     path("ventes-flash/", include("autovitrine.flashsales.urls")),
     # The short link of a saved configuration (shared, printed as a QR code).
@@ -52,6 +52,10 @@ urlpatterns = [
     ),
     path("", include("autovitrine.web.urls")),
 ]
+
+if payments_conf.simulator_enabled():
+    # The simulator's "Payer" button marks a deposit paid: never mounted on a real site.
+    urlpatterns.insert(-1, path("paiement/", include("autovitrine.payments.urls")))
 
 if not settings.PRODUCTION:
     # Uploaded media in the embedded default; production serves them from object storage/CDN.

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.core.forms import validate_single_line
 from autovitrine.core.phones import french_phone_normalize
 from autovitrine.dealers.selectors import dealer_for_page
 from autovitrine.inventory.selectors import StockStatus, vehicle_for_page
@@ -76,6 +77,7 @@ class LeadForm(forms.Form):
     name = forms.CharField(
         label=_("Nom"),
         max_length=120,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={
             "required": _("Indiquez votre nom."),

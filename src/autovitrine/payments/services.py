@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from . import conf
 from .models import Payment, PaymentEvent
 from .providers import provider_for
-from .providers.base import ProviderError, ProviderUnavailable
+from .providers.base import ProviderError, ProviderUnavailable, check_webhook_event
 
 PaymentListener = Callable[[Payment, str], None]
 _LISTENERS: dict[str, PaymentListener] = {}
@@ -125,11 +125,12 @@ def payment_webhook_receive(
 ) -> Payment | None:
     """Apply a provider webhook once; returns the payment, or ``None`` if it is not ours.
 
-    Raises ``InvalidSignature`` (nothing is written) and ``UnknownProvider``. The same event
+    Raises ``InvalidSignature`` (``MalformedWebhook`` for a signed body no provider would send;
+    nothing is written) and ``UnknownProvider``. The same event
     delivered twice, or a second event with the same outcome, changes nothing.
     """
     provider = provider_for(provider_name)
-    event = provider.parse_webhook(headers=headers, body=body)
+    event = check_webhook_event(provider.parse_webhook(headers=headers, body=body))
     if not event.provider_id:
         return None
     with transaction.atomic():

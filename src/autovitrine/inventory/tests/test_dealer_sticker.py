@@ -52,7 +52,7 @@ def test_the_sticker_carries_price_specs_dealer_and_qr_code(client_as, vehicle, 
     # Then
     text = html.unescape(response.content.decode())
     assert response.status_code == 200
-    assert "@page { size: A4; margin: 12mm }" in text
+    assert '<link rel="stylesheet" href="/static/inventory/sticker.css">' in text
     assert '<h1 class="sticker-title">Aurore Austral</h1>' in text
     assert '<p class="sticker-version">Techno E-Tech 200</p>' in text
     assert (

@@ -315,3 +315,35 @@ def test_the_same_webhook_delivered_in_parallel_is_recorded_once(client):
     # Then
     assert errors == []
     assert kinds(payment) == ["created", "opened", "succeeded"]
+
+
+def test_a_simulated_webhook_is_refused_on_a_production_site_with_stripe(
+    settings, post_webhook, db
+):
+    # Given a real site: the simulator's signed "paid" must not move money
+    settings.PRODUCTION = True
+    settings.PAYMENT_PROVIDER = "stripe"
+    provider = SimulatedProvider(secret=conf.simulator_secret())
+    body, signature = provider.webhook_for(provider_id="sim_x", amount_cents=100, paid=True)
+
+    # When
+    response = post_webhook("simulated", body, {"X-Simulator-Signature": signature})
+
+    # Then
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_provider"
+
+
+def test_the_simulator_page_answers_404_on_a_production_site(settings, client, db):
+    # Given a payment page opened while the simulator ran
+    page = SimulatedProvider(secret="s").create_payment(
+        amount_cents=100, reference="AV-1", idempotency_key="k", return_url="/"
+    )
+    settings.PRODUCTION = True
+    settings.PAYMENT_PROVIDER = "stripe"
+
+    # When
+    response = client.get(page.redirect_url)
+
+    # Then
+    assert response.status_code == 404

@@ -32,7 +32,7 @@ def test_the_hero_searches_the_stock_near_a_place_or_my_position(client, db):
     assert '<input type="hidden" name="lat" disabled>' in form
     assert '<input type="hidden" name="lng" disabled>' in form
     assert 'id="locate-me">Autour de moi</button>' in form
-    assert "navigator.geolocation.getCurrentPosition" in html
+    assert '<script src="/static/web/home.js" defer></script>' in html
     assert 'href="/concessions/">Trouver une concession</a>' in html
 
 
