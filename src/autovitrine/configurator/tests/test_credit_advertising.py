@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -59,7 +60,7 @@ def test_l312_6_the_configurator_monthly_amount_comes_with_every_mention(client,
 
 
 def test_l312_6_the_taeg_is_in_larger_type_than_any_other_rate():
-    css = open(finders.find("configurator/configurator.css"), encoding="utf-8").read()
+    css = Path(finders.find("configurator/configurator.css")).read_text(encoding="utf-8")
 
     taeg = re.search(r"\.credit-example \.credit-taeg \{ font-size: ([\d.]+)rem", css)
     body = re.search(r"\.credit-example \{ font-size: ([\d.]+)rem", css)
