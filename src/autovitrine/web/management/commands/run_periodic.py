@@ -19,7 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool = False, every: int = 60, **options) -> None:
         while True:
-            close_old_connections()
             done = run_due_work()
             self.stdout.write(
                 f"{done.drafts_expired} commande(s) expirée(s), "
@@ -28,3 +27,4 @@ class Command(BaseCommand):
             if once:
                 return
             time.sleep(max(5, every))
+            close_old_connections()  # a long-running loop must not keep a dead connection
