@@ -45,9 +45,10 @@ run: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) manage.py demo_data
 	$(PY) manage.py collectstatic --noinput -v 0
-	@echo "Tâches de fond : un worker démarre avec le serveur."
-	$(PY) manage.py db_worker --queue-name '*' & \
-	  trap 'kill $$!' EXIT; \
+	@echo "Tâches de fond : un worker et les expirations périodiques démarrent avec le serveur."
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	  $(PY) manage.py run_periodic & periodic=$$!; \
+	  trap 'kill $$worker $$periodic' EXIT; \
 	  $(VENV)/bin/granian --interface asgi --host $(HOST) --port $(PORT) --workers 1 autovitrine.config.asgi:application
 
 ## Production-style server: WORKERS processes (set DATABASE_URL, REDIS_URL, AUTOVITRINE_ENV...)
@@ -57,7 +58,9 @@ serve: $(PROD_STAMP)
 	  --backpressure 256 autovitrine.config.asgi:application
 
 worker: $(PROD_STAMP)
-	$(PY) manage.py db_worker --queue-name '*'
+	$(PY) manage.py run_periodic & periodic=$$!; \
+	  trap 'kill $$periodic' EXIT; \
+	  $(PY) manage.py db_worker --queue-name '*'
 
 ## The whole suite on SQLite, then on PostgreSQL (TEST_DATABASE_URL, default local postgres)
 test: $(STAMP)

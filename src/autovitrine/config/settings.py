@@ -302,7 +302,29 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 SITE_NAME = "AutoVitrine"
 # Absolute base for links printed outside a request (QR codes, e-mails).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-VAT_RATE_BASIS_POINTS = 2000  # 20 % French standard rate
+VAT_RATE_BASIS_POINTS = 2000  # 20 % French standard rate (CGI art. 278); see core.money
+
+# The brand's identity, shown with the delivering dealer's on checkout pages and order forms
+# (Code de la consommation L221-5, L111-1); each dealer's own is data on the dealer.
+SELLER_BRAND = {
+    "company_name": "AutoVitrine Distribution SAS",
+    "legal_form": "SAS",
+    "share_capital_eur": 1_000_000,
+    "rcs": "RCS Lyon 000 000 000",
+    "address": "1 place Bellecour, 69002 Lyon",
+    "vat_number": "FR00000000000",
+}
+# The consumer mediator the seller adheres to (L616-1 Code de la consommation): the car trade's
+# listed mediator (ex-CNPA, named Médiateur de Mobilians since 2022, per mediateur-mobilians.fr).
+# The postal address must be the one the mediator publishes: set it before going live.
+CONSUMER_MEDIATOR = {
+    "name": "Médiateur de Mobilians",
+    "address": "Médiateur de Mobilians, adresse postale à renseigner (voir le site)",
+    "url": "https://www.mediateur-mobilians.fr",
+}
+# Whether the seller collects the registration taxes (malus, carte grise) with the price; if
+# not, they are lines of their own outside the contract total.
+ORDER_REGISTRATION_COLLECTED_BY_SELLER = True
 
 LOGGING = {
     "version": 1,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import EnvironmentalLabel, label_for, malus_scale_on
 from autovitrine.core.money import Price, group_thousands
-from autovitrine.orders.financing import LEGAL_WARNING, loan_plan
+from autovitrine.orders.financing import loan_plan, representative_example
 from autovitrine.orders.pricing import BuiltCar
 
 from .engine import NONE, Change, Completion, Configurator, Explanation, PriceBreakdown
@@ -222,16 +222,14 @@ class ConfigurationState:
         return self.steps[self.step_index + 1] if self.step_index + 1 < len(self.steps) else None
 
     @property
-    def monthly_notice(self) -> str:
-        example = _(
-            "* Exemple de crédit sur %(months)d mois avec un apport de %(down)d %%, taux débiteur "
-            "fixe %(rate)s %%, hors assurance facultative."
-        ) % {
-            "months": HINT_MONTHS,
-            "down": HINT_DOWN_PAYMENT_PCT,
-            "rate": f"{HINT_RATE:.2f}".replace(".", ","),
-        }
-        return f"{example} {LEGAL_WARNING}"
+    def credit_example(self) -> Any:
+        """The full representative example behind the monthly amount (L312-6)."""
+        return representative_example(
+            price_cents=self.price.ttc,
+            months=HINT_MONTHS,
+            down_payment_pct=HINT_DOWN_PAYMENT_PCT,
+            annual_rate=HINT_RATE,
+        )
 
     @property
     def tokens(self) -> list[str]:

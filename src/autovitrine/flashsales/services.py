@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from autovitrine.core.vin import validate_vin
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.services import vehicle_set_status
+from autovitrine.orders.services import order_from_flash_purchase
 from autovitrine.payments.models import Payment
 from autovitrine.payments.services import payment_refund, payment_start
 
@@ -1326,6 +1327,18 @@ def purchase_confirm(*, payment_ref: str) -> Purchase:
                 ),
             ]
             _mark_vehicle_sold(purchase=purchase, events=events)
+            # Every online sale is an order (its documents, e-mails, withdrawal right, taxes).
+            order_from_flash_purchase(
+                reference=purchase.reference,
+                customer=purchase.customer,
+                vehicle_id=SaleUnit.objects.values_list("stock_vehicle_id", flat=True).get(
+                    pk=purchase.unit_id
+                ),
+                dealer_id=purchase.delivering_dealer_id,
+                price_ttc=purchase.sale.price_ttc,
+                deposit_payment_id=int(payment_ref),
+                paid_at=now,
+            )
             bought = selectors.customer_units_bought(
                 sale_id=purchase.sale_id, customer_id=purchase.customer_id
             )

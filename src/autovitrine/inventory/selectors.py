@@ -313,6 +313,11 @@ def vehicle_for_page(vehicle_id: int) -> StockVehicle | None:
     )
 
 
+def vehicle_by_id(vehicle_id: int) -> StockVehicle:
+    """One vehicle whatever its status (an order's car), with its version."""
+    return StockVehicle.objects.select_related("version").get(pk=vehicle_id)
+
+
 def dealer_stock(*, dealer_id: int, status: str | None = None) -> QuerySet[StockVehicle]:
     """A dealer's own stock, for its back office; always scoped to that dealer."""
     qs = StockVehicle.objects.filter(dealer_id=dealer_id)

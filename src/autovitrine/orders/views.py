@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +30,7 @@ from autovitrine.payments.selectors import PaymentStatus
 from autovitrine.tradein.selectors import TradeInNotFound, customer_open_trade_ins
 
 from . import services
-from .documents import deposit_receipt_pdf, order_form_pdf
+from .documents import deposit_receipt_pdf, order_form_pdf, withdrawal_form_pdf
 from .financing import (
     LEGAL_WARNING,
     SIMULATION_NOTICE,
@@ -45,6 +46,8 @@ from .selectors import (
     customer_order,
     customer_orders,
     delivering_dealer_choices,
+    order_totals,
+    precontract_context,
     withdrawal_deadline,
 )
 
@@ -200,7 +203,15 @@ def _checkout(
             },
             **form_kwargs,
         )
-    return render(request, template, {"form": form, **context}, status=status)
+    dealer = next(
+        (c.dealer for c in form_kwargs["dealer_choices"] if c.dealer.pk == vehicle_dealer_id), None
+    )
+    legal = precontract_context(
+        dealer=dealer,
+        kind=Order.Kind.FACTORY if vehicle_dealer_id is None else Order.Kind.STOCK,
+        today=timezone.localdate(),
+    )
+    return render(request, template, {"form": form, **legal, **context}, status=status)
 
 
 @customer_required
@@ -223,9 +234,11 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "order": order,
             "payment": payment,
             "can_withdraw": can_withdraw(order),
-            "withdrawal_deadline": withdrawal_deadline(order.contract_at)
-            if order.contract_at
-            else None,
+            "withdrawal_deadline": withdrawal_deadline(order),
+            "totals": order_totals(order),
+            **precontract_context(
+                dealer=order.dealer, kind=order.kind, today=timezone.localdate(), order=order
+            ),
             "trade_in": order.trade_in,
             "trade_in_choices": [
                 (t.pk, _trade_in_label(t)) for t in _open_trade_ins(_customer(request).pk)
@@ -368,6 +381,7 @@ def trade_in_action(request: HttpRequest, number: str) -> HttpResponse:
 DOCUMENTS = {
     "bon-de-commande": order_form_pdf,
     "recu-acompte": deposit_receipt_pdf,
+    "formulaire-retractation": withdrawal_form_pdf,
 }
 
 

@@ -40,6 +40,9 @@ class Payment(TimeStampedModel):
     )
     redirect_url = models.CharField(max_length=500, blank=True)
     refund_id = models.CharField(max_length=120, blank=True)
+    # What went back to the buyer: the full amount, or less when a sum is kept (a reduced value
+    # after a withdrawal, Code de la consommation L221-23).
+    refunded_cents = models.PositiveIntegerField(_("montant remboursé (centimes)"), default=0)
     # The last thing the buyer should read about this payment (a timeout, a refusal), in French.
     message = models.CharField(_("message"), max_length=300, blank=True)
 
