@@ -48,6 +48,11 @@ def public_sales() -> QuerySet[FlashSale]:
     )
 
 
+def open_sale_ids() -> list[int]:
+    """The sales whose holds may lapse now (for the periodic release)."""
+    return list(FlashSale.objects.filter(status=FlashSale.Status.OPEN).values_list("pk", flat=True))
+
+
 def sale_for_public(slug: str) -> FlashSale | None:
     return (
         FlashSale.objects.filter(slug=slug, status__in=PUBLIC_STATUSES)

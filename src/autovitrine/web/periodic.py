@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from autovitrine.flashsales.models import FlashSale
+from autovitrine.flashsales.selectors import open_sale_ids
 from autovitrine.flashsales.services import holds_release_expired
 from autovitrine.orders.services import order_expire_drafts
 
@@ -24,10 +24,5 @@ class DueWork:
 
 def run_due_work(*, now: dt.datetime | None = None) -> DueWork:
     drafts = order_expire_drafts(now=now)
-    holds = sum(
-        holds_release_expired(sale_id=sale_id)
-        for sale_id in FlashSale.objects.filter(status=FlashSale.Status.OPEN).values_list(
-            "pk", flat=True
-        )
-    )
+    holds = sum(holds_release_expired(sale_id=sale_id) for sale_id in open_sale_ids())
     return DueWork(drafts_expired=drafts, holds_released=holds)
