@@ -43,6 +43,7 @@ def share_url(code: str) -> str:
 def saved_configuration(code: str) -> SavedConfiguration | None:
     return (
         SavedConfiguration.objects.select_related("product_data__car_model__brand")
+        .defer("product_data__document", "product_data__problems")
         .filter(code=code[:16])
         .first()
     )
@@ -54,6 +55,8 @@ def configurable_models() -> QuerySet[ProductData]:
         ProductData.objects.filter(
             status=ProductData.Status.PUBLISHED, car_model__is_published=True
         )
+        # Pages read the compiled form, never the document (up to 10 MB) nor its report.
+        .defer("document", "problems")
         .select_related("car_model__brand")
         .order_by("car_model__position")
     )
@@ -75,7 +78,11 @@ def saved_configurations_of(user: Any, codes: Sequence[str]) -> list[SavedConfig
     (this browser's) that no account has claimed."""
     anonymous = Q(code__in=list(codes), customer__isnull=True)
     mine = Q(customer=user) | anonymous if getattr(user, "is_authenticated", False) else anonymous
-    return list(SavedConfiguration.objects.filter(mine).select_related("product_data")[:50])
+    return list(
+        SavedConfiguration.objects.filter(mine)
+        .select_related("product_data")
+        .defer("product_data__document", "product_data__problems")[:50]
+    )
 
 
 def published_product_data(model_code: str) -> ProductData | None:
@@ -484,3 +491,154 @@ def configuration_built_car(saved: SavedConfiguration, check: SavedCheck) -> Bui
         options=tuple(line.label for line in summary if configuration[line.name] != NONE),
         extra={"configuration_code": saved.code},
     )
+
+
+# --- product data as head office reads it before publishing ----------------------------------
+
+
+def _amount_text(amount: object) -> str:
+    if isinstance(amount, int):
+        return f"{group_thousands(amount // 100)} € HT" if amount else ""
+    if isinstance(amount, dict):
+        return _("%(default)s € HT (selon %(by)s)") % {
+            "default": group_thousands(int(amount.get("default", 0)) // 100),
+            "by": amount.get("by", ""),
+        }
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentOutline:
+    """A rule base document as head office reads it: families and values with prices, options,
+    packs, rules in words, tables with their row counts."""
+
+    families: list[tuple[str, str, list[tuple[str, str, str]]]]
+    booleans: list[tuple[str, str, str, str]]
+    rules: list[tuple[str, str, str]]
+    tables: list[tuple[str, str, str, int]]
+    sections: list[tuple[str, str]]
+
+
+def document_outline(document: dict[str, Any]) -> DocumentOutline:
+    families = [
+        (
+            family["code"],
+            family["label"],
+            [
+                (value["code"], value["label"], _amount_text(value.get("price_ht", 0)))
+                for value in family["values"]
+            ],
+        )
+        for family in document.get("families", [])
+    ]
+    booleans = [
+        (item["code"], item["label"], kind, _amount_text(item.get("price_ht", 0)))
+        for kind, section in ((_("option"), "options"), (_("pack"), "packs"))
+        for item in document.get(section, [])
+    ]
+    rules = [
+        (
+            rule["id"],
+            _("impose") if rule["kind"] == "requires" else _("exclut"),
+            rule.get("text") or f"{' & '.join(rule['if'])} → {' & '.join(rule['then'])}",
+        )
+        for rule in document.get("rules", [])
+    ]
+    tables = [
+        (table["id"], table.get("label", ""), ", ".join(table["families"]), len(table["rows"]))
+        for table in document.get("tables", [])
+    ]
+    sections = [
+        (section["label"], ", ".join(section["families"]))
+        for section in document.get("sections", [])
+    ]
+    return DocumentOutline(families, booleans, rules, tables, sections)
+
+
+def document_diff(published: dict[str, Any], draft: dict[str, Any]) -> list[str]:
+    """What publishing ``draft`` changes for buyers compared with ``published``, in French,
+    one line per change (families, values and their prices, options, packs, rules, tables)."""
+    lines: list[str] = []
+
+    def by_code(items: Iterable[dict[str, Any]], key: str = "code") -> dict[str, dict[str, Any]]:
+        return {item[key]: item for item in items}
+
+    old_families, new_families = (
+        by_code(published.get("families", [])),
+        by_code(draft.get("families", [])),
+    )
+    for code in new_families.keys() - old_families.keys():
+        lines.append(_("Famille ajoutée : %(label)s") % {"label": new_families[code]["label"]})
+    for code in old_families.keys() - new_families.keys():
+        lines.append(_("Famille retirée : %(label)s") % {"label": old_families[code]["label"]})
+    for code in old_families.keys() & new_families.keys():
+        old_values = by_code(old_families[code]["values"])
+        new_values = by_code(new_families[code]["values"])
+        family = new_families[code]["label"]
+        for value in new_values.keys() - old_values.keys():
+            lines.append(
+                _("%(family)s : valeur ajoutée « %(label)s »")
+                % {"family": family, "label": new_values[value]["label"]}
+            )
+        for value in old_values.keys() - new_values.keys():
+            lines.append(
+                _("%(family)s : valeur retirée « %(label)s »")
+                % {"family": family, "label": old_values[value]["label"]}
+            )
+        for value in old_values.keys() & new_values.keys():
+            before, after = old_values[value], new_values[value]
+            if before.get("price_ht", 0) != after.get("price_ht", 0):
+                lines.append(
+                    _("%(family)s : prix de « %(label)s » %(before)s → %(after)s")
+                    % {
+                        "family": family,
+                        "label": after["label"],
+                        "before": _amount_text(before.get("price_ht", 0)) or "0 € HT",
+                        "after": _amount_text(after.get("price_ht", 0)) or "0 € HT",
+                    }
+                )
+    for section, what in (("options", _("Option")), ("packs", _("Pack"))):
+        old, new = by_code(published.get(section, [])), by_code(draft.get(section, []))
+        for code in new.keys() - old.keys():
+            lines.append(
+                _("%(what)s ajouté(e) : %(label)s") % {"what": what, "label": new[code]["label"]}
+            )
+        for code in old.keys() - new.keys():
+            lines.append(
+                _("%(what)s retiré(e) : %(label)s") % {"what": what, "label": old[code]["label"]}
+            )
+        for code in old.keys() & new.keys():
+            if old[code] != new[code]:
+                lines.append(
+                    _("%(what)s modifié(e) : %(label)s")
+                    % {"what": what, "label": new[code]["label"]}
+                )
+    for section, what in (("rules", _("Règle")), ("tables", _("Tableau"))):
+        old, new = by_code(published.get(section, []), "id"), by_code(draft.get(section, []), "id")
+        for code in sorted(new.keys() - old.keys()):
+            lines.append(_("%(what)s ajouté(e) : %(id)s") % {"what": what, "id": code})
+        for code in sorted(old.keys() - new.keys()):
+            lines.append(_("%(what)s retiré(e) : %(id)s") % {"what": what, "id": code})
+        for code in sorted(old.keys() & new.keys()):
+            if old[code] == new[code]:
+                continue
+            if section == "tables":
+                lines.append(
+                    _("Tableau modifié : %(id)s (%(before)d → %(after)d lignes)")
+                    % {
+                        "id": code,
+                        "before": len(old[code]["rows"]),
+                        "after": len(new[code]["rows"]),
+                    }
+                )
+            else:
+                lines.append(_("Règle modifiée : %(id)s") % {"id": code})
+    if published.get("base_price_ht", 0) != draft.get("base_price_ht", 0):
+        lines.append(
+            _("Prix de base : %(before)s → %(after)s")
+            % {
+                "before": _amount_text(published.get("base_price_ht", 0)),
+                "after": _amount_text(draft.get("base_price_ht", 0)),
+            }
+        )
+    return lines
