@@ -117,6 +117,25 @@ class CompiledForm(models.Model):
         return f"{self.product_data} — {self.market}"
 
 
+class SelectionState(models.Model):
+    """A buyer's choices so far, under a short id that every link of the page carries instead of
+    the whole selection (a page of 100–300 families stays light). The id is a hash of the
+    revision and the choices: the same choices always get the same id, so it is written once."""
+
+    key = models.CharField(_("identifiant"), max_length=24, primary_key=True)
+    product_data = models.ForeignKey(ProductData, on_delete=models.CASCADE, related_name="+")
+    # The buyer's own choices in their order, as "name:value" tokens (as links write them).
+    tokens = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("état de configuration")
+        verbose_name_plural = _("états de configuration")
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class SavedConfiguration(TimeStampedModel):
     """A buyer's configuration, frozen as it was priced: readable after the product data
     changes, and checked then against the current revision."""

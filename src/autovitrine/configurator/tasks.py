@@ -19,3 +19,27 @@ def product_data_publish_task(product_data_id: int, by_id: int | None) -> None:
         product_data_publish(product_data_id=product_data_id, by=by)
     except ValidationError:
         return  # the reason is stored on the revision
+
+
+@task()
+def cheapest_compute(product_data_id: int, state_key: str) -> None:
+    """The cheapest complete car with a buyer's choices (MaxSAT), cached per revision and
+    choices for the summary page, which shows it when ready."""
+    from django.core.cache import cache
+
+    from .models import ProductData
+    from .selectors import cheapest_cache_key, choices_parse, selection_tokens
+    from .services import configurator_for
+
+    product_data = ProductData.objects.defer("document", "problems").filter(pk=product_data_id)
+    found = product_data.first()
+    if found is None:
+        return
+    tokens = selection_tokens(found, state_key)
+    if tokens is None:
+        return
+    configurator = configurator_for(found)
+    choices, _dropped = choices_parse(configurator, tokens)
+    cheapest = configurator.cheapest_completion(dict(choices))
+    if cheapest is not None:
+        cache.set(cheapest_cache_key(found, state_key), cheapest.configuration, 24 * 3600)
