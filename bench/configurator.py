@@ -483,6 +483,9 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=200)
     parser.add_argument("--encoding", choices=("log", "onehot"), default="log")
     parser.add_argument("--size", choices=tuple(SIZES), default="compact")
+    parser.add_argument(
+        "--compare", action="store_true", help="also compile with the other encoding (slow)"
+    )
     arguments = parser.parse_args()
 
     baseline = _baseline()
@@ -516,7 +519,7 @@ def main() -> None:
     )
 
     for encoding in ("onehot", "log"):
-        if encoding == arguments.encoding:
+        if encoding == arguments.encoding or not arguments.compare:
             continue
         other = compile_rule_base(rule_base, encoding=encoding)
         print(f"Compile ({encoding}, for comparison): {_compile_figures(other.stats)}")
