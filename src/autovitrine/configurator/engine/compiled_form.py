@@ -6,6 +6,10 @@ Layout: ``AVCF`` (4 bytes), the format version (2 bytes, big-endian), the SHA-25
 objects, no code: ``marshal`` only rebuilds built-in values). A wrong magic, an unknown version
 or a checksum that does not match is a ``CompiledFormError``: the caller compiles again rather
 than use it.
+
+Table rows are not kept (``Table.rows`` is empty in a loaded form): the compiled diagrams hold
+what they allow, and they are most of a real base's weight. Whoever needs the rows (an export,
+an edit) reads the stored document.
 """
 
 from __future__ import annotations
@@ -136,7 +140,7 @@ def _plain_rule_base(rule_base: RuleBase) -> tuple[Any, ...]:
             )
             for r in rule_base.rules
         ),
-        tuple((t.id, t.families, t.rows, t.label) for t in rule_base.tables),
+        tuple((t.id, t.families, t.label) for t in rule_base.tables),
         tuple(
             (tuple(_literal(w) for w in d.when), tuple(_literal(c) for c in d.choose))
             for d in rule_base.defaults
@@ -203,9 +207,7 @@ def _rule_base_from(plain: Any) -> RuleBase:
             )
             for r_id, kind, conditions, targets, text in rules
         ),
-        tables=tuple(
-            Table(t_id, t_families, t_rows, t_label) for t_id, t_families, t_rows, t_label in tables
-        ),
+        tables=tuple(Table(t_id, t_families, (), t_label) for t_id, t_families, t_label in tables),
         defaults=tuple(
             Default(tuple(_literal_from(w) for w in when), tuple(_literal_from(c) for c in choose))
             for when, choose in defaults
