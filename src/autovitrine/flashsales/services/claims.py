@@ -210,15 +210,22 @@ def _release_own_expired_hold(*, sale_id: int, customer_id: int) -> list[SaleEve
             held_until__lt=_db_now(),
         ).values_list("pk", "hold_ref")
     )
-    if not lapsed:
-        return []
-    SaleUnit.objects.filter(pk__in=[pk for pk, _ in lapsed], status=SaleUnit.Status.HELD).update(
-        status=SaleUnit.Status.AVAILABLE, holder=None, held_until=None, hold_ref=None
-    )
-    Hold.objects.filter(ref__in=[ref for _, ref in lapsed], status=Hold.Status.ACTIVE).update(
-        status=Hold.Status.EXPIRED
-    )
-    return [_event(sale_id, SaleEvent.Subject.UNIT, pk, "held", "available") for pk, _ in lapsed]
+    released = []
+    for pk, ref in lapsed:
+        # Between the read and this write another buyer may have taken the unit over (its hold
+        # had run out): only the hold read above is given back, never the newcomer's.
+        if SaleUnit.objects.filter(
+            pk=pk,
+            status=SaleUnit.Status.HELD,
+            hold_ref=ref,
+            holder_id=customer_id,
+            held_until__lt=_db_now(),
+        ).update(status=SaleUnit.Status.AVAILABLE, holder=None, held_until=None, hold_ref=None):
+            Hold.objects.filter(ref=ref, status=Hold.Status.ACTIVE).update(
+                status=Hold.Status.EXPIRED
+            )
+            released.append(_event(sale_id, SaleEvent.Subject.UNIT, pk, "held", "available"))
+    return released
 
 
 def _expire_displaced_holds(*, sale_id: int, unit_id: int, keep: Hold) -> list[int]:
