@@ -3,9 +3,12 @@
 The database decides every sale; the waiting room is told afterwards, and a waiting room that
 fails (Redis down or flushed) costs fairness, never correctness.
 
-Lock rules: a unit is claimed by one conditional statement (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL; SQLite serializes writers with ``BEGIN IMMEDIATE``); a payment confirmation locks only
-its own purchase row; no row lock is held while the payment provider is called.
+Lock order of the whole app: payment → purchase → sale → units (by id) → holds → queue entries.
+A close takes the sale row ``FOR UPDATE`` first; claims and payment confirmations take it
+``FOR KEY SHARE`` (``sale_share_lock``) before touching a unit, so a close waits for them and
+nothing is held or sold after it. A unit is claimed by one conditional statement (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL; SQLite serializes writers with ``BEGIN IMMEDIATE``); no row lock is
+held while the payment provider is called.
 """
 
 from ..presentation import status_payload

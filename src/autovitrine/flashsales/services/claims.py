@@ -30,7 +30,7 @@ from ._base import (
     _now_ms,
     _on_postgres,
 )
-from .sale import sale_sync
+from .sale import sale_share_lock, sale_sync
 
 # --- Claiming a unit ------------------------------------------------------------------------
 
@@ -129,6 +129,11 @@ def unit_claim(
             _consume_admission(
                 sale=sale, customer_id=customer.pk, admitted_at_ms=admission.admitted_at_ms
             )
+            status_now = sale_share_lock(sale_id=sale.pk)
+            if status_now != FlashSale.Status.OPEN:
+                raise FlashSaleRefusal(
+                    "closed" if status_now == FlashSale.Status.CLOSED else "not_open"
+                )
             own_expired = _release_own_expired_hold(sale_id=sale.pk, customer_id=customer.pk)
             if (
                 sale.limit_per_customer > 1

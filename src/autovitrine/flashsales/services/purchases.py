@@ -33,7 +33,7 @@ from ._base import (
     _db_now,
     _event,
 )
-from .sale import sale_sync
+from .sale import sale_share_lock, sale_sync
 
 # --- Paying the deposit ---------------------------------------------------------------------
 
@@ -166,8 +166,11 @@ def purchase_confirm(*, payment_ref: str) -> Purchase:
         if purchase.status != Purchase.Status.PENDING:
             return purchase
         hold, now = purchase.hold, timezone.now()
+        # A close that committed first has released the hold: then no sale, the money goes back.
+        sale_share_lock(sale_id=purchase.sale_id)
         sold = SaleUnit.objects.filter(
             pk=purchase.unit_id,
+            is_active=True,
             status=SaleUnit.Status.HELD,
             hold_ref=hold.ref,
             holder_id=purchase.customer_id,

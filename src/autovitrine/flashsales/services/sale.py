@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from ._base import (
     RESERVED_SLUGS,
     _event,
     _now_ms,
+    _on_postgres,
     logger,
 )
 
@@ -202,8 +203,14 @@ def sale_open(*, sale_id: int, by: Any = None, early: bool = False) -> bool:
 
 
 def sale_close(*, sale_id: int, by: Any) -> None:
-    """End the sale: live holds are released, unsold cars go back to their dealer's stock."""
+    """End the sale: live holds are released, unsold cars go back to their dealer's stock.
+
+    Lock order of the whole app (payment → purchase → sale → units → holds): the sale row is
+    locked first, so the close waits for the claims and confirmations in flight (each holds the
+    sale row ``FOR KEY SHARE``) and every later one sees the sale closed.
+    """
     with transaction.atomic():
+        FlashSale.objects.select_for_update().filter(pk=sale_id).first()
         if not _sale_move(sale_id=sale_id, to_status=FlashSale.Status.CLOSED, by=by):
             raise ValidationError(_("Cette vente est déjà terminée."), code="status")
         live = list(
@@ -272,3 +279,17 @@ def _mirror(
         )
     except QUEUE_ERRORS:
         logger.warning("Flash sale %s: waiting room unavailable, change not mirrored", sale_id)
+
+
+def sale_share_lock(*, sale_id: int) -> str | None:
+    """The sale's status, read under ``FOR KEY SHARE`` on PostgreSQL: a close (``FOR UPDATE``)
+    waits for this transaction, and cannot have committed unseen. SQLite serializes writers."""
+    if not _on_postgres():
+        return FlashSale.objects.filter(pk=sale_id).values_list("status", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status FROM {FlashSale._meta.db_table} WHERE id = %s FOR KEY SHARE",
+            [sale_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
