@@ -54,5 +54,5 @@ def reset_process_state() -> None:
         cache.clear()
     waiting_room.cache_clear()
     flashsale_services._sale_info_cache.clear()
-    with configurator_services._compiled_lock:
+    with configurator_services._compiled_guard:
         configurator_services._compiled.clear()
