@@ -5,6 +5,7 @@ defect 1: the replayed receive channel used to say "disconnect" right after the 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -19,7 +20,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _run(coroutine):
-    return asyncio.run(coroutine)
+    # A loop of its own in a thread of its own: Playwright's sync API may already run a loop in
+    # this test thread when the browser tests share the worker.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _joined(kit, user) -> Buyer:
