@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .models import Lead, LeadEvent
 
@@ -42,3 +45,36 @@ def dealer_lead(*, dealer_id: int, lead_id: int) -> Lead | None:
         )
         .first()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    lead: Lead
+    slot: dt.datetime
+    confirmed: bool
+
+
+def dealer_test_drive_agenda(
+    *, dealer_id: int, start: dt.datetime, end: dt.datetime
+) -> list[AgendaItem]:
+    """A dealer's test drives between ``start`` and ``end``, in time order: the agreed slot when
+    there is one, otherwise the slot the customer asked for (still to confirm); lost leads are
+    off the agenda."""
+    leads = (
+        Lead.objects.filter(dealer_id=dealer_id, kind=Lead.Kind.TEST_DRIVE)
+        .exclude(status=Lead.Status.LOST)
+        .filter(
+            Q(confirmed_slot__gte=start, confirmed_slot__lt=end)
+            | Q(confirmed_slot__isnull=True, preferred_slot__gte=start, preferred_slot__lt=end)
+        )
+        .select_related("vehicle")
+    )
+    items = [
+        AgendaItem(
+            lead=lead,
+            slot=lead.confirmed_slot or lead.preferred_slot,  # type: ignore[arg-type]
+            confirmed=lead.confirmed_slot is not None,
+        )
+        for lead in leads
+    ]
+    return sorted(items, key=lambda item: (item.slot, item.lead.pk))
