@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.core.places import haversine_km
 
-from .models import Dealer, OpeningPeriod
+from .models import Dealer, DealerStaff, OpeningPeriod
 
 # What a dealer offers, by the name the locator's filter uses.
 SERVICE_FIELDS = {"new": "sells_new", "used": "sells_used", "workshop": "has_workshop"}
@@ -114,3 +114,16 @@ def opening_hours_fr(dealer: Dealer) -> list[str]:
         )
         lines.append(_("%(days)s : %(hours)s") % {"days": days, "hours": hours})
     return lines
+
+
+def dealer_staff_emails(*, dealer_id: int) -> list[str]:
+    """Where a dealer's staff is reached: its active staff accounts, else the dealer's address."""
+    emails = sorted(
+        DealerStaff.objects.filter(dealer_id=dealer_id, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if emails:
+        return emails
+    dealer_email = Dealer.objects.filter(pk=dealer_id).values_list("email", flat=True).first()
+    return [dealer_email] if dealer_email else []
