@@ -250,6 +250,8 @@ SITE_NAME = "AutoVitrine"
 # Absolute base for links printed outside a request (QR codes, e-mails).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 VAT_RATE_BASIS_POINTS = 2000  # 20 % French standard rate
+# Flash sales: the waiting room's anti-robot proof of work (16 bits ≈ one second on a phone).
+FLASH_SALE_POW_DIFFICULTY_BITS = int(os.environ.get("FLASH_SALE_POW_DIFFICULTY_BITS", "16"))
 
 LOGGING = {
     "version": 1,

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from autovitrine.core.places import haversine_km
 from autovitrine.dealers.models import Dealer
@@ -321,3 +321,23 @@ def dealer_stock(*, dealer_id: int, status: str | None = None) -> QuerySet[Stock
     return qs.prefetch_related(
         Prefetch("photos", queryset=VehiclePhoto.objects.order_by("position", "id"))
     ).order_by("-created_at", "-id")
+
+
+def available_vehicles_to_pick(
+    *, text: str = "", dealer_id: int | None = None, brand_id: int | None = None, limit: int = 100
+) -> QuerySet[StockVehicle]:
+    """Available cars head office may put on sale, narrowed by model, version or VIN text and
+    by dealer, oldest first (they are the ones to sell)."""
+    qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE).select_related("dealer")
+    if brand_id is not None:
+        qs = qs.filter(dealer__brand_id=brand_id)
+    if dealer_id is not None:
+        qs = qs.filter(dealer_id=dealer_id)
+    text = text.strip()
+    if text:
+        qs = qs.filter(
+            Q(model_label__icontains=text)
+            | Q(version_label__icontains=text)
+            | Q(vin__icontains="".join(text.split()))
+        )
+    return qs.order_by("created_at", "id")[:limit]
