@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import Colour, Option, Version
 from autovitrine.core.money import format_eur, parse_eur_to_cents
-from autovitrine.core.vin import validate_vin
+from autovitrine.core.vin import validate_vin, vin_check_warning
 
 from .models import StockVehicle, VehiclePhoto
 from .services import VehicleData, photo_validate
@@ -24,6 +24,9 @@ NEW_VEHICLE_MAX_KM = 100
 MAX_PRICE_CENTS = 10_000_000 * 100
 MAX_PHOTOS_PER_UPLOAD = 20
 OLDEST_REGISTRATION = dt.date(1950, 1, 1)
+# A car has one set of wheels: these option categories are one choice, not a checklist.
+EXCLUSIVE_OPTION_CATEGORIES = (Option.Category.WHEELS,)
+NORTH_AMERICAN_VIN_REGIONS = "12345"
 
 
 class StockFilterForm(forms.Form):
@@ -180,6 +183,7 @@ class VehicleForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.vehicle = vehicle
+        self.vin_warning = ""
         version_id = self._chosen_version_id()
         if version_id is not None:
             # Only the colours and options of the chosen version's model are offered.
@@ -245,7 +249,28 @@ class VehicleForm(forms.Form):
         ]
 
     def clean_vin(self) -> str:
-        return validate_vin(self.cleaned_data["vin"])
+        vin = validate_vin(self.cleaned_data["vin"])
+        warning = vin_check_warning(vin)
+        if warning and vin[0] in NORTH_AMERICAN_VIN_REGIONS:
+            # There the check digit is compulsory: a mismatch is a typing error.
+            raise ValidationError(warning, code="vin_check_digit")
+        self.vin_warning = warning
+        return vin
+
+    def clean_options(self) -> list[Option]:
+        options = list(self.cleaned_data.get("options") or [])
+        for category in EXCLUSIVE_OPTION_CATEGORIES:
+            chosen = [option for option in options if option.category == category]
+            if len(chosen) > 1:
+                raise ValidationError(
+                    _("Une seule option « %(category)s » à la fois : %(names)s.")
+                    % {
+                        "category": Option.Category(category).label,
+                        "names": ", ".join(option.name for option in chosen),
+                    },
+                    code="options_exclusive",
+                )
+        return options
 
     def clean_price(self) -> int:
         try:

@@ -369,3 +369,44 @@ def test_a_bad_photo_on_edit_keeps_the_vehicle_as_it_was(staff_client, dealer, v
     vehicle.refresh_from_db()
     assert vehicle.price_ttc == 2_490_000
     assert list(vehicle.photos.all()) == [kept]
+
+
+def test_a_north_american_vin_with_a_wrong_check_digit_is_refused(staff_client, version):
+    response = staff_client.post(ADD_URL, form_data(version, vin="1M8GDM9A1KP042788"))
+
+    assert response.status_code == 200
+    assert (
+        response.context["form"]
+        .errors["vin"][0]
+        .startswith("Le caractère de contrôle du VIN (9e position) ne correspond pas")
+    )
+    assert not StockVehicle.objects.exists()
+
+
+def test_a_european_vin_without_check_digit_is_saved_with_a_warning(staff_client, version):
+    response = staff_client.post(ADD_URL, form_data(version, vin="VF1RJA00068123456"), follow=True)
+
+    assert StockVehicle.objects.get().vin == "VF1RJA00068123456"
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("c'est courant pour un véhicule européen" in m for m in shown)
+
+
+def test_only_one_wheel_size_may_be_ticked(staff_client, version, sunroof):
+    wheels = [
+        f.OptionFactory(car_model=version.car_model, name=name, category="wheels")
+        for name in ("Jantes 18 pouces", "Jantes 20 pouces")
+    ]
+
+    two = staff_client.post(
+        ADD_URL, form_data(version, options=[wheels[0].pk, wheels[1].pk, sunroof.pk])
+    )
+    one = staff_client.post(ADD_URL, form_data(version, options=[wheels[1].pk, sunroof.pk]))
+
+    assert two.context["form"].errors["options"] == [
+        "Une seule option « Jantes » à la fois : Jantes 18 pouces, Jantes 20 pouces."
+    ]
+    assert one.status_code == 302
+    assert {o.name for o in StockVehicle.objects.get().options.all()} == {
+        "Jantes 20 pouces",
+        "Toit ouvrant",
+    }
