@@ -79,15 +79,11 @@ def business():
     lead = f.LeadFactory(
         dealer=dealer, name="Paul Martin", kind=Lead.Kind.TEST_DRIVE, preferred_slot=asked
     )
-    head_office = f.UserFactory(
-        email="siege@example.fr", kind=User.Kind.HEAD_OFFICE, is_staff=True
-    )
+    head_office = f.UserFactory(email="siege@example.fr", kind=User.Kind.HEAD_OFFICE, is_staff=True)
     return order, lead, staff, head_office
 
 
-def test_the_dealer_confirms_the_paid_order_and_answers_a_lead_with_a_new_slot(
-    new_phone, business
-):
+def test_the_dealer_confirms_the_paid_order_and_answers_a_lead_with_a_new_slot(new_phone, business):
     order, lead, staff, _ = business
     desk = new_phone()
     sign_in_from_home(desk, staff.email)
