@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.models import Colour, Option, Version
+from autovitrine.catalog.makes import USED_CAR_MAKES
+from autovitrine.catalog.models import Colour, Energy, Option, Version
 from autovitrine.core.money import format_eur, parse_eur_to_cents
 from autovitrine.core.vin import validate_vin, vin_check_warning
 
@@ -122,7 +123,30 @@ class VehicleForm(forms.Form):
             "car_model__position", "car_model__name", "base_price_ht"
         ),
         empty_label=_("Choisissez une version"),
+        required=False,
+        help_text=_("Pour une occasion d'une autre marque, laissez vide et remplissez ci-dessous."),
     )
+    make = forms.ChoiceField(
+        label=_("Marque (occasion hors catalogue)"),
+        required=False,
+        choices=[("", _("Choisissez une marque"))] + [(make, make) for make in USED_CAR_MAKES],
+    )
+    model_label = forms.CharField(label=_("Modèle"), required=False, max_length=80)
+    version_label = forms.CharField(
+        label=_("Version (finition, motorisation)"), required=False, max_length=120
+    )
+    energy = forms.ChoiceField(
+        label=_("Énergie"), required=False, choices=[("", "—"), *Energy.choices]
+    )
+    gearbox = forms.ChoiceField(
+        label=_("Boîte"),
+        required=False,
+        choices=[("", "—"), ("manuelle", _("Manuelle")), ("automatique", _("Automatique"))],
+    )
+    power_hp = forms.IntegerField(
+        label=_("Puissance (ch)"), required=False, min_value=1, max_value=2000
+    )
+    colour_label = forms.CharField(label=_("Couleur"), required=False, max_length=80)
     colour = forms.ModelChoiceField(
         label=_("Couleur"),
         required=False,
@@ -184,6 +208,12 @@ class VehicleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.vehicle = vehicle
         self.vin_warning = ""
+        if vehicle is not None and vehicle.version_id is None:
+            # A trade-in taken back keeps the make its owner typed until someone corrects it.
+            current = _listed_make(vehicle.make)
+            make_field = cast(forms.ChoiceField, self.fields["make"])
+            if current and current not in USED_CAR_MAKES:
+                make_field.choices = [*make_field.choices, (current, current)]
         version_id = self._chosen_version_id()
         if version_id is not None:
             # Only the colours and options of the chosen version's model are offered.
@@ -230,6 +260,19 @@ class VehicleForm(forms.Form):
             "first_registration": vehicle.first_registration,
             "price": format_eur(vehicle.price_ttc).replace("\u00a0€", ""),
             "description": vehicle.description,
+            **(
+                {
+                    "make": _listed_make(vehicle.make),
+                    "model_label": vehicle.model_label,
+                    "version_label": vehicle.version_label,
+                    "energy": vehicle.energy,
+                    "gearbox": vehicle.gearbox,
+                    "power_hp": vehicle.power_hp,
+                    "colour_label": vehicle.colour_label,
+                }
+                if vehicle.version_id is None
+                else {}
+            ),
         }
 
     def _chosen_version_id(self) -> int | None:
@@ -306,6 +349,8 @@ class VehicleForm(forms.Form):
         cleaned = super().clean() or {}
         condition = cleaned.get("condition")
         mileage = cleaned.get("mileage_km")
+        if not cleaned.get("version") and "version" not in self.errors:
+            self._check_free_car(cleaned, condition)
         if condition == StockVehicle.Condition.NEW and mileage and mileage > NEW_VEHICLE_MAX_KM:
             self.add_error(
                 "mileage_km",
@@ -332,6 +377,25 @@ class VehicleForm(forms.Form):
             )
         return cleaned
 
+    def _check_free_car(self, cleaned: dict[str, Any], condition: str | None) -> None:
+        """Without a catalogue version the car is described by hand: only a used one may be."""
+        if condition != StockVehicle.Condition.USED:
+            self.add_error(
+                "version",
+                ValidationError(
+                    _("Choisissez la version du catalogue (un véhicule neuf en a toujours une)."),
+                    code="version_required",
+                ),
+            )
+            return
+        for name, message in (
+            ("make", _("Choisissez la marque, ou une version du catalogue.")),
+            ("model_label", _("Indiquez le modèle.")),
+            ("energy", _("Indiquez l'énergie.")),
+        ):
+            if not cleaned.get(name):
+                self.add_error(name, ValidationError(message, code=f"{name}_required"))
+
     def photo_order(self) -> list[int]:
         """The existing photos to keep, in the order typed (ties keep the current order)."""
         kept = [
@@ -342,8 +406,11 @@ class VehicleForm(forms.Form):
         return [photo_id for _position, _index, photo_id in sorted(kept)]
 
     def vehicle_data(self) -> VehicleData:
-        """The cleaned form as the service's input; labels and figures come from the catalog."""
-        version: Version = self.cleaned_data["version"]
+        """The cleaned form as the service's input; labels and figures come from the catalog, or
+        from what was typed for a used car of another make."""
+        version: Version | None = self.cleaned_data.get("version")
+        if version is None:
+            return self._free_vehicle_data()
         colour: Colour | None = self.cleaned_data.get("colour")
         options = list(self.cleaned_data.get("options") or [])
         registration: dt.date | None = self.cleaned_data.get("first_registration")
@@ -369,11 +436,37 @@ class VehicleForm(forms.Form):
             colour_id=colour.pk if colour else None,
         )
 
+    def _free_vehicle_data(self) -> VehicleData:
+        data = self.cleaned_data
+        registration: dt.date | None = data.get("first_registration")
+        return VehicleData(
+            condition=data["condition"],
+            vin=data["vin"],
+            make=data["make"],
+            model_label=data["model_label"].strip(),
+            version_label=data.get("version_label", "").strip(),
+            colour_label=data.get("colour_label", "").strip(),
+            energy=data["energy"],
+            gearbox=data.get("gearbox", ""),
+            power_hp=data.get("power_hp"),
+            year=registration.year if registration else timezone.localdate().year,
+            price_ttc=data["price"],
+            mileage_km=data["mileage_km"],
+            first_registration=registration,
+            description=data.get("description", ""),
+        )
+
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's refusal next to its field: its code says which (``vin_…``, ``photo_…``)."""
         code = getattr(error, "code", None) or ""
         field = "vin" if code.startswith("vin") else "photos" if code.startswith("photo") else None
         self.add_error(field, error)
+
+
+def _listed_make(typed: str) -> str:
+    """The controlled list's spelling of a typed make ("peugeot" → "Peugeot"), else as typed."""
+    by_key = {make.casefold(): make for make in USED_CAR_MAKES}
+    return by_key.get(typed.strip().casefold(), typed.strip())
 
 
 class VehicleStatusForm(forms.Form):
