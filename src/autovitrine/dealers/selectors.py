@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,31 @@ CARD_FIELDS = (
     "phone",
     *SERVICE_FIELDS.values(),
 )
+
+
+# Every stock search near a place measures the distance to every active dealer: their positions
+# are read once and shared through the cache, dropped whenever a dealer is saved or deleted
+# (``apps.DealersConfig.ready``); the expiry covers the bulk writes that send no signal.
+ACTIVE_POSITIONS_KEY = "dealers:active-positions:v1"
+ACTIVE_POSITIONS_TTL_S = 60
+
+
+def active_dealer_positions() -> dict[int, tuple[str, float, float]]:
+    """Active dealer id → (code, latitude, longitude)."""
+    positions = cache.get(ACTIVE_POSITIONS_KEY)
+    if positions is None:
+        positions = {
+            dealer_id: (code, latitude, longitude)
+            for dealer_id, code, latitude, longitude in Dealer.objects.filter(is_active=True)
+            .order_by()
+            .values_list("id", "code", "latitude", "longitude")
+        }
+        cache.set(ACTIVE_POSITIONS_KEY, positions, ACTIVE_POSITIONS_TTL_S)
+    return positions
+
+
+def forget_dealer_positions(**_kwargs: object) -> None:
+    cache.delete(ACTIVE_POSITIONS_KEY)
 
 
 @dataclass(frozen=True, slots=True)

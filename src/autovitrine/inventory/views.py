@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -50,12 +51,11 @@ def _distance_text(km: float | None) -> str:
 
 
 def _card(hit: StockHit) -> VehicleCard:
-    photos = hit.vehicle.photos.all()  # prefetched, in display order
     return VehicleCard(
         vehicle=hit.vehicle,
         price=format_eur(hit.vehicle.price_ttc),
         distance=_distance_text(hit.distance_km),
-        photo_url=photos[0].image.url if photos else "",
+        photo_url=default_storage.url(hit.photo_name) if hit.photo_name else "",
     )
 
 

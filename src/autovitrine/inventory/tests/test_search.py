@@ -12,6 +12,7 @@ from django.urls import reverse
 from autovitrine.catalog.models import Energy
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto
 from autovitrine.testing import factories as f
+from autovitrine.web.tests.page_text import visible_text
 
 SEARCH_URL = reverse("inventory:search")
 
@@ -452,9 +453,9 @@ def test_the_form_refreshes_results_with_htmx_and_pushes_the_url(client, db):
 
 @pytest.mark.parametrize(
     ("place", "expected_queries"),
-    # the model list (2: models, their images), then count, page, photos — plus one for the
-    # per-dealer grouping when distances are measured
-    [(None, 5), ("Lyon", 6)],
+    # the model list (2: models, their images), then count and page (first photo included); the
+    # dealers' positions come from the cache once the first search has read them
+    [(None, 4), ("Lyon", 4)],
 )
 def test_the_number_of_queries_does_not_grow_with_the_page_size(
     client, dealer, other_dealer, place, expected_queries
@@ -476,3 +477,22 @@ def test_the_number_of_queries_does_not_grow_with_the_page_size(
     assert len(listed_ids(small_page)) == 10
     assert len(listed_ids(large_page)) == 40
     assert len(small) == len(large) == expected_queries
+
+
+def test_the_filters_button_counts_the_filters_set_and_htmx_refreshes_it(client, dealer):
+    # Given
+    f.StockVehicleFactory(dealer=dealer, price_ttc=2_000_000)
+    params = {"place": "Lyon", "energy": "petrol", "max_price": "30 000", "sort": "price"}
+
+    # When
+    page = client.get(SEARCH_URL, params)
+    fragment = client.get(SEARCH_URL, params, headers={"HX-Request": "true"})
+    none_set = client.get(SEARCH_URL, {"place": "Lyon"})
+
+    # Then: place and sort are no filters; the count travels out of band with the results
+    assert "Filtres 2 (2 filtres actifs)" in visible_text(page)
+    html = fragment.content.decode()
+    assert '<span id="filter-count" class="filter-count" hx-swap-oob="true">' in html
+    assert "(2 filtres actifs)" in visible_text(fragment)
+    assert "filtre actif" not in visible_text(none_set)
+    assert '<details class="filters-panel">' in none_set.content.decode()
