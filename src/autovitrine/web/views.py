@@ -6,13 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from autovitrine.catalog.selectors import published_models
+from autovitrine.core.forms import NearPlaceForm
 from autovitrine.core.places import suggest_places
 
 PLACE_SUGGESTIONS = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"car_models": list(published_models())})
+    context = {"car_models": list(published_models()), "form": NearPlaceForm(label_suffix="")}
+    return render(request, "web/home.html", context)
 
 
 def place_suggestions(request: HttpRequest) -> HttpResponse:
