@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PROD_STAMP := $(VENV)/.installed-prod
 WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -21,12 +22,15 @@ $(STAMP): pyproject.toml requirements.lock requirements-dev.lock package.json pa
 
 install: $(STAMP)
 
-## Runtime packages only (no test tools), for a production host
-install-prod:
+## Runtime packages only (no test tools), for a production host; a subset of the dev install
+$(PROD_STAMP): pyproject.toml requirements.lock package.json package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	@test -f $(STAMP) || npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	@touch $(PROD_STAMP)
+
+install-prod: $(PROD_STAMP)
 
 ## Re-pin both locks (with hashes) after a change of pyproject.toml
 lock:
@@ -47,12 +51,12 @@ run: $(STAMP)
 	  $(VENV)/bin/granian --interface asgi --host $(HOST) --port $(PORT) --workers 1 autovitrine.config.asgi:application
 
 ## Production-style server: WORKERS processes (set DATABASE_URL, REDIS_URL, AUTOVITRINE_ENV...)
-serve: $(STAMP)
+serve: $(PROD_STAMP)
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(VENV)/bin/granian --interface asgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
 	  --backpressure 256 autovitrine.config.asgi:application
 
-worker: $(STAMP)
+worker: $(PROD_STAMP)
 	$(PY) manage.py db_worker --queue-name '*'
 
 ## The whole suite on SQLite, then on PostgreSQL (TEST_DATABASE_URL, default local postgres)
