@@ -89,7 +89,7 @@ def make_vin(
     rng: random.Random, *, model_index: int, version_index: int, year: int, serial: int
 ) -> str:
     descriptor = (
-        "ABCDE"[model_index]
+        "ABCDEF"[model_index]
         + "1234"[version_index]
         + "".join(rng.choice(VIN_CHARACTERS) for _ in range(3))
     )
@@ -116,7 +116,10 @@ def draw_vehicle(number: int, *, today: dt.date) -> VehicleDraw:
     version_index = rng.randrange(len(model.versions))
     version = model.versions[version_index]
     colour = rng.choices(model.colours, weights=(5, 3, 2))[0]
-    options = tuple(rng.sample(model.options, k=rng.choice((0, 1, 1, 2, 3))))
+    # The configured model (Terra) has its options in its product data, not in this list.
+    options = tuple(
+        rng.sample(model.options, k=min(rng.choice((0, 1, 1, 2, 3)), len(model.options)))
+    )
     catalogue_ht = (
         ht_cents(version.price_ttc_euros)
         + colour.price_ht_euros * 100
