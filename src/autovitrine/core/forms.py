@@ -95,3 +95,12 @@ class NearPlaceForm(forms.Form):
         if self.resolved_place is not None:
             return self.resolved_place.label
         return str(_("votre position")) if self.origin() else ""
+
+
+SINGLE_LINE_PATTERN = r"^[^\r\n]*$"
+
+
+def validate_single_line(value: str) -> None:
+    """A name or a subject is one line: a line break there could add an e-mail header."""
+    if "\r" in value or "\n" in value:
+        raise forms.ValidationError(_("Pas de retour à la ligne dans ce champ."), code="line_break")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from autovitrine.core.places import haversine_km
@@ -127,7 +127,7 @@ def opening_hours_fr(dealer: Dealer) -> list[str]:
     # groupby joins only neighbours: Monday and Wednesday alike stay two lines.
     for spans, run in groupby(range(7), key=spans_by_day.__getitem__):
         weekdays = list(run)
-        days = OpeningPeriod.Weekday(weekdays[0]).label
+        days = str(OpeningPeriod.Weekday(weekdays[0]).label)
         if len(weekdays) > 1:
             days = _("%(first)s – %(last)s") % {
                 "first": days,
@@ -140,3 +140,20 @@ def opening_hours_fr(dealer: Dealer) -> list[str]:
         )
         lines.append(_("%(days)s : %(hours)s") % {"days": days, "hours": hours})
     return lines
+
+
+def dealer_by_id(dealer_id: int) -> Dealer:
+    return Dealer.objects.get(pk=dealer_id)
+
+
+def active_dealers() -> QuerySet[Dealer]:
+    return Dealer.objects.filter(is_active=True)
+
+
+def inactive_dealers() -> QuerySet[Dealer]:
+    return Dealer.objects.filter(is_active=False)
+
+
+def brand_dealers(*, brand_id: int) -> QuerySet[Dealer]:
+    """A brand's active dealers, by city then name."""
+    return active_dealers().filter(brand_id=brand_id).order_by("city", "name")

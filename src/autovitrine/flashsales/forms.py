@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.models import Brand
+from autovitrine.catalog.selectors import brands_by_name
 from autovitrine.core.money import parse_eur_to_cents
 
 from .services import RESERVED_SLUGS, SaleData
@@ -28,7 +28,7 @@ class EuroField(forms.CharField):
 
 
 class SaleForm(forms.Form):
-    brand = forms.ModelChoiceField(label=_("Marque"), queryset=Brand.objects.order_by("name"))
+    brand = forms.ModelChoiceField(label=_("Marque"), queryset=brands_by_name())
     title = forms.CharField(label=_("Titre"), max_length=120)
     slug = forms.SlugField(
         label=_("Adresse de la page"),

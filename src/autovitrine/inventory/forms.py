@@ -10,8 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.models import Energy
-from autovitrine.catalog.selectors import published_models
+from autovitrine.catalog.selectors import Energy, published_models
 from autovitrine.core.forms import NearPlaceForm
 from autovitrine.core.money import format_eur, parse_eur_to_cents
 

@@ -30,8 +30,7 @@ from django.db.models import (
 )
 
 from autovitrine.core.places import haversine_km
-from autovitrine.dealers.models import Dealer
-from autovitrine.dealers.selectors import active_dealer_positions
+from autovitrine.dealers.selectors import active_dealer_positions, inactive_dealers
 
 from .models import StockVehicle, VehiclePhoto
 
@@ -117,9 +116,9 @@ class StockPage:
 def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
     # Inactive dealers are left out by a small subquery rather than a join on every vehicle, so
     # that counting can run on an index of the stock table alone.
-    inactive_dealers = Dealer.objects.filter(is_active=False).values("id")
+    inactive = inactive_dealers().values("id")
     qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE).exclude(
-        dealer_id__in=inactive_dealers
+        dealer_id__in=inactive
     )
     if query.car_model:
         qs = qs.filter(car_model__code=query.car_model)
@@ -333,6 +332,11 @@ def vehicle_for_page(vehicle_id: int) -> StockVehicle | None:
     )
 
 
+def vehicle_by_id(vehicle_id: int) -> StockVehicle:
+    """One vehicle whatever its status (an order's car), with its version."""
+    return StockVehicle.objects.select_related("version").get(pk=vehicle_id)
+
+
 def dealer_stock(*, dealer_id: int, status: str | None = None) -> QuerySet[StockVehicle]:
     """A dealer's own stock, for its back office; always scoped to that dealer."""
     qs = StockVehicle.objects.filter(dealer_id=dealer_id)
@@ -341,3 +345,29 @@ def dealer_stock(*, dealer_id: int, status: str | None = None) -> QuerySet[Stock
     return qs.prefetch_related(
         Prefetch("photos", queryset=VehiclePhoto.objects.order_by("position", "id"))
     ).order_by("-created_at", "-id")
+
+
+def dealer_stock_by_status(*, dealer_id: int) -> list[tuple[str, str, int]]:
+    """``(status, label, count)`` for every stock status of a dealer (zero when none)."""
+    counts = dict.fromkeys(StockVehicle.Status.values, 0)
+    rows = (
+        StockVehicle.objects.filter(dealer_id=dealer_id)
+        .order_by()
+        .values("status")
+        .annotate(total=Count("id"))
+    )
+    for row in rows:
+        counts[row["status"]] = row["total"]
+    return [(value, str(label), counts[value]) for value, label in StockVehicle.Status.choices]
+
+
+# A stock vehicle's statuses and conditions, for the apps that sell or take in cars.
+StockStatus = StockVehicle.Status
+StockCondition = StockVehicle.Condition
+
+
+def vehicles_by_vin(vins: list[str]) -> dict[str, StockVehicle]:
+    """The stock vehicles of those VINs (with their dealer and brand), by VIN."""
+    return {
+        v.vin: v for v in StockVehicle.objects.filter(vin__in=vins).select_related("dealer__brand")
+    }

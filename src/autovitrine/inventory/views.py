@@ -13,8 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
-from autovitrine.catalog.models import Version
-from autovitrine.catalog.selectors import label_for, malus_scale_on
+from autovitrine.catalog.selectors import Gearbox, label_for, malus_scale_on
 from autovitrine.core.money import Price, format_eur
 from autovitrine.dealers.selectors import opening_hours_fr
 
@@ -149,7 +148,7 @@ def vehicle(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         "price_ttc": format_eur(price.ttc),
         "price_ht": format_eur(price.ht),
         "vin": car.vin if is_new else masked_vin(car.vin),
-        "gearbox": dict(Version.Gearbox.choices).get(car.gearbox, car.gearbox),
+        "gearbox": dict(Gearbox.choices).get(car.gearbox, car.gearbox),
         "options": [
             (option, format_eur(Price.from_ht(option.price_ht).ttc)) for option in car.options.all()
         ],

@@ -42,3 +42,10 @@ def dealer_lead(*, dealer_id: int, lead_id: int) -> Lead | None:
         )
         .first()
     )
+
+
+def dealer_leads_by_status(*, dealer_id: int) -> tuple[int, list[tuple[str, str, int]]]:
+    """The dealer's new leads, and ``(status, label, count)`` for every status in workflow order."""
+    counts = dealer_lead_counts(dealer_id=dealer_id)
+    by_status = [(value, str(label), counts[value]) for value, label in Lead.Status.choices]
+    return counts[Lead.Status.NEW], by_status
