@@ -45,9 +45,10 @@ run: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) manage.py demo_data
 	$(PY) manage.py collectstatic --noinput -v 0
-	@echo "Tâches de fond : un worker démarre avec le serveur."
-	$(PY) manage.py db_worker --queue-name '*' & \
-	  trap 'kill $$!' EXIT; \
+	@echo "Tâches de fond : un worker et les expirations périodiques démarrent avec le serveur."
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	  $(PY) manage.py run_periodic & periodic=$$!; \
+	  trap 'kill $$worker $$periodic' EXIT; \
 	  $(VENV)/bin/granian --interface asgi --host $(HOST) --port $(PORT) --workers 1 autovitrine.config.asgi:application
 
 ## Production-style server: WORKERS processes (set DATABASE_URL, REDIS_URL, AUTOVITRINE_ENV...)
@@ -57,7 +58,9 @@ serve: $(PROD_STAMP)
 	  --backpressure 256 autovitrine.config.asgi:application
 
 worker: $(PROD_STAMP)
-	$(PY) manage.py db_worker --queue-name '*'
+	$(PY) manage.py run_periodic & periodic=$$!; \
+	  trap 'kill $$periodic' EXIT; \
+	  $(PY) manage.py db_worker --queue-name '*'
 
 ## The whole suite on SQLite, then on PostgreSQL (TEST_DATABASE_URL, default local postgres)
 test: $(STAMP)
@@ -65,26 +68,30 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+## Parallel: TEST_WORKERS processes, each with its own test database and Redis key prefix
+TEST_WORKERS ?= 2
 test-sqlite: $(STAMP)
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/autovitrine} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
-	  $(PY) -m pytest -q $(PYTEST_ARGS)
+	  $(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+## Every benchmark in bench/; the flash sale at a small size (FLASH_VISITORS=300000 for the full one)
+FLASH_VISITORS ?= 3000
 bench: $(STAMP)
 	$(PY) bench/stock_search.py
 	$(PY) bench/configurator.py
+	$(PY) bench/flash_sale.py --visitors $(FLASH_VISITORS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src bench
 	$(VENV)/bin/ruff format --check src bench
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy --exclude "/tests/" src/autovitrine/configurator src/autovitrine/orders/pricing.py \
-	  src/autovitrine/inventory/selectors.py \
-	  src/autovitrine/flashsales/queue.py src/autovitrine/flashsales/services.py src/autovitrine/flashsales/asgi.py
+	$(VENV)/bin/mypy src/autovitrine
 
 messages: $(STAMP)
 	cd src/autovitrine && ../../$(PY) ../../manage.py makemessages -l en --ignore=tests

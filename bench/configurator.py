@@ -31,6 +31,7 @@ from autovitrine.configurator.engine import (
     dump_rule_base,
     parse_rule_base,
 )
+from autovitrine.configurator.engine.compiled_form import dump_compiled, load_compiled
 from autovitrine.configurator.engine.compiler import CompileStats
 from autovitrine.configurator.engine.model import (
     Amount,
@@ -40,6 +41,7 @@ from autovitrine.configurator.engine.model import (
     Pack,
     Rule,
     RuleBase,
+    Section,
     Table,
     Value,
 )
@@ -107,13 +109,26 @@ class HiddenTruth:
         return True
 
 
+# The two sizes of real bases: a compact car line and a large one.
+SIZES = {"compact": (90, 200_000, 110), "large": (260, 226_000, 330)}
+# A few long catalogues (paint references, accessory codes, upholstery stitching…).
+LONG_FAMILIES = (300, 150, 80, 40)
+
+
 def generate_rule_base(
-    seed: int = 7, *, rows_target: int = 200_000, table_count: int = 110
+    seed: int = 7,
+    *,
+    rows_target: int = 200_000,
+    table_count: int = 110,
+    equipment: int = 90,
 ) -> RuleBase:
     rng = random.Random(seed)
     sizes: dict[str, int] = dict(DRIVERS)
     sizes.update({code: size for code, (_, size) in DERIVED.items()})
-    equipment_sizes = [24, 16] + [rng.choice((2, 2, 2, 3, 3, 3, 4, 4, 5, 6)) for _ in range(90)]
+    # Most families have 2 values (with or without), a few many more, as real data has.
+    equipment_sizes = list(LONG_FAMILIES[: max(2, equipment // 60)]) + [
+        rng.choice((2, 2, 2, 2, 2, 2, 3, 3, 4, 6)) for _ in range(equipment)
+    ]
     rng.shuffle(equipment_sizes)
     clusters: list[list[str]] = []
     for index, size in enumerate(equipment_sizes):
@@ -140,8 +155,11 @@ def generate_rule_base(
         for position, code in enumerate(cluster):
             driver_of[code] = driver
             for value in range(sizes[code]):
-                # The first value of every family is basic and neutral: the base stays satisfiable.
-                need[code, f"v{value}"] = 0 if value == 0 else rng.choice((0, 1, 1, 2, 2, 3))
+                # The first value is not free for all: it may need a tier too (at most 1, so
+                # every family keeps a value the chained constraints accept).
+                need[code, f"v{value}"] = (
+                    rng.choice((0, 1)) if value == 0 else rng.choice((0, 1, 1, 2, 2, 3))
+                )
                 style[code, f"v{value}"] = 0 if value == 0 else rng.randrange(3)
             if rng.random() < 0.15:
                 standard_on_top[code] = f"v{sizes[code] - 1}"
@@ -183,9 +201,20 @@ def generate_rule_base(
     options, packs, rules = _options_packs_rules(
         rng, truth, family_by_code, clusters, cluster_driver
     )
+    section_names = ("Extérieur", "Intérieur", "Motorisation", "Confort", "Sécurité", "Multimédia")
+    sections = tuple(
+        Section(
+            code=f"s{index}",
+            label=section_names[index % len(section_names)]
+            + (f" {index // 6 + 1}" if index >= 6 else ""),
+            families=tuple(family.code for family in families[index * 12 : (index + 1) * 12]),
+        )
+        for index in range((len(families) + 11) // 12)
+    )
     return RuleBase(
         code="bench",
         label="Base générée",
+        sections=sections,
         families=families,
         options=options,
         packs=packs,
@@ -198,7 +227,8 @@ def generate_rule_base(
 
 def _price(rng: random.Random, code: str, position: int) -> Amount:
     if position == 0:
-        return Amount()
+        # Value 0 is not free everywhere (a base paint has a price on some lines).
+        return Amount(default=rng.choice((0, 0, 0, 20_000)))
     default = rng.choice((0, 15_000, 30_000, 45_000, 80_000, 120_000))
     if rng.random() < 0.15 and code != "trim":
         return Amount(default=default, by="trim", values=(("v5", 0), ("v4", default // 2)))
@@ -220,9 +250,14 @@ def _tables(
     for _ in range(50_000):
         if len(tables) == count:
             break
-        budget = (rows_target - total) / (count - len(tables))
+        # Rows per table: a handful to tens of thousands, median near 80 (log-normal); the
+        # last tables take what the budget still lacks.
+        remaining = count - len(tables)
+        budget = min(50_000.0, rng.lognormvariate(4.4, 1.6))
+        if remaining <= 6:
+            budget = max(budget, (rows_target - total) / remaining)
         group = rng.choice(groups)
-        width = rng.choice((2, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 9, 10))
+        width = rng.choice((2, 3, 4, 5, 6, 6, 6, 7, 8, 9, 10, 11, 12))
         columns = [group[0], *rng.sample(group[1:], min(len(group) - 1, width - 1))]
         if rng.random() < 0.2:
             extra = rng.choice([name for name in DRIVERS if name not in columns])
@@ -340,6 +375,22 @@ def _options_packs_rules(
     return options, tuple(packs), tuple(rules)
 
 
+def print_shape(rule_base: RuleBase) -> None:
+    """The figures that say whether the base looks like real automaker data."""
+    sizes = sorted(len(family.codes) for family in rule_base.families)
+    widths = sorted(len(table.families) for table in rule_base.tables)
+    rows = sorted(len(table.rows) for table in rule_base.tables)
+    priced_first = sum(1 for family in rule_base.families if family.values[0].price.default)
+    print(
+        f"Shape: families with 2 values {sum(1 for size in sizes if size == 2)}/{len(sizes)}, "
+        f"with ≥ 40 values {[size for size in sizes if size >= 40]}; "
+        f"tables over {widths[0]}–{widths[-1]} families (median {statistics.median(widths):g}); "
+        f"rows per table {rows[0]}–{rows[-1]} (median {statistics.median(rows):g}), "
+        f"{sum(rows)} rows in {len(rows)} tables; value 0 priced in {priced_first} families; "
+        f"{len(rule_base.sections)} sections"
+    )
+
+
 def _percentiles(samples: Sequence[float]) -> str:
     ordered = sorted(samples)
     p50 = statistics.median(ordered)
@@ -431,12 +482,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--buyers", type=int, default=200)
     parser.add_argument("--encoding", choices=("log", "onehot"), default="log")
+    parser.add_argument("--size", choices=tuple(SIZES), default="compact")
+    parser.add_argument(
+        "--compare", action="store_true", help="also compile with the other encoding (slow)"
+    )
     arguments = parser.parse_args()
 
     baseline = _baseline()
     print(f"Baseline (fixed pure-Python loop): {baseline * 1000:.0f} ms")
     started = time.perf_counter()
-    generated = generate_rule_base(arguments.seed)
+    equipment, rows_target, table_count = SIZES[arguments.size]
+    generated = generate_rule_base(
+        arguments.seed, rows_target=rows_target, table_count=table_count, equipment=equipment
+    )
     print(f"Generated in {time.perf_counter() - started:.1f} s (seed {arguments.seed})")
 
     started = time.perf_counter()
@@ -454,13 +512,14 @@ def main() -> None:
         f"of {min(len(t.families) for t in rule_base.tables)}-{max(len(t.families) for t in rule_base.tables)} "
         f"families, {rows} rows"
     )
+    print_shape(rule_base)
     print(
         f"JSON export: {len(data) / 1024 / 1024:.1f} MB in {exported:.2f} s; "
         f"import + schema + name checks: {imported:.2f} s"
     )
 
     for encoding in ("onehot", "log"):
-        if encoding == arguments.encoding:
+        if encoding == arguments.encoding or not arguments.compare:
             continue
         other = compile_rule_base(rule_base, encoding=encoding)
         print(f"Compile ({encoding}, for comparison): {_compile_figures(other.stats)}")
@@ -471,6 +530,20 @@ def main() -> None:
     compile_seconds = time.perf_counter() - started
     print(
         f"Compile ({arguments.encoding}): {_compile_figures(stats)}; with the engine around it {compile_seconds:.2f} s"
+    )
+    started = time.perf_counter()
+    form = dump_compiled(configurator.compiled)
+    dumped = time.perf_counter() - started
+    loads = []
+    for _ in range(5):
+        started = time.perf_counter()
+        Configurator(load_compiled(form))
+        loads.append(time.perf_counter() - started)
+    print(
+        f"Compiled form (stored at publish): {len(form) / 1024 / 1024:.2f} MB, written in "
+        f"{dumped * 1000:.0f} ms, loaded by a worker in {statistics.median(loads) * 1000:.0f} ms "
+        f"(median of 5; target ≤ 200 ms: "
+        f"{'OK' if statistics.median(loads) <= 0.2 else 'ABOVE TARGET'})"
     )
     started = time.perf_counter()
     findings = analyse(configurator)

@@ -7,15 +7,47 @@ head office.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from autovitrine.accounts.models import User
 from autovitrine.testing import factories as f
+from autovitrine.testing.isolation import redis_key_prefix, reset_process_state, run_tag
 
 IN_CI = os.environ.get("CI") == "true"
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 ON_REDIS = bool(os.environ.get("REDIS_URL"))
+
+
+def pytest_configure(config):
+    """This worker's Redis keys carry its own prefix, set before the first cache is opened."""
+    from django.conf import settings
+
+    settings.REDIS_KEY_PREFIX = redis_key_prefix()
+    if "KEY_PREFIX" in settings.CACHES["default"]:
+        settings.CACHES["default"]["KEY_PREFIX"] = settings.REDIS_KEY_PREFIX
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """One test database per run and worker. On SQLite a file, not memory, so that the granian
+    server the browser tests start opens the same database."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test["NAME"] = str(tmp_path_factory.getbasetemp() / "test.sqlite3")
+    else:
+        test["NAME"] = f"test_{database['NAME']}_{run_tag()}"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -53,10 +85,9 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+def _reset_process_state():
+    """The one place that forgets process-wide state between tests (cache, waiting rooms...)."""
+    reset_process_state()
     yield
 
 
@@ -143,17 +174,104 @@ def chromium():
         browser.close()
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _database_url(database: dict) -> str:
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    user = quote(database.get("USER") or "", safe="")
+    password = f":{quote(database['PASSWORD'], safe='')}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{database['NAME']}"
+
+
+class GranianServer:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
 @pytest.fixture
-def new_phone(chromium, live_server):
+def granian_server(transactional_db, settings, tmp_path):
+    """The production ASGI application (``config.asgi``: the flash-sale fast path, then Django's
+    middleware chain) served by granian in a process of its own, on this test's database and this
+    worker's Redis keys. The test's rows are committed (transactional_db), so the server sees them."""
+    from django.db import connection
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings.PUBLIC_BASE_URL = url  # links printed by either process (QR codes, e-mails) agree
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "autovitrine.testing.granian_settings",
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
+        "PUBLIC_BASE_URL": url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        "DB_POOL_MAX_SIZE": "4",
+    }
+    log_path = tmp_path / "granian.log"
+    granian = Path(sys.executable).with_name("granian")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--workers", "1", "--log-level", "warning", "autovitrine.config.asgi:application"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"granian s'est arrêté :\n{log_path.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(f"{url}/", timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"granian ne répond pas :\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield GranianServer(url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def new_phone(chromium, granian_server):
     """``new_phone()`` → a fresh page (its own cookies) in French at a phone viewport."""
     contexts = []
+    csp_violations: list[str] = []
 
     def open_page():
-        context = chromium.new_context(**PHONE, locale="fr-FR", base_url=live_server.url)
+        context = chromium.new_context(**PHONE, locale="fr-FR", base_url=granian_server.url)
         context.set_default_timeout(10_000)
+        # Every browser journey doubles as a Content-Security-Policy test: Chromium reports each
+        # blocked script, style or image on the console.
+        context.on("console", lambda message: record_csp_violation(message, csp_violations))
         contexts.append(context)
         return context.new_page()
 
+    open_page.csp_violations = csp_violations  # type: ignore[attr-defined]
     yield open_page
     for context in contexts:
         context.close()
+    assert csp_violations == [], "Content-Security-Policy violations"
+
+
+def record_csp_violation(message, violations: list[str]) -> None:
+    if "Content Security Policy" in message.text:
+        violations.append(f"{message.location.get('url', '')}: {message.text}")

@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.accounts.admin import HeadOfficeAdmin, HeadOfficeTabularInline
+from autovitrine.core.admin_access import HeadOfficeAdmin, HeadOfficeTabularInline
 from autovitrine.core.money import Price, format_eur
 
 from .models import (

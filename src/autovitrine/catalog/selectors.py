@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from autovitrine.core.money import Price
 
-from .models import CarModel, Energy, MalusBracket, MalusScale, Version
+from .makes import USED_CAR_MAKES  # noqa: F401  (the controlled list of used-car makes)
+from .models import Brand, CarModel, Colour, Energy, MalusBracket, MalusScale, Option, Version
 
 # French CO2 label classes (arrêté du 10 avril 2003, as displayed in showrooms), upper bounds.
 ENERGY_CLASS_BOUNDS: tuple[tuple[str, int], ...] = (
@@ -129,3 +130,35 @@ def model_with_versions(code: str) -> CarModel | None:
 
 def energies_of(car_model: CarModel) -> list[str]:
     return sorted({v.energy for v in car_model.versions.all()}, key=list(Energy.values).index)
+
+
+# The catalogue's vocabulary, for the apps that stock, sell or value its cars (they read it here,
+# not from catalog.models).
+Body = CarModel.Body
+Gearbox = Version.Gearbox
+__all__ = [name for name in dir() if not name.startswith("_")]  # Energy included
+
+
+def stock_form_versions() -> QuerySet[Version]:
+    """Every version, with its model and brand, in the order a dealer picks one."""
+    return Version.objects.select_related("car_model__brand")
+
+
+def version_colours(version_id: int) -> QuerySet[Colour]:
+    return Colour.objects.filter(car_model__versions=version_id)
+
+
+def version_options(version_id: int) -> QuerySet[Option]:
+    return Option.objects.filter(car_model__versions=version_id)
+
+
+def no_colours() -> QuerySet[Colour]:
+    return Colour.objects.none()
+
+
+def no_options() -> QuerySet[Option]:
+    return Option.objects.none()
+
+
+def brands_by_name() -> QuerySet[Brand]:
+    return Brand.objects.order_by("name")

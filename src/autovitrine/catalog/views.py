@@ -69,7 +69,7 @@ def _card(car_model: CarModel, scale: MalusScale | None) -> ModelCard:
     return ModelCard(
         car_model=car_model,
         offers=_offers(car_model, scale),
-        energies=[Energy(value).label for value in energies_of(car_model)],
+        energies=[str(Energy(value).label) for value in energies_of(car_model)],
     )
 
 

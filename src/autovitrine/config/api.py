@@ -5,7 +5,10 @@ French message and one of these stable codes (also listed in the OpenAPI descrip
 
 - ``invalid_input`` (422): a parameter or field is missing, malformed or out of range;
   ``details`` holds ``{"field", "message"}`` pairs.
-- ``invalid_json`` (400): the body is not JSON.
+- ``invalid_json`` (400): the body is not JSON, nests deeper than 8 levels or holds an integer
+  beyond 64 bits.
+- ``invalid_characters`` (400): a control character (NUL…) in a parameter or the body.
+- ``payload_too_large`` (413): a body over 256 KB.
 - ``unsupported_media_type`` (415): the body is not sent as ``application/json``.
 - ``unknown_place`` (422): the place given is neither a French city nor a postcode.
 - ``not_found`` (404): nothing here, or not yours (another dealer's lead).
@@ -53,7 +56,9 @@ Toute erreur répond `{"error": {"code", "message", "details"}}` ; le `code` est
 | code | statut | quand |
 |---|---|---|
 | `invalid_input` | 422 | paramètre ou champ manquant, mal formé ou hors limites (`details` : champ et message) |
-| `invalid_json` | 400 | le corps n'est pas du JSON |
+| `invalid_json` | 400 | le corps n'est pas du JSON, ou imbrique plus de 8 niveaux, ou un entier dépasse 64 bits |
+| `invalid_characters` | 400 | caractère de contrôle (octet nul…) dans un paramètre ou le corps |
+| `payload_too_large` | 413 | corps de plus de 256 Ko |
 | `unsupported_media_type` | 415 | le corps n'est pas envoyé en `application/json` |
 | `unknown_place` | 422 | lieu ni ville ni code postal français |
 | `not_found` | 404 | ressource absente, ou appartenant à une autre concession |
@@ -79,6 +84,30 @@ class UnsupportedMediaType(Exception):
     """A body sent with another content type than JSON."""
 
 
+# No body of ours nests deeper than a few levels; orjson alone would accept 1024. Its integers
+# stop at 64 bits (a larger one is invalid JSON); schemas bound each number further.
+MAX_JSON_DEPTH = 8
+
+
+class JsonTooDeep(ValueError):
+    """A JSON body nested deeper than ``MAX_JSON_DEPTH``."""
+
+
+def json_depth_check(value: Any, *, limit: int = MAX_JSON_DEPTH) -> None:
+    """``JsonTooDeep`` when ``value`` nests containers more than ``limit`` deep."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return
+    raise JsonTooDeep(f"more than {limit} levels")
+
+
 class JsonParser(Parser):
     """JSON bodies only, parsed with orjson; anything else is refused with a clear code."""
 
@@ -86,7 +115,9 @@ class JsonParser(Parser):
         content_type = (request.content_type or "").lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise UnsupportedMediaType(content_type)
-        return orjson.loads(request.body)
+        document = orjson.loads(request.body)
+        json_depth_check(document)
+        return document
 
 
 class OrjsonRenderer(BaseRenderer):

@@ -16,6 +16,11 @@ from django.core.handlers.asgi import ASGIHandler
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autovitrine.config.settings")
 django.setup(set_prefix=False)
 
+from autovitrine.payments.conf import refuse_unsafe_production  # noqa: E402  (apps ready)
+
+# A production site that would let buyers "pay" through the simulator does not start at all.
+refuse_unsafe_production()
+
 
 class SyncMiddlewareASGIHandler(ASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
@@ -25,4 +30,24 @@ class SyncMiddlewareASGIHandler(ASGIHandler):
 
 from autovitrine.flashsales.asgi import with_waiting_room_fast_path  # noqa: E402  (apps ready)
 
-application = with_waiting_room_fast_path(SyncMiddlewareASGIHandler())
+
+def with_lifespan(app):  # type: ignore[no-untyped-def]
+    """Answer the server's lifespan messages (granian sends them at start and stop): Django
+    refuses a lifespan scope, which granian logged as a warning at each start. Nothing to set
+    up: the connection pools open on first use."""
+
+    async def lifespan_aware(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "lifespan":
+            return await app(scope, receive, send)
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return lifespan_aware
+
+
+application = with_lifespan(with_waiting_room_fast_path(SyncMiddlewareASGIHandler()))

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -78,7 +79,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "autovitrine.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "autovitrine.core.hostile_input.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,6 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # The stock search's covering index (inventory) includes its filter columns on PostgreSQL;
+    # SQLite builds the same index without them, which is what the embedded default wants.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     # One connection pool per worker process: under ASGI each request runs on a thread of its own,
     # which would otherwise open (then close) a connection of its own, ~5 ms each time.
@@ -138,12 +145,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared when Redis is configured) ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every key this deployment writes in Redis (cache, waiting room) starts with "<prefix>:", so two
+# deployments, or two test workers, can share one Redis database without touching each other.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", os.environ.get("CACHE_KEY_PREFIX", "av"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "av"),
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
 else:
@@ -207,10 +217,19 @@ STORAGES = {
 # Front-end libraries come from the npm registry at install time (package.json), never the repo.
 STATICFILES_DIRS = [("vendor/chart.js", PROJECT_DIR / "node_modules" / "chart.js" / "dist")]
 WHITENOISE_USE_FINDERS = not PRODUCTION
-# Uploaded photos are capped here and checked again by the forms (a clear message, not a 413).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Request bodies (docs/security.md). Anything larger is a 413 before it is read
+# (autovitrine.core.hostile_input): a form without files, or the non-file part of an upload, up
+# to 11 MB (a 10 MB product-data file pasted in the admin); an upload up to 20 photos of 5 MB;
+# an API body (webhooks included) up to 256 KB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_REQUEST_BYTES = 20 * MAX_PHOTO_BYTES + 1024 * 1024
+MAX_API_BODY_BYTES = 256 * 1024
+# Images are refused above these before their pixels are decoded (core/images.py; also
+# Pillow's own MAX_IMAGE_PIXELS): 40 megapixels, 8000 pixels a side.
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_IMAGE_SIDE = 8000
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -241,21 +260,80 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A 429 that no counted limit explains (a lockout, say) tells the client to wait this long.
+RATE_LIMIT_RETRY_AFTER_SECONDS = 60
+# Only the site's own scripts, styles and images (htmx and chart.js are served from static, no
+# inline script or <style>); style="" attributes stay allowed for the few computed ones (a colour
+# swatch). The payment provider's hosted page is reached by a redirect after a form post, which
+# form-action governs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", "https://checkout.stripe.com"],
+    }
+}
+
 # Reverse proxies / load balancers whose X-Forwarded-For is believed (CIDR list, e.g.
 # "10.0.0.0/8,127.0.0.1/32"); empty: the socket's peer is the client.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
+# --- Payments -------------------------------------------------------------------------------
+# Production takes real money only: PAYMENT_PROVIDER=stripe with its two secrets. The simulator
+# (a "Payer" button that marks a deposit paid) runs in production only on a staging site that
+# says so twice (PAYMENT_PROVIDER=simulated and ALLOW_SIMULATED_PAYMENTS=true); otherwise its
+# URLs are not mounted, the server refuses to start and `check --deploy` reports an error.
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "" if PRODUCTION else "simulated")
+ALLOW_SIMULATED_PAYMENTS = env_bool("ALLOW_SIMULATED_PAYMENTS", default=not PRODUCTION)
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 
 # --- Project --------------------------------------------------------------------------------
 SITE_NAME = "AutoVitrine"
 # Absolute base for links printed outside a request (QR codes, e-mails).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-VAT_RATE_BASIS_POINTS = 2000  # 20 % French standard rate
+VAT_RATE_BASIS_POINTS = 2000  # 20 % French standard rate (CGI art. 278); see core.money
+
+# The brand's identity, shown with the delivering dealer's on checkout pages and order forms
+# (Code de la consommation L221-5, L111-1); each dealer's own is data on the dealer.
+SELLER_BRAND = {
+    "company_name": "AutoVitrine Distribution SAS",
+    "legal_form": "SAS",
+    "share_capital_eur": 1_000_000,
+    "rcs": "RCS Lyon 000 000 000",
+    "address": "1 place Bellecour, 69002 Lyon",
+    "vat_number": "FR00000000000",
+}
+# The consumer mediator the seller adheres to (L616-1 Code de la consommation): the car trade's
+# listed mediator (ex-CNPA, named Médiateur de Mobilians since 2022, per mediateur-mobilians.fr).
+# The postal address must be the one the mediator publishes: set it before going live.
+CONSUMER_MEDIATOR = {
+    "name": "Médiateur de Mobilians",
+    "address": "Médiateur de Mobilians, adresse postale à renseigner (voir le site)",
+    "url": "https://www.mediateur-mobilians.fr",
+}
+# Whether the seller collects the registration taxes (malus, carte grise) with the price; if
+# not, they are lines of their own outside the contract total.
+ORDER_REGISTRATION_COLLECTED_BY_SELLER = True
 # Flash sales: the waiting room's anti-robot proof of work (16 bits ≈ one second on a phone).
 FLASH_SALE_POW_DIFFICULTY_BITS = int(os.environ.get("FLASH_SALE_POW_DIFFICULTY_BITS", "16"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusal_one_line": {"()": "autovitrine.core.logging.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Django's request logger: a 4xx is one line (no traceback), a 5xx keeps its traceback.
+    "loggers": {"django.request": {"filters": ["refusal_one_line"]}},
 }

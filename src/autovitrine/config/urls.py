@@ -7,6 +7,9 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from autovitrine.config.api import api
+from autovitrine.dealers import urls as dealer_urls
+from autovitrine.payments import conf as payments_conf
+from autovitrine.web import views_dealer_space
 
 admin.site.site_header = "AutoVitrine — siège"
 admin.site.site_title = "AutoVitrine"
@@ -19,12 +22,28 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("autovitrine.accounts.urls")),
     path("catalogue/", include("autovitrine.catalog.urls")),
-    path("concessions/", include("autovitrine.dealers.urls")),
+    # The dealer's own space composes leads and stock: its view lives in web, above those apps,
+    # under the dealers namespace with the network's public pages.
+    path(
+        "concessions/",
+        include(
+            (
+                [
+                    path(
+                        "espace/tableau-de-bord/",
+                        views_dealer_space.dashboard,
+                        name="dashboard",
+                    ),
+                    *dealer_urls.urlpatterns,
+                ],
+                dealer_urls.app_name,
+            )
+        ),
+    ),
     path("stock/", include("autovitrine.inventory.urls")),
     path("demandes/", include("autovitrine.leads.urls")),
     path("configurer/", include("autovitrine.configurator.urls")),
     path("commandes/", include("autovitrine.orders.urls")),
-    path("paiement/", include("autovitrine.payments.urls")),
     path("reprise/", include("autovitrine.tradein.urls")),
     path("ventes-flash/", include("autovitrine.flashsales.urls")),
     # The short link of a saved configuration (shared, printed as a QR code).
@@ -35,6 +54,10 @@ urlpatterns = [
     ),
     path("", include("autovitrine.web.urls")),
 ]
+
+if payments_conf.simulator_enabled():
+    # The simulator's "Payer" button marks a deposit paid: never mounted on a real site.
+    urlpatterns.insert(-1, path("paiement/", include("autovitrine.payments.urls")))
 
 if not settings.PRODUCTION:
     # Uploaded media in the embedded default; production serves them from object storage/CDN.

@@ -3,9 +3,9 @@ through the services, so the admin checks exactly what the import checks."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -20,8 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from autovitrine.catalog.models import CarModel
 
 from . import services
+from .engine.fileformat import dump_document, megabytes
 from .forms import ProductDataUploadForm
 from .models import ProductData, SavedConfiguration
+from .selectors import document_diff, document_outline
 
 
 class ProductDataForm(forms.ModelForm):
@@ -41,7 +43,7 @@ class ProductDataForm(forms.ModelForm):
         try:
             # Kept for ``save_model``: a real rule base takes seconds to check and compile.
             self.report = services.product_data_check(
-                car_model=car_model, data=json.dumps(document)
+                car_model=car_model, data=orjson.dumps(document)
             )
         except services.ProductDataError as exc:
             raise forms.ValidationError(exc.error_list) from exc
@@ -59,15 +61,21 @@ class ProductDataAdmin(admin.ModelAdmin):
         "car_model",
         "revision",
         "status",
+        "compile_progress",
+        "size",
         "configuration_count",
         "findings",
         "published_at",
+        "read_link",
         "export_link",
     )
     list_filter = ("status", "car_model")
     readonly_fields = (
         "revision",
         "status",
+        "compile_progress",
+        "size",
+        "compiled",
         "configuration_count",
         "report",
         "published_at",
@@ -88,6 +96,36 @@ class ProductDataAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: ProductData | None = None) -> bool:
         return obj is None or obj.status == ProductData.Status.DRAFT
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductData]:
+        # The list never needs the documents (up to 10 MB each).
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        listing = match is not None and (match.url_name or "").endswith("changelist")
+        return queryset.defer("document") if listing else queryset
+
+    @admin.display(description=_("taille"))
+    def size(self, obj: ProductData) -> str:
+        return megabytes(obj.source_bytes) if obj.source_bytes else "—"
+
+    @admin.display(description=_("formes compilées"))
+    def compiled(self, obj: ProductData) -> str:
+        forms = list(obj.compiled_forms.defer("data"))
+        if not forms:
+            return "—"
+        return format_html_join(
+            ", ",
+            "{} : {} ({} nœuds, compilé en {} s)",
+            (
+                (
+                    form.market,
+                    megabytes(form.size_bytes),
+                    form.diagram_nodes,
+                    f"{form.compile_seconds:.1f}",
+                )
+                for form in forms
+            ),
+        )
+
     @admin.display(description=_("constats"))
     def findings(self, obj: ProductData) -> str:
         return str(len(obj.problems))
@@ -106,7 +144,7 @@ class ProductDataAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: ProductData, form: Any, change: bool) -> None:
-        data = json.dumps(form.cleaned_data["document"])
+        data = orjson.dumps(form.cleaned_data["document"])
         if change:
             saved = services.product_data_update(product_data=obj, data=data, checked=form.report)
         else:
@@ -115,17 +153,27 @@ class ProductDataAdmin(admin.ModelAdmin):
             )
         obj.pk, obj.revision = saved.pk, saved.revision
 
-    @admin.action(description=_("Publier (après une nouvelle vérification)"))
+    @admin.action(description=_("Publier (compilation en arrière-plan)"))
     def publish(self, request: HttpRequest, queryset: QuerySet[ProductData]) -> None:
         for product_data in queryset:
             try:
-                services.product_data_publish(product_data_id=product_data.pk, by=request.user)
+                services.product_data_publish_request(
+                    product_data_id=product_data.pk, by=request.user
+                )
             except ValidationError as exc:
                 self.message_user(
                     request, f"{product_data} : {' '.join(exc.messages)}", messages.ERROR
                 )
             else:
-                self.message_user(request, _("%s publiée.") % product_data, messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _(
+                        "%s : compilation lancée ; la révision sera publiée dès qu'elle est "
+                        "compilée (colonne « compilation »)."
+                    )
+                    % product_data,
+                    messages.SUCCESS,
+                )
 
     @admin.action(description=_("Créer un brouillon à partir de cette révision"))
     def new_draft(self, request: HttpRequest, queryset: QuerySet[ProductData]) -> None:
@@ -141,6 +189,11 @@ class ProductDataAdmin(admin.ModelAdmin):
                 name="configurator_productdata_import",
             ),
             path(
+                "<int:pk>/lecture/",
+                self.admin_site.admin_view(self.read_view),
+                name="configurator_productdata_read",
+            ),
+            path(
                 "<int:pk>/exporter/",
                 self.admin_site.admin_view(self.export_view),
                 name="configurator_productdata_export",
@@ -154,12 +207,42 @@ class ProductDataAdmin(admin.ModelAdmin):
         if product_data is None or not self.has_view_permission(request, product_data):
             raise Http404
         response = HttpResponse(
-            json.dumps(product_data.document, ensure_ascii=False, indent=2),
+            dump_document(product_data.document, indent=True),
             content_type="application/json; charset=utf-8",
         )
         name = f"{product_data.car_model.code}-r{product_data.revision}.json"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+    def read_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The revision as head office reads it before publishing: families, values, prices,
+        rules, tables with their row counts, and what changes against the published one."""
+        product_data = ProductData.objects.filter(pk=pk).select_related("car_model").first()
+        if product_data is None or not self.has_view_permission(request, product_data):
+            raise Http404
+        published = (
+            ProductData.objects.filter(
+                car_model_id=product_data.car_model_id, status=ProductData.Status.PUBLISHED
+            )
+            .exclude(pk=product_data.pk)
+            .first()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Lire %s") % product_data,
+            "opts": self.model._meta,
+            "product_data": product_data,
+            "size": megabytes(product_data.source_bytes),
+            "outline": document_outline(product_data.document),
+            "published": published,
+            "diff": document_diff(published.document, product_data.document) if published else [],
+        }
+        return TemplateResponse(request, "admin/configurator/productdata/read.html", context)
+
+    @admin.display(description=_("lecture"))
+    def read_link(self, obj: ProductData) -> str:
+        url = reverse("admin:configurator_productdata_read", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Lire et comparer"))
 
     @admin.display(description=_("fichier"))
     def export_link(self, obj: ProductData) -> str:
@@ -180,7 +263,12 @@ class ProductDataAdmin(admin.ModelAdmin):
             except services.ProductDataError as exc:
                 problems = [problem.message for problem in exc.problems]
             else:
-                self.message_user(request, _("Brouillon importé : %s.") % draft, messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("Brouillon importé : %(draft)s (%(size)s).")
+                    % {"draft": draft, "size": megabytes(draft.source_bytes)},
+                    messages.SUCCESS,
+                )
                 return redirect(reverse("admin:configurator_productdata_change", args=[draft.pk]))
         context = {
             **self.admin_site.each_context(request),

@@ -55,7 +55,7 @@ class SaveIn(Schema):
     choices: list[str] = Field(max_length=500)
 
 
-class PriceOut(Schema):
+class ConfigurationPriceOut(Schema):
     total_ht: int
     vat: int
     ttc: int
@@ -68,7 +68,7 @@ class StateOut(Schema):
     choices: list[str]
     possible: dict[str, list[str]]
     configuration: dict[str, str]
-    price: PriceOut
+    price: ConfigurationPriceOut
     co2_g_km: int
     count: str
     total_count: str
@@ -161,7 +161,7 @@ def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> 
             name: [choice_text(v) for v in values] for name, values in possible.values.items()
         },
         configuration={name: choice_text(v) for name, v in completion.configuration.items()},
-        price=PriceOut(
+        price=ConfigurationPriceOut(
             total_ht=completion.price.total_ht,
             vat=completion.price.vat,
             ttc=completion.price.ttc,

@@ -12,6 +12,7 @@ from autovitrine.orders.forms import dealer_choice_label
 from autovitrine.orders.selectors import DealerChoice
 
 from .engine import MAX_BYTES
+from .engine.fileformat import megabytes
 
 
 class ConfigurationLeadForm(LeadForm):
@@ -46,15 +47,15 @@ class ProductDataUploadForm(forms.Form):
 
     file = forms.FileField(
         label=_("Fichier de données produit (JSON)"),
-        help_text=_("Format documenté dans docs/configurator.md ; 10 Mo au plus."),
+        help_text=_("Format documenté dans docs/configurator.md ; 16 Mo au plus."),
     )
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(
-                _("Le fichier fait %(size)d Mo : 10 Mo au plus.")
-                % {"size": upload.size // (1024 * 1024)},
+                _("Le fichier fait %(size)s : %(limit)s au plus.")
+                % {"size": megabytes(upload.size), "limit": megabytes(MAX_BYTES)},
                 code="too_large",
             )
         return upload.read()

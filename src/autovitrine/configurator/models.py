@@ -3,7 +3,9 @@ configurations buyers save and share."""
 
 from __future__ import annotations
 
+import json
 import secrets
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -16,6 +18,15 @@ SHARE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyz"
 SHARE_CODE_LENGTH = 8
 
 
+class CompactJSONEncoder(json.JSONEncoder):
+    """Stored product data without the spaces ``json.dumps`` adds (a tenth of a real base)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["separators"] = (",", ":")
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
+
+
 def new_share_code() -> str:
     return "".join(secrets.choice(SHARE_ALPHABET) for _ in range(SHARE_CODE_LENGTH))
 
@@ -26,6 +37,8 @@ class ProductData(TimeStampedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
+        # Compiling in the background; published once its compiled forms are stored.
+        PUBLISHING = "publishing", _("Publication en cours")
         PUBLISHED = "published", _("Publiée")
         ARCHIVED = "archived", _("Archivée")
 
@@ -39,7 +52,11 @@ class ProductData(TimeStampedModel):
     status = models.CharField(
         _("statut"), max_length=10, choices=Status, default=Status.DRAFT, db_index=True
     )
-    document = models.JSONField(_("données produit (JSON)"))
+    document = models.JSONField(_("données produit (JSON)"), encoder=CompactJSONEncoder)
+    # The size of the file as head office sent it (the limit applies to it, not to a re-dump).
+    source_bytes = models.PositiveIntegerField(_("taille du fichier importé (octets)"), default=0)
+    # What the background compile is doing, shown in the admin while it runs or after it failed.
+    compile_progress = models.CharField(_("compilation"), max_length=200, blank=True)
     # What the last validation found (errors and warnings), as ``Problem.as_dict()``.
     problems = models.JSONField(_("rapport de validation"), default=list, blank=True)
     configuration_count = models.CharField(
@@ -68,6 +85,55 @@ class ProductData(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.car_model} — r{self.revision} ({self.get_status_display()})"
+
+
+class CompiledForm(models.Model):
+    """The compiled rules of a revision for one market, in the engine's own versioned format
+    (``engine.compiled_form``): a worker loads it in milliseconds instead of compiling."""
+
+    product_data = models.ForeignKey(
+        ProductData, on_delete=models.CASCADE, related_name="compiled_forms"
+    )
+    market = models.CharField(_("marché"), max_length=2)
+    format_version = models.PositiveSmallIntegerField(_("version du format"))
+    data = models.BinaryField(_("forme compilée"))
+    # SHA-256 of ``data``: a form that does not match is compiled again, never used.
+    checksum = models.CharField(_("somme de contrôle"), max_length=64)
+    size_bytes = models.PositiveIntegerField(_("taille (octets)"))
+    compile_seconds = models.FloatField(_("durée de compilation (s)"))
+    diagram_nodes = models.PositiveIntegerField(_("nœuds du diagramme"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("forme compilée")
+        verbose_name_plural = _("formes compilées")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product_data", "market"], name="compiledform_one_per_market"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_data} — {self.market}"
+
+
+class SelectionState(models.Model):
+    """A buyer's choices so far, under a short id that every link of the page carries instead of
+    the whole selection (a page of 100–300 families stays light). The id is a hash of the
+    revision and the choices: the same choices always get the same id, so it is written once."""
+
+    key = models.CharField(_("identifiant"), max_length=24, primary_key=True)
+    product_data = models.ForeignKey(ProductData, on_delete=models.CASCADE, related_name="+")
+    # The buyer's own choices in their order, as "name:value" tokens (as links write them).
+    tokens = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("état de configuration")
+        verbose_name_plural = _("états de configuration")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class SavedConfiguration(TimeStampedModel):

@@ -10,4 +10,5 @@ urlpatterns = [
     path("c/<str:code>/concession/", views.send_to_dealer, name="send_to_dealer"),
     path("<slug:model_code>/", views.configure, name="configure"),
     path("<slug:model_code>/enregistrer/", views.save, name="save"),
+    path("<slug:model_code>/moins-chere/", views.cheapest, name="cheapest"),
 ]

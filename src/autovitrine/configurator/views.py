@@ -29,6 +29,7 @@ from .selectors import (
     saved_configuration_check,
     saved_configuration_text,
     saved_configurations_of,
+    selection_tokens,
     share_url,
 )
 from .services import configuration_save, configurations_claim, configurator_for
@@ -65,16 +66,32 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def configure(request: HttpRequest, model_code: str) -> HttpResponse:
+    # ``v``: the value just tapped; ``essai``: the same, from links made before ``v`` existed.
     state = configuration_state(
         _published_or_404(model_code),
         request.GET.getlist("c"),
         step=request.GET.get("etape"),
-        trial=request.GET.get("essai", "")[:200],
+        trial=(request.GET.get("v") or request.GET.get("essai") or "")[:200],
+        state_key=request.GET.get("e", "")[:24],
+        opened=request.GET.get("ouvrir", "")[:64],
+        search=request.GET.get("q", "")[:60],
     )
     template = (
         "configurator/_configurator.html" if _htmx(request) else "configurator/configure.html"
     )
     return render(request, template, {"state": state})
+
+
+@require_GET
+def cheapest(request: HttpRequest, model_code: str) -> HttpResponse:
+    """The summary's « cheapest car with your choices », polled by htmx until the background
+    task has computed it."""
+    product_data = _published_or_404(model_code)
+    key = request.GET.get("e", "")[:24]
+    if selection_tokens(product_data, key) is None:
+        raise Http404
+    state = configuration_state(product_data, step=request.GET.get("etape"), state_key=key)
+    return render(request, "configurator/_cheapest.html", {"state": state})
 
 
 @require_POST

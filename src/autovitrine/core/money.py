@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,6 +10,30 @@ from django.conf import settings
 
 def _round_half_up_div(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
+
+
+def vat_rate_bp() -> int:
+    """The one VAT rate (basis points) every price uses: ``settings.VAT_RATE_BASIS_POINTS``
+    (20 % standard rate, CGI art. 278). The configurator engine and the orders both take it
+    from here."""
+    return int(settings.VAT_RATE_BASIS_POINTS)
+
+
+def vat_of_line(amount_ht: int, rate_bp: int | None = None) -> int:
+    """VAT on one price line, rounded half up to the cent. The rounding rule of the whole site:
+    VAT is rounded per line and the total's VAT is the sum of the lines' VAT, so every
+    itemised document adds up to the cent."""
+    rate = vat_rate_bp() if rate_bp is None else rate_bp
+    return _round_half_up_div(amount_ht * rate, 10_000)
+
+
+def price_of_lines(amounts_ht: Iterable[int], rate_bp: int | None = None) -> Price:
+    """The total of HT lines with VAT rounded per line (see ``vat_of_line``)."""
+    rate = vat_rate_bp() if rate_bp is None else rate_bp
+    amounts = list(amounts_ht)
+    return Price(
+        ht=sum(amounts), vat=sum(vat_of_line(amount, rate) for amount in amounts), rate_bp=rate
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +50,12 @@ class Price:
 
     @classmethod
     def from_ht(cls, ht: int, rate_bp: int | None = None) -> Price:
-        rate = settings.VAT_RATE_BASIS_POINTS if rate_bp is None else rate_bp
-        return cls(ht=ht, vat=_round_half_up_div(ht * rate, 10_000), rate_bp=rate)
+        rate = vat_rate_bp() if rate_bp is None else rate_bp
+        return cls(ht=ht, vat=vat_of_line(ht, rate), rate_bp=rate)
 
     @classmethod
     def from_ttc(cls, ttc: int, rate_bp: int | None = None) -> Price:
-        rate = settings.VAT_RATE_BASIS_POINTS if rate_bp is None else rate_bp
+        rate = vat_rate_bp() if rate_bp is None else rate_bp
         ht = _round_half_up_div(ttc * 10_000, 10_000 + rate)
         return cls(ht=ht, vat=ttc - ht, rate_bp=rate)
 

@@ -1,16 +1,55 @@
-"""Fixed-window rate limits on the shared cache (Redis in production)."""
+"""Fixed-window rate limits on the shared cache (Redis in production).
+
+A refusal remembers, for the current request, how long until its window ends: the response's
+``Retry-After`` (``core.security_headers``) and the pages' French "réessayez dans …" use it.
+"""
 
 from __future__ import annotations
 
+import math
+import time
+from contextvars import ContextVar
+
 from django.core.cache import cache
+
+_retry_after: ContextVar[int | None] = ContextVar("rate_limit_retry_after", default=None)
 
 
 def over_limit(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt under ``key``; ``True`` once more than ``limit`` fall in the window."""
-    cache.add(key, 0, timeout=window_seconds)
+    if cache.add(key, 0, timeout=window_seconds):
+        cache.set(f"{key}:ends", time.time() + window_seconds, timeout=window_seconds)
     try:
         attempts = cache.incr(key)
     except ValueError:  # the window expired between add() and incr()
         cache.set(key, 1, timeout=window_seconds)
+        cache.set(f"{key}:ends", time.time() + window_seconds, timeout=window_seconds)
         attempts = 1
-    return attempts > limit
+    if attempts > limit:
+        ends = cache.get(f"{key}:ends") or time.time() + window_seconds
+        _retry_after.set(max(1, math.ceil(ends - time.time())))
+        return True
+    return False
+
+
+def retry_after_seconds() -> int | None:
+    """Seconds until the window of this request's last refusal ends (``None``: no refusal)."""
+    return _retry_after.get()
+
+
+def retry_after_reset() -> None:
+    _retry_after.set(None)
+
+
+def wait_in_french(seconds: int) -> str:
+    """ "1 minute", "15 minutes", "2 heures": the wait a page tells a refused visitor."""
+    from django.utils.translation import ngettext
+
+    if seconds <= 90:
+        count = max(1, seconds)
+        return ngettext("%(n)d seconde", "%(n)d secondes", count) % {"n": count}
+    if seconds < 2 * 3600:
+        count = math.ceil(seconds / 60)
+        return ngettext("%(n)d minute", "%(n)d minutes", count) % {"n": count}
+    count = math.ceil(seconds / 3600)
+    return ngettext("%(n)d heure", "%(n)d heures", count) % {"n": count}

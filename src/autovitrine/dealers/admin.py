@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.accounts.admin import HeadOfficeAdmin, HeadOfficeTabularInline
-from autovitrine.accounts.models import User
+from autovitrine.accounts.selectors import is_dealer_account
+from autovitrine.core.admin_access import HeadOfficeAdmin, HeadOfficeTabularInline
 
 from .models import Dealer, DealerStaff, OpeningPeriod
 
@@ -27,8 +28,9 @@ class StaffFormSet(BaseInlineFormSet):
         super().clean()
         for form in self.forms:
             user = (form.cleaned_data or {}).get("user")
-            kept = user is not None and not form.cleaned_data.get("DELETE")
-            if kept and user.kind != User.Kind.DEALER:
+            if user is None or form.cleaned_data.get("DELETE"):
+                continue
+            if not is_dealer_account(user):
                 form.add_error(
                     "user",
                     ValidationError(
@@ -72,3 +74,44 @@ class DealerAdmin(HeadOfficeAdmin):
         (_("Services"), {"fields": ("sells_new", "sells_used", "has_workshop")}),
     )
     inlines = (OpeningPeriodInline, StaffInline)
+
+
+class DealerAttachmentFormSet(BaseInlineFormSet):
+    """A « personnel concession » account belongs to exactly one dealer; other accounts to none."""
+
+    def clean(self) -> None:
+        super().clean()
+        attached = any(
+            form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms
+        )
+        is_dealer_kind = is_dealer_account(self.instance)
+        if is_dealer_kind and not attached:
+            raise ValidationError(
+                gettext("Rattachez ce membre du personnel à sa concession."),
+                code="dealer_required",
+            )
+        if attached and not is_dealer_kind:
+            raise ValidationError(
+                gettext(
+                    "Seul un compte « Personnel concession » peut être rattaché à une concession."
+                ),
+                code="dealer_forbidden",
+            )
+
+
+class DealerAttachmentInline(HeadOfficeTabularInline):
+    model = DealerStaff
+    formset = DealerAttachmentFormSet
+    fields = ("dealer", "role")
+    autocomplete_fields = ("dealer",)
+    extra = 1
+    max_num = 1
+    verbose_name = _("concession de rattachement")
+    verbose_name_plural = _("concession de rattachement (personnel concession uniquement)")
+
+
+# The account page of a dealer's staff member shows the dealer it is attached to: the dealers app
+# adds that inline to the accounts app's user admin (registered first, see INSTALLED_APPS) rather
+# than the accounts app knowing about dealers.
+_user_admin = admin.site.get_model_admin(get_user_model())
+type(_user_admin).inlines = (*_user_admin.inlines, DealerAttachmentInline)

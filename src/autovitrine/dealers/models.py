@@ -31,6 +31,13 @@ class Dealer(TimeStampedModel):
     sells_used = models.BooleanField(_("véhicules d'occasion"), default=True)
     has_workshop = models.BooleanField(_("atelier"), default=True)
     is_active = models.BooleanField(_("actif"), default=True)
+    # The seller's identity on checkout pages and order forms (L221-5 and L111-1 Code de la
+    # consommation, R123-237 Code de commerce): the dealer sells and delivers.
+    company_name = models.CharField(_("raison sociale"), max_length=160, blank=True)
+    legal_form = models.CharField(_("forme juridique"), max_length=40, blank=True)
+    share_capital_eur = models.PositiveIntegerField(_("capital social (€)"), null=True, blank=True)
+    rcs = models.CharField(_("RCS (ville et numéro)"), max_length=60, blank=True)
+    vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("concession")

@@ -8,7 +8,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Prefetch
+from django.core.cache import cache
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from autovitrine.core.places import haversine_km
@@ -30,6 +31,31 @@ CARD_FIELDS = (
     "phone",
     *SERVICE_FIELDS.values(),
 )
+
+
+# Every stock search near a place measures the distance to every active dealer: their positions
+# are read once and shared through the cache, dropped whenever a dealer is saved or deleted
+# (``apps.DealersConfig.ready``); the expiry covers the bulk writes that send no signal.
+ACTIVE_POSITIONS_KEY = "dealers:active-positions:v1"
+ACTIVE_POSITIONS_TTL_S = 60
+
+
+def active_dealer_positions() -> dict[int, tuple[str, float, float]]:
+    """Active dealer id → (code, latitude, longitude)."""
+    positions = cache.get(ACTIVE_POSITIONS_KEY)
+    if positions is None:
+        positions = {
+            dealer_id: (code, latitude, longitude)
+            for dealer_id, code, latitude, longitude in Dealer.objects.filter(is_active=True)
+            .order_by()
+            .values_list("id", "code", "latitude", "longitude")
+        }
+        cache.set(ACTIVE_POSITIONS_KEY, positions, ACTIVE_POSITIONS_TTL_S)
+    return positions
+
+
+def forget_dealer_positions(**_kwargs: object) -> None:
+    cache.delete(ACTIVE_POSITIONS_KEY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +127,7 @@ def opening_hours_fr(dealer: Dealer) -> list[str]:
     # groupby joins only neighbours: Monday and Wednesday alike stay two lines.
     for spans, run in groupby(range(7), key=spans_by_day.__getitem__):
         weekdays = list(run)
-        days = OpeningPeriod.Weekday(weekdays[0]).label
+        days = str(OpeningPeriod.Weekday(weekdays[0]).label)
         if len(weekdays) > 1:
             days = _("%(first)s – %(last)s") % {
                 "first": days,
@@ -127,3 +153,20 @@ def dealer_staff_emails(*, dealer_id: int) -> list[str]:
         return emails
     dealer_email = Dealer.objects.filter(pk=dealer_id).values_list("email", flat=True).first()
     return [dealer_email] if dealer_email else []
+
+
+def dealer_by_id(dealer_id: int) -> Dealer:
+    return Dealer.objects.get(pk=dealer_id)
+
+
+def active_dealers() -> QuerySet[Dealer]:
+    return Dealer.objects.filter(is_active=True)
+
+
+def inactive_dealers() -> QuerySet[Dealer]:
+    return Dealer.objects.filter(is_active=False)
+
+
+def brand_dealers(*, brand_id: int) -> QuerySet[Dealer]:
+    """A brand's active dealers, by city then name."""
+    return active_dealers().filter(brand_id=brand_id).order_by("city", "name")

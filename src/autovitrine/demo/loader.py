@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import orjson
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
@@ -25,16 +26,26 @@ from autovitrine.accounts.services import user_sign_up
 from autovitrine.catalog.models import Brand, CarModel, Colour, ModelImage, Option, Pack, Version
 from autovitrine.configurator.engine.demo import DEMO_PATH
 from autovitrine.configurator.models import ProductData, SavedConfiguration
-from autovitrine.configurator.services import product_data_create, product_data_publish
+from autovitrine.configurator.services import product_data_create
 from autovitrine.core.places import resolve_place
 from autovitrine.dealers.models import Dealer, DealerStaff, OpeningPeriod
+from autovitrine.demo.product_data import rule_base_document
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto, VehicleStatusEvent
 from autovitrine.leads.models import Lead
 from autovitrine.leads.services import lead_create, lead_set_status
 
 from .network import DEALERS, HOURS, fiction_phone
 from .pictures import ensure_picture
-from .range import BRAND_BASELINE, BRAND_CODE, BRAND_NAME, CATALOG, TERRA, ModelSpec, ht_cents
+from .range import (
+    BRAND_BASELINE,
+    BRAND_CODE,
+    BRAND_NAME,
+    CATALOG,
+    RANGE,
+    TERRA,
+    ModelSpec,
+    ht_cents,
+)
 from .stock import WMI, VehicleDraw, draw_vehicle
 
 DEMO_EMAIL_DOMAIN = "demo.autovitrine.fr"
@@ -245,17 +256,25 @@ def _load_model(
 
 
 def load_product_data(tick: Tick = _no_tick) -> int:
-    """The Terra's rule base, imported and published unless a revision is published already."""
-    car_model = CarModel.objects.get(code=TERRA.code)
-    if ProductData.objects.filter(
-        car_model=car_model, status=ProductData.Status.PUBLISHED
-    ).exists():
-        tick(1)
-        return 0
-    draft = product_data_create(car_model=car_model, data=DEMO_PATH.read_bytes())
-    product_data_publish(product_data_id=draft.pk)
+    """Every model's rule base, imported and published unless one is published already: the
+    Terra's own file, and the others' built from the range (versions, paints, wheels, options)."""
+    created = 0
+    sources = [(TERRA.code, DEMO_PATH.read_bytes())] + [
+        (spec.code, orjson.dumps(rule_base_document(spec))) for spec in RANGE
+    ]
+    for code, data in sources:
+        car_model = CarModel.objects.filter(code=code).first()
+        if (
+            car_model is None
+            or ProductData.objects.filter(
+                car_model=car_model, status=ProductData.Status.PUBLISHED
+            ).exists()
+        ):
+            continue
+        product_data_create(car_model=car_model, data=data, publish=True)
+        created += 1
     tick(1)
-    return 1
+    return created
 
 
 # --- The network ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.accounts.admin import HeadOfficeAdmin, ReadOnlyTabularInline
+from autovitrine.core.admin_access import HeadOfficeAdmin, ReadOnlyTabularInline
 from autovitrine.core.money import format_eur
 
 from . import services

@@ -106,18 +106,20 @@ async def _read_body(receive: Any) -> bytes | None:
             return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Callable[[], Awaitable[dict]]:
-    """A ``receive`` that hands Django the body this path already read."""
+def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict]]:
+    """A ``receive`` that hands Django the body this path already read, then the client's own
+    channel: Django listens on it for a disconnect while the view runs, and cancels the view
+    when it gets one, so a disconnect must only come when the client really left."""
     sent = False
 
-    async def receive() -> dict:
+    async def replayed() -> dict:
         nonlocal sent
         if sent:
-            return {"type": "http.disconnect"}
+            return await receive()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return receive
+    return replayed
 
 
 async def _answer(
@@ -179,7 +181,7 @@ def with_waiting_room_fast_path(application: ASGIApp) -> ASGIApp:
                 return await _send_json(send, 413, _error("too_large", "Requête trop grande."))
         answer = await _answer(scope, match, customer_id, body)
         if answer is None:
-            return await application(scope, _replay(body or b""), send)
+            return await application(scope, _replay(body or b"", receive), send)
         await _send_json(send, *answer)
 
     return app

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.models import Brand
+from autovitrine.catalog.selectors import brands_by_name
 from autovitrine.core.money import format_eur, parse_eur_to_cents
-from autovitrine.dealers.models import Dealer
+from autovitrine.dealers.selectors import active_dealers
 from autovitrine.inventory.selectors import available_vehicles_to_pick
 
 from .services import RESERVED_SLUGS, SaleData
@@ -37,7 +37,7 @@ class EuroField(forms.CharField):
 
 
 class SaleForm(forms.Form):
-    brand = forms.ModelChoiceField(label=_("Marque"), queryset=Brand.objects.order_by("name"))
+    brand = forms.ModelChoiceField(label=_("Marque"), queryset=brands_by_name())
     title = forms.CharField(label=_("Titre"), max_length=120)
     slug = forms.SlugField(
         label=_("Adresse de la page"),
@@ -82,7 +82,7 @@ class SaleForm(forms.Form):
     search_dealer = forms.ModelChoiceField(
         label=_("Concession"),
         required=False,
-        queryset=Dealer.objects.filter(is_active=True).order_by("city", "name"),
+        queryset=active_dealers().order_by("city", "name"),
         empty_label=_("Toutes les concessions"),
     )
     vehicles = forms.MultipleChoiceField(

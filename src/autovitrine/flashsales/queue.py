@@ -387,8 +387,14 @@ return answers
 _KEY_NAMES = ("meta", "pre", "line", "admitted", "who", "admits", "visitors", "lock:")
 
 
+def _sale_prefix(sale_id: int) -> str:
+    # The deployment's prefix first (shared Redis, parallel test workers); the sale id in braces
+    # keeps every key of one sale in one Redis Cluster slot.
+    return f"{settings.REDIS_KEY_PREFIX}:fs:{{{sale_id}}}:"
+
+
 def _keys(sale_id: int) -> dict[str, str]:
-    prefix = f"fs:{{{sale_id}}}:"
+    prefix = _sale_prefix(sale_id)
     return {name: prefix + name for name in _KEY_NAMES}
 
 
@@ -398,7 +404,7 @@ def _sale_keys(sale_id: int) -> list[str]:
 
 
 def _rate_key(sale_id: int, customer_id: int) -> str:
-    return f"fs:{{{sale_id}}}:poll:{customer_id}"
+    return f"{_sale_prefix(sale_id)}poll:{customer_id}"
 
 
 def _status_from_reply(reply: list[Any], admission_ms: int = 0) -> QueueStatus:
@@ -699,7 +705,7 @@ def _allow_call(
     keys: list[str] = []
     args: list[int] = []
     for sale_id, checks in requests:
-        keys += [f"fs:{{{sale_id}}}:rate:{check.key}" for check in checks]
+        keys += [f"{_sale_prefix(sale_id)}rate:{check.key}" for check in checks]
         args.append(len(checks))
         for check in checks:
             args += [check.limit, check.window_ms]

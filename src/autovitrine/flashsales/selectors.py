@@ -7,18 +7,22 @@ import datetime as dt
 import ipaddress
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from autovitrine.core.permissions import staff_dealer_id
-from autovitrine.dealers.models import Dealer
-from autovitrine.inventory.models import StockVehicle
+from autovitrine.dealers.selectors import brand_dealers
+from autovitrine.inventory import selectors as inventory_selectors
 
 from .models import FlashSale, Hold, Purchase, QueueEntry, SaleUnit
 from .queue import Place, SaleSnapshot, UnitCounts
+
+if TYPE_CHECKING:
+    from autovitrine.dealers.models import Dealer
+    from autovitrine.inventory.models import StockVehicle
 
 PUBLIC_STATUSES = [
     FlashSale.Status.PUBLISHED,
@@ -42,6 +46,11 @@ def public_sales() -> QuerySet[FlashSale]:
         .annotate(unit_count=Count("units"))
         .order_by("opens_at", "id")
     )
+
+
+def open_sale_ids() -> list[int]:
+    """The sales whose holds may lapse now (for the periodic release)."""
+    return list(FlashSale.objects.filter(status=FlashSale.Status.OPEN).values_list("pk", flat=True))
 
 
 def sale_for_public(slug: str) -> FlashSale | None:
@@ -153,13 +162,11 @@ def purchase_by_payment(*, payment_ref: str) -> Purchase | None:
 
 def delivery_dealers(*, brand_id: int) -> QuerySet[Dealer]:
     """The brand's active dealers a buyer may pick to deliver the car."""
-    return Dealer.objects.filter(brand_id=brand_id, is_active=True).order_by("city", "name")
+    return brand_dealers(brand_id=brand_id)
 
 
 def vehicles_by_vin(vins: list[str]) -> dict[str, StockVehicle]:
-    return {
-        v.vin: v for v in StockVehicle.objects.filter(vin__in=vins).select_related("dealer__brand")
-    }
+    return inventory_selectors.vehicles_by_vin(vins)
 
 
 # --- Staff ----------------------------------------------------------------------------------

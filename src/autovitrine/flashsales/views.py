@@ -38,6 +38,7 @@ WAITING_ROOM_TEXTS = {
     "units_held": _lazy("dont %(held)s en cours de paiement"),
     "sold_out": _lazy("Vendu ! Toutes les voitures ont trouvé preneur."),
     "closed": _lazy("Cette vente est terminée."),
+    "open": _lazy("Vente ouverte"),
     "all_held": _lazy(
         "Toutes les voitures sont réservées. Si un paiement n'aboutit pas, la voiture revient "
         "et la file avance."

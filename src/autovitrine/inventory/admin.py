@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.accounts.admin import (
+from autovitrine.core.admin_access import (
     HeadOfficeAdmin,
     HeadOfficeTabularInline,
     ReadOnlyTabularInline,

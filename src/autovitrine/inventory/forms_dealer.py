@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,13 +12,24 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.makes import USED_CAR_MAKES
-from autovitrine.catalog.models import Colour, Energy, Option, Version
+from autovitrine.catalog.selectors import (
+    USED_CAR_MAKES,
+    Energy,
+    Option,
+    no_colours,
+    no_options,
+    stock_form_versions,
+    version_colours,
+    version_options,
+)
 from autovitrine.core.money import format_eur, parse_eur_to_cents
 from autovitrine.core.vin import validate_vin, vin_check_warning
 
 from .models import StockVehicle, VehiclePhoto
 from .services import VehicleData, photo_validate
+
+if TYPE_CHECKING:
+    from autovitrine.catalog.models import Colour, Version
 
 # A new car may have been driven to the showroom, no more.
 NEW_VEHICLE_MAX_KM = 100
@@ -119,7 +130,7 @@ class VehicleForm(forms.Form):
     )
     version = VersionChoiceField(
         label=_("Version"),
-        queryset=Version.objects.select_related("car_model__brand").order_by(
+        queryset=stock_form_versions().order_by(
             "car_model__position", "car_model__name", "base_price_ht"
         ),
         empty_label=_("Choisissez une version"),
@@ -150,13 +161,13 @@ class VehicleForm(forms.Form):
     colour = forms.ModelChoiceField(
         label=_("Couleur"),
         required=False,
-        queryset=Colour.objects.none(),
+        queryset=no_colours(),
         empty_label=_("Non précisée"),
     )
     options = forms.ModelMultipleChoiceField(
         label=_("Options"),
         required=False,
-        queryset=Option.objects.none(),
+        queryset=no_options(),
         widget=forms.CheckboxSelectMultiple,
     )
     mileage_km = KilometresField(
@@ -218,9 +229,9 @@ class VehicleForm(forms.Form):
         if version_id is not None:
             # Only the colours and options of the chosen version's model are offered.
             colours = cast(forms.ModelChoiceField, self.fields["colour"])
-            colours.queryset = Colour.objects.filter(car_model__versions=version_id)
+            colours.queryset = version_colours(version_id)
             options = cast(forms.ModelMultipleChoiceField, self.fields["options"])
-            options.queryset = Option.objects.filter(car_model__versions=version_id)
+            options.queryset = version_options(version_id)
         else:
             self.fields["colour"].help_text = _("Choisissez d'abord la version.")
             self.fields["options"].help_text = _("Choisissez d'abord la version.")
@@ -488,7 +499,7 @@ class VehicleStatusForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("initial", {"expected_status": vehicle.status})
         super().__init__(*args, **kwargs)
-        allowed = StockVehicle.TRANSITIONS.get(vehicle.status, set())
+        allowed = StockVehicle.TRANSITIONS.targets(vehicle.status)
         self.fields["to_status"].widget.choices = [
             (value, label) for value, label in StockVehicle.Status.choices if value in allowed
         ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import Energy
 from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.statuses import Transitions
 
 
 class StockVehicle(TimeStampedModel):
@@ -21,11 +22,13 @@ class StockVehicle(TimeStampedModel):
         SOLD = "sold", _("Vendu")
 
     # Allowed status moves; anything else is refused by the service.
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.AVAILABLE: {Status.RESERVED, Status.SOLD},
-        Status.RESERVED: {Status.AVAILABLE, Status.SOLD},
-        Status.SOLD: {Status.AVAILABLE},
-    }
+    TRANSITIONS = Transitions(
+        {
+            Status.AVAILABLE: {Status.RESERVED, Status.SOLD},
+            Status.RESERVED: {Status.AVAILABLE, Status.SOLD},
+            Status.SOLD: {Status.AVAILABLE},
+        }
+    )
 
     dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="vehicles")
     condition = models.CharField(_("état"), max_length=10, choices=Condition)
@@ -56,6 +59,22 @@ class StockVehicle(TimeStampedModel):
         _("année"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
     )
     first_registration = models.DateField(_("première immatriculation"), null=True, blank=True)
+    # The fiscal power on the registration certificate (field P.6): the carte grise tax base.
+    fiscal_hp = models.PositiveSmallIntegerField(
+        _("puissance fiscale (CV, certificat)"), null=True, blank=True
+    )
+    # CGI art. 297 A: a used car bought from a private person (or under the margin scheme) is
+    # resold with VAT on the margin, the dealer's purchase price recorded; a company car bought
+    # with deductible VAT is sold under normal VAT.
+    vat_scheme = models.CharField(
+        _("régime de TVA"),
+        max_length=10,
+        choices=[("normal", _("TVA sur le prix")), ("margin", _("TVA sur la marge (art. 297 A))"))],
+        default="normal",
+    )
+    purchase_price_cents = models.PositiveIntegerField(
+        _("prix d'achat (centimes)"), null=True, blank=True
+    )
     price_ttc = models.PositiveIntegerField(_("prix TTC (centimes)"))
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(

@@ -7,8 +7,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from autovitrine.catalog.models import Energy
 from autovitrine.catalog.schemas import EnvironmentalLabelOut, PriceOut
+from autovitrine.catalog.selectors import Energy
 from autovitrine.dealers.schemas import NearQuery, OpeningPeriodOut
 
 from .forms import MAX_MILEAGE_KM, MAX_PRICE_CENTS, OLDEST_YEAR

@@ -13,12 +13,13 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
+from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
 
 from .models import StockVehicle, VehiclePhoto, VehicleStatusEvent, VehicleVisit
@@ -26,28 +27,17 @@ from .models import StockVehicle, VehiclePhoto, VehicleStatusEvent, VehicleVisit
 ALLOWED_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
-def photo_validate(upload: UploadedFile) -> None:
-    """A real JPEG/PNG/WebP image under the size cap, or a French ``ValidationError``."""
+def photo_validate(upload: UploadedFile) -> ContentFile:
+    """A real JPEG/PNG/WebP image under the size and pixel caps, re-encoded for storage
+    (``core.images``), or a French ``ValidationError``."""
     if upload.size is not None and upload.size > settings.MAX_PHOTO_BYTES:
         raise ValidationError(
             _("La photo dépasse %(mb)d Mo.") % {"mb": settings.MAX_PHOTO_BYTES // (1024 * 1024)},
             code="photo_too_large",
         )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.verify()
-            fmt = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(
-            _("Ce fichier n'est pas une image (JPEG, PNG ou WebP)."), code="photo_not_image"
-        ) from exc
-    finally:
-        upload.seek(0)
-    if fmt not in ALLOWED_PHOTO_FORMATS:
-        raise ValidationError(
-            _("Format d'image non accepté : utilisez JPEG, PNG ou WebP."), code="photo_format"
-        )
+    return image_reencode(
+        upload, allowed_formats=ALLOWED_PHOTO_FORMATS, name=upload.name or "photo"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +83,7 @@ def vehicle_create(
     vin = validate_vin(data.vin)
     if StockVehicle.objects.filter(vin=vin).exists():
         raise _duplicate_vin_error()
-    for photo in photos or []:
-        photo_validate(photo)
+    checked_photos = [photo_validate(photo) for photo in photos or []]
     fields = {**_fields_of(data), "vin": vin}
     try:
         with transaction.atomic():
@@ -105,7 +94,7 @@ def vehicle_create(
     if options := list(option_ids):
         vehicle.options.add(*options)
     VehicleStatusEvent.objects.create(vehicle=vehicle, to_status=vehicle.status, by=_user(by))
-    for position, photo in enumerate(photos or []):
+    for position, photo in enumerate(checked_photos):
         VehiclePhoto.objects.create(vehicle=vehicle, image=photo, position=position)
     return vehicle
 
@@ -124,8 +113,7 @@ def vehicle_update(
     vin = validate_vin(data.vin)
     if StockVehicle.objects.filter(vin=vin).exclude(pk=vehicle.pk).exists():
         raise _duplicate_vin_error()
-    for photo in photos or []:
-        photo_validate(photo)
+    checked_photos = [photo_validate(photo) for photo in photos or []]
     for name, value in {**_fields_of(data), "vin": vin}.items():
         setattr(vehicle, name, value)
     try:
@@ -139,7 +127,7 @@ def vehicle_update(
         _photos_arrange(vehicle, photo_order)
     # Counted in the database: a prefetched ``vehicle.photos`` would not see the removals above.
     start = VehiclePhoto.objects.filter(vehicle=vehicle).count()
-    for offset, photo in enumerate(photos or []):
+    for offset, photo in enumerate(checked_photos):
         VehiclePhoto.objects.create(vehicle=vehicle, image=photo, position=start + offset)
     return vehicle
 
@@ -175,7 +163,7 @@ def vehicle_set_status(
     ``expected_status`` (the status the user saw), a change made meanwhile by someone else is
     refused too, instead of being silently overridden.
     """
-    sources = [src for src, targets in StockVehicle.TRANSITIONS.items() if to_status in targets]
+    sources = StockVehicle.TRANSITIONS.sources_of(to_status)
     with transaction.atomic():
         qs = StockVehicle.objects.filter(pk=vehicle_id, status__in=sources)
         if expected_dealer_id is not None:

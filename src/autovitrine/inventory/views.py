@@ -6,14 +6,14 @@ import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
-from autovitrine.catalog.models import Version
-from autovitrine.catalog.selectors import label_for, malus_scale_on
+from autovitrine.catalog.selectors import Gearbox, label_for, malus_scale_on
 from autovitrine.core.money import Price, format_eur
 from autovitrine.dealers.selectors import opening_hours_fr
 
@@ -50,12 +50,11 @@ def _distance_text(km: float | None) -> str:
 
 
 def _card(hit: StockHit) -> VehicleCard:
-    photos = hit.vehicle.photos.all()  # prefetched, in display order
     return VehicleCard(
         vehicle=hit.vehicle,
         price=format_eur(hit.vehicle.price_ttc),
         distance=_distance_text(hit.distance_km),
-        photo_url=photos[0].image.url if photos else "",
+        photo_url=default_storage.url(hit.photo_name) if hit.photo_name else "",
     )
 
 
@@ -91,6 +90,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
             results is not None and form.cleaned_data["sort"] == "distance" and not form.origin()
         ),
     }
+    # An htmx search refreshes the count on the « Filtres » button too, out of band.
+    context["oob"] = bool(request.htmx)
     template = "inventory/_results.html" if request.htmx else "inventory/search.html"
     response = render(request, template, context)
     # The same URL answers a full page or a fragment: caches must keep them apart.
@@ -147,7 +148,7 @@ def vehicle(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         "price_ttc": format_eur(price.ttc),
         "price_ht": format_eur(price.ht),
         "vin": car.vin if is_new else masked_vin(car.vin),
-        "gearbox": dict(Version.Gearbox.choices).get(car.gearbox, car.gearbox),
+        "gearbox": dict(Gearbox.choices).get(car.gearbox, car.gearbox),
         "options": [
             (option, format_eur(Price.from_ht(option.price_ht).ttc)) for option in car.options.all()
         ],

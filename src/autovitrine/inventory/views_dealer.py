@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from autovitrine.catalog.models import Version
-from autovitrine.catalog.selectors import label_for, malus_scale_on
+from autovitrine.catalog.selectors import Gearbox, label_for, malus_scale_on
 from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import dealer_staff_required
 
@@ -174,8 +173,8 @@ def vehicle_status(request: HttpRequest, *, vehicle_id: int, dealer_id: int) -> 
 
 def _sticker_specs(vehicle: StockVehicle) -> list[tuple[str, str]]:
     gearbox = (
-        str(Version.Gearbox(vehicle.gearbox).label)
-        if vehicle.gearbox in Version.Gearbox.values
+        str(Gearbox(vehicle.gearbox).label)
+        if vehicle.gearbox in Gearbox.values
         else vehicle.gearbox
     )
     specs = [

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from autovitrine.accounts.admin import HeadOfficeAdmin, ReadOnlyTabularInline
+from autovitrine.core.admin_access import HeadOfficeAdmin, ReadOnlyTabularInline
 
 from .models import Lead, LeadEvent
 

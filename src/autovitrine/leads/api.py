@@ -135,6 +135,7 @@ def create(
             "Cette clé d'idempotence a déjà servi pour une autre demande.",
             [{"field": "Idempotency-Key", "message": "Clé déjà utilisée."}],
         )
+    assert form.target_dealer is not None  # a valid form has found its dealer
     out = LeadOut.of(lead, dealer_code=form.target_dealer.code)
     return (200 if replayed else 201), out
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -11,22 +10,22 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.core.forms import validate_single_line
+from autovitrine.core.phones import french_phone_normalize
 from autovitrine.dealers.selectors import dealer_for_page
-from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.selectors import vehicle_for_page
+from autovitrine.inventory.selectors import StockStatus, vehicle_for_page
 
 from .models import Lead
 from .services import LeadSource, lead_create
 
 if TYPE_CHECKING:
     from autovitrine.dealers.models import Dealer
+    from autovitrine.inventory.models import StockVehicle
 
 # How far ahead a test drive can be booked online; beyond that the dealer's plans are unknown.
 TEST_DRIVE_HORIZON = dt.timedelta(days=60)
 
 # French numbers: 0 then 9 digits, or +33 / 0033 (and an optional "(0)") then 9 digits.
-_FRENCH_PHONE = re.compile(r"^(?:(?:\+33|0033)0?|0)([1-9]\d{8})$")
-_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 
 # The `src` marker of a page's query string, mapped to where the lead came from.
 _SOURCES_FROM_PAGE = {
@@ -49,15 +48,6 @@ CALLBACK_WINDOWS = [
     ("afternoon", _("L'après-midi (14 h – 18 h)")),
     ("evening", _("En fin de journée (18 h – 20 h)")),
 ]
-
-
-def french_phone_normalize(raw: str) -> str | None:
-    """``06 12 34 56 78`` for any French way of writing it, ``None`` when it is not one."""
-    match = _FRENCH_PHONE.match(_PHONE_SEPARATORS.sub("", raw))
-    if match is None:
-        return None
-    digits = "0" + match.group(1)
-    return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
 
 
 class LeadForm(forms.Form):
@@ -87,6 +77,7 @@ class LeadForm(forms.Form):
     name = forms.CharField(
         label=_("Nom"),
         max_length=120,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={
             "required": _("Indiquez votre nom."),
@@ -208,7 +199,7 @@ class LeadForm(forms.Form):
                 raise forms.ValidationError(
                     _("Ce véhicule n'est plus en ligne."), code="vehicle_unknown"
                 )
-            if vehicle.status == StockVehicle.Status.SOLD:
+            if vehicle.status == StockStatus.SOLD:
                 raise forms.ValidationError(
                     _("Ce véhicule vient d'être vendu : la concession ne peut plus le proposer."),
                     code="vehicle_sold",

@@ -36,7 +36,7 @@ class LeadStatusForm(forms.Form):
         kwargs.setdefault("initial", {"to_status": lead.status})
         super().__init__(*args, **kwargs)
         self.lead = lead
-        allowed = Lead.TRANSITIONS.get(lead.status, set())
+        allowed = Lead.TRANSITIONS.targets(lead.status)
         current_label = _("Inchangé (%(status)s)") % {"status": lead.get_status_display()}
         widget = self.fields["to_status"].widget
         widget.choices = [(lead.status, current_label)] + [

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.statuses import Transitions
 
 
 class Lead(TimeStampedModel):
@@ -20,12 +21,14 @@ class Lead(TimeStampedModel):
         WON = "won", _("Gagnée")
         LOST = "lost", _("Perdue")
 
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.NEW: {Status.CONTACTED, Status.WON, Status.LOST},
-        Status.CONTACTED: {Status.WON, Status.LOST},
-        Status.WON: set(),
-        Status.LOST: {Status.CONTACTED},
-    }
+    TRANSITIONS = Transitions(
+        {
+            Status.NEW: {Status.CONTACTED, Status.WON, Status.LOST},
+            Status.CONTACTED: {Status.WON, Status.LOST},
+            Status.WON: set(),
+            Status.LOST: {Status.CONTACTED},
+        }
+    )
 
     class Source(models.TextChoices):
         WEB = "web", _("Site")

@@ -7,6 +7,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from autovitrine.core.forms import SINGLE_LINE_PATTERN
+
 from .models import Lead
 
 
@@ -18,7 +20,7 @@ class LeadIn(Schema):
         None, ge=1, description="Le véhicule visé (décide la concession)."
     )
     dealer_code: str | None = Field(None, max_length=60, description="Sinon, la concession visée.")
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120, pattern=SINGLE_LINE_PATTERN)
     email: str = Field("", max_length=254, description="Un e-mail ou un téléphone au moins.")
     phone: str = Field("", max_length=20, description="Numéro français ; requis pour un rappel.")
     message: str = Field("", max_length=1800)

@@ -78,3 +78,14 @@ def dealer_test_drive_agenda(
         for lead in leads
     ]
     return sorted(items, key=lambda item: (item.slot, item.lead.pk))
+
+
+def dealer_leads_by_status(*, dealer_id: int) -> tuple[int, list[tuple[str, str, int]]]:
+    """The dealer's new leads, and ``(status, label, count)`` for every status in workflow order."""
+    counts = dealer_lead_counts(dealer_id=dealer_id)
+    by_status = [(value, str(label), counts[value]) for value, label in Lead.Status.choices]
+    return counts[Lead.Status.NEW], by_status
+
+
+# A lead's statuses, for the pages that compose leads with other apps' data.
+LeadStatus = Lead.Status

@@ -111,7 +111,7 @@ def lead_set_status(
             note=note,
         )
         return lead
-    if to_status not in Lead.TRANSITIONS.get(lead.status, set()):
+    if not Lead.TRANSITIONS.allows(lead.status, to_status):
         raise ValidationError(
             _("Ce changement de statut n'est pas possible."), code="invalid_transition"
         )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from autovitrine.core.clientip import client_ip
-from autovitrine.core.ratelimit import over_limit
+from autovitrine.core.ratelimit import over_limit, retry_after_seconds, wait_in_french
 
 from . import services
 from .forms import LeadForm
@@ -48,8 +48,9 @@ def lead_create(request: HttpRequest) -> HttpResponse:
             None,
             _(
                 "Vous avez envoyé beaucoup de demandes en peu de temps : "
-                "réessayez dans quelques minutes ou appelez la concession."
-            ),
+                "réessayez dans %(wait)s ou appelez la concession."
+            )
+            % {"wait": wait_in_french(retry_after_seconds() or 60)},
         )
         return _form_page(request, form, status=429)
     dealer, vehicle = form.target_dealer, form.target_vehicle

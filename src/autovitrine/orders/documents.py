@@ -21,11 +21,19 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from autovitrine.catalog.models import Energy
+from autovitrine.catalog.selectors import Energy
 from autovitrine.core.money import format_eur
 
 from .models import Order
-from .selectors import withdrawal_deadline
+from .selectors import (
+    MARGIN_SCHEME_MENTION,
+    brand_identity,
+    consumer_mediator,
+    delivery_text,
+    order_totals,
+    seller_identity,
+    withdrawal_rule_text,
+)
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=9, leading=12)
@@ -78,16 +86,7 @@ def _render(title: str, story: list[Flowable]) -> bytes:
 
 
 def _parties(order: Order) -> Table:
-    dealer = order.dealer
-    seller = "\n".join(
-        [
-            _("Vendeur (concession de livraison)"),
-            dealer.name,
-            dealer.street,
-            f"{dealer.postcode} {dealer.city}",
-            f"{dealer.phone} — {dealer.email}",
-        ]
-    )
+    seller = "\n".join([_("Vendeur (concession de livraison)"), *seller_identity(order).lines()])
     buyer = "\n".join(
         [
             _("Acheteur"),
@@ -150,27 +149,21 @@ def _vehicle_rows(order: Order) -> list[list[str]]:
 
 def _price_rows(order: Order) -> list[list[str]]:
     rows = [[_("Désignation"), _("HT"), _("TVA 20 %"), _("TTC")]]
-    for line in order.quote:
+    for row in order_totals(order):
+        amount = _eur(row.ttc)
+        if row.kind == "minus":
+            amount = "-" + amount
+        label = row.label
+        if row.kind == "outside":
+            label += " " + _("(hors contrat, à payer à l'immatriculation)")
         rows.append(
             [
-                line["label"],
-                _eur(line["ht"]) if line["ht"] is not None else "",
-                _eur(line["vat"]) if line["vat"] is not None else "",
-                _eur(line["ttc"]),
+                label,
+                _eur(row.ht) if row.ht is not None else "",
+                _eur(row.vat) if row.vat is not None else "",
+                amount,
             ]
         )
-    rows.append([_("Total TTC (frais d'immatriculation estimés)"), "", "", _eur(order.total_ttc)])
-    rows.append([_("Acompte versé à la commande"), "", "", "-" + _eur(order.deposit_cents)])
-    if order.trade_in_cents:
-        rows.append(
-            [
-                _("Reprise de votre véhicule (offre acceptée)"),
-                "",
-                "",
-                "-" + _eur(order.trade_in_cents),
-            ]
-        )
-    rows.append([_("Solde à régler à la livraison"), "", "", _eur(order.balance_cents)])
     return rows
 
 
@@ -180,17 +173,18 @@ def _legal_mentions(order: Order) -> list[Flowable]:
             "Les sommes versées d'avance sont des acomptes (art. L214-1 du Code de la consommation) : "
             "elles s'imputent sur le prix."
         ),
-        _(
-            "Vente à distance : vous disposez d'un délai de 14 jours pour exercer votre droit de "
-            "rétractation sans avoir à motiver votre décision (art. L221-18 du Code de la "
-            "consommation), en ligne depuis « Mes commandes » ou au moyen du formulaire ci-dessous. "
-            "L'acompte vous est alors remboursé par le même moyen de paiement au plus tard 14 jours "
-            "après votre décision (art. L221-24)."
+        withdrawal_rule_text(order)
+        + " "
+        + _(
+            "Vous pouvez l'exercer en ligne depuis « Mes commandes » ou au moyen du formulaire "
+            "type ci-dessous (annexe à l'article R221-1)."
         ),
-        _(
-            "Livraison à la concession indiquée ci-dessus, qui vous confirme la date de mise à "
-            "disposition. À défaut de livraison à la date convenue, vous pouvez résoudre le contrat "
-            "dans les conditions des articles L216-6 et suivants du Code de la consommation."
+        delivery_text(kind=order.kind, delivery_by=order.delivery_by)
+        + " "
+        + _(
+            "Livraison à la concession indiquée ci-dessus. À défaut de livraison à la date "
+            "convenue, vous pouvez résoudre le contrat dans les conditions des articles L216-6 "
+            "et suivants du Code de la consommation."
         ),
         _(
             "Les frais d'immatriculation sont une estimation (taxe régionale selon la puissance "
@@ -208,33 +202,59 @@ def _legal_mentions(order: Order) -> list[Flowable]:
             "consommation) et garantie des vices cachés (art. 1641 et suivants du Code civil)."
         ),
         _(
-            "En cas de litige, vous pouvez recourir gratuitement à un médiateur de la consommation "
-            "(art. L612-1 du Code de la consommation)."
-        ),
+            "En cas de litige, vous pouvez recourir gratuitement au médiateur de la consommation "
+            "(art. L612-1 et L616-1 du Code de la consommation) : %(name)s, %(address)s, %(url)s."
+        )
+        % consumer_mediator(),
+        _("Site exploité par : %(brand)s.") % {"brand": ", ".join(brand_identity().lines())},
     ]
+    if order.vat_scheme == Order.VatScheme.MARGIN:
+        mentions.insert(0, MARGIN_SCHEME_MENTION)
     return [_p(text, SMALL) for text in mentions]
 
 
 def _withdrawal_form(order: Order) -> list[Flowable]:
+    """The standard withdrawal form of the annex to article R221-1 Code de la consommation,
+    the professional's details filled in."""
+    dealer = order.dealer
+    identity = seller_identity(order)
     lines = [
+        _("Modèle de formulaire de rétractation"),
         _(
-            "Formulaire de rétractation (à compléter et renvoyer uniquement si vous souhaitez vous "
-            "rétracter du contrat)"
+            "(Veuillez compléter et renvoyer le présent formulaire uniquement si vous souhaitez "
+            "vous rétracter du contrat.)"
         ),
-        _("À l'attention de %(dealer)s, %(address)s :")
+        _("À l'attention de %(seller)s, %(address)s, %(email)s :")
         % {
-            "dealer": order.dealer.name,
-            "address": f"{order.dealer.street}, {order.dealer.postcode} {order.dealer.city}",
+            "seller": identity.company_name or dealer.name,
+            "address": identity.address,
+            "email": dealer.email,
         },
         _(
-            "Je vous notifie par la présente ma rétractation du contrat portant sur la vente du bien "
-            "ci-dessous : commande %(number)s, %(vehicle)s."
-        )
+            "Je/Nous (*) vous notifie/notifions (*) par la présente ma/notre (*) rétractation du "
+            "contrat portant sur la vente du bien (*)/pour la prestation de services (*) ci-dessous :"
+        ),
+        _("Commande %(number)s : %(vehicle)s")
         % {"number": order.number, "vehicle": order.vehicle_label},
-        _("Commandé le : ........  Nom du consommateur : ........  Adresse : ........"),
-        _("Signature (en cas de notification sur papier) : ........  Date : ........"),
+        _("Commandé le (*)/reçu le (*) : ...................."),
+        _("Nom du (des) consommateur(s) : ...................."),
+        _("Adresse du (des) consommateur(s) : ...................."),
+        _(
+            "Signature du (des) consommateur(s) (uniquement en cas de notification du présent "
+            "formulaire sur papier) : ...................."
+        ),
+        _("Date : ...................."),
+        _("(*) Rayez la mention inutile."),
     ]
     return [Spacer(1, 4 * mm)] + [_p(text, SMALL) for text in lines]
+
+
+def withdrawal_form_pdf(order: Order) -> bytes:
+    """The standard withdrawal form on its own, downloadable from the order page."""
+    return _render(
+        _("Formulaire de rétractation %(number)s") % {"number": order.number},
+        _withdrawal_form(order),
+    )
 
 
 def order_form_pdf(order: Order) -> bytes:
@@ -254,18 +274,13 @@ def order_form_pdf(order: Order) -> bytes:
         _table(_price_rows(order), [88 * mm, 30 * mm, 30 * mm, 30 * mm], header=True),
     ]
     if order.contract_at:
-        deadline = date_format(withdrawal_deadline(order.contract_at), "j F Y")
         story.append(
             _p(
-                _(
-                    "Contrat conclu le %(date)s ; droit de rétractation jusqu'au %(deadline)s inclus."
-                )
-                % {
-                    "date": date_format(timezone.localtime(order.contract_at), "j F Y"),
-                    "deadline": deadline,
-                }
+                _("Contrat conclu le %(date)s.")
+                % {"date": date_format(timezone.localtime(order.contract_at), "j F Y")}
             )
         )
+    story.append(_p(withdrawal_rule_text(order)))
     story += [
         _p(_("Informations légales"), HEADING),
         *_legal_mentions(order),

@@ -72,6 +72,11 @@ class FinancingPlan:
         )
 
     @property
+    def total_due_cents(self) -> int:
+        """The total amount due by the borrower (L312-6 6°): what is repaid to the lender."""
+        return self.total_paid_cents - self.down_payment_cents
+
+    @property
     def credit_cost_cents(self) -> int:
         """What financing costs on top of the cash price (interest and fees)."""
         return self.total_paid_cents - self.price_cents
@@ -219,4 +224,18 @@ def lease_plan(
         option_price_cents=option_price_cents,
         apr=apr(received_cents=financed - fees_cents, payments=flows),
         schedule=schedule,
+    )
+
+
+def representative_example(
+    *, price_cents: int, months: int, down_payment_pct: int, annual_rate: Decimal
+) -> FinancingPlan:
+    """The loan a credit advertisement shows as its representative example (L312-6 Code de la
+    consommation): every monthly amount shown outside the simulator comes with all its figures
+    (``orders/_credit_example.html``)."""
+    return loan_plan(
+        price_cents=price_cents,
+        down_payment_cents=price_cents * down_payment_pct // 100,
+        months=months,
+        annual_rate=annual_rate,
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core.money import format_eur, parse_eur_to_cents
 
+from .models import Order
 from .selectors import DealerChoice
 from .services import BuyerIdentity, identity_validate
 
@@ -95,13 +96,17 @@ class CheckoutForm(forms.Form):
         self.fields["dealer"].widget.choices = [
             (choice.dealer.pk, dealer_choice_label(choice)) for choice in dealer_choices
         ]
-        self.fields["trade_in"].choices = [("", _("Pas de reprise")), *trade_in_choices]
+        cast(forms.ChoiceField, self.fields["trade_in"]).choices = [
+            ("", _("Pas de reprise")),
+            *trade_in_choices,
+        ]
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean(self) -> dict[str, Any]:
         """Identity rules are the service's; run them here too so every error shows at once."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         names = BuyerIdentity.__slots__
         if all(name in cleaned for name in names):
             try:
@@ -153,6 +158,31 @@ class DeliverForm(forms.Form):
         label=_("VIN du véhicule repris (case E de la carte grise)"), max_length=20, required=False
     )
     trade_in_price = EuroField(label=_("Prix de revente proposé (€)"), required=False)
+    # L221-24: a refund after a withdrawal goes back by the means the balance was paid with.
+    balance_means = forms.ChoiceField(
+        label=_("Moyen de paiement du solde"),
+        choices=[
+            (value, label)
+            for value, label in Order.PaymentMeans.choices
+            if value != Order.PaymentMeans.CARD
+        ],
+        initial=Order.PaymentMeans.TRANSFER,
+        required=False,
+    )
+
+
+class ReturnForm(forms.Form):
+    """The dealer records a withdrawn car's return (L221-23: reduced value with its reason)."""
+
+    mileage_km = forms.IntegerField(label=_("Kilométrage au retour (km)"), min_value=0)
+    condition = forms.CharField(label=_("État du véhicule au retour"), max_length=500)
+    reduced_value = EuroField(
+        label=_("Dépréciation retenue (€), pour manipulations au-delà de l'essai nécessaire"),
+        required=False,
+    )
+    reduced_value_reason = forms.CharField(
+        label=_("Motif de la dépréciation"), max_length=300, required=False
+    )
 
 
 class FinancingForm(forms.Form):

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.statuses import Transitions
 
 # Statuses in which an order holds its stock vehicle (at most one such order per vehicle).
 HOLDING_STATUSES = ("draft", "deposit_paid", "confirmed", "in_production", "ready", "delivered")
@@ -29,22 +30,38 @@ class Order(TimeStampedModel):
 
     # Allowed moves. Stock orders skip production, factory orders go through it: the services
     # check that too (``Order.next_after_confirmed``).
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.DRAFT: {Status.DEPOSIT_PAID, Status.CANCELLED},
-        Status.DEPOSIT_PAID: {Status.CONFIRMED, Status.CANCELLED, Status.WITHDRAWN},
-        Status.CONFIRMED: {Status.IN_PRODUCTION, Status.READY, Status.WITHDRAWN},
-        Status.IN_PRODUCTION: {Status.READY, Status.WITHDRAWN},
-        Status.READY: {Status.DELIVERED, Status.WITHDRAWN},
-        Status.DELIVERED: set(),
-        Status.CANCELLED: set(),
-        Status.WITHDRAWN: set(),
-    }
+    TRANSITIONS = Transitions(
+        {
+            Status.DRAFT: {Status.DEPOSIT_PAID, Status.CANCELLED},
+            Status.DEPOSIT_PAID: {Status.CONFIRMED, Status.CANCELLED, Status.WITHDRAWN},
+            Status.CONFIRMED: {Status.IN_PRODUCTION, Status.READY, Status.WITHDRAWN},
+            Status.IN_PRODUCTION: {Status.READY, Status.WITHDRAWN},
+            Status.READY: {Status.DELIVERED, Status.WITHDRAWN},
+            # L221-18: the 14 days run from the taking of possession, so a delivered car can still
+            # be withdrawn; the dealer then records its return and the refund (L221-23, L221-24).
+            Status.DELIVERED: {Status.WITHDRAWN},
+            Status.CANCELLED: set(),
+            Status.WITHDRAWN: set(),
+        }
+    )
     WITHDRAWABLE_STATUSES = (
         Status.DEPOSIT_PAID,
         Status.CONFIRMED,
         Status.IN_PRODUCTION,
         Status.READY,
+        Status.DELIVERED,
     )
+
+    class VatScheme(models.TextChoices):
+        NORMAL = "normal", _("TVA sur le prix")
+        # CGI art. 297 A: a used car bought from a private person is resold with VAT on the margin.
+        MARGIN = "margin", _("TVA sur la marge (art. 297 A du CGI)")
+
+    class PaymentMeans(models.TextChoices):
+        CARD = "card", _("Carte bancaire (paiement en ligne)")
+        TRANSFER = "transfer", _("Virement")
+        BANK_CHEQUE = "bank_cheque", _("Chèque de banque")
+        LOAN = "loan", _("Versement de l'organisme de crédit")
 
     number = models.CharField(_("numéro"), max_length=12, unique=True)
     kind = models.CharField(_("type"), max_length=10, choices=Kind)
@@ -111,8 +128,41 @@ class Order(TimeStampedModel):
     trade_in_cents = models.PositiveIntegerField(_("reprise"), default=0)
     commission_cents = models.PositiveIntegerField(_("commission concession"), default=0)
 
+    vat_scheme = models.CharField(
+        _("régime de TVA"), max_length=10, choices=VatScheme, default=VatScheme.NORMAL
+    )
+    # Margin scheme only: the dealer's purchase price, the base of the VAT on the margin.
+    purchase_price_cents = models.PositiveIntegerField(
+        _("prix d'achat du véhicule par la concession"), null=True, blank=True
+    )
+    # Whether the registration taxes are collected by the seller (then inside the contract
+    # total) or paid by the buyer to the State (a line outside the total).
+    registration_collected = models.BooleanField(default=True)
+    # L216-1: the date (or last day) the seller commits to deliver; a factory order's planned week.
+    delivery_by = models.DateField(_("livraison au plus tard le"), null=True, blank=True)
+    flash_purchase_ref = models.CharField(max_length=24, blank=True, db_index=True)
+
     contract_at = models.DateTimeField(_("date du contrat"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("livrée le"), null=True, blank=True)
+    # The balance paid at delivery and how (L221-24: refunded with the same means of payment).
+    balance_paid_cents = models.PositiveIntegerField(_("solde encaissé"), default=0)
+    balance_means = models.CharField(
+        _("moyen de paiement du solde"), max_length=12, choices=PaymentMeans, blank=True
+    )
+    # Withdrawal after delivery (L221-18, L221-23, L221-24).
+    withdrawn_at = models.DateTimeField(_("rétractation le"), null=True, blank=True)
+    refund_due_by = models.DateField(_("remboursement dû au plus tard le"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("véhicule restitué le"), null=True, blank=True)
+    return_mileage_km = models.PositiveIntegerField(
+        _("kilométrage au retour"), null=True, blank=True
+    )
+    return_condition = models.CharField(_("état au retour"), max_length=500, blank=True)
+    reduced_value_cents = models.PositiveIntegerField(_("dépréciation retenue"), default=0)
+    reduced_value_reason = models.CharField(
+        _("motif de la dépréciation"), max_length=300, blank=True
+    )
+    refunded_cents = models.PositiveIntegerField(_("montant remboursé"), default=0)
+    refunded_at = models.DateTimeField(_("remboursée le"), null=True, blank=True)
     cancel_reason = models.CharField(_("motif"), max_length=300, blank=True)
     idempotency_key = models.CharField(_("clé d'idempotence"), max_length=64, unique=True)
 
@@ -143,6 +193,17 @@ class Order(TimeStampedModel):
     def balance_cents(self) -> int:
         """What remains to pay at delivery: the total, less the deposit and the accepted trade-in."""
         return max(0, self.total_ttc - self.deposit_cents - self.trade_in_cents)
+
+    @property
+    def paid_cents(self) -> int:
+        """Every sum the buyer paid: the deposit once the contract is made, the balance once paid."""
+        return (self.deposit_cents if self.contract_at else 0) + self.balance_paid_cents
+
+    @property
+    def contract_total_cents(self) -> int:
+        """What the buyer pays the seller: registration taxes not collected by the seller are
+        paid by the buyer at registration and stay outside the contract."""
+        return self.total_ttc
 
     @property
     def buyer_name(self) -> str:

@@ -3,7 +3,17 @@ estimate, deposit and the delivering dealer's commission.
 
 Rules chosen here (see docs/purchase.md):
 - deposit: 10 % of the car's price TTC, rounded down to the euro, capped at 1 500 €;
-- dealer commission: 3 % of the car's price HT, credited to the delivering dealer;
+- dealer commission: 3 % of the car's price HT, credited to the delivering dealer; under the
+  margin scheme (CGI art. 297 A) its base is the margin HT, the only part of the price the
+  dealer earns on and pays VAT on;
+- VAT: one rate and one rounding rule (per line) from ``core.money``; a used car bought from a
+  private person is sold under the margin scheme: no VAT shown separately, VAT due on the margin
+  (price TTC less the dealer's purchase price) only;
+- registration taxes (malus, carte grise estimate) are inside the contract total when the
+  seller collects them (``settings.ORDER_REGISTRATION_COLLECTED_BY_SELLER``), otherwise lines of
+  their own outside it;
+- delivery: a stock car by the 30th day after the contract at the latest (L216-1 Code de la
+  consommation: 30 days when no date is agreed), a factory order in its planned week;
 - CO2 malus on new cars only (used cars paid theirs at first registration);
 - the trade-in estimate is shown but deducted only once the buyer accepts the dealer's offer.
 """
@@ -13,16 +23,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-from autovitrine.catalog.models import Colour, Energy, Option, Version
-from autovitrine.catalog.selectors import energy_class, label_for, malus_scale_on
-from autovitrine.core.money import Price
-from autovitrine.inventory.models import StockVehicle
+from autovitrine.catalog.selectors import Energy, energy_class, label_for, malus_scale_on
+from autovitrine.core.money import Price, price_of_lines
+from autovitrine.inventory.selectors import StockCondition
 
 from .registration import registration_estimate
+
+if TYPE_CHECKING:
+    from autovitrine.catalog.models import Colour, Option, Version
+    from autovitrine.inventory.models import StockVehicle
 
 DEPOSIT_RATE_BP = 1_000
 DEPOSIT_CAP_CENTS = 150_000
@@ -55,18 +69,31 @@ class Quote:
     registration_cents: int
     vehicle: dict[str, Any] = field(default_factory=dict)
     vehicle_label: str = ""
+    vat_scheme: str = "normal"
+    purchase_price_cents: int | None = None
+    registration_collected: bool = True
+    delivery_by: dt.date | None = None
 
     @property
     def total_ttc(self) -> int:
-        return self.price.ttc + self.malus_cents + self.registration_cents
+        """The contract total: taxes the seller does not collect stay outside it."""
+        taxes = self.malus_cents + self.registration_cents if self.registration_collected else 0
+        return self.price.ttc + taxes
 
     @property
     def deposit_cents(self) -> int:
         return deposit_for(self.price.ttc)
 
     @property
+    def margin_ht(self) -> int:
+        """Margin scheme: the margin TTC less its VAT (CGI art. 297 A, VAT computed on the margin)."""
+        margin_ttc = max(0, self.price.ttc - (self.purchase_price_cents or 0))
+        return Price.from_ttc(margin_ttc).ht
+
+    @property
     def commission_cents(self) -> int:
-        return self.price.ht * COMMISSION_RATE_BP // 10_000
+        base = self.margin_ht if self.vat_scheme == "margin" else self.price.ht
+        return base * COMMISSION_RATE_BP // 10_000
 
     def lines_json(self) -> list[dict[str, Any]]:
         return [line.as_json() for line in self.lines]
@@ -80,6 +107,35 @@ def _price_line(code: str, label: str, price: Price) -> QuoteLine:
     return QuoteLine(code=code, label=label, ht=price.ht, vat=price.vat, ttc=price.ttc)
 
 
+def registration_collected_by_seller() -> bool:
+    return bool(getattr(settings, "ORDER_REGISTRATION_COLLECTED_BY_SELLER", True))
+
+
+def l216_1_delivery_by(contract_day: dt.date) -> dt.date:
+    """L216-1 Code de la consommation: without an agreed date, delivery within 30 days."""
+    return contract_day + dt.timedelta(days=30)
+
+
+FACTORY_LEAD_WEEKS = 12
+
+
+def planned_factory_delivery(today: dt.date) -> dt.date:
+    """A factory order's planned delivery: the Friday of the week ``FACTORY_LEAD_WEEKS`` ahead
+    (the order states that week, L216-1)."""
+    day = today + dt.timedelta(weeks=getattr(settings, "FACTORY_LEAD_WEEKS", FACTORY_LEAD_WEEKS))
+    return day + dt.timedelta(days=4 - day.weekday())
+
+
+def _age_years(first_registration: dt.date | None, year: int, today: dt.date) -> int:
+    """A car's age for the carte grise: from its first registration, not its model year."""
+    if first_registration is None:
+        return max(0, today.year - year)
+    years = today.year - first_registration.year
+    if (today.month, today.day) < (first_registration.month, first_registration.day):
+        years -= 1
+    return max(0, years)
+
+
 def _tax_lines(
     *,
     is_new: bool,
@@ -90,6 +146,8 @@ def _tax_lines(
     postcode: str,
     today: dt.date,
     version: Version | None,
+    fiscal_hp: int | None = None,
+    age_years: int | None = None,
 ) -> tuple[list[QuoteLine], int, int]:
     lines: list[QuoteLine] = []
     malus = 0
@@ -106,13 +164,14 @@ def _tax_lines(
                 )
             )
     registration = 0
-    if co2_g_km is not None and power_hp:
+    if co2_g_km is not None and (power_hp or fiscal_hp):
         estimate = registration_estimate(
             postcode=postcode,
             co2_g_km=co2_g_km,
-            power_hp=power_hp,
+            power_hp=power_hp or 0,
             electric=energy == Energy.ELECTRIC,
-            age_years=max(0, today.year - year),
+            age_years=max(0, today.year - year) if age_years is None else age_years,
+            fiscal_hp=fiscal_hp,
         )
         if estimate is not None:
             registration = estimate.total_cents
@@ -127,14 +186,18 @@ def _tax_lines(
     return lines, malus, registration
 
 
-def stock_quote(*, vehicle: StockVehicle, postcode: str, today: dt.date) -> Quote:
-    price = Price.from_ttc(vehicle.price_ttc)
+def stock_quote(
+    *, vehicle: StockVehicle, postcode: str, today: dt.date, price_ttc: int | None = None
+) -> Quote:
+    """A stock car's quote; ``price_ttc`` overrides the listed price (a flash-sale price)."""
+    price = Price.from_ttc(vehicle.price_ttc if price_ttc is None else price_ttc)
+    margin = getattr(vehicle, "vat_scheme", "normal") == "margin"
     version = vehicle.version
     co2 = vehicle.co2_g_km if vehicle.co2_g_km is not None else getattr(version, "co2_g_km", None)
     power = vehicle.power_hp or getattr(version, "power_hp", None)
     label = " ".join(filter(None, [vehicle.make, vehicle.model_label, vehicle.version_label]))
     tax_lines, malus, registration = _tax_lines(
-        is_new=vehicle.condition == StockVehicle.Condition.NEW,
+        is_new=vehicle.condition == StockCondition.NEW,
         co2_g_km=co2,
         power_hp=power,
         energy=vehicle.energy,
@@ -142,12 +205,24 @@ def stock_quote(*, vehicle: StockVehicle, postcode: str, today: dt.date) -> Quot
         postcode=postcode,
         today=today,
         version=version,
+        fiscal_hp=getattr(vehicle, "fiscal_hp", None),
+        age_years=_age_years(vehicle.first_registration, vehicle.year, today),
+    )
+    car_line = (
+        # CGI art. 297 A: under the margin scheme the invoice shows no VAT separately.
+        QuoteLine(code="vehicle", label=label, ttc=price.ttc)
+        if margin
+        else _price_line("vehicle", label, price)
     )
     return Quote(
-        lines=(_price_line("vehicle", label, price), *tax_lines),
+        lines=(car_line, *tax_lines),
         price=price,
         malus_cents=malus,
         registration_cents=registration,
+        vat_scheme="margin" if margin else "normal",
+        purchase_price_cents=getattr(vehicle, "purchase_price_cents", None) if margin else None,
+        registration_collected=registration_collected_by_seller(),
+        delivery_by=l216_1_delivery_by(today),
         vehicle_label=label[:200],
         vehicle={
             "condition": vehicle.condition,
@@ -211,11 +286,7 @@ def built_car_quote(*, car: BuiltCar, postcode: str, today: dt.date) -> Quote:
     """The lines priced HT then VAT, malus and registration estimate of a car built to order."""
     lines = [_price_line(code, label, Price.from_ht(ht)) for code, label, ht in car.lines]
     # The car's VAT is the sum of the lines' VAT, so the lines add up exactly to the total.
-    price = Price(
-        ht=sum(ht for _code, _label, ht in car.lines),
-        vat=sum(line.vat or 0 for line in lines),
-        rate_bp=Price.from_ht(0).rate_bp,
-    )
+    price = price_of_lines(ht for _code, _label, ht in car.lines)
     tax_lines, malus, registration = _tax_lines(
         is_new=True,
         co2_g_km=car.co2_g_km,
@@ -226,11 +297,14 @@ def built_car_quote(*, car: BuiltCar, postcode: str, today: dt.date) -> Quote:
         today=today,
         version=None,  # the malus depends on the CO2 alone
     )
+    planned = car.extra.get("planned_delivery")
     return Quote(
         lines=(*lines, *tax_lines),
         price=price,
         malus_cents=malus,
         registration_cents=registration,
+        registration_collected=registration_collected_by_seller(),
+        delivery_by=planned if isinstance(planned, dt.date) else planned_factory_delivery(today),
         vehicle_label=lines[0].label[:200],
         vehicle={
             "condition": "new",

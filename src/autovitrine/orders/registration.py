@@ -99,13 +99,21 @@ def region_rate(postcode: str) -> RegionalRate | None:
 
 
 def registration_estimate(
-    *, postcode: str, co2_g_km: int, power_hp: int, electric: bool, age_years: int = 0
+    *,
+    postcode: str,
+    co2_g_km: int,
+    power_hp: int,
+    electric: bool,
+    age_years: int = 0,
+    fiscal_hp: int | None = None,
 ) -> RegistrationEstimate | None:
-    """The estimate for a buyer living at ``postcode``, or ``None`` where we have no rate."""
+    """The estimate for a buyer living at ``postcode``, or ``None`` where we have no rate.
+    ``fiscal_hp``: the fiscal power printed on a used car's registration certificate (field
+    P.6), which wins over the formula."""
     rate = region_rate(postcode)
     if rate is None:
         return None
-    cv = fiscal_horsepower(co2_g_km=co2_g_km, power_hp=power_hp)
+    cv = fiscal_hp or fiscal_horsepower(co2_g_km=co2_g_km, power_hp=power_hp)
     regional = cv * rate.cents_per_cv
     if electric:
         regional = regional * (100 - rate.electric_exemption_pct) // 100

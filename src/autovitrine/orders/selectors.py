@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from autovitrine.core.places import haversine_km, resolve_place
-from autovitrine.dealers.models import Dealer
+from autovitrine.dealers.selectors import active_dealers
 
 from .models import Order, OrderEvent
+from .withdrawal import l221_18_can_withdraw, l221_18_withdrawal_deadline
+
+if TYPE_CHECKING:
+    from autovitrine.dealers.models import Dealer
 
 WITHDRAWAL_DAYS = 14
 
@@ -99,19 +107,234 @@ def dealer_commissions_cents(*, dealer_id: int) -> int:
     return total or 0
 
 
-def withdrawal_deadline(contract_at: dt.datetime) -> dt.date:
-    """Last day to withdraw: 14 days after the contract day; a deadline falling on a Saturday
-    or Sunday moves to the next Monday (art. L221-19 Code de la consommation)."""
-    deadline = timezone.localdate(contract_at) + dt.timedelta(days=WITHDRAWAL_DAYS)
-    if deadline.weekday() >= 5:
-        deadline += dt.timedelta(days=7 - deadline.weekday())
-    return deadline
+def possession_day(order: Order) -> dt.date | None:
+    """The day the buyer took possession of the car (L221-18 2°), ``None`` before delivery."""
+    return timezone.localdate(order.delivered_at) if order.delivered_at else None
 
 
 def can_withdraw(order: Order, *, now: dt.datetime | None = None) -> bool:
     if order.status not in Order.WITHDRAWABLE_STATUSES or order.contract_at is None:
         return False
-    return timezone.localdate(now or timezone.now()) <= withdrawal_deadline(order.contract_at)
+    return l221_18_can_withdraw(
+        possession_day=possession_day(order), today=timezone.localdate(now or timezone.now())
+    )
+
+
+def withdrawal_deadline(order: Order) -> dt.date | None:
+    """The exact last day once the car is delivered; ``None`` before (the 14 days have not
+    started: L221-18 2°)."""
+    taken = possession_day(order)
+    return l221_18_withdrawal_deadline(taken) if taken else None
+
+
+def withdrawal_rule_text(order: Order) -> str:
+    """The withdrawal rule as it applies to this order, for its page, its PDF and its e-mails."""
+    deadline = withdrawal_deadline(order)
+    if order.status == Order.Status.WITHDRAWN:
+        return _("Vous avez exercé votre droit de rétractation.")
+    if deadline is None:
+        return _(
+            "Droit de rétractation : vous pouvez vous rétracter sans motif dès maintenant et "
+            "jusqu'à 14 jours après la prise de possession du véhicule (art. L221-18 du Code "
+            "de la consommation) ; le délai qui finit un samedi, un dimanche ou un jour férié "
+            "est prolongé jusqu'au jour ouvrable suivant. Toutes les sommes versées vous sont "
+            "remboursées dans les 14 jours, par le même moyen de paiement (art. L221-24)."
+        )
+    return _(
+        "Droit de rétractation : véhicule livré le %(delivered)s ; vous pouvez vous rétracter "
+        "sans motif jusqu'au %(deadline)s inclus (art. L221-18 du Code de la consommation), puis "
+        "restituer le véhicule à la concession. Toutes les sommes versées vous sont remboursées "
+        "dans les 14 jours, par le même moyen de paiement, sous déduction d'une éventuelle "
+        "dépréciation due à des manipulations autres que celles nécessaires pour vérifier le "
+        "véhicule (art. L221-23 et L221-24)."
+    ) % {
+        "delivered": date_format(possession_day(order), "j F Y"),
+        "deadline": date_format(deadline, "l j F Y"),
+    }
+
+
+MARGIN_SCHEME_MENTION = "TVA sur la marge – art. 297 A du CGI"
+REGISTRATION_CODES = ("malus", "registration")
+
+
+@dataclass(frozen=True, slots=True)
+class TotalsRow:
+    kind: str  # line, total, minus, balance, outside
+    label: str
+    ttc: int
+    ht: int | None = None
+    vat: int | None = None
+    code: str = ""
+
+
+def order_totals(order: Order) -> list[TotalsRow]:
+    """The order's price as rows that add up: each line (the car's base price first), the
+    contract total, the deposit and trade-in deducted, the balance; registration taxes the
+    seller does not collect come after, as lines of their own outside the total. The page and
+    the PDF both print these rows."""
+    inside, outside = [], []
+    for line in order.quote:
+        row = TotalsRow(
+            kind="line",
+            label=line["label"],
+            ttc=line["ttc"],
+            ht=line["ht"],
+            vat=line["vat"],
+            code=line["code"],
+        )
+        if line["code"] in REGISTRATION_CODES and not order.registration_collected:
+            outside.append(TotalsRow(kind="outside", label=row.label, ttc=row.ttc, code=row.code))
+        else:
+            inside.append(row)
+    rows = [*inside, TotalsRow(kind="total", label=_("Total TTC du contrat"), ttc=order.total_ttc)]
+    rows.append(
+        TotalsRow(
+            kind="minus",
+            label=_("Acompte payé") if order.contract_at else _("Acompte à payer"),
+            ttc=order.deposit_cents,
+            code="deposit",
+        )
+    )
+    if order.trade_in_cents:
+        rows.append(
+            TotalsRow(
+                kind="minus",
+                label=_("Reprise (offre acceptée)"),
+                ttc=order.trade_in_cents,
+                code="trade_in",
+            )
+        )
+    rows.append(TotalsRow(kind="balance", label=_("Solde à la livraison"), ttc=order.balance_cents))
+    rows += outside
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class SellerIdentity:
+    """Who sells (L221-5 1° and L111-1 4° Code de la consommation: identity, address, contact;
+    R123-237 Code de commerce: legal form, capital, RCS number)."""
+
+    trade_name: str
+    company_name: str
+    legal_form: str
+    share_capital_eur: int | None
+    rcs: str
+    address: str
+    vat_number: str
+    phone: str = ""
+    email: str = ""
+
+    def lines(self) -> list[str]:
+        head = ", ".join(
+            filter(
+                None,
+                [
+                    self.company_name or self.trade_name,
+                    self.legal_form,
+                    _("au capital de %(c)s €")
+                    % {"c": f"{self.share_capital_eur:,}".replace(",", " ")}
+                    if self.share_capital_eur
+                    else "",
+                ],
+            )
+        )
+        rows = [head]
+        if self.company_name and self.company_name != self.trade_name:
+            rows.append(_("Enseigne : %(n)s") % {"n": self.trade_name})
+        rows.append(self.address)
+        rows.append(
+            " · ".join(
+                filter(
+                    None,
+                    [self.rcs, _("TVA %(n)s") % {"n": self.vat_number} if self.vat_number else ""],
+                )
+            )
+        )
+        rows.append(" · ".join(filter(None, [self.phone, self.email])))
+        return [row for row in rows if row]
+
+
+def dealer_seller_identity(dealer: Dealer) -> SellerIdentity:
+    return SellerIdentity(
+        trade_name=dealer.name,
+        company_name=dealer.company_name,
+        legal_form=dealer.legal_form,
+        share_capital_eur=dealer.share_capital_eur,
+        rcs=dealer.rcs,
+        address=f"{dealer.street}, {dealer.postcode} {dealer.city}",
+        vat_number=dealer.vat_number,
+        phone=dealer.phone,
+        email=dealer.email,
+    )
+
+
+def brand_identity() -> SellerIdentity:
+    """The brand operating the site (settings.SELLER_BRAND)."""
+    data = settings.SELLER_BRAND
+    return SellerIdentity(
+        trade_name=settings.SITE_NAME,
+        company_name=data["company_name"],
+        legal_form=data["legal_form"],
+        share_capital_eur=data["share_capital_eur"],
+        rcs=data["rcs"],
+        address=data["address"],
+        vat_number=data["vat_number"],
+    )
+
+
+def seller_identity(order: Order) -> SellerIdentity:
+    return dealer_seller_identity(order.dealer)
+
+
+def delivery_text(*, kind: str, delivery_by: dt.date | None) -> str:
+    """L216-1: the date or deadline the seller commits to; a factory order states its week."""
+    if delivery_by is None:
+        return ""
+    if kind == Order.Kind.FACTORY:
+        monday = delivery_by - dt.timedelta(days=delivery_by.weekday())
+        return _(
+            "Commande usine : livraison prévue la semaine du %(monday)s (semaine %(week)d), "
+            "au plus tard le %(last)s (art. L216-1 du Code de la consommation)."
+        ) % {
+            "monday": date_format(monday, "j F Y"),
+            "week": delivery_by.isocalendar().week,
+            "last": date_format(delivery_by, "j F Y"),
+        }
+    return _(
+        "Véhicule livré au plus tard le %(last)s, 30 jours après la commande faute d'autre "
+        "date convenue (art. L216-1 du Code de la consommation)."
+    ) % {"last": date_format(delivery_by, "j F Y")}
+
+
+def precontract_context(
+    *, dealer: Dealer | None, kind: str, today: dt.date, order: Order | None = None
+) -> dict[str, object]:
+    """What every checkout page and order page shows before the contract (L221-5, L111-1)."""
+    if order is not None:
+        delivery = delivery_text(kind=order.kind, delivery_by=order.delivery_by)
+        rule = withdrawal_rule_text(order)
+    else:
+        from .pricing import l216_1_delivery_by, planned_factory_delivery
+
+        planned = (
+            planned_factory_delivery(today)
+            if kind == Order.Kind.FACTORY
+            else l216_1_delivery_by(today)
+        )
+        delivery = delivery_text(kind=kind, delivery_by=planned)
+        rule = withdrawal_rule_text(Order(status=Order.Status.DRAFT))
+    return {
+        "seller": dealer_seller_identity(dealer) if dealer is not None else None,
+        "brand": brand_identity(),
+        "mediator": consumer_mediator(),
+        "delivery_text": delivery,
+        "withdrawal_rule": rule,
+    }
+
+
+def consumer_mediator() -> dict[str, str]:
+    """L616-1: the mediator's name and address, on the order form and the checkout pages."""
+    return dict(settings.CONSUMER_MEDIATOR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +344,7 @@ class DealerChoice:
 
 
 def _delivering_dealers(*, new_car: bool) -> QuerySet[Dealer]:
-    # Read-only use of the dealer network until the dealers app exposes a "nearest" selector.
-    dealers = Dealer.objects.filter(is_active=True)
+    dealers = active_dealers()
     return dealers.filter(sells_new=True) if new_car else dealers.filter(sells_used=True)
 
 
@@ -156,3 +378,7 @@ def delivering_dealer_choices(
     if include_dealer_id is not None and all(c.dealer.pk != include_dealer_id for c in kept):
         kept += [c for c in choices if c.dealer.pk == include_dealer_id]
     return kept
+
+
+# An order's statuses, for the pages that compose orders with other apps' data.
+OrderStatus = Order.Status

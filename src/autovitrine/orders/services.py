@@ -19,7 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,27 +32,39 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import model_with_versions
 from autovitrine.core.money import format_eur
+from autovitrine.core.phones import french_phone_normalize
 from autovitrine.dealers.services import dealer_staff_notify
-from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.selectors import vehicle_for_page
+from autovitrine.inventory.selectors import (
+    StockCondition,
+    StockStatus,
+    vehicle_by_id,
+    vehicle_for_page,
+)
 from autovitrine.inventory.services import vehicle_set_status
-from autovitrine.payments.models import Payment
+from autovitrine.payments.selectors import PaymentStatus, payment_by_id
 from autovitrine.payments.services import payment_refund, payment_start
 from autovitrine.tradein import services as tradein_services
-from autovitrine.tradein.models import TradeIn
+from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
 from .models import Order, OrderEvent
 from .pricing import BuiltCar, Quote, built_car_quote, factory_car, stock_quote
-from .selectors import can_withdraw, dealer_can_deliver, withdrawal_deadline
+from .selectors import dealer_can_deliver, possession_day
 from .tasks import order_email_buyer
+from .withdrawal import l221_18_can_withdraw, l221_18_withdrawal_deadline, l221_24_refund_due_by
+
+if TYPE_CHECKING:
+    from autovitrine.payments.models import Payment
 
 DEPOSIT_PURPOSE = "order_deposit"
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # Metropolitan France, Corsica (20) and overseas departments (971–976).
 POSTCODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5])\d{3}$|^97[1-6]\d{2}$")
-PHONE = re.compile(r"^(?:\+33|0033|0)([1-9]\d{8})$")
 # A draft holds a stock car this long while its deposit is being paid.
 DRAFT_LIFETIME = dt.timedelta(minutes=30)
+# Unpaid drafts one account may keep at once: each holds a car, so one person cannot hide stock.
+MAX_DRAFTS_PER_ACCOUNT = 2
+# L216-1: without an agreed date the seller delivers within 30 days of the contract.
+DEFAULT_DELIVERY_DAYS = 30
 OPEN_STATUSES = (
     Order.Status.DRAFT,
     Order.Status.DEPOSIT_PAID,
@@ -104,9 +116,8 @@ def identity_validate(identity: BuyerIdentity) -> BuyerIdentity:
         validate_email(email)
     except ValidationError:
         errors["email"] = ValidationError(_("Saisissez une adresse e-mail valide."), code="email")
-    digits = re.sub(r"[\s.\-()]", "", values["phone"])
-    phone_match = PHONE.match(digits)
-    if phone_match is None:
+    phone = french_phone_normalize(values["phone"])
+    if phone is None:
         errors["phone"] = ValidationError(
             _("Saisissez un numéro de téléphone français (ex. 06 12 34 56 78)."), code="phone"
         )
@@ -117,14 +128,13 @@ def identity_validate(identity: BuyerIdentity) -> BuyerIdentity:
         )
     if errors:
         raise ValidationError(errors)
-    assert phone_match is not None
-    national = "0" + phone_match.group(1)
+    assert phone is not None
     return replace(
         identity,
         first_name=values["first_name"][:80],
         last_name=values["last_name"][:80],
         email=email,
-        phone=" ".join(national[i : i + 2] for i in range(0, 10, 2)),
+        phone=phone,
         street=values["street"][:200],
         postcode=postcode,
         city=values["city"][:100],
@@ -154,6 +164,19 @@ def _new_number() -> str:
     return "AV-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
 
 
+def _check_draft_limit(customer: Any) -> None:
+    drafts = Order.objects.filter(customer=customer, status=Order.Status.DRAFT).count()
+    if drafts >= MAX_DRAFTS_PER_ACCOUNT:
+        raise ValidationError(
+            _(
+                "Vous avez déjà %(count)d commandes en attente de paiement : payez ou annulez-en "
+                "une avant d'en passer une autre."
+            )
+            % {"count": drafts},
+            code="too_many_drafts",
+        )
+
+
 def _check_dealer(dealer_id: int, *, new_car: bool) -> None:
     if not dealer_can_deliver(dealer_id=dealer_id, new_car=new_car):
         raise ValidationError(
@@ -171,6 +194,7 @@ def _order_insert(
     quote: Quote,
     idempotency_key: str,
     stock_vehicle_id: int | None = None,
+    **extra: Any,
 ) -> Order:
     order = Order.objects.create(
         number=number,
@@ -194,9 +218,14 @@ def _order_insert(
         malus_cents=quote.malus_cents,
         registration_cents=quote.registration_cents,
         total_ttc=quote.total_ttc,
-        deposit_cents=quote.deposit_cents,
+        deposit_cents=extra.pop("deposit_cents", quote.deposit_cents),
         commission_cents=quote.commission_cents,
+        vat_scheme=quote.vat_scheme,
+        purchase_price_cents=quote.purchase_price_cents,
+        registration_collected=quote.registration_collected,
+        delivery_by=quote.delivery_by,
         idempotency_key=idempotency_key,
+        **extra,
     )
     event = OrderEvent.objects.create(order=order, to_status=order.status, by=customer)
     _notify(event)
@@ -238,14 +267,15 @@ def order_place_stock(
     if vehicle is None:
         raise ValidationError(_("Ce véhicule n'est plus en vente."), code="vehicle_missing")
     dealer_id = dealer_id or vehicle.dealer_id
-    _check_dealer(dealer_id, new_car=vehicle.condition == StockVehicle.Condition.NEW)
+    _check_dealer(dealer_id, new_car=vehicle.condition == StockCondition.NEW)
+    _check_draft_limit(customer)
     number = _new_number()
     try:
         with transaction.atomic():
             claimed = vehicle_set_status(
                 vehicle_id=vehicle.pk,
-                to_status=StockVehicle.Status.RESERVED,
-                expected_status=StockVehicle.Status.AVAILABLE,
+                to_status=StockStatus.RESERVED,
+                expected_status=StockStatus.AVAILABLE,
                 by=customer,
                 reason=_("Commande %(number)s") % {"number": number},
             )
@@ -271,6 +301,63 @@ def order_place_stock(
         if isinstance(exc, ValidationError) and getattr(exc, "code", None) != "invalid_transition":
             raise
         raise _sold_error() from exc
+    return order
+
+
+def order_from_flash_purchase(
+    *,
+    reference: str,
+    customer: Any,
+    vehicle_id: int,
+    dealer_id: int,
+    price_ttc: int,
+    deposit_payment_id: int,
+    paid_at: dt.datetime,
+) -> Order:
+    """A paid flash-sale purchase is an order like any online sale: kind stock, the flash
+    price, the delivering dealer, the deposit already paid (the contract is made), with its
+    e-mails, documents, withdrawal right and tax lines. Calling again returns the same order."""
+    key = f"flash-{reference}"
+    if existing := _existing(customer, key):
+        return existing
+    vehicle = vehicle_by_id(vehicle_id)
+    payment = payment_by_id(deposit_payment_id)
+    identity = BuyerIdentity(
+        first_name=customer.first_name or "",
+        last_name=customer.last_name or "",
+        email=customer.email,
+        phone=getattr(customer, "phone", "") or "",
+        street="",
+        postcode=getattr(customer, "postcode", "") or "",
+        city="",
+    )
+    quote = stock_quote(
+        vehicle=vehicle,
+        postcode=identity.postcode,
+        today=timezone.localdate(paid_at),
+        price_ttc=price_ttc,
+    )
+    try:
+        with transaction.atomic():
+            order = _order_insert(
+                customer=customer,
+                kind=Order.Kind.STOCK,
+                number=_new_number(),
+                dealer_id=dealer_id,
+                identity=identity,
+                quote=quote,
+                idempotency_key=key,
+                stock_vehicle_id=vehicle_id,
+                flash_purchase_ref=reference,
+                status=Order.Status.DEPOSIT_PAID,
+                contract_at=paid_at,
+                deposit_payment=payment,
+                deposit_cents=payment.amount_cents,
+            )
+    except IntegrityError:
+        if existing := _existing(customer, key):
+            return existing
+        raise
     return order
 
 
@@ -332,6 +419,7 @@ def order_place_built(
     if existing := _existing(customer, idempotency_key):
         return existing
     _check_dealer(dealer_id, new_car=True)
+    _check_draft_limit(customer)
     quote = built_car_quote(
         car=car, postcode=identity.postcode, today=today or timezone.localdate()
     )
@@ -380,7 +468,7 @@ def _transition(
     order: Order, *, to_status: str, by: Any = None, note: str = "", **fields: Any
 ) -> Order:
     """Move a locked order along ``Order.TRANSITIONS``, write the event, e-mail the buyer."""
-    if to_status not in Order.TRANSITIONS.get(order.status, set()):
+    if not Order.TRANSITIONS.allows(order.status, to_status):
         raise _invalid_transition()
     event = OrderEvent.objects.create(
         order=order, from_status=order.status, to_status=to_status, by=_user(by), note=note[:300]
@@ -404,11 +492,13 @@ def _release_vehicle(order: Order, *, by: Any = None) -> None:
     """Put the stock car back on sale; if the dealer already changed its status, leave it."""
     if order.stock_vehicle_id is None:
         return
+    # A flash-sale car is marked sold when its deposit is paid; an online order's is reserved.
+    held = StockStatus.SOLD if order.flash_purchase_ref else StockStatus.RESERVED
     with contextlib.suppress(ValidationError):
         vehicle_set_status(
             vehicle_id=order.stock_vehicle_id,
-            to_status=StockVehicle.Status.AVAILABLE,
-            expected_status=StockVehicle.Status.RESERVED,
+            to_status=StockStatus.AVAILABLE,
+            expected_status=held,
             by=by,
             reason=_("Commande %(number)s terminée sans vente") % {"number": order.number},
         )
@@ -432,12 +522,7 @@ def _end_without_sale(order: Order, *, to_status: str, by: Any, reason: str) -> 
 
 def _refund_deposit(order: Order) -> Order:
     """After the order's change is committed: refund a paid deposit through the provider."""
-    if order.deposit_payment_id is not None:
-        payment = Payment.objects.get(pk=order.deposit_payment_id)
-        if payment.status == Payment.Status.SUCCEEDED:
-            payment_refund(payment_id=payment.pk)
-    order.refresh_from_db()
-    return order
+    return _refund_withdrawal(order)
 
 
 def order_refund_deposit(*, number: str) -> Order:
@@ -475,7 +560,7 @@ def order_on_deposit_payment(payment: Payment, previous_status: str) -> None:
     order = Order.objects.select_for_update().filter(number=payment.reference).first()
     if order is None:
         return
-    if payment.status == Payment.Status.SUCCEEDED:
+    if payment.status == PaymentStatus.SUCCEEDED:
         if order.status == Order.Status.DRAFT:
             _transition(
                 order,
@@ -489,17 +574,18 @@ def order_on_deposit_payment(payment: Payment, previous_status: str) -> None:
         else:
             _note(order, _("Acompte reçu après l'annulation de la commande : il est remboursé."))
             transaction.on_commit(partial(payment_refund, payment_id=payment.pk))
-    elif payment.status == Payment.Status.FAILED and order.status == Order.Status.DRAFT:
+    elif payment.status == PaymentStatus.FAILED and order.status == Order.Status.DRAFT:
         _end_without_sale(
             order,
             to_status=Order.Status.CANCELLED,
             by=None,
             reason=_("Paiement de l'acompte refusé."),
         )
-    elif payment.status == Payment.Status.REFUNDED:
+    elif payment.status == PaymentStatus.REFUNDED:
         _note(
             order,
-            _("Acompte de %(amount)s remboursé.") % {"amount": format_eur(payment.amount_cents)},
+            _("Acompte de %(amount)s remboursé.")
+            % {"amount": format_eur(payment.refunded_cents or payment.amount_cents)},
             notify=True,
         )
 
@@ -576,21 +662,26 @@ def order_deliver(
     by: Any,
     trade_in_vin: str = "",
     trade_in_price_ttc: int | None = None,
+    balance_means: str = Order.PaymentMeans.TRANSFER,
+    now: dt.datetime | None = None,
 ) -> Order:
-    """Hand the car over: the stock car is sold, an accepted trade-in enters the dealer's stock."""
+    """Hand the car over: the balance is received (by ``balance_means``), the stock car is sold,
+    an accepted trade-in enters the dealer's stock. The withdrawal period starts (L221-18)."""
+    if balance_means not in Order.PaymentMeans.values:
+        raise ValidationError({"balance_means": _("Moyen de paiement inconnu.")}, code="means")
     order = _locked(number=number, dealer_id=dealer_id)
     if order.status != Order.Status.READY:
         raise _invalid_transition()
-    if order.stock_vehicle_id is not None:
+    if order.stock_vehicle_id is not None and not order.flash_purchase_ref:
         vehicle_set_status(
             vehicle_id=order.stock_vehicle_id,
-            to_status=StockVehicle.Status.SOLD,
+            to_status=StockStatus.SOLD,
             by=by,
             reason=_("Livrée, commande %(number)s") % {"number": order.number},
         )
     if order.trade_in_id is not None:
-        trade_in = TradeIn.objects.get(pk=order.trade_in_id)
-        if trade_in.status == TradeIn.Status.ACCEPTED:
+        trade_in = trade_in_by_id(order.trade_in_id)
+        if trade_in.status == TradeInStatus.ACCEPTED:
             tradein_services.tradein_receive(
                 trade_in_id=trade_in.pk,
                 dealer_id=dealer_id,
@@ -600,11 +691,25 @@ def order_deliver(
             )
         else:
             _drop_trade_in(order, by=by)
-    return _transition(order, to_status=Order.Status.DELIVERED, by=by, delivered_at=timezone.now())
+    return _transition(
+        order,
+        to_status=Order.Status.DELIVERED,
+        by=by,
+        delivered_at=now or timezone.now(),
+        balance_paid_cents=order.balance_cents,
+        balance_means=balance_means if order.balance_cents else "",
+    )
 
 
 def order_withdraw(*, number: str, customer_id: int, now: dt.datetime | None = None) -> Order:
-    """The buyer's 14-day withdrawal right, online: the order ends and the deposit is refunded."""
+    """The buyer's withdrawal right, online (L221-18, L221-21).
+
+    Before delivery the order simply ends: the car goes back on sale and the deposit is refunded
+    at once. After delivery, within 14 days of taking possession, the order is withdrawn and
+    the car must come back: the refund of every sum paid is due within 14 days (L221-24) and is
+    made when the dealer records the car's return.
+    """
+    now = now or timezone.now()
     with transaction.atomic():
         order = _locked(number=number, customer_id=customer_id)
         if order.status == Order.Status.DRAFT:
@@ -617,23 +722,157 @@ def order_withdraw(*, number: str, customer_id: int, now: dt.datetime | None = N
                 _("Cette commande ne peut plus faire l'objet d'une rétractation en ligne."),
                 code="withdraw_status",
             )
-        if not can_withdraw(order, now=now):
-            deadline = withdrawal_deadline(order.contract_at)
+        taken = possession_day(order)
+        if not l221_18_can_withdraw(possession_day=taken, today=timezone.localdate(now)):
+            assert taken is not None
             raise ValidationError(
                 _(
                     "Le délai de rétractation de 14 jours a expiré le %(date)s. "
                     "Contactez votre concession."
                 )
-                % {"date": date_format(deadline, "j F Y")},
+                % {"date": date_format(l221_18_withdrawal_deadline(taken), "j F Y")},
                 code="withdraw_late",
             )
-        _end_without_sale(
-            order,
-            to_status=Order.Status.WITHDRAWN,
-            by=order.customer,
-            reason=_("Rétractation de l'acheteur."),
+        refund_due = l221_24_refund_due_by(timezone.localdate(now))
+        if taken is None:
+            _end_without_sale(
+                order,
+                to_status=Order.Status.WITHDRAWN,
+                by=order.customer,
+                reason=_("Rétractation de l'acheteur."),
+            )
+            order.withdrawn_at, order.refund_due_by = now, refund_due
+            order.save(update_fields=["withdrawn_at", "refund_due_by", "updated_at"])
+        else:
+            _transition(
+                order,
+                to_status=Order.Status.WITHDRAWN,
+                by=order.customer,
+                note=_(
+                    "Rétractation de l'acheteur après livraison : le véhicule doit être restitué "
+                    "à la concession ; remboursement au plus tard le %(date)s."
+                )
+                % {"date": date_format(refund_due, "j F Y")},
+                cancel_reason=_("Rétractation de l'acheteur."),
+                withdrawn_at=now,
+                refund_due_by=refund_due,
+            )
+            return order
+    return _refund_withdrawal(order)
+
+
+def order_record_return(
+    *,
+    number: str,
+    dealer_id: int,
+    by: Any,
+    mileage_km: int,
+    condition: str,
+    reduced_value_cents: int = 0,
+    reduced_value_reason: str = "",
+    now: dt.datetime | None = None,
+) -> Order:
+    """The dealer records the withdrawn car's return (mileage, condition) and, if the buyer
+    handled it beyond what was needed to check it, the reduced value kept with its reason
+    (L221-23); every other sum paid is then refunded (L221-24)."""
+    errors: dict[str, str] = {}
+    if mileage_km < 0:
+        errors["mileage_km"] = _("Indiquez le kilométrage relevé au retour.")
+    if not condition.strip():
+        errors["condition"] = _("Décrivez l'état du véhicule au retour.")
+    if reduced_value_cents < 0:
+        errors["reduced_value"] = _("La dépréciation ne peut pas être négative.")
+    if reduced_value_cents and not reduced_value_reason.strip():
+        errors["reduced_value_reason"] = _(
+            "Indiquez le motif de la dépréciation (manipulations au-delà de l'essai nécessaire, "
+            "art. L221-23 du Code de la consommation)."
         )
-    return _refund_deposit(order)
+    if errors:
+        raise ValidationError(errors, code="return_invalid")
+    with transaction.atomic():
+        order = _locked(number=number, dealer_id=dealer_id)
+        if (
+            order.status != Order.Status.WITHDRAWN
+            or order.delivered_at is None
+            or order.returned_at is not None
+        ):
+            raise _invalid_transition()
+        if reduced_value_cents > order.paid_cents:
+            raise ValidationError(
+                {
+                    "reduced_value": _("La dépréciation dépasse les sommes versées (%(paid)s).")
+                    % {"paid": format_eur(order.paid_cents)}
+                },
+                code="return_invalid",
+            )
+        order.returned_at = now or timezone.now()
+        order.return_mileage_km = mileage_km
+        order.return_condition = condition.strip()[:500]
+        order.reduced_value_cents = reduced_value_cents
+        order.reduced_value_reason = reduced_value_reason.strip()[:300]
+        order.save()
+        note = _("Véhicule restitué : %(km)s km, %(condition)s.") % {
+            "km": mileage_km,
+            "condition": order.return_condition,
+        }
+        if reduced_value_cents:
+            note += " " + _("Dépréciation retenue : %(amount)s (%(reason)s).") % {
+                "amount": format_eur(reduced_value_cents),
+                "reason": order.reduced_value_reason,
+            }
+        _note(order, note, by=by, notify=True)
+        if order.stock_vehicle_id is not None:
+            with contextlib.suppress(ValidationError):
+                vehicle_set_status(
+                    vehicle_id=order.stock_vehicle_id,
+                    to_status=StockStatus.AVAILABLE,
+                    expected_status=StockStatus.SOLD,
+                    by=by,
+                    reason=_("Restitué après rétractation, commande %(n)s") % {"n": order.number},
+                )
+    return _refund_withdrawal(order)
+
+
+def _refund_withdrawal(order: Order) -> Order:
+    """After commit: refund every sum paid, less the reduced value (L221-23, L221-24), each
+    with its own means of payment. The deposit goes back through the payment provider; the
+    balance, paid at the dealer, is refunded by the dealer by the same means, recorded here."""
+    due = order.paid_cents - order.reduced_value_cents
+    # The reduced value is kept on the balance first, then on the deposit.
+    balance_refund = max(0, order.balance_paid_cents - order.reduced_value_cents)
+    deposit_refund = max(0, due - balance_refund)
+    refunded = 0
+    if deposit_refund and order.deposit_payment_id is not None:
+        payment = payment_by_id(order.deposit_payment_id)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            payment = payment_refund(payment_id=payment.pk, amount_cents=deposit_refund)
+        if payment.status == PaymentStatus.REFUNDED:
+            refunded += payment.refunded_cents or payment.amount_cents
+            if payment.purpose != DEPOSIT_PURPOSE:  # the orders listener did not see it
+                _note(
+                    order,
+                    _("Acompte de %(amount)s remboursé.")
+                    % {"amount": format_eur(payment.refunded_cents or payment.amount_cents)},
+                    notify=True,
+                )
+    if balance_refund:
+        refunded += balance_refund
+        _note(
+            order,
+            _(
+                "Solde de %(amount)s remboursé par la concession (%(means)s, même moyen de paiement)."
+            )
+            % {
+                "amount": format_eur(balance_refund),
+                "means": Order.PaymentMeans(order.balance_means or "transfer").label,
+            },
+            notify=True,
+        )
+    Order.objects.filter(pk=order.pk).update(
+        refunded_cents=refunded, refunded_at=timezone.now() if refunded else None
+    )
+    order.refresh_from_db()
+    return order
 
 
 @transaction.atomic

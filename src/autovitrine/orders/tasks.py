@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -18,18 +18,30 @@ def order_email_buyer(event_id: int) -> None:
     event = OrderEvent.objects.select_related("order", "order__dealer").filter(pk=event_id).first()
     if event is None:
         return
+    from .documents import order_form_pdf
+    from .selectors import withdrawal_rule_text
+
     order = event.order
     with translation.override(settings.LANGUAGE_CODE):
+        # The contract is made when the deposit is paid: the order form (with the standard
+        # withdrawal form, R221-1) goes with that e-mail, on a durable medium (L221-13).
+        attach = event.is_transition and event.to_status == order.Status.DEPOSIT_PAID
         context = {
+            "withdrawal_rule": withdrawal_rule_text(order) if order.contract_at else "",
+            "attached": attach,
             "order": order,
             "event": event,
             "status_label": order.Status(event.to_status).label,
             "order_url": settings.PUBLIC_BASE_URL.rstrip("/")
             + reverse("orders:detail", kwargs={"number": order.number}),
         }
-        send_mail(
+        message = EmailMessage(
             subject=render_to_string("orders/email/status_subject.txt", context).strip(),
-            message=render_to_string("orders/email/status_body.txt", context),
-            from_email=None,
-            recipient_list=[order.email],
+            body=render_to_string("orders/email/status_body.txt", context),
+            to=[order.email],
         )
+        if attach:
+            message.attach(
+                f"bon-de-commande-{order.number}.pdf", order_form_pdf(order), "application/pdf"
+            )
+        message.send()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,16 +22,15 @@ from autovitrine.configurator.selectors import (
     saved_configuration,
     saved_configuration_check,
 )
+from autovitrine.core.http import HtmxHttpRequest
 from autovitrine.core.money import format_eur
 from autovitrine.core.ratelimit import over_limit
-from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.selectors import vehicle_for_page
-from autovitrine.payments.models import Payment
-from autovitrine.tradein.models import TradeIn
-from autovitrine.tradein.selectors import customer_trade_ins
+from autovitrine.inventory.selectors import StockCondition, StockStatus, vehicle_for_page
+from autovitrine.payments.selectors import PaymentStatus
+from autovitrine.tradein.selectors import TradeInNotFound, customer_open_trade_ins
 
 from . import services
-from .documents import deposit_receipt_pdf, order_form_pdf
+from .documents import deposit_receipt_pdf, order_form_pdf, withdrawal_form_pdf
 from .financing import (
     LEGAL_WARNING,
     SIMULATION_NOTICE,
@@ -46,8 +46,15 @@ from .selectors import (
     customer_order,
     customer_orders,
     delivering_dealer_choices,
+    order_totals,
+    precontract_context,
     withdrawal_deadline,
 )
+
+if TYPE_CHECKING:
+    from autovitrine.accounts.models import User
+    from autovitrine.payments.models import Payment
+    from autovitrine.tradein.models import TradeIn
 
 # Placing orders and opening payments: generous for a person, tight for a script.
 ACTIONS_PER_HOUR = 30
@@ -67,24 +74,25 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapper
 
 
+def _customer(request: HttpRequest) -> User:
+    """The signed-in buyer of a view behind ``customer_required``."""
+    return cast("User", request.user)
+
+
 def _over_rate_limit(request: HttpRequest, scope: str) -> bool:
-    key = f"orders:rate:{scope}:{request.user.pk}"
+    key = f"orders:rate:{scope}:{_customer(request).pk}"
     return over_limit(key, limit=ACTIONS_PER_HOUR, window_seconds=3600)
 
 
 def _own_order(request: HttpRequest, number: str) -> Order:
-    order = customer_order(number=number, customer_id=request.user.pk)
+    order = customer_order(number=number, customer_id=_customer(request).pk)
     if order is None:
         raise Http404
     return order
 
 
 def _open_trade_ins(customer_id: int) -> list[TradeIn]:
-    return list(
-        customer_trade_ins(customer_id=customer_id).filter(
-            status=TradeIn.Status.ESTIMATED, dealer__isnull=True
-        )
-    )
+    return customer_open_trade_ins(customer_id=customer_id)
 
 
 def _trade_in_label(trade_in: TradeIn) -> str:
@@ -107,10 +115,10 @@ def checkout_stock(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         template="orders/checkout.html",
         context={
             "vehicle": vehicle,
-            "available": vehicle.status == StockVehicle.Status.AVAILABLE,
+            "available": vehicle.status == StockStatus.AVAILABLE,
             "photo": next(iter(vehicle.photos.all()), None),
         },
-        new_car=vehicle.condition == StockVehicle.Condition.NEW,
+        new_car=vehicle.condition == StockCondition.NEW,
         vehicle_dealer_id=vehicle.dealer_id,
         place=partial(services.order_place_stock, vehicle_id=vehicle.pk),
     )
@@ -153,7 +161,9 @@ def _checkout(
         "dealer_choices": delivering_dealer_choices(
             postcode=postcode, new_car=new_car, include_dealer_id=vehicle_dealer_id
         ),
-        "trade_in_choices": [(t.pk, _trade_in_label(t)) for t in _open_trade_ins(request.user.pk)],
+        "trade_in_choices": [
+            (t.pk, _trade_in_label(t)) for t in _open_trade_ins(_customer(request).pk)
+        ],
     }
     status = 200
     if request.method == "POST":
@@ -180,7 +190,7 @@ def _checkout(
                 )
                 return redirect("orders:detail", number=order.number)
     else:
-        user = request.user
+        user = _customer(request)
         form = CheckoutForm(
             initial={
                 "first_name": user.first_name,
@@ -193,14 +203,22 @@ def _checkout(
             },
             **form_kwargs,
         )
-    return render(request, template, {"form": form, **context}, status=status)
+    dealer = next(
+        (c.dealer for c in form_kwargs["dealer_choices"] if c.dealer.pk == vehicle_dealer_id), None
+    )
+    legal = precontract_context(
+        dealer=dealer,
+        kind=Order.Kind.FACTORY if vehicle_dealer_id is None else Order.Kind.STOCK,
+        today=timezone.localdate(),
+    )
+    return render(request, template, {"form": form, **legal, **context}, status=status)
 
 
 @customer_required
 @require_GET
 def my_orders(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "orders/list.html", {"orders": customer_orders(customer_id=request.user.pk)}
+        request, "orders/list.html", {"orders": customer_orders(customer_id=_customer(request).pk)}
     )
 
 
@@ -216,12 +234,14 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "order": order,
             "payment": payment,
             "can_withdraw": can_withdraw(order),
-            "withdrawal_deadline": withdrawal_deadline(order.contract_at)
-            if order.contract_at
-            else None,
+            "withdrawal_deadline": withdrawal_deadline(order),
+            "totals": order_totals(order),
+            **precontract_context(
+                dealer=order.dealer, kind=order.kind, today=timezone.localdate(), order=order
+            ),
             "trade_in": order.trade_in,
             "trade_in_choices": [
-                (t.pk, _trade_in_label(t)) for t in _open_trade_ins(request.user.pk)
+                (t.pk, _trade_in_label(t)) for t in _open_trade_ins(_customer(request).pk)
             ]
             if order.trade_in_id is None and order.status in services.OPEN_STATUSES
             else [],
@@ -244,12 +264,12 @@ def pay_deposit(request: HttpRequest, number: str) -> HttpResponse:
     )
     try:
         payment = services.order_pay_deposit(
-            number=order.number, customer_id=request.user.pk, return_url=return_url
+            number=order.number, customer_id=_customer(request).pk, return_url=return_url
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("orders:detail", number=order.number)
-    if payment.redirect_url and payment.status == Payment.Status.PENDING:
+    if payment.redirect_url and payment.status == PaymentStatus.PENDING:
         return redirect(payment.redirect_url)
     if payment.message:
         messages.error(request, payment.message)
@@ -289,7 +309,7 @@ def _run(
         action()
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except (Order.DoesNotExist, TradeIn.DoesNotExist) as exc:
+    except (Order.DoesNotExist, TradeInNotFound) as exc:
         raise Http404 from exc
     else:
         messages.success(request, success)
@@ -303,7 +323,7 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     return _run(
         request,
         order.number,
-        lambda: services.order_withdraw(number=order.number, customer_id=request.user.pk),
+        lambda: services.order_withdraw(number=order.number, customer_id=_customer(request).pk),
         _("Rétractation enregistrée : votre acompte est remboursé."),
     )
 
@@ -315,7 +335,7 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
     return _run(
         request,
         order.number,
-        lambda: services.order_cancel_draft(number=order.number, customer_id=request.user.pk),
+        lambda: services.order_cancel_draft(number=order.number, customer_id=_customer(request).pk),
         _("Commande annulée."),
     )
 
@@ -326,7 +346,7 @@ def trade_in_action(request: HttpRequest, number: str) -> HttpResponse:
     """Add one of my estimated trade-ins to the order, or answer the dealer's offer."""
     order = _own_order(request, number)
     action = request.POST.get("action")
-    customer_id = request.user.pk
+    customer_id = _customer(request).pk
     if action == "attach":
         try:
             trade_in_id = int(request.POST.get("trade_in", ""))
@@ -361,6 +381,7 @@ def trade_in_action(request: HttpRequest, number: str) -> HttpResponse:
 DOCUMENTS = {
     "bon-de-commande": order_form_pdf,
     "recu-acompte": deposit_receipt_pdf,
+    "formulaire-retractation": withdrawal_form_pdf,
 }
 
 
@@ -402,7 +423,7 @@ def _plan(form: FinancingForm) -> FinancingPlan:
 
 
 @require_GET
-def financing(request: HttpRequest) -> HttpResponse:
+def financing(request: HtmxHttpRequest) -> HttpResponse:
     """The financing simulator (public): loan or LOA, monthly payment, cost, TAEG."""
     form = FinancingForm(request.GET or None)
     plan = None

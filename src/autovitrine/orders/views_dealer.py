@@ -17,13 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 from autovitrine.core.permissions import dealer_staff_required
 
 from . import services
-from .forms import DeclineForm, DeliverForm, TradeInOfferForm
+from .forms import DeclineForm, DeliverForm, ReturnForm, TradeInOfferForm
 from .models import Order
 from .selectors import (
     TO_DELIVER_FILTER,
     dealer_commissions_cents,
     dealer_order,
     dealer_orders,
+    order_totals,
 )
 from .views import pdf_response
 
@@ -67,6 +68,11 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **forms: A
         "offer_form": forms.get("offer_form")
         or TradeInOfferForm(estimate_cents=trade_in.estimate_cents if trade_in else 0),
         "deliver_form": forms.get("deliver_form") or DeliverForm(),
+        "return_form": forms.get("return_form") or ReturnForm(),
+        "totals": order_totals(order),
+        "awaiting_return": order.status == Order.Status.WITHDRAWN
+        and order.delivered_at is not None
+        and order.returned_at is None,
         "needs_trade_in_vin": bool(
             trade_in and trade_in.status == trade_in.Status.ACCEPTED and not trade_in.vin
         ),
@@ -166,6 +172,8 @@ def order_action(request: HttpRequest, number: str, action: str, dealer_id: int)
                     by=by,
                     trade_in_vin=deliver_form.cleaned_data["trade_in_vin"],
                     trade_in_price_ttc=deliver_form.cleaned_data["trade_in_price"],
+                    balance_means=deliver_form.cleaned_data["balance_means"]
+                    or Order.PaymentMeans.TRANSFER,
                 )
             except ValidationError as exc:
                 # The trade-in's VIN error belongs next to the VIN field; others on top.
@@ -177,4 +185,30 @@ def order_action(request: HttpRequest, number: str, action: str, dealer_id: int)
                 messages.success(request, _("Véhicule livré. Félicitations !"))
                 return redirect("orders:dealer_detail", number=number)
         return _detail(request, order, status=400, deliver_form=deliver_form)
+    if action == "retour":
+        return_form = ReturnForm(request.POST)
+        if return_form.is_valid():
+            data = return_form.cleaned_data
+            try:
+                services.order_record_return(
+                    number=number,
+                    dealer_id=dealer_id,
+                    by=by,
+                    mileage_km=data["mileage_km"],
+                    condition=data["condition"],
+                    reduced_value_cents=data["reduced_value"] or 0,
+                    reduced_value_reason=data["reduced_value_reason"],
+                )
+            except ValidationError as exc:
+                for field, errors in getattr(exc, "error_dict", {}).items():
+                    target = field if field in return_form.fields else None
+                    if field == "reduced_value" and "reduced_value" in return_form.fields:
+                        target = "reduced_value"
+                    return_form.add_error(target, errors)
+                if not hasattr(exc, "error_dict"):
+                    return_form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("Retour enregistré : l'acheteur est remboursé."))
+                return redirect("orders:dealer_detail", number=number)
+        return _detail(request, order, status=400, return_form=return_form)
     raise Http404

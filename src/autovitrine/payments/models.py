@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.statuses import Transitions
 
 
 class Payment(TimeStampedModel):
@@ -17,12 +18,14 @@ class Payment(TimeStampedModel):
         REFUNDED = "refunded", _("Remboursé")
 
     # Allowed status moves; anything else is refused by the services.
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.PENDING: {Status.SUCCEEDED, Status.FAILED},
-        Status.SUCCEEDED: {Status.REFUNDED},
-        Status.FAILED: set(),
-        Status.REFUNDED: set(),
-    }
+    TRANSITIONS = Transitions(
+        {
+            Status.PENDING: {Status.SUCCEEDED, Status.FAILED},
+            Status.SUCCEEDED: {Status.REFUNDED},
+            Status.FAILED: set(),
+            Status.REFUNDED: set(),
+        }
+    )
 
     provider = models.CharField(_("prestataire"), max_length=20)
     # Known once the provider has answered; several payments may wait without one.
@@ -37,6 +40,9 @@ class Payment(TimeStampedModel):
     )
     redirect_url = models.CharField(_("adresse de paiement"), max_length=500, blank=True)
     refund_id = models.CharField(_("référence du remboursement"), max_length=120, blank=True)
+    # What went back to the buyer: the full amount, or less when a sum is kept (a reduced value
+    # after a withdrawal, Code de la consommation L221-23).
+    refunded_cents = models.PositiveIntegerField(_("montant remboursé (centimes)"), default=0)
     # The last thing the buyer should read about this payment (a timeout, a refusal), in French.
     message = models.CharField(_("message"), max_length=300, blank=True)
 

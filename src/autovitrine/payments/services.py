@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from . import conf
 from .models import Payment, PaymentEvent
 from .providers import provider_for
-from .providers.base import ProviderError, ProviderUnavailable
+from .providers.base import ProviderError, ProviderUnavailable, check_webhook_event
 
 PaymentListener = Callable[[Payment, str], None]
 _LISTENERS: dict[str, PaymentListener] = {}
@@ -125,11 +125,12 @@ def payment_webhook_receive(
 ) -> Payment | None:
     """Apply a provider webhook once; returns the payment, or ``None`` if it is not ours.
 
-    Raises ``InvalidSignature`` (nothing is written) and ``UnknownProvider``. The same event
+    Raises ``InvalidSignature`` (``MalformedWebhook`` for a signed body no provider would send;
+    nothing is written) and ``UnknownProvider``. The same event
     delivered twice, or a second event with the same outcome, changes nothing.
     """
     provider = provider_for(provider_name)
-    event = provider.parse_webhook(headers=headers, body=body)
+    event = check_webhook_event(provider.parse_webhook(headers=headers, body=body))
     if not event.provider_id:
         return None
     with transaction.atomic():
@@ -149,7 +150,7 @@ def payment_webhook_receive(
         if (
             target is None
             or amount_differs
-            or target not in Payment.TRANSITIONS.get(payment.status, set())
+            or not Payment.TRANSITIONS.allows(payment.status, target)
         ):
             detail = "amount mismatch" if amount_differs else event.detail or event.outcome
             PaymentEvent.objects.create(
@@ -174,8 +175,9 @@ def payment_webhook_receive(
     return payment
 
 
-def payment_refund(*, payment_id: int) -> Payment:
-    """Refund a paid payment in full through its provider; refunding twice refunds once.
+def payment_refund(*, payment_id: int, amount_cents: int | None = None) -> Payment:
+    """Refund a paid payment through its provider, in full or ``amount_cents`` of it (one
+    refund per payment); refunding twice refunds once.
 
     If the provider fails, the payment stays paid with a French ``message`` and a
     ``refund_failed`` event, and calling again retries with the same refund key.
@@ -187,11 +189,17 @@ def payment_refund(*, payment_id: int) -> Payment:
         raise ValidationError(
             _("Ce paiement n'a pas été encaissé : rien à rembourser."), code="not_paid"
         )
+    amount = payment.amount_cents if amount_cents is None else amount_cents
+    if not 0 < amount <= payment.amount_cents:
+        raise ValidationError(
+            _("Montant à rembourser invalide : entre 0,01 € et le montant payé."),
+            code="refund_amount",
+        )
     provider = provider_for(payment.provider)
     try:
         refund_id = provider.refund(
             provider_id=payment.provider_id,
-            amount_cents=payment.amount_cents,
+            amount_cents=amount,
             idempotency_key=f"refund-{payment.idempotency_key}",
         )
     except ProviderError as exc:
@@ -206,6 +214,7 @@ def payment_refund(*, payment_id: int) -> Payment:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status == Payment.Status.SUCCEEDED:
             payment.refund_id = refund_id[:120]
+            payment.refunded_cents = amount
             _payment_move(
                 payment,
                 to_status=Payment.Status.REFUNDED,
@@ -229,7 +238,7 @@ def _payment_move(
     previous = payment.status
     payment.status = to_status
     payment.message = message[:300]
-    payment.save(update_fields=["status", "message", "refund_id", "updated_at"])
+    payment.save(update_fields=["status", "message", "refund_id", "refunded_cents", "updated_at"])
     PaymentEvent.objects.create(
         payment=payment,
         kind=kind,

@@ -19,6 +19,8 @@ from .services import payment_webhook_receive
 @require_http_methods(["GET", "POST"])
 def simulator(request: HttpRequest, token: str) -> HttpResponse:
     """Show the amount with "Payer" and "Échec"; a choice sends the signed webhook, then returns."""
+    if not conf.simulator_enabled():
+        raise Http404
     try:
         page = SimulatedProvider.read_page_token(token)
     except signing.BadSignature as exc:

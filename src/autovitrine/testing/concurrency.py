@@ -1,9 +1,10 @@
 """Real concurrent clients for tests: threads released at the same instant, each with its own
-database connection."""
+database connection, and a proof that they did run at the same time."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,16 +13,38 @@ from django.db import connection
 T = TypeVar("T")
 
 
+class NoOverlap(AssertionError):
+    """The clients ran one after the other: the test proved nothing about concurrency."""
+
+
+def overlapping_pairs(spans: list[tuple[float, float]]) -> int:
+    """How many pairs of ``(entered, left)`` spans were both running at one moment."""
+    return sum(
+        1
+        for i, (enter_a, leave_a) in enumerate(spans)
+        for enter_b, leave_b in spans[i + 1 :]
+        if enter_a < leave_b and enter_b < leave_a
+    )
+
+
 def race(count: int, action: Callable[[int], T]) -> tuple[list[T], list[BaseException]]:
-    """Run ``action(i)`` in ``count`` threads released at the same instant; results and errors."""
+    """Run ``action(i)`` in ``count`` threads released at the same instant; results and errors.
+
+    Raises ``NoOverlap`` unless at least two actions were running at the same moment (each one's
+    start came before the other's end), so a passing test did see concurrent clients."""
     barrier = threading.Barrier(count)
     results: list[T] = []
     errors: list[BaseException] = []
+    spans: list[tuple[float, float]] = []
 
     def run(i: int) -> None:
         try:
             barrier.wait()
-            results.append(action(i))
+            entered = time.perf_counter()
+            try:
+                results.append(action(i))
+            finally:
+                spans.append((entered, time.perf_counter()))
         except BaseException as exc:  # noqa: BLE001 — collected for the assertions
             errors.append(exc)
         finally:
@@ -32,4 +55,6 @@ def race(count: int, action: Callable[[int], T]) -> tuple[list[T], list[BaseExce
         thread.start()
     for thread in threads:
         thread.join()
+    if count > 1 and overlapping_pairs(spans) == 0:
+        raise NoOverlap(f"les {count} clients n'ont jamais tourné en même temps : {spans}")
     return results, errors

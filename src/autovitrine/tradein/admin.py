@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.accounts.admin import HeadOfficeAdmin, ReadOnlyTabularInline
+from autovitrine.core.admin_access import HeadOfficeAdmin, ReadOnlyTabularInline
 from autovitrine.core.money import format_eur
 
 from .models import TradeIn, TradeInEvent, ValuationRule

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.models import Energy
+from autovitrine.catalog.selectors import Energy
 
 from .models import Condition, Segment
 from .services import MAX_PHOTOS, TradeInInput

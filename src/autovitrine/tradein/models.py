@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -10,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import CarModel, Energy
 from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.statuses import Transitions
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Condition(models.TextChoices):
@@ -72,7 +78,7 @@ class ValuationRule(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         for field_name, keys, lowest in (
             ("base_values", Segment.values, 1),
             ("energy_coefficients_bp", Energy.values, 1),
@@ -99,14 +105,16 @@ class TradeIn(TimeStampedModel):
         CANCELLED = "cancelled", _("Annulée")
 
     # Allowed status moves; OFFERED → OFFERED is a revised offer.
-    TRANSITIONS: dict[str, set[str]] = {
-        Status.ESTIMATED: {Status.OFFERED, Status.CANCELLED},
-        Status.OFFERED: {Status.OFFERED, Status.ACCEPTED, Status.DECLINED, Status.CANCELLED},
-        Status.DECLINED: {Status.OFFERED, Status.CANCELLED},
-        Status.ACCEPTED: {Status.RECEIVED, Status.CANCELLED},
-        Status.RECEIVED: set(),
-        Status.CANCELLED: set(),
-    }
+    TRANSITIONS = Transitions(
+        {
+            Status.ESTIMATED: {Status.OFFERED, Status.CANCELLED},
+            Status.OFFERED: {Status.OFFERED, Status.ACCEPTED, Status.DECLINED, Status.CANCELLED},
+            Status.DECLINED: {Status.OFFERED, Status.CANCELLED},
+            Status.ACCEPTED: {Status.RECEIVED, Status.CANCELLED},
+            Status.RECEIVED: set(),
+            Status.CANCELLED: set(),
+        }
+    )
 
     customer = models.ForeignKey(
         "accounts.User",

@@ -38,3 +38,21 @@ def dealer_trade_in(*, trade_in_id: int, dealer_id: int) -> TradeIn | None:
         .prefetch_related("photos", "events")
         .first()
     )
+
+
+# A trade-in's statuses and its "not found", for the apps that follow one (orders).
+TradeInStatus = TradeIn.Status
+TradeInNotFound = TradeIn.DoesNotExist
+
+
+def customer_open_trade_ins(*, customer_id: int) -> list[TradeIn]:
+    """Estimated trade-ins not yet sent to a dealer: the ones an order may take."""
+    return list(
+        customer_trade_ins(customer_id=customer_id).filter(
+            status=TradeIn.Status.ESTIMATED, dealer__isnull=True
+        )
+    )
+
+
+def trade_in_by_id(trade_in_id: int) -> TradeIn:
+    return TradeIn.objects.get(pk=trade_in_id)

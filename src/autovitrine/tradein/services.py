@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autovitrine.catalog.models import Energy
+from autovitrine.catalog.selectors import Energy
 from autovitrine.core.vin import validate_vin
-from autovitrine.inventory.models import StockVehicle
+from autovitrine.inventory.selectors import StockCondition
 from autovitrine.inventory.services import VehicleData, photo_validate, vehicle_create
 
 from .models import Condition, Segment, TradeIn, TradeInEvent, TradeInPhoto, ValuationRule
@@ -224,7 +224,7 @@ def _move(
     amount_cents: int | None = None,
 ) -> TradeIn:
     """Change status inside the caller's transaction (row locked) and write the event."""
-    if to_status not in TradeIn.TRANSITIONS.get(trade_in.status, set()):
+    if not TradeIn.TRANSITIONS.allows(trade_in.status, to_status):
         raise _invalid_transition()
     TradeInEvent.objects.create(
         trade_in=trade_in,
@@ -335,7 +335,7 @@ def tradein_receive(
     vehicle = vehicle_create(
         dealer_id=dealer_id,
         data=VehicleData(
-            condition=StockVehicle.Condition.USED,
+            condition=StockCondition.USED,
             vin=trade_in.vin,
             make=trade_in.make,
             model_label=trade_in.model_label,

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from autovitrine.catalog.models import CarModel, Energy
+from autovitrine.catalog.selectors import Body, Energy
 
 from .models import Condition
 
@@ -85,7 +85,7 @@ def estimate(rule: RuleData, car: CarFacts, *, current_year: int) -> Estimate:
     lines.append(
         EstimateLine(
             _("Valeur de référence (%(segment)s, véhicule neuf)")
-            % {"segment": CarModel.Body(car.segment).label},
+            % {"segment": Body(car.segment).label},
             value,
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -89,7 +90,7 @@ def estimate(request: HttpRequest) -> HttpResponse:
             "can_save": _is_customer(request),
             "trade_ins": [
                 (trade_in, format_eur(trade_in.estimate_cents))
-                for trade_in in customer_trade_ins(customer_id=request.user.pk)
+                for trade_in in customer_trade_ins(customer_id=cast("int", request.user.pk))
             ]
             if _is_customer(request)
             else [],

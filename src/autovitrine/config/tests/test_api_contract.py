@@ -129,3 +129,25 @@ def test_an_unexpected_failure_is_logged_and_answered_without_a_traceback(caplog
         }
     }
     assert "RuntimeError: secret detail" in caplog.text
+
+
+def test_every_schema_name_is_defined_once():
+    # Two schemas of one name share one OpenAPI component: the second silently replaces the first.
+    from ninja import Schema
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    names = [
+        cls.__name__ for cls in subclasses(Schema) if cls.__module__.startswith("autovitrine.")
+    ]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_the_configurator_price_has_its_own_schema(client, db):
+    components = client.get("/api/openapi.json").json()["components"]["schemas"]
+
+    assert "ConfigurationPriceOut" in components
+    assert "ttc" in components["ConfigurationPriceOut"]["properties"]

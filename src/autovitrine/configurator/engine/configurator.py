@@ -181,7 +181,7 @@ class Configurator:
         choices = self._pairs(selection, skip=name)
         if self.diagram.consistent(self._fixing([*choices, target])):
             return None
-        label = self.rule_base.label_of(name, value)
+        label = self.rule_base.named_label_of(name, value)
         for source in self._market_sources(name, value):
             message = f"« {label} » n'est pas proposé sur le marché {self.compiled.market}."
             return Explanation(name, value, (), (source,), (message,), message)
@@ -238,7 +238,7 @@ class Configurator:
         """« Jantes 19 pouces », « Pack Hiver », sans « Pack Hiver »."""
         if value is False:
             return f"sans « {self.rule_base.boolean_by_code[name].label} »"
-        return f"« {self.rule_base.label_of(name, value)} »"
+        return f"« {self.rule_base.named_label_of(name, value)} »"
 
     def contradiction(self) -> tuple[str, ...]:
         """When no configuration is valid at all: a minimal set of rules that contradict, in French."""
@@ -304,7 +304,7 @@ class Configurator:
             label = f"« {self.rule_base.boolean_by_code[literal.name].label} »"
             return f"sans {label}" if literal.negated else label
         labels = " ou ".join(
-            f"« {self.rule_base.label_of(literal.name, value)} »" for value in literal.values
+            f"« {self.rule_base.named_label_of(literal.name, value)} »" for value in literal.values
         )
         return f"autre chose que {labels}" if literal.negated else labels
 

@@ -150,6 +150,16 @@ class Default:
     choose: tuple[Literal, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A part of the car the buyer configures together (exterior, interior, engine…): the
+    families it groups, in the order the page lists them."""
+
+    code: str
+    label: str
+    families: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class RuleBase:
     code: str
@@ -163,6 +173,7 @@ class RuleBase:
     markets: tuple[str, ...] = ()
     base_price_ht: int = 0
     co2_base_g_km: int = 0
+    sections: tuple[Section, ...] = ()
 
     @cached_property
     def family_by_code(self) -> dict[str, Family]:
@@ -193,6 +204,16 @@ class RuleBase:
             return f"{family.label} : aucun(e)"
         item = self.boolean_by_code[name]
         return item.label if value is True else f"Sans {item.label}"
+
+    def named_label_of(self, name: str, value: str | bool) -> str:
+        """The label with its family, unambiguous where labels repeat across families
+        (« Nombre de portes : 4 »); a label that already starts with its family's stays as is
+        (« Finition GT »), an option or pack is its own label."""
+        family = self.family_by_code.get(name)
+        label = self.label_of(name, value)
+        if family is None or label.casefold().startswith(family.label.casefold()):
+            return label
+        return f"{family.label} : {label}"
 
     @cached_property
     def pack_coverage(self) -> dict[tuple[str, str | bool], tuple[str, ...]]:

@@ -32,7 +32,8 @@ class PriceBreakdown:
 
 
 def vat_of(amount_ht: int, rate_bp: int) -> int:
-    """VAT on a non-negative amount, rounded half up to the cent (as ``core.money.Price``)."""
+    """VAT on a non-negative amount, rounded half up to the cent: the same rule as
+    ``core.money.vat_of_line`` (this engine imports nothing from Django)."""
     return (2 * amount_ht * rate_bp + 10_000) // 20_000
 
 
@@ -70,7 +71,11 @@ def price_of(
         amount = 0 if pack else item.price.for_value(_chosen(configuration, item.price.by))
         lines.append(PriceLine(item.code, True, item.label, amount, pack))
     total = rule_base.base_price_ht + sum(line.amount_ht for line in lines)
-    vat = vat_of(total, vat_rate_bp)
+    # VAT rounded per line, as every order and document does (``core.money.vat_of_line``), so
+    # a configuration and its order show the same amounts to the cent.
+    vat = vat_of(rule_base.base_price_ht, vat_rate_bp) + sum(
+        vat_of(line.amount_ht, vat_rate_bp) for line in lines
+    )
     return PriceBreakdown(
         base_ht=rule_base.base_price_ht,
         lines=tuple(lines),

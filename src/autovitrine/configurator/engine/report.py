@@ -81,7 +81,7 @@ def analyse(configurator: Configurator) -> list[Problem]:
                     "dead_value",
                     explanation.message
                     if explanation
-                    else f"« {rule_base.label_of(family.code, code)} » n'est disponible dans aucune configuration.",
+                    else f"« {rule_base.named_label_of(family.code, code)} » n'est disponible dans aucune configuration.",
                     f"families[{index}].values[{position}]",
                     "warning",
                 )

@@ -49,8 +49,9 @@ def test_a_powertrain_table_conflict_names_the_table_and_both_choices(terra):
     explanation = terra.explain({"engine": "petrol130", "paint": "noir-onyx"}, "trim", "gt")
 
     assert explanation.message == (
-        "« Finition GT » n'est pas disponible avec « Essence PureFlow 130 ch » : le tableau "
-        "« Motorisations par finition » n'autorise pas « Essence PureFlow 130 ch » avec « Finition GT »."
+        "« Finition GT » n'est pas disponible avec « Motorisation : Essence PureFlow 130 ch » : "
+        "le tableau « Motorisations par finition » n'autorise pas "
+        "« Motorisation : Essence PureFlow 130 ch » avec « Finition GT »."
     )
 
 
@@ -133,7 +134,7 @@ def test_diesel_is_not_offered_in_switzerland():
 
     assert swiss.possible({}).values["engine"] == ("petrol130", "petrol160", "phev225")
     assert swiss.explain({}, "engine", "diesel130").message == (
-        "« Diesel BlueTorque 130 ch » n'est pas proposé sur le marché CH."
+        "« Motorisation : Diesel BlueTorque 130 ch » n'est pas proposé sur le marché CH."
     )
 
 

@@ -379,3 +379,33 @@ def test_cheapest_completion_and_prices_match_brute_force(case):
             )
         )
         assert configurator.co2(configuration) == expected_co2
+
+
+@PROPERTIES
+@given(cases())
+def test_changing_ones_mind_matches_brute_force(case):
+    """The page's rules for a buyer who changes their mind (issue #14): a value of a chosen
+    name (another value, or an option removed) replaces the choice directly when the other
+    choices allow it; otherwise it goes through the smallest change, which always exists
+    unless no configuration at all has the value: only those stay out of reach (hidden)."""
+    configurator, oracle, selection = case
+    if not configurator.is_valid(selection):
+        return
+    for name in selection:
+        others = {other: choice for other, choice in selection.items() if other != name}
+        replaceable = configurator.possible(others)
+        for value in _domain(configurator.rule_base, name):
+            # Direct replacement exactly when a valid car keeps every other choice with it
+            direct = bool(oracle.valid_extending({**others, name: value}))
+            assert replaceable.allows(name, value) == direct, (name, value)
+            assert configurator.is_valid({**others, name: value}) == direct
+            sold = any(c[name] == value for c in oracle.valid)
+            assert configurator.possible().allows(name, value) == sold
+            change = configurator.smallest_change(selection, name, value)
+            if not sold:
+                assert change is None
+            elif direct:
+                assert change is not None and change.changes == ()
+            else:
+                assert change is not None and len(change.changes) >= 1
+                assert oracle.valid_extending(change.selection)

@@ -10,7 +10,11 @@ import pytest
 from django.urls import reverse
 
 from autovitrine.configurator.models import SavedConfiguration
-from autovitrine.configurator.selectors import choices_query, configuration_state
+from autovitrine.configurator.selectors import (
+    choices_query,
+    configuration_state,
+    selection_tokens,
+)
 from autovitrine.configurator.services import configuration_save, configurator_for
 from autovitrine.leads.models import Lead
 from autovitrine.orders.models import Order
@@ -67,19 +71,83 @@ def checkout_form(dealer) -> dict[str, object]:
     }
 
 
-def test_life_greys_out_the_20_inch_wheels_and_a_tap_says_why_and_proposes_gt(client, terra):
+def href(html_link: str) -> str:
+    return re.search(r'href="\?([^"]+)"', html_link).group(1).replace("&amp;", "&")
+
+
+def follow(client, html_link: str) -> str:
+    url = reverse("configurator:configure", kwargs={"model_code": "aurore-terra"})
+    response = client.get(f"{url}?{href(html_link)}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def chosen(terra, html: str) -> list[str]:
+    """The buyer's choices the page's links carry (its state id)."""
+    key = re.search(r'name="e" value="([^"]+)"', html).group(1)
+    return selection_tokens(terra, key)
+
+
+def test_life_marks_the_20_inch_wheels_and_a_tap_says_why_and_what_the_change_costs(client, terra):
     wheels = step_of(terra, "wheels")
     html = page(client, [("trim", "life")], etape=wheels)
 
     r20 = value_link(html, "wheels", "20 pouces")
-    assert "is-impossible" in r20 and "pourquoi ?" in r20
-    assert "is-impossible" not in value_link(html, "wheels", "17 pouces")
+    assert "needs-change" in r20 and "Demande d'autres changements" in r20
+    assert "needs-change" not in value_link(html, "wheels", "17 pouces")
 
-    tried = page(client, [("trim", "life")], etape=wheels, essai="wheels:r20")
+    tried = follow(client, r20)
     assert "réservées à la finition GT" in tried
-    assert "remplacer « Finition Life » par « Finition GT »" in tried
-    accept = re.search(r'id="cfg-accept" href="\?([^"]+)"', tried).group(1).replace("&amp;", "&")
-    assert accept == choices_query([("trim", "gt"), ("wheels", "r20")], etape=wheels)
+    assert "Finition : Finition Life → <strong>Finition GT</strong>" in tried
+    cost = re.search(r'id="cfg-cost".*?</table>', tried, re.S).group(0)
+    before, after = re.findall(
+        r"<tr><th scope=\"row\">Prix TTC</th><td>([^<]+)</td><td><strong>([^<]+)<", cost
+    )[0]
+    gt_r20 = configurator_for(terra).default_completion({"trim": "gt", "wheels": "r20"})
+    assert euros(after) == gt_r20.price.ttc // 100
+    assert euros(before) < euros(after)
+    assert chosen(terra, tried) == ["trim:life"]  # nothing changes before accepting
+
+    accepted = follow(client, re.search(r'<a [^>]*id="cfg-accept"[^>]*>', tried).group(0))
+    assert chosen(terra, accepted) == ["trim:gt", "wheels:r20"]
+    kept = follow(client, re.search(r'<a [^>]*id="cfg-keep"[^>]*>', tried).group(0))
+    assert chosen(terra, kept) == ["trim:life"]
+
+
+def test_in_a_chosen_family_every_other_value_replaces_the_choice(client, terra):
+    trims = step_of(terra, "trim")
+    html = page(client, [("trim", "gt"), ("paint", "sable-dore")], etape=trims)
+
+    life = value_link(html, "trim", "Finition Life")
+    assert "needs-change" not in life
+    switched = follow(client, life)
+
+    assert chosen(terra, switched) == ["paint:sable-dore", "trim:life"]
+    assert 'aria-current="true"' in value_link(switched, "trim", "Finition Life")
+
+
+def test_a_chosen_option_can_be_removed(client, terra):
+    options = step_of(terra, "options")
+    html = page(client, [("heated-seats", True)], etape=options)
+
+    seats = value_link(html, "heated-seats", "Sièges avant chauffants")
+    assert 'aria-checked="true"' in seats and "needs-change" not in seats
+    removed = follow(client, seats)
+
+    assert chosen(terra, removed) == ["heated-seats:0"]
+    assert 'aria-checked="false"' in value_link(removed, "heated-seats", "Sièges avant")
+
+
+def test_the_summary_lines_add_up_to_the_total(client, terra):
+    recap = step_of(terra, "recap")
+    html = page(client, [("trim", "gt"), ("pack-hiver", True)], etape=recap)
+
+    table = re.search(r'<table class="cfg-summary">.*?</table>', html, re.S).group(0)
+    body, foot = table.split("<tfoot>")
+    amounts = [euros(cell) for cell in re.findall(r"<td>(?:\+ )?([0-9\u202f\xa0 ]+€)</td>", body)]
+    assert "Prix de base" in body
+    assert sum(amounts) == euros(re.search(r"<strong>([^<]+)</strong>", foot).group(1))
+    assert euros(re.search(r'id="cfg-price">([^<]+)<', html).group(1)) == sum(amounts)
 
 
 def test_the_price_bar_follows_the_engine_with_the_monthly_hint_and_the_label(client, terra):
@@ -269,15 +337,15 @@ def test_the_summary_offers_the_cheapest_car_that_keeps_the_buyers_choices(clien
     # GT proposes leather and heated seats by default; the cheapest GT drops what it can.
     html = page(client, [("trim", "gt")], etape=recap)
 
-    link = re.search(r'id="cfg-cheapest">.*?href="\?([^"]+)"', html, re.S).group(1)
-    url = reverse("configurator:configure", kwargs={"model_code": "aurore-terra"})
-    taken = client.get(f"{url}?{link.replace('&amp;', '&')}").content.decode()
+    link = re.search(r'id="cfg-cheapest">.*?href="([^"]+)"', html, re.S).group(1)
+    taken = client.get(link.replace("&amp;", "&")).content.decode()
 
     cheapest = configurator_for(terra).cheapest_completion({"trim": "gt"})
     price = re.search(r'id="cfg-price">([^<]+)<', taken).group(1)
     assert euros(price) == cheapest.price.ttc // 100
     assert euros(re.search(r'id="cfg-price">([^<]+)<', html).group(1)) > cheapest.price.ttc // 100
     assert 'id="cfg-cheapest"' not in taken  # nothing cheaper left
+    assert 'id="cfg-cheapest-none"' in taken
 
 
 def test_configurations_saved_before_signing_in_join_the_account(client, customer, terra):

@@ -190,7 +190,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read(admin_client, terra_model):
     response = upload(admin_client, terra_model, content)
 
     assert response.status_code == 400
-    assert "10 Mo au plus" in response.content.decode()
+    assert "Le fichier fait 50,0 Mo : 16,0 Mo au plus." in response.content.decode()
     assert not ProductData.objects.exists()
 
 
@@ -230,16 +230,27 @@ def test_a_draft_edited_in_the_admin_is_stored_with_its_new_report(admin_client,
     assert int(draft.configuration_count) < 1_266_696
 
 
-def test_the_publish_action_publishes_a_checked_draft(admin_client, terra_model):
+def test_the_publish_action_publishes_a_checked_draft_once_compiled(
+    admin_client, terra_model, django_capture_on_commit_callbacks
+):
     draft = product_data_create(car_model=terra_model, data=DEMO_PATH.read_bytes())
 
-    admin_client.post(
-        reverse("admin:configurator_productdata_changelist"),
-        {"action": "publish", "_selected_action": [draft.pk]},
-    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        admin_client.post(
+            reverse("admin:configurator_productdata_changelist"),
+            {"action": "publish", "_selected_action": [draft.pk]},
+        )
+    draft.refresh_from_db()
+    assert draft.status == ProductData.Status.PUBLISHING
+    assert not draft.compiled_forms.exists()
+
+    for callback in callbacks:  # the background task (run at once by the tests' backend)
+        callback()
 
     draft.refresh_from_db()
     assert draft.status == ProductData.Status.PUBLISHED
+    assert draft.compile_progress == "Compilée et publiée."
+    assert sorted(draft.compiled_forms.values_list("market", flat=True)) == ["BE", "CH", "FR"]
 
 
 def test_a_published_revision_cannot_be_edited_in_the_admin(admin_client, terra):

@@ -159,7 +159,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed():
         (
             "too_large",
             "",
-            "Le fichier fait 50,0 Mo : la limite est de 10,0 Mo. "
+            "Le fichier fait 50,0 Mo : la limite est de 16,0 Mo. "
             "Découpez les tableaux ou utilisez des jokers « * ».",
         )
     ]
@@ -244,8 +244,8 @@ def test_rules_that_contradict_leave_no_valid_configuration():
     assert [problem.code for problem in report.problems] == ["no_valid_configuration"]
     assert report.problems[0].message == (
         "Aucune configuration n'est valide : ces règles se contredisent : "
-        "« Life » impose « Suspension sport » ; « Life » exclut « Suspension sport » ; "
-        "« GT » exclut « Jantes 17 » ou « Jantes 19 »."
+        "« Finition : Life » impose « Suspension sport » ; « Finition : Life » exclut "
+        "« Suspension sport » ; « Finition : GT » exclut « Jantes 17 » ou « Jantes 19 »."
     )
 
 
@@ -266,8 +266,8 @@ def test_dead_values_and_forced_choices_are_warnings():
         (
             "dead_value",
             "families[0].values[1]",
-            "« GT » n'est disponible dans aucune configuration : « Jantes 17 » exclut « GT » ; "
-            "« Jantes 19 » exclut « GT ».",
+            "« Finition : GT » n'est disponible dans aucune configuration : « Jantes 17 » exclut "
+            "« Finition : GT » ; « Jantes 19 » exclut « Finition : GT ».",
         ),
         (
             "forced_family",
@@ -277,8 +277,8 @@ def test_dead_values_and_forced_choices_are_warnings():
         (
             "dead_value",
             "families[1].values[1]",
-            "« Jantes 19 » n'est disponible dans aucune configuration : « Jantes 19 » impose « GT » ; "
-            "« Jantes 19 » exclut « GT ».",
+            "« Jantes 19 » n'est disponible dans aucune configuration : « Jantes 19 » impose "
+            "« Finition : GT » ; « Jantes 19 » exclut « Finition : GT ».",
         ),
         (
             "forced_family",

@@ -12,7 +12,9 @@ DASHBOARD_URL = reverse("dealers:dashboard")
 
 
 def definition_pairs(html: str, list_id: str) -> list[tuple[str, str]]:
-    block = re.search(rf'<dl class="specs" id="{list_id}">(.*?)</dl>', html, re.S).group(1)
+    found = re.search(rf'<dl class="specs" id="{list_id}">(.*?)</dl>', html, re.S)
+    assert found is not None, f"pas de liste « {list_id} »"
+    block = found.group(1)
     return re.findall(r"<dt><a [^>]+>([^<]+)</a></dt><dd>(\d+)</dd>", block)
 
 

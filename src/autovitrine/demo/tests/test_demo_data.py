@@ -107,11 +107,14 @@ def test_a_small_demo_holds_the_range_the_network_stock_accounts_and_leads(db, p
         "electric",
     }
     assert (
-        "Ajouts : catalogue 80, données produit 1, concessions 5, comptes 4, véhicules 30, "
+        "Ajouts : catalogue 80, données produit 6, concessions 5, comptes 4, véhicules 30, "
         "demandes 11" in output
     )
-    terra = ProductData.objects.get(car_model__code="aurore-terra")
-    assert terra.status == ProductData.Status.PUBLISHED
+    # Every model of the range is configurable, not only the Terra.
+    published = ProductData.objects.filter(status=ProductData.Status.PUBLISHED)
+    assert sorted(published.values_list("car_model__code", flat=True)) == sorted(
+        CarModel.objects.values_list("code", flat=True)
+    )
     for account in loader.ACCOUNTS:
         assert f"│ {account.email}" in output and loader.DEMO_PASSWORD in output
 
@@ -315,3 +318,22 @@ def test_reset_is_refused_whole_when_other_data_points_at_the_demo(db, pictures_
         "commandes, ventes flash…) y font référence. Rien n'a été effacé."
     )
     assert counts() == before
+
+
+def test_every_model_of_the_catalogue_has_cars_on_sale_even_in_a_small_demo(
+    db, client, pictures_in_media
+):
+    # Given
+    run_demo(*SMALL)
+
+    # When: each model's « voir en stock » link, as the model page writes it
+    found = {
+        spec.code: client.get(reverse("inventory:search"), {"model": spec.code})
+        .context["results"]
+        .total
+        for spec in CATALOG
+    }
+
+    # Then
+    assert set(found) == {spec.code for spec in CATALOG}
+    assert all(total >= 1 for total in found.values()), found

@@ -17,7 +17,7 @@ from django.db.models import Count
 from autovitrine.flashsales import services
 from autovitrine.flashsales.errors import FlashSaleRefusal
 from autovitrine.flashsales.models import Hold, Purchase, SaleUnit
-from autovitrine.flashsales.queue import waiting_room
+from autovitrine.testing.isolation import forget_redis_keys
 
 from .claimers import claim_in_process
 from .factories import claim, direct_token, join, poll_all
@@ -180,7 +180,7 @@ def test_flushing_redis_mid_sale_never_oversells(sale_kit, buyers):
 
     # When Redis is flushed, and the third admitted buyer claims at the same moment as
     # everyone else holding an admission from a confused room
-    waiting_room().client.flushdb()
+    forget_redis_keys()
     stale = {buyer: direct_token(kit, buyer) for buyer in waiting}
     attempts = [(admitted[2], tokens[admitted[2]])] + list(stale.items())
     results = _all_at_once(lambda job: _claim_or_code(kit, *job), attempts)

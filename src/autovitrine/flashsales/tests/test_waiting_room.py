@@ -12,6 +12,7 @@ from autovitrine.flashsales import services
 from autovitrine.flashsales.errors import FlashSaleRefusal
 from autovitrine.flashsales.models import Hold, QueueEntry, SaleEvent, SaleUnit
 from autovitrine.flashsales.queue import TICKET_RANGE, QueueStatus, waiting_room
+from autovitrine.testing.isolation import forget_redis_keys
 
 from .factories import claim, join, poll_all, status
 
@@ -27,7 +28,7 @@ def backend(request, settings):
 
 def _lose_the_room(backend: str) -> None:
     if backend == "redis":
-        waiting_room().client.flushdb()
+        forget_redis_keys()
     else:
         waiting_room.cache_clear()  # a restarted process starts with an empty room
 

@@ -11,6 +11,7 @@ import zxingcpp
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from autovitrine.catalog.models import MalusBracket, MalusScale
 from autovitrine.inventory.models import VehiclePhoto
@@ -51,7 +52,7 @@ def test_the_sticker_carries_price_specs_dealer_and_qr_code(client_as, vehicle, 
     # Then
     text = html.unescape(response.content.decode())
     assert response.status_code == 200
-    assert "@page { size: A4; margin: 12mm }" in text
+    assert '<link rel="stylesheet" href="/static/inventory/sticker.css">' in text
     assert '<h1 class="sticker-title">Aurore Austral</h1>' in text
     assert '<p class="sticker-version">Techno E-Tech 200</p>' in text
     assert (
@@ -103,13 +104,19 @@ def test_a_new_cars_label_carries_the_malus_in_force_and_a_used_cars_none(
 
 @pytest.mark.browser
 def test_the_printed_sticker_hides_the_site_scans_and_fits_one_a4_page(
-    new_phone, live_server, vehicle, dealer_staff, client
+    new_phone, granian_server, vehicle, dealer_staff, client
 ):
     # Given a signed-in dealer staff member in Chromium
     client.force_login(dealer_staff, backend="django.contrib.auth.backends.ModelBackend")
     page = new_phone()
     page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": granian_server.url,
+            }
+        ]
     )
 
     # When the sticker is opened and printed
@@ -117,7 +124,7 @@ def test_the_printed_sticker_hides_the_site_scans_and_fits_one_a4_page(
     page.emulate_media(media="print")
 
     # Then no site header; the QR code is at least 35 mm wide (96 px per inch) and scans
-    assert page.locator(".site-header").is_hidden()
+    expect(page.locator(".site-header")).to_be_hidden()
     box = page.locator("#sticker-qr svg").bounding_box()
     assert box["width"] >= 35 / 25.4 * 96
     png = page.locator("#sticker-qr").screenshot()

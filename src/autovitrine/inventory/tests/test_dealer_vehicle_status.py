@@ -33,7 +33,9 @@ def vehicle(dealer):
 
 
 def offered_moves(response) -> list[str]:
-    select = re.search(r'<select name="to_status".*?</select>', page_text(response), re.S).group()
+    found = re.search(r'<select name="to_status".*?</select>', page_text(response), re.S)
+    assert found is not None, "pas de choix de statut"
+    select = found.group()
     return re.findall(r'<option value="(\w+)"', select)
 
 

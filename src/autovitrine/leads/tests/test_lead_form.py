@@ -377,3 +377,81 @@ def test_the_thanks_page_without_a_lead_is_generic(client, db):
     # Then
     assert response.status_code == 200
     assert "Merci de votre intérêt." in unescape(response.content.decode())
+
+
+def test_a_refused_lead_says_how_long_to_wait_and_sends_retry_after(post, car):
+    # Given
+    for _ in range(LEADS_PER_WINDOW):
+        post(form_data(car))
+
+    # When
+    refused = post(form_data(car))
+
+    # Then the window is ten minutes, just opened
+    page = unescape(refused.content.decode())
+    assert refused.status_code == 429
+    assert refused["Retry-After"] in {"599", "600"}
+    assert "réessayez dans 10 minutes ou appelez la concession." in page
+    assert 'aria-invalid="true"' not in page
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(post, car, settings):
+    # Given the load balancer at 10.0.0.2, in front of two buyers
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    def through_proxy(client_address: str):
+        return post(
+            form_data(car),
+            remote_addr="10.0.0.2",
+            via=Client(headers={"X-Forwarded-For": client_address}),
+        )
+
+    for _ in range(LEADS_PER_WINDOW):
+        assert through_proxy("203.0.113.7").status_code == 302
+
+    # When
+    first_again = through_proxy("203.0.113.7")
+    second = through_proxy("198.51.100.20")
+
+    # Then
+    assert first_again.status_code == 429
+    assert second.status_code == 302
+
+
+def test_a_forged_forwarded_header_from_an_untrusted_address_is_ignored(post, car, settings):
+    # Given a client that rotates a forged X-Forwarded-For, straight to the server
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    for n in range(LEADS_PER_WINDOW):
+        forged = Client(headers={"X-Forwarded-For": f"192.0.2.{n}"})
+        assert post(form_data(car), via=forged).status_code == 302
+
+    # When
+    forged = Client(headers={"X-Forwarded-For": "192.0.2.200"})
+    refused = post(form_data(car), via=forged)
+
+    # Then its own address was counted every time
+    assert refused.status_code == 429
+
+
+def test_the_plain_text_email_is_not_html_escaped(post, car):
+    # When
+    post(form_data(car, name="Léa O'Brien & fils", message='Prix "remisé" < 30 000 € ?'))
+
+    # Then
+    [email] = mail.outbox
+    assert email.subject == "Nouvelle demande (Question) de Léa O'Brien & fils"
+    assert "Nom : Léa O'Brien & fils" in email.body
+    assert 'Prix "remisé" < 30 000 € ?' in email.body
+    assert "&amp;" not in email.body and "&#x27;" not in email.subject
+
+
+@pytest.mark.parametrize("name", ["Léa\r\nBcc: x@example.com", "Léa\nFontaine", "Léa\rF"])
+def test_a_line_break_in_the_name_is_refused(post, car, name):
+    # When
+    response = post(form_data(car, name=name))
+
+    # Then
+    assert response.status_code == 400
+    assert "Pas de retour à la ligne dans ce champ." in unescape(response.content.decode())
+    assert Lead.objects.count() == 0
+    assert mail.outbox == []

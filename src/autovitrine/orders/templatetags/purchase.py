@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from django import template
 
-from autovitrine.core.money import format_eur
+from autovitrine.core.templatetags.money import eur, eur_cents
 
 register = template.Library()
-
-
-@register.filter
-def eur(cents: int | None) -> str:
-    """``2490000|eur`` → ``24 900 €`` (cents shown only when there are some)."""
-    return "" if cents is None else format_eur(int(cents))
-
-
-@register.filter
-def eur_cents(cents: int | None) -> str:
-    """``2490000|eur_cents`` → ``24 900,00 €``."""
-    return "" if cents is None else format_eur(int(cents), with_cents=True)
+# The project's one ``eur`` filter (core), offered here too for the purchase pages.
+register.filter("eur", eur)
+register.filter("eur_cents", eur_cents)
 
 
 @register.filter

@@ -25,7 +25,7 @@ def test_the_order_form_is_a_pdf_with_the_order_and_the_legal_mentions(paid_orde
         b"L214-1",  # deposit, not earnest money
         b"L221-18",  # 14-day withdrawal right
         b"L312-44",  # credit condition
-        b"Formulaire de r",
+        b"formulaire de r",
     ):
         assert fragment in pdf, fragment
 

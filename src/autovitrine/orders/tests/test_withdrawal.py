@@ -1,4 +1,14 @@
-"""The 14-day withdrawal right: online, with the deposit refunded; refused once the time is up."""
+"""The withdrawal right of a car bought at a distance, written from the Code de la consommation.
+
+L221-18: "Le consommateur dispose d'un délai de quatorze jours pour exercer son droit de
+rétractation [...]. Le délai [...] court à compter du jour : [...] 2° De la réception du bien par
+le consommateur ou un tiers, autre que le transporteur, désigné par lui, pour les contrats de vente
+de biens." (text read at doctrine.fr, LEGIARTI000032226842.) The day of delivery is not counted;
+a period ending on a Saturday, Sunday or public holiday runs to the next working day
+(Regulation 1182/71 art. 3; C. proc. civ. art. 642).
+L221-24: every sum paid is refunded within 14 days, same means of payment, deferrable until the
+goods are back. L221-23: only the reduced value from handling beyond what was needed is kept.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +20,19 @@ from django.core.exceptions import ValidationError
 
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.orders.models import Order
-from autovitrine.orders.selectors import withdrawal_deadline
-from autovitrine.orders.services import order_confirm, order_withdraw
+from autovitrine.orders.selectors import can_withdraw, withdrawal_rule_text
+from autovitrine.orders.services import (
+    order_confirm,
+    order_deliver,
+    order_mark_ready,
+    order_record_return,
+    order_withdraw,
+)
+from autovitrine.orders.withdrawal import (
+    is_working_day,
+    l221_18_can_withdraw,
+    l221_18_withdrawal_deadline,
+)
 from autovitrine.payments.models import Payment
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -29,66 +50,178 @@ def contracted(paid_order):
     return paid_order
 
 
-def test_withdrawing_within_14_days_refunds_the_deposit_and_frees_the_car(
-    contracted, customer, vehicle, dealer, dealer_staff
-):
-    # Given the dealer has confirmed
-    order_confirm(number=contracted.number, dealer_id=dealer.pk, by=dealer_staff)
-
-    # When the buyer withdraws on the 14th day
-    order = order_withdraw(
-        number=contracted.number, customer_id=customer.pk, now=at(dt.date(2026, 3, 18), 23)
-    )
-
-    # Then
-    vehicle.refresh_from_db()
-    assert order.status == Order.Status.WITHDRAWN
-    assert order.deposit_payment.status == Payment.Status.REFUNDED
-    assert vehicle.status == StockVehicle.Status.AVAILABLE
-    assert [e.note for e in order.events.all()][-2:] == [
-        "Rétractation de l'acheteur.",
-        "Acompte de 1\u202f500\u00a0€ remboursé.",
-    ]
+def deliver_on(order: Order, day: dt.date, *, dealer, by) -> Order:
+    order_confirm(number=order.number, dealer_id=dealer.pk, by=by)
+    order_mark_ready(number=order.number, dealer_id=dealer.pk, by=by)
+    return order_deliver(number=order.number, dealer_id=dealer.pk, by=by, now=at(day, 10))
 
 
-def test_withdrawing_after_14_days_is_refused_with_the_date(contracted, customer):
-    # When
-    with pytest.raises(ValidationError) as exc:
-        order_withdraw(
-            number=contracted.number, customer_id=customer.pk, now=at(dt.date(2026, 3, 19), 8)
-        )
+# --- the deadline, from the text ------------------------------------------------------------
 
-    # Then
-    assert exc.value.messages == [
-        "Le délai de rétractation de 14 jours a expiré le 18 mars 2026. Contactez votre concession."
-    ]
-    contracted.refresh_from_db()
-    assert contracted.status == Order.Status.DEPOSIT_PAID
-    assert contracted.deposit_payment.status == Payment.Status.SUCCEEDED
+
+def test_l221_18_delivered_friday_1_may_2026_withdrawable_until_friday_15_may_included():
+    # 1 May is itself a holiday, but the day of taking possession is not counted.
+    assert l221_18_withdrawal_deadline(dt.date(2026, 5, 1)) == dt.date(2026, 5, 15)
+    assert l221_18_can_withdraw(possession_day=dt.date(2026, 5, 1), today=dt.date(2026, 5, 15))
+
+
+def test_l221_18_the_day_after_the_deadline_is_refused():
+    assert not l221_18_can_withdraw(possession_day=dt.date(2026, 5, 1), today=dt.date(2026, 5, 16))
+
+
+def test_l221_18_a_deadline_on_a_sunday_moves_to_the_monday():
+    # Delivered Sunday 3 May 2026 → 14th day Sunday 17 May → Monday 18 May.
+    assert l221_18_withdrawal_deadline(dt.date(2026, 5, 3)) == dt.date(2026, 5, 18)
+
+
+def test_l221_18_a_deadline_on_a_saturday_moves_to_the_monday():
+    # Delivered Saturday 7 March 2026 → 14th day Saturday 21 March → Monday 23 March.
+    assert l221_18_withdrawal_deadline(dt.date(2026, 3, 7)) == dt.date(2026, 3, 23)
+
+
+def test_l221_18_delivered_tuesday_30_june_2026_reaches_the_14_july_holiday_so_wednesday_15():
+    assert not is_working_day(dt.date(2026, 7, 14))
+    assert l221_18_withdrawal_deadline(dt.date(2026, 6, 30)) == dt.date(2026, 7, 15)
 
 
 @pytest.mark.parametrize(
-    ("contract_day", "deadline"),
-    [
-        (dt.date(2026, 3, 4), dt.date(2026, 3, 18)),  # Wednesday → Wednesday
-        (dt.date(2026, 3, 7), dt.date(2026, 3, 23)),  # deadline Saturday 21 → Monday 23
-        (dt.date(2026, 3, 8), dt.date(2026, 3, 23)),  # deadline Sunday 22 → Monday 23
-    ],
+    "holiday",
+    [dt.date(2026, 4, 6), dt.date(2026, 5, 25), dt.date(2026, 11, 11), dt.date(2026, 12, 25)],
+    ids=["easter-monday", "whit-monday", "armistice", "christmas"],
 )
-def test_a_deadline_on_a_weekend_moves_to_monday(contract_day, deadline):
-    assert withdrawal_deadline(at(contract_day)) == deadline
+def test_l221_18_french_public_holidays_are_not_working_days(holiday):
+    assert not is_working_day(holiday)
+
+
+# --- before delivery ------------------------------------------------------------------------
+
+
+def test_l221_18_an_undelivered_order_can_be_withdrawn_on_day_40_after_the_contract(
+    contracted, customer, vehicle
+):
+    # When: 40 days after the contract of 4 March 2026, the car still not delivered
+    order = order_withdraw(
+        number=contracted.number, customer_id=customer.pk, now=at(dt.date(2026, 4, 13))
+    )
+
+    # Then: the order ends, the deposit comes back by the card it was paid with (L221-24)
+    vehicle.refresh_from_db()
+    assert order.status == Order.Status.WITHDRAWN
+    assert order.deposit_payment.status == Payment.Status.REFUNDED
+    assert order.deposit_payment.refunded_cents == 150_000
+    assert order.refunded_cents == 150_000
+    assert order.refund_due_by == dt.date(2026, 4, 27)
+    assert vehicle.status == StockVehicle.Status.AVAILABLE
+
+
+def test_l221_18_before_delivery_the_rule_says_until_14_days_after_taking_delivery(contracted):
+    assert withdrawal_rule_text(contracted).startswith(
+        "Droit de rétractation : vous pouvez vous rétracter sans motif dès maintenant et "
+        "jusqu'à 14 jours après la prise de possession du véhicule"
+    )
 
 
 def test_a_draft_has_nothing_to_withdraw(place, customer):
-    # Given
     order = place()
-
-    # When / Then
     with pytest.raises(ValidationError, match="vous pouvez simplement annuler"):
         order_withdraw(number=order.number, customer_id=customer.pk)
 
 
 def test_another_buyer_cannot_withdraw_the_order(contracted, other_dealer_staff):
-    # When / Then
     with pytest.raises(Order.DoesNotExist):
         order_withdraw(number=contracted.number, customer_id=other_dealer_staff.pk)
+
+
+# --- after delivery -------------------------------------------------------------------------
+
+
+def test_l221_18_after_delivery_the_rule_gives_the_exact_date(contracted, dealer, dealer_staff):
+    order = deliver_on(contracted, dt.date(2026, 6, 30), dealer=dealer, by=dealer_staff)
+    assert "jusqu'au mercredi 15 juillet 2026 inclus" in withdrawal_rule_text(order)
+
+
+def test_l221_18_a_delivered_car_is_refused_the_day_after_the_deadline(
+    contracted, customer, dealer, dealer_staff
+):
+    deliver_on(contracted, dt.date(2026, 5, 1), dealer=dealer, by=dealer_staff)
+
+    with pytest.raises(ValidationError) as exc:
+        order_withdraw(
+            number=contracted.number, customer_id=customer.pk, now=at(dt.date(2026, 5, 16), 8)
+        )
+
+    assert exc.value.messages == [
+        "Le délai de rétractation de 14 jours a expiré le 15 mai 2026. Contactez votre concession."
+    ]
+    contracted.refresh_from_db()
+    assert contracted.status == Order.Status.DELIVERED
+
+
+def test_l221_24_withdrawn_after_delivery_the_refund_waits_for_the_car(
+    contracted, customer, dealer, dealer_staff
+):
+    # Given delivered on Friday 1 May 2026, balance paid by transfer
+    deliver_on(contracted, dt.date(2026, 5, 1), dealer=dealer, by=dealer_staff)
+
+    # When the buyer withdraws on day 10
+    order = order_withdraw(
+        number=contracted.number, customer_id=customer.pk, now=at(dt.date(2026, 5, 11))
+    )
+
+    # Then: withdrawn, nothing refunded until the car is back, refund due within 14 days
+    assert order.status == Order.Status.WITHDRAWN
+    assert order.refund_due_by == dt.date(2026, 5, 25)
+    assert order.refunded_cents == 0
+    assert order.deposit_payment.status == Payment.Status.SUCCEEDED
+    assert can_withdraw(order) is False
+
+
+def test_l221_23_l221_24_the_return_refunds_every_sum_less_the_reduced_value(
+    contracted, customer, dealer, dealer_staff, vehicle
+):
+    # Given delivered, balance 24 254,76 € paid by transfer, withdrawn on day 10
+    deliver_on(contracted, dt.date(2026, 5, 1), dealer=dealer, by=dealer_staff)
+    order_withdraw(number=contracted.number, customer_id=customer.pk, now=at(dt.date(2026, 5, 11)))
+
+    # When the dealer records the return with 300 € kept for a scratched bumper
+    order = order_record_return(
+        number=contracted.number,
+        dealer_id=dealer.pk,
+        by=dealer_staff,
+        mileage_km=412,
+        condition="Bon état, pare-chocs arrière rayé",
+        reduced_value_cents=30_000,
+        reduced_value_reason="Rayure au-delà d'un essai normal",
+    )
+
+    # Then: balance refunded less the reduced value by transfer, deposit by card
+    vehicle.refresh_from_db()
+    assert order.balance_paid_cents == 2_425_476
+    assert order.refunded_cents == 150_000 + 2_425_476 - 30_000
+    assert order.deposit_payment.status == Payment.Status.REFUNDED
+    assert order.deposit_payment.refunded_cents == 150_000
+    assert order.return_mileage_km == 412
+    assert vehicle.status == StockVehicle.Status.AVAILABLE
+    notes = [event.note for event in order.events.all()][-3:]
+    assert notes[0].startswith("Véhicule restitué : 412 km")
+    assert "Dépréciation retenue : 300\u00a0€" in notes[0]
+    assert notes[-1] == (
+        "Solde de 23\u202f954,76\u00a0€ remboursé par la concession (Virement, même moyen de paiement)."
+    )
+
+
+def test_l221_23_a_reduced_value_needs_its_reason(contracted, customer, dealer, dealer_staff):
+    deliver_on(contracted, dt.date(2026, 5, 1), dealer=dealer, by=dealer_staff)
+    order_withdraw(number=contracted.number, customer_id=customer.pk, now=at(dt.date(2026, 5, 4)))
+
+    with pytest.raises(ValidationError) as exc:
+        order_record_return(
+            number=contracted.number,
+            dealer_id=dealer.pk,
+            by=dealer_staff,
+            mileage_km=50,
+            condition="Bon état",
+            reduced_value_cents=10_000,
+        )
+
+    assert "reduced_value_reason" in exc.value.error_dict

@@ -15,6 +15,10 @@ class UnknownProvider(LookupError):
 
 
 def provider_for(name: str) -> PaymentProvider:
+    """The provider called ``name``; ``UnknownProvider`` for a name this site does not run (the
+    simulator in production, unless a staging site allowed it)."""
+    if not conf.provider_enabled(name):
+        raise UnknownProvider(name)
     if name == "simulated":
         return SimulatedProvider(secret=conf.simulator_secret())
     if name == "stripe":

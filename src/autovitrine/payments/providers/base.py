@@ -10,6 +10,7 @@ from ..signatures import InvalidSignature
 
 __all__ = [
     "InvalidSignature",
+    "MalformedWebhook",
     "PaymentProvider",
     "PaymentSession",
     "ProviderError",
@@ -35,6 +36,33 @@ class WebhookEvent:
     outcome: WebhookOutcome
     amount_cents: int | None = None
     detail: str = ""
+
+
+class MalformedWebhook(InvalidSignature):
+    """A webhook whose content no provider sends (an over-long id, an absurd amount): refused
+    with a 400, never a 500, which a provider would retry forever."""
+
+
+# What the payments table can hold: ids as long as its columns, amounts of a positive integer.
+MAX_WEBHOOK_ID_LENGTH = 120
+MAX_WEBHOOK_AMOUNT_CENTS = 2_147_483_647
+
+
+def check_webhook_event(event: WebhookEvent) -> WebhookEvent:
+    """``event`` if each field fits what we store; ``MalformedWebhook`` otherwise."""
+    for value in (event.event_id, event.provider_id):
+        if not (
+            isinstance(value, str)
+            and len(value) <= MAX_WEBHOOK_ID_LENGTH
+            and value.isascii()
+            and value.isprintable()
+        ):
+            raise MalformedWebhook("id outside what a provider sends")
+    if event.amount_cents is not None and not (
+        type(event.amount_cents) is int and 0 <= event.amount_cents <= MAX_WEBHOOK_AMOUNT_CENTS
+    ):
+        raise MalformedWebhook("amount outside what a provider sends")
+    return event
 
 
 class ProviderError(Exception):

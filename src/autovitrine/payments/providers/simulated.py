@@ -16,7 +16,7 @@ from django.core import signing
 from django.urls import reverse
 
 from ..signatures import header_value, signature_header, verify_signature_header
-from .base import InvalidSignature, PaymentSession, WebhookEvent
+from .base import MalformedWebhook, PaymentSession, WebhookEvent
 
 SIGNATURE_HEADER = "X-Simulator-Signature"
 TOKEN_SALT = "autovitrine.payments.simulator.page"
@@ -60,7 +60,7 @@ class SimulatedProvider:
                 amount_cents=int(payload["amount_cents"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidSignature("unreadable body") from exc
+            raise MalformedWebhook("unreadable body") from exc
 
     # --- the simulator's own side: what its pages read and send -----------------------------
 

@@ -1,7 +1,8 @@
-"""Stripe adapter over its HTTP API (Checkout Sessions, Refunds, signed webhooks), with httpx.
+"""Stripe adapter on Stripe's own library (``stripe``): Checkout Sessions, Refunds, signed webhooks.
 
-Only the few calls we need, spoken in Stripe's own shapes: form-encoded requests with a bearer
-key and an ``Idempotency-Key`` header; JSON answers; webhooks signed in ``Stripe-Signature``.
+Requests, idempotency keys and webhook signature verification are the library's; this module only
+maps our calls onto it and its errors onto ours. ``api_base`` points the library elsewhere (the
+tests' loopback stand-in, which speaks Stripe's wire format).
 """
 
 from __future__ import annotations
@@ -11,17 +12,24 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+import stripe as stripe_library
 from django.utils.translation import gettext as _
 
-from ..signatures import header_value, verify_signature_header
+from ..signatures import header_value
 from .base import (
     InvalidSignature,
+    MalformedWebhook,
     PaymentSession,
     ProviderError,
     ProviderUnavailable,
     WebhookEvent,
     WebhookOutcome,
 )
+
+API_VERSION = "2024-06-20"
+WEBHOOK_TOLERANCE_SECONDS = 300
+# Stripe refuses amounts above 99,999,999 cents (the eight-digit limit of its API).
+MAX_AMOUNT_CENTS = 99_999_999
 
 # Checkout Session events that settle a payment; every other event type is acknowledged and ignored.
 EVENT_OUTCOMES: dict[str, WebhookOutcome] = {
@@ -43,102 +51,113 @@ class StripeProvider:
         api_base: str = "https://api.stripe.com",
         timeout_seconds: float = 10.0,
     ) -> None:
-        self.api_key = api_key
         self.webhook_secret = webhook_secret
-        self.api_base = api_base.rstrip("/")
-        self.timeout_seconds = timeout_seconds
+        # The caller retries with the same idempotency key (payment_start, payment_refund): the
+        # library does not retry by itself, so one call never outlasts our timeout.
+        self.client = stripe_library.StripeClient(
+            api_key or "sk_missing",
+            stripe_version=API_VERSION,
+            base_addresses={"api": api_base.rstrip("/")},
+            max_network_retries=0,
+            http_client=stripe_library.HTTPXClient(
+                timeout=timeout_seconds, allow_sync_methods=True
+            ),
+        )
 
     def create_payment(
         self, *, amount_cents: int, reference: str, idempotency_key: str, return_url: str
     ) -> PaymentSession:
-        session = self._request(
-            "POST",
-            "/v1/checkout/sessions",
-            data={
-                "mode": "payment",
-                "success_url": return_url,
-                "cancel_url": return_url,
-                "client_reference_id": reference,
-                "metadata[reference]": reference,
-                "payment_intent_data[metadata][reference]": reference,
-                "line_items[0][quantity]": "1",
-                "line_items[0][price_data][currency]": "eur",
-                "line_items[0][price_data][unit_amount]": str(amount_cents),
-                "line_items[0][price_data][product_data][name]": _("Acompte %(ref)s")
-                % {"ref": reference},
-            },
-            idempotency_key=idempotency_key,
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "success_url": return_url,
+            "cancel_url": return_url,
+            "client_reference_id": reference,
+            "metadata": {"reference": reference},
+            "payment_intent_data": {"metadata": {"reference": reference}},
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": amount_cents,
+                        "product_data": {"name": _("Acompte %(ref)s") % {"ref": reference}},
+                    },
+                }
+            ],
+        }
+        session = self._call(
+            lambda: self.client.v1.checkout.sessions.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": idempotency_key},
+            )
         )
-        return PaymentSession(provider_id=session["id"], redirect_url=session["url"])
+        return PaymentSession(provider_id=str(session.id), redirect_url=str(session.url))
 
     def refund(self, *, provider_id: str, amount_cents: int, idempotency_key: str) -> str:
         # A refund targets the PaymentIntent the Checkout Session created when it was paid.
-        session = self._request("GET", f"/v1/checkout/sessions/{provider_id}")
-        payment_intent = session.get("payment_intent")
+        session = self._call(lambda: self.client.v1.checkout.sessions.retrieve(provider_id))
+        payment_intent = session.to_dict().get("payment_intent")
         if not payment_intent:
             raise ProviderError(_("Ce paiement n'a pas été encaissé : rien à rembourser."))
-        refund = self._request(
-            "POST",
-            "/v1/refunds",
-            data={"payment_intent": payment_intent, "amount": str(amount_cents)},
-            idempotency_key=idempotency_key,
+        refund = self._call(
+            lambda: self.client.v1.refunds.create(
+                {"payment_intent": str(payment_intent), "amount": amount_cents},
+                {"idempotency_key": idempotency_key},
+            )
         )
-        return str(refund["id"])
+        return str(refund.id)
 
     def parse_webhook(self, *, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        verify_signature_header(
-            header=header_value(headers, "Stripe-Signature"), secret=self.webhook_secret, body=body
-        )
+        signature = header_value(headers, "Stripe-Signature")
+        try:
+            stripe_library.WebhookSignature.verify_header(
+                body, signature, self.webhook_secret, WEBHOOK_TOLERANCE_SECONDS
+            )
+        except (stripe_library.SignatureVerificationError, ValueError, TypeError) as exc:
+            # ValueError: a body that is not UTF-8 or a timestamp that is not a number.
+            raise InvalidSignature("signature does not verify") from exc
         try:
             event = json.loads(body)
             session = event["data"]["object"]
-            outcome = EVENT_OUTCOMES.get(event["type"], "ignored")
-            # "completed" can arrive before the money does (bank debits): wait for async success.
-            if outcome == "succeeded" and session.get("payment_status") not in ("paid", None):
-                outcome = "ignored"
+            event_id, session_id = event["id"], session["id"]
             amount = session.get("amount_total")
-            return WebhookEvent(
-                event_id=str(event["id"]),
-                provider_id=str(session["id"]),
-                outcome=outcome,
-                amount_cents=int(amount) if amount is not None else None,
-                detail=str(event["type"])[:100],
-            )
+            event_type = event["type"]
+            payment_status = session.get("payment_status")
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidSignature("unreadable body") from exc
+            raise MalformedWebhook("unreadable body") from exc
+        if amount is not None and not (
+            type(amount) is int and 0 <= amount <= MAX_AMOUNT_CENTS  # bool is no amount
+        ):
+            raise MalformedWebhook("amount outside Stripe's range")
+        outcome = EVENT_OUTCOMES.get(str(event_type), "ignored")
+        # "completed" can arrive before the money does (bank debits): wait for async success.
+        if outcome == "succeeded" and payment_status not in ("paid", None):
+            outcome = "ignored"
+        return WebhookEvent(
+            event_id=event_id,
+            provider_id=session_id,
+            outcome=outcome,
+            amount_cents=amount,
+            detail=str(event_type)[:100],
+        )
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        data: dict[str, str] | None = None,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {self.api_key}", "Stripe-Version": "2024-06-20"}
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
+    @staticmethod
+    def _call(request: Any) -> Any:
         try:
-            response = httpx.request(
-                method,
-                self.api_base + path,
-                data=data,
-                headers=headers,
-                timeout=self.timeout_seconds,
-            )
-        except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(
-                _("Le service de paiement ne répond pas. Réessayez dans quelques instants.")
-            ) from exc
-        except httpx.TransportError as exc:
+            return request()
+        except stripe_library.APIConnectionError as exc:
+            if isinstance(exc.__cause__, httpx.TimeoutException):
+                raise ProviderUnavailable(
+                    _("Le service de paiement ne répond pas. Réessayez dans quelques instants.")
+                ) from exc
             raise ProviderUnavailable(
                 _("Le service de paiement est injoignable. Réessayez dans quelques instants.")
             ) from exc
-        # 409: the same idempotent request is still running at Stripe; 429: rate limited.
-        if response.status_code >= 500 or response.status_code in (409, 429):
-            raise ProviderUnavailable(
-                _("Le service de paiement est momentanément indisponible. Réessayez plus tard.")
-            )
-        if response.status_code >= 400:
-            raise ProviderError(_("Le service de paiement a refusé la demande."))
-        return response.json()
+        except stripe_library.StripeError as exc:
+            status = exc.http_status or 500
+            # 409: the same idempotent request is still running at Stripe; 429: rate limited.
+            if status >= 500 or status in (409, 429):
+                raise ProviderUnavailable(
+                    _("Le service de paiement est momentanément indisponible. Réessayez plus tard.")
+                ) from exc
+            raise ProviderError(_("Le service de paiement a refusé la demande.")) from exc

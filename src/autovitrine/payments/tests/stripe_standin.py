@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
-from autovitrine.payments.signatures import signature_header
+import stripe
 
 
 @dataclass
@@ -53,7 +53,9 @@ class StripeState:
                 "data": {"object": session},
             }
         ).encode()
-        return body, signature_header(secret=self.webhook_secret, body=body)
+        return body, stripe.WebhookSignature.generate_signature_header(
+            body.decode(), self.webhook_secret
+        )
 
     def pay(self, session_id: str) -> tuple[bytes, str]:
         return self.event(

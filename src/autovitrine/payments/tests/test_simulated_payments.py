@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from autovitrine.payments import conf
 from autovitrine.payments import services as payment_services
@@ -15,6 +13,7 @@ from autovitrine.payments.models import Payment, PaymentEvent
 from autovitrine.payments.providers.simulated import SimulatedProvider
 from autovitrine.payments.services import payment_refund, payment_start
 from autovitrine.payments.signatures import signature_header
+from autovitrine.testing.concurrency import race
 
 RETURN_URL = "/commandes/retour/"
 
@@ -304,27 +303,47 @@ def test_the_same_webhook_delivered_in_parallel_is_recorded_once(client):
     # Given
     payment = start()
     body, headers = signed_webhook(payment)
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
-    def deliver() -> None:
-        try:
-            barrier.wait()
-            payment_services.payment_webhook_receive(
-                provider_name="simulated", headers=headers, body=body
-            )
-        except BaseException as exc:  # noqa: BLE001 — reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    # When
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # When the same webhook arrives 8 times at once (race() proves the deliveries overlapped)
+    _, errors = race(
+        8,
+        lambda _: payment_services.payment_webhook_receive(
+            provider_name="simulated", headers=headers, body=body
+        ),
+    )
 
     # Then
     assert errors == []
     assert kinds(payment) == ["created", "opened", "succeeded"]
+
+
+def test_a_simulated_webhook_is_refused_on_a_production_site_with_stripe(
+    settings, post_webhook, db
+):
+    # Given a real site: the simulator's signed "paid" must not move money
+    settings.PRODUCTION = True
+    settings.PAYMENT_PROVIDER = "stripe"
+    provider = SimulatedProvider(secret=conf.simulator_secret())
+    body, signature = provider.webhook_for(provider_id="sim_x", amount_cents=100, paid=True)
+
+    # When
+    response = post_webhook("simulated", body, {"X-Simulator-Signature": signature})
+
+    # Then
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_provider"
+
+
+def test_the_simulator_page_answers_404_on_a_production_site(settings, client, db):
+    # Given a payment page opened while the simulator ran
+    page = SimulatedProvider(secret="s").create_payment(
+        amount_cents=100, reference="AV-1", idempotency_key="k", return_url="/"
+    )
+    settings.PRODUCTION = True
+    settings.PAYMENT_PROVIDER = "stripe"
+
+    # When
+    response = client.get(page.redirect_url)
+
+    # Then
+    assert response.status_code == 404

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+import stripe as stripe_library
+
 from autovitrine.payments.models import Payment
 from autovitrine.payments.services import payment_refund, payment_start
 from autovitrine.payments.signatures import signature_header
+
+from .conftest import STRIPE_WEBHOOK_SECRET
 
 RETURN_URL = "https://autovitrine.example/commandes/AV-2/retour/"
 
@@ -237,3 +244,82 @@ def test_a_refund_that_times_out_keeps_the_payment_paid_and_can_be_retried(
     )
     assert retried.status == Payment.Status.REFUNDED
     assert len(stripe.refunds) == 1
+
+
+SIGNATURE_HEADERS = {
+    "missing timestamp": "v1=abc",
+    "missing signature": "t=1700000000",
+    "non-ASCII digits": "t=١٧٠٠٠٠٠٠٠٠,v1=abc",
+    "not a number": "t=soon,v1=abc",
+    "no equals sign": "garbage",
+    "empty parts": ",,,",
+    "NUL byte": "t=1700000000\x00,v1=abc",
+    "non-ASCII text": "t=1700000000,v1=é",
+}
+
+
+@pytest.mark.parametrize("header", SIGNATURE_HEADERS.values(), ids=SIGNATURE_HEADERS.keys())
+def test_a_malformed_signature_header_is_a_400(stripe, post_webhook, header, db):
+    # Given
+    payment = start()
+    body, _ = stripe.pay(payment.provider_id)
+
+    # When
+    response = post_webhook("stripe", body, {"Stripe-Signature": header})
+
+    # Then
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_signature"
+
+
+SIGNED_BODIES = {
+    "over-long event id": {"id": "evt_" + "x" * 500},
+    "event id not a string": {"id": {"nested": 1}},
+    "absurd amount": {"amount_total": 10**30},
+    "negative amount": {"amount_total": -5},
+    "amount as text": {"amount_total": "120000"},
+    "no data": {"data": None},
+}
+
+
+@pytest.mark.parametrize("changes", SIGNED_BODIES.values(), ids=SIGNED_BODIES.keys())
+def test_a_signed_webhook_no_provider_would_send_is_a_400(stripe, post_webhook, changes, db):
+    # Given a body signed with the right secret, but holding nonsense
+    payment = start()
+    session = {**stripe.sessions[payment.provider_id], "payment_status": "paid"}
+    event = {"id": "evt_1", "object": "event", "type": "checkout.session.completed"}
+    event["data"] = {"object": session}
+    for key, value in changes.items():
+        (session if key == "amount_total" else event)[key] = value
+    body = json.dumps(event).encode()
+    header = stripe_library.WebhookSignature.generate_signature_header(
+        body.decode(), STRIPE_WEBHOOK_SECRET
+    )
+
+    # When
+    response = post_webhook("stripe", body, {"Stripe-Signature": header})
+
+    # Then
+    payment.refresh_from_db()
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_webhook"
+    assert payment.status == Payment.Status.PENDING
+
+
+def test_a_nul_escaped_in_a_webhook_body_is_refused_before_the_provider_reads_it(
+    stripe, post_webhook, db
+):
+    # Given a signed body whose event id holds an escaped NUL
+    payment = start()
+    body, header = stripe.event(payment.provider_id, "checkout.session.completed")
+    body = body.replace(b'"id": "evt_', b'"id": "evt_\\u0000', 1)
+    header = stripe_library.WebhookSignature.generate_signature_header(
+        body.decode(), STRIPE_WEBHOOK_SECRET
+    )
+
+    # When
+    response = post_webhook("stripe", body, {"Stripe-Signature": header})
+
+    # Then
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_characters"

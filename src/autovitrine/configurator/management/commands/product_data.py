@@ -15,14 +15,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 
 from autovitrine.catalog.models import CarModel
-from autovitrine.configurator.engine import MAX_BYTES, dump_rule_base
+from autovitrine.configurator.engine import MAX_BYTES
+from autovitrine.configurator.engine.fileformat import dump_document, megabytes
+from autovitrine.configurator.models import ProductData
 from autovitrine.configurator.selectors import published_product_data
-from autovitrine.configurator.services import (
-    ProductDataError,
-    configurator_for,
-    product_data_create,
-    product_data_publish,
-)
+from autovitrine.configurator.services import ProductDataError, product_data_create
 
 
 class Command(BaseCommand):
@@ -52,13 +49,20 @@ class Command(BaseCommand):
             raise CommandError(f"Modèle inconnu : « {model} ».")
         if not path.is_file():
             raise CommandError(f"Fichier introuvable : {path}")
-        if path.stat().st_size > MAX_BYTES:
-            raise CommandError(f"Le fichier dépasse {MAX_BYTES // (1024 * 1024)} Mo.")
-        with console.status("Vérification et compilation des règles…"):
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise CommandError(
+                f"Le fichier fait {megabytes(size)} : la limite est de {megabytes(MAX_BYTES)}. "
+                "Rien n'a été importé."
+            )
+        console.print(f"Fichier de {megabytes(size)}.")
+        steps = "Vérification, compilation de chaque marché" if publish else "Vérification"
+        with console.status(f"{steps}…"):
             try:
-                draft = product_data_create(car_model=car_model, data=path.read_bytes())
-                if publish:
-                    draft = product_data_publish(product_data_id=draft.pk)
+                # With --publish, one transaction: the published revision, or nothing.
+                draft = product_data_create(
+                    car_model=car_model, data=path.read_bytes(), publish=publish
+                )
             except ProductDataError as exc:
                 for problem in exc.problems:
                     console.print(f"[red]✗[/red] {problem.message} [dim]{problem.path}[/dim]")
@@ -74,9 +78,13 @@ class Command(BaseCommand):
         product_data = published_product_data(model)
         if product_data is None:
             raise CommandError(f"Aucune donnée produit publiée pour « {model} ».")
-        content = dump_rule_base(configurator_for(product_data).rule_base, indent=True)
+        # The stored document as it is: an export never compiles.
+        document = ProductData.objects.values_list("document", flat=True).get(pk=product_data.pk)
+        content = dump_document(document, indent=True)
         if path is None:
             sys.stdout.buffer.write(content)
             return
         path.write_bytes(content)
-        console.print(f"Révision {product_data.revision} écrite dans {path}.")
+        console.print(
+            f"Révision {product_data.revision} écrite dans {path} ({megabytes(len(content))})."
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from autovitrine.configurator.models import SavedConfiguration
 
@@ -22,9 +23,9 @@ def go_to_step(page, title: str) -> None:
 
 
 def test_configure_through_a_conflict_save_and_open_the_shared_link(
-    new_phone, terra, live_server, settings
+    new_phone, terra, granian_server, settings
 ):
-    settings.PUBLIC_BASE_URL = live_server.url  # the short link printed on the page
+    settings.PUBLIC_BASE_URL = granian_server.url  # the short link printed on the page
     page = new_phone()
     page.goto("/configurer/aurore-terra/")
     pick(page, "trim", "Finition Life")
@@ -33,19 +34,20 @@ def test_configure_through_a_conflict_save_and_open_the_shared_link(
 
     go_to_step(page, "Jantes")
     r20 = page.locator('a[data-name="wheels"]', has_text="20 pouces")
-    assert "is-impossible" in r20.get_attribute("class")
+    assert "needs-change" in r20.get_attribute("class")
     r20.click()
 
     trial = page.locator("#cfg-trial")
     trial.wait_for()
     assert "réservées à la finition GT" in trial.inner_text()
-    assert "remplacer « Finition Life » par « Finition GT »" in trial.inner_text()
+    assert "Finition Life → Finition GT" in trial.inner_text()
+    assert "Avant" in page.locator("#cfg-cost").inner_text()
     page.locator("#cfg-accept").click()
     page.wait_for_selector('a[data-name="wheels"].is-selected:has-text("20 pouces")')
     assert page.locator("#cfg-trial").count() == 0
     assert page.locator("#cfg-price").inner_text() != life_price
-    # htmx swapped the configurator and pushed the whole selection into the address bar.
-    assert re.search(r"c=trim%3Agt.*c=wheels%3Ar20", page.url)
+    # htmx swapped the configurator and pushed the selection's short id into the address bar.
+    assert re.search(r"[?&]e=[A-Za-z0-9_-]{16}", page.url)
 
     go_to_step(page, "Récapitulatif")
     summary = page.locator(".cfg-summary").inner_text()
@@ -53,7 +55,7 @@ def test_configure_through_a_conflict_save_and_open_the_shared_link(
     page.locator("#cfg-save").click()
     page.wait_for_url("**/configurer/c/*/")
     share_url = page.locator("#share-url").input_value()
-    assert page.locator(".cfg-qr svg").is_visible()
+    expect(page.locator(".cfg-qr svg")).to_be_visible()
 
     saved = SavedConfiguration.objects.get()
     assert share_url.endswith(f"/c/{saved.code}")
@@ -63,4 +65,4 @@ def test_configure_through_a_conflict_save_and_open_the_shared_link(
     stranger.wait_for_url(f"**/configurer/c/{saved.code}/")
     shared = stranger.locator(".cfg-summary").inner_text()
     assert "Finition GT" in shared and "Jantes alliage 20 pouces Diamant" in shared
-    assert stranger.locator("#saved-order").is_visible()
+    expect(stranger.locator("#saved-order")).to_be_visible()

@@ -72,6 +72,8 @@
       const units = status.units;
       let unitsText = fill(texts.units, { left: units.left, total: units.total });
       if (units.held > 0 && !status.sold_out) unitsText += " (" + fill(texts.units_held, { held: units.held }) + ")";
+      // Once the sale is open, say so (the countdown above stops at zero).
+      if (status.state === "open" && texts.open) unitsText = texts.open + " · " + unitsText;
       unitsLine.textContent = unitsText;
       if (joinButton) joinButton.hidden = status.place !== "none" || status.sold_out || status.state === "closed";
       if (claimForm && status.place !== "admitted") claimForm.hidden = true;
@@ -153,6 +155,19 @@
       }
     }
 
+    async function refreshChallenge() {
+      try {
+        const response = await fetch(room.dataset.challengeUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (!response.ok) return;
+        const body = await response.json();
+        room.dataset.challenge = body.challenge;
+        room.dataset.difficulty = String(body.difficulty);
+        if (window.crypto && crypto.randomUUID) room.dataset.joinKey = crypto.randomUUID().replace(/-/g, "");
+      } catch (error) {
+        // The next click tries again with what the page has.
+      }
+    }
+
     async function join() {
       if (!(window.crypto && crypto.subtle)) {
         errorLine.textContent = texts.no_crypto;
@@ -174,6 +189,9 @@
         if (!response.ok) {
           say([]);
           errorLine.textContent = body.error.message;
+          // Always a way back into the line: the button stays, with a fresh challenge and key.
+          joinButton.hidden = false;
+          await refreshChallenge();
           return;
         }
         render(body);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from autovitrine.flashsales.models import Purchase, SaleUnit
 from autovitrine.testing import factories as f
@@ -33,7 +34,7 @@ def test_one_buyer_pays_the_other_is_told_sold_out_live(new_phone, sale_kit):
     alice.get_by_role("button", name="Rejoindre la file").click()
     alice.get_by_role("button", name="Réserver ma voiture").click()
     alice.wait_for_url("**/ventes-flash/reservation/**")
-    assert alice.get_by_role("heading", name="Votre voiture est réservée").is_visible()
+    expect(alice.get_by_role("heading", name="Votre voiture est réservée")).to_be_visible()
     assert kit.vehicles[0].vin in alice.locator("#hold").inner_text()
 
     # Bruno joins next: he is first in line, and told every car is held for now
@@ -41,7 +42,7 @@ def test_one_buyer_pays_the_other_is_told_sold_out_live(new_phone, sale_kit):
     bruno.goto(teaser)
     bruno.get_by_role("button", name="Rejoindre la file").click()
     bruno.get_by_text("Votre place dans la file : 1").wait_for()
-    assert bruno.get_by_text("Toutes les voitures sont réservées").is_visible()
+    expect(bruno.get_by_text("Toutes les voitures sont réservées")).to_be_visible()
 
     # Alice pays the deposit
     alice.get_by_role("button", name="Payer l'acompte").click()
@@ -50,6 +51,6 @@ def test_one_buyer_pays_the_other_is_told_sold_out_live(new_phone, sale_kit):
 
     # Bruno's page, never reloaded, now says the sale is sold out
     bruno.get_by_text("Vendu ! Toutes les voitures ont trouvé preneur.").wait_for(timeout=15_000)
-    assert bruno.get_by_role("button", name="Rejoindre la file").is_hidden()
+    expect(bruno.get_by_role("button", name="Rejoindre la file")).to_be_hidden()
     assert SaleUnit.objects.get().sold_to.email == "alice@example.fr"
     assert Purchase.objects.get().status == Purchase.Status.PAID

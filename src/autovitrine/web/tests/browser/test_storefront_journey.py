@@ -9,6 +9,7 @@ import pytest
 import zxingcpp
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from autovitrine.inventory.models import VehicleVisit
 from autovitrine.leads.models import Lead
@@ -92,9 +93,9 @@ def test_search_near_lyon_to_test_drive_seen_only_by_that_dealer(new_phone, netw
 
 
 def test_window_sticker_qr_decodes_to_the_vehicle_and_records_a_qr_visit(
-    new_phone, network, live_server, settings, tmp_path
+    new_phone, network, granian_server, settings, tmp_path
 ):
-    settings.PUBLIC_BASE_URL = live_server.url
+    settings.PUBLIC_BASE_URL = granian_server.url
     car, lyon_staff, _ = network
     staff = new_phone()
     _sign_in(staff, lyon_staff.email)
@@ -104,11 +105,11 @@ def test_window_sticker_qr_decodes_to_the_vehicle_and_records_a_qr_visit(
 
     decoded = zxingcpp.read_barcodes(Image.open(shot))
     assert [d.text for d in decoded] == [
-        f"{live_server.url}/stock/vehicule/{car.pk}/?src=qr&medium=sticker"
+        f"{granian_server.url}/stock/vehicule/{car.pk}/?src=qr&medium=sticker"
     ]
 
     passer_by = new_phone()
     passer_by.goto(decoded[0].text)
-    assert passer_by.locator("h1").first.is_visible()
+    expect(passer_by.locator("h1").first).to_be_visible()
     visits = VehicleVisit.objects.filter(vehicle=car)
     assert [(v.source, v.medium) for v in visits] == [(VehicleVisit.Source.QR, "sticker")]

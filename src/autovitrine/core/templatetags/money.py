@@ -1,4 +1,6 @@
-"""``{% load money %}``: French prices in templates from integer cents (``{{ cents|eur }}``)."""
+"""``{% load money %}``: French prices in templates from integer cents (``{{ cents|eur }}``).
+
+The project's one ``eur`` filter; other tag libraries (``purchase``) expose this same function."""
 
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ def eur(cents: int | None, style: str = "") -> str:
     if cents is None or cents == "":
         return ""
     return format_eur(int(cents), with_cents=style == "cents")
+
+
+def eur_cents(cents: int | None) -> str:
+    """``{{ 2490000|eur_cents }}`` → ``24 900,00 €``: ``eur`` with the cents always shown."""
+    return eur(cents, "cents")
 
 
 @register.filter

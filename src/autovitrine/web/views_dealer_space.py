@@ -1,5 +1,10 @@
 """The dealer's own space: a dashboard of its day (leads, test drives, orders, deliveries,
-trade-ins, flash-sale units sold, stock), for its staff only. Times are Paris time."""
+trade-ins, flash-sale units sold, stock), for its staff only. Times are Paris time.
+
+It lives in ``web``, above the apps it composes (dealers, leads, inventory, orders, flash sales),
+and is mounted in the ``dealers`` URL namespace by ``config.urls``: each of those apps stays
+unaware of the others.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ from dataclasses import dataclass
 from itertools import groupby
 from urllib.parse import urlencode
 
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,25 +20,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autovitrine.core.permissions import dealer_staff_required
+from autovitrine.dealers.selectors import dealer_by_id
 from autovitrine.flashsales.selectors import dealer_units_sold
-from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.selectors import dealer_stock
-from autovitrine.leads.models import Lead
+from autovitrine.inventory.selectors import dealer_stock_by_status
 from autovitrine.leads.selectors import (
     AgendaItem,
-    dealer_lead_counts,
+    LeadStatus,
     dealer_leads,
+    dealer_leads_by_status,
     dealer_test_drive_agenda,
 )
-from autovitrine.orders.models import Order
 from autovitrine.orders.selectors import (
     TO_DELIVER_FILTER,
     TO_DELIVER_STATUSES,
+    OrderStatus,
     dealer_order_counts,
     dealer_orders_with_trade_in_to_appraise,
 )
-
-from .models import Dealer
 
 RECENT_LEADS = 5
 AGENDA_DAYS = 7
@@ -76,7 +78,7 @@ def _agenda(dealer_id: int) -> tuple[list[AgendaDay], int, int]:
 
 @dealer_staff_required
 def dashboard(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
-    lead_counts = dealer_lead_counts(dealer_id=dealer_id)
+    new_leads, leads_by_status = dealer_leads_by_status(dealer_id=dealer_id)
     order_counts = dealer_order_counts(dealer_id=dealer_id)
     agenda, drives_today, drives_week = _agenda(dealer_id)
     trade_in_orders = list(dealer_orders_with_trade_in_to_appraise(dealer_id=dealer_id))
@@ -87,8 +89,8 @@ def dashboard(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
         Tile(
             "new-leads",
             _("Nouvelles demandes"),
-            lead_counts[Lead.Status.NEW],
-            _list_url("leads:dealer_list", status=Lead.Status.NEW),
+            new_leads,
+            _list_url("leads:dealer_list", status=LeadStatus.NEW),
         ),
         Tile(
             "drives-today",
@@ -105,8 +107,8 @@ def dashboard(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
         Tile(
             "orders-to-confirm",
             _("Commandes à confirmer"),
-            order_counts[Order.Status.DEPOSIT_PAID],
-            _list_url(orders_url, status=Order.Status.DEPOSIT_PAID),
+            order_counts[OrderStatus.DEPOSIT_PAID],
+            _list_url(orders_url, status=OrderStatus.DEPOSIT_PAID),
         ),
         Tile(
             "deliveries",
@@ -127,18 +129,8 @@ def dashboard(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
             "#ventes-flash",
         ),
     ]
-    stock_counts = dict.fromkeys(StockVehicle.Status.values, 0)
-    grouped = (
-        dealer_stock(dealer_id=dealer_id)
-        .prefetch_related(None)
-        .order_by()
-        .values("status")
-        .annotate(total=Count("id"))
-    )
-    for row in grouped:
-        stock_counts[row["status"]] = row["total"]
     context = {
-        "dealer": Dealer.objects.get(pk=dealer_id),
+        "dealer": dealer_by_id(dealer_id),
         "today_local": timezone.localdate(),
         "tiles": tiles,
         "agenda": agenda,
@@ -146,13 +138,9 @@ def dashboard(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
         "trade_in_orders": trade_in_orders,
         "units_sold": list(units_sold[:UNITS_SOLD_SHOWN]),
         "units_sold_count": units_sold_count,
-        "new_leads": lead_counts[Lead.Status.NEW],
-        "leads_by_status": [
-            (value, label, lead_counts[value]) for value, label in Lead.Status.choices
-        ],
-        "stock_by_status": [
-            (value, label, stock_counts[value]) for value, label in StockVehicle.Status.choices
-        ],
+        "new_leads": new_leads,
+        "leads_by_status": leads_by_status,
+        "stock_by_status": dealer_stock_by_status(dealer_id=dealer_id),
         "recent_leads": list(dealer_leads(dealer_id=dealer_id)[:RECENT_LEADS]),
     }
-    return render(request, "dealers/space/dashboard.html", context)
+    return render(request, "web/dealer_space.html", context)

@@ -1,0 +1,113 @@
+"""What the waiting page is told: the status payload and when to ask again (no writes)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from .errors import FlashSaleRefusal
+from .models import FlashSale
+from .queue import TICKET_RANGE, QueueStatus, pace_window_ms
+from .tokens import admission_token_issue
+
+if TYPE_CHECKING:
+    from .services.waiting_room import SaleInfo
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+OPENING_SPREAD_MAX_MS = 300_000
+
+
+def _poll_budget() -> int:
+    """Status polls per second the deployment serves for one sale without strain."""
+    return _setting("FLASHSALE_POLLS_PER_SECOND", 2000)
+
+
+def _opening_offset_ms(status: QueueStatus) -> int:
+    """When, after the opening, a pre-queue page asks for its place: in the order of its draw
+    ticket, spread over the time the whole pre-queue's polls take within the budget. The line
+    follows the tickets, so the first in line learn it first instead of waiting behind a crowd of
+    pages all asking at the same second."""
+    spread_ms = min(OPENING_SPREAD_MAX_MS, status.pre_length * 1000 // _poll_budget())
+    return spread_ms * (status.ticket or 0) // TICKET_RANGE
+
+
+def _poll_after_ms(status: QueueStatus, *, now_ms: int, sold_out: bool) -> int:
+    """When the page should ask again: soon near the front, rarely far back, never when done."""
+    if sold_out or status.state == FlashSale.Status.CLOSED:
+        return 0
+    if status.place in ("admitted", "holding", "done", "removed"):
+        return 0
+    if status.state == FlashSale.Status.PUBLISHED:
+        until_opening = status.opens_at_ms - now_ms
+        if status.place == "pre" and until_opening <= 600_000:
+            return max(1000, until_opening + _opening_offset_ms(status))
+        # Nothing changes before the opening: come back then (or in 10 minutes at most).
+        return max(1000, min(until_opening, 600_000))
+    if status.place == "waiting" and status.position is not None:
+        if status.position <= max(50, 2 * status.total):
+            return 2000
+        # Far back: often enough to follow the line, rarely enough that all its pages together
+        # stay within the poll budget.
+        floor = 5000 if status.position <= 2000 else 10_000
+        return max(floor, status.line_length * 1000 // _poll_budget())
+    return 5000
+
+
+def status_payload(
+    *, info: SaleInfo, status: QueueStatus, customer_id: int | None, now_ms: int
+) -> dict[str, Any]:
+    if not status.found:
+        raise FlashSaleRefusal("queue_unavailable")
+    if status.limited:
+        raise FlashSaleRefusal("rate_limited")
+    sold_out = status.state == FlashSale.Status.SOLD_OUT or (
+        status.total > 0 and status.available + status.held == 0
+    )
+    eta_seconds = None
+    if status.place == "waiting" and status.position and status.opened_at_ms:
+        window_ms = pace_window_ms(now_ms=now_ms, opened_at_ms=status.opened_at_ms)
+        per_second = status.admissions_in_window / (window_ms / 1000)
+        if per_second > 0 and status.available + status.held > 0:
+            eta_seconds = math.ceil(status.position / per_second)
+    admission = None
+    if status.place == "admitted" and customer_id is not None:
+        admission = {
+            "token": admission_token_issue(
+                sale_id=info.sale_id,
+                customer_id=customer_id,
+                admitted_at_ms=status.admitted_at_ms,
+                until_ms=status.admitted_until_ms,
+            ),
+            "expires_in_ms": max(0, status.admitted_until_ms - now_ms),
+        }
+    poll_ms = _poll_after_ms(status, now_ms=now_ms, sold_out=sold_out)
+    return {
+        "state": status.state,
+        "place": status.place,
+        "position": status.position,
+        "eta_seconds": eta_seconds,
+        "units": {
+            "available": status.available,
+            "held": status.held,
+            "sold": status.sold,
+            "total": status.total,
+            "left": status.available + status.held,
+        },
+        "all_held": not sold_out and status.available == 0 and status.held > 0,
+        "sold_out": sold_out,
+        # More people ahead than cars not yet sold: honest about the odds.
+        "unlikely": bool(status.position and status.position > status.available + status.held),
+        "line_length": status.line_length,
+        "pre_length": status.pre_length,
+        "opens_in_ms": max(0, status.opens_at_ms - now_ms),
+        "admission": admission,
+        "poll_ms": poll_ms,
+        "poll_jitter_ms": 0 if status.place == "pre" else min(2000, poll_ms * 3 // 10),
+        "opening_offset_ms": _opening_offset_ms(status) if status.place == "pre" else None,
+    }

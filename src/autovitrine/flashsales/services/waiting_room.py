@@ -1,0 +1,464 @@
+"""The waiting room: sale info for the hot paths, status reads, joins, removals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .. import selectors
+from ..batching import GroupCommit
+from ..errors import FlashSaleRefusal
+from ..models import (
+    FlashSale,
+    Hold,
+    QueueEntry,
+    SaleEvent,
+    SaleUnit,
+)
+from ..presentation import status_payload
+from ..queue import (
+    TICKET_BITS,
+    JoinOutcome,
+    QueueStatus,
+    RateCheck,
+    waiting_room,
+)
+from ..tokens import proof_of_work_valid
+from ._base import (
+    QUEUE_ERRORS,
+    _event,
+    _now_ms,
+    _setting,
+    in_db_thread,
+)
+from .claims import holds_release_expired
+from .sale import sale_open, sale_sync, waiting_room_restore
+
+# --- The waiting room -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SaleInfo:
+    """What the hot paths need to know about a sale, cached a few seconds per process."""
+
+    sale_id: int
+    slug: str
+    status: str
+    admission_seconds: int
+    pow_difficulty_bits: int
+    opens_at_ms: int = 0
+    limit_per_customer: int = 1
+
+
+_sale_info_cache: dict[str, tuple[float, SaleInfo | None]] = {}
+SALE_INFO_TTL_SECONDS = 5.0
+
+
+def sale_info_cached(slug: str) -> tuple[bool, SaleInfo | None]:
+    """``(True, info)`` when this process read the sale less than 5 s ago; no database access."""
+    cached = _sale_info_cache.get(slug)
+    if cached and cached[0] > time.monotonic():
+        return True, cached[1]
+    return False, None
+
+
+def sale_info(slug: str) -> SaleInfo | None:
+    """The public sale behind ``slug`` (None for a draft or unknown one), at most 5 s old."""
+    hit, info = sale_info_cached(slug)
+    if hit:
+        return info
+    sale = selectors.sale_for_public(slug)
+    info = (
+        SaleInfo(
+            sale.pk,
+            sale.slug,
+            sale.status,
+            sale.admission_seconds,
+            sale.pow_difficulty_bits,
+            int(sale.opens_at.timestamp() * 1000),
+            sale.limit_per_customer,
+        )
+        if sale
+        else None
+    )
+    _sale_info_cache[slug] = (time.monotonic() + SALE_INFO_TTL_SECONDS, info)
+    return info
+
+
+async def asale_info(slug: str) -> SaleInfo | None:
+    """``sale_info`` for the async hot paths: the database is read only when the cache is stale."""
+    hit, info = sale_info_cached(slug)
+    return info if hit else await in_db_thread(sale_info, slug)
+
+
+def _poll_limit() -> int:
+    return _setting("FLASHSALE_POLLS_PER_ACCOUNT_PER_MINUTE", 120)
+
+
+def _attend(sale_id: int, status: QueueStatus) -> bool:
+    """Do the database work a status read found due; ``True`` if the room should be read again."""
+    room = waiting_room()
+    if not status.found:
+        if room.try_lock(sale_id=sale_id, name="restore", ttl_ms=10_000):
+            waiting_room_restore(sale_id=sale_id)
+            return True
+        return False
+    if status.open_due:
+        sale_open(sale_id=sale_id)
+        return True
+    if status.sweep_due:
+        holds_release_expired(sale_id=sale_id)
+    elif status.resync_due:
+        sale_sync(sale_id=sale_id)
+    return False
+
+
+def queue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
+    """What the waiting page shows; a read of the waiting room only, unless work is due."""
+    room = waiting_room()
+    limit = _poll_limit()
+    status = room.status(
+        sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), poll_limit=limit
+    )
+    if (not status.found or status.open_due or status.sweep_due or status.resync_due) and _attend(
+        info.sale_id, status
+    ):
+        status = room.status(
+            sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), poll_limit=limit + 1
+        )
+    return status_payload(info=info, status=status, customer_id=customer_id, now_ms=_now_ms())
+
+
+async def aqueue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
+    """``queue_status`` for async views: one Redis round trip in the common case."""
+    limit = _poll_limit()
+    status = await waiting_room().astatus(
+        sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), poll_limit=limit
+    )
+    return await _astatus_payload(info=info, customer_id=customer_id, status=status)
+
+
+async def _astatus_payload(
+    *, info: SaleInfo, customer_id: int | None, status: QueueStatus
+) -> dict[str, Any]:
+    """The page's answer for a status just read; the database work it found due is done first."""
+    due = not status.found or status.open_due or status.sweep_due or status.resync_due
+    if due and await in_db_thread(_attend, info.sale_id, status):
+        status = await waiting_room().astatus(
+            sale_id=info.sale_id,
+            customer_id=customer_id,
+            now_ms=_now_ms(),
+            poll_limit=_poll_limit() + 1,
+        )
+    return status_payload(info=info, status=status, customer_id=customer_id, now_ms=_now_ms())
+
+
+def queue_join(
+    *,
+    info: SaleInfo,
+    customer: Any,
+    client_ip: str | None,
+    challenge: str,
+    nonce: str,
+    idempotency_key: str = "",
+) -> dict[str, Any]:
+    """Take one place in the waiting room (the pre-queue before the opening, then the line).
+
+    A retried join (same key) or a second join of the same account returns the same place.
+    """
+    _refuse_join_if_over(info)
+    if getattr(customer, "kind", "") != "customer":
+        raise FlashSaleRefusal("customers_only")
+    try:
+        allowed = waiting_room().allow(
+            sale_id=info.sale_id, checks=_join_rate_checks(customer.pk, client_ip)
+        )
+    except QUEUE_ERRORS:
+        allowed = True  # without Redis, the proof of work and the one-place rule still stand
+    if not allowed:
+        raise FlashSaleRefusal("rate_limited")
+    key = (idempotency_key or "").strip()[:64]
+    proof_ok = proof_of_work_valid(
+        challenge=challenge,
+        nonce=nonce,
+        sale_id=info.sale_id,
+        customer_id=customer.pk,
+        difficulty_bits=info.pow_difficulty_bits,
+    )
+    now = timezone.now()
+    pre_queue = (
+        info.status == FlashSale.Status.PUBLISHED and now.timestamp() * 1000 < info.opens_at_ms
+    )
+    # The common case, a first join, is one statement; anything else reads the existing place.
+    place = NewPlace(info.sale_id, customer.pk, pre_queue, now, key, client_ip, _draw_ticket())
+    ticket = place.ticket
+    if not (proof_ok and queue_entries_insert([place])):
+        entry = QueueEntry.objects.filter(sale_id=info.sale_id, customer_id=customer.pk).first()
+        if not proof_ok and not (entry is not None and key and entry.join_key == key):
+            raise FlashSaleRefusal("pow_invalid")
+        if entry is None:  # only possible if the sale itself was deleted meanwhile
+            raise FlashSaleRefusal("not_in_queue")
+        entry = _queue_entry_rejoin(
+            info=info, entry=entry, pre_queue=pre_queue, now=now, key=key, client_ip=client_ip
+        )
+        if entry.status != QueueEntry.Status.WAITING:
+            return queue_status(info=info, customer_id=customer.pk)
+        ticket = entry.ticket or 0
+    _place_in_room(info=info, customer_id=customer.pk, ticket=ticket)
+    return queue_status(info=info, customer_id=customer.pk)
+
+
+def _refuse_join_if_over(info: SaleInfo) -> None:
+    if info.status == FlashSale.Status.SOLD_OUT:
+        raise FlashSaleRefusal("sold_out")
+    if info.status == FlashSale.Status.CLOSED:
+        raise FlashSaleRefusal("closed")
+
+
+def _join_rate_checks(customer_id: int, client_ip: str | None) -> list[RateCheck]:
+    checks = [
+        RateCheck(
+            f"join:acct:{customer_id}",
+            _setting("FLASHSALE_JOINS_PER_ACCOUNT_PER_MINUTE", 10),
+            60_000,
+        ),
+    ]
+    if client_ip:
+        limit = _setting("FLASHSALE_JOINS_PER_IP_PER_MINUTE", 120)
+        checks.append(RateCheck(f"join:ip:{client_ip}", limit, 60_000))
+    return checks
+
+
+async def aqueue_join_first(
+    *,
+    info: SaleInfo,
+    customer_id: int,
+    client_ip: str | None,
+    challenge: str,
+    nonce: str,
+    idempotency_key: str = "",
+) -> dict[str, Any] | None:
+    """``queue_join`` for the common case, an account's first join, without Django's stack.
+
+    The caller vouches that ``customer_id`` is a signed-in customer (the queue pass). The new
+    place is written by a group commit shared with the joins arriving meanwhile (one INSERT for
+    all of them) before the waiting room is told. ``None`` when this is not a plain first join
+    (the account already has a place, or the proof of work does not hold, which a retry key may
+    excuse): ``queue_join`` decides those.
+    """
+    _refuse_join_if_over(info)
+    room = waiting_room()
+    try:
+        allowed = await room.aallow(
+            sale_id=info.sale_id, checks=_join_rate_checks(customer_id, client_ip)
+        )
+    except QUEUE_ERRORS:
+        allowed = True
+    if not allowed:
+        raise FlashSaleRefusal("rate_limited")
+    proof_ok = proof_of_work_valid(
+        challenge=challenge,
+        nonce=nonce,
+        sale_id=info.sale_id,
+        customer_id=customer_id,
+        difficulty_bits=info.pow_difficulty_bits,
+    )
+    if not proof_ok:
+        return None
+    now = timezone.now()
+    pre_queue = (
+        info.status == FlashSale.Status.PUBLISHED and now.timestamp() * 1000 < info.opens_at_ms
+    )
+    key = (idempotency_key or "").strip()[:64]
+    place = NewPlace(info.sale_id, customer_id, pre_queue, now, key, client_ip, _draw_ticket())
+    if not await _place_writer.submit(place):
+        return None
+    try:
+        placed = await room.ajoin_then_status(
+            sale_id=info.sale_id,
+            customer_id=customer_id,
+            now_ms=_now_ms(),
+            ticket=place.ticket,
+            poll_limit=_poll_limit(),
+        )
+    except QUEUE_ERRORS as exc:
+        raise FlashSaleRefusal("queue_unavailable") from exc
+    if not isinstance(placed, QueueStatus) or (placed.place == "pre") != pre_queue:
+        # A lost waiting room, a sale that ended meanwhile, the opening in between: full rules.
+        await in_db_thread(_place_in_room, info=info, customer_id=customer_id, ticket=place.ticket)
+        return await aqueue_status(info=info, customer_id=customer_id)
+    return await _astatus_payload(info=info, customer_id=customer_id, status=placed)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPlace:
+    sale_id: int
+    customer_id: int
+    pre_queue: bool
+    joined_at: dt.datetime
+    join_key: str
+    client_ip: str | None
+    ticket: int
+
+
+def _draw_ticket() -> int:
+    """A place's ticket in the pre-queue draw: secret, uniform, drawn once per place."""
+    return secrets.randbits(TICKET_BITS)
+
+
+async def _insert_places(places: Sequence[NewPlace]) -> list[bool]:
+    """One INSERT for a batch of joins: ``True`` for each new place. A customer twice in one batch
+    gets one place, the first."""
+    created = await in_db_thread(queue_entries_insert, places)
+    answers = []
+    for place in places:
+        answers.append(place.customer_id in created)
+        created.discard(place.customer_id)
+    return answers
+
+
+PLACE_BATCH_SIZE = 500
+# Group commit of new places: while one INSERT runs, the joins arriving queue up for the next one.
+# A join is answered only once its row is in.
+_place_writer: GroupCommit[NewPlace, bool] = GroupCommit(_insert_places, PLACE_BATCH_SIZE)
+
+
+def queue_entries_insert(places: Sequence[NewPlace]) -> set[int]:
+    """Record new places in one statement; returns the customers whose place is new."""
+    if not places:
+        return set()
+    table = QueueEntry._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    for p in places:
+        params += [p.sale_id, p.customer_id, QueueEntry.Status.WAITING, p.pre_queue]
+        params += [adapt(p.joined_at), p.join_key, p.client_ip, p.ticket]
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, '')"] * len(places))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sale_id, customer_id, status, pre_queue, joined_at, join_key, "
+            f"client_ip, ticket, removed_reason) VALUES {rows} "
+            "ON CONFLICT (sale_id, customer_id) DO NOTHING RETURNING customer_id",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _queue_entry_rejoin(
+    *,
+    info: SaleInfo,
+    entry: QueueEntry,
+    pre_queue: bool,
+    now: dt.datetime,
+    key: str,
+    client_ip: str | None,
+) -> QueueEntry:
+    """An account that already has a place: keep it, or put it back in line if it may."""
+    if entry.status == QueueEntry.Status.REMOVED:
+        raise FlashSaleRefusal("removed")
+    if entry.status == QueueEntry.Status.CLAIMED:
+        if selectors.active_hold_of(sale_id=info.sale_id, customer_id=entry.customer_id):
+            return entry
+        holds_release_expired(sale_id=info.sale_id)
+        entry.refresh_from_db()
+    if (
+        entry.status == QueueEntry.Status.PURCHASED
+        and selectors.customer_units_bought(sale_id=info.sale_id, customer_id=entry.customer_id)
+        >= info.limit_per_customer
+    ):
+        raise FlashSaleRefusal("already_bought")
+    if entry.status in (QueueEntry.Status.LAPSED, QueueEntry.Status.PURCHASED):
+        # Back in line after a lapsed turn or a purchase under the limit: at the back.
+        with transaction.atomic():
+            moved = QueueEntry.objects.filter(pk=entry.pk, status=entry.status).update(
+                status=QueueEntry.Status.WAITING,
+                joined_at=now,
+                pre_queue=pre_queue,
+                ticket=_draw_ticket(),
+                join_key=key,
+                client_ip=client_ip,
+            )
+            if moved:
+                _event(
+                    info.sale_id, SaleEvent.Subject.QUEUE, entry.pk, entry.status, "waiting"
+                ).save()
+        entry.refresh_from_db()
+    return entry
+
+
+def _place_in_room(*, info: SaleInfo, customer_id: int, ticket: int) -> None:
+    room = waiting_room()
+
+    def join() -> JoinOutcome:
+        return room.join(
+            sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), ticket=ticket
+        )
+
+    try:
+        outcome = join()
+        if outcome.result == "missing":
+            _attend(info.sale_id, QueueStatus(found=False))
+            outcome = join()
+    except QUEUE_ERRORS as exc:
+        raise FlashSaleRefusal("queue_unavailable") from exc
+    if outcome.result == "removed":
+        raise FlashSaleRefusal("removed")
+    if outcome.result in ("sold_out", "closed"):
+        raise FlashSaleRefusal(outcome.result)
+    if outcome.result == "missing":
+        raise FlashSaleRefusal("queue_unavailable")
+    if outcome.result in ("pre", "line"):
+        # The room decides whether a new place is in the draw (the opening may have come between).
+        in_draw = outcome.result == "pre"
+        QueueEntry.objects.filter(
+            sale_id=info.sale_id, customer_id=customer_id, pre_queue=not in_draw
+        ).update(pre_queue=in_draw)
+
+
+def queue_entry_remove(*, sale_id: int, entry_id: int, by: Any, reason: str = "") -> QueueEntry:
+    """Staff take an abusive account out of the sale: its place and any live hold are given up."""
+    with transaction.atomic():
+        entry = QueueEntry.objects.select_for_update().get(pk=entry_id, sale_id=sale_id)
+        if entry.status == QueueEntry.Status.REMOVED:
+            return entry
+        previous = entry.status
+        entry.status = QueueEntry.Status.REMOVED
+        entry.removed_reason = reason[:200]
+        entry.save(update_fields=["status", "removed_reason"])
+        events = [
+            _event(
+                sale_id,
+                SaleEvent.Subject.QUEUE,
+                entry.pk,
+                previous,
+                entry.status,
+                by=by,
+                note=reason,
+            )
+        ]
+        held = list(
+            SaleUnit.objects.filter(
+                sale_id=sale_id, holder_id=entry.customer_id, status=SaleUnit.Status.HELD
+            ).values_list("pk", "hold_ref")
+        )
+        if held:
+            SaleUnit.objects.filter(
+                pk__in=[pk for pk, _ in held], status=SaleUnit.Status.HELD
+            ).update(status=SaleUnit.Status.AVAILABLE, holder=None, held_until=None, hold_ref=None)
+            Hold.objects.filter(ref__in=[ref for _, ref in held], status=Hold.Status.ACTIVE).update(
+                status=Hold.Status.RELEASED
+            )
+            events += [
+                _event(sale_id, SaleEvent.Subject.UNIT, pk, "held", "available", by=by, note=reason)
+                for pk, _ in held
+            ]
+        SaleEvent.objects.bulk_create(events)
+    sale_sync(sale_id=sale_id, changes=[(entry.customer_id, "x")])
+    return entry

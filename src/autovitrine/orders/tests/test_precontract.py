@@ -1,0 +1,103 @@
+"""Pre-contractual information on the checkout pages and on the order form (Code de la
+consommation L221-5 and L111-1: the seller's identity, the total price and its parts, the
+delivery date or deadline (L216-1: 30 days when none is agreed), the withdrawal rule, the legal
+guarantees (L217-3 and following, C. civ. 1641), the consumer mediator (L616-1))."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.urls import reverse
+from pypdf import PdfReader
+
+from autovitrine.orders.documents import order_form_pdf
+from autovitrine.orders.models import Order
+from autovitrine.orders.pricing import l216_1_delivery_by, planned_factory_delivery
+
+
+def _pdf_text(order: Order) -> str:
+    reader = PdfReader(io.BytesIO(order_form_pdf(order)))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _with_identity(dealer):
+    dealer.company_name = "Garage du Rhône SAS"
+    dealer.legal_form = "SAS"
+    dealer.share_capital_eur = 50_000
+    dealer.rcs = "RCS Lyon 123 456 789"
+    dealer.vat_number = "FR12123456789"
+    dealer.save()
+    return dealer
+
+
+def test_l221_5_the_order_form_names_the_seller_with_its_legal_identity(paid_order, dealer):
+    _with_identity(dealer)
+    paid_order.refresh_from_db()
+
+    text = _pdf_text(paid_order)
+
+    assert "Garage du Rhône SAS, SAS, au capital de 50 000 €" in text
+    assert "RCS Lyon 123 456 789" in text
+    assert "TVA FR12123456789" in text
+
+
+def test_l216_1_a_stock_order_is_delivered_within_30_days_of_the_contract(paid_order):
+    assert paid_order.delivery_by == paid_order.created_at.date() + dt.timedelta(days=30)
+    assert "art. L216-1" in _pdf_text(paid_order)
+
+
+def test_l216_1_a_factory_order_states_its_planned_week():
+    planned = planned_factory_delivery(dt.date(2026, 3, 4))
+    assert planned == dt.date(2026, 5, 29)  # the Friday of the 12th week ahead
+    assert planned.weekday() == 4
+    assert l216_1_delivery_by(dt.date(2026, 3, 4)) == dt.date(2026, 4, 3)
+
+
+def test_l217_3_l616_1_guarantees_and_mediator_are_on_the_order_form(paid_order, settings):
+    text = _pdf_text(paid_order)
+
+    assert "L217-3" in text
+    assert "1641" in text
+    assert settings.CONSUMER_MEDIATOR["name"] in text
+    assert "L616-1" in text
+
+
+def test_l221_5_the_checkout_page_shows_the_information_before_ordering(
+    client, customer, vehicle, dealer
+):
+    _with_identity(dealer)
+    client.force_login(customer)
+
+    page = client.get(
+        reverse("orders:checkout_stock", kwargs={"vehicle_id": vehicle.pk})
+    ).content.decode()
+
+    assert 'id="precontract"' in page
+    assert "Garage du Rhône SAS" in page
+    assert "art. L216-1" in page
+    assert "jusqu&#x27;à 14 jours après la prise de possession" in page
+    assert "L217-3" in page
+    assert "L616-1" in page
+
+
+def test_totals_add_up_base_line_each_line_the_total(paid_order):
+    """A line named in a total is shown as a line: the rows add up to the total, to the cent."""
+    text = _pdf_text(paid_order)
+    lines = [line for line in paid_order.quote]
+
+    assert sum(line["ttc"] for line in lines) == paid_order.total_ttc
+    assert [line["code"] for line in lines] == ["vehicle", "malus", "registration"]
+    assert "Total TTC du contrat" in text
+
+
+def test_registration_taxes_not_collected_by_the_seller_stay_outside_the_total(
+    settings, place, malus_scale
+):
+    settings.ORDER_REGISTRATION_COLLECTED_BY_SELLER = False
+
+    order = place()
+
+    assert order.registration_collected is False
+    assert order.total_ttc == order.price_ttc
+    assert "hors contrat, à payer à l'immatriculation" in _pdf_text(order)

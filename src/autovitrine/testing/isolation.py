@@ -1,0 +1,58 @@
+"""What keeps tests apart: per-run, per-worker names, and the reset of process-wide state.
+
+Two test runs on one machine (two engineers, two CI jobs) and the two workers of one run
+(``pytest -n 2``) share PostgreSQL and Redis: each worker gets its own test database and its own
+Redis key prefix, and cleans only what carries that prefix.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def run_tag() -> str:
+    """``<run>_<worker>``: unique to this test run (xdist's run id, else the process) and worker."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or f"p{os.getpid()}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{run}_{worker}"
+
+
+def redis_key_prefix() -> str:
+    return f"test_{run_tag()}"
+
+
+def forget_redis_keys() -> None:
+    """Delete every Redis key of this worker (cache, waiting rooms), never another's (no FLUSHDB)."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=f"{settings.REDIS_KEY_PREFIX}:*", count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
+    finally:
+        client.close()
+
+
+def reset_process_state() -> None:
+    """Everything a process keeps between requests, forgotten between tests."""
+    from autovitrine.configurator import services as configurator_services
+    from autovitrine.flashsales import services as flashsale_services
+    from autovitrine.flashsales.queue import waiting_room
+
+    if settings.REDIS_URL:
+        forget_redis_keys()
+    else:
+        cache.clear()
+    waiting_room.cache_clear()
+    flashsale_services._sale_info_cache.clear()
+    with configurator_services._compiled_guard:
+        configurator_services._compiled.clear()
