@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from autovitrine.core.money import Price
 
+from .makes import USED_CAR_MAKES  # noqa: F401  (the controlled list of used-car makes)
 from .models import Brand, CarModel, Colour, Energy, MalusBracket, MalusScale, Option, Version
 
 # French CO2 label classes (arrêté du 10 avril 2003, as displayed in showrooms), upper bounds.

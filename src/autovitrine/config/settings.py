@@ -325,6 +325,8 @@ CONSUMER_MEDIATOR = {
 # Whether the seller collects the registration taxes (malus, carte grise) with the price; if
 # not, they are lines of their own outside the contract total.
 ORDER_REGISTRATION_COLLECTED_BY_SELLER = True
+# Flash sales: the waiting room's anti-robot proof of work (16 bits ≈ one second on a phone).
+FLASH_SALE_POW_DIFFICULTY_BITS = int(os.environ.get("FLASH_SALE_POW_DIFFICULTY_BITS", "16"))
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ from autovitrine.web import views_dealer_space
 
 admin.site.site_header = "AutoVitrine — siège"
 admin.site.site_title = "AutoVitrine"
+# The admin's home also links to the head-office pages that live outside it.
+admin.site.index_template = "admin/autovitrine_index.html"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

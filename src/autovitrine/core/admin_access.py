@@ -50,6 +50,7 @@ class ReadOnlyTabularInline(HeadOfficeTabularInline):
 
     extra = 0
     can_delete = False
+    template = "admin/autovitrine/readonly_tabular.html"
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

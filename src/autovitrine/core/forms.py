@@ -5,16 +5,58 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .places import Place, resolve_place
 
+POSITION_UNREADABLE = _(
+    "Votre position n'a pas pu être lue : indiquez une ville ou un code postal."
+)
 
-class NearPlaceFormMixin:
-    """For a form with a ``place`` field (a French city or postcode, resolved offline) and hidden
-    ``lat``/``lng`` fields (the browser's position)."""
 
-    cleaned_data: dict[str, Any]
+def _position_field(limit: int) -> forms.FloatField:
+    return forms.FloatField(
+        required=False,
+        min_value=-limit,
+        max_value=limit,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": POSITION_UNREADABLE,
+            "min_value": POSITION_UNREADABLE,
+            "max_value": POSITION_UNREADABLE,
+        },
+    )
+
+
+class NearPlaceForm(forms.Form):
+    """The one definition of a search near a place: a French commune or postcode (``place``,
+    resolved offline, suggested while typing) or the browser's position (hidden ``lat``/``lng``,
+    filled by « Autour de moi »)."""
+
+    place = forms.CharField(
+        label=_("Ville ou code postal"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "placeholder": _("Ex. Lyon ou 69007"),
+                "enterkeyhint": "search",
+                "hx-get": reverse_lazy("web:place_suggestions"),
+                "hx-trigger": "input changed delay:250ms, focus",
+                "hx-target": "#place-suggestions",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                # The suggestions alone: the form's own trigger must not run on each key.
+                "hx-push-url": "false",
+            }
+        ),
+        error_messages={"max_length": _("Le lieu est trop long (100 caractères au plus).")},
+    )
+    lat = _position_field(90)
+    lng = _position_field(180)
+
     resolved_place: Place | None = None
 
     def clean_place(self) -> str:
@@ -31,6 +73,13 @@ class NearPlaceFormMixin:
                     params={"place": text},
                 )
         return text
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        position_errors = self.has_error("lat") or self.has_error("lng")
+        if not position_errors and (data.get("lat") is None) != (data.get("lng") is None):
+            self.add_error("lat", POSITION_UNREADABLE)
+        return data
 
     def position(self) -> tuple[float, float] | None:
         lat, lng = self.cleaned_data.get("lat"), self.cleaned_data.get("lng")

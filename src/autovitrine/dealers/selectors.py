@@ -8,12 +8,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from autovitrine.core.places import haversine_km
 
-from .models import Dealer, OpeningPeriod
+from .models import Dealer, DealerStaff, OpeningPeriod
 
 # What a dealer offers, by the name the locator's filter uses.
 SERVICE_FIELDS = {"new": "sells_new", "used": "sells_used", "workshop": "has_workshop"}
@@ -30,6 +31,31 @@ CARD_FIELDS = (
     "phone",
     *SERVICE_FIELDS.values(),
 )
+
+
+# Every stock search near a place measures the distance to every active dealer: their positions
+# are read once and shared through the cache, dropped whenever a dealer is saved or deleted
+# (``apps.DealersConfig.ready``); the expiry covers the bulk writes that send no signal.
+ACTIVE_POSITIONS_KEY = "dealers:active-positions:v1"
+ACTIVE_POSITIONS_TTL_S = 60
+
+
+def active_dealer_positions() -> dict[int, tuple[str, float, float]]:
+    """Active dealer id → (code, latitude, longitude)."""
+    positions = cache.get(ACTIVE_POSITIONS_KEY)
+    if positions is None:
+        positions = {
+            dealer_id: (code, latitude, longitude)
+            for dealer_id, code, latitude, longitude in Dealer.objects.filter(is_active=True)
+            .order_by()
+            .values_list("id", "code", "latitude", "longitude")
+        }
+        cache.set(ACTIVE_POSITIONS_KEY, positions, ACTIVE_POSITIONS_TTL_S)
+    return positions
+
+
+def forget_dealer_positions(**_kwargs: object) -> None:
+    cache.delete(ACTIVE_POSITIONS_KEY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +140,19 @@ def opening_hours_fr(dealer: Dealer) -> list[str]:
         )
         lines.append(_("%(days)s : %(hours)s") % {"days": days, "hours": hours})
     return lines
+
+
+def dealer_staff_emails(*, dealer_id: int) -> list[str]:
+    """Where a dealer's staff is reached: its active staff accounts, else the dealer's address."""
+    emails = sorted(
+        DealerStaff.objects.filter(dealer_id=dealer_id, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if emails:
+        return emails
+    dealer_email = Dealer.objects.filter(pk=dealer_id).values_list("email", flat=True).first()
+    return [dealer_email] if dealer_email else []
 
 
 def dealer_by_id(dealer_id: int) -> Dealer:

@@ -221,7 +221,7 @@ RANGE: tuple[ModelSpec, ...] = (
 
 
 # The model the demo configures with full product data (``configurator/data/aurore-terra.json``):
-# in the catalog, not in the generated stock. Versions are its three trims' default builds.
+# in the catalog and the generated stock. Versions are its three trims' default builds.
 TERRA = ModelSpec(
     code="aurore-terra",
     name="Terra",
@@ -282,5 +282,5 @@ TERRA = ModelSpec(
     options=(),
     packs=(),
 )
-# Every model of the catalog: the stock is drawn from ``RANGE`` only.
+# Every model of the catalog, each with cars in the demo stock.
 CATALOG: tuple[ModelSpec, ...] = (*RANGE, TERRA)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from autovitrine.core.money import Price
 
-from .range import RANGE, ColourSpec, ModelSpec, OptionSpec, VersionSpec, ht_cents
+from .range import CATALOG, ColourSpec, ModelSpec, OptionSpec, VersionSpec, ht_cents
 
 SEED = "autovitrine-demo-2026"
 # A World Manufacturer Identifier in the French "VF" block, for the fictional brand.
@@ -34,7 +34,7 @@ TRANSLITERATION = {
 WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 MAX_VEHICLES = 900_000  # serials run from 100000 to 999999
 
-MODEL_WEIGHTS = (28, 30, 18, 14, 10)  # Lumo, Vela, Électra, Brise, Altaïr
+MODEL_WEIGHTS = (28, 30, 18, 14, 10, 20)  # Lumo, Vela, Électra, Brise, Altaïr, Terra
 USED_SHARE_PCT = 35
 # Share of a used car's new price by age (years), the usual French curve, in %.
 RESIDUAL_PCT_BY_AGE = {1: 78, 2: 68, 3: 59, 4: 52, 5: 46}
@@ -89,7 +89,7 @@ def make_vin(
     rng: random.Random, *, model_index: int, version_index: int, year: int, serial: int
 ) -> str:
     descriptor = (
-        "ABCDE"[model_index]
+        "ABCDEF"[model_index]
         + "1234"[version_index]
         + "".join(rng.choice(VIN_CHARACTERS) for _ in range(3))
     )
@@ -108,12 +108,18 @@ def draw_vehicle(number: int, *, today: dt.date) -> VehicleDraw:
     rng = random.Random(f"{SEED}-{number}")
     condition = "used" if rng.randrange(100) < USED_SHARE_PCT else "new"
     dealer_weight_key = rng.random()
-    model_index = rng.choices(range(len(RANGE)), weights=MODEL_WEIGHTS)[0]
-    model = RANGE[model_index]
+    # The first vehicles are one of each model, on sale: every « voir en stock » link leads to cars,
+    # however small the demo.
+    one_of_each = number < len(CATALOG)
+    model_index = number if one_of_each else rng.choices(range(len(CATALOG)), MODEL_WEIGHTS)[0]
+    model = CATALOG[model_index]
     version_index = rng.randrange(len(model.versions))
     version = model.versions[version_index]
     colour = rng.choices(model.colours, weights=(5, 3, 2))[0]
-    options = tuple(rng.sample(model.options, k=rng.choice((0, 1, 1, 2, 3))))
+    # The configured model (Terra) has its options in its product data, not in this list.
+    options = tuple(
+        rng.sample(model.options, k=min(rng.choice((0, 1, 1, 2, 3)), len(model.options)))
+    )
     catalogue_ht = (
         ht_cents(version.price_ttc_euros)
         + colour.price_ht_euros * 100
@@ -140,6 +146,8 @@ def draw_vehicle(number: int, *, today: dt.date) -> VehicleDraw:
         price_ttc = showroom_price(value)
         status = rng.choices(("available", "reserved", "sold"), weights=(85, 8, 7))[0]
         description = rng.choice(USED_DESCRIPTIONS)
+    if one_of_each:
+        status = "available"
     vin = make_vin(
         rng,
         model_index=model_index,

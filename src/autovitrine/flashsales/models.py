@@ -34,7 +34,9 @@ class FlashSale(TimeStampedModel):
         Status.CLOSED: set(),
     }
 
-    brand = models.ForeignKey("catalog.Brand", on_delete=models.PROTECT, related_name="+")
+    brand = models.ForeignKey(
+        "catalog.Brand", on_delete=models.PROTECT, related_name="+", verbose_name=_("marque")
+    )
     title = models.CharField(_("titre"), max_length=120)
     slug = models.SlugField(_("adresse"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -68,7 +70,12 @@ class FlashSale(TimeStampedModel):
     )
     opened_at = models.DateTimeField(_("ouverte le"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créée par"),
     )
 
     class Meta:
@@ -101,27 +108,44 @@ class SaleUnit(models.Model):
         HELD = "held", _("Réservée")
         SOLD = "sold", _("Vendue")
 
-    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="units")
+    sale = models.ForeignKey(
+        FlashSale, on_delete=models.CASCADE, related_name="units", verbose_name=_("vente")
+    )
     stock_vehicle = models.ForeignKey(
-        "inventory.StockVehicle", on_delete=models.PROTECT, related_name="+"
+        "inventory.StockVehicle",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("véhicule en stock"),
     )
     # The dealer that owns and delivers the car (every dealer-owned row carries its dealer).
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=Status, default=Status.AVAILABLE)
+    dealer = models.ForeignKey(
+        "dealers.Dealer", on_delete=models.PROTECT, related_name="+", verbose_name=_("concession")
+    )
+    status = models.CharField(_("statut"), max_length=10, choices=Status, default=Status.AVAILABLE)
     # Copied from the sale so the "one unit per customer" partial index can see it.
-    one_per_customer = models.BooleanField(default=True)
+    one_per_customer = models.BooleanField(_("un par client"), default=True)
     # True until the sale is closed: a vehicle is in at most one sale that is not closed.
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("réservée par"),
     )
-    held_until = models.DateTimeField(null=True, blank=True)
-    hold_ref = models.UUIDField(null=True, blank=True)
+    held_until = models.DateTimeField(_("réservée jusqu'à"), null=True, blank=True)
+    hold_ref = models.UUIDField(_("référence de réservation"), null=True, blank=True)
     sold_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vendue à"),
     )
-    sold_at = models.DateTimeField(null=True, blank=True)
-    payment_ref = models.CharField(max_length=64, blank=True)
+    sold_at = models.DateTimeField(_("vendue le"), null=True, blank=True)
+    payment_ref = models.CharField(_("référence du paiement"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("unité en vente")
@@ -178,18 +202,31 @@ class Hold(models.Model):
         Status.RELEASED: set(),
     }
 
-    ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="holds")
-    unit = models.ForeignKey(SaleUnit, on_delete=models.CASCADE, related_name="holds")
+    ref = models.UUIDField(_("référence"), default=uuid.uuid4, unique=True, editable=False)
+    sale = models.ForeignKey(
+        FlashSale, on_delete=models.CASCADE, related_name="holds", verbose_name=_("vente")
+    )
+    unit = models.ForeignKey(
+        SaleUnit,
+        on_delete=models.CASCADE,
+        related_name="holds",
+        verbose_name=_("véhicule de la vente"),
+    )
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("client"),
     )
     delivering_dealer = models.ForeignKey(
-        "dealers.Dealer", on_delete=models.PROTECT, related_name="+"
+        "dealers.Dealer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("concession de livraison"),
     )
-    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status, default=Status.ACTIVE)
+    expires_at = models.DateTimeField(_("expire le"))
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("réservation")
@@ -215,20 +252,37 @@ class Purchase(models.Model):
     }
 
     reference = models.CharField(_("référence"), max_length=24, unique=True)
-    hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="purchase")
-    sale = models.ForeignKey(FlashSale, on_delete=models.PROTECT, related_name="purchases")
-    unit = models.ForeignKey(SaleUnit, on_delete=models.PROTECT, related_name="purchases")
+    hold = models.OneToOneField(
+        Hold, on_delete=models.PROTECT, related_name="purchase", verbose_name=_("réservation")
+    )
+    sale = models.ForeignKey(
+        FlashSale, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("vente")
+    )
+    unit = models.ForeignKey(
+        SaleUnit,
+        on_delete=models.PROTECT,
+        related_name="purchases",
+        verbose_name=_("véhicule de la vente"),
+    )
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("client"),
     )
     delivering_dealer = models.ForeignKey(
-        "dealers.Dealer", on_delete=models.PROTECT, related_name="+"
+        "dealers.Dealer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("concession de livraison"),
     )
     amount_ttc = models.PositiveIntegerField(_("acompte TTC (centimes)"))
-    payment_ref = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    settled_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    payment_ref = models.CharField(
+        _("référence du paiement"), max_length=64, unique=True, null=True, blank=True
+    )
+    status = models.CharField(_("statut"), max_length=10, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    settled_at = models.DateTimeField(_("réglé le"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("achat")
@@ -258,21 +312,26 @@ class QueueEntry(models.Model):
         Status.REMOVED: set(),
     }
 
-    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="queue_entries")
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    sale = models.ForeignKey(
+        FlashSale, on_delete=models.CASCADE, related_name="queue_entries", verbose_name=_("vente")
     )
-    status = models.CharField(max_length=10, choices=Status, default=Status.WAITING)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("client"),
+    )
+    status = models.CharField(_("statut"), max_length=10, choices=Status, default=Status.WAITING)
     pre_queue = models.BooleanField(_("pré-file"), default=False)
     # The draw: a secret random number given at a pre-queue join; at the opening the pre-queue
     # goes to the head of the line in ticket order (a uniformly random order, fixed once the
     # pre-queue closes). Never shown to the buyer.
     ticket = models.BigIntegerField(_("ticket du tirage"), null=True, blank=True)
     joined_at = models.DateTimeField()
-    join_key = models.CharField(max_length=64, blank=True)
-    last_admission_ms = models.BigIntegerField(null=True, blank=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
-    removed_reason = models.CharField(max_length=200, blank=True)
+    join_key = models.CharField(_("clé d'entrée"), max_length=64, blank=True)
+    last_admission_ms = models.BigIntegerField(_("dernière admission (ms)"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    removed_reason = models.CharField(_("motif du retrait"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("place dans la file")
@@ -295,15 +354,22 @@ class IdempotencyRecord(models.Model):
         PAY = "pay", _("Paiement")
 
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("client"),
     )
-    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="+")
-    action = models.CharField(max_length=10, choices=Action)
-    key = models.CharField(max_length=64)
-    response = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    sale = models.ForeignKey(
+        FlashSale, on_delete=models.CASCADE, related_name="+", verbose_name=_("vente")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    key = models.CharField(_("clé"), max_length=64)
+    response = models.JSONField(_("réponse"), default=dict)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("réponse mémorisée")
+        verbose_name_plural = _("réponses mémorisées")
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "action", "key"], name="idempotency_once_per_key"
@@ -321,16 +387,25 @@ class SaleEvent(models.Model):
         PURCHASE = "purchase", _("Achat")
         QUEUE = "queue", _("File")
 
-    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="events")
-    subject = models.CharField(max_length=10, choices=Subject)
-    subject_id = models.BigIntegerField(null=True, blank=True)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    sale = models.ForeignKey(
+        FlashSale, on_delete=models.CASCADE, related_name="events", verbose_name=_("vente")
     )
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    subject = models.CharField(_("objet"), max_length=10, choices=Subject)
+    subject_id = models.BigIntegerField(_("identifiant de l'objet"), null=True, blank=True)
+    from_status = models.CharField(_("statut avant"), max_length=12, blank=True)
+    to_status = models.CharField(_("statut après"), max_length=12)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("événement de la vente")
+        verbose_name_plural = _("journal des ventes flash")
         ordering = ["created_at", "id"]

@@ -281,3 +281,12 @@ def queue_for_staff(*, sale_id: int, search: str = "", limit: int = 200) -> list
         )
         for e in entries[:limit]
     ]
+
+
+def dealer_units_sold(*, dealer_id: int) -> QuerySet[SaleUnit]:
+    """A dealer's own units sold in flash sales, newest sale first, with their sale and car."""
+    return (
+        SaleUnit.objects.filter(dealer_id=dealer_id, status=SaleUnit.Status.SOLD)
+        .select_related("sale", "stock_vehicle")
+        .order_by("-sold_at", "-id")
+    )

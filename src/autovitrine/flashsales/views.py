@@ -410,7 +410,10 @@ def office_sales(request: HttpRequest) -> HttpResponse:
 @head_office_required
 def office_sale_create(request: HttpRequest) -> HttpResponse:
     form = SaleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.POST.get("action") == "filter":
+        # Narrowing the list of cars is not a submission: no error is shown for what is unfilled.
+        form.show_without_errors()
+    elif request.method == "POST" and form.is_valid():
         try:
             sale = services.sale_create(
                 data=form.sale_data(), vins=form.vin_list(), by=request.user

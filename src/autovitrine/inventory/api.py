@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
@@ -68,7 +69,6 @@ def _refuse_unknown_codes(filters: StockSearchQuery) -> None:
 def _item(hit: StockHit) -> dict:
     vehicle = hit.vehicle
     dealer = vehicle.dealer
-    photos = vehicle.photos.all()  # prefetched, in display order
     return {
         "id": vehicle.pk,
         "title": vehicle.title,
@@ -87,7 +87,7 @@ def _item(hit: StockHit) -> dict:
             "city": dealer.city,
             "postcode": dealer.postcode,
         },
-        "photo_url": photos[0].image.url if photos else "",
+        "photo_url": default_storage.url(hit.photo_name) if hit.photo_name else "",
         "page_url": reverse("inventory:vehicle", kwargs={"vehicle_id": vehicle.pk}),
     }
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import Energy, published_models
-from autovitrine.core.forms import NearPlaceFormMixin
+from autovitrine.core.forms import NearPlaceForm
 from autovitrine.core.money import format_eur, parse_eur_to_cents
 
 from .models import StockVehicle
@@ -35,43 +35,7 @@ SORT_CHOICES = [
 ]
 
 
-class StockSearchForm(NearPlaceFormMixin, forms.Form):
-    place = forms.CharField(
-        label=_("Ville ou code postal"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "address-level2",
-                "placeholder": _("Ex. Lyon ou 69007"),
-                "enterkeyhint": "search",
-            }
-        ),
-        error_messages={"max_length": _("Le lieu est trop long (100 caractères au plus).")},
-    )
-    # Filled by the « Autour de moi » button from the browser's position.
-    lat = forms.FloatField(
-        required=False,
-        min_value=-90,
-        max_value=90,
-        widget=forms.HiddenInput,
-        error_messages={
-            "invalid": _("Votre position n'a pas pu être lue : indiquez une ville."),
-            "min_value": _("Votre position n'a pas pu être lue : indiquez une ville."),
-            "max_value": _("Votre position n'a pas pu être lue : indiquez une ville."),
-        },
-    )
-    lng = forms.FloatField(
-        required=False,
-        min_value=-180,
-        max_value=180,
-        widget=forms.HiddenInput,
-        error_messages={
-            "invalid": _("Votre position n'a pas pu être lue : indiquez une ville."),
-            "min_value": _("Votre position n'a pas pu être lue : indiquez une ville."),
-            "max_value": _("Votre position n'a pas pu être lue : indiquez une ville."),
-        },
-    )
+class StockSearchForm(NearPlaceForm):
     model = forms.ChoiceField(
         label=_("Modèle"),
         required=False,
@@ -195,16 +159,29 @@ class StockSearchForm(NearPlaceFormMixin, forms.Form):
         return year
 
     def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        position_errors = self.has_error("lat") or self.has_error("lng")
-        if not position_errors and (data.get("lat") is None) != (data.get("lng") is None):
-            self.add_error("lat", _("Votre position n'a pas pu être lue : indiquez une ville."))
+        data = super().clean()
         if data.get("max_distance") and self.origin() is None and not self.has_error("place"):
             self.add_error(
                 "place", _("Indiquez une ville ou un code postal pour limiter la distance.")
             )
         return data
+
+    FILTERS = (
+        "model",
+        "energy",
+        "condition",
+        "max_price",
+        "max_mileage",
+        "min_year",
+        "max_distance",
+    )
+
+    @property
+    def active_filter_count(self) -> int:
+        """Filters set (behind the « Filtres » button), from what was sent, valid or not."""
+        if not self.is_bound:
+            return 0
+        return sum(1 for name in self.FILTERS if (self.data.get(name) or "").strip())
 
     def stock_query(self, *, page: int) -> StockQuery:
         data = self.cleaned_data

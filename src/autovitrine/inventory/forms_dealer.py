@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import (
+    USED_CAR_MAKES,
+    Energy,
+    Option,
     no_colours,
     no_options,
     stock_form_versions,
@@ -20,7 +23,7 @@ from autovitrine.catalog.selectors import (
     version_options,
 )
 from autovitrine.core.money import format_eur, parse_eur_to_cents
-from autovitrine.core.vin import validate_vin
+from autovitrine.core.vin import validate_vin, vin_check_warning
 
 from .models import StockVehicle, VehiclePhoto
 from .services import VehicleData, photo_validate
@@ -33,6 +36,9 @@ NEW_VEHICLE_MAX_KM = 100
 MAX_PRICE_CENTS = 10_000_000 * 100
 MAX_PHOTOS_PER_UPLOAD = 20
 OLDEST_REGISTRATION = dt.date(1950, 1, 1)
+# A car has one set of wheels: these option categories are one choice, not a checklist.
+EXCLUSIVE_OPTION_CATEGORIES = (Option.Category.WHEELS,)
+NORTH_AMERICAN_VIN_REGIONS = "12345"
 
 
 class StockFilterForm(forms.Form):
@@ -128,7 +134,30 @@ class VehicleForm(forms.Form):
             "car_model__position", "car_model__name", "base_price_ht"
         ),
         empty_label=_("Choisissez une version"),
+        required=False,
+        help_text=_("Pour une occasion d'une autre marque, laissez vide et remplissez ci-dessous."),
     )
+    make = forms.ChoiceField(
+        label=_("Marque (occasion hors catalogue)"),
+        required=False,
+        choices=[("", _("Choisissez une marque"))] + [(make, make) for make in USED_CAR_MAKES],
+    )
+    model_label = forms.CharField(label=_("Modèle"), required=False, max_length=80)
+    version_label = forms.CharField(
+        label=_("Version (finition, motorisation)"), required=False, max_length=120
+    )
+    energy = forms.ChoiceField(
+        label=_("Énergie"), required=False, choices=[("", "—"), *Energy.choices]
+    )
+    gearbox = forms.ChoiceField(
+        label=_("Boîte"),
+        required=False,
+        choices=[("", "—"), ("manuelle", _("Manuelle")), ("automatique", _("Automatique"))],
+    )
+    power_hp = forms.IntegerField(
+        label=_("Puissance (ch)"), required=False, min_value=1, max_value=2000
+    )
+    colour_label = forms.CharField(label=_("Couleur"), required=False, max_length=80)
     colour = forms.ModelChoiceField(
         label=_("Couleur"),
         required=False,
@@ -189,6 +218,13 @@ class VehicleForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.vehicle = vehicle
+        self.vin_warning = ""
+        if vehicle is not None and vehicle.version_id is None:
+            # A trade-in taken back keeps the make its owner typed until someone corrects it.
+            current = _listed_make(vehicle.make)
+            make_field = cast(forms.ChoiceField, self.fields["make"])
+            if current and current not in USED_CAR_MAKES:
+                make_field.choices = [*make_field.choices, (current, current)]
         version_id = self._chosen_version_id()
         if version_id is not None:
             # Only the colours and options of the chosen version's model are offered.
@@ -235,6 +271,19 @@ class VehicleForm(forms.Form):
             "first_registration": vehicle.first_registration,
             "price": format_eur(vehicle.price_ttc).replace("\u00a0€", ""),
             "description": vehicle.description,
+            **(
+                {
+                    "make": _listed_make(vehicle.make),
+                    "model_label": vehicle.model_label,
+                    "version_label": vehicle.version_label,
+                    "energy": vehicle.energy,
+                    "gearbox": vehicle.gearbox,
+                    "power_hp": vehicle.power_hp,
+                    "colour_label": vehicle.colour_label,
+                }
+                if vehicle.version_id is None
+                else {}
+            ),
         }
 
     def _chosen_version_id(self) -> int | None:
@@ -254,7 +303,28 @@ class VehicleForm(forms.Form):
         ]
 
     def clean_vin(self) -> str:
-        return validate_vin(self.cleaned_data["vin"])
+        vin = validate_vin(self.cleaned_data["vin"])
+        warning = vin_check_warning(vin)
+        if warning and vin[0] in NORTH_AMERICAN_VIN_REGIONS:
+            # There the check digit is compulsory: a mismatch is a typing error.
+            raise ValidationError(warning, code="vin_check_digit")
+        self.vin_warning = warning
+        return vin
+
+    def clean_options(self) -> list[Option]:
+        options = list(self.cleaned_data.get("options") or [])
+        for category in EXCLUSIVE_OPTION_CATEGORIES:
+            chosen = [option for option in options if option.category == category]
+            if len(chosen) > 1:
+                raise ValidationError(
+                    _("Une seule option « %(category)s » à la fois : %(names)s.")
+                    % {
+                        "category": Option.Category(category).label,
+                        "names": ", ".join(option.name for option in chosen),
+                    },
+                    code="options_exclusive",
+                )
+        return options
 
     def clean_price(self) -> int:
         try:
@@ -290,6 +360,8 @@ class VehicleForm(forms.Form):
         cleaned = super().clean() or {}
         condition = cleaned.get("condition")
         mileage = cleaned.get("mileage_km")
+        if not cleaned.get("version") and "version" not in self.errors:
+            self._check_free_car(cleaned, condition)
         if condition == StockVehicle.Condition.NEW and mileage and mileage > NEW_VEHICLE_MAX_KM:
             self.add_error(
                 "mileage_km",
@@ -316,6 +388,25 @@ class VehicleForm(forms.Form):
             )
         return cleaned
 
+    def _check_free_car(self, cleaned: dict[str, Any], condition: str | None) -> None:
+        """Without a catalogue version the car is described by hand: only a used one may be."""
+        if condition != StockVehicle.Condition.USED:
+            self.add_error(
+                "version",
+                ValidationError(
+                    _("Choisissez la version du catalogue (un véhicule neuf en a toujours une)."),
+                    code="version_required",
+                ),
+            )
+            return
+        for name, message in (
+            ("make", _("Choisissez la marque, ou une version du catalogue.")),
+            ("model_label", _("Indiquez le modèle.")),
+            ("energy", _("Indiquez l'énergie.")),
+        ):
+            if not cleaned.get(name):
+                self.add_error(name, ValidationError(message, code=f"{name}_required"))
+
     def photo_order(self) -> list[int]:
         """The existing photos to keep, in the order typed (ties keep the current order)."""
         kept = [
@@ -326,8 +417,11 @@ class VehicleForm(forms.Form):
         return [photo_id for _position, _index, photo_id in sorted(kept)]
 
     def vehicle_data(self) -> VehicleData:
-        """The cleaned form as the service's input; labels and figures come from the catalog."""
-        version: Version = self.cleaned_data["version"]
+        """The cleaned form as the service's input; labels and figures come from the catalog, or
+        from what was typed for a used car of another make."""
+        version: Version | None = self.cleaned_data.get("version")
+        if version is None:
+            return self._free_vehicle_data()
         colour: Colour | None = self.cleaned_data.get("colour")
         options = list(self.cleaned_data.get("options") or [])
         registration: dt.date | None = self.cleaned_data.get("first_registration")
@@ -353,11 +447,37 @@ class VehicleForm(forms.Form):
             colour_id=colour.pk if colour else None,
         )
 
+    def _free_vehicle_data(self) -> VehicleData:
+        data = self.cleaned_data
+        registration: dt.date | None = data.get("first_registration")
+        return VehicleData(
+            condition=data["condition"],
+            vin=data["vin"],
+            make=data["make"],
+            model_label=data["model_label"].strip(),
+            version_label=data.get("version_label", "").strip(),
+            colour_label=data.get("colour_label", "").strip(),
+            energy=data["energy"],
+            gearbox=data.get("gearbox", ""),
+            power_hp=data.get("power_hp"),
+            year=registration.year if registration else timezone.localdate().year,
+            price_ttc=data["price"],
+            mileage_km=data["mileage_km"],
+            first_registration=registration,
+            description=data.get("description", ""),
+        )
+
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's refusal next to its field: its code says which (``vin_…``, ``photo_…``)."""
         code = getattr(error, "code", None) or ""
         field = "vin" if code.startswith("vin") else "photos" if code.startswith("photo") else None
         self.add_error(field, error)
+
+
+def _listed_make(typed: str) -> str:
+    """The controlled list's spelling of a typed make ("peugeot" → "Peugeot"), else as typed."""
+    by_key = {make.casefold(): make for make in USED_CAR_MAKES}
+    return by_key.get(typed.strip().casefold(), typed.strip())
 
 
 class VehicleStatusForm(forms.Form):

@@ -1,7 +1,7 @@
 """Reads on dealer stock: the search near a place, a vehicle page, a dealer's own stock.
 
 Distance without a spatial extension: vehicles sit at their dealer, so a search measures the (at
-most a few thousand) active dealers in Python and counts the matching vehicles on the stock table
+most a few thousand) active dealers in Python, from their positions kept in the cache, and counts the matching vehicles on the stock table
 alone, up to 1,000 (no join: inactive dealers are left out by a small subquery, so an index can
 answer). In
 the distance order the nearest dealers' vehicles come first, so a page is read, ordered in SQL,
@@ -17,10 +17,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from autovitrine.core.places import haversine_km
-from autovitrine.dealers.selectors import active_dealers, inactive_dealers
+from autovitrine.dealers.selectors import active_dealer_positions, inactive_dealers
 
 from .models import StockVehicle, VehiclePhoto
 
@@ -73,6 +84,11 @@ class StockHit:
     vehicle: StockVehicle
     distance_km: float | None
 
+    @property
+    def photo_name(self) -> str:
+        """The storage name of the vehicle's first photo, or "" (read with the page)."""
+        return getattr(self.vehicle, "first_photo", None) or ""
+
 
 @dataclass(frozen=True, slots=True)
 class StockPage:
@@ -123,8 +139,10 @@ def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
 
 
 def _with_page_relations(qs: QuerySet[StockVehicle]) -> QuerySet[StockVehicle]:
-    return qs.select_related("dealer").prefetch_related(
-        Prefetch("photos", queryset=VehiclePhoto.objects.order_by("position", "id"))
+    # The first photo in the same query: a card shows one, and a second query per page costs more.
+    first_photo = VehiclePhoto.objects.filter(vehicle=OuterRef("pk")).order_by("position", "id")
+    return qs.select_related("dealer").annotate(
+        first_photo=Subquery(first_photo.values("image")[:1])
     )
 
 
@@ -194,17 +212,19 @@ def stock_search(query: StockQuery) -> StockPage:
 def _dealers_within_reach(query: StockQuery) -> dict[int, float]:
     """Active dealers within the distance limit, with their distance in km from the origin."""
     assert query.latitude is not None and query.longitude is not None
-    dealers = active_dealers()
-    if query.dealer_code:
-        dealers = dealers.filter(code=query.dealer_code)
-    if query.max_distance_km is not None:
-        dealers = dealers.filter(
-            **_bounding_box(query.latitude, query.longitude, query.max_distance_km)
-        )
+    box = (
+        _bounding_box(query.latitude, query.longitude, query.max_distance_km)
+        if query.max_distance_km is not None
+        else {}
+    )
+    south, north = box.get("latitude__range", (-90.0, 90.0))
+    west, east = box.get("longitude__range", (-180.0, 180.0))
     distances: dict[int, float] = {}
-    for dealer_id, latitude, longitude in dealers.order_by().values_list(
-        "id", "latitude", "longitude"
-    ):
+    for dealer_id, (code, latitude, longitude) in active_dealer_positions().items():
+        if query.dealer_code and code != query.dealer_code:
+            continue
+        if not (south <= latitude <= north and west <= longitude <= east):
+            continue  # cheaper than measuring: most dealers are far off
         km = haversine_km(query.latitude, query.longitude, latitude, longitude)
         if query.max_distance_km is None or km <= query.max_distance_km:
             distances[dealer_id] = km
@@ -326,6 +346,26 @@ def dealer_stock(*, dealer_id: int, status: str | None = None) -> QuerySet[Stock
     return qs.prefetch_related(
         Prefetch("photos", queryset=VehiclePhoto.objects.order_by("position", "id"))
     ).order_by("-created_at", "-id")
+
+
+def available_vehicles_to_pick(
+    *, text: str = "", dealer_id: int | None = None, brand_id: int | None = None, limit: int = 100
+) -> QuerySet[StockVehicle]:
+    """Available cars head office may put on sale, narrowed by model, version or VIN text and
+    by dealer, oldest first (they are the ones to sell)."""
+    qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE).select_related("dealer")
+    if brand_id is not None:
+        qs = qs.filter(dealer__brand_id=brand_id)
+    if dealer_id is not None:
+        qs = qs.filter(dealer_id=dealer_id)
+    text = text.strip()
+    if text:
+        qs = qs.filter(
+            Q(model_label__icontains=text)
+            | Q(version_label__icontains=text)
+            | Q(vin__icontains="".join(text.split()))
+        )
+    return qs.order_by("created_at", "id")[:limit]
 
 
 def dealer_stock_by_status(*, dealer_id: int) -> list[tuple[str, str, int]]:

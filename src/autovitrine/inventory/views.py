@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -49,12 +50,11 @@ def _distance_text(km: float | None) -> str:
 
 
 def _card(hit: StockHit) -> VehicleCard:
-    photos = hit.vehicle.photos.all()  # prefetched, in display order
     return VehicleCard(
         vehicle=hit.vehicle,
         price=format_eur(hit.vehicle.price_ttc),
         distance=_distance_text(hit.distance_km),
-        photo_url=photos[0].image.url if photos else "",
+        photo_url=default_storage.url(hit.photo_name) if hit.photo_name else "",
     )
 
 
@@ -90,6 +90,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
             results is not None and form.cleaned_data["sort"] == "distance" and not form.origin()
         ),
     }
+    # An htmx search refreshes the count on the « Filtres » button too, out of band.
+    context["oob"] = bool(request.htmx)
     template = "inventory/_results.html" if request.htmx else "inventory/search.html"
     response = render(request, template, context)
     # The same URL answers a full page or a fragment: caches must keep them apart.

@@ -88,6 +88,8 @@ def vehicle_add(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
                 form.add_service_error(exc)
             else:
                 messages.success(request, _("Véhicule ajouté au stock."))
+                if form.vin_warning:
+                    messages.warning(request, form.vin_warning)
                 return redirect("inventory:dealer_vehicle_edit", vehicle_id=vehicle.pk)
     else:
         initial = {
@@ -118,6 +120,8 @@ def vehicle_edit(request: HttpRequest, *, vehicle_id: int, dealer_id: int) -> Ht
                 form.add_service_error(exc)
             else:
                 messages.success(request, _("Véhicule enregistré."))
+                if form.vin_warning:
+                    messages.warning(request, form.vin_warning)
                 return redirect("inventory:dealer_vehicle_edit", vehicle_id=vehicle.pk)
     else:
         initial = VehicleForm.initial_for(vehicle)

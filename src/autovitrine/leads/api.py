@@ -192,6 +192,8 @@ def update(request: HttpRequest, lead_id: int, payload: LeadStatusIn) -> LeadOut
     except Lead.DoesNotExist as exc:
         raise ApiError(404, "not_found", "Cette demande n'existe pas.") from exc
     except ValidationError as exc:
+        if exc.code == "lead_lost_reason":
+            raise ApiError(422, "lead_lost_reason", exc.messages[0]) from exc
         if exc.code != "invalid_transition":
             raise
         raise ApiError(

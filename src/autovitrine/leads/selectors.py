@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .models import Lead, LeadEvent
 
@@ -44,8 +47,45 @@ def dealer_lead(*, dealer_id: int, lead_id: int) -> Lead | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    lead: Lead
+    slot: dt.datetime
+    confirmed: bool
+
+
+def dealer_test_drive_agenda(
+    *, dealer_id: int, start: dt.datetime, end: dt.datetime
+) -> list[AgendaItem]:
+    """A dealer's test drives between ``start`` and ``end``, in time order: the agreed slot when
+    there is one, otherwise the slot the customer asked for (still to confirm); lost leads are
+    off the agenda."""
+    leads = (
+        Lead.objects.filter(dealer_id=dealer_id, kind=Lead.Kind.TEST_DRIVE)
+        .exclude(status=Lead.Status.LOST)
+        .filter(
+            Q(confirmed_slot__gte=start, confirmed_slot__lt=end)
+            | Q(confirmed_slot__isnull=True, preferred_slot__gte=start, preferred_slot__lt=end)
+        )
+        .select_related("vehicle")
+    )
+    items = [
+        AgendaItem(
+            lead=lead,
+            slot=lead.confirmed_slot or lead.preferred_slot,  # type: ignore[arg-type]
+            confirmed=lead.confirmed_slot is not None,
+        )
+        for lead in leads
+    ]
+    return sorted(items, key=lambda item: (item.slot, item.lead.pk))
+
+
 def dealer_leads_by_status(*, dealer_id: int) -> tuple[int, list[tuple[str, str, int]]]:
     """The dealer's new leads, and ``(status, label, count)`` for every status in workflow order."""
     counts = dealer_lead_counts(dealer_id=dealer_id)
     by_status = [(value, str(label), counts[value]) for value, label in Lead.Status.choices]
     return counts[Lead.Status.NEW], by_status
+
+
+# A lead's statuses, for the pages that compose leads with other apps' data.
+LeadStatus = Lead.Status

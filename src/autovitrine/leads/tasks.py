@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django_tasks import task
 
 
@@ -26,3 +27,67 @@ def lead_notify_dealer(lead_id: int) -> None:
         from_email=None,
         recipient_list=[lead.dealer.email],
     )
+
+
+def _public_url(path: str) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+@task()
+def lead_email_customer(event_id: int) -> None:
+    """Send the customer the dealer's answer: a reply, a proposed slot (with the signed link that
+    accepts it) or the confirmation of their slot."""
+    from .models import LeadEvent
+    from .services import slot_link_token
+
+    event = (
+        LeadEvent.objects.select_related("lead", "lead__dealer", "by").filter(pk=event_id).first()
+    )
+    if event is None or not event.lead.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "event": event,
+            "lead": event.lead,
+            "dealer": event.lead.dealer,
+            "slot": timezone.localtime(event.slot) if event.slot else None,
+            "accept_url": _public_url(
+                reverse("leads:slot_accept", kwargs={"token": slot_link_token(event)})
+            )
+            if event.kind == LeadEvent.Kind.SLOT_PROPOSED
+            else "",
+        }
+        _send(
+            subject=render_to_string("leads/email/answer_subject.txt", context).strip(),
+            body=render_to_string("leads/email/answer_body.txt", context),
+            to=event.lead.email,
+            reply_to=event.lead.dealer.email,
+        )
+
+
+@task()
+def lead_notify_dealer_slot(event_id: int) -> None:
+    """Tell the dealer the customer accepted the proposed slot (it is now on the agenda)."""
+    from .models import LeadEvent
+
+    event = LeadEvent.objects.select_related("lead", "lead__dealer").filter(pk=event_id).first()
+    if event is None:
+        return
+    lead = event.lead
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "lead": lead,
+            "slot": timezone.localtime(event.slot) if event.slot else None,
+            "lead_url": _public_url(reverse("leads:dealer_detail", kwargs={"lead_id": lead.pk})),
+        }
+        _send(
+            subject=render_to_string("leads/email/slot_accepted_subject.txt", context).strip(),
+            body=render_to_string("leads/email/slot_accepted_body.txt", context),
+            to=lead.dealer.email,
+        )
+
+
+def _send(*, subject: str, body: str, to: str, reply_to: str = "") -> None:
+    EmailMessage(
+        subject=subject, body=body, to=[to], reply_to=[reply_to] if reply_to else None
+    ).send()

@@ -10,4 +10,11 @@ urlpatterns = [
     # The dealer's own leads (staff only)
     path("concession/", views_dealer.lead_list, name="dealer_list"),
     path("concession/<int:lead_id>/", views_dealer.lead_detail, name="dealer_detail"),
+    path(
+        "concession/<int:lead_id>/<slug:action>/",
+        views_dealer.lead_action,
+        name="dealer_action",
+    ),
+    # The customer accepts a proposed test-drive slot by the signed link of the e-mail
+    path("creneau/<str:token>/", views.slot_accept, name="slot_accept"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from autovitrine.core.clientip import client_ip
 from autovitrine.core.ratelimit import over_limit, retry_after_seconds, wait_in_french
 
+from . import services
 from .forms import LeadForm
 from .models import Lead
 
@@ -86,3 +87,22 @@ def lead_thanks(request: HttpRequest) -> HttpResponse:
             "is_callback": sent.get("kind") == Lead.Kind.CALLBACK,
         },
     )
+
+
+def slot_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's link from the e-mail: GET shows the proposed slot (a mail scanner that
+    follows links confirms nothing), the button POSTs the acceptance."""
+    proposal = services.slot_proposal_from_token(token)
+    context: dict[str, object] = {"proposal": proposal, "accepted": None, "error": ""}
+    status = 200 if proposal is not None else 404
+    if proposal is None:
+        context["error"] = _("Ce lien n'est pas valable ou a expiré : contactez la concession.")
+    elif request.method == "POST":
+        try:
+            context["accepted"] = services.lead_accept_slot(token=token)
+        except ValidationError as exc:
+            context["error"] = exc.messages[0]
+            status = 409
+    elif proposal.lead.confirmed_slot == proposal.slot:
+        context["accepted"] = proposal
+    return render(request, "leads/slot_accept.html", context, status=status)

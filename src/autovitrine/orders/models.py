@@ -68,7 +68,9 @@ class Order(TimeStampedModel):
     status = models.CharField(
         _("statut"), max_length=15, choices=Status, default=Status.DRAFT, db_index=True
     )
-    customer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="orders", verbose_name=_("client")
+    )
     dealer = models.ForeignKey(
         "dealers.Dealer",
         on_delete=models.PROTECT,
@@ -81,17 +83,28 @@ class Order(TimeStampedModel):
         null=True,
         blank=True,
         related_name="orders",
+        verbose_name=_("véhicule en stock"),
     )
     trade_in = models.OneToOneField(
-        "tradein.TradeIn", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+        "tradein.TradeIn",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="order",
+        verbose_name=_("reprise"),
     )
     deposit_payment = models.OneToOneField(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "payments.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("paiement de l'acompte"),
     )
 
     # The car as sold, frozen: label, VIN, options, label figures (see ``pricing.vehicle_snapshot``).
     vehicle_label = models.CharField(_("véhicule"), max_length=200)
-    vehicle = models.JSONField(default=dict)
+    vehicle = models.JSONField(_("véhicule (figé)"), default=dict)
 
     # The buyer as written on the order form.
     first_name = models.CharField(_("prénom"), max_length=80)
@@ -103,7 +116,7 @@ class Order(TimeStampedModel):
     city = models.CharField(_("ville"), max_length=100)
 
     # Totals frozen at ordering, in cents; ``quote`` holds the lines as shown.
-    quote = models.JSONField(default=list)
+    quote = models.JSONField(_("devis (lignes)"), default=list)
     price_ht = models.PositiveIntegerField(_("prix HT"))
     vat_cents = models.PositiveIntegerField(_("TVA"))
     price_ttc = models.PositiveIntegerField(_("prix TTC"))
@@ -151,7 +164,7 @@ class Order(TimeStampedModel):
     refunded_cents = models.PositiveIntegerField(_("montant remboursé"), default=0)
     refunded_at = models.DateTimeField(_("remboursée le"), null=True, blank=True)
     cancel_reason = models.CharField(_("motif"), max_length=300, blank=True)
-    idempotency_key = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(_("clé d'idempotence"), max_length=64, unique=True)
 
     class Meta:
         verbose_name = _("commande")
@@ -200,14 +213,20 @@ class Order(TimeStampedModel):
 class OrderEvent(models.Model):
     """A status change (``from_status`` ≠ ``to_status``) or a note on the timeline (equal)."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=15, blank=True)
-    to_status = models.CharField(max_length=15)
-    by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("commande")
+    )
+    from_status = models.CharField(_("statut avant"), max_length=15, blank=True)
+    to_status = models.CharField(_("statut après"), max_length=15)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("événement de la commande")
+        verbose_name_plural = _("historique de la commande")
         ordering = ["created_at", "id"]
 
     @property

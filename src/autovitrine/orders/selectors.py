@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -39,12 +39,60 @@ def customer_order(*, number: str, customer_id: int) -> Order | None:
     return _with_relations(Order.objects.filter(number=number, customer_id=customer_id)).first()
 
 
+# Confirmed orders the dealer still has to hand over: the "deliveries to prepare" of its day.
+TO_DELIVER_STATUSES = (
+    Order.Status.CONFIRMED,
+    Order.Status.IN_PRODUCTION,
+    Order.Status.READY,
+)
+# The dealer's list filter that stands for all of them.
+TO_DELIVER_FILTER = "a-livrer"
+# Statuses in which the dealer may still appraise (offer for) the buyer's trade-in.
+TRADE_IN_OPEN_ORDER_STATUSES = (
+    Order.Status.DRAFT,
+    Order.Status.DEPOSIT_PAID,
+    Order.Status.CONFIRMED,
+    Order.Status.IN_PRODUCTION,
+    Order.Status.READY,
+)
+
+
 def dealer_orders(*, dealer_id: int, status: str | None = None) -> QuerySet[Order]:
-    """The orders a dealer delivers; always scoped to that dealer."""
+    """The orders a dealer delivers; always scoped to that dealer. ``status`` is one status or
+    ``TO_DELIVER_FILTER``."""
     qs = Order.objects.filter(dealer_id=dealer_id).select_related("trade_in")
-    if status:
+    if status == TO_DELIVER_FILTER:
+        qs = qs.filter(status__in=TO_DELIVER_STATUSES)
+    elif status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+def dealer_order_counts(*, dealer_id: int) -> dict[str, int]:
+    """How many of a dealer's orders are in each status (every status present)."""
+    counts = dict.fromkeys(Order.Status.values, 0)
+    rows = (
+        Order.objects.filter(dealer_id=dealer_id)
+        .order_by()
+        .values("status")
+        .annotate(total=Count("id"))
+    )
+    for row in rows:
+        counts[row["status"]] = row["total"]
+    return counts
+
+
+def dealer_orders_with_trade_in_to_appraise(*, dealer_id: int) -> QuerySet[Order]:
+    """The dealer's open orders whose trade-in still waits for its offer (or a revised one)."""
+    return (
+        Order.objects.filter(
+            dealer_id=dealer_id,
+            status__in=TRADE_IN_OPEN_ORDER_STATUSES,
+            trade_in__status__in=["estimated", "declined"],
+        )
+        .select_related("trade_in")
+        .order_by("created_at", "id")
+    )
 
 
 def dealer_order(*, number: str, dealer_id: int) -> Order | None:
@@ -330,3 +378,7 @@ def delivering_dealer_choices(
     if include_dealer_id is not None and all(c.dealer.pk != include_dealer_id for c in kept):
         kept += [c for c in choices if c.dealer.pk == include_dealer_id]
     return kept
+
+
+# An order's statuses, for the pages that compose orders with other apps' data.
+OrderStatus = Order.Status

@@ -21,9 +21,11 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,6 +33,7 @@ from django.utils.translation import gettext as _
 from autovitrine.catalog.selectors import model_with_versions
 from autovitrine.core.money import format_eur
 from autovitrine.core.phones import french_phone_normalize
+from autovitrine.dealers.services import dealer_staff_notify
 from autovitrine.inventory.selectors import (
     StockCondition,
     StockStatus,
@@ -530,6 +533,27 @@ def order_refund_deposit(*, number: str) -> Order:
     return _refund_deposit(order)
 
 
+def _tell_dealer_deposit_paid(order: Order, amount_cents: int) -> None:
+    """The dealer learns of an online sale when the buyer commits, not when it next looks."""
+    dealer_staff_notify(
+        dealer_id=order.dealer_id,
+        subject=_("Acompte payé : commande %(number)s à confirmer") % {"number": order.number},
+        body=_(
+            "Bonjour,\n\n%(buyer)s a payé l'acompte de %(amount)s pour %(vehicle)s "
+            "(commande %(number)s).\nConfirmez la commande dans votre espace concession : "
+            "%(url)s\n"
+        )
+        % {
+            "buyer": order.buyer_name,
+            "amount": format_eur(amount_cents),
+            "vehicle": order.vehicle_label,
+            "number": order.number,
+            "url": settings.PUBLIC_BASE_URL.rstrip("/")
+            + reverse("orders:dealer_detail", kwargs={"number": order.number}),
+        },
+    )
+
+
 def order_on_deposit_payment(payment: Payment, previous_status: str) -> None:
     """Payments listener, inside the payment's transaction: a paid deposit makes the contract;
     a refused one ends the draft and frees the car; money arriving too late goes back."""
@@ -546,6 +570,7 @@ def order_on_deposit_payment(payment: Payment, previous_status: str) -> None:
                 contract_at=timezone.now(),
                 deposit_payment=payment,
             )
+            _tell_dealer_deposit_paid(order, payment.amount_cents)
         else:
             _note(order, _("Acompte reçu après l'annulation de la commande : il est remboursé."))
             transaction.on_commit(partial(payment_refund, payment_id=payment.pk))

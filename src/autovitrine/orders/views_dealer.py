@@ -19,7 +19,13 @@ from autovitrine.core.permissions import dealer_staff_required
 from . import services
 from .forms import DeclineForm, DeliverForm, ReturnForm, TradeInOfferForm
 from .models import Order
-from .selectors import dealer_commissions_cents, dealer_order, dealer_orders, order_totals
+from .selectors import (
+    TO_DELIVER_FILTER,
+    dealer_commissions_cents,
+    dealer_order,
+    dealer_orders,
+    order_totals,
+)
 from .views import pdf_response
 
 PER_PAGE = 25
@@ -36,7 +42,7 @@ def _dealer_order(number: str, dealer_id: int) -> Order:
 @require_GET
 def order_list(request: HttpRequest, dealer_id: int) -> HttpResponse:
     status = request.GET.get("status", "")
-    if status not in Order.Status.values:
+    if status not in (*Order.Status.values, TO_DELIVER_FILTER):
         status = ""
     page = Paginator(dealer_orders(dealer_id=dealer_id, status=status or None), PER_PAGE).get_page(
         request.GET.get("page")
@@ -47,7 +53,7 @@ def order_list(request: HttpRequest, dealer_id: int) -> HttpResponse:
         {
             "page": page,
             "status": status,
-            "statuses": Order.Status.choices,
+            "statuses": [(TO_DELIVER_FILTER, _("À livrer")), *Order.Status.choices],
             "commissions_cents": dealer_commissions_cents(dealer_id=dealer_id),
         },
     )

@@ -30,16 +30,16 @@ class Payment(TimeStampedModel):
     provider = models.CharField(_("prestataire"), max_length=20)
     # Known once the provider has answered; several payments may wait without one.
     provider_id = models.CharField(_("référence prestataire"), max_length=120, blank=True)
-    idempotency_key = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(_("clé d'idempotence"), max_length=80, unique=True)
     purpose = models.CharField(_("objet"), max_length=30)
     reference = models.CharField(_("référence"), max_length=40, db_index=True)
     amount_cents = models.PositiveIntegerField(_("montant (centimes)"))
-    currency = models.CharField(max_length=3, default="EUR")
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
     status = models.CharField(
         _("statut"), max_length=10, choices=Status, default=Status.PENDING, db_index=True
     )
-    redirect_url = models.CharField(max_length=500, blank=True)
-    refund_id = models.CharField(max_length=120, blank=True)
+    redirect_url = models.CharField(_("adresse de paiement"), max_length=500, blank=True)
+    refund_id = models.CharField(_("référence du remboursement"), max_length=120, blank=True)
     # What went back to the buyer: the full amount, or less when a sum is kept (a reduced value
     # after a withdrawal, Code de la consommation L221-23).
     refunded_cents = models.PositiveIntegerField(_("montant remboursé (centimes)"), default=0)
@@ -75,16 +75,20 @@ class PaymentEvent(models.Model):
         REFUND_FAILED = "refund_failed", _("Remboursement en échec")
         IGNORED = "ignored", _("Notification ignorée")
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="events", verbose_name=_("paiement")
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind)
+    from_status = models.CharField(_("statut avant"), max_length=10, blank=True)
+    to_status = models.CharField(_("statut après"), max_length=10, blank=True)
     # The provider's own event id: a webhook delivered twice is recorded once.
-    provider_event_id = models.CharField(max_length=120, blank=True)
-    detail = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    provider_event_id = models.CharField(_("événement prestataire"), max_length=120, blank=True)
+    detail = models.CharField(_("détail"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("événement du paiement")
+        verbose_name_plural = _("historique du paiement")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(

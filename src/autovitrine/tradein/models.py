@@ -117,13 +117,23 @@ class TradeIn(TimeStampedModel):
     )
 
     customer = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="trade_ins"
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="trade_ins",
+        verbose_name=_("client"),
     )
     # The dealer that takes the car: the delivering dealer of the order it is attached to.
     dealer = models.ForeignKey(
-        "dealers.Dealer", on_delete=models.PROTECT, null=True, blank=True, related_name="trade_ins"
+        "dealers.Dealer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trade_ins",
+        verbose_name=_("concession"),
     )
-    rule = models.ForeignKey(ValuationRule, on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(
+        ValuationRule, on_delete=models.PROTECT, related_name="+", verbose_name=_("barème")
+    )
     status = models.CharField(
         _("statut"), max_length=10, choices=Status, default=Status.ESTIMATED, db_index=True
     )
@@ -138,7 +148,7 @@ class TradeIn(TimeStampedModel):
     vin = models.CharField(_("VIN"), max_length=17, blank=True)
     estimate_cents = models.PositiveIntegerField(_("estimation (centimes)"))
     # The breakdown shown to the buyer, frozen with the estimate: [{"label": ..., "cents": ...}].
-    estimate_lines = models.JSONField(default=list)
+    estimate_lines = models.JSONField(_("détail de l'estimation"), default=list)
     offer_cents = models.PositiveIntegerField(_("offre (centimes)"), null=True, blank=True)
     offer_note = models.CharField(_("motif de l'offre"), max_length=300, blank=True)
     stock_vehicle = models.OneToOneField(
@@ -147,8 +157,11 @@ class TradeIn(TimeStampedModel):
         null=True,
         blank=True,
         related_name="trade_in",
+        verbose_name=_("véhicule en stock"),
     )
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(
+        _("clé d'idempotence"), max_length=64, null=True, blank=True, unique=True
+    )
 
     class Meta:
         verbose_name = _("reprise")
@@ -167,22 +180,32 @@ class TradeIn(TimeStampedModel):
 
 
 class TradeInPhoto(models.Model):
-    trade_in = models.ForeignKey(TradeIn, on_delete=models.CASCADE, related_name="photos")
+    trade_in = models.ForeignKey(
+        TradeIn, on_delete=models.CASCADE, related_name="photos", verbose_name=_("reprise")
+    )
     image = models.ImageField(_("photo"), upload_to="tradein/%Y/%m/")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
         ordering = ["position", "id"]
 
 
 class TradeInEvent(models.Model):
-    trade_in = models.ForeignKey(TradeIn, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
-    amount_cents = models.PositiveIntegerField(null=True, blank=True)
-    by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    trade_in = models.ForeignKey(
+        TradeIn, on_delete=models.CASCADE, related_name="events", verbose_name=_("reprise")
+    )
+    from_status = models.CharField(_("statut avant"), max_length=10, blank=True)
+    to_status = models.CharField(_("statut après"), max_length=10)
+    amount_cents = models.PositiveIntegerField(_("montant (centimes)"), null=True, blank=True)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("événement de la reprise")
+        verbose_name_plural = _("historique de la reprise")
         ordering = ["created_at", "id"]

@@ -35,9 +35,9 @@ def test_near_a_city_dealers_come_nearest_first_with_their_distance(client, netw
     assert response.status_code == 200
     body = response.json()
     assert [(d["code"], d["distance_km"]) for d in body] == [
-        (marseille.code, 4.1),
-        (lyon.code, 275.9),
-        (paris.code, 660.2),
+        (marseille.code, 4.3),
+        (lyon.code, 275.7),
+        (paris.code, 659.9),
     ]
     assert body[0] == {
         "code": marseille.code,
@@ -51,7 +51,7 @@ def test_near_a_city_dealers_come_nearest_first_with_their_distance(client, netw
         "phone": "04 72 00 00 00",
         "services": {"new": True, "used": True, "workshop": True},
         "page_url": f"/concessions/{marseille.code}/",
-        "distance_km": 4.1,
+        "distance_km": 4.3,
     }
 
 

@@ -36,11 +36,11 @@ def test_near_a_city_the_nearest_dealer_comes_first_with_its_distance(client, ly
     assert "Les 2 concessions les plus proches de Lyon (69001)" in visible_text(html)
     card = visible_text(between(html, f'href="/concessions/{lyon.code}/"', "</li>\n"))
     assert card == (
-        f"{lyon.name} à 0,1 km · Concession 12 avenue Jean Jaurès 69007 Lyon "
+        f"{lyon.name} à 2,3 km · Concession 12 avenue Jean Jaurès 69007 Lyon "
         "Neuf Occasion Atelier 04 72 00 00 00 Horaires, stock et contact — " + lyon.name
     )
     assert 'href="tel:0472000000"' in html
-    assert "Aurore Marseille à 280 km · Concession" in visible_text(html)
+    assert "Aurore Marseille à 282 km · Concession" in visible_text(html)
 
 
 def test_a_postcode_is_a_place_too(client, lyon_and_marseille):
@@ -53,9 +53,10 @@ def test_a_postcode_is_a_place_too(client, lyon_and_marseille):
     # Then
     assert listed_codes(response) == [marseille.code, lyon.code]
     text = visible_text(response)
-    assert "Les 2 concessions les plus proches de Marseille (13001)" in text
-    assert "Aurore Marseille à 4,1 km" in text
-    assert "à 276 km" in text
+    # Measured from the postcode's own arrondissement, not from Marseille's first postcode.
+    assert "Les 2 concessions les plus proches de Marseille 8e Arrondissement (13008)" in text
+    assert "Aurore Marseille à 1,2 km" in text
+    assert "à 279 km" in text
 
 
 def test_the_browsers_position_finds_the_nearest_and_is_kept_in_the_form(
@@ -98,7 +99,7 @@ def test_only_the_nearest_ten_active_dealers_offering_the_services_asked_are_lis
     f.DealerFactory(code="fermee", latitude=45.75, longitude=4.85, is_active=False)
 
     # When
-    response = client.get(LOCATOR_URL, {"place": "Lyon", "services": ["workshop", "new"]})
+    response = client.get(LOCATOR_URL, {"place": "69007", "services": ["workshop", "new"]})
 
     # Then
     assert listed_codes(response) == [dealer.code for dealer in workshops[:10]]
@@ -197,3 +198,24 @@ def test_the_locator_runs_the_same_queries_for_2_or_20_dealers(client, db):
     # Then
     assert len(response.context["cards"]) == 10
     assert len(large) == len(small) == 2
+
+
+def test_a_dealer_saved_is_measured_by_the_next_stock_search_without_waiting_for_the_cache(
+    client, dealer
+):
+    from autovitrine.dealers.selectors import active_dealer_positions
+
+    # Given: the positions read once
+    before = active_dealer_positions()[dealer.pk]
+
+    # When: the dealer moves, then closes
+    dealer.latitude, dealer.longitude = 43.3, 5.4
+    dealer.save()
+    moved = active_dealer_positions()[dealer.pk]
+    dealer.is_active = False
+    dealer.save()
+
+    # Then
+    assert before[1:] != (43.3, 5.4)
+    assert moved == (dealer.code, 43.3, 5.4)
+    assert dealer.pk not in active_dealer_positions()

@@ -318,3 +318,22 @@ def test_reset_is_refused_whole_when_other_data_points_at_the_demo(db, pictures_
         "commandes, ventes flash…) y font référence. Rien n'a été effacé."
     )
     assert counts() == before
+
+
+def test_every_model_of_the_catalogue_has_cars_on_sale_even_in_a_small_demo(
+    db, client, pictures_in_media
+):
+    # Given
+    run_demo(*SMALL)
+
+    # When: each model's « voir en stock » link, as the model page writes it
+    found = {
+        spec.code: client.get(reverse("inventory:search"), {"model": spec.code})
+        .context["results"]
+        .total
+        for spec in CATALOG
+    }
+
+    # Then
+    assert set(found) == {spec.code for spec in CATALOG}
+    assert all(total >= 1 for total in found.values()), found

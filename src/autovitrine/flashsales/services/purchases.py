@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from autovitrine.dealers.services import dealer_staff_notify
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.services import vehicle_set_status
 from autovitrine.orders.services import order_from_flash_purchase
@@ -145,6 +147,27 @@ def _refund_late_payment(payment_id: int) -> None:
         payment_refund(payment_id=payment_id)
 
 
+def _tell_dealer_unit_sold(purchase: Purchase) -> None:
+    """The unit's dealer learns of the sale at once: the car must be kept for its buyer."""
+    unit = SaleUnit.objects.select_related("stock_vehicle").get(pk=purchase.unit_id)
+    dealer_staff_notify(
+        dealer_id=unit.dealer_id,
+        subject=_("Vente flash : %(vehicle)s vendu") % {"vehicle": unit.stock_vehicle.title},
+        body=_(
+            "Bonjour,\n\nDans la vente flash « %(sale)s », %(vehicle)s (VIN %(vin)s) de votre "
+            "stock est vendu (acompte payé, référence %(reference)s).\nSuivi de la vente : %(url)s\n"
+        )
+        % {
+            "sale": purchase.sale.title,
+            "vehicle": unit.stock_vehicle.title,
+            "vin": unit.stock_vehicle.vin,
+            "reference": purchase.reference,
+            "url": settings.PUBLIC_BASE_URL.rstrip("/")
+            + reverse("flashsales:dashboard", kwargs={"slug": purchase.sale.slug}),
+        },
+    )
+
+
 def purchase_confirm(*, payment_ref: str) -> Purchase:
     """The provider says the deposit is paid: the held unit becomes sold, if the hold still stands.
 
@@ -199,6 +222,7 @@ def purchase_confirm(*, payment_ref: str) -> Purchase:
                 ),
             ]
             _mark_vehicle_sold(purchase=purchase, events=events)
+            _tell_dealer_unit_sold(purchase)
             # Every online sale is an order (its documents, e-mails, withdrawal right, taxes).
             order_from_flash_purchase(
                 reference=purchase.reference,

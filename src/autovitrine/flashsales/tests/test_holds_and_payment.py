@@ -306,3 +306,27 @@ def test_closing_the_sale_returns_unsold_cars_to_stock(sale_kit, buyers):
     assert statuses == ["available", "available", "sold"]
     assert not SaleUnit.objects.filter(is_active=True).exists()
     assert status(kit, buyer)["state"] == "closed"
+
+
+def test_the_units_dealer_staff_is_emailed_when_it_is_sold(
+    sale_kit, buyers, dealer, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Given a buyer holding a unit of the dealer's stock, and the dealer's salesman
+    f.DealerStaffFactory(dealer=dealer, user__email="vendeur-flash@example.fr")
+    kit = sale_kit(units=1)
+    [buyer] = buyers(1)
+    join(kit, buyer)
+    held, _ = _holding(kit, [buyer])
+    step = _pay(buyer, held[buyer])
+    mailoutbox.clear()
+
+    # When the deposit is confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        settle(Payment.objects.get(pk=step.purchase.payment_ref))
+
+    # Then
+    unit = SaleUnit.objects.select_related("stock_vehicle").get()
+    told = [m for m in mailoutbox if m.to == ["vendeur-flash@example.fr"]]
+    assert len(told) == 1
+    assert told[0].subject == f"Vente flash : {unit.stock_vehicle.title} vendu"
+    assert unit.stock_vehicle.vin in told[0].body

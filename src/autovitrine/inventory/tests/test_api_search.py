@@ -52,7 +52,7 @@ def test_near_a_city_cars_come_nearest_first_with_distance_and_price(
         1,
         "distance",
     )
-    assert body["origin"] == {"latitude": 45.74906, "longitude": 4.84789}
+    assert body["origin"] == {"latitude": 45.76769, "longitude": 4.83537}
     assert body["items"][0] == {
         "id": lyon_car.pk,
         "title": "Aurore Terra",
@@ -69,7 +69,7 @@ def test_near_a_city_cars_come_nearest_first_with_distance_and_price(
             "ttc_cents": 2_990_000,
             "vat_rate_basis_points": 2000,
         },
-        "distance_km": 0.1,
+        "distance_km": 2.3,
         "dealer": {
             "code": lyon_car.dealer.code,
             "name": lyon_car.dealer.name,
@@ -79,7 +79,7 @@ def test_near_a_city_cars_come_nearest_first_with_distance_and_price(
         "photo_url": photo.image.url,
         "page_url": f"/stock/vehicule/{lyon_car.pk}/",
     }
-    assert (body["items"][1]["distance_km"], body["items"][1]["photo_url"]) == (280.0, "")
+    assert (body["items"][1]["distance_km"], body["items"][1]["photo_url"]) == (282.2, "")
 
 
 def test_a_position_is_an_origin_and_the_price_sort_ignores_distance(
@@ -153,19 +153,19 @@ def test_distance_and_dealer_filters(client, lyon_and_marseille_cars):
 
 
 def test_the_distance_limit_is_measured_exactly_at_its_edge(client, db):
-    # Given: dealers just inside and just outside 100 km of Lyon (45.74906, 4.84789)
+    # Given: dealers just inside and just outside 100 km of Lyon (45.76769, 4.83537)
     inside = [
-        f.StockVehicleFactory(dealer__latitude=45.74906 + 0.8985, dealer__longitude=4.84789),
-        f.StockVehicleFactory(dealer__latitude=45.74906, dealer__longitude=4.84789 + 1.288),
+        f.StockVehicleFactory(dealer__latitude=45.76769 + 0.8985, dealer__longitude=4.83537),
+        f.StockVehicleFactory(dealer__latitude=45.76769, dealer__longitude=4.83537 + 1.288),
     ]
-    f.StockVehicleFactory(dealer__latitude=45.74906 + 0.9, dealer__longitude=4.84789)
-    f.StockVehicleFactory(dealer__latitude=45.74906, dealer__longitude=4.84789 - 1.29)
+    f.StockVehicleFactory(dealer__latitude=45.76769 + 0.9, dealer__longitude=4.83537)
+    f.StockVehicleFactory(dealer__latitude=45.76769, dealer__longitude=4.83537 - 1.29)
 
     # When
     response = client.get(SEARCH, {"place": "Lyon", "max_distance_km": 100})
 
     # Then
-    assert ids(response) == [inside[0].pk, inside[1].pk]
+    assert sorted(ids(response)) == [inside[0].pk, inside[1].pk]
     assert [i["distance_km"] for i in response.json()["items"]] == [99.9, 99.9]
 
 
@@ -211,7 +211,7 @@ def test_pages_beyond_the_nearest_dealers_keep_the_distance_order(client, db):
     count = FIRST_DEALER_BATCH + 4
     cars = [
         f.StockVehicleFactory(
-            dealer__latitude=45.74906 + 0.05 * n, dealer__longitude=4.84789, dealer__hours=False
+            dealer__latitude=45.76769 + 0.05 * n, dealer__longitude=4.83537, dealer__hours=False
         )
         for n in range(count)
     ]

@@ -198,7 +198,11 @@ BAD_INPUTS = [
         "first_registration",
         "Indiquez la première immatriculation d'un véhicule d'occasion.",
     ),
-    ({"version": ""}, "version", "Ce champ est obligatoire."),
+    (
+        {"version": ""},
+        "version",
+        "Choisissez la version du catalogue (un véhicule neuf en a toujours une).",
+    ),
     (
         {"photos": [SimpleUploadedFile("notes.txt", b"pas une image", "text/plain")]},
         "photos",
@@ -369,3 +373,110 @@ def test_a_bad_photo_on_edit_keeps_the_vehicle_as_it_was(staff_client, dealer, v
     vehicle.refresh_from_db()
     assert vehicle.price_ttc == 2_490_000
     assert list(vehicle.photos.all()) == [kept]
+
+
+def test_a_north_american_vin_with_a_wrong_check_digit_is_refused(staff_client, version):
+    response = staff_client.post(ADD_URL, form_data(version, vin="1M8GDM9A1KP042788"))
+
+    assert response.status_code == 200
+    assert (
+        response.context["form"]
+        .errors["vin"][0]
+        .startswith("Le caractère de contrôle du VIN (9e position) ne correspond pas")
+    )
+    assert not StockVehicle.objects.exists()
+
+
+def test_a_european_vin_without_check_digit_is_saved_with_a_warning(staff_client, version):
+    response = staff_client.post(ADD_URL, form_data(version, vin="VF1RJA00068123456"), follow=True)
+
+    assert StockVehicle.objects.get().vin == "VF1RJA00068123456"
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("c'est courant pour un véhicule européen" in m for m in shown)
+
+
+def test_only_one_wheel_size_may_be_ticked(staff_client, version, sunroof):
+    wheels = [
+        f.OptionFactory(car_model=version.car_model, name=name, category="wheels")
+        for name in ("Jantes 18 pouces", "Jantes 20 pouces")
+    ]
+
+    two = staff_client.post(
+        ADD_URL, form_data(version, options=[wheels[0].pk, wheels[1].pk, sunroof.pk])
+    )
+    one = staff_client.post(ADD_URL, form_data(version, options=[wheels[1].pk, sunroof.pk]))
+
+    assert two.context["form"].errors["options"] == [
+        "Une seule option « Jantes » à la fois : Jantes 18 pouces, Jantes 20 pouces."
+    ]
+    assert one.status_code == 302
+    assert {o.name for o in StockVehicle.objects.get().options.all()} == {
+        "Jantes 20 pouces",
+        "Toit ouvrant",
+    }
+
+
+def test_a_used_car_of_another_make_is_described_by_hand(staff_client, version):
+    data = form_data(
+        version,
+        condition="used",
+        version="",
+        vin="WVWZZZ1KZAW000001",
+        make="Volkswagen",
+        model_label="Golf",
+        version_label="1.4 TSI Confortline",
+        energy="petrol",
+        gearbox="manuelle",
+        power_hp="122",
+        mileage_km="98 000",
+        first_registration="2010-05-12",
+    )
+
+    response = staff_client.post(ADD_URL, data)
+
+    assert response.status_code == 302
+    car = StockVehicle.objects.get()
+    assert (car.make, car.model_label, car.version_label, car.version_id, car.year) == (
+        "Volkswagen",
+        "Golf",
+        "1.4 TSI Confortline",
+        None,
+        2010,
+    )
+
+
+def test_a_car_without_catalogue_version_must_be_used_and_have_a_listed_make(staff_client, version):
+    new_car = staff_client.post(ADD_URL, form_data(version, version=""))
+    unknown_make = staff_client.post(
+        ADD_URL,
+        form_data(
+            version,
+            condition="used",
+            version="",
+            make="Trabant",
+            model_label="601",
+            energy="petrol",
+            first_registration="1988-01-01",
+        ),
+    )
+
+    assert new_car.context["form"].errors["version"] == [
+        "Choisissez la version du catalogue (un véhicule neuf en a toujours une)."
+    ]
+    assert "make" in unknown_make.context["form"].errors
+    assert not StockVehicle.objects.exists()
+
+
+def test_a_trade_in_taken_back_opens_in_the_form_with_its_make(staff_client, dealer):
+    car = f.StockVehicleFactory(
+        dealer=dealer,
+        condition="used",
+        make="peugeot",
+        model_label="308",
+        version=None,
+        car_model=None,
+    )
+
+    response = staff_client.get(reverse("inventory:dealer_vehicle_edit", args=[car.pk]))
+
+    assert response.context["form"].initial["make"] == "Peugeot"

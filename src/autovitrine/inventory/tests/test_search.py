@@ -12,6 +12,7 @@ from django.urls import reverse
 from autovitrine.catalog.models import Energy
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto
 from autovitrine.testing import factories as f
+from autovitrine.web.tests.page_text import visible_text
 
 SEARCH_URL = reverse("inventory:search")
 
@@ -46,8 +47,8 @@ def test_near_lyon_by_distance_the_lyon_dealers_car_comes_first(client, lyon_and
     assert listed_ids(response) == [lyon_car.pk, marseille_car.pk]
     html = response.content.decode()
     assert "2 véhicules disponibles autour de Lyon (69001)" in html
-    assert f"{lyon_car.dealer.name} · à moins de 1 km" in html
-    assert "Aurore Marseille · à 280 km" in html
+    assert f"{lyon_car.dealer.name} · à 2 km" in html
+    assert "Aurore Marseille · à 282 km" in html
 
 
 def test_a_postcode_is_a_place_too_and_distance_is_the_default_sort(
@@ -313,10 +314,22 @@ def test_no_match_says_how_to_widen_the_search(client, dealer):
         ({"min_year": "1800"}, "Indiquez une année entre 1950 et"),
         ({"min_year": "99999999999999999999"}, "Indiquez une année entre 1950 et"),
         ({"min_year": "deux mille"}, "Indiquez une année sur 4 chiffres, par ex. 2020."),
-        ({"lat": "abc", "lng": "4.8"}, "Votre position n'a pas pu être lue : indiquez une ville."),
-        ({"lat": "200", "lng": "4.8"}, "Votre position n'a pas pu être lue : indiquez une ville."),
-        ({"lat": "nan", "lng": "4.8"}, "Votre position n'a pas pu être lue : indiquez une ville."),
-        ({"lat": "45.7"}, "Votre position n'a pas pu être lue : indiquez une ville."),
+        (
+            {"lat": "abc", "lng": "4.8"},
+            "Votre position n'a pas pu être lue : indiquez une ville ou un code postal.",
+        ),
+        (
+            {"lat": "200", "lng": "4.8"},
+            "Votre position n'a pas pu être lue : indiquez une ville ou un code postal.",
+        ),
+        (
+            {"lat": "nan", "lng": "4.8"},
+            "Votre position n'a pas pu être lue : indiquez une ville ou un code postal.",
+        ),
+        (
+            {"lat": "45.7"},
+            "Votre position n'a pas pu être lue : indiquez une ville ou un code postal.",
+        ),
         (
             {"max_distance": "50"},
             "Indiquez une ville ou un code postal pour limiter la distance.",
@@ -440,9 +453,9 @@ def test_the_form_refreshes_results_with_htmx_and_pushes_the_url(client, db):
 
 @pytest.mark.parametrize(
     ("place", "expected_queries"),
-    # the model list (2: models, their images), then count, page, photos — plus one for the
-    # per-dealer grouping when distances are measured
-    [(None, 5), ("Lyon", 6)],
+    # the model list (2: models, their images), then count and page (first photo included); the
+    # dealers' positions come from the cache once the first search has read them
+    [(None, 4), ("Lyon", 4)],
 )
 def test_the_number_of_queries_does_not_grow_with_the_page_size(
     client, dealer, other_dealer, place, expected_queries
@@ -464,3 +477,22 @@ def test_the_number_of_queries_does_not_grow_with_the_page_size(
     assert len(listed_ids(small_page)) == 10
     assert len(listed_ids(large_page)) == 40
     assert len(small) == len(large) == expected_queries
+
+
+def test_the_filters_button_counts_the_filters_set_and_htmx_refreshes_it(client, dealer):
+    # Given
+    f.StockVehicleFactory(dealer=dealer, price_ttc=2_000_000)
+    params = {"place": "Lyon", "energy": "petrol", "max_price": "30 000", "sort": "price"}
+
+    # When
+    page = client.get(SEARCH_URL, params)
+    fragment = client.get(SEARCH_URL, params, headers={"HX-Request": "true"})
+    none_set = client.get(SEARCH_URL, {"place": "Lyon"})
+
+    # Then: place and sort are no filters; the count travels out of band with the results
+    assert "Filtres 2 (2 filtres actifs)" in visible_text(page)
+    html = fragment.content.decode()
+    assert '<span id="filter-count" class="filter-count" hx-swap-oob="true">' in html
+    assert "(2 filtres actifs)" in visible_text(fragment)
+    assert "filtre actif" not in visible_text(none_set)
+    assert '<details class="filters-panel">' in none_set.content.decode()

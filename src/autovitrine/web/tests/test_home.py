@@ -25,14 +25,13 @@ def test_the_hero_searches_the_stock_near_a_place_or_my_position(client, db):
     html = response.content.decode()
     form = between(html, 'id="near-me-search"', "</form>")
     assert 'method="get" action="/stock/"' in form
-    assert re.search(r'<label for="home-place">Ville ou code postal</label>', form)
-    assert re.search(
-        r'<input id="home-place" name="place" [^>]*autocomplete="address-level2"', form
-    )
+    assert re.search(r'<label for="id_place">Ville ou code postal</label>', form)
+    # The place field of every search near a place: suggestions while typing.
+    assert re.search(r'<input type="text" name="place" [^>]*hx-get="/lieux/suggestions/"', form)
     assert '<input type="hidden" name="lat" disabled>' in form
     assert '<input type="hidden" name="lng" disabled>' in form
-    assert 'id="locate-me">Autour de moi</button>' in form
-    assert '<script src="/static/web/home.js" defer></script>' in html
+    assert ">Autour de moi</button>" in form
+    assert '<script src="/static/web/place-search.js" defer></script>' in html
     assert 'href="/concessions/">Trouver une concession</a>' in html
 
 

@@ -241,7 +241,7 @@
           setText("fig-held", data.units.held);
           setText("fig-sold", `${data.units.sold} / ${data.units.total}`);
           setText("fig-left", data.units.available);
-          setText("dash-updated", new Date().toLocaleTimeString());
+          setText("dash-updated", new Date().toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris" }));
           const rows = data.own_units.map((unit) => {
             const tr = document.createElement("tr");
             for (const value of [unit.vin, unit.label, unit.dealer, unit.status]) {

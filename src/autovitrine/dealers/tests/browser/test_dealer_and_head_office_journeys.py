@@ -1,0 +1,146 @@
+"""On a phone, from the home page with links and buttons only: the dealer sees the paid order on
+its dashboard, confirms it, answers a test-drive lead with another slot; head office finds the
+order and its payment in the admin. axe-core checks every page of the way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from autovitrine.accounts.models import User
+from autovitrine.leads.models import Lead, LeadEvent
+from autovitrine.orders.models import Order
+from autovitrine.payments.models import Payment
+from autovitrine.testing import factories as f
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(settings.BASE_DIR).parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in found]
+
+
+def sign_in_from_home(page, email: str) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Se connecter").click()
+    form = page.locator("#login-form")
+    form.locator("[name=username]").fill(email)
+    form.locator("[name=password]").fill(f.PASSWORD)
+    form.locator("[type=submit]").click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def business():
+    dealer = f.DealerFactory(code="aurore-lyon", name="Aurore Lyon Confluence")
+    staff = f.DealerStaffFactory(dealer=dealer, user__email="vendeur@example.fr").user
+    buyer = f.UserFactory(email="lea@example.fr")
+    payment = Payment.objects.create(
+        provider="simulated",
+        idempotency_key="order-AV-JOURNEY1-deposit",
+        purpose="order_deposit",
+        reference="AV-JOURNEY1",
+        amount_cents=150_000,
+        status=Payment.Status.SUCCEEDED,
+    )
+    order = Order.objects.create(
+        number="AV-JOURNEY1",
+        kind=Order.Kind.STOCK,
+        status=Order.Status.DEPOSIT_PAID,
+        customer=buyer,
+        dealer=dealer,
+        stock_vehicle=f.StockVehicleFactory(dealer=dealer, status="reserved"),
+        deposit_payment=payment,
+        vehicle_label="Aurore Terra 1.2 130",
+        first_name="Léa",
+        last_name="Fontaine",
+        email=buyer.email,
+        phone="0612345678",
+        street="3 rue de la République",
+        postcode="69002",
+        city="Lyon",
+        price_ht=2_075_000,
+        vat_cents=415_000,
+        price_ttc=2_490_000,
+        total_ttc=2_490_000,
+        deposit_cents=150_000,
+        contract_at=timezone.now(),
+        idempotency_key="journey-1",
+    )
+    asked = timezone.now() + dt.timedelta(days=1)
+    lead = f.LeadFactory(
+        dealer=dealer, name="Paul Martin", kind=Lead.Kind.TEST_DRIVE, preferred_slot=asked
+    )
+    head_office = f.UserFactory(email="siege@example.fr", kind=User.Kind.HEAD_OFFICE, is_staff=True)
+    return order, lead, staff, head_office
+
+
+def test_the_dealer_confirms_the_paid_order_and_answers_a_lead_with_a_new_slot(new_phone, business):
+    order, lead, staff, _ = business
+    desk = new_phone()
+    sign_in_from_home(desk, staff.email)
+    problems: dict[str, list[str]] = {}
+
+    # The dashboard shows the paid order waiting for confirmation.
+    desk.get_by_role("link", name="Ma concession").click()
+    desk.wait_for_selector("#day-tiles")
+    problems["dashboard"] = axe_violations(desk)
+    assert desk.locator("#tile-orders-to-confirm .count").inner_text() == "1"
+    desk.locator("#tile-orders-to-confirm a").click()
+    desk.get_by_role("link", name=order.number).click()
+    desk.wait_for_selector("#confirm-order")
+    problems["order"] = axe_violations(desk)
+    desk.locator("#confirm-order").click()
+    desk.wait_for_load_state()
+    order.refresh_from_db()
+    assert order.status == Order.Status.CONFIRMED
+
+    # Back on the dashboard, the test-drive lead: another slot is proposed.
+    desk.get_by_role("link", name="Ma concession").click()
+    desk.locator("#tile-new-leads a").click()
+    desk.get_by_role("link", name="Paul Martin").first.click()
+    desk.wait_for_selector("#lead-slot-form")
+    problems["lead"] = axe_violations(desk)
+    new_slot = timezone.localtime(timezone.now() + dt.timedelta(days=3)).replace(
+        hour=15, minute=0, second=0, microsecond=0
+    )
+    slot_form = desk.locator("#lead-slot-form")
+    slot_form.locator("[name=slot-slot]").fill(new_slot.strftime("%Y-%m-%dT%H:%M"))
+    slot_form.locator("[name=slot-text]").fill("Le matin est complet, l'après-midi vous va ?")
+    slot_form.locator("[type=submit]").click()
+    desk.wait_for_load_state()
+
+    proposal = LeadEvent.objects.get(lead=lead, kind=LeadEvent.Kind.SLOT_PROPOSED)
+    assert proposal.slot == new_slot
+    assert "Créneau proposé" in desk.locator(".lead-events").inner_text()
+    assert problems == {"dashboard": [], "order": [], "lead": []}
+
+
+def test_head_office_finds_the_order_and_its_payment_in_the_admin(new_phone, business):
+    order, _, _, head_office = business
+    page = new_phone()
+    sign_in_from_home(page, head_office.email)
+    problems: dict[str, list[str]] = {}
+
+    page.get_by_role("link", name="Siège").click()
+    page.wait_for_selector("#office-pages")
+    problems["admin home"] = axe_violations(page)
+    page.locator("#office-pages").get_by_role("link", name="Commandes").click()
+    page.get_by_role("link", name=order.number).click()
+    page.wait_for_selector("text=Paiement de l'acompte")
+    problems["order"] = axe_violations(page)
+    page.get_by_role("link", name="1\u202f500\u00a0€ — Payé").click()
+    page.wait_for_load_state()
+    problems["payment"] = axe_violations(page)
+
+    assert page.url.endswith(f"/admin/payments/payment/{order.deposit_payment_id}/change/")
+    assert "AV-JOURNEY1" in page.content()
+    assert problems == {"admin home": [], "order": [], "payment": []}

@@ -1,0 +1,85 @@
+"""Head office reads the business in the admin: orders by status, dealer and date with their
+events and deposit payment, payments and refunds, read-only; the admin home links its pages."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.urls import reverse
+
+from autovitrine.conftest import ROLES
+
+from .conftest import pay
+
+
+def test_head_office_finds_a_paid_order_and_its_payment(client_as, place, dealer):
+    # Given
+    order = pay(place())
+    client, _ = client_as("head_office")
+
+    # When
+    listed = client.get(
+        reverse("admin:orders_order_changelist"),
+        {"status__exact": "deposit_paid", "dealer__id__exact": dealer.pk},
+    )
+    detail = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    payment = client.get(reverse("admin:payments_payment_change", args=[order.deposit_payment_id]))
+
+    # Then
+    assert listed.status_code == 200
+    assert [o.pk for o in listed.context["cl"].result_list] == [order.pk]
+    page = html.unescape(detail.content.decode())
+    assert detail.status_code == 200
+    assert "Acompte payé" in page
+    assert "1\u202f500\u00a0€" in page
+    assert reverse("admin:payments_payment_change", args=[order.deposit_payment_id]) in page
+    assert 'name="total_ttc"' not in page  # money is shown, never typed in
+    assert 'type="submit" value="Enregistrer"' not in page
+    assert payment.status_code == 200
+    assert "Payé" in html.unescape(payment.content.decode())
+
+
+def test_another_status_filter_leaves_the_order_out(client_as, place):
+    pay(place())
+    client, _ = client_as("head_office")
+
+    listed = client.get(reverse("admin:orders_order_changelist"), {"status__exact": "delivered"})
+
+    assert list(listed.context["cl"].result_list) == []
+
+
+def test_orders_and_payments_cannot_be_changed_in_the_admin(client_as, place):
+    # Given
+    order = pay(place())
+    client, _ = client_as("head_office")
+
+    # When
+    posted = client.post(
+        reverse("admin:orders_order_change", args=[order.pk]), {"status": "delivered"}
+    )
+    add_payment = client.get(reverse("admin:payments_payment_add"))
+
+    # Then
+    order.refresh_from_db()
+    assert posted.status_code == 403
+    assert order.status == "deposit_paid"
+    assert add_payment.status_code == 403
+
+
+def test_the_admin_home_links_the_head_office_pages(client_as):
+    client, _ = client_as("head_office")
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    assert f'href="{reverse("flashsales:office_sales")}"' in page
+    assert f'href="{reverse("admin:configurator_productdata_changelist")}"' in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_head_office_reads_orders_in_the_admin(client_as, role):
+    client, _ = client_as(role)
+
+    response = client.get(reverse("admin:orders_order_changelist"))
+
+    assert response.status_code == (200 if role == "head_office" else 302)
