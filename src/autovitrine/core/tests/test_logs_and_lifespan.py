@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from autovitrine.config.asgi import application
 
@@ -48,6 +49,7 @@ def test_the_asgi_application_answers_the_servers_lifespan_messages():
         sent.append(message["type"])
 
     # In a thread of its own: the browser tests leave an event loop running in this one.
-    async_to_sync(application)({"type": "lifespan"}, receive, send)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, application({"type": "lifespan"}, receive, send)).result()
 
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
