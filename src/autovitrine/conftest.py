@@ -258,7 +258,8 @@ def new_phone(chromium, granian_server):
 
     def open_page():
         context = chromium.new_context(**PHONE, locale="fr-FR", base_url=granian_server.url)
-        context.set_default_timeout(10_000)
+        # Generous: in CI the other test worker drives a browser and a server on the same 2 cores.
+        context.set_default_timeout(20_000)
         # Every browser journey doubles as a Content-Security-Policy test: Chromium reports each
         # blocked script, style or image on the console.
         context.on("console", lambda message: record_csp_violation(message, csp_violations))
