@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "autovitrine.tradein",
     "autovitrine.orders",
     "autovitrine.flashsales",
+    "autovitrine.production",
+    "autovitrine.workshop",
+    "autovitrine.parts",
+    "autovitrine.community",
     "autovitrine.web",
     "autovitrine.demo",
 ]

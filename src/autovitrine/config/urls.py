@@ -43,9 +43,14 @@ urlpatterns = [
     path("stock/", include("autovitrine.inventory.urls")),
     path("demandes/", include("autovitrine.leads.urls")),
     path("configurer/", include("autovitrine.configurator.urls")),
+    # The live timeline of an order (/commandes/<numéro>/suivi/) and the factory's API.
+    path("", include("autovitrine.production.urls")),
     path("commandes/", include("autovitrine.orders.urls")),
     path("reprise/", include("autovitrine.tradein.urls")),
     path("ventes-flash/", include("autovitrine.flashsales.urls")),
+    path("atelier/", include("autovitrine.workshop.urls")),
+    path("pieces/", include("autovitrine.parts.urls")),
+    path("communaute/", include("autovitrine.community.urls")),
     # The short link of a saved configuration (shared, printed as a QR code).
     path(
         "c/<str:code>",
