@@ -7,6 +7,8 @@ PROD_STAMP := $(VENV)/.installed-prod
 WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails, QR codes and share links point where `make run` serves, unless given.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export DJANGO_SETTINGS_MODULE := autovitrine.config.settings
 
 .PHONY: install install-prod lock run serve worker test test-sqlite test-postgres bench lint typecheck messages clean
@@ -40,6 +42,7 @@ lock:
 	  --prerelease=if-necessary-or-explicit --generate-hashes -o requirements-dev.lock
 
 ## The platform with demo data on the embedded default (SQLite), at http://$(HOST):$(PORT)
+run: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py compilemessages --ignore=.venv -v 0

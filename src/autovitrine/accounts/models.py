@@ -40,6 +40,14 @@ class User(AbstractUser):
     email = models.EmailField(_("adresse e-mail"), unique=True)
     kind = models.CharField(_("type de compte"), max_length=20, choices=Kind, default=Kind.CUSTOMER)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # What the buyer's forms are pre-filled with (lead, checkout, trade-in): the delivery address,
+    # and a billing address only when it differs (blank means "the same").
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    street = models.CharField(_("adresse de livraison"), max_length=200, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    billing_street = models.CharField(_("adresse de facturation"), max_length=200, blank=True)
+    billing_postcode = models.CharField(_("code postal de facturation"), max_length=5, blank=True)
+    billing_city = models.CharField(_("ville de facturation"), max_length=100, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -1,13 +1,18 @@
-"""Sign-in (throttled by django-axes), sign-out and customer sign-up pages."""
+"""Sign-in (throttled by django-axes), sign-out, customer sign-up by e-mail confirmation,
+forgotten password (Django's reset flow), « Mon compte » and its password change."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,9 +22,22 @@ from django.views.decorators.http import require_POST
 
 from autovitrine.core.clientip import client_ip
 
-from .forms import EmailAuthenticationForm, SignUpForm
+from .forms import (
+    EmailAuthenticationForm,
+    FrenchPasswordChangeForm,
+    FrenchSetPasswordForm,
+    ProfileForm,
+    QueuedPasswordResetForm,
+    SignUpForm,
+)
 from .models import User
-from .services import signup_attempt_allowed, user_sign_up
+from .services import (
+    password_reset_attempt_allowed,
+    signup_attempt_allowed,
+    user_activate,
+    user_profile_update,
+    user_sign_up_request,
+)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -83,7 +101,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/signup.html", context, status=429)
     if form.is_valid():
         try:
-            user = user_sign_up(
+            user_sign_up_request(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 first_name=form.cleaned_data["first_name"],
@@ -92,7 +110,99 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Bienvenue ! Votre compte est créé et vous êtes connecté."))
-            return redirect(next_url or _landing_url(user))
+            # The same answer whether or not the address already had an account.
+            request.session["accounts_signup_email"] = form.cleaned_data["email"].strip().lower()
+            return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+@never_cache
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    email = request.session.get("accounts_signup_email", "")
+    return render(request, "accounts/signup_sent.html", {"email": email})
+
+
+@csrf_protect
+@never_cache
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The confirmation link: GET shows a button (a mail scanner following links activates
+    nothing), POST activates the account and signs its owner in."""
+    if request.method == "POST":
+        user = user_activate(uidb64=uidb64, token=token)
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Bienvenue ! Votre compte est activé et vous êtes connecté."))
+            return redirect(_landing_url(user))
+        return render(request, "accounts/activate.html", {"invalid": True}, status=400)
+    return render(request, "accounts/activate.html", {"invalid": False})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset_body.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not password_reset_attempt_allowed(client_ip=client_ip(request) or "unknown"):
+            form = self.get_form()
+            form.add_error(
+                None, _("Trop de demandes depuis votre connexion. Réessayez dans une heure.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = FrenchSetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+@csrf_protect
+@never_cache
+def profile(request: HttpRequest) -> HttpResponse:
+    """« Mon compte »: name, phone, addresses (they pre-fill the buyer's forms)."""
+    user = request.user
+    assert isinstance(user, User)
+    fields = ProfileForm.base_fields
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                user_profile_update(user=user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in fields else None, errors)
+            else:
+                messages.success(request, _("Vos coordonnées sont enregistrées."))
+                return redirect("accounts:profile")
+        return render(request, "accounts/profile.html", {"form": form}, status=400)
+    form = ProfileForm(initial={name: getattr(user, name) for name in fields})
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@csrf_protect
+@never_cache
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = FrenchPasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            update_session_auth_hash(request, user)  # stay signed in on this device only
+            messages.success(request, _("Votre mot de passe est changé."))
+            return redirect("accounts:profile")
+        return render(request, "accounts/password_change.html", {"form": form}, status=400)
+    return render(request, "accounts/password_change.html", {"form": form})

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.static import serve
@@ -16,7 +17,17 @@ admin.site.site_title = "AutoVitrine"
 # The admin's home also links to the head-office pages that live outside it.
 admin.site.index_template = "admin/autovitrine_index.html"
 
+# Site-styled error pages: 403 and 404 render templates/403.html and 404.html with the request;
+# the 500 page renders without it (see web.views.server_error).
+handler500 = "autovitrine.web.views.server_error"
+
 urlpatterns = [
+    # Browsers that ignore the <link rel="icon"> still ask for /favicon.ico.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("web/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -87,5 +87,41 @@ def dealer_leads_by_status(*, dealer_id: int) -> tuple[int, list[tuple[str, str,
     return counts[Lead.Status.NEW], by_status
 
 
+# What the customer sees of a lead's history: everything but the dealer's internal notes.
+CUSTOMER_VISIBLE_EVENTS = (
+    LeadEvent.Kind.STATUS,
+    LeadEvent.Kind.REPLY,
+    LeadEvent.Kind.SLOT_PROPOSED,
+    LeadEvent.Kind.SLOT_CONFIRMED,
+    LeadEvent.Kind.WON,
+    LeadEvent.Kind.LOST,
+)
+
+
+def _with_customer_history(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    return leads.select_related("dealer", "vehicle").prefetch_related(
+        Prefetch(
+            "events",
+            queryset=LeadEvent.objects.filter(kind__in=CUSTOMER_VISIBLE_EVENTS).order_by(
+                "created_at", "id"
+            ),
+            to_attr="customer_events",
+        )
+    )
+
+
+def customer_leads(*, customer_id: int) -> QuerySet[Lead]:
+    """« Mes demandes »: a customer's leads, newest first, each with ``customer_events`` (its
+    history from ``LeadEvent``, internal notes left out); two queries whatever the count."""
+    return _with_customer_history(Lead.objects.filter(customer_id=customer_id)).order_by(
+        "-created_at", "-id"
+    )
+
+
+def lead_for_acknowledgement(*, lead_id: int) -> Lead | None:
+    """The lead just sent (its id is kept in the sender's session), for the thank-you page."""
+    return _with_customer_history(Lead.objects.filter(pk=lead_id)).first()
+
+
 # A lead's statuses, for the pages that compose leads with other apps' data.
 LeadStatus = Lead.Status

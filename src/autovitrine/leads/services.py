@@ -13,7 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Lead, LeadEvent
-from .tasks import lead_email_customer, lead_notify_dealer, lead_notify_dealer_slot
+from .tasks import (
+    lead_acknowledge_customer,
+    lead_email_customer,
+    lead_notify_dealer,
+    lead_notify_dealer_slot,
+)
 
 # The signed link a customer follows to accept a proposed slot: valid two weeks, bound to the
 # one proposal it was sent with, so an older proposal's link cannot confirm a newer slot.
@@ -85,6 +90,8 @@ def lead_create(
             )
             LeadEvent.objects.create(lead=lead, to_status=lead.status)
             transaction.on_commit(lambda: lead_notify_dealer.enqueue(lead.pk))
+            if lead.email:
+                transaction.on_commit(lambda: lead_acknowledge_customer.enqueue(lead.pk))
     except IntegrityError:
         # Two identical submits raced: the other one won, return its lead.
         if idempotency_key:

@@ -29,6 +29,34 @@ def lead_notify_dealer(lead_id: int) -> None:
     )
 
 
+@task()
+def lead_acknowledge_customer(lead_id: int) -> None:
+    """Tell the customer their request reached the dealer, repeating what they asked."""
+    from .models import Lead
+
+    lead = Lead.objects.select_related("dealer", "vehicle").filter(pk=lead_id).first()
+    if lead is None or not lead.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "lead": lead,
+            "dealer": lead.dealer,
+            "slot": timezone.localtime(lead.preferred_slot) if lead.preferred_slot else None,
+            "vehicle_url": _public_url(
+                reverse("inventory:vehicle", kwargs={"vehicle_id": lead.vehicle_id})
+            )
+            if lead.vehicle_id
+            else "",
+            "my_leads_url": _public_url(reverse("leads:mine")) if lead.customer_id else "",
+        }
+        _send(
+            subject=render_to_string("leads/email/acknowledged_subject.txt", context).strip(),
+            body=render_to_string("leads/email/acknowledged_body.txt", context),
+            to=lead.email,
+            reply_to=lead.dealer.email,
+        )
+
+
 def _public_url(path: str) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
@@ -56,6 +84,7 @@ def lead_email_customer(event_id: int) -> None:
             )
             if event.kind == LeadEvent.Kind.SLOT_PROPOSED
             else "",
+            "my_leads_url": _public_url(reverse("leads:mine")) if event.lead.customer_id else "",
         }
         _send(
             subject=render_to_string("leads/email/answer_subject.txt", context).strip(),

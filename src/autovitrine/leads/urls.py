@@ -7,6 +7,7 @@ urlpatterns = [
     # Public: send a lead from a vehicle or a dealer page
     path("nouvelle/", views.lead_create, name="create"),
     path("merci/", views.lead_thanks, name="thanks"),
+    path("mes-demandes/", views.my_leads, name="mine"),
     # The dealer's own leads (staff only)
     path("concession/", views_dealer.lead_list, name="dealer_list"),
     path("concession/<int:lead_id>/", views_dealer.lead_detail, name="dealer_detail"),

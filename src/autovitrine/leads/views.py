@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,7 +17,8 @@ from autovitrine.core.ratelimit import over_limit, retry_after_seconds, wait_in_
 
 from . import services
 from .forms import LeadForm
-from .models import Lead
+from .models import Lead, LeadEvent
+from .selectors import customer_leads, lead_for_acknowledgement
 
 # At most this many new leads per client address and window: enough for a family, not for a bot.
 LEADS_PER_WINDOW = 10
@@ -61,6 +64,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
         form.add_error(None, exc)
         return _form_page(request, form, status=400)
     request.session[THANKS_SESSION_KEY] = {
+        "lead_id": lead.pk,
         "kind": lead.kind,
         "dealer_name": dealer.name,
         "dealer_phone": dealer.phone,
@@ -78,15 +82,39 @@ def lead_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def lead_thanks(request: HttpRequest) -> HttpResponse:
     sent = request.session.get(THANKS_SESSION_KEY) or {}
+    lead = lead_for_acknowledgement(lead_id=sent["lead_id"]) if sent.get("lead_id") else None
     return render(
         request,
         "leads/thanks.html",
         {
             "sent": sent,
+            "lead": lead,
             "is_test_drive": sent.get("kind") == Lead.Kind.TEST_DRIVE,
             "is_callback": sent.get("kind") == Lead.Kind.CALLBACK,
         },
     )
+
+
+@login_required
+@require_GET
+def my_leads(request: HttpRequest) -> HttpResponse:
+    """« Mes demandes »: what the customer asked, and each answer of the dealer."""
+    leads = list(customer_leads(customer_id=request.user.pk))
+    now = timezone.now()
+    for lead in leads:
+        # The latest proposal still open gets its confirmation page (the e-mail's link, signed).
+        proposals = [e for e in lead.customer_events if e.kind == LeadEvent.Kind.SLOT_PROPOSED]
+        latest = proposals[-1] if proposals else None
+        lead.accept_url = (  # type: ignore[attr-defined]
+            reverse("leads:slot_accept", kwargs={"token": services.slot_link_token(latest)})
+            if latest is not None
+            and latest.slot is not None
+            and latest.slot > now
+            and lead.confirmed_slot != latest.slot
+            and lead.status not in (Lead.Status.WON, Lead.Status.LOST)
+            else ""
+        )
+    return render(request, "leads/mine.html", {"leads": leads})
 
 
 def slot_accept(request: HttpRequest, token: str) -> HttpResponse:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 from autovitrine.catalog.selectors import published_models
 from autovitrine.core.forms import NearPlaceForm
@@ -24,3 +25,21 @@ def place_suggestions(request: HttpRequest) -> HttpResponse:
     response = render(request, "web/_place_suggestions.html", {"places": places})
     response["Cache-Control"] = "public, max-age=86400"  # the same for everyone, all day
     return response
+
+
+# The last resort when even the styled page cannot render (static files missing, templates broken).
+PLAIN_SERVER_ERROR = (
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur du serveur</title>'
+    '</head><body><h1>Un problème est survenu de notre côté</h1><p>Réessayez dans quelques '
+    'instants.</p><p><a href="/">Retour à l\'accueil</a></p></body></html>'
+)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, rendered without the request: no context processor, session or database
+    (any of which may be what failed)."""
+    try:
+        html = loader.get_template("500.html").render()
+    except Exception:  # noqa: BLE001  # the error page itself must never fail
+        html = PLAIN_SERVER_ERROR
+    return HttpResponseServerError(html)

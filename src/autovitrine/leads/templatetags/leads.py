@@ -8,6 +8,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from autovitrine.accounts.selectors import buyer_contact
+
 from ..forms import TEST_DRIVE_HORIZON, LeadForm
 
 register = template.Library()
@@ -35,6 +37,7 @@ def lead_form(
         if request is not None:
             initial.update({name: request.GET.get(name, "")[:100] for name in CARRIED_PARAMETERS})
             initial["page"] = request.get_full_path()[:300]
+            initial.update(buyer_contact(request.user).as_initial("name", "email", "phone"))
         form = LeadForm(initial=initial)
     now = timezone.localtime()
     slot_widget = form.fields["preferred_slot"].widget

@@ -18,6 +18,19 @@
     var field = event.target.closest("[data-select-on-click]");
     if (field) field.select();
   });
+  // <details data-menu>: a tap outside or Escape closes the open menu (it opens without script).
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
   // On a phone the configurator's step list scrolls sideways: keep the current step in view,
   // on load and after each htmx swap.
   function showCurrentStep() {
