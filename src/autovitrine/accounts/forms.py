@@ -96,10 +96,14 @@ class ProfileForm(FrenchFormMixin, forms.Form):
     """« Mon compte »: what pre-fills the buyer's forms; checked by ``user_profile_update``."""
 
     first_name = forms.CharField(
-        label=_("Prénom"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=_("Prénom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label=_("Nom"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        label=_("Nom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     phone = forms.CharField(
         label=_("Téléphone"),
@@ -117,7 +121,9 @@ class ProfileForm(FrenchFormMixin, forms.Form):
         label=_("Code postal"),
         max_length=10,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "shipping postal-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "shipping postal-code", "inputmode": "numeric"}
+        ),
     )
     city = forms.CharField(
         label=_("Ville"),
@@ -136,7 +142,9 @@ class ProfileForm(FrenchFormMixin, forms.Form):
         label=_("Code postal de facturation"),
         max_length=10,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "billing postal-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "billing postal-code", "inputmode": "numeric"}
+        ),
     )
     billing_city = forms.CharField(
         label=_("Ville de facturation"),

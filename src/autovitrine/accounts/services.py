@@ -253,7 +253,11 @@ def user_profile_update(
             errors[name] = ValidationError(
                 _("Code postal invalide : 5 chiffres (ex. 69007)."), code="postcode"
             )
-    billing = [_one_line(billing_street, 200), codes["billing_postcode"], _one_line(billing_city, 100)]
+    billing = [
+        _one_line(billing_street, 200),
+        codes["billing_postcode"],
+        _one_line(billing_city, 100),
+    ]
     if any(billing) and not all(billing):
         errors["billing_street"] = ValidationError(
             _("Adresse de facturation incomplète : rue, code postal et ville, ou laissez vide."),
@@ -262,8 +266,10 @@ def user_profile_update(
     if errors:
         raise ValidationError(errors)
     user.first_name, user.last_name, user.phone = first_name, last_name, normalized_phone
-    user.postcode, user.street, user.city = codes["postcode"], _one_line(street, 200), _one_line(
-        city, 100
+    user.postcode, user.street, user.city = (
+        codes["postcode"],
+        _one_line(street, 200),
+        _one_line(city, 100),
     )
     user.billing_street, user.billing_postcode, user.billing_city = billing
     user.save(

@@ -131,7 +131,9 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         user = user_activate(uidb64=uidb64, token=token)
         if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Bienvenue ! Votre compte est activé et vous êtes connecté."))
+            messages.success(
+                request, _("Bienvenue ! Votre compte est activé et vous êtes connecté.")
+            )
             return redirect(_landing_url(user))
         return render(request, "accounts/activate.html", {"invalid": True}, status=400)
     return render(request, "accounts/activate.html", {"invalid": False})

@@ -30,7 +30,7 @@ def place_suggestions(request: HttpRequest) -> HttpResponse:
 # The last resort when even the styled page cannot render (static files missing, templates broken).
 PLAIN_SERVER_ERROR = (
     '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur du serveur</title>'
-    '</head><body><h1>Un problème est survenu de notre côté</h1><p>Réessayez dans quelques '
+    "</head><body><h1>Un problème est survenu de notre côté</h1><p>Réessayez dans quelques "
     'instants.</p><p><a href="/">Retour à l\'accueil</a></p></body></html>'
 )
 

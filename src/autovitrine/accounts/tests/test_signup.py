@@ -1,8 +1,10 @@
-"""Customer sign-up: a new account signed in at once; duplicates, weak passwords and bots refused."""
+"""Customer sign-up: confirmed by an e-mailed link, the same answer whether or not the address has
+an account; weak passwords and bots refused. ``user_sign_up`` (demo data) creates at once."""
 
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -30,40 +32,115 @@ def form_data(**overrides: str) -> dict[str, str]:
     }
 
 
-def test_signup_creates_a_customer_and_signs_them_in(client, db):
-    # When
-    response = client.post(SIGNUP_URL, form_data(email="Nouvelle@Example.FR"))
+@pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    """POST like a browser, running the after-commit work (the e-mails)."""
 
-    # Then
+    def send(url: str, data: dict | None = None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {})
+
+    return send
+
+
+def _link(message, path_start: str) -> str:
+    """The path of the first link in an e-mail that starts with ``path_start``."""
+    match = re.search(rf"https?://[^/\s]+({re.escape(path_start)}\S+)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def test_signup_creates_an_inactive_customer_until_the_emailed_link_is_followed(
+    client, post, db, mailoutbox
+):
+    # When
+    response = post(SIGNUP_URL, form_data(email="Nouvelle@Example.FR"))
+
+    # Then the account waits for its address to be confirmed
     user = User.objects.get()
     assert (user.email, user.kind, user.first_name) == ("nouvelle@example.fr", "customer", "Inès")
     assert user.check_password(STRONG_PASSWORD)
+    assert not user.is_active
     assert response.status_code == 302
-    assert response["Location"] == "/"
-    assert client.session["_auth_user_id"] == str(user.pk)
+    assert response["Location"] == reverse("accounts:signup_sent")
+    assert "_auth_user_id" not in client.session
+    [message] = mailoutbox
+    assert message.to == ["nouvelle@example.fr"]
+    assert message.subject == "Confirmez votre compte AutoVitrine"
 
-
-def test_signup_follows_a_local_next(client, db):
-    # When
-    response = client.post(f"{SIGNUP_URL}?next=/stock/", form_data())
+    # When the link is followed (GET shows a button; a mail scanner activates nothing)
+    link = _link(message, "/compte/activer/")
+    assert client.get(link).status_code == 200
+    assert not User.objects.get().is_active
+    activated = client.post(link)
 
     # Then
-    assert response["Location"] == "/stock/"
+    assert activated.status_code == 302
+    assert User.objects.get().is_active
+    assert client.session["_auth_user_id"] == str(user.pk)
+    # And the link is spent
+    client.logout()
+    assert client.post(link).status_code == 400
 
 
-def test_an_address_already_used_in_another_case_is_refused(client, customer):
-    # Given customer is client@example.fr
+def test_signup_answers_the_same_for_an_address_that_has_an_account(
+    client, post, customer, mailoutbox
+):
+    # Given customer is client@example.fr; a fresh address gets this answer
+    fresh = post(SIGNUP_URL, form_data(email="inconnue@example.fr"))
+    fresh_page = page_text(client.get(fresh["Location"])).replace("inconnue@example.fr", "@")
+    mailoutbox.clear()
     before = User.objects.count()
+    password = customer.password
+
+    # When the taken address signs up, in another case
+    response = post(SIGNUP_URL, form_data(email="CLIENT@example.fr"))
+
+    # Then the same redirect and the same page, nothing created or changed
+    assert (response.status_code, response["Location"]) == (fresh.status_code, fresh["Location"])
+    page = page_text(client.get(response["Location"])).replace("client@example.fr", "@")
+    assert _without_tokens(page) == _without_tokens(fresh_page)
+    assert User.objects.count() == before
+    customer.refresh_from_db()
+    assert customer.password == password
+    assert "_auth_user_id" not in client.session
+    # And the owner of the address is told, with a way back in
+    [message] = mailoutbox
+    assert message.to == ["client@example.fr"]
+    assert message.subject == "Vous avez déjà un compte AutoVitrine"
+    reset = _link(message, "/compte/reinitialiser/")
+    assert "Nouveau mot de passe" in page_text(client.get(reset, follow=True))
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'value="[^"]+"|content="[^"]+"|"X-CSRFToken": "[^"]+"', "", page)
+
+
+def test_signing_up_again_before_confirming_sends_a_new_link(client, post, db, mailoutbox):
+    # Given
+    post(SIGNUP_URL, form_data())
 
     # When
-    response = client.post(SIGNUP_URL, form_data(email="CLIENT@example.fr"))
+    post(SIGNUP_URL, form_data(first_name="Inès-Marie"))
+
+    # Then
+    assert User.objects.get().first_name == "Inès-Marie"
+    assert [m.subject for m in mailoutbox] == ["Confirmez votre compte AutoVitrine"] * 2
+    post(_link(mailoutbox[-1], "/compte/activer/"))
+    assert User.objects.get().is_active
+
+
+def test_an_inactive_account_cannot_sign_in(client, db):
+    # Given
+    client.post(SIGNUP_URL, form_data())
+
+    # When
+    response = client.post(
+        reverse("accounts:login"), {"username": "nouvelle@example.fr", "password": STRONG_PASSWORD}
+    )
 
     # Then
     assert response.status_code == 200
-    assert "Un compte existe déjà avec cette adresse e-mail : connectez-vous." in (
-        page_text(response)
-    )
-    assert User.objects.count() == before
     assert "_auth_user_id" not in client.session
 
 

@@ -90,9 +90,12 @@ def test_a_question_creates_a_lead_emails_the_dealer_and_thanks_the_buyer(post, 
     )
     assert (lead.source, lead.source_page) == ("web", f"/stock/vehicule/{car.pk}/")
     assert [e.to_status for e in LeadEvent.objects.filter(lead=lead)] == ["new"]
+    # the dealer is told, and the buyer gets the acknowledgement repeating the request
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        ([car.dealer.email], "Nouvelle demande (Question) de Léa Fontaine")
+        ([car.dealer.email], "Nouvelle demande (Question) de Léa Fontaine"),
+        (["lea.fontaine@example.fr"], f"Votre demande est bien arrivée chez {car.dealer.name}"),
     ]
+    assert "Est-elle disponible samedi ?" in mail.outbox[1].body
     thanks = unescape(client.get(THANKS_URL).content.decode())
     assert f"Merci, votre demande est envoyée à {car.dealer.name}." in thanks
     assert f"{car.dealer.name} a bien reçu votre demande." in thanks
@@ -208,7 +211,7 @@ def test_a_double_submit_creates_one_lead_and_one_email(post, car):
     # Then
     assert (first.status_code, second.status_code) == (302, 302)
     assert Lead.objects.count() == 1
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # the dealer's, the buyer's acknowledgement: once each
 
 
 def test_a_signed_in_customer_is_attached_to_the_lead(post, client_as, car):
@@ -438,7 +441,9 @@ def test_the_plain_text_email_is_not_html_escaped(post, car):
     post(form_data(car, name="Léa O'Brien & fils", message='Prix "remisé" < 30 000 € ?'))
 
     # Then
-    [email] = mail.outbox
+    email, acknowledgement = mail.outbox
+    assert 'Prix "remisé" < 30 000 € ?' in acknowledgement.body
+    assert "Bonjour Léa O'Brien & fils," in acknowledgement.body
     assert email.subject == "Nouvelle demande (Question) de Léa O'Brien & fils"
     assert "Nom : Léa O'Brien & fils" in email.body
     assert 'Prix "remisé" < 30 000 € ?' in email.body
