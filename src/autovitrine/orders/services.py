@@ -574,12 +574,17 @@ def order_on_deposit_payment(payment: Payment, previous_status: str) -> None:
         else:
             _note(order, _("Acompte reçu après l'annulation de la commande : il est remboursé."))
             transaction.on_commit(partial(payment_refund, payment_id=payment.pk))
-    elif payment.status == PaymentStatus.FAILED and order.status == Order.Status.DRAFT:
-        _end_without_sale(
+    elif (
+        payment.status == PaymentStatus.FAILED
+        and order.status == Order.Status.DRAFT
+        and order.deposit_payment_id in (None, payment.pk)
+    ):
+        # A refused card is not a change of mind: the draft (and its car) waits until it expires,
+        # and the buyer may pay again, with a new payment (order_pay_deposit).
+        _note(
             order,
-            to_status=Order.Status.CANCELLED,
-            by=None,
-            reason=_("Paiement de l'acompte refusé."),
+            _("Paiement de l'acompte refusé : le véhicule reste réservé jusqu'à %(time)s.")
+            % {"time": date_format(timezone.localtime(draft_expires_at(order)), "H:i")},
         )
     elif payment.status == PaymentStatus.REFUNDED:
         _note(
@@ -599,15 +604,43 @@ def order_pay_deposit(*, number: str, customer_id: int, return_url: str) -> Paym
         raise ValidationError(
             _("L'acompte de cette commande n'est plus à payer."), code="deposit_not_due"
         )
+    if timezone.now() >= draft_expires_at(order):
+        raise ValidationError(
+            _(
+                "Le délai de paiement de cette commande est dépassé : le véhicule est remis en vente."
+            ),
+            code="draft_expired",
+        )
+    previous = payment_by_id(order.deposit_payment_id) if order.deposit_payment_id else None
+    # One payment per attempt: the first keeps the order's key; after a refusal the next one is
+    # keyed by the refused one, so a double click on "Réessayer" still opens a single payment.
+    key = f"order-{order.number}-deposit"
+    if previous is not None:
+        key = previous.idempotency_key
+        if previous.status == PaymentStatus.FAILED:
+            key = f"order-{order.number}-deposit-after-{previous.pk}"
     payment = payment_start(
         purpose=DEPOSIT_PURPOSE,
         reference=order.number,
         amount_cents=order.deposit_cents,
-        idempotency_key=f"order-{order.number}-deposit",
+        idempotency_key=key,
         return_url=return_url,
     )
-    Order.objects.filter(pk=order.pk, deposit_payment__isnull=True).update(deposit_payment=payment)
+    if previous is None:
+        Order.objects.filter(pk=order.pk, deposit_payment__isnull=True).update(
+            deposit_payment=payment
+        )
+    elif previous.pk != payment.pk:
+        Order.objects.filter(
+            pk=order.pk, status=Order.Status.DRAFT, deposit_payment_id=previous.pk
+        ).update(deposit_payment=payment)
     return payment
+
+
+def draft_expires_at(order: Order) -> dt.datetime:
+    """Until when an unpaid order holds its car (and its deposit may be paid, again after a
+    refusal); ``order_expire_drafts`` then cancels it."""
+    return order.created_at + DRAFT_LIFETIME
 
 
 @transaction.atomic

@@ -247,6 +247,10 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             else [],
             "selected_trade_in": request.GET.get("reprise", ""),
             "is_open": order.status in services.OPEN_STATUSES,
+            "payment_refused": order.status == Order.Status.DRAFT
+            and payment is not None
+            and payment.status == PaymentStatus.FAILED,
+            "reserved_until": services.draft_expires_at(order),
         },
     )
 
@@ -281,7 +285,12 @@ def pay_deposit(request: HttpRequest, number: str) -> HttpResponse:
 def payment_return(request: HttpRequest, number: str) -> HttpResponse:
     """Where the provider sends the buyer back; the webhook may arrive just before or after."""
     order = _own_order(request, number)
-    if order.status == Order.Status.DRAFT:
+    refused = order.deposit_payment is not None and (
+        order.deposit_payment.status == PaymentStatus.FAILED
+    )
+    if order.status == Order.Status.DRAFT and refused:
+        pass  # the order page says it once, with the time the car stays reserved until
+    elif order.status == Order.Status.DRAFT:
         messages.info(request, _("Paiement en cours de confirmation : cette page se met à jour."))
     elif order.status == Order.Status.CANCELLED and order.deposit_payment_id:
         messages.error(request, order.cancel_reason)

@@ -7,9 +7,11 @@ import html
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.orders.models import Order
+from autovitrine.orders.services import DRAFT_LIFETIME
 from autovitrine.payments.models import Payment
 from autovitrine.testing import factories as f
 from autovitrine.tradein.tests.factories import TradeInFactory
@@ -153,7 +155,7 @@ def test_the_full_deposit_journey_through_the_simulator(buyer_client, place):
     assert "Reçu d'acompte (PDF)" in page
 
 
-def test_a_failed_payment_is_explained_and_the_car_released(buyer_client, place, vehicle):
+def test_a_failed_payment_says_so_once_and_can_be_retried(buyer_client, place, vehicle):
     # Given
     order = place()
     to_simulator = buyer_client.post(reverse("orders:pay_deposit", kwargs={"number": order.number}))
@@ -162,10 +164,25 @@ def test_a_failed_payment_is_explained_and_the_car_released(buyer_client, place,
     back = buyer_client.post(to_simulator["Location"], {"outcome": "fail"})
     final = buyer_client.get(back["Location"], follow=True)
 
-    # Then
+    # Then one message, with the time the car stays reserved until, and a retry button
+    page = text(final)
     vehicle.refresh_from_db()
-    assert "Paiement de l'acompte refusé." in text(final)
-    assert vehicle.status == StockVehicle.Status.AVAILABLE
+    assert vehicle.status == StockVehicle.Status.RESERVED
+    until = timezone.localtime(order.created_at + DRAFT_LIFETIME).strftime("%H:%M")
+    assert page.count("Paiement refusé") == 1
+    assert f"Le véhicule reste réservé pour vous jusqu'à {until}" in page
+    assert "Réessayer le paiement de 1 500 €" in page.replace("\u202f", " ").replace("\xa0", " ")
+
+    # When the buyer retries and pays
+    again = buyer_client.post(reverse("orders:pay_deposit", kwargs={"number": order.number}))
+    assert again["Location"] != to_simulator["Location"]
+    back = buyer_client.post(again["Location"], {"outcome": "pay"})
+    final = buyer_client.get(back["Location"], follow=True)
+
+    # Then
+    assert "Acompte payé : votre commande est transmise à la concession." in text(final)
+    order.refresh_from_db()
+    assert order.status == Order.Status.DEPOSIT_PAID
 
 
 def test_a_provider_timeout_shows_a_french_message_on_the_order(

@@ -1,4 +1,5 @@
-"""Paying the deposit: a paid one makes the contract, a refused or late one frees the car."""
+"""Paying the deposit: a paid one makes the contract; a refused one can be paid again while the
+draft holds the car; a late one frees the car."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from django.utils import timezone
 
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.orders.models import Order
-from autovitrine.orders.services import order_cancel_draft, order_expire_drafts, order_pay_deposit
+from autovitrine.orders.services import (
+    DRAFT_LIFETIME,
+    order_cancel_draft,
+    order_expire_drafts,
+    order_pay_deposit,
+)
 from autovitrine.payments import conf
 from autovitrine.payments.models import Payment
 from autovitrine.payments.providers.simulated import SimulatedProvider
@@ -64,7 +70,7 @@ def test_the_payment_page_is_the_providers(place):
     assert order.deposit_payment == payment
 
 
-def test_a_refused_payment_cancels_the_order_and_frees_the_car(place, vehicle):
+def test_a_refused_payment_keeps_the_draft_and_the_car_reserved(place, vehicle):
     # Given
     order = place()
 
@@ -73,8 +79,68 @@ def test_a_refused_payment_cancels_the_order_and_frees_the_car(place, vehicle):
 
     # Then
     vehicle.refresh_from_db()
-    assert order.status == Order.Status.CANCELLED
-    assert order.cancel_reason == "Paiement de l'acompte refusé."
+    assert order.status == Order.Status.DRAFT
+    assert order.cancel_reason == ""
+    assert vehicle.status == StockVehicle.Status.RESERVED
+    assert order.deposit_payment.status == Payment.Status.FAILED
+    assert order.events.last().note.startswith("Paiement de l'acompte refusé : le véhicule reste")
+
+
+def test_after_a_refusal_the_buyer_pays_again_with_a_new_payment(place, customer, vehicle):
+    # Given
+    refused = pay(place(), paid=False).deposit_payment
+
+    # When
+    retry = order_pay_deposit(
+        number=refused.reference, customer_id=customer.pk, return_url=RETURN_URL
+    )
+    double_click = order_pay_deposit(
+        number=refused.reference, customer_id=customer.pk, return_url=RETURN_URL
+    )
+    order = Order.objects.get(number=refused.reference)
+
+    # Then one new payment, now the order's
+    assert retry.pk != refused.pk and double_click.pk == retry.pk
+    assert order.deposit_payment == retry
+    assert Payment.objects.filter(reference=order.number).count() == 2
+
+    # When it succeeds
+    order = pay(order)
+
+    # Then
+    vehicle.refresh_from_db()
+    assert order.status == Order.Status.DEPOSIT_PAID
+    assert order.deposit_payment == retry
+    assert vehicle.status == StockVehicle.Status.RESERVED
+
+
+def test_a_late_refusal_of_an_older_payment_changes_nothing(place):
+    # Given a refused payment, then a retry that succeeded
+    order = pay(place(), paid=False)
+    refused = order.deposit_payment
+    order = pay(order)
+
+    # When the old refusal is delivered again
+    settle(refused, paid=False)
+
+    # Then
+    order.refresh_from_db()
+    assert order.status == Order.Status.DEPOSIT_PAID
+
+
+def test_no_payment_once_the_draft_has_expired(place, vehicle):
+    # Given a draft older than its lifetime, not yet swept by the periodic job
+    order = pay(place(), paid=False)
+    Order.objects.filter(pk=order.pk).update(
+        created_at=timezone.now() - DRAFT_LIFETIME - dt.timedelta(seconds=1)
+    )
+
+    # When / Then
+    with pytest.raises(ValidationError) as caught:
+        order_pay_deposit(number=order.number, customer_id=order.customer_id, return_url=RETURN_URL)
+    assert caught.value.code == "draft_expired"
+    assert order_expire_drafts() == 1
+    vehicle.refresh_from_db()
     assert vehicle.status == StockVehicle.Status.AVAILABLE
 
 
