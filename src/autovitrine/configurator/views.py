@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from autovitrine.accounts.selectors import buyer_contact
 from autovitrine.core.clientip import client_ip
 from autovitrine.core.ratelimit import over_limit
 from autovitrine.leads.models import Lead
@@ -120,11 +121,14 @@ def _lead_form(
     request: HttpRequest, saved: SavedConfiguration, data: object = None
 ) -> ConfigurationLeadForm:
     source = request.POST if request.method == "POST" else request.GET
-    postcode = (source.get("postcode") or "").strip()[:10]
+    contact = buyer_contact(request.user)
+    postcode = (source.get("postcode") or contact.postcode).strip()[:10]
     choices = delivering_dealer_choices(postcode=postcode, new_car=True)
-    initial = {"kind": Lead.Kind.QUESTION, "postcode": postcode}
-    if request.user.is_authenticated:
-        initial |= {"name": request.user.get_full_name(), "email": request.user.email}
+    initial = {
+        "kind": Lead.Kind.QUESTION,
+        "postcode": postcode,
+        **contact.as_initial("name", "email", "phone"),
+    }
     return ConfigurationLeadForm(data, dealer_choices=choices, initial=initial, prefix="lead")
 
 

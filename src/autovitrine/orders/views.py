@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from autovitrine.accounts.selectors import buyer_contact
 from autovitrine.configurator.selectors import (
     configuration_built_car,
     saved_configuration,
@@ -156,7 +157,10 @@ def _checkout(
 ) -> HttpResponse:
     """The checkout form; ``place(customer=, identity=, dealer_id=, trade_in_id=,
     idempotency_key=)`` places the order once the form is valid."""
-    postcode = (request.POST.get("postcode") or request.GET.get("postcode") or "").strip()
+    contact = buyer_contact(request.user)
+    postcode = (
+        request.POST.get("postcode") or request.GET.get("postcode") or contact.postcode
+    ).strip()
     form_kwargs: dict[str, Any] = {
         "dealer_choices": delivering_dealer_choices(
             postcode=postcode, new_car=new_car, include_dealer_id=vehicle_dealer_id
@@ -190,13 +194,9 @@ def _checkout(
                 )
                 return redirect("orders:detail", number=order.number)
     else:
-        user = _customer(request)
         form = CheckoutForm(
             initial={
-                "first_name": user.first_name,
-                "last_name": user.last_name,
-                "email": user.email,
-                "phone": user.phone,
+                **contact.as_initial("first_name", "last_name", "email", "phone", "street", "city"),
                 "postcode": postcode,
                 "dealer": vehicle_dealer_id,
                 "trade_in": request.GET.get("reprise"),
