@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.static import serve
@@ -10,6 +9,7 @@ from django.views.static import serve
 from autovitrine.config.api import api
 from autovitrine.dealers import urls as dealer_urls
 from autovitrine.payments import conf as payments_conf
+from autovitrine.web import views as web_views
 from autovitrine.web import views_dealer_space
 
 admin.site.site_header = "AutoVitrine — siège"
@@ -23,11 +23,7 @@ handler500 = "autovitrine.web.views.server_error"
 
 urlpatterns = [
     # Browsers that ignore the <link rel="icon"> still ask for /favicon.ico.
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("web/favicon.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", web_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

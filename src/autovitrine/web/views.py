@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseServerError,
+)
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 
 from autovitrine.catalog.selectors import published_models
 from autovitrine.core.forms import NearPlaceForm
@@ -43,3 +49,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     except Exception:  # noqa: BLE001  # the error page itself must never fail
         html = PLAIN_SERVER_ERROR
     return HttpResponseServerError(html)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, for the browsers that ignore ``<link rel="icon">``: the SVG (its hashed name
+    in production, resolved per request since the manifest exists only after collectstatic)."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
