@@ -141,7 +141,7 @@ def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
 def _with_page_relations(qs: QuerySet[StockVehicle]) -> QuerySet[StockVehicle]:
     # The first photo in the same query: a card shows one, and a second query per page costs more.
     first_photo = VehiclePhoto.objects.filter(vehicle=OuterRef("pk")).order_by("position", "id")
-    return qs.select_related("dealer").annotate(
+    return qs.select_related("dealer", "car_model", "colour").annotate(
         first_photo=Subquery(first_photo.values("image")[:1])
     )
 
