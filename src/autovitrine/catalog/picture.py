@@ -29,6 +29,9 @@ GROUND = 172  # y of the road
 # Paint colours by the words a paint's name uses: for product data whose paint codes are not
 # colours of the catalogue (the look of « Bleu Horizon » is its first colour word, blue).
 PALETTE: tuple[tuple[str, str], ...] = (
+    ("blanc nacre", "#f4f1ea"),
+    ("gris titane", "#6b6f73"),
+    ("gris platine", "#a9adb2"),
     ("nacre", "#f4f1ea"),
     ("titane", "#6b6f73"),
     ("platine", "#a9adb2"),
@@ -105,9 +108,11 @@ def paint_from_words(*texts: str) -> str:
     """The colour a paint's name or code describes (« Rouge Aurore (nacré) » → red)."""
     for text in texts:
         folded = _folded(text)
-        for word, colour in PALETTE:
-            if word in folded:
-                return colour
+        found = [
+            (folded.index(word), -len(word), colour) for word, colour in PALETTE if word in folded
+        ]
+        if found:  # the first colour word named, the longest at one place (« blanc nacre »)
+            return min(found)[2]
     return DEFAULT_PAINT
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from .range import ModelSpec, ht_cents
 
-AUTO_SUPPLEMENT_HT = 166_700  # 2 000 € TTC, the usual price of an automatic gearbox
+AUTO_SUPPLEMENT_HT = 150_000  # 1 800 € TTC, the usual price of an automatic gearbox
 AUTO_CO2_G_KM = 4
 BLACK_ROOF_HT = 37_500  # 450 € TTC
 GEARBOX_LABELS = {
