@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from django.contrib.auth.models import Permission
@@ -26,6 +27,8 @@ from autovitrine.accounts.services import user_sign_up
 from autovitrine.catalog.models import Brand, CarModel, Colour, ModelImage, Option, Pack, Version
 from autovitrine.configurator.engine.demo import DEMO_PATH
 from autovitrine.configurator.models import ProductData, SavedConfiguration
+from autovitrine.configurator.engine import parse_rule_base
+from autovitrine.configurator.engine.fileformat import rule_base_to_document
 from autovitrine.configurator.services import product_data_create
 from autovitrine.core.places import resolve_place
 from autovitrine.dealers.models import Dealer, DealerStaff, OpeningPeriod
@@ -255,21 +258,30 @@ def _load_model(
     return created
 
 
+def _as_stored(data: bytes) -> dict[str, Any] | None:
+    """A rule base file as a published revision keeps it (parsed, then written back)."""
+    rule_base, _problems = parse_rule_base(data)
+    return rule_base_to_document(rule_base) if rule_base is not None else None
+
+
 def load_product_data(tick: Tick = _no_tick) -> int:
-    """Every model's rule base, imported and published unless one is published already: the
-    Terra's own file, and the others' built from the range (versions, paints, wheels, options)."""
+    """Every model's rule base, imported and published unless the same is published already:
+    the Terra's own file, and the others' built from the range (trims, engines, gearboxes,
+    paints, roofs, wheels, options, packs and their rules: ``demo/product_data.py``)."""
     created = 0
     sources = [(TERRA.code, DEMO_PATH.read_bytes())] + [
         (spec.code, orjson.dumps(rule_base_document(spec))) for spec in RANGE
     ]
     for code, data in sources:
         car_model = CarModel.objects.filter(code=code).first()
-        if (
-            car_model is None
-            or ProductData.objects.filter(
-                car_model=car_model, status=ProductData.Status.PUBLISHED
-            ).exists()
-        ):
+        if car_model is None:
+            continue
+        published = ProductData.objects.filter(
+            car_model=car_model, status=ProductData.Status.PUBLISHED
+        ).first()
+        # A demo loaded before its product data changed gets the new revision; the same data
+        # is never imported twice.
+        if published is not None and published.document == _as_stored(data):
             continue
         product_data_create(car_model=car_model, data=data, publish=True)
         created += 1
