@@ -25,10 +25,10 @@ from django.utils import timezone
 from autovitrine.accounts.models import User
 from autovitrine.accounts.services import user_sign_up
 from autovitrine.catalog.models import Brand, CarModel, Colour, ModelImage, Option, Pack, Version
-from autovitrine.configurator.engine.demo import DEMO_PATH
-from autovitrine.configurator.models import ProductData, SavedConfiguration
 from autovitrine.configurator.engine import parse_rule_base
+from autovitrine.configurator.engine.demo import DEMO_PATH
 from autovitrine.configurator.engine.fileformat import rule_base_to_document
+from autovitrine.configurator.models import ProductData, SavedConfiguration
 from autovitrine.configurator.services import product_data_create
 from autovitrine.core.places import resolve_place
 from autovitrine.dealers.models import Dealer, DealerStaff, OpeningPeriod
