@@ -36,6 +36,7 @@ from autovitrine.demo.product_data import rule_base_document
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto, VehicleStatusEvent
 from autovitrine.leads.models import Lead
 from autovitrine.leads.services import lead_create, lead_set_status
+from autovitrine.tradein.services import reference_price_ensure
 
 from .network import DEALERS, HOURS, fiction_phone
 from .pictures import ensure_picture
@@ -50,6 +51,7 @@ from .range import (
     ht_cents,
 )
 from .stock import WMI, VehicleDraw, draw_vehicle
+from .tradein_prices import reference_prices
 
 DEMO_EMAIL_DOMAIN = "demo.autovitrine.fr"
 DEMO_PASSWORD = "motdepasse-demo-2026"
@@ -287,6 +289,21 @@ def load_product_data(tick: Tick = _no_tick) -> int:
         created += 1
     tick(1)
     return created
+
+
+def load_reference_prices(tick: Tick = _no_tick) -> int:
+    """The new prices trade-in estimates start from (``demo/tradein_prices.py``); added."""
+    added = 0
+    for segment, make, model, cents in reference_prices():
+        added += reference_price_ensure(
+            segment=segment,
+            make=make,
+            model_label=model,
+            new_price_cents=cents,
+            source="Démonstration",
+        )
+        tick(1)
+    return added
 
 
 # --- The network ---------------------------------------------------------------------------

@@ -23,7 +23,15 @@ from autovitrine.core.vin import validate_vin
 from autovitrine.inventory.selectors import StockCondition
 from autovitrine.inventory.services import VehicleData, photo_validate, vehicle_create
 
-from .models import Condition, Segment, TradeIn, TradeInEvent, TradeInPhoto, ValuationRule
+from .models import (
+    Condition,
+    ReferencePrice,
+    Segment,
+    TradeIn,
+    TradeInEvent,
+    TradeInPhoto,
+    ValuationRule,
+)
 from .selectors import active_rule, market_for, reference_for, rule_data
 from .valuation import CarFacts, Estimate, estimate
 
@@ -374,3 +382,24 @@ def tradein_receive(
     )
     trade_in.stock_vehicle = vehicle
     return _move(trade_in, to_status=TradeIn.Status.RECEIVED, by=by, note=vehicle.vin)
+
+
+def reference_price_ensure(
+    *,
+    segment: str,
+    new_price_cents: int,
+    make: str = "",
+    model_label: str = "",
+    version_label: str = "",
+    source: str = "",
+) -> bool:
+    """Record a reference new price unless one exists for the same car (head office's later
+    edits are kept); whether it was added."""
+    _price, created = ReferencePrice.objects.get_or_create(
+        segment=segment,
+        make=make,
+        model_label=model_label,
+        version_label=version_label,
+        defaults={"new_price_cents": new_price_cents, "source": source},
+    )
+    return created
