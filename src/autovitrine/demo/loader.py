@@ -39,7 +39,7 @@ from autovitrine.leads.services import lead_create, lead_set_status
 from autovitrine.tradein.services import reference_price_ensure
 
 from .network import DEALERS, HOURS, fiction_phone
-from .pictures import ensure_picture
+from .pictures import STORAGE_DIR, ensure_picture
 from .range import (
     BRAND_BASELINE,
     BRAND_CODE,
@@ -172,8 +172,19 @@ def load_range(pictures: dict[tuple[str, str], str], tick: Tick = _no_tick) -> i
     for position, spec in enumerate(CATALOG):
         with transaction.atomic():
             created += _load_model(brand, position, spec, pictures)
+            _repoint_captioned_pictures(spec, pictures)
         tick(1)
     return created
+
+
+def _repoint_captioned_pictures(spec: ModelSpec, pictures: dict[tuple[str, str], str]) -> None:
+    """A demo loaded when its pictures had a caption drawn in them shows the new ones."""
+    for colour in spec.colours:
+        old = f"{STORAGE_DIR}/{spec.code}-{colour.code}.jpg"
+        new = pictures[spec.code, colour.code]
+        CarModel.objects.filter(code=spec.code, hero_image=old).update(hero_image=new)
+        ModelImage.objects.filter(image=old).update(image=new)
+        VehiclePhoto.objects.filter(image=old).update(image=new)
 
 
 def _load_model(
