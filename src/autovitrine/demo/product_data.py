@@ -120,16 +120,14 @@ def rule_base_document(spec: ModelSpec) -> dict[str, Any]:
         prices: dict[str, int] = {}
         co2s: dict[str, int] = {}
         for trim in trims:
-            version = next(
+            found = next(
                 (v for v in spec.versions if v.trim == trim and v.powertrain == engine), None
             )
             entry = entry_of[trim]
             prices[trim_code[trim]] = (
-                ht_cents(version.price_ttc_euros) - ht_cents(entry.price_ttc_euros)
-                if version
-                else 0
+                ht_cents(found.price_ttc_euros) - ht_cents(entry.price_ttc_euros) if found else 0
             )
-            co2s[trim_code[trim]] = version.co2_g_km - entry.co2_g_km if version else 0
+            co2s[trim_code[trim]] = found.co2_g_km - entry.co2_g_km if found else 0
         value: dict[str, Any] = {"code": engine_code[engine], "label": engine}
         price = _amount("trim", prices)
         if price:

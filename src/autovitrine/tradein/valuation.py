@@ -192,7 +192,9 @@ def estimate(
     lines: list[EstimateLine] = []
     factors: list[tuple[int, str]] = []  # (weight in cents, words)
     if reference is None:
-        reference = Reference(rule.base_values[car.segment], "segment", Body(car.segment).label)
+        reference = Reference(
+            rule.base_values[car.segment], "segment", str(Body(car.segment).label)
+        )
     value = _to_euro(reference.new_price_cents)
     if reference.level == "segment":
         first = _("Prix de référence de la catégorie « %(label)s », véhicule neuf") % {
