@@ -105,7 +105,7 @@ def published_models() -> QuerySet[CarModel]:
         CarModel.objects.filter(is_published=True)
         .select_related("brand")
         .annotate(from_price_ht=Min("versions__base_price_ht"))
-        .prefetch_related("images")
+        .prefetch_related("images", "colours")
         .order_by("position", "name")
     )
 

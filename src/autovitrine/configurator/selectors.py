@@ -326,6 +326,9 @@ class ConfigurationState:
     trial: Trial | None = None
     search: str = ""
     found: tuple[tuple[str, str, str], ...] = ()
+    # The complete car (every name's value) and each chosen value's label: its picture.
+    configuration: dict[str, Choice] | None = None
+    labels: dict[str, str] | None = None
 
     @property
     def step(self) -> StepView:
@@ -648,7 +651,22 @@ def configuration_state(
         else None,
         search=search.strip()[:60],
         found=found,
+        configuration=completion.configuration,
+        labels=configuration_labels(configurator, completion.configuration),
     )
+
+
+def configuration_labels(
+    configurator: Configurator, configuration: dict[str, Choice]
+) -> dict[str, str]:
+    """The label of each chosen value (« Jantes alliage 19 pouces »), by name: the car's
+    picture reads paint, wheels and roof from them."""
+    rule_base = configurator.rule_base
+    return {
+        name: rule_base.label_of(name, value)
+        for name, value in configuration.items()
+        if name in rule_base.family_by_code or value is True
+    }
 
 
 def _folded(text: str) -> str:

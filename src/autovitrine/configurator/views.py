@@ -152,6 +152,9 @@ def _saved_page(
             "share_url": link,
             "qr_svg": qr,
             "lead_form": form,
+            "saved_labels": {
+                line["name"]: line["label"] for line in saved.summary.get("lines", [])
+            },
         },
         status=status,
     )

@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from django.contrib.auth.models import Permission
@@ -24,7 +25,9 @@ from django.utils import timezone
 from autovitrine.accounts.models import User
 from autovitrine.accounts.services import user_sign_up
 from autovitrine.catalog.models import Brand, CarModel, Colour, ModelImage, Option, Pack, Version
+from autovitrine.configurator.engine import parse_rule_base
 from autovitrine.configurator.engine.demo import DEMO_PATH
+from autovitrine.configurator.engine.fileformat import rule_base_to_document
 from autovitrine.configurator.models import ProductData, SavedConfiguration
 from autovitrine.configurator.services import product_data_create
 from autovitrine.core.places import resolve_place
@@ -33,9 +36,10 @@ from autovitrine.demo.product_data import rule_base_document
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto, VehicleStatusEvent
 from autovitrine.leads.models import Lead
 from autovitrine.leads.services import lead_create, lead_set_status
+from autovitrine.tradein.services import reference_price_ensure
 
 from .network import DEALERS, HOURS, fiction_phone
-from .pictures import ensure_picture
+from .pictures import STORAGE_DIR, ensure_picture
 from .range import (
     BRAND_BASELINE,
     BRAND_CODE,
@@ -47,6 +51,7 @@ from .range import (
     ht_cents,
 )
 from .stock import WMI, VehicleDraw, draw_vehicle
+from .tradein_prices import reference_prices
 
 DEMO_EMAIL_DOMAIN = "demo.autovitrine.fr"
 DEMO_PASSWORD = "motdepasse-demo-2026"
@@ -167,8 +172,19 @@ def load_range(pictures: dict[tuple[str, str], str], tick: Tick = _no_tick) -> i
     for position, spec in enumerate(CATALOG):
         with transaction.atomic():
             created += _load_model(brand, position, spec, pictures)
+            _repoint_captioned_pictures(spec, pictures)
         tick(1)
     return created
+
+
+def _repoint_captioned_pictures(spec: ModelSpec, pictures: dict[tuple[str, str], str]) -> None:
+    """A demo loaded when its pictures had a caption drawn in them shows the new ones."""
+    for colour in spec.colours:
+        old = f"{STORAGE_DIR}/{spec.code}-{colour.code}.jpg"
+        new = pictures[spec.code, colour.code]
+        CarModel.objects.filter(code=spec.code, hero_image=old).update(hero_image=new)
+        ModelImage.objects.filter(image=old).update(image=new)
+        VehiclePhoto.objects.filter(image=old).update(image=new)
 
 
 def _load_model(
@@ -255,26 +271,50 @@ def _load_model(
     return created
 
 
+def _as_stored(data: bytes) -> dict[str, Any] | None:
+    """A rule base file as a published revision keeps it (parsed, then written back)."""
+    rule_base, _problems = parse_rule_base(data)
+    return rule_base_to_document(rule_base) if rule_base is not None else None
+
+
 def load_product_data(tick: Tick = _no_tick) -> int:
-    """Every model's rule base, imported and published unless one is published already: the
-    Terra's own file, and the others' built from the range (versions, paints, wheels, options)."""
+    """Every model's rule base, imported and published unless the same is published already:
+    the Terra's own file, and the others' built from the range (trims, engines, gearboxes,
+    paints, roofs, wheels, options, packs and their rules: ``demo/product_data.py``)."""
     created = 0
     sources = [(TERRA.code, DEMO_PATH.read_bytes())] + [
         (spec.code, orjson.dumps(rule_base_document(spec))) for spec in RANGE
     ]
     for code, data in sources:
         car_model = CarModel.objects.filter(code=code).first()
-        if (
-            car_model is None
-            or ProductData.objects.filter(
-                car_model=car_model, status=ProductData.Status.PUBLISHED
-            ).exists()
-        ):
+        if car_model is None:
+            continue
+        published = ProductData.objects.filter(
+            car_model=car_model, status=ProductData.Status.PUBLISHED
+        ).first()
+        # A demo loaded before its product data changed gets the new revision; the same data
+        # is never imported twice.
+        if published is not None and published.document == _as_stored(data):
             continue
         product_data_create(car_model=car_model, data=data, publish=True)
         created += 1
     tick(1)
     return created
+
+
+def load_reference_prices(tick: Tick = _no_tick) -> int:
+    """The new prices trade-in estimates start from (``demo/tradein_prices.py``); added."""
+    added = 0
+    for segment, make, model, cents in reference_prices():
+        added += reference_price_ensure(
+            segment=segment,
+            make=make,
+            model_label=model,
+            new_price_cents=cents,
+            source="Démonstration",
+        )
+        tick(1)
+    return added
 
 
 # --- The network ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 WIDTH, HEIGHT = 800, 500
 SCALE = 2  # drawn at 2x, then reduced with a Lanczos filter
@@ -70,15 +70,9 @@ def _background(width: int, height: int, ground_y: int) -> Image.Image:
     return image
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    try:  # DejaVu has every French accent; Pillow's built-in font lacks some
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
-
-
-def render_car(*, body: str, hex_value: str, caption: str) -> bytes:
-    """An 800×500 JPEG of a car of ``body`` type painted ``hex_value``."""
+def render_car(*, body: str, hex_value: str, caption: str = "") -> bytes:
+    """An 800×500 JPEG of a car of ``body`` type painted ``hex_value``. No caption is drawn
+    into it (``caption`` is kept for callers; the page's alt text names the car)."""
     width, height = WIDTH * SCALE, HEIGHT * SCALE
     profile = PROFILES.get(body, PROFILES["hatch"])
     ground_y = int(height * 0.80)
@@ -169,10 +163,6 @@ def render_car(*, body: str, hex_value: str, caption: str) -> bytes:
         hub = wheel_r * 0.16
         draw.ellipse([cx - hub, cy - hub, cx + hub, cy + hub], fill=(90, 94, 100))
 
-    draw.text(
-        (32 * SCALE, height - 48 * SCALE), caption, fill=(110, 116, 124), font=_font(26 * SCALE)
-    )
-
     buffer = io.BytesIO()
     image.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS).save(
         buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True
@@ -181,7 +171,7 @@ def render_car(*, body: str, hex_value: str, caption: str) -> bytes:
 
 
 def picture_name(model_code: str, colour_code: str) -> str:
-    return f"{STORAGE_DIR}/{model_code}-{colour_code}.jpg"
+    return f"{STORAGE_DIR}/{model_code}-{colour_code}-profil.jpg"  # without a caption
 
 
 def ensure_picture(

@@ -141,7 +141,7 @@ def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
 def _with_page_relations(qs: QuerySet[StockVehicle]) -> QuerySet[StockVehicle]:
     # The first photo in the same query: a card shows one, and a second query per page costs more.
     first_photo = VehiclePhoto.objects.filter(vehicle=OuterRef("pk")).order_by("position", "id")
-    return qs.select_related("dealer").annotate(
+    return qs.select_related("dealer", "car_model", "colour").annotate(
         first_photo=Subquery(first_photo.values("image")[:1])
     )
 
@@ -392,3 +392,22 @@ def vehicles_by_vin(vins: list[str]) -> dict[str, StockVehicle]:
     return {
         v.vin: v for v in StockVehicle.objects.filter(vin__in=vins).select_related("dealer__brand")
     }
+
+
+def used_asking_prices(
+    *, make: str, model_label: str, year_from: int, year_to: int, limit: int = 50
+) -> list[int]:
+    """Asking prices (TTC, cents) of the used cars on sale of this make and model, registered
+    between those years: the market data of a trade-in estimate."""
+    return list(
+        StockVehicle.objects.filter(
+            status=StockVehicle.Status.AVAILABLE,
+            condition=StockVehicle.Condition.USED,
+            make__iexact=make.strip(),
+            model_label__iexact=model_label.strip(),
+            year__gte=year_from,
+            year__lte=year_to,
+        )
+        .order_by("price_ttc")
+        .values_list("price_ttc", flat=True)[:limit]
+    )

@@ -11,12 +11,35 @@ from django.utils.translation import gettext_lazy as _
 from autovitrine.core.admin_access import HeadOfficeAdmin, ReadOnlyTabularInline
 from autovitrine.core.money import format_eur
 
-from .models import TradeIn, TradeInEvent, ValuationRule
+from .models import ReferencePrice, TradeIn, TradeInEvent, ValuationRule
 
 
 @admin.register(ValuationRule)
 class ValuationRuleAdmin(HeadOfficeAdmin):
     list_display = ("name", "is_active", "yearly_depreciation_bp", "floor_cents", "updated_at")
+
+
+@admin.register(ReferencePrice)
+class ReferencePriceAdmin(HeadOfficeAdmin):
+    """The new prices trade-in estimates start from (docs/tradein.md): one per segment at least,
+    and any make, model or version head office wants estimated more precisely."""
+
+    list_display = (
+        "__str__",
+        "segment",
+        "make",
+        "model_label",
+        "version_label",
+        "price_eur",
+        "is_active",
+        "updated_at",
+    )
+    list_filter = ("segment", "is_active")
+    search_fields = ("make", "model_label", "version_label")
+
+    @admin.display(description=_("prix neuf TTC"), ordering="new_price_cents")
+    def price_eur(self, obj: ReferencePrice) -> str:
+        return format_eur(obj.new_price_cents)
 
 
 class TradeInEventInline(ReadOnlyTabularInline):

@@ -36,6 +36,12 @@ class MultiplePhotoField(forms.FileField):
 class TradeInForm(forms.Form):
     make = forms.CharField(label=_("Marque"), max_length=60)
     model_label = forms.CharField(label=_("Modèle"), max_length=80)
+    version = forms.CharField(
+        label=_("Version (facultatif)"),
+        max_length=120,
+        required=False,
+        help_text=_("Ex. « 1.0 TCe 90 Zen » : l'estimation est plus précise."),
+    )
     segment = forms.ChoiceField(label=_("Catégorie"), choices=Segment.choices)
     energy = forms.ChoiceField(label=_("Énergie"), choices=Energy.choices)
     year = forms.IntegerField(
@@ -84,4 +90,5 @@ class TradeInForm(forms.Form):
             condition=data["condition"],
             plate=data["plate"],
             vin=data["vin"],
+            version=data.get("version") or "",
         )

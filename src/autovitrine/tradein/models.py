@@ -95,6 +95,49 @@ class ValuationRule(TimeStampedModel):
             raise ValidationError(errors)
 
 
+class ReferencePrice(TimeStampedModel):
+    """A new-car price the estimate starts from, as head office records it: for a segment (the
+    fallback), a make, a model, or a model's version; the most precise match wins."""
+
+    segment = models.CharField(_("catégorie"), max_length=20, choices=Segment)
+    make = models.CharField(_("marque"), max_length=60, blank=True)
+    model_label = models.CharField(_("modèle"), max_length=80, blank=True)
+    version_label = models.CharField(
+        _("version"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Mots de la version (ex. « TCe 90 ») : reconnue si la version saisie les contient."
+        ),
+    )
+    new_price_cents = models.PositiveIntegerField(_("prix neuf de référence TTC (centimes)"))
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("Tarif constructeur, date…")
+    )
+    is_active = models.BooleanField(_("en vigueur"), default=True)
+
+    class Meta:
+        verbose_name = _("prix de référence")
+        verbose_name_plural = _("prix de référence")
+        ordering = ["segment", "make", "model_label", "version_label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "make", "model_label", "version_label"],
+                name="tradein_reference_price_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        what = " ".join(p for p in (self.make, self.model_label, self.version_label) if p)
+        return what or str(self.get_segment_display())
+
+    def clean(self) -> None:
+        if self.version_label and not self.model_label:
+            raise ValidationError({"model_label": _("Une version se rattache à un modèle.")})
+        if self.model_label and not self.make:
+            raise ValidationError({"make": _("Un modèle se rattache à une marque.")})
+
+
 class TradeIn(TimeStampedModel):
     class Status(models.TextChoices):
         ESTIMATED = "estimated", _("Estimée")
@@ -149,6 +192,9 @@ class TradeIn(TimeStampedModel):
     estimate_cents = models.PositiveIntegerField(_("estimation (centimes)"))
     # The breakdown shown to the buyer, frozen with the estimate: [{"label": ..., "cents": ...}].
     estimate_lines = models.JSONField(_("détail de l'estimation"), default=list)
+    estimate_low_cents = models.PositiveIntegerField(_("fourchette basse (centimes)"), default=0)
+    estimate_high_cents = models.PositiveIntegerField(_("fourchette haute (centimes)"), default=0)
+    version_label = models.CharField(_("version"), max_length=120, blank=True)
     offer_cents = models.PositiveIntegerField(_("offre (centimes)"), null=True, blank=True)
     offer_note = models.CharField(_("motif de l'offre"), max_length=300, blank=True)
     stock_vehicle = models.OneToOneField(

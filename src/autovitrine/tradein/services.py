@@ -23,8 +23,16 @@ from autovitrine.core.vin import validate_vin
 from autovitrine.inventory.selectors import StockCondition
 from autovitrine.inventory.services import VehicleData, photo_validate, vehicle_create
 
-from .models import Condition, Segment, TradeIn, TradeInEvent, TradeInPhoto, ValuationRule
-from .selectors import active_rule, rule_data
+from .models import (
+    Condition,
+    ReferencePrice,
+    Segment,
+    TradeIn,
+    TradeInEvent,
+    TradeInPhoto,
+    ValuationRule,
+)
+from .selectors import active_rule, market_for, reference_for, rule_data
 from .valuation import CarFacts, Estimate, estimate
 
 OLDEST_YEAR = 1950
@@ -49,6 +57,7 @@ class TradeInInput:
     condition: str
     plate: str = ""
     vin: str = ""
+    version: str = ""
 
 
 def normalize_plate(raw: str) -> str:
@@ -119,7 +128,8 @@ def tradein_validate(data: TradeInInput, *, current_year: int | None = None) -> 
         )
     if errors:
         raise ValidationError(errors)
-    return replace(data, make=make, model_label=model_label, plate=plate, vin=vin)
+    version = " ".join(data.version.split())[:120]
+    return replace(data, make=make, model_label=model_label, plate=plate, vin=vin, version=version)
 
 
 def _rule_or_error() -> ValuationRule:
@@ -135,7 +145,22 @@ def tradein_estimate(*, data: TradeInInput, current_year: int | None = None) -> 
     """The instant estimate under the rule in force (nothing is written)."""
     year_now = current_year or timezone.localdate().year
     data = tradein_validate(data, current_year=year_now)
-    return estimate(rule_data(_rule_or_error()), _facts(data), current_year=year_now)
+    return _estimate(_rule_or_error(), data, year_now)
+
+
+def _estimate(rule: ValuationRule, data: TradeInInput, year_now: int) -> Estimate:
+    """The method of docs/tradein.md with the platform's data: head office's reference price
+    for this car, and the asking prices of similar used cars in stock."""
+    return estimate(
+        rule_data(rule),
+        _facts(data),
+        current_year=year_now,
+        reference=reference_for(
+            segment=data.segment, make=data.make, model_label=data.model_label, version=data.version
+        ),
+        market=market_for(make=data.make, model_label=data.model_label, year=data.year),
+        resale_markup_bp=rule.resale_markup_bp,
+    )
 
 
 def _facts(data: TradeInInput) -> CarFacts:
@@ -145,6 +170,9 @@ def _facts(data: TradeInInput) -> CarFacts:
         year=data.year,
         mileage_km=data.mileage_km,
         condition=data.condition,
+        make=data.make,
+        model_label=data.model_label,
+        version=data.version,
     )
 
 
@@ -175,7 +203,7 @@ def tradein_create(
         except ValidationError as exc:
             raise ValidationError({"photos": exc}) from exc
     rule = _rule_or_error()
-    result = estimate(rule_data(rule), _facts(data), current_year=year_now)
+    result = _estimate(rule, data, year_now)
     try:
         with transaction.atomic():
             trade_in = TradeIn.objects.create(
@@ -192,6 +220,9 @@ def tradein_create(
                 vin=data.vin,
                 estimate_cents=result.total_cents,
                 estimate_lines=[line.as_json() for line in result.lines],
+                estimate_low_cents=result.low_cents,
+                estimate_high_cents=result.high_cents,
+                version_label=data.version,
                 idempotency_key=idempotency_key or None,
             )
             TradeInEvent.objects.create(
@@ -351,3 +382,24 @@ def tradein_receive(
     )
     trade_in.stock_vehicle = vehicle
     return _move(trade_in, to_status=TradeIn.Status.RECEIVED, by=by, note=vehicle.vin)
+
+
+def reference_price_ensure(
+    *,
+    segment: str,
+    new_price_cents: int,
+    make: str = "",
+    model_label: str = "",
+    version_label: str = "",
+    source: str = "",
+) -> bool:
+    """Record a reference new price unless one exists for the same car (head office's later
+    edits are kept); whether it was added."""
+    _price, created = ReferencePrice.objects.get_or_create(
+        segment=segment,
+        make=make,
+        model_label=model_label,
+        version_label=version_label,
+        defaults={"new_price_cents": new_price_cents, "source": source},
+    )
+    return created

@@ -86,6 +86,9 @@ def estimate(request: HttpRequest) -> HttpResponse:
             if result
             else [],
             "total": format_eur(result.total_cents) if result else "",
+            "low": format_eur(result.low_cents) if result else "",
+            "high": format_eur(result.high_cents) if result else "",
+            "factors": result.factors if result else (),
             "retour": _return_to(request),
             "can_save": _is_customer(request),
             "trade_ins": [

@@ -131,7 +131,7 @@ def test_a_second_run_adds_nothing(db, pictures_in_media):
     assert counts() == before
     assert (
         "Ajouts : catalogue 0, données produit 0, concessions 0, comptes 0, véhicules 0, "
-        "demandes 0" in output
+        "demandes 0, prix de référence 0" in output
     )
 
 

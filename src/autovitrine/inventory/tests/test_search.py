@@ -106,15 +106,19 @@ def test_a_card_shows_photo_model_version_price_mileage_year_energy_and_link(cli
     assert dealer.name in card
 
 
-def test_a_card_without_photo_shows_the_fallback_image(client, dealer):
+def test_a_card_without_photo_shows_the_drawing_of_its_model_in_its_colour(client, dealer):
     # Given
-    f.StockVehicleFactory(dealer=dealer)
+    car = f.StockVehicleFactory(dealer=dealer)
 
     # When
     html = client.get(SEARCH_URL).content.decode()
 
-    # Then
-    assert 'src="/static/inventory/no-photo.svg" alt="Photo à venir"' in html
+    # Then: the car's drawing, named by the element, no caption inside
+    assert 'class="car-picture"' in html
+    assert f'aria-label="{car.title}, dessin (photo à venir)"' in html
+    if car.colour is not None:
+        assert f'fill="{car.colour.hex_value}" class="car-body"' in html
+    assert "<text" not in html
 
 
 def test_sold_and_reserved_cars_are_not_listed(client, dealer):
@@ -453,9 +457,10 @@ def test_the_form_refreshes_results_with_htmx_and_pushes_the_url(client, db):
 
 @pytest.mark.parametrize(
     ("place", "expected_queries"),
-    # the model list (2: models, their images), then count and page (first photo included); the
+    # the model list (3: models, their images, their colours for the drawings), then count and
+    # page (first photo included); the
     # dealers' positions come from the cache once the first search has read them
-    [(None, 4), ("Lyon", 4)],
+    [(None, 5), ("Lyon", 5)],
 )
 def test_the_number_of_queries_does_not_grow_with_the_page_size(
     client, dealer, other_dealer, place, expected_queries

@@ -116,12 +116,13 @@ def test_the_gallery_has_descriptive_alt_texts(client, used_car):
     assert "no-photo.svg" not in text
 
 
-def test_without_photos_the_gallery_shows_a_placeholder(client, used_car):
+def test_without_photos_the_gallery_shows_the_drawing_of_the_car(client, used_car):
     # When
     text = page_text(client.get(vehicle_url(used_car)))
 
     # Then
-    assert '<img src="/static/inventory/no-photo.svg" alt="Photo à venir">' in text
+    assert 'class="car-picture"' in text
+    assert f'aria-label="{used_car.title}, dessin (photo à venir)"' in text
 
 
 def test_the_dealer_block_has_address_phone_hours_and_map(client, used_car):

@@ -50,9 +50,14 @@ def test_anyone_gets_an_itemized_estimate(client):
     # Then
     page = text(response)
     assert response.status_code == 200
-    assert "Valeur de référence (Compacte, véhicule neuf)" in page
-    assert "Énergie : Diesel (×0,9)" in page
-    assert 'id="estimate-total">4\u202f783\u00a0€' in page
+    assert "Prix de référence de la catégorie « compacte », véhicule neuf" in page
+    assert "Énergie : Diesel (×0,95)" in page
+    assert 'id="estimate-total">12\u202f165\u00a0€' in page
+    # ± 13 %: only the segment is known
+    assert (
+        "Entre <strong>10\u202f600\u00a0€</strong> et <strong>13\u202f700\u00a0€</strong>" in page
+    )
+    assert "L'âge (7 ans)" in page  # the main factors, in words
     assert not TradeIn.objects.exists()
 
 
@@ -96,7 +101,7 @@ def test_a_buyer_saves_the_trade_in_with_photos_and_goes_back_to_the_order(clien
     assert (trade_in.customer, trade_in.photos.count(), trade_in.estimate_cents) == (
         user,
         2,
-        478_300,
+        1_216_500,
     )
 
 

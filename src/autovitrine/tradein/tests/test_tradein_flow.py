@@ -115,16 +115,18 @@ def test_a_car_needs_a_plate_or_a_vin(customer, rule):
 
 
 def test_the_estimate_is_frozen_with_its_breakdown(estimated):
-    # Then 2019 diesel hatch, 85 000 km: 19 000 × 0.9 = 17 100; × 0.85^7 = 5 481.87 → 5 482;
-    # × (1 − 12.75 %) = 4 783.05 → 4 783 €
+    # Then 2019 diesel hatch, 85 000 km in 2026: 27 000 (segment's reference) × 0.95 = 25 650;
+    # 7 years keep 47 % → 12 055.50 → 12 056; 6 000 km under 7 × 13 000: + 0.9 % → 12 164.50
+    # → 12 165 € (docs/tradein.md)
     assert estimated.status == TradeIn.Status.ESTIMATED
     assert estimated.plate == "AB-123-CD"
-    assert estimated.estimate_cents == 478_300
-    assert sum(line["cents"] for line in estimated.estimate_lines) == 478_300
+    assert estimated.estimate_cents == 1_216_500
+    assert sum(line["cents"] for line in estimated.estimate_lines) == 1_216_500
     assert estimated.estimate_lines[0] == {
-        "label": "Valeur de référence (Compacte, véhicule neuf)",
-        "cents": 1_900_000,
+        "label": "Prix de référence de la catégorie « compacte », véhicule neuf",
+        "cents": 2_700_000,
     }
+    assert (estimated.estimate_low_cents, estimated.estimate_high_cents) == (1_060_000, 1_370_000)
 
 
 def test_a_retried_submit_keeps_one_trade_in(customer, rule):
@@ -181,8 +183,8 @@ def test_a_revised_offer_must_say_why(offered, dealer, dealer_staff):
     assert (revised.status, revised.offer_cents) == (TradeIn.Status.OFFERED, 400_000)
     assert revised.offer_note == "Pare-brise fêlé, deux pneus à changer."
     assert list(revised.events.values_list("to_status", "amount_cents")) == [
-        ("estimated", 478_300),
-        ("offered", 478_300),
+        ("estimated", 1_216_500),
+        ("offered", 1_216_500),
         ("offered", 400_000),
     ]
 
@@ -225,7 +227,7 @@ def test_intake_puts_the_car_in_the_dealers_used_stock(offered, customer, dealer
         trade_in_id=offered.pk, dealer_id=dealer.pk, by=dealer_staff, vin=VIN
     )
 
-    # Then 4 783 € + 25 % = 5 978.75 → 5 980 €
+    # Then 12 165 € + 25 % = 15 206.25 → 15 210 €
     vehicle = StockVehicle.objects.get(vin=VIN)
     assert received.status == TradeIn.Status.RECEIVED
     assert received.stock_vehicle == vehicle
@@ -236,7 +238,7 @@ def test_intake_puts_the_car_in_the_dealers_used_stock(offered, customer, dealer
         2019,
         85_000,
     )
-    assert vehicle.price_ttc == 598_000
+    assert vehicle.price_ttc == 1_521_000
     assert vehicle.photos.count() == 1
 
 

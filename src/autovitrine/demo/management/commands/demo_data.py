@@ -19,6 +19,7 @@ from autovitrine.demo import loader
 from autovitrine.demo.network import DEALERS
 from autovitrine.demo.range import CATALOG
 from autovitrine.demo.stock import MAX_VEHICLES
+from autovitrine.demo.tradein_prices import reference_prices
 
 DEFAULT_VEHICLES = 2_000
 
@@ -105,6 +106,9 @@ class Command(BaseCommand):
                 dealers, vehicle_count, pictures, step("Stock", vehicle_count)
             )
             added["demandes"] = loader.load_leads(dealers, step("Demandes", len(loader.LEADS)))
+            added["prix de référence"] = loader.load_reference_prices(
+                step("Prix de référence (reprise)", len(reference_prices()))
+            )
 
         console.print(
             "Ajouts : "

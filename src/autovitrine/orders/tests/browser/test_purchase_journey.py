@@ -73,7 +73,8 @@ def test_stock_car_with_trade_in_from_order_to_delivery(new_phone, shop):
     form.locator("[name=mileage_km]").fill("85000")
     form.locator("[name=plate]").fill("AB-123-CD")
     phone.locator("#estimate-button").click()
-    assert phone.locator("#estimate-total").inner_text() == "4\u202f783\u00a0€"
+    # 2019-style diesel compact, 85 000 km at 7 years: docs/tradein.md
+    assert phone.locator("#estimate-total").inner_text() == "12\u202f165\u00a0€"
     phone.locator("#save-trade-in").click()
     phone.wait_for_load_state()
 
