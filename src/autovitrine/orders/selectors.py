@@ -154,7 +154,7 @@ def withdrawal_rule_text(order: Order) -> str:
 
 
 MARGIN_SCHEME_MENTION = "TVA sur la marge – art. 297 A du CGI"
-REGISTRATION_CODES = ("malus", "registration")
+REGISTRATION_CODES = ("malus", "weight_malus", "registration")
 
 
 @dataclass(frozen=True, slots=True)
