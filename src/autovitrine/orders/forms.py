@@ -195,7 +195,7 @@ class FinancingForm(forms.Form):
     rate = forms.DecimalField(
         label=_("Taux débiteur annuel fixe (%)"),
         min_value=Decimal(0),
-        max_value=Decimal(30),
+        max_value=Decimal(100),
         decimal_places=2,
         initial=Decimal("4.90"),
         localize=True,
