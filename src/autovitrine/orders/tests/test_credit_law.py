@@ -11,9 +11,9 @@ import pytest
 from autovitrine.orders.financing import (
     FinancingError,
     credit_defaults,
+    l314_6_usury_check,
     lease_plan,
     loan_plan,
-    l314_6_usury_check,
     representative_example,
 )
 from autovitrine.orders.law.usury import l314_6_ceiling
