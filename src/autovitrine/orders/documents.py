@@ -211,6 +211,8 @@ def _legal_mentions(order: Order) -> list[Flowable]:
     ]
     if order.vat_scheme == Order.VatScheme.MARGIN:
         mentions.insert(0, MARGIN_SCHEME_MENTION)
+    if notice := (order.vehicle or {}).get("malus_notice"):
+        mentions.insert(1, str(notice))  # both scales when one changes before registration
     return [_p(text, SMALL) for text in mentions]
 
 

@@ -162,3 +162,53 @@ def test_malus_at_adds_both_taxes():
         electric_range_km=None,
     )
     assert (at.co2_cents, at.weight_cents, at.total_cents) == (0, 677_500, 677_500)
+
+
+@pytest.mark.django_db
+def test_a_factory_order_quote_has_a_weight_malus_line_and_states_the_scale_change():
+    """An order states the scale in force at its planned registration date (L421-33 3°): a
+    factory order placed on 5 December 2026 is delivered, so registered, in 2027."""
+    from autovitrine.orders.pricing import BuiltCar, built_car_quote
+
+    car = BuiltCar(
+        make="Aurore",
+        model="Lourde",
+        version="GT",
+        lines=(("vehicle", "Aurore Lourde GT", 3_000_000),),
+        co2_g_km=140,
+        energy="petrol",
+        power_hp=130,
+        weight_kg=1_650,
+    )
+
+    quote = built_car_quote(car=car, postcode="69002", today=dt.date(2026, 12, 5))
+
+    codes = [line.code for line in quote.lines]
+    assert codes == ["vehicle", "malus", "weight_malus", "registration"]
+    weight = next(line for line in quote.lines if line.code == "weight_malus")
+    assert weight.ttc == 151_000 and "Malus au poids 2026 (1650 kg)" in weight.label
+    co2 = next(line for line in quote.lines if line.code == "malus")
+    assert quote.malus_cents == co2.ttc + weight.ttc
+    assert quote.delivery_by.year == 2027
+    assert "L421-33" in quote.vehicle["malus_notice"] and "2027" in quote.vehicle["malus_notice"]
+
+
+@pytest.mark.django_db
+def test_an_order_registered_within_the_same_scale_has_no_notice():
+    from autovitrine.orders.pricing import BuiltCar, built_car_quote
+
+    car = BuiltCar(
+        make="Aurore",
+        model="Lourde",
+        version="GT",
+        lines=(("vehicle", "Aurore Lourde GT", 3_000_000),),
+        co2_g_km=140,
+        energy="electric",
+        power_hp=130,
+        weight_kg=2_100,
+        extra={"planned_delivery": dt.date(2026, 6, 5)},
+    )
+    quote = built_car_quote(car=car, postcode="69002", today=dt.date(2026, 3, 4))
+    weight = next(line for line in quote.lines if line.code == "weight_malus")
+    assert weight.ttc == 0 and "exonéré" in weight.label  # L421-78
+    assert quote.vehicle["malus_notice"] == ""
