@@ -42,6 +42,11 @@ def malus_scale_on(day: dt.date | None = None) -> MalusScale | None:
     )
 
 
+def malus_scale_of_year_exists(year: int) -> bool:
+    """Whether the CO2 scale of ``year`` is loaded (a later registration has no known scale)."""
+    return MalusScale.objects.filter(year=year).exists()
+
+
 def malus_amount(co2_g_km: int, scale: MalusScale | None) -> int:
     """Malus in cents for a CO2 figure under ``scale`` (0 below the threshold, the cap above)."""
     if scale is None or co2_g_km < scale.threshold_g_km:

@@ -329,6 +329,17 @@ CONSUMER_MEDIATOR = {
 # Whether the seller collects the registration taxes (malus, carte grise) with the price; if
 # not, they are lines of their own outside the contract total.
 ORDER_REGISTRATION_COLLECTED_BY_SELLER = True
+# Credit: what the financing simulator opens with and every representative example (L312-6
+# Code de la consommation) uses: duration, down payment, the brand's borrowing rate (percent),
+# the borrower insurance the lender usually offers (percent of the amount financed per year)
+# and whether it is required (then it counts in the TAEG). See orders/financing.py.
+CREDIT_DEFAULTS = {
+    "months": 48,
+    "down_payment_pct": 20,
+    "rate": "4.90",
+    "insurance_pct_per_year": "0.30",
+    "insurance_required": False,
+}
 # Flash sales: the waiting room's anti-robot proof of work (16 bits ≈ one second on a phone).
 FLASH_SALE_POW_DIFFICULTY_BITS = int(os.environ.get("FLASH_SALE_POW_DIFFICULTY_BITS", "16"))
 

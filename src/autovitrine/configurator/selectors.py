@@ -8,7 +8,6 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import EnvironmentalLabel, label_for, malus_scale_on
 from autovitrine.core.money import Price, group_thousands
-from autovitrine.orders.financing import loan_plan, representative_example
+from autovitrine.orders.financing import representative_example
 from autovitrine.orders.pricing import BuiltCar
 
 from .engine import (
@@ -40,11 +39,6 @@ from .services import Pair, SummaryLine, configurator_for, summary_lines
 
 # A page's query string holds at most this many choices (a real car has a few hundred names).
 MAX_CHOICES = 500
-
-# The monthly payment shown as a hint: a classic loan, 20 % down over 48 months.
-HINT_MONTHS = 48
-HINT_DOWN_PAYMENT_PCT = 20
-HINT_RATE = Decimal("4.90")
 
 
 def share_url(code: str) -> str:
@@ -345,12 +339,7 @@ class ConfigurationState:
     @property
     def credit_example(self) -> Any:
         """The full representative example behind the monthly amount (L312-6)."""
-        return representative_example(
-            price_cents=self.price.ttc,
-            months=HINT_MONTHS,
-            down_payment_pct=HINT_DOWN_PAYMENT_PCT,
-            annual_rate=HINT_RATE,
-        )
+        return representative_example(price_cents=self.price.ttc)
 
     @property
     def tokens(self) -> list[str]:
@@ -362,10 +351,9 @@ class ConfigurationState:
 
 
 def monthly_hint(price_ttc: int) -> int:
-    down = price_ttc * HINT_DOWN_PAYMENT_PCT // 100
-    return loan_plan(
-        price_cents=price_ttc, down_payment_cents=down, months=HINT_MONTHS, annual_rate=HINT_RATE
-    ).monthly_payment_cents
+    """The monthly amount of the representative example (``orders.financing``, L312-6): the
+    bar shows it only next to the example's every figure."""
+    return representative_example(price_cents=price_ttc).monthly_payment_cents
 
 
 Outline = list[tuple[str, str, Sequence[Family | Option | Pack]]]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from autovitrine.core.clientip import client_ip
 from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import staff_dealer_id
+from autovitrine.orders.selectors import SaleTaxes, sale_taxes
 
 from . import selectors, services
 from .errors import FlashSaleRefusal
@@ -132,6 +133,21 @@ def sale_list(request: HttpRequest) -> HttpResponse:
     return render(request, "flashsales/sale_list.html", {"sales": selectors.public_sales()})
 
 
+def _sale_taxes(sale: FlashSale, request: HttpRequest) -> SaleTaxes | None:
+    """The label and registration taxes of the sale's car (its first unit), as on any sale
+    page; the carte grise at the buyer's postcode, else the unit's dealer's region."""
+    unit = sale.units.select_related("stock_vehicle__version", "stock_vehicle__dealer").first()
+    if unit is None:
+        return None
+    vehicle = unit.stock_vehicle
+    return sale_taxes(
+        vehicle=vehicle,
+        price_ttc=sale.price_ttc,
+        buyer_postcode=getattr(request.user, "postcode", "") or "",
+        dealer_postcode=vehicle.dealer.postcode,
+    )
+
+
 @on_db_pool
 @require_GET
 def teaser(request: HttpRequest, slug: str) -> HttpResponse:
@@ -153,6 +169,7 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
         "claim_key": _fresh_key(),
         "hold_minutes": max(1, sale.hold_seconds // 60),
         "texts": WAITING_ROOM_TEXTS,
+        "taxes": _sale_taxes(sale, request),
     }
     response = render(request, "flashsales/teaser.html", context)
     if is_customer:
@@ -275,6 +292,12 @@ def hold_page(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
             else []
         ),
         "pay_key": _fresh_key(),
+        "taxes": sale_taxes(
+            vehicle=hold.unit.stock_vehicle,
+            price_ttc=hold.sale.price_ttc,
+            buyer_postcode=getattr(request.user, "postcode", "") or "",
+            dealer_postcode=hold.delivering_dealer.postcode,
+        ),
     }
     return render(request, "flashsales/hold.html", context)
 

@@ -189,7 +189,8 @@ def _legal_mentions(order: Order) -> list[Flowable]:
         _(
             "Les frais d'immatriculation sont une estimation (taxe régionale selon la puissance "
             "fiscale et la région de résidence, taxe fixe et redevance d'acheminement) ; le malus "
-            "CO2 est celui du barème en vigueur à la date de la commande."
+            "CO2 et le malus au poids sont ceux du barème en vigueur le jour de la première "
+            "immatriculation (art. L421-33 du CIBS)."
         ),
         _(
             "Si vous financez tout ou partie de l'achat par un crédit, la vente est conclue sous la "
@@ -210,6 +211,8 @@ def _legal_mentions(order: Order) -> list[Flowable]:
     ]
     if order.vat_scheme == Order.VatScheme.MARGIN:
         mentions.insert(0, MARGIN_SCHEME_MENTION)
+    if notice := (order.vehicle or {}).get("malus_notice"):
+        mentions.insert(1, str(notice))  # both scales when one changes before registration
     return [_p(text, SMALL) for text in mentions]
 
 

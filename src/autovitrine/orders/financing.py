@@ -10,16 +10,31 @@ Amounts are integer cents; the nominal annual rate is a ``Decimal`` percent (``D
   each flow discounted by ``(1 + X)^(t)`` with t in years and a month counting as 1/12 year
   (Code de la consommation, art. R314-3 / directive 2008/48/CE, annexe I), found by bisection
   and rounded half-up to two decimals. Fees paid at signing reduce what the buyer receives.
+- Borrower insurance (a monthly premium on the amount financed): when the lender requires it,
+  it counts in the TAEG (L314-1); either way its cost is given in euros per month, in total over
+  the loan and as the TAEA, « la différence entre » the TAEG with the insurance fully required
+  and the TAEG with no insurance required (R314-11, read at french-business-law.com; L312-7,
+  D312-24 for advertisements: amounts « hors assurance facultative »).
+- Usury: a loan whose TAEG exceeds the quarter's ceiling for its amount is refused
+  (L314-6, ``law.usury``).
+- Defaults (duration, down payment, the brand's rate, the usual insurance) come from
+  ``settings.CREDIT_DEFAULTS``: the simulator opens with them and the representative example of
+  every page showing a monthly amount uses them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Literal
+from typing import Any, Literal
 
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .law.usury import UsuryCeiling, l314_6_ceiling
 
 # Art. L312-5 Code de la consommation: compulsory in any credit offer or advertisement.
 LEGAL_WARNING = _(
@@ -33,7 +48,8 @@ SIMULATION_NOTICE = _(
 )
 
 MAX_MONTHS = 120
-MAX_RATE = Decimal("30")
+# Not a legal bound (the usury ceiling is, L314-6): a figure past it is a typing mistake.
+MAX_RATE = Decimal("100")
 
 Kind = Literal["cash", "loan", "lease"]
 
@@ -60,15 +76,24 @@ class FinancingPlan:
     option_price_cents: int
     apr: Decimal
     schedule: tuple[Installment, ...]
+    insurance_monthly_cents: int = 0
+    insurance_required: bool = False
+    taea: Decimal = Decimal("0.00")  # R314-11: TAEG with the insurance less TAEG without
+
+    @property
+    def insurance_total_cents(self) -> int:
+        return self.insurance_monthly_cents * self.months
 
     @property
     def total_paid_cents(self) -> int:
-        """Everything the buyer pays: contribution, instalments, fees and the purchase option."""
+        """Everything the buyer pays: contribution, instalments, fees, the purchase option and
+        the borrower insurance when the lender requires it."""
         return (
             self.down_payment_cents
             + sum(row.payment_cents for row in self.schedule)
             + self.fees_cents
             + self.option_price_cents
+            + (self.insurance_total_cents if self.insurance_required else 0)
         )
 
     @property
@@ -98,7 +123,7 @@ def _check(price_cents: int, down_cents: int, months: int, rate: Decimal, fees: 
     if not 1 <= months <= MAX_MONTHS:
         raise FinancingError(_("La durée doit être comprise entre 1 et 120 mois."))
     if not Decimal(0) <= rate <= MAX_RATE:
-        raise FinancingError(_("Le taux doit être compris entre 0 et 30 %."))
+        raise FinancingError(_("Le taux doit être compris entre 0 et 100 %."))
     if fees < 0:
         raise FinancingError(_("Les frais ne peuvent pas être négatifs."))
 
@@ -162,6 +187,28 @@ def cash_plan(*, price_cents: int) -> FinancingPlan:
     )
 
 
+def _insurance(
+    *,
+    received: int,
+    flows: list[tuple[int, int]],
+    months: int,
+    monthly_cents: int,
+    required: bool,
+) -> tuple[Decimal, Decimal]:
+    """(TAEG, TAEA): the TAEG counts the insurance only when required (L314-1); the TAEA is the
+    TAEG with the insurance fully required less the TAEG without (R314-11)."""
+    if monthly_cents < 0:
+        raise FinancingError(_("L'assurance ne peut pas être négative."))
+    without = apr(received_cents=received, payments=flows)
+    if not monthly_cents:
+        return without, Decimal("0.00")
+    with_insurance = apr(
+        received_cents=received,
+        payments=[*flows, *((month, monthly_cents) for month in range(1, months + 1))],
+    )
+    return (with_insurance if required else without), with_insurance - without
+
+
 def loan_plan(
     *,
     price_cents: int,
@@ -169,12 +216,21 @@ def loan_plan(
     months: int,
     annual_rate: Decimal,
     fees_cents: int = 0,
+    insurance_monthly_cents: int = 0,
+    insurance_required: bool = False,
 ) -> FinancingPlan:
     _check(price_cents, down_payment_cents, months, annual_rate, fees_cents)
     financed = price_cents - down_payment_cents
     monthly_rate = annual_rate / 1200
     payment = _level_payment(financed, 0, months, monthly_rate)
     schedule = _schedule(financed, 0, months, monthly_rate, payment)
+    taeg, taea = _insurance(
+        received=financed - fees_cents,
+        flows=[(row.month, row.payment_cents) for row in schedule],
+        months=months,
+        monthly_cents=insurance_monthly_cents,
+        required=insurance_required,
+    )
     return FinancingPlan(
         kind="loan",
         price_cents=price_cents,
@@ -185,11 +241,11 @@ def loan_plan(
         monthly_payment_cents=payment,
         fees_cents=fees_cents,
         option_price_cents=0,
-        apr=apr(
-            received_cents=financed - fees_cents,
-            payments=[(row.month, row.payment_cents) for row in schedule],
-        ),
+        apr=taeg,
         schedule=schedule,
+        insurance_monthly_cents=insurance_monthly_cents,
+        insurance_required=insurance_required,
+        taea=taea,
     )
 
 
@@ -201,6 +257,8 @@ def lease_plan(
     annual_rate: Decimal,
     option_price_cents: int,
     fees_cents: int = 0,
+    insurance_monthly_cents: int = 0,
+    insurance_required: bool = False,
 ) -> FinancingPlan:
     """LOA: ``first_rent_cents`` at signing, ``months`` rents, then the option to buy."""
     _check(price_cents, first_rent_cents, months, annual_rate, fees_cents)
@@ -212,6 +270,13 @@ def lease_plan(
     schedule = _schedule(financed, option_price_cents, months, monthly_rate, rent)
     flows = [(row.month, row.payment_cents) for row in schedule]
     flows.append((months, option_price_cents))
+    taeg, taea = _insurance(
+        received=financed - fees_cents,
+        flows=flows,
+        months=months,
+        monthly_cents=insurance_monthly_cents,
+        required=insurance_required,
+    )
     return FinancingPlan(
         kind="lease",
         price_cents=price_cents,
@@ -222,20 +287,77 @@ def lease_plan(
         monthly_payment_cents=rent,
         fees_cents=fees_cents,
         option_price_cents=option_price_cents,
-        apr=apr(received_cents=financed - fees_cents, payments=flows),
+        apr=taeg,
         schedule=schedule,
+        insurance_monthly_cents=insurance_monthly_cents,
+        insurance_required=insurance_required,
+        taea=taea,
     )
 
 
-def representative_example(
-    *, price_cents: int, months: int, down_payment_pct: int, annual_rate: Decimal
-) -> FinancingPlan:
+@dataclass(frozen=True, slots=True)
+class CreditDefaults:
+    """What the simulator opens with and every representative example uses (settings)."""
+
+    months: int
+    down_payment_pct: int
+    rate: Decimal
+    insurance_pct_per_year: Decimal  # of the amount financed; 0: no insurance offered
+    insurance_required: bool
+
+    def insurance_monthly_cents(self, financed_cents: int) -> int:
+        return _round_cents(Decimal(financed_cents) * self.insurance_pct_per_year / 1200)
+
+    def down_payment_cents(self, price_cents: int) -> int:
+        return price_cents * self.down_payment_pct // 100 // 100 * 100  # whole euros
+
+
+def credit_defaults() -> CreditDefaults:
+    raw: dict[str, Any] = getattr(settings, "CREDIT_DEFAULTS", {})
+    return CreditDefaults(
+        months=int(raw.get("months", 48)),
+        down_payment_pct=int(raw.get("down_payment_pct", 20)),
+        rate=Decimal(str(raw.get("rate", "4.90"))),
+        insurance_pct_per_year=Decimal(str(raw.get("insurance_pct_per_year", "0"))),
+        insurance_required=bool(raw.get("insurance_required", False)),
+    )
+
+
+def l314_6_usury_check(plan: FinancingPlan, *, day: dt.date) -> UsuryCeiling | None:
+    """Refuse a loan whose TAEG exceeds the usury ceiling of its amount on ``day`` (L314-6).
+    A lease (LOA) is not a loan: it is not checked. Returns the ceiling applied."""
+    if plan.kind != "loan":
+        return None
+    ceiling = l314_6_ceiling(credit_cents=plan.financed_cents, day=day)
+    if ceiling is not None and plan.apr > ceiling.rate:
+        raise FinancingError(
+            gettext(
+                "Le TAEG de ce crédit (%(apr)s %%) dépasse le taux de l'usure de %(ceiling)s %% "
+                "(prêts %(category)s, %(quarter)s) : aucun prêteur ne peut le proposer "
+                "(art. L314-6 du Code de la consommation). Baissez le taux ou les frais."
+            )
+            % {
+                "apr": f"{plan.apr:.2f}".replace(".", ","),
+                "ceiling": f"{ceiling.rate:.2f}".replace(".", ","),
+                "category": ceiling.category,
+                "quarter": ceiling.quarter.label,
+            }
+        )
+    return ceiling
+
+
+def representative_example(*, price_cents: int) -> FinancingPlan:
     """The loan a credit advertisement shows as its representative example (L312-6 Code de la
-    consommation): every monthly amount shown outside the simulator comes with all its figures
-    (``orders/_credit_example.html``)."""
+    consommation), on the defaults of ``settings.CREDIT_DEFAULTS``: every monthly amount shown
+    outside the simulator comes with all its figures (``orders/_credit_example.html``), the
+    borrower insurance included (L312-7, D312-24)."""
+    terms = credit_defaults()
+    down = terms.down_payment_cents(price_cents)
     return loan_plan(
         price_cents=price_cents,
-        down_payment_cents=price_cents * down_payment_pct // 100,
-        months=months,
-        annual_rate=annual_rate,
+        down_payment_cents=down,
+        months=terms.months,
+        annual_rate=terms.rate,
+        insurance_monthly_cents=terms.insurance_monthly_cents(price_cents - down),
+        insurance_required=terms.insurance_required,
     )

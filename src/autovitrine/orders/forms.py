@@ -195,14 +195,32 @@ class FinancingForm(forms.Form):
     rate = forms.DecimalField(
         label=_("Taux débiteur annuel fixe (%)"),
         min_value=Decimal(0),
-        max_value=Decimal(30),
+        max_value=Decimal(100),
         decimal_places=2,
         initial=Decimal("4.90"),
         localize=True,
     )
     option_price = EuroField(label=_("Option d'achat finale, LOA (€)"), required=False)
     fees = EuroField(label=_("Frais de dossier (€)"), required=False)
+    insurance = EuroField(
+        label=_("Assurance emprunteur (€ par mois)"),
+        required=False,
+        help_text=_("Comptée dans le TAEG si le prêteur l'exige."),
+    )
+    insurance_required = forms.BooleanField(
+        label=_("Assurance exigée par le prêteur"), required=False
+    )
+    # Where the simulator was opened from (kept through the htmx requests).
+    vehicule = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    configuration = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        # Each field names the paragraph where its error appears (swapped in place by htmx).
+        for name, field in self.fields.items():
+            if not field.widget.is_hidden:
+                described = f"error-{name}"
+                if field.help_text:
+                    described += f" id_{name}_helptext"
+                field.widget.attrs["aria-describedby"] = described

@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from autovitrine.catalog.selectors import Energy, energy_class, label_for, malus_scale_on
+from autovitrine.catalog.selectors import Energy, energy_class
 from autovitrine.core.money import Price, price_of_lines
 from autovitrine.inventory.selectors import StockCondition
 
+from .law.malus import malus_outlook
 from .registration import registration_estimate
 
 if TYPE_CHECKING:
@@ -148,21 +149,44 @@ def _tax_lines(
     version: Version | None,
     fiscal_hp: int | None = None,
     age_years: int | None = None,
-) -> tuple[list[QuoteLine], int, int]:
+    mass_kg: int | None = None,
+    electric_range_km: int | None = None,
+    registration_day: dt.date | None = None,
+) -> tuple[list[QuoteLine], int, int, str]:
+    """The tax lines: CO2 malus and weight malus (new cars, at the scale of the planned
+    registration day, ``law.malus``), then the carte grise estimate. Returns the lines, the
+    malus total, the registration estimate and the malus notice (both scales when they differ)."""
     lines: list[QuoteLine] = []
     malus = 0
+    notice = ""
     if is_new and co2_g_km is not None:
-        scale = malus_scale_on(today)
-        malus = label_for(version=version, co2_g_km=co2_g_km, scale=scale).malus_cents
-        if scale is not None:
+        outlook = malus_outlook(
+            today=today,
+            registration_day=registration_day or today,
+            co2_g_km=co2_g_km,
+            mass_kg=mass_kg,
+            energy=energy,
+            electric_range_km=electric_range_km,
+        )
+        applied = outlook.applied
+        notice = outlook.notice
+        if applied.co2_year is not None:
             lines.append(
                 QuoteLine(
                     code="malus",
                     label=_("Malus CO2 %(year)d (%(co2)d g/km)")
-                    % {"year": scale.year, "co2": co2_g_km},
-                    ttc=malus,
+                    % {"year": applied.co2_year, "co2": co2_g_km},
+                    ttc=applied.co2_cents,
                 )
             )
+        if applied.weight_cents is not None and mass_kg is not None:
+            label = (
+                _("Malus au poids %(year)d (%(kg)d kg) : exonéré")
+                if applied.weight_exempt
+                else _("Malus au poids %(year)d (%(kg)d kg)")
+            ) % {"year": applied.weight_year, "kg": mass_kg}
+            lines.append(QuoteLine(code="weight_malus", label=label, ttc=applied.weight_cents))
+        malus = applied.total_cents
     registration = 0
     if co2_g_km is not None and (power_hp or fiscal_hp):
         estimate = registration_estimate(
@@ -172,6 +196,7 @@ def _tax_lines(
             electric=energy == Energy.ELECTRIC,
             age_years=max(0, today.year - year) if age_years is None else age_years,
             fiscal_hp=fiscal_hp,
+            day=registration_day or today,
         )
         if estimate is not None:
             registration = estimate.total_cents
@@ -183,7 +208,7 @@ def _tax_lines(
                     ttc=registration,
                 )
             )
-    return lines, malus, registration
+    return lines, malus, registration, notice
 
 
 def stock_quote(
@@ -196,7 +221,7 @@ def stock_quote(
     co2 = vehicle.co2_g_km if vehicle.co2_g_km is not None else getattr(version, "co2_g_km", None)
     power = vehicle.power_hp or getattr(version, "power_hp", None)
     label = " ".join(filter(None, [vehicle.make, vehicle.model_label, vehicle.version_label]))
-    tax_lines, malus, registration = _tax_lines(
+    tax_lines, malus, registration, malus_notice = _tax_lines(
         is_new=vehicle.condition == StockCondition.NEW,
         co2_g_km=co2,
         power_hp=power,
@@ -207,6 +232,8 @@ def stock_quote(
         version=version,
         fiscal_hp=getattr(vehicle, "fiscal_hp", None),
         age_years=_age_years(vehicle.first_registration, vehicle.year, today),
+        mass_kg=getattr(version, "weight_kg", None),
+        electric_range_km=getattr(version, "electric_range_km", None),
     )
     car_line = (
         # CGI art. 297 A: under the margin scheme the invoice shows no VAT separately.
@@ -238,6 +265,8 @@ def stock_quote(
             "co2_g_km": co2,
             "energy_class": energy_class(co2) if co2 is not None else None,
             "power_hp": power,
+            "weight_kg": getattr(version, "weight_kg", None),
+            "malus_notice": malus_notice,
         },
     )
 
@@ -255,6 +284,8 @@ class BuiltCar:
     energy: str = ""
     power_hp: int | None = None
     crit_air: int | None = None
+    weight_kg: int | None = None  # mass in running order (field G), for the weight malus
+    electric_range_km: int | None = None
     colour: str = ""
     options: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -276,6 +307,8 @@ def factory_car(*, version: Version, colour: Colour | None, options: Sequence[Op
         energy=version.energy,
         power_hp=version.power_hp,
         crit_air=version.crit_air,
+        weight_kg=version.weight_kg,
+        electric_range_km=version.electric_range_km,
         colour=colour.name if colour else "",
         options=tuple(option.name for option in options),
         extra={"version_code": version.code},
@@ -287,7 +320,9 @@ def built_car_quote(*, car: BuiltCar, postcode: str, today: dt.date) -> Quote:
     lines = [_price_line(code, label, Price.from_ht(ht)) for code, label, ht in car.lines]
     # The car's VAT is the sum of the lines' VAT, so the lines add up exactly to the total.
     price = price_of_lines(ht for _code, _label, ht in car.lines)
-    tax_lines, malus, registration = _tax_lines(
+    planned = car.extra.get("planned_delivery")
+    delivery_by = planned if isinstance(planned, dt.date) else planned_factory_delivery(today)
+    tax_lines, malus, registration, malus_notice = _tax_lines(
         is_new=True,
         co2_g_km=car.co2_g_km,
         power_hp=car.power_hp,
@@ -295,16 +330,19 @@ def built_car_quote(*, car: BuiltCar, postcode: str, today: dt.date) -> Quote:
         year=today.year,
         postcode=postcode,
         today=today,
-        version=None,  # the malus depends on the CO2 alone
+        version=None,
+        mass_kg=car.weight_kg,
+        electric_range_km=car.electric_range_km,
+        # L421-33 3°: the scale of the first registration, planned at delivery.
+        registration_day=delivery_by,
     )
-    planned = car.extra.get("planned_delivery")
     return Quote(
         lines=(*lines, *tax_lines),
         price=price,
         malus_cents=malus,
         registration_cents=registration,
         registration_collected=registration_collected_by_seller(),
-        delivery_by=planned if isinstance(planned, dt.date) else planned_factory_delivery(today),
+        delivery_by=delivery_by,
         vehicle_label=lines[0].label[:200],
         vehicle={
             "condition": "new",
@@ -321,6 +359,8 @@ def built_car_quote(*, car: BuiltCar, postcode: str, today: dt.date) -> Quote:
             "energy_class": energy_class(car.co2_g_km),
             "crit_air": car.crit_air,
             "power_hp": car.power_hp,
+            "weight_kg": car.weight_kg,
+            "malus_notice": malus_notice,
             **car.extra,
         },
     )

@@ -1,18 +1,23 @@
 """Registration cost (carte grise) estimate: regional tax per fiscal horsepower, plus fixed fees.
 
-An estimate shown as such, from data kept here:
+An estimate shown as such, from data kept here (CIBS L421-30: « 1° Pour tous les véhicules, à
+une taxe fixe ; 2° Pour tous les véhicules à moteur, à une taxe régionale », read at
+legal.tricoteuses.fr LEGIARTI000048844492):
 - fiscal horsepower (CV, art. 1007 CGI since 2020): ``CO2 / 45 + (P / 40) ^ 1.6``, P the maximum
-  power in kW, rounded to the nearest whole number;
-- regional tax (Y1) = CV × the rate of the buyer's region (€/CV, voted by each regional council;
-  2026 rates below), halved for cars over 10 years old, with the region's exemption for
-  electric cars where it keeps one;
-- fixed tax (Y4) 11 € and delivery fee (Y5) 2,76 €.
-The CO2 malus is shown on its own line, and the weight malus is not estimated.
-Rates change each year: update ``REGIONAL_RATES`` (and ``RATES_YEAR``) when regions vote.
+  power in kW, rounded to the nearest whole number; a used car's certificate (P.6) wins;
+- regional tax (Y1) = CV × the rate of the region of the holder's domicile (€/CV, voted by each
+  regional council, dated below), halved for cars over 10 years old, with the region's
+  exemption for electric cars where it keeps one; Île-de-France adds 14 € per CV from
+  1 March 2026 (loi de finances pour 2026);
+- fixed tax (Y4) 11 € and delivery fee (Y5, acheminement) 2,76 € (quechoisir.org).
+The region is the buyer's (their postcode); without one, the delivering dealer's
+(``registration_postcode``).
+Rates change during the year: add a dated ``RateChange`` when a region votes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,11 +25,20 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 RATES_YEAR = 2026
 FIXED_TAX_CENTS = 1_100  # Y4
 DELIVERY_FEE_CENTS = 276  # Y5
 KW_PER_HP = 0.73549875  # 1 ch (metric horsepower) in kW
+
+# Where each figure was read (search tool, corpus "pages"); check the regional deliberations.
+SOURCE_JAN_2026 = "simulateurmalus.fr/prix-cheval-fiscal-2026.html (tarifs au 1er janvier 2026)"
+SOURCE_MAR_2026 = (
+    "caradisiac.com, 28 février 2026 (Île-de-France +14 €/CV au 1er mars ; Hauts-de-France 43 € "
+    "et fin de l'exonération des électriques au 1er avril) ; mac4ever.com, 27 février 2026 "
+    "(Nouvelle-Aquitaine 58 €, La Réunion 60 €)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +46,19 @@ class RegionalRate:
     name: str
     cents_per_cv: int
     electric_exemption_pct: int = 0
+    source: str = SOURCE_JAN_2026
 
 
-# INSEE region code → 2026 rate (regional councils' votes, as compiled by simulateurmalus.fr).
+@dataclass(frozen=True, slots=True)
+class RateChange:
+    region: str  # INSEE region code
+    valid_from: dt.date
+    rate: RegionalRate
+
+
+# INSEE region code → rate in force on 1 January 2026. Bretagne's 50 % and Corse's 100 %
+# exemptions for electric cars are those of simulateurmalus.fr; caradisiac.com (28 February
+# 2026) writes that outside Hauts-de-France electric cars are no longer exempt: to check.
 REGIONAL_RATES: dict[str, RegionalRate] = {
     "84": RegionalRate("Auvergne-Rhône-Alpes", 4_300),
     "27": RegionalRate("Bourgogne-Franche-Comté", 6_000),
@@ -52,9 +76,32 @@ REGIONAL_RATES: dict[str, RegionalRate] = {
     "01": RegionalRate("Guadeloupe", 4_100),
     "02": RegionalRate("Martinique", 3_000),
     "03": RegionalRate("Guyane", 4_250),
-    "04": RegionalRate("La Réunion", 6_000),
+    "04": RegionalRate("La Réunion", 5_700),
     "06": RegionalRate("Mayotte", 3_000),
 }
+
+# Changes voted during 2026, in date order.
+RATE_CHANGES: tuple[RateChange, ...] = (
+    RateChange("04", dt.date(2026, 2, 1), RegionalRate("La Réunion", 6_000, 0, SOURCE_MAR_2026)),
+    RateChange(
+        "11", dt.date(2026, 3, 1), RegionalRate("Île-de-France", 5_495 + 1_400, 0, SOURCE_MAR_2026)
+    ),
+    RateChange(
+        "75", dt.date(2026, 3, 1), RegionalRate("Nouvelle-Aquitaine", 5_800, 0, SOURCE_MAR_2026)
+    ),
+    RateChange(
+        "32", dt.date(2026, 4, 1), RegionalRate("Hauts-de-France", 4_300, 0, SOURCE_MAR_2026)
+    ),
+)
+
+
+def regional_rate_on(region: str, day: dt.date) -> RegionalRate | None:
+    """The rate of ``region`` in force on ``day`` (the last change on or before it)."""
+    rate = REGIONAL_RATES.get(region)
+    for change in RATE_CHANGES:
+        if change.region == region and change.valid_from <= day:
+            rate = change.rate
+    return rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +139,16 @@ def _region_by_department() -> dict[str, str]:
     return {row["code"]: row["region"] for row in json.loads(path.read_text(encoding="utf-8"))}
 
 
-def region_rate(postcode: str) -> RegionalRate | None:
+def region_rate(postcode: str, day: dt.date | None = None) -> RegionalRate | None:
     department = department_of(postcode)
     region = _region_by_department().get(department or "")
-    return REGIONAL_RATES.get(region or "")
+    return regional_rate_on(region or "", day or timezone.localdate())
+
+
+def registration_postcode(*, buyer_postcode: str, dealer_postcode: str) -> str:
+    """The postcode whose region's rate applies: the buyer's domicile when we have it (the
+    certificate is issued at the holder's address), else the delivering dealer's."""
+    return buyer_postcode if department_of(buyer_postcode or "") else dealer_postcode
 
 
 def registration_estimate(
@@ -106,11 +159,12 @@ def registration_estimate(
     electric: bool,
     age_years: int = 0,
     fiscal_hp: int | None = None,
+    day: dt.date | None = None,
 ) -> RegistrationEstimate | None:
     """The estimate for a buyer living at ``postcode``, or ``None`` where we have no rate.
     ``fiscal_hp``: the fiscal power printed on a used car's registration certificate (field
-    P.6), which wins over the formula."""
-    rate = region_rate(postcode)
+    P.6), which wins over the formula. ``day``: the registration day whose rates apply."""
+    rate = region_rate(postcode, day)
     if rate is None:
         return None
     cv = fiscal_hp or fiscal_horsepower(co2_g_km=co2_g_km, power_hp=power_hp)

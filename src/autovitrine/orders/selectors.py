@@ -12,14 +12,19 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from autovitrine.catalog.selectors import EnvironmentalLabel, label_for
 from autovitrine.core.places import haversine_km, resolve_place
 from autovitrine.dealers.selectors import active_dealers
 
+from .law.weight_malus import BUYER_EXEMPTIONS_NOTE
 from .models import Order, OrderEvent
+from .pricing import QuoteLine, stock_quote
+from .registration import department_of, registration_postcode
 from .withdrawal import l221_18_can_withdraw, l221_18_withdrawal_deadline
 
 if TYPE_CHECKING:
     from autovitrine.dealers.models import Dealer
+    from autovitrine.inventory.models import StockVehicle
 
 WITHDRAWAL_DAYS = 14
 
@@ -154,7 +159,7 @@ def withdrawal_rule_text(order: Order) -> str:
 
 
 MARGIN_SCHEME_MENTION = "TVA sur la marge – art. 297 A du CGI"
-REGISTRATION_CODES = ("malus", "registration")
+REGISTRATION_CODES = ("malus", "weight_malus", "registration")
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,3 +387,52 @@ def delivering_dealer_choices(
 
 # An order's statuses, for the pages that compose orders with other apps' data.
 OrderStatus = Order.Status
+
+
+@dataclass(frozen=True, slots=True)
+class SaleTaxes:
+    """What a sale page shows before the order: the environmental label (without its malus),
+    then the taxes due at registration as lines (CO2 malus, weight malus, carte grise
+    estimate), the malus notice when a scale change falls before the registration, and whose
+    region the carte grise estimate uses."""
+
+    label: EnvironmentalLabel | None
+    lines: tuple[QuoteLine, ...]
+    notice: str
+    region_of_dealer: bool
+
+    @property
+    def exemptions_note(self) -> str:
+        return (
+            str(BUYER_EXEMPTIONS_NOTE)
+            if any(line.code == "weight_malus" for line in self.lines)
+            else ""
+        )
+
+
+def sale_taxes(
+    *,
+    vehicle: StockVehicle,
+    price_ttc: int,
+    buyer_postcode: str,
+    dealer_postcode: str,
+    today: dt.date | None = None,
+) -> SaleTaxes:
+    """The taxes of a stock car sold at ``price_ttc`` (a flash price), computed like an
+    order's (``pricing.stock_quote``): one rule, the same figures before and after ordering."""
+    today = today or timezone.localdate()
+    postcode = registration_postcode(buyer_postcode=buyer_postcode, dealer_postcode=dealer_postcode)
+    quote = stock_quote(vehicle=vehicle, postcode=postcode, today=today, price_ttc=price_ttc)
+    version = getattr(vehicle, "version", None)
+    co2 = getattr(vehicle, "co2_g_km", None)
+    label = (
+        label_for(version=version, co2_g_km=co2, scale=None)
+        if version is not None or co2 is not None
+        else None
+    )
+    return SaleTaxes(
+        label=label,
+        lines=tuple(line for line in quote.lines if line.code in REGISTRATION_CODES),
+        notice=str(quote.vehicle.get("malus_notice", "")),
+        region_of_dealer=department_of(buyer_postcode or "") is None,
+    )

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from autovitrine.catalog.selectors import model_with_versions
 from autovitrine.core.money import format_eur
 from autovitrine.core.phones import french_phone_normalize
+from autovitrine.dealers.selectors import dealer_by_id
 from autovitrine.dealers.services import dealer_staff_notify
 from autovitrine.inventory.selectors import (
     StockCondition,
@@ -48,6 +49,7 @@ from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
 from .models import Order, OrderEvent
 from .pricing import BuiltCar, Quote, built_car_quote, factory_car, stock_quote
+from .registration import registration_postcode
 from .selectors import dealer_can_deliver, possession_day
 from .tasks import order_email_buyer
 from .withdrawal import l221_18_can_withdraw, l221_18_withdrawal_deadline, l221_24_refund_due_by
@@ -333,7 +335,12 @@ def order_from_flash_purchase(
     )
     quote = stock_quote(
         vehicle=vehicle,
-        postcode=identity.postcode,
+        # The flash flow asks no address: the carte grise rate of the buyer's postcode if their
+        # account has one, else the delivering dealer's region.
+        postcode=registration_postcode(
+            buyer_postcode=identity.postcode,
+            dealer_postcode=dealer_by_id(dealer_id).postcode,
+        ),
         today=timezone.localdate(paid_at),
         price_ttc=price_ttc,
     )

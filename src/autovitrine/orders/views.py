@@ -37,6 +37,8 @@ from .financing import (
     SIMULATION_NOTICE,
     FinancingError,
     FinancingPlan,
+    credit_defaults,
+    l314_6_usury_check,
     lease_plan,
     loan_plan,
 )
@@ -413,6 +415,10 @@ def document(request: HttpRequest, number: str, document: str) -> HttpResponse:
 def _plan(form: FinancingForm) -> FinancingPlan:
     data = form.cleaned_data
     down = data["down_payment"] or 0
+    insurance = {
+        "insurance_monthly_cents": data["insurance"] or 0,
+        "insurance_required": bool(data["insurance_required"]),
+    }
     if data["kind"] == "lease":
         return lease_plan(
             price_cents=data["price"],
@@ -421,6 +427,7 @@ def _plan(form: FinancingForm) -> FinancingPlan:
             annual_rate=data["rate"],
             option_price_cents=data["option_price"] or 0,
             fees_cents=data["fees"] or 0,
+            **insurance,
         )
     return loan_plan(
         price_cents=data["price"],
@@ -428,18 +435,74 @@ def _plan(form: FinancingForm) -> FinancingPlan:
         months=data["months"],
         annual_rate=data["rate"],
         fees_cents=data["fees"] or 0,
+        **insurance,
     )
+
+
+def _euros(cents: int) -> str:
+    """Cents as the simulator's fields take them (``24990`` or ``24990,50``)."""
+    return f"{cents // 100}" if cents % 100 == 0 else f"{cents // 100},{cents % 100:02d}"
+
+
+def _financed_subject(params: Any) -> tuple[int | None, str]:
+    """The price and name of what the simulator was opened from: a car (``vehicule``), a saved
+    configuration (``configuration``) or a bare price in euros (``price``)."""
+    vehicle_id = params.get("vehicule", "")
+    if vehicle_id.isdigit() and (vehicle := vehicle_for_page(int(vehicle_id))) is not None:
+        label = " ".join(filter(None, [vehicle.make, vehicle.model_label, vehicle.version_label]))
+        return vehicle.price_ttc, label
+    code = params.get("configuration", "")
+    if code and (saved := saved_configuration(code)) is not None:
+        model = saved.product_data.car_model
+        return saved.price_ttc, f"{model.brand.name} {model.name}"
+    price = params.get("price", "").replace(" ", "")
+    if price.isdigit() and 0 < int(price) < 10_000_000:
+        return int(price) * 100, ""
+    return None, ""
+
+
+def _prefilled(params: Any, price_cents: int) -> dict[str, str]:
+    """The form as the simulator opens: the car's price, the brand's defaults (settings)."""
+    terms = credit_defaults()
+    down = terms.down_payment_cents(price_cents)
+    return {
+        "kind": "loan",
+        "price": _euros(price_cents),
+        "down_payment": _euros(down),
+        "months": str(terms.months),
+        "rate": f"{terms.rate:.2f}".replace(".", ","),
+        "insurance": _euros(terms.insurance_monthly_cents(price_cents - down)),
+        **({"insurance_required": "on"} if terms.insurance_required else {}),
+        "vehicule": params.get("vehicule", ""),
+        "configuration": params.get("configuration", ""),
+    }
 
 
 @require_GET
 def financing(request: HtmxHttpRequest) -> HttpResponse:
-    """The financing simulator (public): loan or LOA, monthly payment, cost, TAEG."""
-    form = FinancingForm(request.GET or None)
+    """The financing simulator (public): loan or LOA, monthly payment, cost, TAEG, insurance.
+
+    Opened from a car or a configuration it is filled with its price and the brand's defaults
+    and shows a result at once. Every answer replaces the result: an invalid input shows its
+    French error next to its field and no result, never the previous one (htmx answers are
+    200 so that htmx swaps them; the error paragraphs are swapped out of band)."""
+    params = request.GET
+    price_cents, subject = _financed_subject(params)
+    if "months" in params:
+        form = FinancingForm(params)
+    elif price_cents is not None:
+        form = FinancingForm(_prefilled(params, price_cents))
+    else:
+        terms = credit_defaults()
+        form = FinancingForm(initial={"months": terms.months, "rate": terms.rate})
     plan = None
+    ceiling = None
     if form.is_bound and form.is_valid():
         try:
             plan = _plan(form)
+            ceiling = l314_6_usury_check(plan, day=timezone.localdate())
         except FinancingError as exc:
+            plan = None
             form.add_error(None, str(exc))
     template = "orders/_financing_result.html" if request.htmx else "orders/financing.html"
     return render(
@@ -448,8 +511,11 @@ def financing(request: HtmxHttpRequest) -> HttpResponse:
         {
             "form": form,
             "plan": plan,
+            "usury": ceiling,
+            "subject": subject,
             "legal_warning": LEGAL_WARNING,
             "simulation_notice": SIMULATION_NOTICE,
+            "oob_errors": bool(request.htmx),
         },
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        status=400 if form.is_bound and form.errors and not request.htmx else 200,
     )

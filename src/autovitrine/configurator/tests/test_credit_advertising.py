@@ -28,9 +28,7 @@ SENTENCE = (
 
 
 def test_l312_6_the_example_adds_up():
-    plan = representative_example(
-        price_cents=3_000_000, months=48, down_payment_pct=20, annual_rate=Decimal("4.90")
-    )
+    plan = representative_example(price_cents=3_000_000)  # settings.CREDIT_DEFAULTS
 
     assert plan.financed_cents == 2_400_000
     assert plan.total_due_cents == sum(row.payment_cents for row in plan.schedule)

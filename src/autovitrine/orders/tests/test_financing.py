@@ -120,7 +120,7 @@ def test_cash_costs_nothing_more():
     [
         ({"down_payment_cents": 2_000_000}, "L'apport doit être inférieur au prix du véhicule."),
         ({"months": 0}, "La durée doit être comprise entre 1 et 120 mois."),
-        ({"annual_rate": Decimal("31")}, "Le taux doit être compris entre 0 et 30 %."),
+        ({"annual_rate": Decimal("101")}, "Le taux doit être compris entre 0 et 100 %."),
     ],
 )
 def test_impossible_inputs_are_refused_in_french(arguments, message):

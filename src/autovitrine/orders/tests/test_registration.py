@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from autovitrine.orders.registration import (
     department_of,
     fiscal_horsepower,
     registration_estimate,
+    registration_postcode,
 )
 
 
@@ -41,8 +44,10 @@ def test_a_lyon_buyer_pays_the_auvergne_rhone_alpes_rate():
 
 
 def test_an_electric_car_in_a_region_that_exempts_it_pays_only_the_fixed_fees():
-    # When
-    estimate = registration_estimate(postcode="59000", co2_g_km=0, power_hp=136, electric=True)
+    # When: in March 2026, Hauts-de-France still exempted electric cars
+    estimate = registration_estimate(
+        postcode="59000", co2_g_km=0, power_hp=136, electric=True, day=dt.date(2026, 3, 15)
+    )
 
     # Then
     assert (estimate.region, estimate.regional_tax_cents, estimate.total_cents) == (
@@ -53,7 +58,9 @@ def test_an_electric_car_in_a_region_that_exempts_it_pays_only_the_fixed_fees():
 
 
 def test_a_half_exemption_in_brittany():
-    estimate = registration_estimate(postcode="35000", co2_g_km=0, power_hp=136, electric=True)
+    estimate = registration_estimate(
+        postcode="35000", co2_g_km=0, power_hp=136, electric=True, day=dt.date(2026, 6, 1)
+    )
     assert estimate.total_cents == 4 * 6_000 // 2 + 1_376
 
 
@@ -61,3 +68,46 @@ def test_no_estimate_where_we_have_no_rate():
     assert (
         registration_estimate(postcode="98000", co2_g_km=120, power_hp=100, electric=False) is None
     )
+
+
+def test_l421_30_hauts_de_france_charges_electric_cars_from_april_2026_at_43_euros():
+    """CIBS L421-30: « 2° Pour tous les véhicules à moteur, à une taxe régionale ». Hauts-de-France
+    43 €/CV and no exemption for electric cars from 1 April 2026 (caradisiac.com, 28/02/2026)."""
+    estimate = registration_estimate(
+        postcode="59000", co2_g_km=0, power_hp=136, electric=True, day=dt.date(2026, 4, 1)
+    )
+    assert estimate.regional_tax_cents == 4 * 4_300
+    assert estimate.total_cents == 4 * 4_300 + 1_100 + 276
+
+
+def test_ile_de_france_adds_14_euros_per_cv_from_1_march_2026():
+    """Loi de finances pour 2026: Île-de-France 54,95 € + 14 € per CV from 1 March 2026
+    (« celui-ci va passer de 54,95 € à 68,95 € », caradisiac.com, 28/02/2026)."""
+    before = registration_estimate(
+        postcode="75015", co2_g_km=128, power_hp=130, electric=False, day=dt.date(2026, 2, 28)
+    )
+    after = registration_estimate(
+        postcode="75015", co2_g_km=128, power_hp=130, electric=False, day=dt.date(2026, 3, 1)
+    )
+    assert (before.regional_tax_cents, after.regional_tax_cents) == (7 * 5_495, 7 * 6_895)
+
+
+def test_nouvelle_aquitaine_58_euros_from_1_march_2026():
+    estimate = registration_estimate(
+        postcode="33000", co2_g_km=128, power_hp=130, electric=False, day=dt.date(2026, 12, 5)
+    )
+    assert estimate.regional_tax_cents == 7 * 5_800
+
+
+def test_the_fixed_taxes_y4_and_y5_are_11_euros_and_2_euros_76():
+    """« la taxe fixe de 11 € ; la redevance pour l'acheminement du certificat
+    d'immatriculation (2,76 €) » (quechoisir.org)."""
+    estimate = registration_estimate(
+        postcode="69002", co2_g_km=128, power_hp=130, electric=False, day=dt.date(2026, 12, 5)
+    )
+    assert estimate.total_cents - estimate.regional_tax_cents == 1_376
+
+
+def test_the_buyers_postcode_wins_over_the_dealers_and_stands_in_for_it_when_missing():
+    assert registration_postcode(buyer_postcode="59000", dealer_postcode="69002") == "59000"
+    assert registration_postcode(buyer_postcode="", dealer_postcode="69002") == "69002"
