@@ -10,6 +10,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -36,6 +37,7 @@ from .models import (
     WorkshopSettings,
 )
 
+SIGNING_SALT = "workshop.booking"
 PARIS = ZoneInfo("Europe/Paris")
 WINDOW_DAYS = 30
 HOLD_MINUTES = 5
@@ -453,3 +455,16 @@ def dealer_planning(*, dealer_id: int, first_day: dt.date, days: int = 1) -> lis
         for bay in Bay.objects.filter(dealer_id=dealer_id).order_by("name")
     ]
     return rows
+
+
+def booking_token(booking: Booking) -> str:
+    """The signed token of the cancel / reschedule link (no sign-in needed)."""
+    return signing.dumps(booking.number, salt=SIGNING_SALT)
+
+
+def booking_from_token(token: str) -> Booking | None:
+    try:
+        number = signing.loads(token, salt=SIGNING_SALT)
+    except signing.BadSignature:
+        return None
+    return Booking.objects.filter(number=number).select_related("dealer").first()

@@ -13,7 +13,6 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,18 +32,18 @@ from .models import (
     OwnedCar,
     Technician,
 )
-from .selectors import (
+from .selectors import (  # noqa: F401 — re-exported
     HOLD_MINUTES,
     MIN_LEAD,
     PARIS,
+    booking_from_token,
+    booking_token,
     dealer_capacity,
     job_quote,
     round_up,
     validate_plate,
     workshop_settings,
 )
-
-SIGNING_SALT = "workshop.booking"
 
 
 class SlotTaken(ValidationError):
@@ -601,16 +600,3 @@ def bookings_send_reminders(*, now: dt.datetime | None = None) -> int:
         ):
             booking_send_reminder.enqueue(pk)
     return len(due)
-
-
-def booking_token(booking: Booking) -> str:
-    """The signed token of the cancel / reschedule link (no sign-in needed)."""
-    return signing.dumps(booking.number, salt=SIGNING_SALT)
-
-
-def booking_from_token(token: str) -> Booking | None:
-    try:
-        number = signing.loads(token, salt=SIGNING_SALT)
-    except signing.BadSignature:
-        return None
-    return Booking.objects.filter(number=number).select_related("dealer").first()

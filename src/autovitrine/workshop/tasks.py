@@ -19,7 +19,7 @@ def _public_url(path: str) -> str:
 def _mail(booking_id: int, *, reminder: bool) -> None:
     from .documents import booking_ics
     from .models import Booking
-    from .services import booking_token
+    from .selectors import booking_token
 
     booking = (
         Booking.objects.select_related("dealer", "customer", "car").filter(pk=booking_id).first()
