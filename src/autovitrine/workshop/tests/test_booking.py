@@ -278,3 +278,38 @@ def test_a_skipped_status_is_refused(car, customer, dealer, workshop, ops):
     )
     with pytest.raises(ValidationError):
         booking_set_status(booking=booking, status="collected")
+
+
+def test_the_availability_api(client, car, dealer, workshop, ops):
+    ids = f"{ops['revision-60000'].pk},{ops['geometrie'].pk}"
+    response = client.get("/api/workshop/availability", {"dealer": dealer.pk, "operations": ids})
+    body = response.json()
+    assert response.status_code == 200 and body["slots"] and body["duration_minutes"] == 210
+    assert body["price_ttc"] == body["price_ht"] + body["price_vat"]
+    bad = client.get("/api/workshop/availability", {"dealer": dealer.pk, "operations": "x"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
+    unknown = client.get("/api/workshop/availability", {"dealer": 999999, "operations": ids})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+
+
+def test_postgresql_refuses_an_overlapping_claim_itself(car, customer, dealer, workshop, ops):
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite serialises writes")
+    booking = booking_hold(
+        customer_id=customer.pk,
+        dealer_id=dealer.pk,
+        car=car,
+        operation_ids=[ops["pre-ct"].pk],
+        starts_at=next_weekday(9),
+    )
+    claim = booking.claims.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CapacityClaim.objects.create(
+            booking=booking,
+            dealer=dealer,
+            resource=claim.resource,
+            starts_at=claim.starts_at + dt.timedelta(minutes=10),
+            ends_at=claim.ends_at + dt.timedelta(minutes=10),
+        )
