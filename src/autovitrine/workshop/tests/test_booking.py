@@ -313,3 +313,18 @@ def test_postgresql_refuses_an_overlapping_claim_itself(car, customer, dealer, w
             starts_at=claim.starts_at + dt.timedelta(minutes=10),
             ends_at=claim.ends_at + dt.timedelta(minutes=10),
         )
+
+
+def test_the_periodic_run_expires_holds_and_sends_reminders(car, customer, dealer, workshop, ops):
+    from autovitrine.web.periodic import run_due_work
+
+    start = next_weekday(9)
+    held = booking_hold(
+        customer_id=customer.pk,
+        dealer_id=dealer.pk,
+        car=car,
+        operation_ids=[ops["pre-ct"].pk],
+        starts_at=start,
+    )
+    done = run_due_work(now=held.held_until + dt.timedelta(seconds=1))
+    assert done.workshop_holds_expired == 1
