@@ -14,7 +14,7 @@ from autovitrine.core.models import TimeStampedModel
 class Part(models.Model):
     reference = models.CharField(_("référence"), max_length=30, unique=True)
     name = models.CharField(_("désignation"), max_length=160)
-    kind = models.SlugField(_("type"), max_length=40, db_index=True)
+    kind = models.SlugField(_("type"), max_length=40)
     is_accessory = models.BooleanField(_("accessoire"), default=False)
     price_ht = models.PositiveIntegerField(_("prix HT (centimes)"))
     picture = models.ImageField(_("photo"), upload_to="parts/", blank=True)
@@ -23,6 +23,8 @@ class Part(models.Model):
     class Meta:
         verbose_name = _("pièce")
         verbose_name_plural = _("pièces")
+        # The cheapest part of a kind (a service's fixed price) is the first row of this index.
+        indexes = [models.Index(fields=["kind", "price_ht", "reference"], name="part_kind_price")]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.name}"

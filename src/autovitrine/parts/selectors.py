@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -9,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from .models import Compatibility, Part, Reservation, Stock
 
 HOLD_HOURS = 48
+_REFERENCE = re.compile(r"^(?=.*[0-9-])[A-Z0-9-]+$")
 SEARCH_LIMIT = 50
 
 
@@ -60,7 +62,12 @@ def search_parts(
     text = query.strip()
     if text:
         reference = "".join(text.split()).upper()
-        qs = qs.filter(Q(reference__startswith=reference) | Q(name__icontains=text))
+        if _REFERENCE.match(reference):
+            # A reference typed (letters, digits, dashes, with a digit or a dash): its prefix,
+            # served by the ``varchar_pattern_ops`` index on PostgreSQL.
+            qs = qs.filter(reference__startswith=reference)
+        else:
+            qs = qs.filter(name__icontains=text)
     if car_model_id is not None:
         qs = qs.filter(
             _compatible_filter(car_model_id=car_model_id, powertrain=powertrain, year=year)
