@@ -164,9 +164,7 @@ def load(args: argparse.Namespace, rng: random.Random) -> None:
             for tech_id, bay_id in zip(tech_by_dealer[d.pk], lifts_by_dealer[d.pk], strict=True):
                 minute = 8 * 60
                 while True:
-                    gap = rng.choice([0, 30, 30, 60, 60, 90]) if rng.random() > args.fill else 0
                     length = rng.choice([60, 90, 120, 150, 180])
-                    minute += gap
                     if minute + length > 18 * 60:
                         break
                     if rng.random() < args.fill:
@@ -316,6 +314,8 @@ def main() -> int:
     env = production_environment(
         database_url=args.database_url, redis_url=args.redis_url, var_dir=var_dir
     )
+    # No money moves here: the simulated provider, said twice as production asks.
+    env.update(PAYMENT_PROVIDER="simulated", ALLOW_SIMULATED_PAYMENTS="true")
     os.environ.update(env)
     sys.path.insert(0, str(PROJECT / "src"))
     import django

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -12,28 +14,24 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autovitrine.core.money import Price, price_of_lines
-from autovitrine.dealers.selectors import dealer_by_id
+from autovitrine.dealers.selectors import dealer_opening_periods
 from autovitrine.parts.selectors import cheapest_compatible_part
 
 from . import capacity
 from .models import (
-    Absence,
     Bay,
     BayKind,
     Booking,
-    CapacityClaim,
-    Closure,
-    LoanCar,
     Operation,
     OwnedCar,
     ServiceSchedule,
     Technician,
-    TechnicianHours,
     WorkshopSettings,
 )
 
@@ -163,19 +161,75 @@ class JobQuote:
     bay_kind: str
 
 
+# Head office's operations and the parts' prices change rarely and are read by every price and
+# availability: each process keeps them CATALOGUE_TTL seconds (a price change shows within it).
+CATALOGUE_TTL = 60.0
+_catalogue: dict[tuple, tuple[float, object]] = {}
+
+
+def catalogue_cache_clear() -> None:
+    _catalogue.clear()
+
+
+def _cached(key: tuple, load: Callable[[], object]) -> object:
+    hit = _catalogue.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CATALOGUE_TTL:
+        return hit[1]
+    value = load()
+    _catalogue[key] = (now, value)
+    return value
+
+
+def _operations(is_electric: bool | None) -> dict[int, tuple[Operation, list[tuple[str, int]]]]:
+    def load() -> dict[int, tuple[Operation, list[tuple[str, int]]]]:
+        qs = Operation.objects.filter(is_active=True).prefetch_related("parts")
+        if is_electric is False:
+            qs = qs.filter(electric_only=False)
+        return {op.pk: (op, [(n.part_kind, n.quantity) for n in op.parts.all()]) for op in qs}
+
+    return _cached(("ops", is_electric), load)  # type: ignore[return-value]
+
+
+def _part_for(kind: str, car: OwnedCar | None) -> tuple[str, str, int] | None:
+    key = (
+        "part",
+        kind,
+        car.car_model_id if car else None,
+        car.powertrain if car else "",
+        car.year if car else None,
+    )
+
+    def load() -> tuple[str, str, int] | None:
+        part = cheapest_compatible_part(
+            kind=kind,
+            car_model_id=car.car_model_id if car else None,
+            powertrain=car.powertrain if car else "",
+            year=car.year if car else None,
+        )
+        return (part.reference, part.name, part.price_ht) if part else None
+
+    return _cached(key, load)  # type: ignore[return-value]
+
+
 def job_quote(
-    *, car: OwnedCar | None, dealer_id: int, operation_ids: list[int], option: str = ""
+    *,
+    car: OwnedCar | None,
+    dealer_id: int,
+    operation_ids: list[int],
+    option: str = "",
+    terms: WorkshopSettings | None = None,
 ) -> JobQuote:
     """The fixed price TTC for this car at this dealer, with its lines (labour at the dealer's
-    rate less its promotion, then each part chosen by compatibility at the dealer's price)."""
-    terms = workshop_settings(dealer_id)
+    rate less its promotion, then each part chosen by compatibility at its catalogue price)."""
+    terms = terms or workshop_settings(dealer_id)
     if terms is None:
         raise ValidationError(_("Cette concession ne prend pas de rendez-vous atelier."))
-    ops = list(
-        operations_for(car).filter(pk__in=operation_ids).prefetch_related("parts").order_by("pk")
-    )
-    if not ops or len(ops) != len(set(operation_ids)):
+    catalogue = _operations(None if car is None else car.is_electric)
+    wanted = sorted(set(operation_ids))
+    if not wanted or any(pk not in catalogue for pk in wanted):
         raise ValidationError(_("Choisissez au moins une prestation proposée pour ce véhicule."))
+    ops = [catalogue[pk][0] for pk in wanted]
     lines: list[QuoteLine] = []
     for op in ops:
         labour = op.labour_minutes * terms.hourly_rate_ht * (100 - terms.labour_discount_pct)
@@ -187,19 +241,15 @@ def job_quote(
                 operation_id=op.pk,
             )
         )
-        for need in op.parts.all():
-            part = cheapest_compatible_part(
-                kind=need.part_kind,
-                car_model_id=car.car_model_id if car else None,
-                powertrain=car.powertrain if car else "",
-                year=car.year if car else None,
-            )
+        for kind, quantity in catalogue[op.pk][1]:
+            part = _part_for(kind, car)
             if part is not None:
+                reference, name, price_ht = part
                 lines.append(
                     QuoteLine(
-                        label=f"{part.name} ({part.reference})",
-                        quantity=need.quantity,
-                        amount_ht=part.price_ht * need.quantity,
+                        label=f"{name} ({reference})",
+                        quantity=quantity,
+                        amount_ht=price_ht * quantity,
                         operation_id=op.pk,
                     )
                 )
@@ -237,7 +287,7 @@ class Capacity:
     loan_cars: dict[int, list[capacity.Interval]]
 
     def minute(self, moment: dt.datetime) -> int:
-        return int((moment - self.origin).total_seconds() // 60)
+        return int(moment.timestamp() - self.origin.timestamp()) // 60
 
     def moment(self, minute: int) -> dt.datetime:
         # Through UTC then back to Paris: a window spanning a DST change stays exact.
@@ -272,27 +322,99 @@ def _day_bounds(day: dt.date, start: dt.time, end: dt.time) -> tuple[dt.datetime
     )
 
 
+# Every row availability needs from the workshop's own tables, in one round trip (a UNION
+# ALL of typed rows): closures, technicians with their hours, absences, bays, loan cars and the
+# active claims of the window (first: its timestamp columns type the union on PostgreSQL).
+# Columns: kind, id, number, text, start, end.
+_CAPACITY_SQL = """
+SELECT 'claim', 0, 0, c.resource, c.starts_at, c.ends_at FROM workshop_capacityclaim c
+  JOIN workshop_booking b ON b.id = c.booking_id
+ WHERE c.dealer_id = %(dealer)s AND c.starts_at < %(end)s AND c.ends_at > %(origin)s
+   AND NOT (b.status = 'held' AND b.held_until < %(now)s)
+UNION ALL
+SELECT 'closure', 0, 0, CAST(day AS TEXT), NULL, NULL FROM workshop_closure
+ WHERE dealer_id = %(dealer)s AND day >= %(first_day)s
+UNION ALL
+SELECT 'hours', t.id, h.weekday,
+       (CASE WHEN t.mechanics THEN 'm' ELSE '' END) || (CASE WHEN t.body THEN 'b' ELSE '' END)
+       || (CASE WHEN t.high_voltage THEN 'h' ELSE '' END) || '|' || CAST(h.starts AS TEXT)
+       || '|' || CAST(h.ends AS TEXT), NULL, NULL
+  FROM workshop_technicianhours h JOIN workshop_technician t ON t.id = h.technician_id
+ WHERE t.dealer_id = %(dealer)s
+UNION ALL
+SELECT 'absence', a.technician_id, 0, '', a.starts_at, a.ends_at FROM workshop_absence a
+  JOIN workshop_technician t ON t.id = a.technician_id
+ WHERE t.dealer_id = %(dealer)s AND a.starts_at < %(end)s AND a.ends_at > %(origin)s
+UNION ALL
+SELECT 'bay', id, 0, kind, NULL, NULL FROM workshop_bay WHERE dealer_id = %(dealer)s
+UNION ALL
+SELECT 'loan', id, 0, '', NULL, NULL FROM workshop_loancar WHERE dealer_id = %(dealer)s
+"""
+_SKILL_LETTERS = {"m": "mechanics", "b": "body", "h": "high_voltage"}
+
+
+def _as_datetime(value: object) -> dt.datetime:
+    """A timestamp from a raw row: aware from PostgreSQL, UTC text from SQLite."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def dealer_capacity(
-    *, dealer_id: int, first_day: dt.date, days: int = WINDOW_DAYS, now: dt.datetime | None = None
+    *,
+    dealer_id: int,
+    first_day: dt.date,
+    days: int = WINDOW_DAYS,
+    now: dt.datetime | None = None,
+    terms: WorkshopSettings | None = None,
 ) -> Capacity:
-    """Everything availability needs, in seven queries whatever the number of bookings: opening
-    hours, closures, technicians' hours and absences, bays, loan cars, and the active claims."""
+    """Everything availability needs in three round trips whatever the number of bookings: the
+    dealer and its opening hours (dealers' selector), then the workshop's rows (one query)."""
     now = now or timezone.now()
-    dealer = dealer_by_id(dealer_id)
     origin = dt.datetime.combine(first_day, dt.time(0), tzinfo=PARIS)
     end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time(0), tzinfo=PARIS)
-    terms = workshop_settings(dealer_id)
+    terms = terms or workshop_settings(dealer_id)
     step = terms.slot_step_minutes if terms else 30
     cap = Capacity(origin=origin, step=step, openings=[], technicians={}, bays={}, loan_cars={})
 
     periods: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for period in dealer.opening_periods.all():
+    for period in dealer_opening_periods(dealer_id):
         periods[period.weekday].append((period.opens_at, period.closes_at))
-    closed = set(
-        Closure.objects.filter(dealer_id=dealer_id, day__gte=first_day).values_list(
-            "day", flat=True
-        )
+
+    closed: set[dt.date] = set()
+    hours: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
+        lambda: defaultdict(list)
     )
+    skills: dict[int, frozenset[str]] = {}
+    absences: dict[int, list[capacity.Interval]] = defaultdict(list)
+    busy: dict[str, list[capacity.Interval]] = defaultdict(list)
+    bay_kinds: dict[int, str] = {}
+    loan_ids: list[int] = []
+    params = {"dealer": dealer_id, "first_day": first_day, "origin": origin, "end": end, "now": now}
+    with connection.cursor() as cursor:
+        cursor.execute(_CAPACITY_SQL, params)
+        rows = cursor.fetchall()
+    for kind, row_id, number, text, start, stop in rows:
+        if kind == "closure":
+            closed.add(dt.date.fromisoformat(str(text)[:10]))
+        elif kind == "hours":
+            letters, starts, ends = str(text).split("|")
+            skills[row_id] = frozenset(_SKILL_LETTERS[ch] for ch in letters)
+            hours[row_id][number].append(
+                (dt.time.fromisoformat(starts), dt.time.fromisoformat(ends))
+            )
+        elif kind == "absence":
+            absences[row_id].append(
+                (cap.minute(_as_datetime(start)), cap.minute(_as_datetime(stop)))
+            )
+        elif kind == "bay":
+            bay_kinds[row_id] = str(text)
+        elif kind == "loan":
+            loan_ids.append(row_id)
+        else:
+            busy[str(text)].append(
+                (cap.minute(_as_datetime(start)), cap.minute(_as_datetime(stop)))
+            )
+
     open_days = []
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
@@ -306,41 +428,22 @@ def dealer_capacity(
     if earliest > 0:
         cap.openings = capacity.subtract(cap.openings, [(0, earliest)])
 
-    busy: dict[str, list[capacity.Interval]] = defaultdict(list)
-    claims = (
-        CapacityClaim.objects.filter(dealer_id=dealer_id, starts_at__lt=end, ends_at__gt=origin)
-        .exclude(booking__status=Booking.Status.HELD, booking__held_until__lt=now)
-        .values_list("resource", "starts_at", "ends_at")
-    )
-    for resource, starts_at, ends_at in claims:
-        busy[resource].append((cap.minute(starts_at), cap.minute(ends_at)))
-
-    hours: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    techs = list(Technician.objects.filter(dealer_id=dealer_id))
-    for row in TechnicianHours.objects.filter(technician__dealer_id=dealer_id):
-        hours[row.technician_id][row.weekday].append((row.starts, row.ends))
-    absences: dict[int, list[capacity.Interval]] = defaultdict(list)
-    for tech_id, a, b in Absence.objects.filter(
-        technician__dealer_id=dealer_id, starts_at__lt=end, ends_at__gt=origin
-    ).values_list("technician_id", "starts_at", "ends_at"):
-        absences[tech_id].append((cap.minute(a), cap.minute(b)))
-    for tech in techs:
-        working = [
+    for tech_id, tech_skills in skills.items():
+        working = sorted(
             (cap.minute(a), cap.minute(b))
             for day in open_days
-            for start, stop in sorted(hours[tech.pk].get(day.weekday(), []))
+            for start, stop in hours[tech_id].get(day.weekday(), [])
             for a, b in [_day_bounds(day, start, stop)]
-        ]
-        available = capacity.intersect(cap.openings, working)
-        available = [(a, b) for a, b in available if a < b]
-        available = capacity.subtract(available, absences[tech.pk])
-        free = capacity.subtract(available, busy[f"tech:{tech.pk}"])
-        cap.technicians[tech.pk] = (tech.skills, free)
-    for bay_id, kind in Bay.objects.filter(dealer_id=dealer_id).values_list("pk", "kind"):
+        )
+        available = [(a, b) for a, b in capacity.intersect(cap.openings, working) if a < b]
+        available = capacity.subtract(available, absences[tech_id])
+        cap.technicians[tech_id] = (
+            tech_skills,
+            capacity.subtract(available, busy[f"tech:{tech_id}"]),
+        )
+    for bay_id, kind in bay_kinds.items():
         cap.bays[bay_id] = (kind, capacity.subtract(cap.openings, busy[f"bay:{bay_id}"]))
-    for loan_id in LoanCar.objects.filter(dealer_id=dealer_id).values_list("pk", flat=True):
+    for loan_id in loan_ids:
         cap.loan_cars[loan_id] = capacity.subtract(cap.openings, busy[f"loan:{loan_id}"])
     return cap
 
@@ -369,9 +472,12 @@ def free_slots(
     """The drop-off times over ``days`` at which a technician with the skills, a bay of the
     kind (and a loan car if asked) are all free for the whole job: see ``capacity``."""
     now = now or timezone.now()
-    quote = job_quote(car=car, dealer_id=dealer_id, operation_ids=operation_ids, option=option)
+    terms = workshop_settings(dealer_id)
+    quote = job_quote(
+        car=car, dealer_id=dealer_id, operation_ids=operation_ids, option=option, terms=terms
+    )
     first_day = first_day or timezone.localtime(now, PARIS).date()
-    cap = dealer_capacity(dealer_id=dealer_id, first_day=first_day, days=days, now=now)
+    cap = dealer_capacity(dealer_id=dealer_id, first_day=first_day, days=days, now=now, terms=terms)
     duration = round_up(quote.minutes, cap.step)
     feasible = cap.starts(
         duration=duration,
