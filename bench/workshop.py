@@ -270,7 +270,9 @@ def load(args: argparse.Namespace, rng: random.Random) -> None:
             "parts_compatibility",
             ["part_id", "car_model_id", "powertrain", "year_from", "year_to"],
             (
-                (i + 1, models[(i + k * 7) % 20].pk, "", 2012 + i % 8, 2020 + i % 8)
+                # kind = i % 10, models spread independently of the kind: every model has
+                # parts of every kind, as a real catalogue does.
+                (i + 1, models[(i // 10 + k * 7) % 20].pk, "", 2012 + i % 8, 2020 + i % 8)
                 for i in range(args.parts)
                 for k in range(1 + i % 3)
             ),
