@@ -537,9 +537,8 @@ def dealer_planning(*, dealer_id: int, first_day: dt.date, days: int = 1) -> lis
     start = dt.datetime.combine(first_day, dt.time(0), tzinfo=PARIS)
     end = start + dt.timedelta(days=days)
     bookings = list(
-        Booking.objects.filter(
-            dealer_id=dealer_id, starts_at__lt=end, ends_at__gt=start, status__in=Booking.ACTIVE
-        )
+        Booking.objects.filter(dealer_id=dealer_id, starts_at__lt=end, ends_at__gt=start)
+        .exclude(status__in=[Booking.Status.CANCELLED, Booking.Status.EXPIRED])
         .filter(~Q(status=Booking.Status.HELD) | Q(held_until__gte=timezone.now()))
         .select_related("car", "technician", "bay", "loan_car")
         .order_by("starts_at")
