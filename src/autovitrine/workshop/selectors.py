@@ -140,6 +140,15 @@ def operations_for(car: OwnedCar | None) -> QuerySet[Operation]:
     return qs
 
 
+def workshop_dealer_ids(dealer_ids: list[int]) -> set[int]:
+    """Those of the dealers that take workshop bookings (one query)."""
+    return set(
+        WorkshopSettings.objects.filter(dealer_id__in=dealer_ids).values_list(
+            "dealer_id", flat=True
+        )
+    )
+
+
 def workshop_settings(dealer_id: int) -> WorkshopSettings | None:
     return WorkshopSettings.objects.filter(dealer_id=dealer_id).first()
 

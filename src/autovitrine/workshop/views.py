@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autovitrine.core.permissions import staff_dealer_id
+from autovitrine.core.places import resolve_place
 from autovitrine.core.ratelimit import over_limit
-from autovitrine.dealers.selectors import active_dealers
+from autovitrine.dealers.selectors import active_dealers, dealers_near
 
 from . import services
 from .documents import booking_ics, invoice_pdf
@@ -39,7 +40,7 @@ from .selectors import (
     next_maintenance_operation,
     next_service_due,
     operations_for,
-    workshop_settings,
+    workshop_dealer_ids,
 )
 
 ACTIONS_PER_HOUR = 40
@@ -157,11 +158,21 @@ def car_detail(request: HttpRequest, car_id: int) -> HttpResponse:
     )
 
 
-def _workshops_for(car: OwnedCar) -> list:
-    dealers = list(active_dealers().filter(has_workshop=True).order_by("name"))
-    with_terms = [d for d in dealers if workshop_settings(d.pk) is not None]
-    # The dealer that sold the car first (highlighted), then the others.
-    return sorted(with_terms, key=lambda d: d.pk != car.selling_dealer_id)
+def _workshops_for(car: OwnedCar, place_text: str) -> tuple[list, str]:
+    """Dealers taking workshop bookings: nearest first when the owner names a place (the
+    selling dealer is highlighted in the list), else the selling dealer first."""
+    place = resolve_place(place_text) if place_text.strip() else None
+    if place is not None:
+        near = dealers_near(
+            latitude=place.latitude, longitude=place.longitude, limit=20, services=("workshop",)
+        )
+        dealers = [n.dealer for n in near]
+    else:
+        dealers = list(active_dealers().filter(has_workshop=True).order_by("name")[:50])
+        dealers.sort(key=lambda d: d.pk != car.selling_dealer_id)
+    with_terms = workshop_dealer_ids([d.pk for d in dealers])
+    error = "" if place is not None or not place_text.strip() else _("Lieu inconnu.")
+    return [d for d in dealers if d.pk in with_terms], error
 
 
 @customer_required
@@ -171,7 +182,7 @@ def book(request: HttpRequest, car_id: int) -> HttpResponse:
     car = _own_car(request, car_id)
     operations = list(operations_for(car))
     chosen = [int(x) for x in request.GET.getlist("op") if x.isdigit()]
-    dealers = _workshops_for(car)
+    dealers, place_error = _workshops_for(car, request.GET.get("ville", "")[:100])
     dealer_id = request.GET.get("concession", "")
     option = request.GET.get("option", Booking.Option.DROP_OFF)
     context: dict[str, Any] = {
@@ -182,6 +193,8 @@ def book(request: HttpRequest, car_id: int) -> HttpResponse:
         "dealer_id": int(dealer_id) if dealer_id.isdigit() else None,
         "option": option,
         "options": Booking.Option.choices,
+        "ville": request.GET.get("ville", "")[:100],
+        "error": place_error,
     }
     if chosen and context["dealer_id"] in {d.pk for d in dealers}:
         try:

@@ -158,3 +158,20 @@ def test_hold_with_a_taken_slot_answers_409(client_as, car, booking, dealer, ops
     )
     assert response.status_code == 409
     assert dt.timedelta(0) is not None
+
+
+def test_workshops_nearest_first_with_the_selling_dealer_highlighted(
+    client_as, car, dealer, other_dealer, workshop, ops
+):
+    from autovitrine.testing.workshop import equip_workshop
+
+    equip_workshop(other_dealer)
+    car.selling_dealer = dealer
+    car.save()
+    client, _ = client_as("customer")
+    url = reverse("workshop:book", kwargs={"car_id": car.pk})
+    assert [d.pk for d in client.get(url).context["dealers"]][0] == dealer.pk
+    near_marseille = client.get(url, {"ville": "Marseille"})
+    assert [d.pk for d in near_marseille.context["dealers"]] == [other_dealer.pk, dealer.pk]
+    assert "(votre vendeur)" in near_marseille.content.decode()
+    assert client.get(url, {"ville": "Zzzzqx"}).context["error"] == "Lieu inconnu."
