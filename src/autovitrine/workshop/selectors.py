@@ -534,6 +534,14 @@ def car_history(*, car_id: int) -> QuerySet[Booking]:
     )
 
 
+def dealer_technicians(*, dealer_id: int) -> QuerySet[Technician]:
+    return Technician.objects.filter(dealer_id=dealer_id).order_by("name")
+
+
+def dealer_bays(*, dealer_id: int) -> QuerySet[Bay]:
+    return Bay.objects.filter(dealer_id=dealer_id).order_by("name")
+
+
 @dataclass(frozen=True, slots=True)
 class PlanningRow:
     resource: str

@@ -600,3 +600,34 @@ def bookings_send_reminders(*, now: dt.datetime | None = None) -> int:
         ):
             booking_send_reminder.enqueue(pk)
     return len(due)
+
+
+def booking_reassign(*, booking: Booking, technician_id: int, bay_id: int) -> Booking:
+    """Move a job to another technician and bay of the same workshop (the planning's form):
+    the new claims go through the same database rule; on refusal nothing changes."""
+    ops = sorted(set(booking.lines.exclude(operation=None).values_list("operation_id", flat=True)))
+    quote = job_quote(car=booking.car, dealer_id=booking.dealer_id, operation_ids=ops)
+    technician = Technician.objects.filter(pk=technician_id, dealer_id=booking.dealer_id).first()
+    bay = Bay.objects.filter(pk=bay_id, dealer_id=booking.dealer_id).first()
+    if technician is None or bay is None:
+        raise ValidationError(_("Technicien ou poste inconnu."), code="unknown_resource")
+    if not quote.skills <= technician.skills or bay.kind != quote.bay_kind:
+        raise ValidationError(
+            _("Ce technicien ou ce poste ne convient pas à ces travaux."), code="unsuitable"
+        )
+    taken = _("Ce technicien ou ce poste est déjà pris sur ce créneau.")
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in Booking.ACTIVE:
+            raise InvalidTransition(_("Ce travail n'occupe plus l'atelier."), code="not_active")
+        CapacityClaim.objects.filter(
+            booking=locked, resource__in=[f"tech:{locked.technician_id}", f"bay:{locked.bay_id}"]
+        ).delete()
+        for resource in (f"tech:{technician.pk}", f"bay:{bay.pk}"):
+            if not _claim(locked, resource, locked.starts_at, locked.ends_at):
+                raise SlotTaken(taken, code="slot_taken")
+        locked.technician = technician
+        locked.bay = bay
+        locked.save(update_fields=["technician", "bay", "updated_at"])
+        _event(locked, _("Réaffecté à %(t)s, %(b)s") % {"t": technician.name, "b": bay.name})
+    return locked

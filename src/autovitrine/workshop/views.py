@@ -32,8 +32,10 @@ from .selectors import (
     car_history,
     customer_booking,
     customer_bookings,
+    dealer_bays,
     dealer_booking,
     dealer_planning,
+    dealer_technicians,
     free_slots,
     garage_car,
     garage_cars,
@@ -419,6 +421,12 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
                     description=extra.cleaned_data["description"],
                     amount_ht=int(extra.cleaned_data["amount_eur"] * 100),
                 )
+            elif action == "reassign":
+                tech = request.POST.get("technician", "")
+                bay = request.POST.get("bay", "")
+                if not (tech.isdigit() and bay.isdigit()):
+                    raise ValidationError(_("Choisissez un technicien et un poste."))
+                services.booking_reassign(booking=booking, technician_id=int(tech), bay_id=int(bay))
             elif action == "status":
                 services.booking_set_status(booking=booking, status=request.POST.get("status", ""))
             else:
@@ -440,6 +448,8 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
                 if value in Booking.TRANSITIONS.targets(booking.status)
                 and value not in ("extra_proposed", "received")
             ],
+            "technicians": dealer_technicians(dealer_id=dealer_id),
+            "bays": dealer_bays(dealer_id=dealer_id),
             "checkin": checkin,
             "extra": extra,
             "error": error,

@@ -328,3 +328,34 @@ def test_the_periodic_run_expires_holds_and_sends_reminders(car, customer, deale
     )
     done = run_due_work(now=held.held_until + dt.timedelta(seconds=1))
     assert done.workshop_holds_expired == 1
+
+
+def test_reassigning_a_job_goes_through_the_same_rule(car, customer, dealer, workshop, ops):
+    from autovitrine.workshop.services import booking_reassign
+
+    start = next_weekday(9)
+    args = {
+        "customer_id": customer.pk,
+        "dealer_id": dealer.pk,
+        "car": car,
+        "operation_ids": [ops["pre-ct"].pk],
+        "starts_at": start,
+    }
+    first = booking_hold(**args)
+    second = booking_hold(**args)
+    lifts = [b for b in workshop["bays"] if b.kind == "lift"]
+    # The second job cannot move onto the first one's technician at the same time
+    with pytest.raises(SlotTaken):
+        booking_reassign(booking=second, technician_id=first.technician_id, bay_id=second.bay_id)
+    second.refresh_from_db()
+    assert second.claims.count() == 2
+    # nor onto a bay of the wrong kind
+    ev_bay = next(b for b in workshop["bays"] if b.kind == "ev_safe")
+    with pytest.raises(ValidationError):
+        booking_reassign(booking=second, technician_id=second.technician_id, bay_id=ev_bay.pk)
+    booking_cancel(booking=first)
+    moved = booking_reassign(booking=second, technician_id=first.technician_id, bay_id=lifts[0].pk)
+    assert set(moved.claims.values_list("resource", flat=True)) == {
+        f"tech:{first.technician_id}",
+        f"bay:{lifts[0].pk}",
+    }
