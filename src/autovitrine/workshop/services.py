@@ -423,6 +423,7 @@ def booking_reschedule(
     quote = job_quote(car=booking.car, dealer_id=booking.dealer_id, operation_ids=sorted(set(ops)))
     minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
     with transaction.atomic():
+        _release_expired_holds(dealer_id=booking.dealer_id, now=now)
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         CapacityClaim.objects.filter(booking=locked).delete()
         _claim_capacity(
@@ -455,6 +456,7 @@ def walk_in_create(
     terms = workshop_settings(dealer_id)
     minutes = round_up(quote.minutes, terms.slot_step_minutes if terms else 30)
     with transaction.atomic():
+        _release_expired_holds(dealer_id=dealer_id, now=now)
         booking = Booking(
             number=_number(),
             dealer_id=dealer_id,
@@ -617,6 +619,7 @@ def booking_reassign(*, booking: Booking, technician_id: int, bay_id: int) -> Bo
         )
     taken = _("Ce technicien ou ce poste est déjà pris sur ce créneau.")
     with transaction.atomic():
+        _release_expired_holds(dealer_id=booking.dealer_id, now=timezone.now())
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if locked.status not in Booking.ACTIVE:
             raise InvalidTransition(_("Ce travail n'occupe plus l'atelier."), code="not_active")
