@@ -340,8 +340,10 @@ def _register_routers() -> None:
     from autovitrine.inventory.api import router as inventory_router
     from autovitrine.leads.api import router as leads_router
     from autovitrine.orders.api import router as orders_router
+    from autovitrine.parts.api import router as parts_router
     from autovitrine.payments.api import router as payments_router
     from autovitrine.tradein.api import router as tradein_router
+    from autovitrine.workshop.api import router as workshop_router
 
     api.add_router("/catalog", catalog_router)
     api.add_router("/dealers", dealers_router)
@@ -352,6 +354,8 @@ def _register_routers() -> None:
     api.add_router("/payments", payments_router)
     api.add_router("/tradein", tradein_router)
     api.add_router("/flash-sales", flashsales_router)
+    api.add_router("/workshop", workshop_router)
+    api.add_router("/parts", parts_router)
     # Last, so that it only catches what no router above answers.
     api.add_router("", _fallback_router())
 

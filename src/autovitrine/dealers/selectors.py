@@ -170,3 +170,8 @@ def inactive_dealers() -> QuerySet[Dealer]:
 def brand_dealers(*, brand_id: int) -> QuerySet[Dealer]:
     """A brand's active dealers, by city then name."""
     return active_dealers().filter(brand_id=brand_id).order_by("city", "name")
+
+
+def dealer_opening_periods(dealer_id: int) -> QuerySet[OpeningPeriod]:
+    """A dealer's opening periods (one query), for the apps that plan within them."""
+    return OpeningPeriod.objects.filter(dealer_id=dealer_id).order_by("weekday", "opens_at")

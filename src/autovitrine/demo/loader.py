@@ -36,7 +36,9 @@ from autovitrine.demo.product_data import rule_base_document
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto, VehicleStatusEvent
 from autovitrine.leads.models import Lead
 from autovitrine.leads.services import lead_create, lead_set_status
+from autovitrine.parts.models import Reservation as PartReservation
 from autovitrine.tradein.services import reference_price_ensure
+from autovitrine.workshop.models import Booking
 
 from .network import DEALERS, HOURS, fiction_phone
 from .pictures import STORAGE_DIR, ensure_picture
@@ -590,6 +592,9 @@ def wipe_demo() -> int:
         SavedConfiguration.objects.filter(product_data__car_model__brand__code=BRAND_CODE),
         ProductData.objects.filter(car_model__brand__code=BRAND_CODE),
         Lead.objects.filter(dealer__in=dealers),
+        Booking.objects.filter(dealer__in=dealers),
+        Booking.objects.filter(customer__email__endswith=f"@{DEMO_EMAIL_DOMAIN}"),
+        PartReservation.objects.filter(dealer__in=dealers),
         StockVehicle.objects.filter(dealer__in=dealers),
         dealers,
         User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}"),

@@ -47,12 +47,14 @@ def reset_process_state() -> None:
     from autovitrine.configurator import services as configurator_services
     from autovitrine.flashsales import services as flashsale_services
     from autovitrine.flashsales.queue import waiting_room
+    from autovitrine.workshop import selectors as workshop_selectors
 
     if settings.REDIS_URL:
         forget_redis_keys()
     else:
         cache.clear()
     waiting_room.cache_clear()
+    workshop_selectors.catalogue_cache_clear()
     flashsale_services._sale_info_cache.clear()
     with configurator_services._compiled_guard:
         configurator_services._compiled.clear()

@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "workshop"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.garage, name="garage"),
+    path("vehicule/<int:car_id>/", views.car_detail, name="car"),
+    path("vehicule/<int:car_id>/rendez-vous/", views.book, name="book"),
+    path("vehicule/<int:car_id>/reserver/", views.hold, name="hold"),
+    path("rendez-vous/<str:number>/", views.booking_detail, name="booking"),
+    path("rendez-vous/<str:number>/confirmer/", views.booking_confirm, name="confirm"),
+    path("rendez-vous/<str:number>/devis/<int:quote_id>/", views.quote_answer, name="quote_answer"),
+    path("rendez-vous/<str:number>/invitation.ics", views.booking_calendar, name="ics"),
+    path("rendez-vous/<str:number>/facture.pdf", views.booking_invoice, name="invoice"),
+    path("gerer/<str:token>/", views.manage, name="manage"),
+    path("concession/planning/", views.planning, name="planning"),
+    path(
+        "concession/rendez-vous/<str:number>/", views.dealer_booking_detail, name="dealer_booking"
+    ),
+]

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autovitrine.demo import loader
+from autovitrine.demo.aftersales import load_aftersales
 from autovitrine.demo.network import DEALERS
 from autovitrine.demo.range import CATALOG
 from autovitrine.demo.stock import MAX_VEHICLES
@@ -108,6 +109,9 @@ class Command(BaseCommand):
             added["demandes"] = loader.load_leads(dealers, step("Demandes", len(loader.LEADS)))
             added["prix de référence"] = loader.load_reference_prices(
                 step("Prix de référence (reprise)", len(reference_prices()))
+            )
+            added["après-vente"] = load_aftersales(
+                dealers, step("Ateliers et pièces", 1 + len(dealers))
             )
 
         console.print(

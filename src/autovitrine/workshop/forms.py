@@ -1,0 +1,73 @@
+"""Workshop forms: add a car to the garage, choose operations, check a car in, extra work."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from autovitrine.catalog.selectors import stock_form_versions
+from autovitrine.core.vin import validate_vin
+
+from .selectors import validate_plate
+
+
+class AddCarForm(forms.Form):
+    plate = forms.CharField(label=_("Immatriculation (AA-123-AA)"), max_length=12, required=False)
+    vin = forms.CharField(label=_("ou VIN (17 caractères)"), max_length=20, required=False)
+    version = forms.ModelChoiceField(
+        label=_("Modèle et version"), queryset=stock_form_versions(), required=False
+    )
+    year = forms.IntegerField(label=_("Année de mise en circulation"), min_value=1950)
+    mileage_km = forms.IntegerField(label=_("Kilométrage"), min_value=0, max_value=2_000_000)
+    last_service_on = forms.DateField(
+        label=_("Date du dernier entretien"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    last_service_km = forms.IntegerField(
+        label=_("Kilométrage au dernier entretien"), min_value=0, required=False
+    )
+
+    def clean_plate(self) -> str:
+        raw = self.cleaned_data["plate"]
+        return validate_plate(raw) if raw.strip() else ""
+
+    def clean_vin(self) -> str:
+        raw = self.cleaned_data["vin"]
+        return validate_vin(raw) if raw.strip() else ""
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        if year > timezone.localdate().year + 1:
+            raise ValidationError(_("Année invalide."))
+        return year
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not (data.get("plate") or data.get("vin") or data.get("version")):
+            raise ValidationError(_("Indiquez l'immatriculation, le VIN ou le modèle du véhicule."))
+        return data
+
+
+class CheckInForm(forms.Form):
+    mileage_km = forms.IntegerField(label=_("Kilométrage"), min_value=0, max_value=2_000_000)
+    notes = forms.CharField(
+        label=_("Dommages constatés"), required=False, widget=forms.Textarea, max_length=2000
+    )
+    signed_by = forms.CharField(label=_("Signature du client (nom)"), max_length=120)
+
+
+class ExtraWorkForm(forms.Form):
+    description = forms.CharField(label=_("Travaux supplémentaires"), max_length=200)
+    amount_eur = forms.DecimalField(
+        label=_("Montant HT (€)"), min_value=1, max_digits=8, decimal_places=2
+    )
+
+
+class WalkInForm(forms.Form):
+    label = forms.CharField(label=_("Véhicule"), max_length=120)
+    starts_at = forms.DateTimeField(
+        label=_("Début"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )

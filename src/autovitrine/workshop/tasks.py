@@ -1,0 +1,61 @@
+"""Background work for the workshop: confirmation with its .ics, the 48 h reminder, and the
+scheduled sweeps (expired holds, reminders) run by ``web.periodic``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+
+def _public_url(path: str) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def _mail(booking_id: int, *, reminder: bool) -> None:
+    from .documents import booking_ics
+    from .models import Booking
+    from .selectors import booking_token
+
+    booking = (
+        Booking.objects.select_related("dealer", "customer", "car").filter(pk=booking_id).first()
+    )
+    if booking is None or booking.customer is None:
+        return
+    when = date_format(timezone.localtime(booking.starts_at), "l j F Y à H:i")
+    manage = _public_url(reverse("workshop:manage", kwargs={"token": booking_token(booking)}))
+    subject = (
+        _("Rappel : votre rendez-vous atelier %(when)s")
+        if reminder
+        else _("Rendez-vous atelier confirmé : %(when)s")
+    ) % {"when": when}
+    body = _(
+        "Bonjour,\n\nVotre rendez-vous n° %(number)s chez %(dealer)s (%(street)s, %(city)s) "
+        "est prévu le %(when)s.\nPrix forfaitaire : %(total)s TTC.\n\n"
+        "Annuler ou déplacer le rendez-vous (sans vous connecter) : %(manage)s\n\nAutoVitrine"
+    ) % {
+        "number": booking.number,
+        "dealer": booking.dealer.name,
+        "street": booking.dealer.street,
+        "city": booking.dealer.city,
+        "when": when,
+        "total": f"{booking.total_ttc / 100:.2f} €".replace(".", ","),
+        "manage": manage,
+    }
+    message = EmailMessage(subject=subject, body=body, to=[booking.customer.email])
+    message.attach(f"rendez-vous-{booking.number}.ics", booking_ics(booking), "text/calendar")
+    message.send()
+
+
+@task()
+def booking_send_confirmation(booking_id: int) -> None:
+    _mail(booking_id, reminder=False)
+
+
+@task()
+def booking_send_reminder(booking_id: int) -> None:
+    _mail(booking_id, reminder=True)

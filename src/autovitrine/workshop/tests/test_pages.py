@@ -1,0 +1,177 @@
+"""The pages by role: an owner sees only their cars and bookings, a dealer only its workshop,
+head office any workshop; and the booking flow through the pages."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from autovitrine.conftest import ROLES
+from autovitrine.testing import factories as f
+from autovitrine.workshop.services import booking_confirm, booking_hold, booking_token
+
+from .conftest import next_weekday
+
+OWNER_PAGES = {
+    "anonymous": 302,
+    "customer": 200,
+    "other_dealer_staff": 403,
+    "dealer_staff": 403,
+    "head_office": 403,
+}
+DEALER_PAGES = {
+    "anonymous": 302,
+    "customer": 403,
+    "other_dealer_staff": 404,
+    "dealer_staff": 200,
+    "head_office": 200,
+}
+
+
+@pytest.fixture
+def booking(car, customer, dealer, workshop, ops):
+    held = booking_hold(
+        customer_id=customer.pk,
+        dealer_id=dealer.pk,
+        car=car,
+        operation_ids=[ops["revision-60000"].pk],
+        starts_at=next_weekday(9),
+        option="loan_car",
+    )
+    return booking_confirm(booking=held)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_owner_pages(client_as, car, booking, role):
+    client, _ = client_as(role)
+    for url in (
+        reverse("workshop:garage"),
+        reverse("workshop:car", kwargs={"car_id": car.pk}),
+        reverse("workshop:book", kwargs={"car_id": car.pk}),
+        reverse("workshop:booking", kwargs={"number": booking.number}),
+        reverse("workshop:ics", kwargs={"number": booking.number}),
+    ):
+        assert client.get(url).status_code == OWNER_PAGES[role], url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_dealer_pages(client_as, booking, dealer, role):
+    client, _ = client_as(role)
+    query = f"?concession={dealer.code}" if role == "head_office" else ""
+    planning = reverse("workshop:planning") + query
+    detail = reverse("workshop:dealer_booking", kwargs={"number": booking.number}) + query
+    expected = DEALER_PAGES[role]
+    # The other dealer's planning opens (its own, empty); this dealer's job page does not.
+    assert client.get(planning).status_code == (200 if role == "other_dealer_staff" else expected)
+    assert client.get(detail).status_code == expected
+    if expected == 200:
+        assert (
+            booking.number
+            in client.get(
+                planning + ("&" if query else "?") + f"jour={booking.starts_at.date()}"
+            ).content.decode()
+        )
+
+
+def test_head_office_without_a_dealer_finds_nothing(client_as):
+    client, _ = client_as("head_office")
+    assert client.get(reverse("workshop:planning")).status_code == 404
+
+
+def test_another_owner_finds_nothing(client, car, booking):
+    client.force_login(f.UserFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("workshop:car", kwargs={"car_id": car.pk})).status_code == 404
+    assert (
+        client.get(reverse("workshop:booking", kwargs={"number": booking.number})).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("workshop:confirm", kwargs={"number": booking.number})).status_code
+        == 404
+    )
+
+
+def test_add_a_car_by_plate_then_book_through_the_pages(client_as, version, dealer, workshop, ops):
+    client, user = client_as("customer")
+    response = client.post(
+        reverse("workshop:garage"),
+        {"plate": "ab123cd", "version": version.pk, "year": 2021, "mileage_km": 59000},
+    )
+    assert response.status_code == 302
+    car = user.garage_cars.get()
+    assert car.plate == "AB-123-CD"
+    op = ops["revision-60000"].pk
+    page = client.get(
+        reverse("workshop:book", kwargs={"car_id": car.pk}),
+        {"op": op, "concession": dealer.pk, "option": "loan_car"},
+    )
+    assert page.status_code == 200 and "Total TTC" in page.content.decode()
+    slot = page.context["days"][0][1][0]
+    response = client.post(
+        reverse("workshop:hold", kwargs={"car_id": car.pk}),
+        {"op": op, "concession": dealer.pk, "option": "loan_car", "slot": slot.isoformat()},
+    )
+    assert response.status_code == 302
+    number = response["Location"].rstrip("/").split("/")[-1]
+    assert client.post(reverse("workshop:confirm", kwargs={"number": number})).status_code == 302
+    assert (
+        client.get(reverse("workshop:booking", kwargs={"number": number})).context["booking"].status
+        == "confirmed"
+    )
+
+
+def test_bad_plate_is_a_french_message_not_a_500(client_as):
+    client, _ = client_as("customer")
+    response = client.post(
+        reverse("workshop:garage"), {"plate": "XX-1", "year": 2020, "mileage_km": 1}
+    )
+    assert response.status_code == 422
+    assert "AA-123-AA" in response.content.decode()
+
+
+def test_the_signed_link_cancels_without_signing_in(client, booking):
+    url = reverse("workshop:manage", kwargs={"token": booking_token(booking)})
+    assert client.get(url).status_code == 200
+    assert client.get(url.replace("gerer/", "gerer/x")).status_code == 404
+    assert client.post(url, {"action": "cancel"}).status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+
+
+def test_hold_with_a_taken_slot_answers_409(client_as, car, booking, dealer, ops):
+    client, _ = client_as("customer")
+    # Both technicians busy at that time
+    booking_hold(
+        customer_id=car.owner_id,
+        dealer_id=dealer.pk,
+        car=car,
+        operation_ids=[ops["revision-60000"].pk],
+        starts_at=booking.starts_at,
+    )
+    response = client.post(
+        reverse("workshop:hold", kwargs={"car_id": car.pk}),
+        {
+            "op": ops["revision-60000"].pk,
+            "concession": dealer.pk,
+            "slot": booking.starts_at.isoformat(),
+        },
+    )
+    assert response.status_code == 409
+    assert dt.timedelta(0) is not None
+
+
+def test_workshops_nearest_first_with_the_selling_dealer_highlighted(
+    client_as, car, dealer, other_dealer, workshop, ops
+):
+    from autovitrine.testing.workshop import equip_workshop
+
+    equip_workshop(other_dealer)
+    car.selling_dealer = dealer
+    car.save()
+    client, _ = client_as("customer")
+    url = reverse("workshop:book", kwargs={"car_id": car.pk})
+    assert [d.pk for d in client.get(url).context["dealers"]][0] == dealer.pk
+    near_marseille = client.get(url, {"ville": "Marseille"})
+    assert [d.pk for d in near_marseille.context["dealers"]] == [other_dealer.pk, dealer.pk]
+    assert "(votre vendeur)" in near_marseille.content.decode()
+    assert client.get(url, {"ville": "Zzzzqx"}).context["error"] == "Lieu inconnu."
