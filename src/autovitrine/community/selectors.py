@@ -57,7 +57,12 @@ def is_member(*, campaign: Campaign, collaborator: Collaborator | None) -> bool:
 
 def campaigns_visible() -> QuerySet[Campaign]:
     return Campaign.objects.select_related("car_model").annotate(
-        idea_total=Count("ideas", filter=VISIBLE, distinct=True),
+        idea_total=Count(
+            "ideas",
+            filter=Q(ideas__hidden=False)
+            & ~Q(ideas__status__in=(Idea.Status.PENDING, Idea.Status.MERGED)),
+            distinct=True,
+        ),
         member_total=Count("memberships", distinct=True),
     )
 
@@ -160,13 +165,13 @@ class VoteSplit:
 
 def vote_split(idea: Idea) -> VoteSplit:
     row = Vote.objects.filter(idea=idea).aggregate(
-        total=Count("id"),
-        owners=Count("id", filter=Q(is_owner=True)),
-        configured=Count("id", filter=Q(configured=True)),
-        ordered=Count("id", filter=Q(ordered=True)),
-        others=Count("id", filter=Q(is_owner=False, configured=False, ordered=False)),
+        n_total=Count("id"),
+        n_owners=Count("id", filter=Q(is_owner=True)),
+        n_configured=Count("id", filter=Q(configured=True)),
+        n_ordered=Count("id", filter=Q(ordered=True)),
+        n_others=Count("id", filter=Q(is_owner=False, configured=False, ordered=False)),
     )
-    return VoteSplit(**row)
+    return VoteSplit(**{key[2:]: value for key, value in row.items()})
 
 
 def voter_badges(*, user_id: int, campaign: Campaign) -> tuple[bool, bool, bool]:
