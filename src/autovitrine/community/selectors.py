@@ -391,15 +391,12 @@ def configurator_value_exists(*, model_code: str, family: str, value: str) -> bo
     document = (
         type(product_data).objects.filter(pk=product_data.pk).values_list("document", flat=True)[0]
     )
+    # A family's value by its code; an option or pack is its own family, chosen as "1".
     for fam in document.get("families", []):
-        if fam.get("name") == family or fam.get("code") == family:
-            if fam.get("kind") in ("option", "pack") and value in ("1", "true", "True"):
-                return True
-            values = fam.get("values", [])
-            codes = {v.get("code", v.get("name")) if isinstance(v, dict) else v for v in values}
-            if value in codes:
-                return True
-    return False
+        if fam.get("code") == family:
+            return any(v.get("code") == value for v in fam.get("values", []))
+    extras = document.get("options", []) + document.get("packs", [])
+    return value == "1" and any(item.get("code") == family for item in extras)
 
 
 def idea_for_value(*, model_code: str, family: str, value: str) -> IdeaOptionLink | None:

@@ -66,3 +66,33 @@ def community_ideas_in(model_code: str, configuration: dict[str, Any]) -> list[s
             % {"name": link.idea.author.public_name, "month": date_format(adopted, "F Y")}
         )
     return lines
+
+
+@register.simple_tag
+def community_ideas_by_family(model_code: str) -> dict[str, list[Any]]:
+    """Every idea-to-value link of a model, by family: one query for a whole configurator step."""
+    grouped: dict[str, list[Any]] = {}
+    for (family, _value), link in selectors.ideas_for_model(model_code).items():
+        grouped.setdefault(family, []).append(link)
+    return grouped
+
+
+@register.simple_tag
+def community_credit(links_by_family: dict[str, list[Any]], family: str) -> str:
+    """ "Une idée de la communauté" under a configurator family or option that came from one."""
+    from django.urls import reverse
+    from django.utils.html import format_html_join
+
+    links = links_by_family.get(family) or []
+    return format_html_join(
+        " ",
+        '<a class="community-idea" href="{}" title="{}">{}</a>',
+        (
+            (
+                reverse("community:idea", kwargs={"pk": link.idea_id}),
+                link.idea.title,
+                _("Une idée de la communauté"),
+            )
+            for link in links
+        ),
+    )
