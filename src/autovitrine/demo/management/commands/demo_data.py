@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autovitrine.demo import loader
+from autovitrine.demo import community, loader
+from autovitrine.demo.community import load_community
 from autovitrine.demo.network import DEALERS
 from autovitrine.demo.range import CATALOG
 from autovitrine.demo.stock import MAX_VEHICLES
@@ -105,6 +106,9 @@ class Command(BaseCommand):
                 dealers, vehicle_count, pictures, step("Stock", vehicle_count)
             )
             added["demandes"] = loader.load_leads(dealers, step("Demandes", len(loader.LEADS)))
+            added["communauté"] = load_community(
+                step("Communauté", community.MEMBERS + len(community.IDEAS))
+            )
 
         console.print(
             "Ajouts : "
