@@ -146,10 +146,10 @@ def idea_detail(pk: int) -> Idea | None:
 def idea_comments(idea: Idea, *, moderator: bool = False) -> list[Comment]:
     """Top-level comments with their replies (two levels), in order."""
     shown = Q() if moderator else Q(hidden=False, pending=False)
-    replies = Comment.objects.filter(shown).select_related("author")
+    replies = Comment.objects.filter(shown).select_related("author__user")
     return list(
         Comment.objects.filter(shown, idea=idea, parent__isnull=True)
-        .select_related("author")
+        .select_related("author__user")
         .prefetch_related(Prefetch("replies", queryset=replies))
     )
 
@@ -174,25 +174,21 @@ def vote_split(idea: Idea) -> VoteSplit:
     return VoteSplit(**{key[2:]: value for key, value in row.items()})
 
 
-def voter_badges(*, user_id: int, campaign: Campaign) -> tuple[bool, bool, bool]:
-    """(owner of the model, configured it, ordered it) for the campaign's model."""
+def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
+    """(owner of the campaign's model: a delivered order; configured it: a saved configuration;
+    ordered it: an order not cancelled) — read from orders' and configurator's selectors."""
     if campaign.car_model_id is None:
         return False, False, False
     from autovitrine.configurator.selectors import saved_configurations_of
     from autovitrine.orders.selectors import customer_orders
 
     model_name = campaign.car_model.name
-    orders = customer_orders(customer_id=user_id).filter(vehicle__model=model_name)
+    orders = customer_orders(customer_id=user.pk).filter(vehicle__model=model_name)
     owner = orders.filter(status="delivered").exists()
     ordered = orders.exclude(status__in=("draft", "cancelled", "withdrawn")).exists()
-
-    class _User:
-        is_authenticated = True
-        pk = user_id
-
     configured = any(
         saved.product_data.car_model_id == campaign.car_model_id
-        for saved in saved_configurations_of(_User(), [])
+        for saved in saved_configurations_of(user, [])
     )
     return owner, configured, ordered
 
@@ -201,7 +197,7 @@ def author_badges(collaborators: list[Collaborator], campaign: Campaign) -> dict
     """A short badge per author for a page of comments (owner first)."""
     badges: dict[int, str] = {}
     for collaborator in {c.pk: c for c in collaborators}.values():
-        owner, configured, ordered = voter_badges(user_id=collaborator.user_id, campaign=campaign)
+        owner, configured, ordered = voter_badges(user=collaborator.user, campaign=campaign)
         if owner:
             badges[collaborator.pk] = "owner"
         elif ordered:

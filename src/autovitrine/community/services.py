@@ -286,7 +286,7 @@ def idea_edit(*, idea: Idea, by: Any, title: str, body: str, note: str = "") -> 
 
 
 def _voter_badges(voter: Collaborator, campaign: Campaign) -> tuple[bool, bool, bool]:
-    return selectors.voter_badges(user_id=voter.user_id, campaign=campaign)
+    return selectors.voter_badges(user=voter.user, campaign=campaign)
 
 
 def idea_vote(*, idea_id: int, voter: Collaborator) -> bool:

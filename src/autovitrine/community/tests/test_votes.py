@@ -136,3 +136,16 @@ def test_the_same_voter_clicking_twice_at_once_counts_once():
     assert errors == []
     assert sorted(results) == [False] * 19 + [True]
     assert Idea.objects.get(pk=idea.pk).vote_count == 1
+
+
+def test_a_vote_on_a_model_campaign_carries_the_voters_badges(db):
+    from autovitrine.community import selectors
+    from autovitrine.testing import factories as f
+
+    campaign = make_campaign("votes", car_model=f.CarModelFactory(code="mio", name="Mio"))
+    idea = make_idea(campaign)
+    voter = make_member(campaign)
+    assert services.idea_vote(idea_id=idea.pk, voter=voter) is True
+    vote = Vote.objects.get()
+    assert (vote.is_owner, vote.configured, vote.ordered) == (False, False, False)
+    assert selectors.vote_split(idea).others == 1
