@@ -198,6 +198,8 @@ class Idea(TimeStampedModel):
             models.Index(fields=("campaign", "-vote_count"), name="community_idea_top"),
             models.Index(fields=("campaign", "-trending"), name="community_idea_trend"),
             models.Index(fields=("-vote_count", "id"), name="community_idea_top_all"),
+            models.Index(fields=("campaign", "-comment_count"), name="community_idea_talk"),
+            models.Index(fields=("campaign", "-owner_vote_count"), name="community_idea_owners"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(vote_count__gte=0), name="community_votes_gte_0")
