@@ -172,3 +172,23 @@ def load_community(tick: Tick = _no_tick) -> int:
                 by=head_office,
             )
     return 1 + len(members) + len(ideas)
+
+
+def wipe_community() -> int:
+    """Remove the demo campaign and everything the demo accounts wrote in the community."""
+    from autovitrine.community.models import Comment, IdeaOptionLink, ModerationAction
+
+    demo_users = User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
+    campaign = Campaign.objects.filter(slug=CAMPAIGN_SLUG)
+    deleted = 0
+    for queryset in (
+        ModerationAction.objects.filter(actor__in=demo_users),
+        IdeaOptionLink.objects.filter(linked_by__in=demo_users),
+        Comment.objects.filter(idea__campaign__in=campaign),
+        Idea.objects.filter(campaign__in=campaign, merged_into__isnull=False),  # merged first
+        Idea.objects.filter(campaign__in=campaign),
+        campaign,
+        Collaborator.objects.filter(user__in=demo_users),
+    ):
+        deleted += queryset.delete()[0]
+    return deleted
