@@ -544,10 +544,8 @@ def wipe_demo() -> int:
     Raises ``ProtectedError``/``RestrictedError`` (nothing deleted) when other data, such as an
     order, still points at a demo row.
     """
-    from .community import wipe_community
-
     dealers = Dealer.objects.filter(brand__code=BRAND_CODE)
-    deleted = wipe_community()
+    deleted = 0
     for queryset in (
         SavedConfiguration.objects.filter(product_data__car_model__brand__code=BRAND_CODE),
         ProductData.objects.filter(car_model__brand__code=BRAND_CODE),

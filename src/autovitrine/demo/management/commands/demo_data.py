@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -82,7 +83,8 @@ class Command(BaseCommand):
             if options["reset"]:
                 tick = step("Effacement de la démo", 1)
                 try:
-                    removed = loader.wipe_demo()
+                    with transaction.atomic():  # all of it or nothing
+                        removed = community.wipe_community() + loader.wipe_demo()
                 except (ProtectedError, RestrictedError) as exc:
                     raise CommandError(
                         "Impossible d'effacer la démo : d'autres données (stock d'autres "
