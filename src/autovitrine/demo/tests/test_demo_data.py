@@ -20,7 +20,7 @@ from autovitrine.core.money import Price
 from autovitrine.core.places import haversine_km, resolve_place
 from autovitrine.core.vin import validate_vin
 from autovitrine.dealers.models import Dealer, DealerStaff, OpeningPeriod
-from autovitrine.demo import loader
+from autovitrine.demo import community, loader
 from autovitrine.demo.pictures import STORAGE_DIR, picture_name, render_car
 from autovitrine.demo.range import CATALOG
 from autovitrine.demo.stock import check_digit, draw_vehicle
@@ -92,7 +92,7 @@ def test_a_small_demo_holds_the_range_the_network_stock_accounts_and_leads(db, p
         "Dealer": 5,
         "OpeningPeriod": 4 * 6 + 12,  # Lyon, Marseille and Paris open through lunch
         "DealerStaff": 2,
-        "User": 4,
+        "User": 4 + community.MEMBERS - 1,  # the demo buyer is one of the collaborators
         "StockVehicle": 30,
         "VehiclePhoto": 30,
         "VehicleStatusEvent": 30 + StockVehicle.objects.exclude(status="available").count(),
@@ -277,7 +277,10 @@ def test_reset_replaces_the_demo_and_leaves_other_data_alone(db, pictures_in_med
     assert StockVehicle.objects.count() == 10
     assert Dealer.objects.filter(pk=outsider.pk).exists()
     assert User.objects.filter(pk=customer.pk).exists()
-    assert User.objects.filter(email__endswith="@demo.autovitrine.fr").count() == 4
+    assert (
+        User.objects.filter(email__endswith="@demo.autovitrine.fr").count()
+        == 4 + community.MEMBERS - 1
+    )  # with the community
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,15 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autovitrine.demo import loader
+from autovitrine.demo import community, loader
 from autovitrine.demo.aftersales import load_aftersales
+from autovitrine.demo.community import load_community
 from autovitrine.demo.network import DEALERS
 from autovitrine.demo.range import CATALOG
 from autovitrine.demo.stock import MAX_VEHICLES
@@ -83,7 +85,8 @@ class Command(BaseCommand):
             if options["reset"]:
                 tick = step("Effacement de la démo", 1)
                 try:
-                    removed = loader.wipe_demo()
+                    with transaction.atomic():  # all of it or nothing
+                        removed = community.wipe_community() + loader.wipe_demo()
                 except (ProtectedError, RestrictedError) as exc:
                     raise CommandError(
                         "Impossible d'effacer la démo : d'autres données (stock d'autres "
@@ -112,6 +115,9 @@ class Command(BaseCommand):
             )
             added["après-vente"] = load_aftersales(
                 dealers, step("Ateliers et pièces", 1 + len(dealers))
+            )
+            added["communauté"] = load_community(
+                step("Communauté", community.MEMBERS + len(community.IDEAS))
             )
 
         console.print(

@@ -1,0 +1,201 @@
+"""The pages, for every role: who sees, who acts; bad input answered in French, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.template import Context, Template
+
+from autovitrine.community import selectors, services
+from autovitrine.community.models import Collaborator, Idea, Membership, Vote
+from autovitrine.conftest import ROLES
+
+from .conftest import make_idea, make_member
+
+
+def test_profile_then_join_records_versions(client, customer, votes_campaign):
+    client.force_login(customer, backend="django.contrib.auth.backends.ModelBackend")
+    # No public profile yet: joining sends to the profile page first
+    response = client.post(f"/communaute/{votes_campaign.slug}/rejoindre/", {})
+    assert response.status_code == 302 and "/communaute/profil/" in response["Location"]
+    bad = client.post("/communaute/profil/", {"public_name": "a b", "digest": "weekly"})
+    assert bad.status_code == 400
+    assert "Le nom public" in bad.content.decode()
+    ok = client.post("/communaute/profil/", {"public_name": "Camille", "digest": "daily"})
+    assert ok.status_code == 302
+    refused = client.post(f"/communaute/{votes_campaign.slug}/rejoindre/", {"accept_terms": "on"})
+    assert refused.status_code == 302
+    assert not Membership.objects.exists()
+    client.post(
+        f"/communaute/{votes_campaign.slug}/rejoindre/",
+        {"accept_terms": "on", "accept_licence": "on"},
+    )
+    membership = Membership.objects.get()
+    assert (membership.terms_version, membership.licence, membership.licence_version) == (
+        "1",
+        "cc-by-4.0",
+        "1",
+    )
+    # The e-mail is never shown on community pages
+    page = client.get(f"/communaute/{votes_campaign.slug}/").content.decode()
+    assert customer.email not in page
+
+
+def test_every_page_renders(client, head_office, votes_campaign):
+    idea = make_idea(votes_campaign)
+    make_member(votes_campaign, name="Lecteur")
+    services.comment_create(idea=idea, author=idea.author, body="Premier !")
+    services.collaborator_save(user=head_office, public_name="Siege")
+    client.force_login(head_office, backend="django.contrib.auth.backends.ModelBackend")
+    slug = votes_campaign.slug
+    for url in (
+        "/communaute/",
+        f"/communaute/{slug}/",
+        f"/communaute/{slug}/idees/",
+        f"/communaute/{slug}/idees/?sort=top&category=design",
+        f"/communaute/{slug}/idees/?sort=owners",
+        f"/communaute/{slug}/idees/?sort=nope&page=99",
+        f"/communaute/{slug}/feuille-de-route/",
+        f"/communaute/{slug}/tableau-de-bord/",
+        f"/communaute/idees/{idea.pk}/",
+        f"/communaute/membres/{idea.author.public_name}/",
+        "/communaute/notifications/",
+        "/communaute/moderation/",
+        "/communaute/profil/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "gmail" not in response.content.decode()
+
+
+def test_list_pages_use_a_constant_number_of_queries(
+    client, votes_campaign, django_assert_max_num_queries
+):
+    for i in range(30):
+        make_idea(votes_campaign, title=f"Idée numéro {i}")
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/communaute/{votes_campaign.slug}/idees/?sort=new").status_code == 200
+
+
+def test_vote_through_htmx(client, votes_campaign):
+    idea = make_idea(votes_campaign)
+    voter = make_member(votes_campaign)
+    client.force_login(voter.user, backend="django.contrib.auth.backends.ModelBackend")
+    url = f"/communaute/idees/{idea.pk}/vote/"
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Retirer mon vote" in response.content.decode()
+    client.post(url, {"action": "unvote"}, HTTP_HX_REQUEST="true")
+    assert Idea.objects.get(pk=idea.pk).vote_count == 0
+
+
+# What each role gets on a vote, an edit of someone else's idea, a merge and the dashboard.
+EXPECTED = {
+    "anonymous": {"vote": 302, "edit": 302, "merge": 302, "dashboard": 302},
+    "customer": {"vote": 302, "edit": 403, "merge": 403, "dashboard": 403},
+    "other_dealer_staff": {"vote": 302, "edit": 403, "merge": 403, "dashboard": 403},
+    "dealer_staff": {"vote": 302, "edit": 403, "merge": 403, "dashboard": 403},
+    "head_office": {"vote": 302, "edit": 200, "merge": 302, "dashboard": 200},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_all_roles(client_as, role, votes_campaign):
+    client, user = client_as(role)
+    idea, duplicate = make_idea(votes_campaign), make_idea(votes_campaign, title="Toit vitré")
+    if user is not None:
+        collaborator = services.collaborator_save(user=user, public_name=f"role-{role}"[:30])
+        Membership.objects.create(
+            campaign=votes_campaign, collaborator=collaborator, terms_version="1",
+            licence="cc-by-4.0", licence_version="1",
+        )  # fmt: skip
+    expected = EXPECTED[role]
+    assert client.post(f"/communaute/idees/{idea.pk}/vote/").status_code == expected["vote"]
+    assert Vote.objects.filter(idea=idea).count() == (0 if user is None else 1)
+    assert client.get(f"/communaute/idees/{idea.pk}/modifier/").status_code == expected["edit"]
+    merge = client.post(f"/communaute/idees/{duplicate.pk}/fusionner/", {"target": idea.pk})
+    assert merge.status_code == expected["merge"]
+    assert (Idea.objects.get(pk=duplicate.pk).status == "merged") is (role == "head_office")
+    dashboard = client.get(f"/communaute/{votes_campaign.slug}/tableau-de-bord/")
+    assert dashboard.status_code == expected["dashboard"]
+
+
+def test_the_author_edits_their_own_idea(client, votes_campaign):
+    idea = make_idea(votes_campaign)
+    client.force_login(idea.author.user, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post(
+        f"/communaute/idees/{idea.pk}/modifier/",
+        {"title": "Toit XXL", "body": "Encore plus grand."},
+    )
+    assert response.status_code == 302
+    assert Idea.objects.get(pk=idea.pk).title == "Toit XXL"
+
+
+def test_a_pending_idea_is_hidden_from_others(client, votes_campaign):
+    idea = make_idea(votes_campaign, status="pending")
+    assert client.get(f"/communaute/idees/{idea.pk}/").status_code == 404
+    client.force_login(idea.author.user, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(f"/communaute/idees/{idea.pk}/").status_code == 200
+
+
+def test_digest_and_one_click_unsubscribe(client, votes_campaign):
+    idea = make_idea(votes_campaign)
+    reader = make_member(votes_campaign, name="Lectrice")
+    reader.user.email = "lectrice@example.fr"
+    reader.user.save()
+    services.comment_create(idea=idea, author=idea.author, body="Bonjour @Lectrice")
+    assert services.digest_send() >= 1
+    message = next(m for m in mail.outbox if m.to == ["lectrice@example.fr"])
+    assert "vous a mentionné" in message.body
+    url = message.extra_headers["List-Unsubscribe"].strip("<>")
+    path = url[url.index("/communaute/") :]
+    assert client.get(path).status_code == 200
+    assert client.post(path).status_code == 200
+    assert Collaborator.objects.get(pk=reader.pk).digest == "none"
+    assert client.post(path[:-3] + "xx/").status_code == 400
+    assert services.digest_send() == 0  # nothing new, and she left
+
+
+def test_reading_time_is_recorded_anonymously(client, votes_campaign):
+    idea = make_idea(votes_campaign)
+    client.get(f"/communaute/idees/{idea.pk}/")
+    assert (
+        client.post(f"/communaute/idees/{idea.pk}/lecture/", {"seconds": "500"}).status_code == 204
+    )
+    assert client.post(f"/communaute/idees/{idea.pk}/lecture/", {"seconds": "x"}).status_code == 400
+    figures = selectors.idea_attention(idea)
+    assert figures == {"views": 1, "readers": 1, "seconds": 60}
+    assert "127.0.0.1" not in str(list(idea.__class__.objects.values()))
+
+
+def test_bell_counts_unread(client, votes_campaign):
+    idea = make_idea(votes_campaign)
+    services.comment_create(
+        idea=idea, author=make_member(votes_campaign), body=f"@{idea.author.public_name} ?"
+    )
+    client.force_login(idea.author.user, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get("/communaute/").content.decode()
+    assert '<span class="bell-count">1' in page
+    client.post("/communaute/notifications/")
+    assert "bell-count" not in client.get("/communaute/").content.decode()
+
+
+def test_the_configurator_tag_credits_a_linked_idea(votes_campaign, head_office):
+    from autovitrine.community.models import IdeaOptionLink
+
+    idea = make_idea(votes_campaign, status="adopted")
+    IdeaOptionLink.objects.create(
+        idea=idea, model_code="mio", family="roof", value="panoramic", linked_by=head_office
+    )
+    html = Template("{% load community %}{% community_idea 'mio' 'roof' 'panoramic' %}").render(
+        Context()
+    )
+    assert "Une idée de la communauté" in html and f"/communaute/idees/{idea.pk}/" in html
+    assert (
+        Template("{% load community %}{% community_idea 'mio' 'roof' 'other' %}").render(Context())
+        == ""
+    )
+    lines = Template(
+        "{% load community %}{% community_ideas_in 'mio' conf as lines %}{% for l in lines %}{{ l }}{% endfor %}"
+    ).render(Context({"conf": {"roof": "panoramic"}}))
+    assert f"idée de {idea.author.public_name}" in lines

@@ -1,0 +1,40 @@
+"""Similar ideas while typing: French full text without accents, trigram on PostgreSQL; FTS5."""
+
+from __future__ import annotations
+
+from autovitrine.community import selectors
+from autovitrine.community.models import Idea
+
+from .conftest import make_idea, make_member
+
+
+def test_similar_titles_come_first_accents_and_plurals_aside(ideas_campaign):
+    roof = make_idea(ideas_campaign, title="Un toit panoramique ouvrant")
+    seats = make_idea(ideas_campaign, title="Sièges chauffants à l'arrière")
+    make_idea(ideas_campaign, title="Une application pour la recharge")
+    hidden = make_idea(ideas_campaign, title="Toit panoramique noir", hidden=True)
+
+    found = selectors.similar_ideas(campaign=ideas_campaign, title="toit panoramique")
+    assert found[0] == roof
+    assert hidden not in found
+    # Accents ignored: "siege chauffant" finds "Sièges chauffants"
+    assert seats in selectors.similar_ideas(campaign=ideas_campaign, title="siege chauffant")
+
+
+def test_the_author_sees_five_at_most(ideas_campaign):
+    author = make_member(ideas_campaign)
+    for i in range(8):
+        make_idea(ideas_campaign, author=author, title=f"Jantes alliage modèle {i}")
+    assert len(selectors.similar_ideas(campaign=ideas_campaign, title="jantes alliage")) == 5
+
+
+def test_the_suggestions_fragment(client, ideas_campaign):
+    make_idea(ideas_campaign, title="Volant chauffant")
+    response = client.get(
+        f"/communaute/{ideas_campaign.slug}/similaires/", {"title": "volant chauffant"}
+    )
+    assert response.status_code == 200
+    assert "Volant chauffant" in response.content.decode()
+    empty = client.get(f"/communaute/{ideas_campaign.slug}/similaires/", {"title": "%%'\""})
+    assert empty.status_code == 200
+    assert Idea.objects.count() == 1
