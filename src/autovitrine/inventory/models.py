@@ -20,13 +20,18 @@ class StockVehicle(TimeStampedModel):
         AVAILABLE = "available", _("Disponible")
         RESERVED = "reserved", _("Réservé")
         SOLD = "sold", _("Vendu")
+        # Owned by a live flash sale: only the sale's own moves (``vehicles_flash_sale_take``,
+        # ``vehicle_flash_sale_release``) enter or leave this status.
+        FLASH_SALE = "flash_sale", _("En vente flash")
 
-    # Allowed status moves; anything else is refused by the service.
+    # Allowed status moves for every channel (stock page, admin, checkout); anything else is
+    # refused by the service. A car in a flash sale is out of this table on purpose.
     TRANSITIONS = Transitions(
         {
             Status.AVAILABLE: {Status.RESERVED, Status.SOLD},
             Status.RESERVED: {Status.AVAILABLE, Status.SOLD},
             Status.SOLD: {Status.AVAILABLE},
+            Status.FLASH_SALE: set(),
         }
     )
 
@@ -80,11 +85,24 @@ class StockVehicle(TimeStampedModel):
     status = models.CharField(
         _("statut"), max_length=10, choices=Status, default=Status.AVAILABLE, db_index=True
     )
+    # The flash sale that owns the car (its id; inventory does not depend on flash sales). The
+    # check ``stock_flash_sale_owner`` makes the status and the owner one rule in the database:
+    # no channel can put the car anywhere without the sale letting it go.
+    flash_sale_ref = models.PositiveBigIntegerField(_("vente flash"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("véhicule en stock")
         verbose_name_plural = _("véhicules en stock")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="flash_sale", flash_sale_ref__isnull=False)
+                    | (~models.Q(status="flash_sale") & models.Q(flash_sale_ref__isnull=True))
+                ),
+                name="stock_flash_sale_owner",
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "dealer"], name="stock_status_dealer"),
             models.Index(fields=["status", "price_ttc"], name="stock_status_price"),

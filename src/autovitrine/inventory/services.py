@@ -114,11 +114,23 @@ def vehicle_update(
     if StockVehicle.objects.filter(vin=vin).exclude(pk=vehicle.pk).exists():
         raise _duplicate_vin_error()
     checked_photos = [photo_validate(photo) for photo in photos or []]
-    for name, value in {**_fields_of(data), "vin": vin}.items():
+    # The row is locked so a flash sale cannot take the car between this check and the save.
+    status = (
+        StockVehicle.objects.select_for_update()
+        .filter(pk=vehicle.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status == StockVehicle.Status.FLASH_SALE:
+        raise _in_flash_sale_error()
+    fields = {**_fields_of(data), "vin": vin}
+    for name, value in fields.items():
         setattr(vehicle, name, value)
     try:
         with transaction.atomic():
-            vehicle.save()
+            # Only the edited fields: the status (and its flash-sale owner) move through
+            # ``vehicle_set_status`` alone, never with a stale copy of the row.
+            vehicle.save(update_fields=[*fields, "updated_at"])
     except IntegrityError as exc:
         raise _duplicate_vin_error() from exc
     if option_ids is not None:
@@ -172,6 +184,8 @@ def vehicle_set_status(
             qs = qs.filter(status=expected_status)
         current = qs.values_list("status", flat=True).first()
         if current is None or qs.filter(status=current).update(status=to_status) != 1:
+            if _in_flash_sale(vehicle_id):
+                raise _in_flash_sale_error()
             raise ValidationError(
                 _("Ce changement de statut n'est pas possible pour ce véhicule."),
                 code="invalid_transition",
@@ -184,6 +198,73 @@ def vehicle_set_status(
             reason=reason[:200],
         )
     return StockVehicle.objects.get(pk=vehicle_id)
+
+
+def _in_flash_sale(vehicle_id: int) -> bool:
+    return StockVehicle.objects.filter(
+        pk=vehicle_id, status=StockVehicle.Status.FLASH_SALE
+    ).exists()
+
+
+def in_flash_sale_message() -> str:
+    return _(
+        "Ce véhicule est dans une vente flash en cours : il appartient à la vente jusqu'à sa "
+        "clôture et ne peut être ni modifié, ni réservé, ni vendu par un autre canal."
+    )
+
+
+def _in_flash_sale_error() -> ValidationError:
+    return ValidationError(in_flash_sale_message(), code="in_flash_sale")
+
+
+def vehicles_flash_sale_take(*, vehicle_ids: Sequence[int], sale_id: int, reason: str = "") -> None:
+    """Hand available cars to a flash sale, all or none (one conditional UPDATE).
+
+    The status ``flash_sale`` and ``flash_sale_ref`` go together (check
+    ``stock_flash_sale_owner``); every other channel moves cars through
+    ``StockVehicle.TRANSITIONS``, where a flash-sale car has no move.
+    """
+    ids = sorted(set(vehicle_ids))
+    with transaction.atomic():
+        taken = StockVehicle.objects.filter(
+            pk__in=ids, status=StockVehicle.Status.AVAILABLE
+        ).update(status=StockVehicle.Status.FLASH_SALE, flash_sale_ref=sale_id)
+        if taken != len(ids):
+            raise ValidationError(
+                _("Un de ces véhicules n'est plus disponible (réservé, vendu ou en vente flash)."),
+                code="vehicle_unavailable",
+            )
+        VehicleStatusEvent.objects.bulk_create(
+            VehicleStatusEvent(
+                vehicle_id=vehicle_id,
+                from_status=StockVehicle.Status.AVAILABLE,
+                to_status=StockVehicle.Status.FLASH_SALE,
+                reason=reason[:200],
+            )
+            for vehicle_id in ids
+        )
+
+
+def vehicle_flash_sale_release(
+    *, vehicle_id: int, sale_id: int, to_status: str, by: Any = None, reason: str = ""
+) -> bool:
+    """The sale lets its car go: back to stock (``available``) or ``sold``. Only the owning
+    sale can; returns whether the car was its own."""
+    if to_status not in (StockVehicle.Status.AVAILABLE, StockVehicle.Status.SOLD):
+        raise ValueError(to_status)
+    with transaction.atomic():
+        moved = StockVehicle.objects.filter(
+            pk=vehicle_id, status=StockVehicle.Status.FLASH_SALE, flash_sale_ref=sale_id
+        ).update(status=to_status, flash_sale_ref=None)
+        if moved:
+            VehicleStatusEvent.objects.create(
+                vehicle_id=vehicle_id,
+                from_status=StockVehicle.Status.FLASH_SALE,
+                to_status=to_status,
+                by=_user(by),
+                reason=reason[:200],
+            )
+    return bool(moved)
 
 
 def vehicle_public_url(vehicle: StockVehicle, **params: str) -> str:

@@ -23,6 +23,7 @@ from .forms_dealer import StockFilterForm, VehicleForm, VehicleStatusForm
 from .models import StockVehicle, VehiclePhoto
 from .selectors import dealer_stock
 from .services import (
+    in_flash_sale_message,
     vehicle_create,
     vehicle_qr_svg,
     vehicle_qr_url,
@@ -137,7 +138,10 @@ def vehicle_status(request: HttpRequest, *, vehicle_id: int, dealer_id: int) -> 
     vehicle = _dealer_vehicle_or_404(dealer_id=dealer_id, vehicle_id=vehicle_id)
     form = VehicleStatusForm(request.POST or None, vehicle=vehicle)
     refusal = ""
-    if request.method == "POST" and form.is_valid():
+    if vehicle.status == StockVehicle.Status.FLASH_SALE:
+        # Owned by a live flash sale: nothing to choose until the sale lets the car go.
+        refusal, form = in_flash_sale_message(), VehicleStatusForm(vehicle=vehicle)
+    elif request.method == "POST" and form.is_valid():
         expected, to_status = form.cleaned_data["expected_status"], form.cleaned_data["to_status"]
         try:
             vehicle_set_status(
@@ -167,7 +171,10 @@ def vehicle_status(request: HttpRequest, *, vehicle_id: int, dealer_id: int) -> 
             return redirect("inventory:dealer_vehicle_edit", vehicle_id=vehicle.pk)
     context = {"vehicle": vehicle, "form": form, "refusal": refusal}
     return render(
-        request, "inventory/dealer/vehicle_status.html", context, status=409 if refusal else 200
+        request,
+        "inventory/dealer/vehicle_status.html",
+        context,
+        status=409 if refusal and request.method == "POST" else 200,
     )
 
 

@@ -8,7 +8,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.dealers.services import dealer_staff_notify
 from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.services import vehicle_set_status
+from autovitrine.inventory.services import vehicle_flash_sale_release
 from autovitrine.orders.services import order_from_flash_purchase
 from autovitrine.payments.models import Payment
 from autovitrine.payments.services import payment_refund, payment_start
@@ -321,14 +320,12 @@ def _mark_vehicle_sold(*, purchase: Purchase, events: list[SaleEvent]) -> None:
         .values_list("stock_vehicle_id", flat=True)
         .get()
     )
-    try:
-        with transaction.atomic():
-            vehicle_set_status(
-                vehicle_id=vehicle_id,
-                to_status=StockVehicle.Status.SOLD,
-                reason=_("Vente flash, commande %(ref)s") % {"ref": purchase.reference},
-            )
-    except ValidationError:
+    if not vehicle_flash_sale_release(
+        vehicle_id=vehicle_id,
+        sale_id=purchase.sale_id,
+        to_status=StockVehicle.Status.SOLD,
+        reason=_("Vente flash, commande %(ref)s") % {"ref": purchase.reference},
+    ):
         events.append(
             _event(
                 purchase.sale_id,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.core.vin import validate_vin
 from autovitrine.inventory.models import StockVehicle
-from autovitrine.inventory.services import vehicle_set_status
+from autovitrine.inventory.services import vehicle_flash_sale_release, vehicles_flash_sale_take
 
 from .. import selectors
 from ..models import (
@@ -156,13 +156,13 @@ def sale_create(*, data: SaleData, vins: Sequence[str], by: Any) -> FlashSale:
                 _("Un de ces véhicules est déjà dans une autre vente flash en cours."),
                 code="vin_in_other_sale",
             ) from exc
-        for vin in cleaned:
-            vehicle_set_status(
-                vehicle_id=vehicles[vin].pk,
-                to_status=StockVehicle.Status.RESERVED,
-                by=by,
-                reason=_("Vente flash %(slug)s") % {"slug": sale.slug},
-            )
+        # From here the cars are owned by the sale (status ``flash_sale``, one database rule):
+        # the stock page, the checkout and the admin refuse them until the sale lets them go.
+        vehicles_flash_sale_take(
+            vehicle_ids=[vehicles[vin].pk for vin in cleaned],
+            sale_id=sale.pk,
+            reason=_("Vente flash %(slug)s") % {"slug": sale.slug},
+        )
         _event(sale.pk, SaleEvent.Subject.SALE, sale.pk, "", sale.status, by=by).save()
     return sale
 
@@ -231,8 +231,9 @@ def sale_close(*, sale_id: int, by: Any) -> None:
         )
         SaleUnit.objects.filter(sale_id=sale_id).update(is_active=False)
         for vehicle_id in unsold:
-            vehicle_set_status(
+            vehicle_flash_sale_release(
                 vehicle_id=vehicle_id,
+                sale_id=sale_id,
                 to_status=StockVehicle.Status.AVAILABLE,
                 by=by,
                 reason=_("Fin de la vente flash"),

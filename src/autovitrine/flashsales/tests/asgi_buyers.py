@@ -7,9 +7,11 @@ complete, as a real server does. Tests using them need committed rows
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +28,13 @@ from autovitrine.payments.providers.simulated import SimulatedProvider
 
 HOST = "testserver"
 ORIGIN = f"http://{HOST}"
+
+
+def run(coroutine: Any) -> Any:
+    """Run ``coroutine`` on a loop of its own in a thread of its own: Playwright's sync API may
+    already run a loop in the test thread when the browser tests share the worker."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def application() -> Any:

@@ -312,7 +312,7 @@ def test_head_office_creates_publishes_and_opens_a_sale_from_vins(client_as, dea
     assert response.url == reverse("flashsales:office_sale", kwargs={"slug": "terra-97"})
     assert (sale.price_ttc, sale.deposit_ttc, sale.hold_seconds) == (1_990_000, 50_000, 600)
     assert sale.units.count() == 2
-    assert set(StockVehicle.objects.values_list("status", flat=True)) == {"reserved"}
+    assert set(StockVehicle.objects.values_list("status", flat=True)) == {"flash_sale"}
 
     client.post(response.url, {"action": "publish"})
     client.post(response.url, {"action": "open"})
