@@ -341,6 +341,7 @@ def _register_routers() -> None:
     from autovitrine.leads.api import router as leads_router
     from autovitrine.orders.api import router as orders_router
     from autovitrine.payments.api import router as payments_router
+    from autovitrine.production.api import router as production_router
     from autovitrine.tradein.api import router as tradein_router
 
     api.add_router("/catalog", catalog_router)
@@ -352,6 +353,7 @@ def _register_routers() -> None:
     api.add_router("/payments", payments_router)
     api.add_router("/tradein", tradein_router)
     api.add_router("/flash-sales", flashsales_router)
+    api.add_router("/production", production_router)
     # Last, so that it only catches what no router above answers.
     api.add_router("", _fallback_router())
 
