@@ -33,7 +33,7 @@ def progress_percent(progress: OrderProgress) -> int:
         done = position + (1 if progress.stage_kind == EventKind.STATION_LEFT else 0)
     else:
         done = 0
-    return round(100 * done / total)
+    return 100 * done // total
 
 
 def stage_label(progress: OrderProgress) -> str:

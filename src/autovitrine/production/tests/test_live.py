@@ -1,0 +1,94 @@
+"""The live stream: backlog after Last-Event-ID, then new events (Redis pub/sub when REDIS_URL is
+set, table polling otherwise), heartbeats, nothing lost or repeated across a reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from asgiref.sync import sync_to_async
+from django.test import Client
+
+from autovitrine.production.live import order_stream
+from autovitrine.production.models import ProductionEvent
+
+from .conftest import VIN, assign, event, post
+
+
+def _ids(chunks: list[str]) -> list[int]:
+    return [int(c.split("\n")[0][4:]) for c in chunks if c.startswith("id: ")]
+
+
+async def _next(stream, timeout: float = 5.0) -> str:
+    return await asyncio.wait_for(anext(stream), timeout)
+
+
+def test_a_stream_replays_after_its_last_id_then_follows(transactional_db, plant_key, order):
+    # Given two events already accepted
+    client = Client()
+    post(
+        client,
+        plant_key,
+        [assign(order), event("in1", "station_entered", 10, vin=VIN, station="tolerie")],
+    )
+    first, second = ProductionEvent.objects.order_by("id").values_list("id", flat=True)
+
+    async def scenario() -> list[str]:
+        stream = order_stream(order_id=order.pk, last_id=first, heartbeat=30, poll=0.05)
+        chunks = [await _next(stream)]  # retry:
+        chunks.append(await _next(stream))  # the backlog: the second event only
+        # When a new event is posted while the stream waits
+        await sync_to_async(post, thread_sensitive=False)(
+            Client(), plant_key, [event("out1", "station_left", 200, vin=VIN, station="tolerie")]
+        )
+        chunks.append(await _next(stream))
+        await stream.aclose()
+        return chunks
+
+    chunks = asyncio.run(scenario())
+
+    # Then
+    assert chunks[0].startswith("retry: ")
+    third = ProductionEvent.objects.get(event_id="out1").pk
+    assert _ids(chunks) == [second, third]
+    data = json.loads(chunks[2].split("data: ", 1)[1])
+    assert data["text"] == "Sortie du poste : Tôlerie."
+    assert data["stage"] and "percent" in data
+
+
+def test_a_reconnect_loses_nothing_and_repeats_nothing(transactional_db, plant_key, order):
+    client = Client()
+    post(client, plant_key, [assign(order)])
+
+    async def scenario() -> list[int]:
+        stream = order_stream(order_id=order.pk, last_id=0, heartbeat=30, poll=0.05)
+        await _next(stream)
+        seen = _ids([await _next(stream)])
+        await stream.aclose()  # the connection drops...
+        # ...events are accepted meanwhile...
+        await sync_to_async(post, thread_sensitive=False)(
+            Client(),
+            plant_key,
+            [event(f"in{n}", "station_entered", 10 * n, vin=VIN, station="tolerie") for n in (1,)]
+            + [event("out1", "station_left", 100, vin=VIN, station="tolerie")],
+        )
+        # ...and the browser comes back with Last-Event-ID.
+        stream = order_stream(order_id=order.pk, last_id=seen[-1], heartbeat=30, poll=0.05)
+        await _next(stream)
+        seen += _ids([await _next(stream), await _next(stream)])
+        await stream.aclose()
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen == list(ProductionEvent.objects.order_by("id").values_list("id", flat=True))
+
+
+def test_a_silent_stream_sends_heartbeats(transactional_db, order):
+    async def scenario() -> list[str]:
+        stream = order_stream(order_id=order.pk, last_id=0, heartbeat=0.2, poll=0.05)
+        chunks = [await _next(stream), await _next(stream, 3)]
+        await stream.aclose()
+        return chunks
+
+    chunks = asyncio.run(scenario())
+    assert chunks[1] == ": heartbeat\n\n"
