@@ -154,6 +154,8 @@ async def order_stream(
     await sync_to_async(close_db_connections, thread_sensitive=True)()
     yield f"retry: {RETRY_MILLISECONDS}\n\n"
     use_redis = bool(settings.REDIS_URL)
+    loop = asyncio.get_running_loop()
+    ends_at = loop.time() + settings.PRODUCTION_STREAM_MAX_SECONDS
     queue = await _hub().subscribe(order_id) if use_redis else None
     try:
         read = sync_to_async(_events_after, thread_sensitive=False)
@@ -161,12 +163,14 @@ async def order_stream(
             last_id = message["id"]
             yield sse_message(message)
         silent = 0.0
-        while True:
+        while loop.time() < ends_at:
             if queue is not None:
+                wait = min(heartbeat, max(ends_at - loop.time(), 0.0))
                 try:
-                    message = await asyncio.wait_for(queue.get(), timeout=heartbeat)
+                    message = await asyncio.wait_for(queue.get(), timeout=wait)
                 except TimeoutError:
-                    yield ": heartbeat\n\n"
+                    if wait == heartbeat:
+                        yield ": heartbeat\n\n"
                     continue
                 batch = await read(order_id, last_id) if message.get("resync") else [message]
             else:

@@ -11,7 +11,9 @@
   var url = section.getAttribute("data-stream") + "?depuis=" + (section.getAttribute("data-last-event") || "0");
   var source = new EventSource(url);
   var live = document.getElementById("tracking-live");
-  window.trackingSource = source;
+  // Every message id received, repeats included (the browser tests check there are none).
+  var received = [];
+  window.trackingReceived = received;
 
   function setText(id, text) {
     var node = document.getElementById(id);
@@ -28,6 +30,7 @@
   });
   source.addEventListener("progress", function (event) {
     var message = JSON.parse(event.data);
+    received.push(message.id);
     if (seen[message.id]) return;
     seen[message.id] = true;
     var empty = document.getElementById("tracking-log-empty");
