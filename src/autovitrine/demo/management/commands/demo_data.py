@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autovitrine.demo import loader
+from autovitrine.demo import production as demo_production
 from autovitrine.demo.network import DEALERS
 from autovitrine.demo.range import CATALOG
 from autovitrine.demo.stock import MAX_VEHICLES
@@ -105,6 +106,14 @@ class Command(BaseCommand):
                 dealers, vehicle_count, pictures, step("Stock", vehicle_count)
             )
             added["demandes"] = loader.load_leads(dealers, step("Demandes", len(loader.LEADS)))
+            added["usines"] = demo_production.load_plants(
+                step("Usines et transport", len(demo_production.PLANTS))
+            )
+            added["commandes suivies"] = demo_production.load_tracked_orders(
+                loader.ACCOUNTS[0].email,
+                loader.ACCOUNTS[1].email,
+                step("Suivi de fabrication", len(demo_production.ORDERS)),
+            )
 
         console.print(
             "Ajouts : "
