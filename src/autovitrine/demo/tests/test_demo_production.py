@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from autovitrine.demo import loader
 from autovitrine.production.models import (
     ApiCredential,
@@ -14,12 +16,10 @@ from autovitrine.production.models import (
 
 from .test_demo_data import SMALL, drawn_pictures, pictures_in_media, run_demo  # noqa: F401
 
+pytestmark = pytest.mark.usefixtures("pictures_in_media")
 
-def test_the_demo_buyer_follows_a_car_in_production_and_one_in_transport(
-    db,
-    pictures_in_media,
-    client,  # noqa: F811
-):
+
+def test_the_demo_buyer_follows_a_car_in_production_and_one_in_transport(db, client):
     # When
     run_demo(*SMALL)
 
