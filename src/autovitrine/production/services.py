@@ -4,6 +4,7 @@ the progress and ETA they move, and the live message each accepted event publish
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -376,6 +377,8 @@ def _eta_update(progress: OrderProgress, event: EventIn) -> str:
         return EtaChange.Reason.ARRIVED
     now = max(event.occurred_at, progress.stage_at or event.occurred_at)
     window = estimate_window(progress, now=now)
+    if window is None:
+        return EtaChange.Reason.INITIAL
     progress.eta_from = timezone.localdate(window.start)
     progress.eta_to = timezone.localdate(window.end)
     if event.kind == EventKind.QUALITY_HOLD:
@@ -396,7 +399,7 @@ def _leg_step(leg: TransportLeg) -> eta.Step:
     return eta.Step(float(leg.typical_hours), float(leg.spread_hours))
 
 
-def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window:
+def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window | None:
     """The arrival window from what the progress knows (see ``eta`` and docs/tracking.md)."""
     stations = list(progress.line.stations.all())
     legs = list(progress.plant.legs.all())
@@ -429,24 +432,39 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window:
     if progress.station is not None:
         position = progress.station.position
         current = _station_step(progress.station)
+        since = progress.stage_at
+        if progress.stage_kind == EventKind.STATION_LEFT:
+            # A station's typical duration runs from entering it to entering the next one.
+            entered = (
+                ProductionEvent.objects.filter(
+                    progress=progress, kind=EventKind.STATION_ENTERED, station=progress.station
+                )
+                .values_list("occurred_at", flat=True)
+                .first()
+            )
+            since = entered or since
         after = [_station_step(s) for s in stations if s.position > position] + leg_steps
         return eta.remaining_window(
             now=now,
             current=current,
-            current_since=progress.stage_at,
+            current_since=since,
             after=after,
             on_hold=progress.on_hold,
         )
-    start = now
-    if progress.build_week:
-        year, week = progress.build_week.split("-W")
-        monday = dt.date.fromisocalendar(int(year), int(week), 1)
-        start = max(now, timezone.make_aware(dt.datetime.combine(monday, dt.time(6))))
+    if not progress.build_week:
+        return None  # not scheduled yet: no honest date to give
+    # Planned for a week: the car starts any time in it (uniform), not before now.
+    year, week = progress.build_week.split("-W")
+    monday = timezone.make_aware(
+        dt.datetime.combine(dt.date.fromisocalendar(int(year), int(week), 1), dt.time())
+    )
+    base = max(now, monday)
+    span = max((monday + dt.timedelta(days=7) - base).total_seconds() / 3600, 0.0)
+    week_step = eta.Step(span / 2, span / math.sqrt(12))
     return eta.remaining_window(
-        now=now,
+        now=base,
         current=None,
         current_since=None,
-        after=[_station_step(s) for s in stations] + leg_steps,
+        after=[week_step] + [_station_step(s) for s in stations] + leg_steps,
         on_hold=progress.on_hold,
-        known_end_of_current=start if start > now else None,
     )
