@@ -255,3 +255,28 @@ class EtaChange(models.Model):
         verbose_name = _("changement d'ETA")
         verbose_name_plural = _("historique des ETA")
         ordering = ["progress", "created_at", "id"]
+
+
+class Notification(models.Model):
+    """A milestone e-mail owed to the buyer, at most once per milestone (the unique key): a
+    replayed or duplicated event never sends a second one."""
+
+    class Milestone(models.TextChoices):
+        LEFT_PLANT = "left_plant", _("sortie d'usine")
+        ETA_CHANGED = "eta_changed", _("date d'arrivée décalée de plus de 2 jours")
+        ARRIVED = "arrived", _("arrivée à la concession")
+
+    progress = models.ForeignKey(
+        OrderProgress, on_delete=models.CASCADE, related_name="notifications"
+    )
+    milestone = models.CharField(_("étape"), max_length=20, choices=Milestone)
+    key = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification de suivi")
+        verbose_name_plural = _("notifications de suivi")
+        constraints = [
+            models.UniqueConstraint(fields=["progress", "key"], name="production_notify_once")
+        ]

@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import pydantic
@@ -24,11 +25,13 @@ from .models import (
     ApiCredential,
     EtaChange,
     EventKind,
+    Notification,
     OrderProgress,
     ProductionEvent,
     Station,
     TransportLeg,
 )
+from .tasks import tracking_email_buyer
 from .texts import ARRIVED_RANK, LEFT_PLANT_RANK, public_message
 
 MAX_BATCH = 500
@@ -300,6 +303,7 @@ def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
         if credential.carrier_id and leg.carrier_id != credential.carrier_id:
             raise Rejected("forbidden_leg", _("Cette étape est confiée à un autre transporteur."))
     previous_eta = (progress.eta_from, progress.eta_to)
+    previous_rank = progress.rank
     _move(progress, event, station, leg)
     reason = _eta_update(progress, event)
     progress.save()
@@ -314,6 +318,7 @@ def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
             reason=reason,
             created_at=event.occurred_at,
         )
+    _notify_milestones(progress, previous_rank=previous_rank, previous_eta_to=previous_eta[1])
     if event.kind == EventKind.STATION_ENTERED and progress.order.status == "confirmed":
         order_start_production(number=progress.order.number)
     row = ProductionEvent.objects.create(
@@ -329,6 +334,34 @@ def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
     row.public = public_message(row, progress)
     row.save(update_fields=["public"])
     return row
+
+
+# An ETA moving by more than this is worth an e-mail.
+ETA_NOTICE_DAYS = 2
+
+
+def _notify_milestones(
+    progress: OrderProgress, *, previous_rank: int, previous_eta_to: dt.date | None
+) -> None:
+    """Owe the buyer an e-mail for each milestone crossed, once (unique key per milestone).
+    Entering production is told by ``orders`` (the order's status change)."""
+    owed: list[tuple[str, str]] = []
+    if previous_rank < LEFT_PLANT_RANK <= progress.rank:
+        owed.append((Notification.Milestone.LEFT_PLANT, "left_plant"))
+    if previous_rank < ARRIVED_RANK <= progress.rank:
+        owed.append((Notification.Milestone.ARRIVED, "arrived"))
+    elif (
+        previous_eta_to is not None
+        and progress.eta_to is not None
+        and abs((progress.eta_to - previous_eta_to).days) > ETA_NOTICE_DAYS
+    ):
+        owed.append((Notification.Milestone.ETA_CHANGED, f"eta:{progress.eta_to.isoformat()}"))
+    for milestone, key in owed:
+        notification, created = Notification.objects.get_or_create(
+            progress=progress, key=key, defaults={"milestone": milestone}
+        )
+        if created:
+            transaction.on_commit(partial(tracking_email_buyer.enqueue, notification.pk))
 
 
 def _move(

@@ -298,3 +298,27 @@ def test_arrival_and_transport_delay_are_in_the_eta_history(client, plant_key, r
 def test_the_answer_is_documented_in_the_openapi_schema(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/production/events" in schema["paths"]
+
+
+def test_milestone_emails_are_sent_once_even_on_replay(
+    client, plant_key, rail_key, order, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Given the car leaves the plant and arrives
+    run = [assign(order), event("exit", "left_plant", 100, vin=VIN)]
+    arrival = [event("arr", "arrived_at_dealer", 3000, vin=VIN)]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, plant_key, run)
+        post(client, rail_key, arrival)
+    subjects = [m.subject for m in mailoutbox]
+    assert any("quitté l'usine" in s for s in subjects)
+    assert any("arrivée à la concession" in s for s in subjects)
+    assert "/suivi/" in mailoutbox[-1].body
+    sent = len(mailoutbox)
+
+    # When everything is delivered again (a retry, a replay)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, plant_key, run)
+        post(client, rail_key, arrival)
+
+    # Then no second e-mail
+    assert len(mailoutbox) == sent
