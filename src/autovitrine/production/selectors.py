@@ -232,3 +232,42 @@ def _current_index(progress: OrderProgress, stages: list[Stage]) -> int | None:
             index += 1
         return index
     return None
+
+
+@dataclass
+class Incoming:
+    number: str
+    vehicle: str
+    buyer: str
+    stage: str
+    eta: str
+    eta_to: dt.date | None
+    risk: str  # "", "hold" or "late"
+
+
+def dealer_incoming(*, dealer_id: int, today: dt.date | None = None) -> list[Incoming]:
+    """The factory cars coming to a dealer, latest arrival last, each with its risk: on a quality
+    hold, or late (the window now ends after the date promised on the order)."""
+    today = today or timezone.localdate()
+    rows = (
+        OrderProgress.objects.filter(order__dealer_id=dealer_id, arrived_at__isnull=True)
+        .select_related("order", "plant", "line", "station", "leg")
+        .order_by("eta_to", "pk")
+    )
+    incoming = []
+    for progress in rows:
+        order = progress.order
+        promised = order.delivery_by
+        late = bool(progress.eta_to and promised and progress.eta_to > promised)
+        incoming.append(
+            Incoming(
+                number=order.number,
+                vehicle=order.vehicle_label,
+                buyer=order.buyer_name,
+                stage=stage_label(progress),
+                eta=eta_text(progress),
+                eta_to=progress.eta_to,
+                risk="hold" if progress.on_hold else "late" if late else "",
+            )
+        )
+    return incoming

@@ -6,4 +6,5 @@ app_name = "production"
 urlpatterns = [
     path("commandes/<str:number>/suivi/", views.timeline, name="timeline"),
     path("commandes/<str:number>/suivi/direct/", views.stream, name="stream"),
+    path("concessions/espace/arrivages/", views.dealer_incoming, name="dealer_incoming"),
 ]

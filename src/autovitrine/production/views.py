@@ -7,6 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from autovitrine.core.permissions import dealer_staff_required
+
 from . import live, selectors
 
 
@@ -42,3 +44,11 @@ def stream(request: HttpRequest, number: str) -> HttpResponse:
     # No buffering behind nginx; no-transform keeps proxies from compressing the stream.
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+@require_GET
+@dealer_staff_required
+def dealer_incoming(request: HttpRequest, dealer_id: int) -> HttpResponse:
+    """The dealer's cars on their way, with their ETA and risk (its own only)."""
+    rows = selectors.dealer_incoming(dealer_id=dealer_id)
+    return render(request, "production/dealer_incoming.html", {"rows": rows})

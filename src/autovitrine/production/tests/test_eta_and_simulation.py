@@ -67,6 +67,7 @@ def test_the_window_holds_the_real_arrival_in_at_least_90_percent_of_runs(
         arrived = arrivals[change.progress.order_id]
         total += 1
         hits += change.eta_from <= arrived <= change.eta_to
+    print(f"ETA windows holding the arrival: {hits}/{total} = {hits / total:.1%}")
     assert total >= RUNS * 3
     assert hits / total >= 0.90, f"{hits}/{total}"
     # and the windows stay useful: a planned week gives at most 9 days, then a few days at most

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.test import Client
@@ -13,6 +14,12 @@ from autovitrine.production.live import order_stream
 from autovitrine.production.models import ProductionEvent
 
 from .conftest import VIN, assign, event, post
+
+
+def run_async(coroutine):
+    """Run in a thread of its own: the browser tests' Playwright loop may own this one's."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _ids(chunks: list[str]) -> list[int]:
@@ -45,7 +52,7 @@ def test_a_stream_replays_after_its_last_id_then_follows(transactional_db, plant
         await stream.aclose()
         return chunks
 
-    chunks = asyncio.run(scenario())
+    chunks = run_async(scenario())
 
     # Then
     assert chunks[0].startswith("retry: ")
@@ -79,7 +86,7 @@ def test_a_reconnect_loses_nothing_and_repeats_nothing(transactional_db, plant_k
         await stream.aclose()
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = run_async(scenario())
     assert seen == list(ProductionEvent.objects.order_by("id").values_list("id", flat=True))
 
 
@@ -90,5 +97,5 @@ def test_a_silent_stream_sends_heartbeats(transactional_db, order):
         await stream.aclose()
         return chunks
 
-    chunks = asyncio.run(scenario())
+    chunks = run_async(scenario())
     assert chunks[1] == ": heartbeat\n\n"

@@ -154,3 +154,19 @@ def test_the_order_page_links_to_the_timeline(client, customer, running):
     client.force_login(customer, backend="django.contrib.auth.backends.ModelBackend")
     html = client.get(reverse("orders:detail", kwargs={"number": running.number})).content
     assert reverse("production:timeline", kwargs={"number": running.number}) in html.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_dealer_sees_only_its_incoming_cars(client_as, running, role):
+    client, _ = client_as(role)
+    response = client.get(reverse("production:dealer_incoming"))
+    expected = {
+        "anonymous": 302,
+        "customer": 403,
+        "other_dealer_staff": 200,
+        "dealer_staff": 200,
+        "head_office": 403,
+    }[role]
+    assert response.status_code == expected
+    if expected == 200:
+        assert (running.number in response.content.decode()) is (role == "dealer_staff")
