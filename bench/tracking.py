@@ -89,6 +89,9 @@ def environment(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
         "DB_POOL_MAX_SIZE": "8",
         "AUTOVITRINE_VAR_DIR": str(var_dir),
         "PRODUCTION_STREAM_MAX_SECONDS": str(args.seconds * 10),
+        # A staging-like site: the payment simulator (unused here) instead of Stripe secrets.
+        "PAYMENT_PROVIDER": "simulated",
+        "ALLOW_SIMULATED_PAYMENTS": "true",
         "LOG_LEVEL": "ERROR",
     }
 

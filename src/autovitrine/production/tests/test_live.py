@@ -7,9 +7,11 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
 
+from autovitrine.conftest import ROLES
 from autovitrine.production.live import order_stream
 from autovitrine.production.models import ProductionEvent
 
@@ -99,3 +101,47 @@ def test_a_silent_stream_sends_heartbeats(transactional_db, order):
 
     chunks = run_async(scenario())
     assert chunks[1] == ": heartbeat\n\n"
+
+
+def _asgi_get(path: str, cookie: str) -> list[dict]:
+    from autovitrine.production.asgi import with_live_stream_fast_path
+
+    async def django(scope, receive, send):  # pragma: no cover - not reached on this path
+        raise AssertionError("the stream never enters Django")
+
+    app = with_live_stream_fast_path(django)
+    sent: list[dict] = []
+
+    async def receive():
+        await asyncio.sleep(0.3)
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"cookie", cookie.encode())],
+    }
+    run_async(app(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_asgi_stream_follows_the_same_privacy_rule(transactional_db, client_as, order, role):
+    client, _ = client_as(role)
+    cookie = client.cookies.get("sessionid")
+    sent = _asgi_get(
+        f"/commandes/{order.number}/suivi/direct/", cookie.OutputString() if cookie else ""
+    )
+    expected = {"anonymous": 404, "other_dealer_staff": 404}.get(role, 200)
+    assert sent[0]["status"] == expected
+    if expected == 200:
+        headers = dict(sent[0]["headers"])
+        assert headers[b"content-type"].startswith(b"text/event-stream")
+        assert headers[b"x-accel-buffering"] == b"no"
+        assert sent[1]["body"].startswith(b"retry: ")
+        assert sent[-1]["more_body"] is False  # closed when the client went away
