@@ -342,12 +342,13 @@ def report(args, data, outcome: dict) -> None:
     from autovitrine.production.models import ProductionEvent
 
     expected: dict[int, list[int]] = defaultdict(list)
-    event_names: dict[int, str] = {}
-    for pk, order_id, event_id in ProductionEvent.objects.filter(
+    # Accepted = the event's row written (its transaction commits right after, then publishes).
+    accepted_when: dict[int, float] = {}
+    for pk, order_id, received_at in ProductionEvent.objects.filter(
         event_id__startswith="bench-"
-    ).values_list("pk", "progress__order_id", "event_id"):
+    ).values_list("pk", "progress__order_id", "received_at"):
         expected[order_id].append(pk)
-        event_names[pk] = event_id
+        accepted_when[pk] = received_at.timestamp()
     lost = duplicated = disordered = 0
     latencies = []
     for (order_id, _number, _vin), client in zip(data["orders"], outcome["clients"], strict=True):
@@ -357,7 +358,7 @@ def report(args, data, outcome: dict) -> None:
         lost += len(set(want) - set(got))
         disordered += got != sorted(got)
         for pk, at in client.received:
-            accepted = outcome["accepted_at"].get(event_names.get(pk, ""))
+            accepted = accepted_when.get(pk)
             if accepted is not None:
                 latencies.append(max(0.0, at - accepted))
     accepted = len(outcome["accepted_at"])
