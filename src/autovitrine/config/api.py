@@ -342,6 +342,7 @@ def _register_routers() -> None:
     from autovitrine.orders.api import router as orders_router
     from autovitrine.parts.api import router as parts_router
     from autovitrine.payments.api import router as payments_router
+    from autovitrine.production.api import router as production_router
     from autovitrine.tradein.api import router as tradein_router
     from autovitrine.workshop.api import router as workshop_router
 
@@ -356,6 +357,7 @@ def _register_routers() -> None:
     api.add_router("/flash-sales", flashsales_router)
     api.add_router("/workshop", workshop_router)
     api.add_router("/parts", parts_router)
+    api.add_router("/production", production_router)
     # Last, so that it only catches what no router above answers.
     api.add_router("", _fallback_router())
 

@@ -29,6 +29,7 @@ class SyncMiddlewareASGIHandler(ASGIHandler):
 
 
 from autovitrine.flashsales.asgi import with_waiting_room_fast_path  # noqa: E402  (apps ready)
+from autovitrine.production.asgi import with_live_stream_fast_path  # noqa: E402  (apps ready)
 
 
 def with_lifespan(app):  # type: ignore[no-untyped-def]
@@ -50,4 +51,7 @@ def with_lifespan(app):  # type: ignore[no-untyped-def]
     return lifespan_aware
 
 
-application = with_lifespan(with_waiting_room_fast_path(SyncMiddlewareASGIHandler()))
+# The live tracking streams, too, never enter Django's handler (one coroutine per open stream).
+application = with_lifespan(
+    with_live_stream_fast_path(with_waiting_room_fast_path(SyncMiddlewareASGIHandler()))
+)

@@ -152,6 +152,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Every key this deployment writes in Redis (cache, waiting room) starts with "<prefix>:", so two
 # deployments, or two test workers, can share one Redis database without touching each other.
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", os.environ.get("CACHE_KEY_PREFIX", "av"))
+# A live tracking stream ends after this long; the browser reconnects at once with Last-Event-ID
+# (spreads long connections over restarted or added workers behind the load balancer).
+PRODUCTION_STREAM_MAX_SECONDS = float(os.environ.get("PRODUCTION_STREAM_MAX_SECONDS", "600"))
 if REDIS_URL:
     CACHES = {
         "default": {

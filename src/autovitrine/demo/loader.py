@@ -588,7 +588,12 @@ def wipe_demo() -> int:
     """
     dealers = Dealer.objects.filter(brand__code=BRAND_CODE)
     deleted = 0
+    from autovitrine.demo.production import ORDERS as TRACKED_ORDERS
+    from autovitrine.orders.models import Order
+
     for queryset in (
+        # The demo buyer's followed factory orders (their tracking goes with them).
+        Order.objects.filter(idempotency_key__in=[key for key, *_rest in TRACKED_ORDERS]),
         SavedConfiguration.objects.filter(product_data__car_model__brand__code=BRAND_CODE),
         ProductData.objects.filter(car_model__brand__code=BRAND_CODE),
         Lead.objects.filter(dealer__in=dealers),

@@ -100,6 +100,12 @@ def dealer_orders_with_trade_in_to_appraise(*, dealer_id: int) -> QuerySet[Order
     )
 
 
+def order_by_number(*, number: str) -> Order | None:
+    """Any order by its number, for apps that check access themselves (production tracking:
+    the buyer, the delivering dealer's staff and head office)."""
+    return Order.objects.filter(number=number).select_related("dealer").first()
+
+
 def dealer_order(*, number: str, dealer_id: int) -> Order | None:
     return _with_relations(Order.objects.filter(number=number, dealer_id=dealer_id)).first()
 

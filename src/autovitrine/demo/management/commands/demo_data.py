@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autovitrine.demo import community, loader
+from autovitrine.demo import production as demo_production
 from autovitrine.demo.aftersales import load_aftersales
 from autovitrine.demo.community import load_community
 from autovitrine.demo.network import DEALERS
@@ -118,6 +119,14 @@ class Command(BaseCommand):
             )
             added["communauté"] = load_community(
                 step("Communauté", community.MEMBERS + len(community.IDEAS))
+            )
+            added["usines"] = demo_production.load_plants(
+                step("Usines et transport", len(demo_production.PLANTS))
+            )
+            added["commandes suivies"] = demo_production.load_tracked_orders(
+                loader.ACCOUNTS[0].email,
+                loader.ACCOUNTS[1].email,
+                step("Suivi de fabrication", len(demo_production.ORDERS)),
             )
 
         console.print(

@@ -1,0 +1,172 @@
+"""Demo production: two Aurore plants with a realistic line, road and rail legs, and two factory
+orders of the demo buyer followed live — one in production, one on its way to the dealer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from io import StringIO
+
+from rich.console import Console
+
+from autovitrine.accounts.models import User
+from autovitrine.catalog.models import Version
+from autovitrine.dealers.models import Dealer, DealerStaff
+from autovitrine.orders.pricing import factory_car
+from autovitrine.orders.selectors import order_by_number
+from autovitrine.orders.services import (
+    BuyerIdentity,
+    order_confirm,
+    order_pay_deposit,
+    order_place_built,
+)
+from autovitrine.payments import conf as payments_conf
+from autovitrine.payments.providers.simulated import SimulatedProvider
+from autovitrine.payments.services import payment_webhook_receive
+from autovitrine.production.management.commands.simulate_factory import simulate
+from autovitrine.production.models import Carrier, Line, OrderProgress, Plant, Station, TransportLeg
+
+Tick = Callable[[int], None]
+
+# (code, name shown to the buyer, typical minutes to the next station, spread in minutes)
+LINE = (
+    ("emboutissage", "Emboutissage des panneaux", 180, 30),
+    ("tolerie", "Tôlerie (assemblage de la caisse)", 360, 45),
+    ("peinture", "Peinture", 480, 60),
+    ("montage", "Montage (moteur, sellerie, tableau de bord)", 720, 90),
+    ("audit", "Audit qualité", 180, 40),
+    ("essais", "Essais sur piste", 240, 60),
+    ("expedition", "Expédition", 600, 180),
+)
+CARRIERS = (("fret-aurore", "Fret Aurore (rail)"), ("transroute", "TransRoute Logistique"))
+PLANTS = (
+    {
+        "code": "douai",
+        "name": "Douai",
+        "city": "Douai (Nord)",
+        "legs": (
+            ("douai-amberieu", "Usine de Douai", "Hub d'Ambérieu-en-Bugey", "rail", 0, 30, 6),
+            ("amberieu-concession", "Hub d'Ambérieu-en-Bugey", "Concession", "road", 1, 20, 5),
+        ),
+    },
+    {
+        "code": "mulhouse",
+        "name": "Mulhouse",
+        "city": "Mulhouse (Haut-Rhin)",
+        "legs": (
+            ("mulhouse-lyon", "Usine de Mulhouse", "Hub de Lyon-Vénissieux", "road", 1, 10, 3),
+            ("lyon-concession", "Hub de Lyon-Vénissieux", "Concession", "road", 1, 16, 4),
+        ),
+    },
+)
+ORDERS = (("demo-suivi-production", "production", 0.0), ("demo-suivi-transport", "transport", 12.0))
+
+
+def load_plants(tick: Tick) -> int:
+    added = 0
+    carriers = {}
+    for code, name in CARRIERS:
+        carriers[code], created = Carrier.objects.get_or_create(code=code, defaults={"name": name})
+        added += created
+    for spec in PLANTS:
+        plant, created = Plant.objects.get_or_create(
+            code=spec["code"], defaults={"name": spec["name"], "city": spec["city"]}
+        )
+        added += created
+        line, created = Line.objects.get_or_create(
+            plant=plant, code="l1", defaults={"name": "Ligne 1 (Brise, Zéphyr)"}
+        )
+        added += created
+        for position, (code, name, minutes, spread) in enumerate(LINE, start=1):
+            _station, created = Station.objects.get_or_create(
+                line=line,
+                code=code,
+                defaults={
+                    "position": position,
+                    "name": name,
+                    "typical_minutes": minutes,
+                    "spread_minutes": spread,
+                },
+            )
+            added += created
+        for position, (code, origin, destination, mode, carrier, hours, spread) in enumerate(
+            spec["legs"], start=1
+        ):
+            _leg, created = TransportLeg.objects.get_or_create(
+                code=code,
+                defaults={
+                    "plant": plant,
+                    "position": position,
+                    "origin": origin,
+                    "destination": destination,
+                    "mode": mode,
+                    "carrier": carriers[CARRIERS[carrier][0]],
+                    "typical_hours": hours,
+                    "spread_hours": spread,
+                },
+            )
+            added += created
+        tick(1)
+    return added
+
+
+def _confirmed_order(key: str, buyer: User, dealer: Dealer, staff: User) -> str:
+    """A factory order of the demo buyer, deposit paid, confirmed by the dealer."""
+    version = Version.objects.select_related("car_model__brand").order_by("pk").first()
+    assert version is not None
+    colour = version.car_model.colours.order_by("pk").first()
+    identity = BuyerIdentity(
+        first_name=buyer.first_name or "Camille",
+        last_name=buyer.last_name or "Durand",
+        email=buyer.email,
+        phone="06 12 34 56 78",
+        street="3 rue de la République",
+        postcode="69002",
+        city="Lyon",
+    )
+    order = order_place_built(
+        customer=buyer,
+        car=factory_car(version=version, colour=colour, options=[]),
+        dealer_id=dealer.pk,
+        identity=identity,
+        idempotency_key=key,
+    )
+    if order.status == "draft":
+        payment = order_pay_deposit(
+            number=order.number, customer_id=buyer.pk, return_url="/commandes/"
+        )
+        provider = SimulatedProvider(secret=payments_conf.simulator_secret())
+        body, signature = provider.webhook_for(
+            provider_id=payment.provider_id, amount_cents=payment.amount_cents, paid=True
+        )
+        payment_webhook_receive(
+            provider_name="simulated", headers={"X-Simulator-Signature": signature}, body=body
+        )
+    order = order_by_number(number=order.number)
+    assert order is not None
+    if order.status == "deposit_paid":
+        order_confirm(number=order.number, dealer_id=dealer.pk, by=staff)
+    return order.number
+
+
+def load_tracked_orders(buyer_email: str, staff_email: str, tick: Tick) -> int:
+    """The buyer's two followed orders, played through the signed API up to where they stand."""
+    buyer = User.objects.filter(email=buyer_email).first()
+    staff = DealerStaff.objects.select_related("dealer", "user").filter(user__email=staff_email)
+    staff = staff.first()
+    plant = Plant.objects.filter(code="douai").first()
+    if buyer is None or staff is None or plant is None:
+        return 0
+    added = 0
+    for key, until, delay in ORDERS:
+        number = _confirmed_order(key, buyer, staff.dealer, staff.user)
+        if not OrderProgress.objects.filter(order__number=number).exists():
+            simulate(
+                numbers=[number],
+                plant=plant,
+                until=until,
+                delay_hours=delay,
+                console=Console(file=StringIO()),
+            )
+            added += 1
+        tick(1)
+    return added

@@ -1,0 +1,152 @@
+"""Head office's back office for production: plants, lines, stations and transport legs as data,
+the API keys of plants and carriers (created with a secret shown once, revoked), and read-only
+progress, events and ETA history (written by the ingestion services only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from autovitrine.core.admin_access import (
+    HeadOfficeAdmin,
+    HeadOfficeTabularInline,
+    ReadOnlyTabularInline,
+)
+
+from . import services
+from .models import (
+    ApiCredential,
+    Carrier,
+    EtaChange,
+    Line,
+    OrderProgress,
+    Plant,
+    ProductionEvent,
+    Station,
+    TransportLeg,
+)
+
+
+class LineInline(HeadOfficeTabularInline):
+    model = Line
+    extra = 0
+
+
+class LegInline(HeadOfficeTabularInline):
+    model = TransportLeg
+    extra = 0
+
+
+@admin.register(Plant)
+class PlantAdmin(HeadOfficeAdmin):
+    list_display = ("name", "code", "city")
+    inlines = [LineInline, LegInline]
+
+
+class StationInline(HeadOfficeTabularInline):
+    model = Station
+    extra = 0
+
+
+@admin.register(Line)
+class LineAdmin(HeadOfficeAdmin):
+    list_display = ("name", "plant", "code")
+    list_filter = ("plant",)
+    inlines = [StationInline]
+
+
+@admin.register(Carrier)
+class CarrierAdmin(HeadOfficeAdmin):
+    list_display = ("name", "code")
+
+
+@admin.register(TransportLeg)
+class TransportLegAdmin(HeadOfficeAdmin):
+    list_display = ("__str__", "plant", "position", "carrier", "typical_hours", "spread_hours")
+    list_filter = ("plant", "mode", "carrier")
+
+
+@admin.register(ApiCredential)
+class ApiCredentialAdmin(HeadOfficeAdmin):
+    """A key is created here (its secret displayed once) and revoked, never edited."""
+
+    list_display = ("label", "key_id", "plant", "carrier", "created_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    fields = ("label", "plant", "carrier", "key_id", "created_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("key_id", "created_at", "revoked_at")
+        return self.fields
+
+    def save_model(self, request: HttpRequest, obj: ApiCredential, form: Any, change: bool) -> None:
+        if change:
+            return
+        credential, secret = services.credential_create(
+            label=obj.label, plant_id=obj.plant_id, carrier_id=obj.carrier_id
+        )
+        obj.pk = credential.pk
+        obj.key_id = credential.key_id
+        messages.warning(
+            request,
+            _(
+                "Clé %(key)s créée. Secret (affiché une seule fois, à transmettre à son "
+                "destinataire) : %(secret)s"
+            )
+            % {"key": credential.key_id, "secret": secret},
+        )
+
+    @admin.action(description=_("Révoquer les clés sélectionnées"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        count = sum(
+            services.credential_revoke(credential_id=pk)
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        messages.success(request, _("%(n)d clé(s) révoquée(s).") % {"n": count})
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(ReadOnlyTabularInline):
+    model = ProductionEvent
+    fields = ("occurred_at", "kind", "station", "leg", "event_id", "received_at")
+    readonly_fields = fields
+
+
+class EtaInline(ReadOnlyTabularInline):
+    model = EtaChange
+    fields = ("created_at", "eta_from", "eta_to", "reason")
+    readonly_fields = fields
+
+
+@admin.register(OrderProgress)
+class OrderProgressAdmin(HeadOfficeAdmin):
+    list_display = ("vin", "order", "plant", "stage_kind", "station", "leg", "on_hold", "eta_to")
+    list_filter = ("plant", "on_hold", "stage_kind")
+    search_fields = ("vin", "order__number")
+    inlines = [EventInline, EtaInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ProductionEvent)
+class ProductionEventAdmin(OrderProgressAdmin):
+    list_display = ("event_id", "kind", "progress", "occurred_at", "received_at", "credential")
+    list_filter = ("kind",)
+    search_fields = ("event_id", "progress__vin")
+    inlines = []

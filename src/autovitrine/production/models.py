@@ -1,0 +1,282 @@
+"""Production and tracking: plants, lines, stations, transport legs, the factory's and carriers'
+events, each factory order's progress and its ETA history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Plant(models.Model):
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("nom"), max_length=100)
+    city = models.CharField(_("ville"), max_length=100)
+
+    class Meta:
+        verbose_name = _("usine")
+        verbose_name_plural = _("usines")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Line(models.Model):
+    plant = models.ForeignKey(
+        Plant, on_delete=models.CASCADE, related_name="lines", verbose_name=_("usine")
+    )
+    code = models.SlugField(_("code"), max_length=20)
+    name = models.CharField(_("nom"), max_length=100)
+
+    class Meta:
+        verbose_name = _("ligne de production")
+        verbose_name_plural = _("lignes de production")
+        ordering = ["plant", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plant", "code"], name="production_line_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plant} — {self.name}"
+
+
+class Station(models.Model):
+    """A step of a line; ``typical_minutes`` runs from entering this station to entering the
+    next one (the wait in between included), ``spread_minutes`` is its standard deviation."""
+
+    line = models.ForeignKey(
+        Line, on_delete=models.CASCADE, related_name="stations", verbose_name=_("ligne")
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"))
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("nom affiché à l'acheteur"), max_length=100)
+    typical_minutes = models.PositiveIntegerField(_("durée habituelle (minutes)"))
+    spread_minutes = models.PositiveIntegerField(_("écart type (minutes)"), default=0)
+
+    class Meta:
+        verbose_name = _("poste")
+        verbose_name_plural = _("postes")
+        ordering = ["line", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "code"], name="production_station_code"),
+            models.UniqueConstraint(fields=["line", "position"], name="production_station_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Carrier(models.Model):
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("nom"), max_length=100)
+
+    class Meta:
+        verbose_name = _("transporteur")
+        verbose_name_plural = _("transporteurs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransportLeg(models.Model):
+    """One leg of the way from a plant to the dealers (plant → hub → dealer), in order."""
+
+    class Mode(models.TextChoices):
+        ROAD = "road", _("route")
+        RAIL = "rail", _("rail")
+        SEA = "sea", _("mer")
+
+    plant = models.ForeignKey(
+        Plant, on_delete=models.CASCADE, related_name="legs", verbose_name=_("usine")
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"))
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    origin = models.CharField(_("départ"), max_length=100)
+    destination = models.CharField(_("arrivée"), max_length=100)
+    mode = models.CharField(_("mode"), max_length=5, choices=Mode)
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="legs", verbose_name=_("transporteur")
+    )
+    typical_hours = models.PositiveIntegerField(_("durée habituelle (heures)"))
+    spread_hours = models.PositiveIntegerField(_("écart type (heures)"), default=0)
+
+    class Meta:
+        verbose_name = _("étape de transport")
+        verbose_name_plural = _("étapes de transport")
+        ordering = ["plant", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plant", "position"], name="production_leg_pos")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin} → {self.destination} ({self.get_mode_display()})"
+
+
+class ApiCredential(models.Model):
+    """A key of the ingestion API, for one plant or one carrier. The secret shown once at
+    creation is not stored: the database keeps its SHA-256, which is the HMAC signing key."""
+
+    key_id = models.CharField(_("identifiant de clé"), max_length=40, unique=True)
+    secret_hash = models.CharField(_("empreinte du secret"), max_length=64)
+    label = models.CharField(_("libellé"), max_length=100)
+    plant = models.ForeignKey(
+        Plant, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("usine")
+    )
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("transporteur")
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clé d'API usine ou transporteur")
+        verbose_name_plural = _("clés d'API usines et transporteurs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plant__isnull=False, carrier__isnull=True)
+                | Q(plant__isnull=True, carrier__isnull=False),
+                name="production_credential_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.key_id})"
+
+
+class EventKind(models.TextChoices):
+    VIN_ASSIGNED = "vin_assigned", _("VIN attribué")
+    BUILD_WEEK_PLANNED = "build_week_planned", _("Semaine de fabrication planifiée")
+    STATION_ENTERED = "station_entered", _("Entrée au poste")
+    STATION_LEFT = "station_left", _("Sortie du poste")
+    QUALITY_HOLD = "quality_hold", _("Blocage qualité")
+    QUALITY_RELEASE = "quality_release", _("Levée du blocage qualité")
+    LEFT_PLANT = "left_plant", _("Sortie d'usine")
+    TRANSPORT_CHECKPOINT = "transport_checkpoint", _("Point de passage du transport")
+    ARRIVED_AT_DEALER = "arrived_at_dealer", _("Arrivée à la concession")
+
+
+class OrderProgress(models.Model):
+    """Where a factory order's car is. ``rank`` only grows: a late event never moves it back."""
+
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.CASCADE,
+        related_name="production_progress",
+        verbose_name=_("commande"),
+    )
+    vin = models.CharField(_("VIN"), max_length=17, unique=True)
+    plant = models.ForeignKey(Plant, on_delete=models.PROTECT, verbose_name=_("usine"))
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, verbose_name=_("ligne"))
+    build_week = models.CharField(_("semaine de fabrication"), max_length=8, blank=True)
+    rank = models.PositiveIntegerField(_("rang d'avancement"), default=0)
+    stage_kind = models.CharField(_("dernière étape"), max_length=30, blank=True)
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("poste")
+    )
+    leg = models.ForeignKey(
+        TransportLeg, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("transport")
+    )
+    stage_at = models.DateTimeField(_("depuis le"), null=True, blank=True)
+    on_hold = models.BooleanField(_("bloquée (qualité)"), default=False)
+    hold_reason = models.CharField(_("motif du blocage"), max_length=300, blank=True)
+    hold_reason_public = models.BooleanField(_("motif visible de l'acheteur"), default=False)
+    hold_changed_at = models.DateTimeField(null=True, blank=True)
+    carrier_eta = models.DateTimeField(_("ETA du transporteur"), null=True, blank=True)
+    plant_eta = models.DateTimeField(_("ETA de l'usine"), null=True, blank=True)
+    eta_from = models.DateField(_("arrivée prévue à partir du"), null=True, blank=True)
+    eta_to = models.DateField(_("arrivée prévue au plus tard le"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrivée à la concession"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("avancement d'une commande")
+        verbose_name_plural = _("avancement des commandes")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.vin
+
+
+class ProductionEvent(models.Model):
+    """An accepted event, kept once (``event_id`` is unique); ``public`` is what the buyer's
+    live timeline receives, and the answer a second delivery gets is rebuilt from the row."""
+
+    event_id = models.CharField(_("identifiant de l'événement"), max_length=64, unique=True)
+    kind = models.CharField(_("type"), max_length=30, choices=EventKind)
+    progress = models.ForeignKey(
+        OrderProgress, on_delete=models.CASCADE, related_name="events", verbose_name=_("suivi")
+    )
+    occurred_at = models.DateTimeField(_("survenu le"))
+    received_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("poste")
+    )
+    leg = models.ForeignKey(
+        TransportLeg, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("transport")
+    )
+    credential = models.ForeignKey(
+        ApiCredential, on_delete=models.PROTECT, verbose_name=_("clé d'API")
+    )
+    data = models.JSONField(_("contenu"), default=dict)
+    public = models.JSONField(_("message du suivi"), default=dict)
+
+    class Meta:
+        verbose_name = _("événement de production")
+        verbose_name_plural = _("événements de production")
+        ordering = ["progress", "id"]
+        indexes = [models.Index(fields=["progress", "id"], name="production_event_stream")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} ({self.kind})"
+
+
+class EtaChange(models.Model):
+    class Reason(models.TextChoices):
+        INITIAL = "initial", _("première estimation")
+        PROGRESS = "progress", _("avancement de la fabrication")
+        QUALITY_HOLD = "quality_hold", _("contrôle qualité")
+        PLANT = "plant", _("planning de l'usine")
+        CARRIER = "carrier", _("estimation du transporteur")
+        TRANSPORT_DELAY = "transport_delay", _("retard de transport")
+        ARRIVED = "arrived", _("arrivée à la concession")
+
+    progress = models.ForeignKey(
+        OrderProgress, on_delete=models.CASCADE, related_name="eta_changes", verbose_name=_("suivi")
+    )
+    eta_from = models.DateField(_("à partir du"))
+    eta_to = models.DateField(_("au plus tard le"))
+    reason = models.CharField(_("motif"), max_length=20, choices=Reason)
+    created_at = models.DateTimeField(_("le"))
+
+    class Meta:
+        verbose_name = _("changement d'ETA")
+        verbose_name_plural = _("historique des ETA")
+        ordering = ["progress", "created_at", "id"]
+
+
+class Notification(models.Model):
+    """A milestone e-mail owed to the buyer, at most once per milestone (the unique key): a
+    replayed or duplicated event never sends a second one."""
+
+    class Milestone(models.TextChoices):
+        LEFT_PLANT = "left_plant", _("sortie d'usine")
+        ETA_CHANGED = "eta_changed", _("date d'arrivée décalée de plus de 2 jours")
+        ARRIVED = "arrived", _("arrivée à la concession")
+
+    progress = models.ForeignKey(
+        OrderProgress, on_delete=models.CASCADE, related_name="notifications"
+    )
+    milestone = models.CharField(_("étape"), max_length=20, choices=Milestone)
+    key = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification de suivi")
+        verbose_name_plural = _("notifications de suivi")
+        constraints = [
+            models.UniqueConstraint(fields=["progress", "key"], name="production_notify_once")
+        ]

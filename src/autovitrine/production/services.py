@@ -1,0 +1,503 @@
+"""Writes of production tracking: API keys, event ingestion (idempotent, out-of-order safe),
+the progress and ETA they move, and the live message each accepted event publishes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import secrets
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Literal
+
+import pydantic
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from autovitrine.core.vin import validate_vin
+from autovitrine.orders.selectors import order_by_number
+from autovitrine.orders.services import order_start_production
+
+from . import eta, live, signing
+from .models import (
+    ApiCredential,
+    EtaChange,
+    EventKind,
+    Notification,
+    OrderProgress,
+    ProductionEvent,
+    Station,
+    TransportLeg,
+)
+from .tasks import tracking_email_buyer
+from .texts import ARRIVED_RANK, LEFT_PLANT_RANK, public_message
+
+MAX_BATCH = 500
+
+# --- API keys -------------------------------------------------------------------------------
+
+
+def credential_create(
+    *, label: str, plant_id: int | None = None, carrier_id: int | None = None
+) -> tuple[ApiCredential, str]:
+    """A new key for one plant or one carrier; the secret is returned once, never stored."""
+    if (plant_id is None) == (carrier_id is None):
+        raise ValidationError(_("Une clé appartient à une usine ou à un transporteur."))
+    secret = secrets.token_urlsafe(32)
+    credential = ApiCredential.objects.create(
+        key_id=f"av_{secrets.token_hex(8)}",
+        secret_hash=signing.secret_hash(secret),
+        label=label,
+        plant_id=plant_id,
+        carrier_id=carrier_id,
+    )
+    return credential, secret
+
+
+def credential_revoke(*, credential_id: int, now: dt.datetime | None = None) -> int:
+    return ApiCredential.objects.filter(pk=credential_id, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
+    )
+
+
+class SignatureRefused(Exception):
+    """A request the ingestion API refuses with a 401 and this stable code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def credential_authenticate(
+    *,
+    key_id: str,
+    timestamp: str,
+    given_signature: str,
+    method: str,
+    path: str,
+    body: bytes,
+    now: float,
+) -> ApiCredential:
+    """The active key that signed this request, or ``SignatureRefused``."""
+    credential = (
+        ApiCredential.objects.filter(key_id=key_id, revoked_at__isnull=True).first()
+        if key_id
+        else None
+    )
+    if credential is None:
+        raise SignatureRefused("unknown_key", _("Clé d'API inconnue ou révoquée."))
+    try:
+        signed_at = int(timestamp)
+    except ValueError:
+        signed_at = None
+    if signed_at is None or abs(now - signed_at) > signing.MAX_SKEW_SECONDS:
+        raise SignatureRefused(
+            "stale_timestamp",
+            _("Horodatage absent ou écarté de plus de 5 minutes de notre horloge."),
+        )
+    if not signing.signature_matches(
+        key_hex=credential.secret_hash,
+        method=method,
+        path=path,
+        timestamp=timestamp,
+        body=body,
+        given=given_signature,
+    ):
+        raise SignatureRefused("bad_signature", _("Signature invalide."))
+    return credential
+
+
+# --- Events ---------------------------------------------------------------------------------
+
+PLANT_KINDS = {
+    EventKind.VIN_ASSIGNED,
+    EventKind.BUILD_WEEK_PLANNED,
+    EventKind.STATION_ENTERED,
+    EventKind.STATION_LEFT,
+    EventKind.QUALITY_HOLD,
+    EventKind.QUALITY_RELEASE,
+    EventKind.LEFT_PLANT,
+}
+CARRIER_KINDS = {EventKind.TRANSPORT_CHECKPOINT, EventKind.ARRIVED_AT_DEALER}
+
+
+def station_rank(position: int, kind: str) -> int:
+    return 10 * position + (2 if kind == EventKind.STATION_LEFT else 1)
+
+
+def leg_rank(position: int) -> int:
+    return LEFT_PLANT_RANK + 10 * position
+
+
+class EventIn(pydantic.BaseModel):
+    """One event of a batch (see docs/tracking.md for each kind's fields)."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = pydantic.Field(min_length=1, max_length=64)
+    kind: Literal[
+        "vin_assigned",
+        "build_week_planned",
+        "station_entered",
+        "station_left",
+        "quality_hold",
+        "quality_release",
+        "left_plant",
+        "transport_checkpoint",
+        "arrived_at_dealer",
+    ]
+    occurred_at: dt.datetime
+    order: str | None = pydantic.Field(default=None, max_length=12)
+    vin: str | None = pydantic.Field(default=None, max_length=20)
+    line: str | None = pydantic.Field(default=None, max_length=20)
+    station: str | None = pydantic.Field(default=None, max_length=30)
+    leg: str | None = pydantic.Field(default=None, max_length=30)
+    week: str | None = pydantic.Field(default=None, pattern=r"^\d{4}-W\d{2}$")
+    place: str | None = pydantic.Field(default=None, max_length=100)
+    reason: str | None = pydantic.Field(default=None, max_length=300)
+    reason_public: bool = False
+    eta: dt.datetime | None = None
+
+    @pydantic.field_validator("occurred_at", "eta")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("indiquez le fuseau horaire (ex. 2026-03-05T08:30:00+01:00)")
+        return value
+
+
+class Rejected(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class EventResult:
+    index: int
+    id: str
+    status: Literal["accepted", "rejected"]
+    duplicate: bool = False
+    code: str = ""
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"index": self.index, "id": self.id, "status": self.status}
+        if self.status == "accepted":
+            answer["duplicate"] = self.duplicate
+        else:
+            answer["code"] = self.code
+            answer["message"] = self.message
+        return answer
+
+
+def events_ingest(*, credential: ApiCredential, events: list[Any]) -> list[EventResult]:
+    """Apply a batch, event by event: each is accepted (once: a second delivery answers as the
+    first, flagged ``duplicate``) or rejected with its index and a stable code; one bad event
+    never stops the others. Each event runs in its own short transaction, locking one progress
+    row at most, so concurrent batches cannot deadlock."""
+    return [_ingest_one(credential, index, raw) for index, raw in enumerate(events)]
+
+
+def _ingest_one(credential: ApiCredential, index: int, raw: Any) -> EventResult:
+    raw_id = str(raw.get("id", ""))[:64] if isinstance(raw, dict) else ""
+    try:
+        event = EventIn.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ()))
+        return EventResult(
+            index, raw_id, "rejected", code="invalid_event", message=f"{field}: {first['msg']}"
+        )
+    if ProductionEvent.objects.filter(event_id=event.id).exists():
+        return EventResult(index, event.id, "accepted", duplicate=True)
+    allowed = PLANT_KINDS if credential.plant_id else CARRIER_KINDS
+    if event.kind not in allowed:
+        return EventResult(
+            index,
+            event.id,
+            "rejected",
+            code="forbidden_kind",
+            message=_("Cette clé ne peut pas envoyer ce type d'événement."),
+        )
+    try:
+        with transaction.atomic():
+            row = _apply(credential, event)
+    except IntegrityError:
+        # The same event id, accepted meanwhile by a concurrent delivery.
+        if ProductionEvent.objects.filter(event_id=event.id).exists():
+            return EventResult(index, event.id, "accepted", duplicate=True)
+        raise
+    except Rejected as exc:
+        return EventResult(index, event.id, "rejected", code=exc.code, message=exc.message)
+    order_id, public = row.progress.order_id, row.public
+    transaction.on_commit(lambda: live.publish(order_id=order_id, message=public))
+    return EventResult(index, event.id, "accepted")
+
+
+def _locked_progress(credential: ApiCredential, event: EventIn) -> OrderProgress:
+    if event.kind == EventKind.VIN_ASSIGNED:
+        return _assign_vin(credential, event)
+    filters: dict[str, Any] = {}
+    if event.vin:
+        filters["vin"] = event.vin.upper()
+    elif event.order:
+        filters["order__number"] = event.order
+    else:
+        raise Rejected("invalid_event", _("Indiquez le VIN ou le numéro de commande."))
+    progress = (
+        OrderProgress.objects.select_for_update().filter(**filters).select_related("order").first()
+    )
+    if progress is None:
+        raise Rejected("unknown_vin", _("Aucune commande en production ne porte ce VIN."))
+    if credential.plant_id and progress.plant_id != credential.plant_id:
+        raise Rejected("unknown_vin", _("Aucune commande en production ne porte ce VIN."))
+    return progress
+
+
+def _assign_vin(credential: ApiCredential, event: EventIn) -> OrderProgress:
+    if not event.order or not event.vin:
+        raise Rejected("invalid_event", _("Indiquez le numéro de commande et le VIN."))
+    try:
+        vin = validate_vin(event.vin)
+    except ValidationError as exc:
+        raise Rejected("invalid_vin", exc.messages[0]) from exc
+    order = order_by_number(number=event.order)
+    if order is None or order.kind != "factory":
+        raise Rejected("unknown_order", _("Aucune commande usine ne porte ce numéro."))
+    if order.status not in ("confirmed", "in_production", "ready"):
+        raise Rejected("order_not_confirmed", _("Cette commande n'est pas confirmée."))
+    plant = credential.plant
+    assert plant is not None
+    line = (
+        plant.lines.filter(code=event.line).first() if event.line else plant.lines.first()
+    ) or None
+    if line is None:
+        raise Rejected("unknown_line", _("Ligne inconnue dans cette usine."))
+    progress = OrderProgress.objects.select_for_update().filter(order_id=order.pk).first()
+    if progress is not None:
+        if progress.vin != vin:
+            raise Rejected("vin_conflict", _("Un autre VIN est déjà attribué à cette commande."))
+        return progress
+    if OrderProgress.objects.filter(vin=vin).exists():
+        raise Rejected("vin_conflict", _("Ce VIN est déjà attribué à une autre commande."))
+    return OrderProgress.objects.create(order=order, vin=vin, plant=plant, line=line)
+
+
+def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
+    progress = _locked_progress(credential, event)
+    station: Station | None = None
+    leg: TransportLeg | None = None
+    if event.kind in (EventKind.STATION_ENTERED, EventKind.STATION_LEFT):
+        station = progress.line.stations.filter(code=event.station or "").first()
+        if station is None:
+            raise Rejected("unknown_station", _("Poste inconnu sur la ligne de cette voiture."))
+    if event.kind == EventKind.TRANSPORT_CHECKPOINT:
+        leg = progress.plant.legs.filter(code=event.leg or "").first()
+        if leg is None:
+            raise Rejected("unknown_leg", _("Étape de transport inconnue pour cette voiture."))
+        if credential.carrier_id and leg.carrier_id != credential.carrier_id:
+            raise Rejected("forbidden_leg", _("Cette étape est confiée à un autre transporteur."))
+    previous_eta = (progress.eta_from, progress.eta_to)
+    previous_rank = progress.rank
+    _move(progress, event, station, leg)
+    reason = _eta_update(progress, event)
+    progress.save()
+    if (progress.eta_from, progress.eta_to) != previous_eta and progress.eta_from:
+        assert progress.eta_to is not None
+        if previous_eta[0] is None:
+            reason = EtaChange.Reason.INITIAL
+        EtaChange.objects.create(
+            progress=progress,
+            eta_from=progress.eta_from,
+            eta_to=progress.eta_to,
+            reason=reason,
+            created_at=event.occurred_at,
+        )
+    _notify_milestones(progress, previous_rank=previous_rank, previous_eta_to=previous_eta[1])
+    if event.kind == EventKind.STATION_ENTERED and progress.order.status == "confirmed":
+        order_start_production(number=progress.order.number)
+    row = ProductionEvent.objects.create(
+        event_id=event.id,
+        kind=event.kind,
+        progress=progress,
+        occurred_at=event.occurred_at,
+        station=station,
+        leg=leg,
+        credential=credential,
+        data=event.model_dump(mode="json", exclude_none=True),
+    )
+    row.public = public_message(row, progress)
+    row.save(update_fields=["public"])
+    return row
+
+
+# An ETA moving by more than this is worth an e-mail.
+ETA_NOTICE_DAYS = 2
+
+
+def _notify_milestones(
+    progress: OrderProgress, *, previous_rank: int, previous_eta_to: dt.date | None
+) -> None:
+    """Owe the buyer an e-mail for each milestone crossed, once (unique key per milestone).
+    Entering production is told by ``orders`` (the order's status change)."""
+    owed: list[tuple[str, str]] = []
+    if previous_rank < LEFT_PLANT_RANK <= progress.rank:
+        owed.append((Notification.Milestone.LEFT_PLANT, "left_plant"))
+    if previous_rank < ARRIVED_RANK <= progress.rank:
+        owed.append((Notification.Milestone.ARRIVED, "arrived"))
+    elif (
+        previous_eta_to is not None
+        and progress.eta_to is not None
+        and abs((progress.eta_to - previous_eta_to).days) > ETA_NOTICE_DAYS
+    ):
+        owed.append((Notification.Milestone.ETA_CHANGED, f"eta:{progress.eta_to.isoformat()}"))
+    for milestone, key in owed:
+        notification, created = Notification.objects.get_or_create(
+            progress=progress, key=key, defaults={"milestone": milestone}
+        )
+        if created:
+            transaction.on_commit(partial(tracking_email_buyer.enqueue, notification.pk))
+
+
+def _move(
+    progress: OrderProgress, event: EventIn, station: Station | None, leg: TransportLeg | None
+) -> None:
+    """Advance the progress if this event is further along than what it has seen; a late one
+    (out of order) is kept in the history but moves nothing back."""
+    rank = 0
+    if station is not None:
+        rank = station_rank(station.position, event.kind)
+    elif event.kind == EventKind.LEFT_PLANT:
+        rank = LEFT_PLANT_RANK
+    elif leg is not None:
+        rank = leg_rank(leg.position)
+    elif event.kind == EventKind.ARRIVED_AT_DEALER:
+        rank = ARRIVED_RANK
+        progress.arrived_at = progress.arrived_at or event.occurred_at
+    if rank > progress.rank:
+        progress.rank = rank
+        progress.stage_kind = event.kind
+        progress.station = station
+        progress.leg = leg
+        progress.stage_at = event.occurred_at
+    if event.kind == EventKind.BUILD_WEEK_PLANNED and event.week:
+        progress.build_week = event.week
+    if event.kind in (EventKind.QUALITY_HOLD, EventKind.QUALITY_RELEASE) and (
+        progress.hold_changed_at is None or event.occurred_at >= progress.hold_changed_at
+    ):
+        progress.on_hold = event.kind == EventKind.QUALITY_HOLD
+        progress.hold_reason = (event.reason or "") if progress.on_hold else ""
+        progress.hold_reason_public = progress.on_hold and event.reason_public
+        progress.hold_changed_at = event.occurred_at
+    if event.eta is not None:
+        if event.kind == EventKind.TRANSPORT_CHECKPOINT:
+            progress.carrier_eta = event.eta
+        elif event.kind in PLANT_KINDS:
+            progress.plant_eta = event.eta
+
+
+def _eta_update(progress: OrderProgress, event: EventIn) -> str:
+    """Recompute the window; the reason a change is shown with."""
+    before_to = progress.eta_to
+    if progress.arrived_at is not None:
+        day = timezone.localdate(progress.arrived_at)
+        progress.eta_from = progress.eta_to = day
+        return EtaChange.Reason.ARRIVED
+    now = max(event.occurred_at, progress.stage_at or event.occurred_at)
+    window = estimate_window(progress, now=now)
+    if window is None:
+        return EtaChange.Reason.INITIAL
+    progress.eta_from = timezone.localdate(window.start)
+    progress.eta_to = timezone.localdate(window.end)
+    if event.kind == EventKind.QUALITY_HOLD:
+        return EtaChange.Reason.QUALITY_HOLD
+    if event.kind == EventKind.TRANSPORT_CHECKPOINT and event.eta is not None:
+        later = before_to is not None and progress.eta_to > before_to
+        return EtaChange.Reason.TRANSPORT_DELAY if later else EtaChange.Reason.CARRIER
+    if event.eta is not None:
+        return EtaChange.Reason.PLANT
+    return EtaChange.Reason.PROGRESS
+
+
+def _station_step(station: Station) -> eta.Step:
+    return eta.Step(station.typical_minutes / 60, station.spread_minutes / 60)
+
+
+def _leg_step(leg: TransportLeg) -> eta.Step:
+    return eta.Step(float(leg.typical_hours), float(leg.spread_hours))
+
+
+def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window | None:
+    """The arrival window from what the progress knows (see ``eta`` and docs/tracking.md)."""
+    stations = list(progress.line.stations.all())
+    legs = list(progress.plant.legs.all())
+    leg_steps = [_leg_step(leg) for leg in legs]
+    if progress.rank >= LEFT_PLANT_RANK:
+        if progress.leg is not None:
+            after = [_leg_step(leg) for leg in legs if leg.position > progress.leg.position]
+            current = _leg_step(progress.leg)
+        else:  # left the plant, first leg under way
+            after, current = leg_steps[1:], leg_steps[0] if leg_steps else None
+        known = (
+            progress.carrier_eta if progress.carrier_eta and progress.carrier_eta > now else None
+        )
+        return eta.remaining_window(
+            now=now,
+            current=current,
+            current_since=progress.stage_at,
+            after=after,
+            known_end_of_current=known,
+        )
+    if progress.plant_eta is not None and progress.plant_eta > now:
+        return eta.remaining_window(
+            now=now,
+            current=None,
+            current_since=None,
+            after=leg_steps,
+            on_hold=progress.on_hold,
+            known_end_of_current=progress.plant_eta,
+        )
+    if progress.station is not None:
+        position = progress.station.position
+        current = _station_step(progress.station)
+        since = progress.stage_at
+        if progress.stage_kind == EventKind.STATION_LEFT:
+            # A station's typical duration runs from entering it to entering the next one.
+            entered = (
+                ProductionEvent.objects.filter(
+                    progress=progress, kind=EventKind.STATION_ENTERED, station=progress.station
+                )
+                .values_list("occurred_at", flat=True)
+                .first()
+            )
+            since = entered or since
+        after = [_station_step(s) for s in stations if s.position > position] + leg_steps
+        return eta.remaining_window(
+            now=now,
+            current=current,
+            current_since=since,
+            after=after,
+            on_hold=progress.on_hold,
+        )
+    if not progress.build_week:
+        return None  # not scheduled yet: no honest date to give
+    # Planned for a week: the car starts any time in it (uniform), not before now.
+    year, week = progress.build_week.split("-W")
+    monday = timezone.make_aware(
+        dt.datetime.combine(dt.date.fromisocalendar(int(year), int(week), 1), dt.time())
+    )
+    base = max(now, monday)
+    span = max((monday + dt.timedelta(days=7) - base).total_seconds() / 3600, 0.0)
+    week_step = eta.Step(span / 2, span / math.sqrt(12))
+    return eta.remaining_window(
+        now=base,
+        current=None,
+        current_since=None,
+        after=[week_step] + [_station_step(s) for s in stations] + leg_steps,
+        on_hold=progress.on_hold,
+    )

@@ -1,0 +1,43 @@
+"""Background work of production tracking: the buyer's milestone e-mails."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_tasks import task
+
+
+@task()
+def tracking_email_buyer(notification_id: int) -> None:
+    """Send a milestone e-mail once: the row is claimed by one conditional update."""
+    from .models import Notification
+    from .texts import eta_text
+
+    claimed = Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    if not claimed:
+        return
+    notification = Notification.objects.select_related("progress__order", "progress__plant").get(
+        pk=notification_id
+    )
+    progress = notification.progress
+    order = progress.order
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "milestone": notification.get_milestone_display(),
+            "kind": notification.milestone,
+            "plant": progress.plant.name,
+            "eta": eta_text(progress),
+            "url": settings.PUBLIC_BASE_URL.rstrip("/")
+            + reverse("production:timeline", kwargs={"number": order.number}),
+        }
+        EmailMessage(
+            subject=render_to_string("production/email/milestone_subject.txt", context).strip(),
+            body=render_to_string("production/email/milestone_body.txt", context),
+            to=[order.email],
+        ).send()
