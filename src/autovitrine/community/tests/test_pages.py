@@ -36,7 +36,8 @@ def test_profile_then_join_records_versions(client, customer, votes_campaign):
         "cc-by-4.0",
         "1",
     )
-    # The e-mail is never shown on community pages
+    # The e-mail is never shown on community pages (only to its owner, in the account menu)
+    client.logout()
     page = client.get(f"/communaute/{votes_campaign.slug}/").content.decode()
     assert customer.email not in page
 

@@ -41,6 +41,7 @@ def test_the_dashboard_counts_leads_and_stock_by_status(client_as, dealer):
         ("Disponible", "4"),
         ("Réservé", "0"),
         ("Vendu", "1"),
+        ("En vente flash", "0"),
     ]
 
 
@@ -76,4 +77,5 @@ def test_an_empty_dealer_sees_zeros_and_a_friendly_line(client_as, dealer):
         ("Disponible", "0"),
         ("Réservé", "0"),
         ("Vendu", "0"),
+        ("En vente flash", "0"),
     ]

@@ -292,11 +292,10 @@ def test_the_availability_api(client, car, dealer, workshop, ops):
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.postgres  # the exclusion constraint is PostgreSQL's; SQLite serialises writes
 def test_postgresql_refuses_an_overlapping_claim_itself(car, customer, dealer, workshop, ops):
-    from django.db import IntegrityError, connection, transaction
+    from django.db import IntegrityError, transaction
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite serialises writes")
     booking = booking_hold(
         customer_id=customer.pk,
         dealer_id=dealer.pk,
