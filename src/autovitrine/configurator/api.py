@@ -22,7 +22,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 
 from .engine import Configurator
 from .models import ProductData
@@ -118,7 +118,11 @@ def _choices(configurator: Configurator, tokens: list[str]) -> list[Pair]:
     return choices_parse(configurator, tokens)[0]
 
 
-@router.get("/configurations/{code}", response=SavedOut, url_name="configurator_saved")
+@router.get(
+    "/configurations/{code}",
+    response={200: SavedOut, **errors(404, 429)},
+    url_name="configurator_saved",
+)
 def saved_get(request: HttpRequest, code: str) -> SavedOut:
     saved = saved_configuration(code)
     if saved is None:
@@ -138,7 +142,7 @@ def saved_get(request: HttpRequest, code: str) -> SavedOut:
     )
 
 
-@router.get("/{model_code}", response=StateOut, url_name="configurator_state")
+@router.get("/{model_code}", response={200: StateOut, **errors(404)}, url_name="configurator_state")
 def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> StateOut:
     product_data = _product_data(model_code)
     configurator = configurator_for(product_data)
@@ -173,7 +177,11 @@ def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> 
     )
 
 
-@router.get("/{model_code}/explain", response=ExplainOut, url_name="configurator_explain")
+@router.get(
+    "/{model_code}/explain",
+    response={200: ExplainOut, **errors(404)},
+    url_name="configurator_explain",
+)
 def explain(request: HttpRequest, model_code: str, query: Query[ExplainQuery]) -> ExplainOut:
     configurator = configurator_for(_product_data(model_code))
     choices = _choices(configurator, query.c)
@@ -204,7 +212,7 @@ def explain(request: HttpRequest, model_code: str, query: Query[ExplainQuery]) -
 
 @router.post(
     "/{model_code}/configurations",
-    response={201: SavedOut},
+    response={201: SavedOut, **errors(404, 429)},
     url_name="configurator_save",
 )
 def save(request: HttpRequest, model_code: str, payload: SaveIn) -> tuple[int, SavedOut]:

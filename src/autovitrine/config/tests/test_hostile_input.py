@@ -234,3 +234,17 @@ def test_a_json_body_nested_too_deep_is_invalid_json(client, db):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("path", ["/api/stock/search", "/stock/"])
+def test_more_query_fields_than_allowed_is_a_400_not_an_html_error(client, db, path):
+    # When
+    query = "&".join(f"c={n}" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = client.get(f"{path}?{query}")
+
+    # Then
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json()["error"]["code"] == "too_many_fields"
+    else:
+        assert "Trop de champs" in response.content.decode()
