@@ -23,6 +23,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from autovitrine.core.api_errors import ApiError, errors
+from autovitrine.core.ratelimit import code_lookup_over_limit
 
 from .engine import Configurator
 from .models import ProductData
@@ -124,6 +125,12 @@ def _choices(configurator: Configurator, tokens: list[str]) -> list[Pair]:
     url_name="configurator_saved",
 )
 def saved_get(request: HttpRequest, code: str) -> SavedOut:
+    if code_lookup_over_limit(request, "configuration"):
+        raise ApiError(429, "rate_limited", "Trop de codes consultés : réessayez plus tard.")
+    return _saved_out(code)
+
+
+def _saved_out(code: str) -> SavedOut:
     saved = saved_configuration(code)
     if saved is None:
         raise ApiError(404, "not_found", "Aucune configuration à ce code.")
@@ -226,4 +233,4 @@ def save(request: HttpRequest, model_code: str, payload: SaveIn) -> tuple[int, S
         )
     except ValidationError as exc:
         raise ApiError(422, "invalid_configuration", exc.messages[0]) from exc
-    return 201, saved_get(request, saved.code)
+    return 201, _saved_out(saved.code)
