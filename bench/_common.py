@@ -49,6 +49,10 @@ def production_environment(*, database_url: str, redis_url: str, var_dir: Path) 
         "REDIS_URL": redis_url,
         "AUTOVITRINE_VAR_DIR": str(var_dir),
         "LOG_LEVEL": "ERROR",
+        # A staging site: deposits go through the simulated provider, which production refuses
+        # unless both of these say so (docs/security.md).
+        "PAYMENT_PROVIDER": "simulated",
+        "ALLOW_SIMULATED_PAYMENTS": "true",
     }
 
 

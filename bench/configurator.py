@@ -110,7 +110,7 @@ class HiddenTruth:
 
 
 # The two sizes of real bases: a compact car line and a large one.
-SIZES = {"compact": (90, 200_000, 110), "large": (260, 226_000, 330)}
+SIZES = {"compact": (90, 230_000, 110), "large": (260, 240_000, 330)}
 # A few long catalogues (paint references, accessory codes, upholstery stitching…).
 LONG_FAMILIES = (300, 150, 80, 40)
 
@@ -161,6 +161,9 @@ def generate_rule_base(
                     rng.choice((0, 1)) if value == 0 else rng.choice((0, 1, 1, 2, 2, 3))
                 )
                 style[code, f"v{value}"] = 0 if value == 0 else rng.randrange(3)
+            # One value, not always the first, that the lowest tier may take: a basic trim or
+            # market is never left without any wheel or seat.
+            need[code, f"v{rng.randrange(sizes[code])}"] = 0
             if rng.random() < 0.15:
                 standard_on_top[code] = f"v{sizes[code] - 1}"
                 need[code, f"v{sizes[code] - 1}"] = 0
@@ -255,7 +258,7 @@ def _tables(
         remaining = count - len(tables)
         budget = min(50_000.0, rng.lognormvariate(4.4, 1.6))
         if remaining <= 6:
-            budget = max(budget, (rows_target - total) / remaining)
+            budget = min(50_000.0, max(budget, (rows_target - total) / remaining))
         group = rng.choice(groups)
         width = rng.choice((2, 3, 4, 5, 6, 6, 6, 7, 8, 9, 10, 11, 12))
         columns = [group[0], *rng.sample(group[1:], min(len(group) - 1, width - 1))]
@@ -268,6 +271,11 @@ def _tables(
         rows = _allowed_rows(truth, families, columns, limit=int(budget * 3) + 50)
         # A table that forbids nothing says nothing; one far below its share is not kept.
         if rows is None or len(rows) == product or len(rows) < budget / 4:
+            continue
+        # Wide tables exceed their budget more often: keep as many under 6 families as from 6
+        # up, so the median width stays 6 as in real data.
+        narrow = sum(1 for table in tables if len(table.families) < 6)
+        if len(columns) < 6 and narrow > len(tables) - narrow:
             continue
         total += len(rows)
         tables.append(
@@ -486,6 +494,13 @@ def main() -> None:
     parser.add_argument(
         "--compare", action="store_true", help="also compile with the other encoding (slow)"
     )
+    parser.add_argument(
+        "--http",
+        type=int,
+        default=0,
+        metavar="BUYERS",
+        help="then publish the base and walk it through HTTP on granian + PostgreSQL + Redis",
+    )
     arguments = parser.parse_args()
 
     baseline = _baseline()
@@ -591,6 +606,10 @@ def main() -> None:
     for key, value in checks.items():
         verdict = "OK" if value <= TARGETS[key] else "ABOVE TARGET"
         print(f"Target {key} ≤ {TARGETS[key]:g}: {value:.2f} → {verdict}")
+    if arguments.http:
+        from configurator_http import measure
+
+        measure(data, size=arguments.size, buyers=arguments.http, seed=arguments.seed)
 
 
 if __name__ == "__main__":

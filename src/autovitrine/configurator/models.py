@@ -59,9 +59,8 @@ class ProductData(TimeStampedModel):
     compile_progress = models.CharField(_("compilation"), max_length=200, blank=True)
     # What the last validation found (errors and warnings), as ``Problem.as_dict()``.
     problems = models.JSONField(_("rapport de validation"), default=list, blank=True)
-    configuration_count = models.CharField(
-        _("nombre de configurations valides"), max_length=80, blank=True
-    )
+    # A decimal string: a large base counts beyond 10^100 (no column of fixed width).
+    configuration_count = models.TextField(_("nombre de configurations valides"), blank=True)
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
     published_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

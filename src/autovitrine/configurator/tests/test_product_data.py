@@ -310,3 +310,27 @@ def test_the_command_imports_publishes_and_exports(terra_model, tmp_path):
     with pytest.raises(CommandError, match="Rien n'a été importé"):
         call_command("product_data", "import", "aurore-terra", str(broken))
     assert ProductData.objects.count() == 1
+
+
+def test_a_count_beyond_ten_to_the_hundred_is_stored_exactly(terra_model):
+    """A large real base counts about 10^22 cars, a generated one beyond 10^100: the count is a
+    decimal string of any length, never cut (a fixed-width column refused it)."""
+    document = demo_document()
+    document["families"] += [
+        {
+            "code": f"extra-{index}",
+            "label": f"Équipement {index}",
+            "values": [
+                {"code": "a", "label": "A", "price_ht": 0},
+                {"code": "b", "label": "B", "price_ht": 1000},
+                {"code": "c", "label": "C", "price_ht": 2000},
+            ],
+        }
+        for index in range(220)
+    ]
+
+    draft = product_data_create(car_model=terra_model, data=json.dumps(document).encode())
+
+    assert draft.configuration_count == str(1_266_696 * 3**220)
+    draft.refresh_from_db()
+    assert len(draft.configuration_count) > 100
