@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from autovitrine.core.clientip import client_ip
+from autovitrine.core.ratelimit import wait_message
 
 from .forms import (
     EmailAuthenticationForm,
@@ -95,7 +96,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if not signup_attempt_allowed(client_ip=client_ip(request) or "unknown"):
         form.add_error(
             None,
-            _("Trop de tentatives d'inscription depuis votre connexion. Réessayez dans une heure."),
+            wait_message(_("Trop de tentatives d'inscription depuis votre connexion")),
         )
         context = {"form": form, "next": next_url}
         return render(request, "accounts/signup.html", context, status=429)

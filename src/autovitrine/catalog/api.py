@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.money import Price
 
 from .models import CarModel, MalusScale, Version
@@ -77,7 +77,7 @@ def model_list(request: HttpRequest) -> list[dict]:
     ]
 
 
-@router.get("/models/{code}", response=CarModelOut, url_name="catalog_model")
+@router.get("/models/{code}", response={200: CarModelOut, **errors(404)}, url_name="catalog_model")
 def model_detail(request: HttpRequest, code: str) -> dict:
     """A model with its published versions (cheapest first), each priced HT/TTC and labelled
     with WLTP CO2, energy class, consumption, range, Crit'Air, recycled share and the malus

@@ -40,7 +40,7 @@ from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from autovitrine.core.api_errors import ApiError, error_response
+from autovitrine.core.api_errors import ApiError, ErrorOut, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +130,53 @@ class OrjsonRenderer(BaseRenderer):
         return orjson.dumps(data, default=NinjaJSONEncoder().default)
 
 
+# Errors any operation can answer, whatever its handler does (the hostile-input gate, ninja's
+# parsing); each route declares its own others with ``core.api_errors.errors``.
+_COMMON_ERRORS = {
+    400: "`invalid_characters` (caractère de contrôle) ou `invalid_json` (corps illisible)",
+    405: "`method_not_allowed` : méthode non prise en charge à cette adresse",
+}
+_PARAMETER_ERRORS = {
+    422: "`invalid_input` : paramètre ou champ manquant, mal formé ou hors limites"
+}
+_BODY_ERRORS = {
+    413: "`payload_too_large` : corps de plus de 256 Ko",
+    415: "`unsupported_media_type` : corps à envoyer en `application/json`",
+}
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def _declare_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    schema.setdefault("components", {}).setdefault("schemas", {})
+    components = schema["components"]["schemas"]
+    if "ErrorOut" not in components:
+        definition = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(definition.pop("$defs", {}))
+        components["ErrorOut"] = definition
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            declared = dict(_COMMON_ERRORS)
+            if operation.get("parameters") or operation.get("requestBody"):
+                declared.update(_PARAMETER_ERRORS)
+            if operation.get("requestBody"):
+                declared.update(_BODY_ERRORS)
+            responses = operation.setdefault("responses", {})
+            declared_here = {int(status) for status in responses}
+            for status, description in declared.items():
+                if status not in declared_here:
+                    responses[status] = {"description": description}
+            for status, response in responses.items():
+                if int(status) >= 400:
+                    response.setdefault("content", {"application/json": {"schema": _ERROR_REF}})
+    return schema
+
+
 class AutoVitrineApi(NinjaAPI):
-    """A NinjaAPI whose "method not allowed" answers are JSON errors like every other."""
+    """A NinjaAPI whose "method not allowed" answers are JSON errors like every other, and
+    whose schema declares every error an operation can answer, with the error envelope."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return _declare_common_errors(super().get_openapi_schema(**kwargs))
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()

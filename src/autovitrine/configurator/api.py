@@ -22,7 +22,8 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
+from autovitrine.core.ratelimit import code_lookup_over_limit
 
 from .engine import Configurator
 from .models import ProductData
@@ -118,8 +119,18 @@ def _choices(configurator: Configurator, tokens: list[str]) -> list[Pair]:
     return choices_parse(configurator, tokens)[0]
 
 
-@router.get("/configurations/{code}", response=SavedOut, url_name="configurator_saved")
+@router.get(
+    "/configurations/{code}",
+    response={200: SavedOut, **errors(404, 429)},
+    url_name="configurator_saved",
+)
 def saved_get(request: HttpRequest, code: str) -> SavedOut:
+    if code_lookup_over_limit(request, "configuration"):
+        raise ApiError(429, "rate_limited", "Trop de codes consultés : réessayez plus tard.")
+    return _saved_out(code)
+
+
+def _saved_out(code: str) -> SavedOut:
     saved = saved_configuration(code)
     if saved is None:
         raise ApiError(404, "not_found", "Aucune configuration à ce code.")
@@ -138,7 +149,7 @@ def saved_get(request: HttpRequest, code: str) -> SavedOut:
     )
 
 
-@router.get("/{model_code}", response=StateOut, url_name="configurator_state")
+@router.get("/{model_code}", response={200: StateOut, **errors(404)}, url_name="configurator_state")
 def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> StateOut:
     product_data = _product_data(model_code)
     configurator = configurator_for(product_data)
@@ -173,7 +184,11 @@ def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> 
     )
 
 
-@router.get("/{model_code}/explain", response=ExplainOut, url_name="configurator_explain")
+@router.get(
+    "/{model_code}/explain",
+    response={200: ExplainOut, **errors(404)},
+    url_name="configurator_explain",
+)
 def explain(request: HttpRequest, model_code: str, query: Query[ExplainQuery]) -> ExplainOut:
     configurator = configurator_for(_product_data(model_code))
     choices = _choices(configurator, query.c)
@@ -204,7 +219,7 @@ def explain(request: HttpRequest, model_code: str, query: Query[ExplainQuery]) -
 
 @router.post(
     "/{model_code}/configurations",
-    response={201: SavedOut},
+    response={201: SavedOut, **errors(404, 429)},
     url_name="configurator_save",
 )
 def save(request: HttpRequest, model_code: str, payload: SaveIn) -> tuple[int, SavedOut]:
@@ -218,4 +233,4 @@ def save(request: HttpRequest, model_code: str, payload: SaveIn) -> tuple[int, S
         )
     except ValidationError as exc:
         raise ApiError(422, "invalid_configuration", exc.messages[0]) from exc
-    return 201, saved_get(request, saved.code)
+    return 201, _saved_out(saved.code)

@@ -4,18 +4,18 @@ configurations buyers save and share."""
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.core.codes import public_code
 from autovitrine.core.models import TimeStampedModel
 
-# Share codes: 8 characters from an alphabet without look-alikes (0/O, 1/l/I), ~40 bits.
+# Share codes: 13 characters from an alphabet without look-alikes (0/O, 1/l/I), 65 bits
+# (``core.codes``); the 8-character codes issued before still open their configuration.
 SHARE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyz"
-SHARE_CODE_LENGTH = 8
 
 
 class CompactJSONEncoder(json.JSONEncoder):
@@ -28,7 +28,7 @@ class CompactJSONEncoder(json.JSONEncoder):
 
 
 def new_share_code() -> str:
-    return "".join(secrets.choice(SHARE_ALPHABET) for _ in range(SHARE_CODE_LENGTH))
+    return public_code(SHARE_ALPHABET)
 
 
 class ProductData(TimeStampedModel):

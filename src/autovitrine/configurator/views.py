@@ -15,7 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from autovitrine.accounts.selectors import buyer_contact
 from autovitrine.core.clientip import client_ip
-from autovitrine.core.ratelimit import over_limit
+from autovitrine.core.ratelimit import (
+    code_lookup_over_limit,
+    over_limit,
+    rate_limited_page,
+    wait_message,
+)
 from autovitrine.leads.models import Lead
 from autovitrine.orders.selectors import delivering_dealer_choices
 
@@ -101,7 +106,7 @@ def save(request: HttpRequest, model_code: str) -> HttpResponse:
     choices, _dropped = choices_parse(configurator_for(product_data), request.POST.getlist("c"))
     back = reverse("configurator:configure", kwargs={"model_code": model_code})
     if over_rate_limit(request, "save"):
-        messages.error(request, _("Trop d'enregistrements en peu de temps : réessayez plus tard."))
+        messages.error(request, wait_message(_("Trop d'enregistrements en peu de temps")))
         return redirect(back)
     try:
         saved = configuration_save(
@@ -162,6 +167,8 @@ def _saved_page(
 
 @require_GET
 def saved_view(request: HttpRequest, code: str) -> HttpResponse:
+    if code_lookup_over_limit(request, "configuration"):
+        return rate_limited_page(request)
     saved = saved_configuration(code)
     if saved is None:
         raise Http404
@@ -177,6 +184,8 @@ def saved_view(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 def send_to_dealer(request: HttpRequest, code: str) -> HttpResponse:
+    if code_lookup_over_limit(request, "configuration"):
+        return rate_limited_page(request)
     saved = saved_configuration(code)
     if saved is None:
         raise Http404
@@ -184,7 +193,7 @@ def send_to_dealer(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         return _saved_page(request, saved, form, status=400)
     if over_rate_limit(request, "lead"):
-        form.add_error(None, _("Trop de demandes en peu de temps : réessayez plus tard."))
+        form.add_error(None, wait_message())
         return _saved_page(request, saved, form, status=429)
     dealer = form.target_dealer
     assert dealer is not None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
+from pydantic import ConfigDict
 
 
 class ApiError(Exception):
@@ -31,3 +32,31 @@ def error_response(
 ) -> HttpResponse:
     body = {"error": {"code": code, "message": message, "details": details or []}}
     return api.create_response(request, body, status=status)
+
+
+class ErrorDetailOut(Schema):
+    """One field's problem; some codes add keys (``num_pages``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    field: str
+    message: str
+
+
+class ErrorBodyOut(Schema):
+    code: str
+    message: str
+    details: list[ErrorDetailOut]
+
+
+class ErrorOut(Schema):
+    """The error envelope every API error answers with."""
+
+    error: ErrorBodyOut
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """``response={200: ThingOut, **errors(404, 409)}``: the route's own 4xx, declared in the
+    OpenAPI schema with the error envelope. Errors any operation can give (400 control
+    characters, 413/415 bodies, 422 parameters) are added to every operation by the API."""
+    return dict.fromkeys(statuses, ErrorOut)

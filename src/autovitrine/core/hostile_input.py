@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -71,16 +72,18 @@ class HostileInputMiddleware:
             )
         if PATH_CONTROL_CHARACTERS.search(request.path_info):
             return _refusal(request, 404, "not_found", _("Aucune page à cette adresse."))
-        fields = _bad_fields(request.GET.lists())
+        try:
+            fields = self._bad_query_and_form_fields(request)
+        except (TooManyFieldsSent, TooManyFilesSent):
+            return _refusal(
+                request,
+                400,
+                "too_many_fields",
+                _("Trop de champs dans la demande : %(n)s au plus.")
+                % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
+            )
         content_type = (request.content_type or "").lower()
-        form = content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
-        if request.method == "POST" and form:
-            if content_type != "multipart/form-data" or request.path.startswith(API_PREFIX):
-                # Kept in memory (at most the API's 256 KB or a form's): a view that reads the
-                # raw body still can. Page uploads are parsed from the stream, files to disk.
-                request.body  # noqa: B018
-            fields += _bad_fields(request.POST.lists())
-        elif (content_type == "application/json" or content_type.endswith("+json")) and (
+        if (content_type == "application/json" or content_type.endswith("+json")) and (
             JSON_CONTROL_ESCAPES.search(request.body)
         ):
             fields.append("body")
@@ -93,6 +96,19 @@ class HostileInputMiddleware:
                 fields=fields,
             )
         return self.get_response(request)
+
+    @staticmethod
+    def _bad_query_and_form_fields(request: HttpRequest) -> list[str]:
+        fields = _bad_fields(request.GET.lists())
+        content_type = (request.content_type or "").lower()
+        form = content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if request.method == "POST" and form:
+            if content_type != "multipart/form-data" or request.path.startswith(API_PREFIX):
+                # Kept in memory (at most the API's 256 KB or a form's): a view that reads the
+                # raw body still can. Page uploads are parsed from the stream, files to disk.
+                request.body  # noqa: B018
+            fields += _bad_fields(request.POST.lists())
+        return fields
 
 
 def _megabytes(size: int) -> str:

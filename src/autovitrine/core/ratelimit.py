@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from contextvars import ContextVar
+from typing import Any
 
 from django.core.cache import cache
 
@@ -53,3 +54,40 @@ def wait_in_french(seconds: int) -> str:
         return ngettext("%(n)d minute", "%(n)d minutes", count) % {"n": count}
     count = math.ceil(seconds / 3600)
     return ngettext("%(n)d heure", "%(n)d heures", count) % {"n": count}
+
+
+def wait_message(prefix: str | None = None) -> str:
+    """The French sentence a refused page shows: what happened and how long to wait."""
+    from django.utils.translation import gettext as _
+
+    seconds = retry_after_seconds() or 60
+    return _("%(what)s : réessayez dans %(wait)s.") % {
+        "what": prefix or _("Trop de demandes en peu de temps"),
+        "wait": wait_in_french(seconds),
+    }
+
+
+# Public codes (share links, order numbers, references) looked up from one address: a person
+# opens a few dozen, a script trying codes thousands.
+CODE_LOOKUPS_PER_WINDOW = 60
+CODE_LOOKUP_WINDOW_SECONDS = 600
+
+
+def code_lookup_over_limit(request: Any, scope: str) -> bool:
+    """Count one lookup of a public code by this client; ``True`` once over the window's quota."""
+    from .clientip import client_ip
+
+    key = f"codes:lookup:{scope}:{client_ip(request) or 'unknown'}"
+    return over_limit(key, limit=CODE_LOOKUPS_PER_WINDOW, window_seconds=CODE_LOOKUP_WINDOW_SECONDS)
+
+
+def rate_limited_page(request: Any, message: str | None = None) -> Any:
+    """A 429 page saying in French how long to wait (``Retry-After`` is added by the headers
+    middleware)."""
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "web/refused.html", {"status": 429, "message": message or wait_message()}, request=request
+    )
+    return HttpResponse(html, status=429)

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 
 from .models import Dealer
 from .schemas import DealerOut, DealersNearQuery, NearbyDealerOut, OpeningPeriodOut
@@ -56,7 +56,7 @@ def nearest(request: HttpRequest, filters: Query[DealersNearQuery]) -> list[dict
     return [{**_summary(hit.dealer), "distance_km": round(hit.distance_km, 1)} for hit in nearby]
 
 
-@router.get("/{code}", response=DealerOut, url_name="dealer")
+@router.get("/{code}", response={200: DealerOut, **errors(404)}, url_name="dealer")
 def dealer_detail(request: HttpRequest, code: str) -> dict:
     """An active dealer with its services and opening hours (periods, and as French lines)."""
     dealer = dealer_for_page(code)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.core.forms import validate_single_line
 from autovitrine.core.models import TimeStampedModel
 
 
@@ -18,7 +19,8 @@ class Dealer(TimeStampedModel):
 
     brand = models.ForeignKey("catalog.Brand", on_delete=models.PROTECT, related_name="dealers")
     code = models.SlugField(_("code"), max_length=60, unique=True)
-    name = models.CharField(_("nom"), max_length=120)
+    # Its name is in the subject of the e-mails buyers get: one line only.
+    name = models.CharField(_("nom"), max_length=120, validators=[validate_single_line])
     kind = models.CharField(_("type"), max_length=20, choices=Kind, default=Kind.CONCESSION)
     street = models.CharField(_("adresse"), max_length=200)
     postcode = models.CharField(_("code postal"), max_length=5)

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 
 from . import selectors
 from .models import FlashSale
@@ -68,7 +68,11 @@ def sale_list(request: HttpRequest) -> list[FlashSaleOut]:
     return [_sale_out(sale) for sale in selectors.public_sales().select_related("brand")]
 
 
-@router.get("/{slug}", response=FlashSaleOut, summary="Une vente flash et ses unités restantes")
+@router.get(
+    "/{slug}",
+    response={200: FlashSaleOut, **errors(404)},
+    summary="Une vente flash et ses unités restantes",
+)
 def sale_detail(request: HttpRequest, slug: str) -> FlashSaleOut:
     sale = selectors.sale_for_public(slug)
     if sale is None:

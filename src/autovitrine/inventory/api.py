@@ -9,7 +9,7 @@ from ninja import Query, Router
 
 from autovitrine.catalog.schemas import EnvironmentalLabelOut, PriceOut
 from autovitrine.catalog.selectors import label_for, malus_scale_on, published_models
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.money import Price
 from autovitrine.dealers.schemas import OpeningPeriodOut
 from autovitrine.dealers.selectors import dealer_for_page
@@ -92,7 +92,7 @@ def _item(hit: StockHit) -> dict:
     }
 
 
-@router.get("/search", response=StockSearchOut, url_name="stock_search")
+@router.get("/search", response={200: StockSearchOut, **errors(404)}, url_name="stock_search")
 def search(request: HttpRequest, filters: Query[StockSearchQuery]) -> dict:
     """Available vehicles, with the stock page's filters. With ``place`` or ``lat``/``lng`` each
     vehicle carries ``distance_km`` and the default sort is by distance; without, the newest come
@@ -124,7 +124,9 @@ def search(request: HttpRequest, filters: Query[StockSearchQuery]) -> dict:
     }
 
 
-@router.get("/vehicles/{vehicle_id}", response=VehicleOut, url_name="stock_vehicle")
+@router.get(
+    "/vehicles/{vehicle_id}", response={200: VehicleOut, **errors(404)}, url_name="stock_vehicle"
+)
 def vehicle_detail(request: HttpRequest, vehicle_id: int) -> dict:
     """A vehicle of an active dealer; a sold one stays readable with ``status: "sold"``."""
     vehicle = vehicle_for_page(vehicle_id)

@@ -32,7 +32,7 @@ class StockSearchQuery(NearQuery):
         None,
         description="Par défaut : distance quand un lieu est donné, sinon les plus récents.",
     )
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=2**31 - 1)
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ninja import Header, Query, Router
 from ninja.security import django_auth
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.permissions import staff_dealer_id
 
 from .forms import LeadForm
@@ -87,7 +87,7 @@ def _same_request(lead: Lead, form: LeadForm) -> bool:
 
 @router.post(
     "",
-    response={200: LeadOut, 201: LeadOut},
+    response={200: LeadOut, 201: LeadOut, **errors(409, 429)},
     url_name="lead_create",
     openapi_extra={
         "responses": {
@@ -148,7 +148,12 @@ def _staff_dealer(request: HttpRequest) -> int:
     return dealer_id
 
 
-@router.get("/mine", response=LeadPageOut, auth=django_auth, url_name="leads_mine")
+@router.get(
+    "/mine",
+    response={200: LeadPageOut, **errors(401, 403, 404)},
+    auth=django_auth,
+    url_name="leads_mine",
+)
 def my_leads(request: HttpRequest, filters: Query[MyLeadsQuery]) -> dict[str, Any]:
     """The leads of the signed-in staff member's dealer, newest first, optionally by status."""
     dealer_id = _staff_dealer(request)
@@ -175,7 +180,12 @@ def my_leads(request: HttpRequest, filters: Query[MyLeadsQuery]) -> dict[str, An
     }
 
 
-@router.patch("/{lead_id}", response=LeadOut, auth=django_auth, url_name="lead_update")
+@router.patch(
+    "/{lead_id}",
+    response={200: LeadOut, **errors(401, 403, 404, 409)},
+    auth=django_auth,
+    url_name="lead_update",
+)
 def update(request: HttpRequest, lead_id: int, payload: LeadStatusIn) -> LeadOut:
     """Move one of the dealer's leads to another status (see the allowed moves), with an
     optional internal note; the same status with a note only records the note. Another

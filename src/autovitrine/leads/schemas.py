@@ -75,7 +75,7 @@ class LeadOut(Schema):
 
 class MyLeadsQuery(Schema):
     status: Lead.Status | None = None
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=2**31 - 1)
     page_size: int = Field(25, ge=1, le=100)
 
 

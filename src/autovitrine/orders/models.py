@@ -63,7 +63,7 @@ class Order(TimeStampedModel):
         BANK_CHEQUE = "bank_cheque", _("Chèque de banque")
         LOAN = "loan", _("Versement de l'organisme de crédit")
 
-    number = models.CharField(_("numéro"), max_length=12, unique=True)
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
     kind = models.CharField(_("type"), max_length=10, choices=Kind)
     status = models.CharField(
         _("statut"), max_length=15, choices=Status, default=Status.DRAFT, db_index=True

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-import secrets
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import model_with_versions
+from autovitrine.core.codes import public_code
 from autovitrine.core.money import format_eur
 from autovitrine.core.phones import french_phone_normalize
 from autovitrine.dealers.selectors import dealer_by_id
@@ -163,7 +163,8 @@ def _existing(customer: Any, idempotency_key: str) -> Order | None:
 
 
 def _new_number() -> str:
-    return "AV-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+    # 65 bits (``core.codes``); numbers issued before (8 characters) stay valid.
+    return "AV-" + public_code(NUMBER_ALPHABET)
 
 
 def _check_draft_limit(customer: Any) -> None:

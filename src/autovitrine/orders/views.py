@@ -25,7 +25,12 @@ from autovitrine.configurator.selectors import (
 )
 from autovitrine.core.http import HtmxHttpRequest
 from autovitrine.core.money import format_eur
-from autovitrine.core.ratelimit import over_limit
+from autovitrine.core.ratelimit import (
+    code_lookup_over_limit,
+    over_limit,
+    rate_limited_page,
+    wait_message,
+)
 from autovitrine.inventory.selectors import StockCondition, StockStatus, vehicle_for_page
 from autovitrine.payments.selectors import PaymentStatus
 from autovitrine.tradein.selectors import TradeInNotFound, customer_open_trade_ins
@@ -131,6 +136,8 @@ def checkout_stock(request: HttpRequest, vehicle_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def checkout_configured(request: HttpRequest, code: str) -> HttpResponse:
     """Order a car built to a saved configuration, priced by today's product data."""
+    if code_lookup_over_limit(request, "configuration"):
+        return rate_limited_page(request)
     saved = saved_configuration(code)
     if saved is None:
         raise Http404
@@ -176,7 +183,7 @@ def _checkout(
         form = CheckoutForm(request.POST, **form_kwargs)
         status = 400
         if form.is_valid() and _over_rate_limit(request, "checkout"):
-            form.add_error(None, _("Trop de tentatives : réessayez dans une heure."))
+            form.add_error(None, wait_message(_("Trop de tentatives")))
             status = 429
         elif form.is_valid():
             data = form.cleaned_data
@@ -263,7 +270,7 @@ def pay_deposit(request: HttpRequest, number: str) -> HttpResponse:
     """Send the buyer to the provider's payment page (or back, with the provider's message)."""
     order = _own_order(request, number)
     if _over_rate_limit(request, "pay"):
-        messages.error(request, _("Trop de tentatives : réessayez dans une heure."))
+        messages.error(request, wait_message(_("Trop de tentatives")))
         return redirect("orders:detail", number=order.number)
     return_url = request.build_absolute_uri(
         reverse("orders:payment_return", kwargs={"number": order.number})

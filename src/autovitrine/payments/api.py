@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 
 from .providers import UnknownProvider
 from .providers.base import InvalidSignature, MalformedWebhook
@@ -14,7 +14,9 @@ from .services import payment_webhook_receive
 router = Router(tags=["payments"])
 
 
-@router.post("/webhooks/{provider}", url_name="payments_webhook", response={200: dict})
+@router.post(
+    "/webhooks/{provider}", url_name="payments_webhook", response={200: dict, **errors(404)}
+)
 def webhook(request: HttpRequest, provider: str) -> dict:
     """200 once applied (or already applied, or not about one of our payments), so the
     provider stops retrying; 400 ``bad_signature`` when the signature does not verify,

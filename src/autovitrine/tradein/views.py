@@ -15,7 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from autovitrine.core.money import format_eur
-from autovitrine.core.ratelimit import over_limit
+from autovitrine.core.ratelimit import (
+    over_limit,
+    wait_message,
+)
 
 from .forms import TradeInForm
 from .selectors import customer_trade_ins
@@ -55,7 +58,7 @@ def estimate(request: HttpRequest) -> HttpResponse:
         if saving and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if form.is_valid() and saving and _over_rate_limit(request):
-            form.add_error(None, _("Trop d'enregistrements : réessayez dans une heure."))
+            form.add_error(None, wait_message(_("Trop d'enregistrements")))
             status = 429
         elif form.is_valid():
             try:

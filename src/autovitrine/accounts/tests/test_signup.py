@@ -215,7 +215,9 @@ def test_a_script_posting_the_form_again_and_again_is_stopped(client, db):
 
     # Then
     assert response.status_code == 429
-    assert "Trop de tentatives d'inscription depuis votre connexion." in page_text(response)
+    assert "Trop de tentatives d'inscription depuis votre connexion : réessayez dans" in (
+        page_text(response)
+    )
     assert User.objects.count() == 0
 
 

@@ -234,3 +234,64 @@ def test_a_json_body_nested_too_deep_is_invalid_json(client, db):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("path", ["/api/stock/search", "/stock/"])
+def test_more_query_fields_than_allowed_is_a_400_not_an_html_error(client, db, path):
+    # When
+    query = "&".join(f"c={n}" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = client.get(f"{path}?{query}")
+
+    # Then
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json()["error"]["code"] == "too_many_fields"
+    else:
+        assert "Trop de champs" in response.content.decode()
+
+
+# Classes of bad values, sent to every query parameter of every API operation (from the schema).
+HOSTILE_VALUES = {
+    "full-width digits": "１２３",
+    "Arabic-Indic digit": "٣",
+    "negative": "-1",
+    "beyond float": "1e400",
+    "not a number": "NaN",
+    "infinity": "inf",
+    "huge integer": "9" * 30,
+    "year 0": "0000-01-01",
+    "year 10000": "10000-01-01",
+    "overlong": "x" * 5000,
+}
+NUMERIC = {"integer", "number"}
+
+
+def _query_parameters() -> list[tuple[str, str, dict]]:
+    return [
+        (path, parameter["name"], parameter.get("schema", {}))
+        for method, path, operation in api_operations()
+        if method == "GET"
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+
+
+def _is_numeric(schema: dict) -> bool:
+    kinds = {schema.get("type")} | {s.get("type") for s in schema.get("anyOf", [])}
+    return bool(kinds & NUMERIC)
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_VALUES))
+def test_bad_values_in_every_query_parameter_are_refused_never_a_500(client, dealer_staff, kind):
+    # Signed in as staff, so that the dealers' operations read their parameters too.
+    client.force_login(dealer_staff)
+    value = HOSTILE_VALUES[kind]
+    parameters = _query_parameters()
+    assert any(_is_numeric(schema) for _, _, schema in parameters)
+    for path, name, schema in parameters:
+        response = client.get(path, {name: value})
+        assert response.status_code < 500, (path, name, response.status_code)
+        assert response["Content-Type"].startswith("application/json"), (path, name)
+        numeric_and_invalid = kind != "negative" and kind not in ("year 0", "year 10000")
+        if _is_numeric(schema) and numeric_and_invalid and response.status_code != 422:
+            pytest.fail(f"{path}?{name}={value[:20]} answered {response.status_code}")

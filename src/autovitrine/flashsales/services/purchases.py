@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from autovitrine.core.codes import public_code
 from autovitrine.dealers.services import dealer_staff_notify
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.services import vehicle_flash_sale_release
@@ -42,7 +42,8 @@ from .sale import sale_share_lock, sale_sync
 
 def _new_reference() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "VF-" + "".join(secrets.choice(alphabet) for _ in range(8))
+    # 65 bits (``core.codes``); references issued before (8 characters) stay valid.
+    return "VF-" + public_code(alphabet)
 
 
 # Deposits of flash-sale purchases, as the payments app knows them (see ``apps.py``).

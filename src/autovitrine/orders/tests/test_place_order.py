@@ -36,7 +36,7 @@ def test_ordering_a_stock_car_reserves_it_and_freezes_the_totals(place, vehicle,
     assert [line["code"] for line in order.quote] == ["vehicle", "malus", "registration"]
     assert order.quote[2]["label"] == "Carte grise, estimation (7 CV, Auvergne-Rhône-Alpes)"
     assert order.vehicle["vin"] == vehicle.vin
-    assert order.number.startswith("AV-") and len(order.number) == 11
+    assert order.number.startswith("AV-") and len(order.number) == 16  # 65 bits
     assert list(order.events.values_list("from_status", "to_status")) == [("", "draft")]
 
 
