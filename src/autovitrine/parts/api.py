@@ -13,8 +13,8 @@ router = Router(tags=["parts"])
 
 class SearchQuery(Schema):
     q: str = Field("", max_length=80)
-    dealer: int | None = None
-    car_model: int | None = None
+    dealer: int | None = Field(None, ge=1, le=2**31 - 1)
+    car_model: int | None = Field(None, ge=1, le=2**31 - 1)
     powertrain: str = Field("", max_length=80)
     year: int | None = Field(None, ge=1950, le=2100)
 

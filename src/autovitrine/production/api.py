@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.security import APIKeyHeader
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 
 from . import services, signing
 from .models import ApiCredential
@@ -68,7 +68,7 @@ class BatchOut(Schema):
 @router.post(
     "/events",
     auth=SignedRequest(),
-    response={200: BatchOut},
+    response={200: BatchOut, **errors(401)},
     url_name="production_events",
     summary="Envoyer des événements de production ou de transport (lot de 500 au plus)",
 )
