@@ -150,7 +150,9 @@ class EventIn(pydantic.BaseModel):
         "arrived_at_dealer",
     ]
     occurred_at: dt.datetime
-    order: str | None = pydantic.Field(default=None, max_length=12)
+    order: str | None = pydantic.Field(
+        default=None, max_length=20
+    )  # the order number column (orders.Order.number)
     vin: str | None = pydantic.Field(default=None, max_length=20)
     line: str | None = pydantic.Field(default=None, max_length=20)
     station: str | None = pydantic.Field(default=None, max_length=30)
