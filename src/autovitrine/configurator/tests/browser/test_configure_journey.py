@@ -13,11 +13,19 @@ from autovitrine.configurator.models import SavedConfiguration
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def htmx_idle(page) -> None:
+    # A tap during htmx's swap or settle lands on the outgoing copy or on a list that is still
+    # scrolling the current step into view; a person waits for the page to settle, so do we.
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def pick(page, name: str, label: str) -> None:
+    htmx_idle(page)
     page.locator(f'a[data-name="{name}"]', has_text=label).click()
 
 
 def go_to_step(page, title: str) -> None:
+    htmx_idle(page)
     page.locator(".cfg-steps a", has_text=title).click()
     page.wait_for_selector(f'.cfg-steps a.is-current:has-text("{title}")')
 
