@@ -103,3 +103,18 @@ def test_simulate_factory_plays_a_run_through_the_signed_api(plant, customer, de
     call_command("simulate_factory", order.number, "--hold", "--delay", "20", stdout=out)
     assert ProductionEvent.objects.count() == count
     assert "0 événements acceptés" in out.getvalue()
+
+
+def test_simulate_factory_in_process_on_a_production_site(plant, customer, dealer, settings):
+    # Given a site that serves only its own host over HTTPS (as the benchmarks' demo data runs)
+    settings.ALLOWED_HOSTS = ["concession.example"]
+    settings.SECURE_SSL_REDIRECT = True
+    order = factory_order(customer, dealer)
+    out = io.StringIO()
+
+    # When the simulator plays the run in process
+    call_command("simulate_factory", order.number, stdout=out)
+
+    # Then its requests passed the host check and the HTTPS redirect
+    assert OrderProgress.objects.get(order=order).arrived_at is not None
+    assert "0 refusés" in out.getvalue()

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import orjson
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test import Client
 from django.utils import timezone
@@ -131,7 +132,7 @@ def simulate(
         planned += run.until(until)
     planned.sort(key=lambda p: p.at)
 
-    client = httpx.Client(base_url=url, timeout=30) if url else Client()
+    client = httpx.Client(base_url=url, timeout=30) if url else _in_process_client()
     totals: dict[str, Any] = {"accepted": 0, "duplicates": 0, "rejected": 0, "errors": []}
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console or Console()) as progress:
@@ -161,6 +162,13 @@ def simulate(
     return totals
 
 
+def _in_process_client() -> Client:
+    # In process the request must still pass the host check and, on a production site, the HTTPS
+    # redirect: it names a served host and says it came over HTTPS.
+    hosts = [host for host in settings.ALLOWED_HOSTS if host not in {"*"} and host[:1] != "."]
+    return Client(SERVER_NAME=hosts[0] if hosts else "testserver")
+
+
 def _post(client: Any, key: tuple[ApiCredential, str], events: list[dict[str, Any]]) -> Any:
     credential, secret = key
     body = orjson.dumps({"events": events})
@@ -173,7 +181,9 @@ def _post(client: Any, key: tuple[ApiCredential, str], events: list[dict[str, An
         )
         status, payload = response.status_code, response.json()
     else:
-        response = client.post(PATH, data=body, content_type="application/json", headers=headers)
+        response = client.post(
+            PATH, data=body, content_type="application/json", headers=headers, secure=True
+        )
         status, payload = response.status_code, response.json()
     if status != 200:
         raise CommandError(f"L'API a refusé le lot ({status}) : {payload}")
