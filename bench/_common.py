@@ -60,8 +60,18 @@ def production_environment(*, database_url: str, redis_url: str, var_dir: Path) 
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], env=env, check=True)
+def manage(env: dict[str, str], *args: str, quiet: bool = False) -> None:
+    """Run a management command; ``quiet`` keeps only its last line (an import lists every
+    warning of the base, hundreds of lines on a generated one)."""
+    command = [sys.executable, str(PROJECT / "manage.py"), *args]
+    if not quiet:
+        subprocess.run(command, env=env, check=True)
+        return
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, command)
+    print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "")
 
 
 def free_port() -> int:

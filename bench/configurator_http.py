@@ -146,7 +146,7 @@ def _warm(base_url: str, path: str) -> None:
 
 def _publish(env: dict[str, str], model: str, path: Path) -> float:
     started = time.perf_counter()
-    manage(env, "product_data", "import", model, str(path), "--publish")
+    manage(env, "product_data", "import", model, str(path), "--publish", quiet=True)
     return time.perf_counter() - started
 
 
@@ -178,16 +178,23 @@ def measure(document: bytes, *, size: str, buyers: int, seed: int) -> bool:
         granian_server(env, workers=2, log_file=var_dir / "server.log") as base_url,
         httpx.Client(base_url=base_url, headers=PROXY_HEADERS, timeout=120) as client,
     ):
-        # Both workers warmed on another model's pages first: what follows measures the new
-        # revision's load, not Django's first template compile in a fresh process.
+        # The model is on sale with this base, and both workers serve it; then head office
+        # publishes a new revision (a new price). What follows measures that revision's load in a
+        # worker that was already serving, not Python's and Django's first use in a new process.
+        _publish(env, MODEL, files[MODEL])
         warmers = [
-            threading.Thread(target=_warm, args=(base_url, f"/configurer/{OTHER_MODEL}/"))
+            threading.Thread(target=_warm, args=(base_url, f"/configurer/{MODEL}/"))
             for _ in range(4)
         ]
         for thread in warmers:
             thread.start()
         for thread in warmers:
             thread.join()
+        files[MODEL].write_bytes(
+            orjson.dumps(
+                {**content, "code": MODEL, "base_price_ht": content["base_price_ht"] + 50000}
+            )
+        )
         publish_seconds = _publish(env, MODEL, files[MODEL])
         published_at = time.perf_counter()
         # Two first requests at once: each of the two workers serves one.

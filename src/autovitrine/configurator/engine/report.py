@@ -99,11 +99,16 @@ def analyse(configurator: Configurator) -> list[Problem]:
     for item in rule_base.boolean_by_code.values():
         allowed = possible.values[item.code]
         if len(allowed) == 1:
-            state = "toujours incluse" if allowed[0] else "jamais disponible"
+            # Worded without gender: an option (feminine) or a pack (masculine).
+            where = (
+                "figure dans toutes les configurations valides"
+                if allowed[0]
+                else "ne figure dans aucune configuration valide"
+            )
             findings.append(
                 Problem(
                     "forced_option",
-                    f"« {item.label} » est {state} : aucune configuration ne permet l'autre choix.",
+                    f"« {item.label} » {where} : le choix est imposé.",
                     item.code,
                     "warning",
                 )

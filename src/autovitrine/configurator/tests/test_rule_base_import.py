@@ -304,3 +304,23 @@ def test_export_then_import_gives_the_same_rule_base(indent):
 
     assert report.ok
     assert report.configurator.rule_base == rule_base
+
+
+def test_an_option_always_included_and_a_pack_never_available_are_warned_in_plain_french():
+    # Given the sport suspension required by both trims, and the winter pack excluded by both
+    rules = [
+        {"id": "sport", "kind": "requires", "if": ["trim=life"], "then": ["sport"]},
+        {"id": "sport-gt", "kind": "requires", "if": ["trim=gt"], "then": ["sport"]},
+        {"id": "no-pack", "kind": "excludes", "if": ["trim=life"], "then": ["hiver"]},
+        {"id": "no-pack-gt", "kind": "excludes", "if": ["trim=gt"], "then": ["hiver"]},
+    ]
+
+    report = import_rule_base(json.dumps(document(rules=rules)))
+
+    assert report.ok
+    forced = {p.path: p.message for p in report.problems if p.code == "forced_option"}
+    assert forced == {
+        "sport": "« Suspension sport » figure dans toutes les configurations valides : "
+        "le choix est imposé.",
+        "hiver": "« Pack Hiver » ne figure dans aucune configuration valide : le choix est imposé.",
+    }
