@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
@@ -161,6 +162,7 @@ def measure(document: bytes, *, size: str, buyers: int, seed: int) -> bool:
     env = production_environment(database_url=database_url, redis_url=redis_url, var_dir=var_dir)
     print("HTTP on the production stack: preparing a PostgreSQL database with the demo range…")
     recreate_database(database_url)
+    redis.Redis.from_url(redis_url).flushdb()  # rate-limit counters of an earlier run
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "demo_data", "--dealers", "12", "--vehicles", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")

@@ -430,6 +430,12 @@ class Configurator:
         if not self.diagram.consistent(self._fixing(pairs)):
             return None
         configuration: dict[str, Choice] = dict(selection)
+        # Fixing more names only removes possibilities: a value impossible under earlier choices
+        # stays impossible, so it is skipped without a check. A check that fails (a whole search
+        # of the diagram) is followed by one pass that marks every value possible now, after
+        # which the first marked candidate needs no check at all.
+        marks = self.diagram.possible(self._fixing(pairs))
+        assert marks is not None  # the selection was found consistent above
         for name in self.names:
             if name in configuration:
                 continue
@@ -442,12 +448,14 @@ class Configurator:
             if preferred is not None:
                 candidates.remove(preferred)
                 candidates.insert(0, preferred)
-            for candidate in candidates:
-                trial = (block, self.value_index[block][candidate])
-                if self.diagram.consistent(self._fixing([*pairs, trial])):
-                    pairs.append(trial)
-                    configuration[name] = candidate
-                    break
+            indexes = [self.value_index[block][candidate] for candidate in candidates]
+            indexes = [index for index in indexes if marks[block][index]]
+            if not self.diagram.consistent(self._fixing([*pairs, (block, indexes[0])])):
+                marks = self.diagram.possible(self._fixing(pairs))
+                assert marks is not None
+                indexes = [index for index in indexes if marks[block][index]]
+            pairs.append((block, indexes[0]))
+            configuration[name] = self.blocks[block].values[indexes[0]]
         return self._completion({name: configuration[name] for name in self.names}, vat_rate_bp)
 
     def _default_for(self, name: str, configuration: Mapping[str, Choice]) -> Choice | None:

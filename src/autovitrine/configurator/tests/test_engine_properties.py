@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from autovitrine.configurator.engine import Configurator, RuleBase, dump_rule_base, parse_rule_base
 from autovitrine.configurator.engine.model import (
+    NONE,
     Amount,
     Default,
     Family,
@@ -274,8 +275,27 @@ def test_possible_values_counts_and_default_completion_match_brute_force(case):
         assert default is not None
         assert default.configuration in oracle.valid
         assert extends(default.configuration, selection)
+        assert default.configuration == greedy_default(configurator, oracle, selection)
     else:
         assert default is None
+
+
+def greedy_default(configurator, oracle, selection):
+    """The documented rule by brute force: name by name in declared order, the rule base's
+    default when some valid configuration still takes it, else the first such value."""
+    chosen = dict(selection)
+    for name in configurator.names:
+        if name in chosen:
+            continue
+        block = configurator.blocks[configurator.block_of[name]]
+        preferred = configurator._default_for(name, chosen)
+        if block.is_family and NONE in block.values and preferred is None:
+            preferred = NONE
+        candidates = [preferred] if preferred is not None else []
+        candidates += [value for value in block.values if value != preferred]
+        takes = {c[name] for c in oracle.valid_extending(chosen)}
+        chosen[name] = next(value for value in candidates if value in takes)
+    return chosen
 
 
 @PROPERTIES
