@@ -430,17 +430,33 @@ class Configurator:
         if not self.diagram.consistent(self._fixing(pairs)):
             return None
         configuration: dict[str, Choice] = dict(selection)
-        # Fixing more names only removes possibilities: a value impossible under earlier choices
-        # stays impossible, so it is skipped without a check. A check that fails (a whole search
-        # of the diagram) is followed by one pass that marks every value possible now, after
-        # which the first marked candidate needs no check at all.
+        # Fixing more names only removes possibilities, so a value impossible under fewer
+        # choices stays impossible. Each round picks every remaining name at once from the last
+        # marks (the preferred value if marked, else the first marked) and checks the whole
+        # pick: one path through the diagram. If it fails, the longest prefix that still has a
+        # valid completion is kept (its picks are exactly what a name-by-name check would take),
+        # the marks are redone there, and the round goes on from the first name that failed.
+        remaining = [name for name in self.names if name not in configuration]
         marks = self.diagram.possible(self._fixing(pairs))
-        assert marks is not None  # the selection was found consistent above
-        for name in self.names:
-            if name in configuration:
-                continue
+        while remaining and marks is not None:
+            picks = self._pick_from_marks(remaining, configuration, marks)
+            kept = self._longest_valid_prefix(pairs, picks)
+            for name, pair in zip(remaining[:kept], picks[:kept], strict=True):
+                pairs.append(pair)
+                configuration[name] = self.blocks[pair[0]].values[pair[1]]
+            remaining = remaining[kept:]
+            if remaining:
+                marks = self.diagram.possible(self._fixing(pairs))
+        return self._completion({name: configuration[name] for name in self.names}, vat_rate_bp)
+
+    def _pick_from_marks(
+        self, names: Sequence[str], configuration: Mapping[str, Choice], marks: list[list[bool]]
+    ) -> list[tuple[int, int]]:
+        picked = dict(configuration)
+        picks = []
+        for name in names:
             block = self.block_of[name]
-            preferred = self._default_for(name, configuration)
+            preferred = self._default_for(name, picked)
             candidates = list(self.blocks[block].values)
             if self.blocks[block].is_family and NONE in candidates:
                 # An optional family stays empty unless a default says otherwise.
@@ -448,15 +464,31 @@ class Configurator:
             if preferred is not None:
                 candidates.remove(preferred)
                 candidates.insert(0, preferred)
-            indexes = [self.value_index[block][candidate] for candidate in candidates]
-            indexes = [index for index in indexes if marks[block][index]]
-            if not self.diagram.consistent(self._fixing([*pairs, (block, indexes[0])])):
-                marks = self.diagram.possible(self._fixing(pairs))
-                assert marks is not None
-                indexes = [index for index in indexes if marks[block][index]]
-            pairs.append((block, indexes[0]))
-            configuration[name] = self.blocks[block].values[indexes[0]]
-        return self._completion({name: configuration[name] for name in self.names}, vat_rate_bp)
+            index = next(
+                index
+                for index in (self.value_index[block][candidate] for candidate in candidates)
+                if marks[block][index]
+            )
+            picks.append((block, index))
+            picked[name] = self.blocks[block].values[index]
+        return picks
+
+    def _longest_valid_prefix(
+        self, pairs: Sequence[tuple[int, int]], picks: Sequence[tuple[int, int]]
+    ) -> int:
+        """How many of ``picks`` can follow ``pairs`` with a valid completion (at least one: the
+        first pick was marked possible under ``pairs``). Validity only shrinks as picks are
+        added, so a bisection finds it."""
+        if self.diagram.consistent(self._fixing([*pairs, *picks])):
+            return len(picks)
+        good, bad = 1, len(picks)
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            if self.diagram.consistent(self._fixing([*pairs, *picks[:middle]])):
+                good = middle
+            else:
+                bad = middle
+        return good
 
     def _default_for(self, name: str, configuration: Mapping[str, Choice]) -> Choice | None:
         # Later entries override earlier ones: a version's defaults follow the general ones.
