@@ -71,8 +71,7 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 
 def _refusal(exc: FlashSaleRefusal) -> JsonResponse:
-    body = {"error": {"code": exc.code, "message": str(exc.message), "details": []}}
-    return JsonResponse(body, status=exc.status)
+    return JsonResponse(exc.payload(), status=exc.status, headers=exc.headers())
 
 
 def _json_error(status: int, code: str, message: str) -> JsonResponse:
