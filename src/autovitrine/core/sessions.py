@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends import cached_db
+from django.core.cache import caches
 
 logger = logging.getLogger(__name__)
 
@@ -68,4 +69,4 @@ class _TolerantCache:
 class SessionStore(cached_db.SessionStore):
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
-        self._cache = _TolerantCache(self._cache)
+        self._cache: Any = _TolerantCache(caches[settings.SESSION_CACHE_ALIAS])

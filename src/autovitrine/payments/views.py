@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,7 +20,7 @@ from .providers.simulated import SimulatedProvider
 from .selectors import payment_status_for_provider
 from .services import payment_webhook_receive
 
-_SETTLED_MESSAGES = {
+_SETTLED_MESSAGES: dict[str, Any] = {
     Payment.Status.FAILED: _(
         "Ce paiement a échoué : il ne peut plus être payé. Aucun montant n'a été débité."
     ),
