@@ -161,3 +161,35 @@ def test_a_join_just_after_opening_now_is_not_drawn_even_with_a_stale_sale_info(
     positions = {b: status(kit, b) for b in [*early, late]}
     assert positions[late].get("position") == 2
     assert [positions[b]["place"] for b in early].count("admitted") == 1
+
+
+@pytest.mark.parametrize(
+    ("crowd", "outsider"),
+    [
+        (["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"], "198.51.100.1"),
+        (
+            ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2::a", "2001:db8:1:2::ff"],
+            "2001:db8:1:3::1",
+        ),
+    ],
+)
+def test_joins_spread_over_one_network_share_its_limit(sale_kit, buyers, settings, crowd, outsider):
+    """Issue #11, defect 8: one bot with many addresses of one /24 (or IPv6 /64)."""
+    # Given a network budget of 3 joins a minute, well under the per-address one
+    settings.FLASHSALE_JOINS_PER_NETWORK_PER_MINUTE = 3
+    settings.FLASHSALE_JOINS_PER_IP_PER_MINUTE = 100
+    kit = sale_kit(units=1)
+    accounts = buyers(len(crowd) + 1)
+
+    # When four accounts join from four addresses of the network, then one from elsewhere
+    for account, address in zip(accounts[:3], crowd[:3], strict=True):
+        join(kit, account, ip=address)
+    with pytest.raises(FlashSaleRefusal) as refused:
+        join(kit, accounts[3], ip=crowd[3])
+    join(kit, accounts[4], ip=outsider)
+
+    # Then the fourth is refused, the other network is not
+    assert refused.value.code == "rate_limited"
+    assert set(QueueEntry.objects.values_list("customer_id", flat=True)) == {
+        a.pk for a in [*accounts[:3], accounts[4]]
+    }
