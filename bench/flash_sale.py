@@ -84,6 +84,7 @@ def bench_environment(args: argparse.Namespace, settings_dir: Path) -> dict[str,
     (settings_dir / "flash_bench_settings.py").write_text(
         "from autovitrine.config.settings import *  # noqa: F403\n"
         f"FLASHSALE_JOINS_PER_IP_PER_MINUTE = {args.visitors * 10}\n"
+        f"FLASHSALE_JOINS_PER_NETWORK_PER_MINUTE = {args.visitors * 10}\n"
     )
     return {
         **os.environ,

@@ -166,7 +166,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The database holds sessions; the cache only speeds them up (a Redis outage keeps buyers in).
+SESSION_ENGINE = "autovitrine.core.sessions"
 
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {

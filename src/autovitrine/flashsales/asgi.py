@@ -124,7 +124,7 @@ def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict]]:
 
 async def _answer(
     scope: dict, match: re.Match[str], customer_id: int, body: bytes | None
-) -> tuple[int, dict[str, Any]] | None:
+) -> tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]] | None:
     """The fast path's answer, or ``None`` to let Django answer (a join it cannot decide)."""
     slug = match["slug0"] or match["slug1"]
     info = await services.asale_info(slug)
@@ -148,11 +148,11 @@ async def _answer(
             return 200, {"challenge": challenge, "difficulty": info.pow_difficulty_bits}
         return 200, await services.aqueue_status(info=info, customer_id=customer_id)
     except FlashSaleRefusal as exc:
-        return exc.status, _error(exc.code, str(exc.message))
+        return exc.status, exc.payload(), exc.headers()
     except services.QUEUE_ERRORS as exc:
         logger.warning("Waiting room unreachable: %r", exc)
         refusal = FlashSaleRefusal("queue_unavailable")
-        return refusal.status, _error(refusal.code, str(refusal.message))
+        return refusal.status, refusal.payload(), refusal.headers()
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -187,8 +187,11 @@ def with_waiting_room_fast_path(application: ASGIApp) -> ASGIApp:
     return app
 
 
-async def _send_json(send: Any, status: int, payload: dict[str, Any]) -> None:
+async def _send_json(
+    send: Any, status: int, payload: dict[str, Any], extra: dict[str, str] | None = None
+) -> None:
     body = orjson.dumps(payload)
     headers = [*SECURITY_HEADERS, (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

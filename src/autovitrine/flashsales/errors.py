@@ -62,6 +62,11 @@ REFUSALS = {
 }
 
 
+# A service that is briefly down (Redis restarting, the provider slow): the page polls again after
+# this many seconds (``Retry-After`` header, and ``retry_ms`` in the JSON for the script).
+RETRY_SECONDS = {"queue_unavailable": 5, "payment_unavailable": 5}
+
+
 class FlashSaleRefusal(Exception):
     """Raised by services when a buyer's request cannot be honoured; never a half-written change."""
 
@@ -71,3 +76,14 @@ class FlashSaleRefusal(Exception):
         self.code = code
         self.status = status
         self.message = message
+        self.retry_seconds = RETRY_SECONDS.get(code)
+
+    def payload(self) -> dict:
+        """The API's error envelope, with ``retry_ms`` when trying again later will work."""
+        body: dict = {"error": {"code": self.code, "message": str(self.message), "details": []}}
+        if self.retry_seconds:
+            body["retry_ms"] = self.retry_seconds * 1000
+        return body
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_seconds)} if self.retry_seconds else {}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, get_user
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from autovitrine.core.clientip import client_ip
 from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import staff_dealer_id
+from autovitrine.core.ratelimit import over_limit
 from autovitrine.orders.selectors import SaleTaxes, sale_taxes
 
 from . import selectors, services
@@ -71,8 +73,7 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 
 def _refusal(exc: FlashSaleRefusal) -> JsonResponse:
-    body = {"error": {"code": exc.code, "message": str(exc.message), "details": []}}
-    return JsonResponse(body, status=exc.status)
+    return JsonResponse(exc.payload(), status=exc.status, headers=exc.headers())
 
 
 def _json_error(status: int, code: str, message: str) -> JsonResponse:
@@ -221,6 +222,8 @@ async def queue_status(request: HttpRequest, slug: str) -> JsonResponse:
         return _json_error(404, "not_found", _("Vente introuvable."))
     # The session names the signed-in account; loading the user row is not needed to read a place.
     user_id = await request.session.aget(SESSION_KEY)
+    if not user_id and await _anonymous_polls_over_limit(request):
+        return _refusal(FlashSaleRefusal("rate_limited"))
     try:
         payload = await services.aqueue_status(
             info=info, customer_id=int(user_id) if user_id else None
@@ -230,6 +233,22 @@ async def queue_status(request: HttpRequest, slug: str) -> JsonResponse:
     except services.QUEUE_ERRORS:
         return _refusal(FlashSaleRefusal("queue_unavailable"))
     return JsonResponse(payload, headers={"Cache-Control": "no-store"})
+
+
+# Anonymous visitors only read the line's length; one address may poll as fast as a few open
+# pages do (a page polls every 2 s at most), not more: a script hammering the status is refused.
+ANONYMOUS_POLLS_PER_MINUTE = 120
+
+
+async def _anonymous_polls_over_limit(request: HttpRequest) -> bool:
+    limit = int(
+        getattr(settings, "FLASHSALE_ANONYMOUS_POLLS_PER_MINUTE", ANONYMOUS_POLLS_PER_MINUTE)
+    )
+    key = f"flashsale:anon-poll:{_client_ip(request) or 'unknown'}"
+    try:
+        return await sync_to_async(over_limit)(key, limit=limit, window_seconds=60)
+    except Exception:  # noqa: BLE001 — the cache down (Redis stopped): the poll is still answered
+        return False
 
 
 async def join_challenge(request: HttpRequest, slug: str) -> JsonResponse:

@@ -42,8 +42,8 @@ from autovitrine.inventory.selectors import (
     vehicle_for_page,
 )
 from autovitrine.inventory.services import vehicle_set_status
-from autovitrine.payments.selectors import PaymentStatus, payment_by_id
-from autovitrine.payments.services import payment_refund, payment_start
+from autovitrine.payments.selectors import PaymentReviewReason, PaymentStatus, payment_by_id
+from autovitrine.payments.services import payment_refund, payment_return_unexpected, payment_start
 from autovitrine.tradein import services as tradein_services
 from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
@@ -581,7 +581,11 @@ def order_on_deposit_payment(payment: Payment, previous_status: str) -> None:
             _tell_dealer_deposit_paid(order, payment.amount_cents)
         else:
             _note(order, _("Acompte reçu après l'annulation de la commande : il est remboursé."))
-            transaction.on_commit(partial(payment_refund, payment_id=payment.pk))
+            payment_return_unexpected(
+                payment_id=payment.pk,
+                reason=PaymentReviewReason.PAID_TOO_LATE,
+                detail=f"order {order.number}: {order.status}",
+            )
     elif (
         payment.status == PaymentStatus.FAILED
         and order.status == Order.Status.DRAFT

@@ -11,11 +11,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from autovitrine.core.admin_access import HeadOfficeAdmin, ReadOnlyTabularInline
 from autovitrine.core.money import format_eur
 
 from .models import Payment, PaymentEvent
+from .services import payment_mark_reviewed
 
 
 class PaymentEventInline(ReadOnlyTabularInline):
@@ -39,6 +41,25 @@ class RefundedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ToReviewFilter(admin.SimpleListFilter):
+    """Money that arrived but that no sale could take, or a provider's unexpected word: head
+    office checks each one (the refund, the buyer) and marks it checked."""
+
+    title = _("paiements à vérifier")
+    parameter_name = "a_verifier"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("oui", _("Paiements à vérifier")), ("verifies", _("Déjà vérifiés"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        flagged = queryset.exclude(review_reason="")
+        if self.value() == "oui":
+            return flagged.filter(reviewed_at__isnull=True)
+        if self.value() == "verifies":
+            return flagged.filter(reviewed_at__isnull=False)
+        return queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(HeadOfficeAdmin):
     list_display = (
@@ -47,11 +68,13 @@ class PaymentAdmin(HeadOfficeAdmin):
         "purpose",
         "amount_eur",
         "status",
+        "review_reason",
         "provider",
         "refund_id",
         "order_link",
     )
     list_filter = (
+        ToReviewFilter,
         "status",
         RefundedFilter,
         "provider",
@@ -62,6 +85,22 @@ class PaymentAdmin(HeadOfficeAdmin):
     search_fields = ("reference", "provider_id", "refund_id")
     show_full_result_count = False
     inlines = (PaymentEventInline,)
+    actions = ("mark_reviewed",)
+
+    @admin.action(description=_("Marquer comme vérifiés"))
+    def mark_reviewed(self, request: HttpRequest, queryset: Any) -> None:
+        done = payment_mark_reviewed(
+            payment_ids=queryset.values_list("pk", flat=True), by=request.user
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d paiement marqué comme vérifié.",
+                "%(count)d paiements marqués comme vérifiés.",
+                done,
+            )
+            % {"count": done},
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Payment._meta.fields] + ["amount_eur", "order_link"]

@@ -17,12 +17,21 @@ class Payment(TimeStampedModel):
         FAILED = "failed", _("Échoué")
         REFUNDED = "refunded", _("Remboursé")
 
-    # Allowed status moves; anything else is refused by the services.
+    class ReviewReason(models.TextChoices):
+        """Why head office must look at a payment: money arrived that no sale could take."""
+
+        PAID_AFTER_FAILURE = "paid_after_failure", _("Payé après un échec")
+        AMOUNT_MISMATCH = "amount_mismatch", _("Montant reçu différent du montant dû")
+        PAID_TOO_LATE = "paid_too_late", _("Payé après la fin de la réservation ou de la commande")
+        UNEXPECTED_EVENT = "unexpected_event", _("Notification inattendue du prestataire")
+
+    # Allowed status moves; anything else is refused by the services. A failed payment is
+    # refunded when money arrives for it anyway (it is never attached to a sale).
     TRANSITIONS = Transitions(
         {
             Status.PENDING: {Status.SUCCEEDED, Status.FAILED},
             Status.SUCCEEDED: {Status.REFUNDED},
-            Status.FAILED: set(),
+            Status.FAILED: {Status.REFUNDED},
             Status.REFUNDED: set(),
         }
     )
@@ -43,6 +52,15 @@ class Payment(TimeStampedModel):
     # What went back to the buyer: the full amount, or less when a sum is kept (a reduced value
     # after a withdrawal, Code de la consommation L221-23).
     refunded_cents = models.PositiveIntegerField(_("montant remboursé (centimes)"), default=0)
+    # What the provider says it took from the buyer (0: nothing yet). Equal to ``amount_cents``
+    # for a normal payment; anything else is refunded and flagged.
+    received_cents = models.PositiveIntegerField(_("montant reçu (centimes)"), default=0)
+    # Set when money arrived that no sale could take, or the provider said something unexpected:
+    # the payment is listed in the admin's « paiements à vérifier » until someone checks it.
+    review_reason = models.CharField(
+        _("à vérifier"), max_length=30, choices=ReviewReason, blank=True, db_index=True
+    )
+    reviewed_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
     # The last thing the buyer should read about this payment (a timeout, a refusal), in French.
     message = models.CharField(_("message"), max_length=300, blank=True)
 
@@ -74,6 +92,8 @@ class PaymentEvent(models.Model):
         REFUNDED = "refunded", _("Remboursé")
         REFUND_FAILED = "refund_failed", _("Remboursement en échec")
         IGNORED = "ignored", _("Notification ignorée")
+        FLAGGED = "flagged", _("Signalé au siège pour vérification")
+        REVIEWED = "reviewed", _("Vérifié par le siège")
 
     payment = models.ForeignKey(
         Payment, on_delete=models.CASCADE, related_name="events", verbose_name=_("paiement")

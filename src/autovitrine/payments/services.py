@@ -8,16 +8,29 @@ the payment and what depends on it change together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from autovitrine.core.money import format_eur
 
 from . import conf
 from .models import Payment, PaymentEvent
 from .providers import provider_for
-from .providers.base import ProviderError, ProviderUnavailable, check_webhook_event
+from .providers.base import (
+    ProviderError,
+    ProviderUnavailable,
+    WebhookEvent,
+    check_webhook_event,
+)
+
+logger = logging.getLogger(__name__)
 
 PaymentListener = Callable[[Payment, str], None]
 _LISTENERS: dict[str, PaymentListener] = {}
@@ -143,36 +156,143 @@ def payment_webhook_receive(
             return None
         if PaymentEvent.objects.filter(payment=payment, provider_event_id=event.event_id).exists():
             return payment
-        target = _OUTCOME_STATUS.get(event.outcome)
-        amount_differs = (
-            event.amount_cents is not None and event.amount_cents != payment.amount_cents
-        )
-        if (
-            target is None
-            or amount_differs
-            or not Payment.TRANSITIONS.allows(payment.status, target)
-        ):
-            detail = "amount mismatch" if amount_differs else event.detail or event.outcome
-            PaymentEvent.objects.create(
-                payment=payment,
-                kind=PaymentEvent.Kind.IGNORED,
+        _payment_apply_outcome(payment, event)
+    return payment
+
+
+def _payment_apply_outcome(payment: Payment, event: WebhookEvent) -> None:
+    """One new provider event, under the payment's row lock. Money is never silently kept: a
+    success that cannot be attached (after a failure, or for another amount) is recorded,
+    flagged for head office and refunded once this transaction commits."""
+    target = _OUTCOME_STATUS.get(event.outcome)
+    received = payment.amount_cents if event.amount_cents is None else event.amount_cents
+    status = payment.status
+    if target == Payment.Status.SUCCEEDED and status == Payment.Status.PENDING:
+        payment.received_cents = received
+        if received == payment.amount_cents:
+            _payment_move(
+                payment,
+                to_status=Payment.Status.SUCCEEDED,
+                kind=PaymentEvent.Kind.SUCCEEDED,
                 provider_event_id=event.event_id,
-                detail=detail[:300],
+                message="",
             )
-            return payment
-        message = (
-            ""
-            if target == Payment.Status.SUCCEEDED
-            else _("Le paiement a été refusé ; aucun montant n'a été débité.")
-        )
+            return
+        # Not the amount due: no sale can take it; the payment fails and the money goes back.
         _payment_move(
             payment,
-            to_status=target,
-            kind=PaymentEvent.Kind(target),
+            to_status=Payment.Status.FAILED,
+            kind=PaymentEvent.Kind.FAILED,
             provider_event_id=event.event_id,
-            message=message,
+            message=_(
+                "Le montant reçu (%(received)s) ne correspond pas au montant dû (%(due)s) : "
+                "il vous est intégralement remboursé."
+            )
+            % {
+                "received": format_eur(received, with_cents=True),
+                "due": format_eur(payment.amount_cents, with_cents=True),
+            },
+            detail="amount mismatch",
         )
-    return payment
+        payment_return_unexpected(
+            payment_id=payment.pk,
+            reason=Payment.ReviewReason.AMOUNT_MISMATCH,
+            detail=f"received {received}, due {payment.amount_cents}",
+        )
+        return
+    if target == Payment.Status.SUCCEEDED and status == Payment.Status.FAILED:
+        # Money for a payment we already told the buyer had failed: refunded, never a sale.
+        Payment.objects.filter(pk=payment.pk).update(received_cents=received)
+        PaymentEvent.objects.create(
+            payment=payment,
+            kind=PaymentEvent.Kind.IGNORED,
+            provider_event_id=event.event_id,
+            detail=f"paid after failure: {received}",
+        )
+        payment_return_unexpected(
+            payment_id=payment.pk,
+            reason=Payment.ReviewReason.PAID_AFTER_FAILURE,
+            detail=f"received {received} after the failure",
+        )
+        return
+    if target == Payment.Status.FAILED and status == Payment.Status.PENDING:
+        _payment_move(
+            payment,
+            to_status=Payment.Status.FAILED,
+            kind=PaymentEvent.Kind.FAILED,
+            provider_event_id=event.event_id,
+            message=_("Le paiement a été refusé ; aucun montant n'a été débité."),
+        )
+        return
+    # A repeat of what we already know (another event id, the same outcome and amount) changes
+    # nothing; anything else (a failure after the money came, another amount) goes to review.
+    repeat = (
+        target is None
+        or (target == Payment.Status.FAILED and status == Payment.Status.FAILED)
+        or (
+            target == Payment.Status.SUCCEEDED
+            and received == (payment.received_cents or payment.amount_cents)
+        )
+    )
+    detail = "amount mismatch" if received != payment.amount_cents else event.detail
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind=PaymentEvent.Kind.IGNORED,
+        provider_event_id=event.event_id,
+        detail=(detail or event.outcome)[:300],
+    )
+    if not repeat:
+        _payment_flag(
+            payment.pk,
+            reason=Payment.ReviewReason.UNEXPECTED_EVENT,
+            detail=f"{event.outcome} ({received}) while {status}",
+        )
+
+
+def payment_return_unexpected(*, payment_id: int, reason: str, detail: str = "") -> None:
+    """Money that arrived but that nothing can take (a deposit paid after its hold or order
+    ended, after a failure, or for another amount): flagged for head office, and refunded in
+    full once the caller's transaction commits (a refund the provider refuses stays flagged,
+    with its ``refund_failed`` event, for head office to retry)."""
+    _payment_flag(payment_id, reason=reason, detail=detail)
+    transaction.on_commit(partial(_refund_unexpected, payment_id), robust=True)
+
+
+def _refund_unexpected(payment_id: int) -> None:
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.FAILED) and (
+        payment.received_cents or payment.status == Payment.Status.SUCCEEDED
+    ):
+        payment_refund(payment_id=payment_id)
+
+
+def _payment_flag(payment_id: int, *, reason: str, detail: str = "") -> None:
+    """List the payment in « paiements à vérifier » (the admin's filter), with an event."""
+    Payment.objects.filter(pk=payment_id).update(review_reason=reason, reviewed_at=None)
+    PaymentEvent.objects.create(
+        payment_id=payment_id, kind=PaymentEvent.Kind.FLAGGED, detail=f"{reason}: {detail}"[:300]
+    )
+    logger.warning("Payment %s flagged for review: %s %s", payment_id, reason, detail)
+
+
+def payment_mark_reviewed(*, payment_ids: Iterable[int], by: Any) -> int:
+    """Head office has looked at these flagged payments: they leave the list to review."""
+    now, done = timezone.now(), 0
+    with transaction.atomic():
+        for payment in (
+            Payment.objects.select_for_update()
+            .filter(pk__in=list(payment_ids), reviewed_at__isnull=True)
+            .exclude(review_reason="")
+        ):
+            payment.reviewed_at = now
+            payment.save(update_fields=["reviewed_at", "updated_at"])
+            PaymentEvent.objects.create(
+                payment=payment,
+                kind=PaymentEvent.Kind.REVIEWED,
+                detail=str(getattr(by, "email", "") or by)[:300],
+            )
+            done += 1
+    return done
 
 
 def payment_refund(*, payment_id: int, amount_cents: int | None = None) -> Payment:
@@ -185,12 +305,17 @@ def payment_refund(*, payment_id: int, amount_cents: int | None = None) -> Payme
     payment = Payment.objects.get(pk=payment_id)
     if payment.status == Payment.Status.REFUNDED:
         return payment
-    if payment.status != Payment.Status.SUCCEEDED or not payment.provider_id:
+    # A failed payment holds money only when some arrived anyway (``payment_return_unexpected``).
+    holds_money = payment.status == Payment.Status.SUCCEEDED or (
+        payment.status == Payment.Status.FAILED and payment.received_cents > 0
+    )
+    if not holds_money or not payment.provider_id:
         raise ValidationError(
             _("Ce paiement n'a pas été encaissé : rien à rembourser."), code="not_paid"
         )
-    amount = payment.amount_cents if amount_cents is None else amount_cents
-    if not 0 < amount <= payment.amount_cents:
+    received = payment.received_cents or payment.amount_cents
+    amount = received if amount_cents is None else amount_cents
+    if not 0 < amount <= received:
         raise ValidationError(
             _("Montant à rembourser invalide : entre 0,01 € et le montant payé."),
             code="refund_amount",
@@ -212,7 +337,7 @@ def payment_refund(*, payment_id: int, amount_cents: int | None = None) -> Payme
         return payment
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status == Payment.Status.SUCCEEDED:
+        if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.FAILED):
             payment.refund_id = refund_id[:120]
             payment.refunded_cents = amount
             _payment_move(
@@ -238,7 +363,16 @@ def _payment_move(
     previous = payment.status
     payment.status = to_status
     payment.message = message[:300]
-    payment.save(update_fields=["status", "message", "refund_id", "refunded_cents", "updated_at"])
+    payment.save(
+        update_fields=[
+            "status",
+            "message",
+            "refund_id",
+            "refunded_cents",
+            "received_cents",
+            "updated_at",
+        ]
+    )
     PaymentEvent.objects.create(
         payment=payment,
         kind=kind,

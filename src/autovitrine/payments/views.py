@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from autovitrine.core.money import format_eur
 
 from . import conf
+from .models import Payment
 from .providers.simulated import SimulatedProvider
+from .selectors import payment_status_for_provider
 from .services import payment_webhook_receive
+
+_SETTLED_MESSAGES: dict[str, Any] = {
+    Payment.Status.FAILED: _(
+        "Ce paiement a échoué : il ne peut plus être payé. Aucun montant n'a été débité."
+    ),
+    Payment.Status.SUCCEEDED: _("Ce paiement est déjà réglé."),
+    Payment.Status.REFUNDED: _("Ce paiement est terminé : il a été remboursé."),
+}
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,6 +38,22 @@ def simulator(request: HttpRequest, token: str) -> HttpResponse:
         page = SimulatedProvider.read_page_token(token)
     except signing.BadSignature as exc:
         raise Http404 from exc
+    status = payment_status_for_provider(provider=SimulatedProvider.name, provider_id=page["id"])
+    settled = _SETTLED_MESSAGES.get(status or "")
+    if settled is not None:
+        # A real provider does not take money for a payment it has refused or already taken:
+        # the page says so and sends nothing (HTTP 409 to a form sent from an old tab).
+        return render(
+            request,
+            "payments/simulator.html",
+            {
+                "amount_eur": format_eur(page["amount"], with_cents=True),
+                "reference": page["ref"],
+                "settled": settled,
+                "return_url": _safe_return(request, page["return"]),
+            },
+            status=409 if request.method == "POST" else 200,
+        )
     if request.method == "POST":
         provider = SimulatedProvider(secret=conf.simulator_secret())
         body, signature = provider.webhook_for(

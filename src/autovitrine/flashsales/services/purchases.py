@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +17,8 @@ from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.services import vehicle_flash_sale_release
 from autovitrine.orders.services import order_from_flash_purchase
 from autovitrine.payments.models import Payment
-from autovitrine.payments.services import payment_refund, payment_start
+from autovitrine.payments.selectors import PaymentReviewReason
+from autovitrine.payments.services import payment_return_unexpected, payment_start
 
 from .. import selectors
 from ..errors import FlashSaleRefusal
@@ -141,12 +141,6 @@ def purchase_on_payment(payment: Payment, previous_status: str) -> None:
         purchase_fail(payment_ref=str(payment.pk))
 
 
-def _refund_late_payment(payment_id: int) -> None:
-    """After commit, with no lock held: give back a deposit that arrived after its hold."""
-    if Payment.objects.filter(pk=payment_id, status=Payment.Status.SUCCEEDED).exists():
-        payment_refund(payment_id=payment_id)
-
-
 def _tell_dealer_unit_sold(purchase: Purchase) -> None:
     """The unit's dealer learns of the sale at once: the car must be kept for its buyer."""
     unit = SaleUnit.objects.select_related("stock_vehicle").get(pk=purchase.unit_id)
@@ -177,7 +171,6 @@ def purchase_confirm(*, payment_ref: str) -> Purchase:
     purchase = Purchase.objects.filter(payment_ref=payment_ref).first()
     if purchase is None:
         raise Purchase.DoesNotExist
-    refund = False
     changes: list[tuple[int, str]] = []
     with transaction.atomic():
         purchase = (
@@ -242,7 +235,13 @@ def purchase_confirm(*, payment_ref: str) -> Purchase:
                 (purchase.customer_id, "s" if bought >= purchase.sale.limit_per_customer else "")
             )
         else:
-            refund = True
+            # The money arrived for a hold that ended (expired, taken over, or the sale closed):
+            # flagged for head office and refunded once this commits, never a second sale.
+            payment_return_unexpected(
+                payment_id=int(payment_ref),
+                reason=PaymentReviewReason.PAID_TOO_LATE,
+                detail=f"flash-sale purchase {purchase.reference}: hold ended",
+            )
             purchase.status, purchase.settled_at = Purchase.Status.REFUNDED, now
             purchase.save(update_fields=["status", "settled_at"])
             events = [
@@ -258,8 +257,6 @@ def purchase_confirm(*, payment_ref: str) -> Purchase:
             events += _end_hold(purchase=purchase, to_status=Hold.Status.EXPIRED)
             changes.append((purchase.customer_id, ""))
         SaleEvent.objects.bulk_create(events)
-    if refund:
-        transaction.on_commit(partial(_refund_late_payment, int(payment_ref)))
     sale_sync(sale_id=purchase.sale_id, changes=changes)
     return purchase
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import secrets
 import time
 from collections.abc import Sequence
@@ -233,7 +234,23 @@ def _join_rate_checks(customer_id: int, client_ip: str | None) -> list[RateCheck
     if client_ip:
         limit = _setting("FLASHSALE_JOINS_PER_IP_PER_MINUTE", 120)
         checks.append(RateCheck(f"join:ip:{client_ip}", limit, 60_000))
+        network = _client_network(client_ip)
+        if network:
+            # A bot spreads over the addresses of one network (a /24, an IPv6 /64): the whole
+            # network gets a budget of its own, a few offices' worth of buyers a minute.
+            limit = _setting("FLASHSALE_JOINS_PER_NETWORK_PER_MINUTE", 600)
+            checks.append(RateCheck(f"join:net:{network}", limit, 60_000))
     return checks
+
+
+def _client_network(client_ip: str) -> str | None:
+    """The /24 (IPv4) or /64 (IPv6) network of an address, ``None`` if it is not one."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return None
+    prefix = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 async def aqueue_join_first(

@@ -129,9 +129,10 @@ def test_a_late_confirmation_after_the_hold_expired_is_refunded_not_sold(
     with django_capture_on_commit_callbacks(execute=True):
         settle(Payment.objects.get(pk=step.purchase.payment_ref))
 
-    # Then the money goes back and the unit is free again, not sold
+    # Then the money goes back (head office is told) and the unit is free again, not sold
     assert Purchase.objects.get().status == Purchase.Status.REFUNDED
     assert Payment.objects.get().status == Payment.Status.REFUNDED
+    assert Payment.objects.get().review_reason == Payment.ReviewReason.PAID_TOO_LATE
     unit = SaleUnit.objects.get()
     assert (unit.status, unit.holder_id, unit.sold_to_id) == (SaleUnit.Status.AVAILABLE, None, None)
     assert Hold.objects.get().status == Hold.Status.EXPIRED

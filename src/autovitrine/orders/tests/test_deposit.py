@@ -264,6 +264,7 @@ def test_money_arriving_after_expiry_is_refunded(place, django_capture_on_commit
     # Then
     assert order.status == Order.Status.CANCELLED
     assert order.deposit_payment.status == Payment.Status.REFUNDED
+    assert order.deposit_payment.review_reason == Payment.ReviewReason.PAID_TOO_LATE
     assert [e.note for e in order.events.all() if not e.is_transition][-2:] == [
         "Acompte reçu après l'annulation de la commande : il est remboursé.",
         "Acompte de 1\u202f500\u00a0€ remboursé.",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
 
 import pytest
+from django.urls import reverse
 
 from autovitrine.payments import conf
 from autovitrine.payments import services as payment_services
@@ -215,19 +217,114 @@ def test_a_replayed_old_webhook_is_refused(post_webhook, db):
     assert payment.status == Payment.Status.PENDING
 
 
-def test_a_webhook_for_another_amount_changes_nothing(post_webhook, db):
-    # Given
+def test_money_of_another_amount_is_refunded_and_flagged_for_review(
+    post_webhook, db, django_capture_on_commit_callbacks
+):
+    # Given a payment of 1 500 € for which the provider says 1 € arrived
     payment = start(amount=150_000)
     body, headers = signed_webhook(payment, amount=100)
 
     # When
-    response = post_webhook("simulated", body, headers)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook("simulated", body, headers)
 
-    # Then
+    # Then the money is not attached to anything: it goes back, and head office is told
     payment.refresh_from_db()
     assert response.status_code == 200
-    assert payment.status == Payment.Status.PENDING
-    assert payment.events.last().detail == "amount mismatch"
+    assert payment.status == Payment.Status.REFUNDED
+    assert (payment.received_cents, payment.refunded_cents) == (100, 100)
+    assert payment.refund_id.startswith("simre_")
+    assert payment.review_reason == Payment.ReviewReason.AMOUNT_MISMATCH
+    assert kinds(payment) == ["created", "opened", "failed", "flagged", "refunded"]
+
+
+def test_a_success_after_a_failure_is_refunded_and_flagged_for_review(
+    client, post_webhook, db, django_capture_on_commit_callbacks
+):
+    # Given a payment the provider refused
+    payment = start()
+    client.post(payment.redirect_url, {"outcome": "fail"})
+
+    # When the provider then says the money arrived after all
+    body, headers = signed_webhook(payment, paid=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook("simulated", body, headers)
+
+    # Then the money goes back (never a sale) and the payment is listed to review
+    payment.refresh_from_db()
+    assert response.status_code == 200
+    assert payment.status == Payment.Status.REFUNDED
+    assert (payment.received_cents, payment.refunded_cents) == (150_000, 150_000)
+    assert payment.review_reason == Payment.ReviewReason.PAID_AFTER_FAILURE
+    assert kinds(payment) == ["created", "opened", "failed", "ignored", "flagged", "refunded"]
+
+
+def test_a_failure_after_the_money_arrived_is_flagged_and_keeps_the_payment(
+    client, post_webhook, db
+):
+    # Given a paid payment
+    payment = start()
+    client.post(payment.redirect_url, {"outcome": "pay"})
+
+    # When the provider then says it failed
+    body, headers = signed_webhook(payment, paid=False)
+    post_webhook("simulated", body, headers)
+
+    # Then nothing moves, but head office is asked to check with the provider
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert payment.review_reason == Payment.ReviewReason.UNEXPECTED_EVENT
+    assert kinds(payment) == ["created", "opened", "succeeded", "ignored", "flagged"]
+
+
+def test_the_simulator_cannot_pay_a_payment_it_has_failed(client, db):
+    # Given a payment failed on the simulator
+    payment = start()
+    client.post(payment.redirect_url, {"outcome": "fail"})
+
+    # When the buyer goes back to the page and presses "Payer"
+    page = client.get(payment.redirect_url)
+    paid = client.post(payment.redirect_url, {"outcome": "pay"})
+
+    # Then the page says it failed, offers no button, and nothing is taken
+    payment.refresh_from_db()
+    assert 'id="sim-pay"' not in page.content.decode()
+    assert "Ce paiement a échoué : il ne peut plus être payé." in page.content.decode()
+    assert paid.status_code == 409
+    assert payment.status == Payment.Status.FAILED
+    assert payment.received_cents == 0
+    assert kinds(payment) == ["created", "opened", "failed"]
+
+
+def test_head_office_lists_the_payments_to_review_and_marks_them_checked(
+    client_as, post_webhook, db, django_capture_on_commit_callbacks
+):
+    # Given one payment paid normally and one whose amount differed
+    normal = start(key="ok")
+    post_webhook("simulated", *signed_webhook(normal))
+    odd = start(key="odd")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook("simulated", *signed_webhook(odd, amount=100))
+    client, _ = client_as("head_office")
+    url = reverse("admin:payments_payment_changelist")
+
+    # When
+    listed = client.get(url, {"a_verifier": "oui"})
+    marked = client.post(
+        url + "?a_verifier=oui",
+        {"action": "mark_reviewed", "_selected_action": [odd.pk]},
+        follow=True,
+    )
+    after = client.get(url, {"a_verifier": "oui"})
+
+    # Then
+    assert listed.status_code == 200
+    assert "paiements à vérifier" in html.unescape(listed.content.decode())
+    assert [p.pk for p in listed.context["cl"].result_list] == [odd.pk]
+    assert "1 paiement marqué comme vérifié." in html.unescape(marked.content.decode())
+    assert list(after.context["cl"].result_list) == []
+    odd.refresh_from_db()
+    assert odd.reviewed_at is not None and kinds(odd)[-1] == "reviewed"
 
 
 def test_a_webhook_about_an_unknown_payment_is_acknowledged(post_webhook, db):

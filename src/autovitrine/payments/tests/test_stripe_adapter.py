@@ -246,6 +246,40 @@ def test_a_refund_that_times_out_keeps_the_payment_paid_and_can_be_retried(
     assert len(stripe.refunds) == 1
 
 
+def test_money_of_another_amount_whose_refund_times_out_stays_flagged_until_refunded(
+    stripe, post_webhook, settings, db, django_capture_on_commit_callbacks
+):
+    # Given a session paid with 1 € instead of the 1 200 € due, and Stripe turning slow
+    payment = start()
+    settings.PAYMENT_TIMEOUT_SECONDS = 0.2
+    stripe.delay_seconds = 0.6
+    body, signature = stripe.event(
+        payment.provider_id,
+        "checkout.session.completed",
+        status="complete",
+        payment_status="paid",
+        amount_total=100,
+    )
+
+    # When the webhook arrives (its refund then times out), and head office retries later
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook("stripe", body, {"Stripe-Signature": signature})
+    payment.refresh_from_db()
+    last_event = payment.events.last().kind
+    stripe.delay_seconds = 0
+    stripe.wait_idle()
+    retried = payment_refund(payment_id=payment.pk)
+
+    # Then the webhook was acknowledged, the payment stayed on the list with its failed
+    # refund, and the retry gave back exactly what arrived
+    assert response.status_code == 200
+    assert payment.status == Payment.Status.FAILED
+    assert (payment.received_cents, payment.review_reason) == (100, "amount_mismatch")
+    assert last_event == "refund_failed"
+    assert retried.status == Payment.Status.REFUNDED
+    assert [refund["amount"] for refund in stripe.refunds.values()] == [100]
+
+
 SIGNATURE_HEADERS = {
     "missing timestamp": "v1=abc",
     "missing signature": "t=1700000000",

@@ -126,7 +126,8 @@
         const body = await response.json();
         if (!response.ok) {
           errorLine.textContent = body.error ? body.error.message : texts.network;
-          schedule(response.status === 429 ? 15000 : 3000);
+          // The server says when to try again (a waiting room restarting: 503 with retry_ms).
+          schedule(body.retry_ms || (response.status === 429 ? 15000 : 3000));
           return;
         }
         render(body);
