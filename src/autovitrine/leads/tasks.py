@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks import task
+
+from autovitrine.core.mail import email_message
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +141,7 @@ def _send(*, lead_id: int, what: str, subject: str, body: str, to: str, reply_to
     try:
         if not to:
             raise ValueError(gettext("aucune adresse e-mail"))
-        EmailMessage(
-            subject=subject, body=body, to=[to], reply_to=[reply_to] if reply_to else None
-        ).send()
+        email_message(subject=subject, body=body, to=[to], reply_to=[reply_to]).send()
     except Exception as error:  # noqa: BLE001 — any failure must reach the dealer, not the log alone
         logger.warning("lead %s: e-mail %r to %r not sent: %s", lead_id, what, to, error)
         lead_record_email_failure(
