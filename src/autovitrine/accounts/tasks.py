@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
 from django_tasks import task
+
+from autovitrine.core.mail import email_message
 
 
 @task()
 def accounts_send_email(subject: str, body: str, to: str) -> None:
     """Send one plain-text e-mail already rendered in French (no account data is read here)."""
-    EmailMessage(subject=subject, body=body, to=[to]).send()
+    email_message(subject=subject, body=body, to=[to]).send()

@@ -481,10 +481,11 @@ def digest_send(*, now: dt.datetime | None = None) -> int:
 
 
 def _send_digest(collaborator: Collaborator, context: dict[str, Any]) -> None:
-    from django.core.mail import EmailMessage
     from django.template.loader import render_to_string
 
-    message = EmailMessage(
+    from autovitrine.core.mail import email_message
+
+    message = email_message(
         subject=_("Votre résumé de la communauté"),
         body=render_to_string("community/email_digest.txt", context),
         to=[collaborator.user.email],

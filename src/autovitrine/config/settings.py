@@ -322,12 +322,14 @@ SELLER_BRAND = {
     "address": "1 place Bellecour, 69002 Lyon",
     "vat_number": "FR00000000000",
 }
-# The consumer mediator the seller adheres to (L616-1 Code de la consommation): the car trade's
-# listed mediator (ex-CNPA, named Médiateur de Mobilians since 2022, per mediateur-mobilians.fr).
-# The postal address must be the one the mediator publishes: set it before going live.
+# The consumer mediator (L616-1 Code de la consommation) of a dealer that names none of its own
+# (``Dealer.mediator_*``): the car trade's listed mediator (ex-CNPA, named Médiateur de Mobilians
+# since 2022, per mediateur-mobilians.fr), competent only for Mobilians members. Its postal
+# address was not found with the search tool: the website is the coordinate given until it is
+# set here; a placeholder is never printed.
 CONSUMER_MEDIATOR = {
     "name": "Médiateur de Mobilians",
-    "address": "Médiateur de Mobilians, adresse postale à renseigner (voir le site)",
+    "address": os.environ.get("CONSUMER_MEDIATOR_ADDRESS", ""),
     "url": "https://www.mediateur-mobilians.fr",
 }
 # Whether the seller collects the registration taxes (malus, carte grise) with the price; if

@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import CarModel
+from autovitrine.core.mail import content_disposition
 
 from . import services
 from .engine.fileformat import dump_document, megabytes
@@ -211,7 +212,7 @@ class ProductDataAdmin(admin.ModelAdmin):
             content_type="application/json; charset=utf-8",
         )
         name = f"{product_data.car_model.code}-r{product_data.revision}.json"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = content_disposition(name, attachment=True)
         return response
 
     def read_view(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -40,6 +40,19 @@ class Dealer(TimeStampedModel):
     share_capital_eur = models.PositiveIntegerField(_("capital social (€)"), null=True, blank=True)
     rcs = models.CharField(_("RCS (ville et numéro)"), max_length=60, blank=True)
     vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True)
+    # The consumer mediator this dealer adheres to (L612-1, L616-1 Code de la consommation): the
+    # seller's own; blank: the brand's (settings.CONSUMER_MEDIATOR). A trade mediator covers only
+    # its members, so a dealer outside it names its own here.
+    mediator_name = models.CharField(
+        _("médiateur de la consommation"),
+        max_length=160,
+        blank=True,
+        validators=[validate_single_line],
+    )
+    mediator_address = models.CharField(
+        _("adresse postale du médiateur"), max_length=300, blank=True
+    )
+    mediator_url = models.URLField(_("site du médiateur"), blank=True)
 
     class Meta:
         verbose_name = _("concession")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
 from django_tasks import task
+
+from autovitrine.core.mail import email_message
 
 
 @task()
@@ -14,4 +15,4 @@ def dealer_email_staff(dealer_id: int, subject: str, body: str) -> None:
 
     recipients = dealer_staff_emails(dealer_id=dealer_id)
     if recipients:
-        EmailMessage(subject=subject, body=body, to=recipients).send()
+        email_message(subject=subject, body=body, to=recipients).send()

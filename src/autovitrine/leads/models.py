@@ -104,6 +104,9 @@ class LeadEvent(models.Model):
         SLOT_CONFIRMED = "slot_confirmed", _("Créneau confirmé")
         WON = "won", _("Gagnée")
         LOST = "lost", _("Perdue")
+        # A notification that could not leave: the dealer sees it on the lead and in the list,
+        # instead of it being lost in a failed background task.
+        EMAIL_FAILED = "email_failed", _("E-mail non envoyé")
 
     lead = models.ForeignKey(
         Lead, on_delete=models.CASCADE, related_name="events", verbose_name=_("demande")

@@ -5,14 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .models import Lead, LeadEvent
 
 
 def dealer_leads(*, dealer_id: int, status: str | None = None) -> QuerySet[Lead]:
-    """A dealer's leads, newest first, with their vehicle (one query per page, whatever its size)."""
-    leads = Lead.objects.filter(dealer_id=dealer_id).select_related("vehicle")
+    """A dealer's leads, newest first, with their vehicle (one query per page, whatever its size);
+    ``email_failed``: one of the lead's e-mails could not be sent (see ``tasks``)."""
+    failed = LeadEvent.objects.filter(lead=OuterRef("pk"), kind=LeadEvent.Kind.EMAIL_FAILED)
+    leads = (
+        Lead.objects.filter(dealer_id=dealer_id)
+        .select_related("vehicle")
+        .annotate(email_failed=Exists(failed))
+    )
     if status:
         leads = leads.filter(status=status)
     return leads.order_by("-created_at", "-id")

@@ -253,6 +253,26 @@ def lead_confirm_slot(*, lead_id: int, dealer_id: int, by: Any) -> LeadEvent:
     return event
 
 
+def lead_record_email_failure(*, lead_id: int, recipient: str, what: str, error: str) -> None:
+    """Write on the lead's history that one of its e-mails did not leave (``what``: which one,
+    ``recipient``: to whom, ``error``: why), so the dealer sees it and follows up by hand."""
+    lead = Lead.objects.filter(pk=lead_id).only("status").first()
+    if lead is None:
+        return
+    note = _("%(what)s non envoyé à %(recipient)s : %(error)s") % {
+        "what": what,
+        "recipient": recipient or _("(aucune adresse)"),
+        "error": error,
+    }
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.EMAIL_FAILED,
+        from_status=lead.status,
+        to_status=lead.status,
+        note=note[:2000],
+    )
+
+
 def slot_link_token(event: LeadEvent) -> str:
     return signing.dumps({"lead": event.lead_id, "event": event.pk}, salt=SLOT_LINK_SALT)
 

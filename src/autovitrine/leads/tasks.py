@@ -1,13 +1,23 @@
-"""Background work for leads: the dealer's notification e-mail."""
+"""Background work for leads: the dealer's notification e-mail and the customer's e-mails.
+
+An e-mail that cannot be sent (no address, SMTP refused, a broken header) is written on the
+lead's history (``LeadEvent.Kind.EMAIL_FAILED``) and flagged in the dealer's list: the request is
+never lost in a failed task (issue 10)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django_tasks import task
+
+from autovitrine.core.mail import email_message
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -17,16 +27,18 @@ def lead_notify_dealer(lead_id: int) -> None:
     lead = Lead.objects.select_related("dealer", "vehicle").filter(pk=lead_id).first()
     if lead is None:
         return
-    context = {
-        "lead": lead,
-        "backoffice_url": settings.PUBLIC_BASE_URL.rstrip("/") + reverse("leads:dealer_list"),
-    }
-    send_mail(
-        subject=render_to_string("leads/email_new_lead_subject.txt", context).strip(),
-        message=render_to_string("leads/email_new_lead.txt", context),
-        from_email=None,
-        recipient_list=[lead.dealer.email],
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "lead": lead,
+            "backoffice_url": settings.PUBLIC_BASE_URL.rstrip("/") + reverse("leads:dealer_list"),
+        }
+        _send(
+            lead_id=lead.pk,
+            what=gettext("Avis de nouvelle demande à la concession"),
+            subject=render_to_string("leads/email_new_lead_subject.txt", context).strip(),
+            body=render_to_string("leads/email_new_lead.txt", context),
+            to=lead.dealer.email,
+        )
 
 
 @task()
@@ -50,6 +62,8 @@ def lead_acknowledge_customer(lead_id: int) -> None:
             "my_leads_url": _public_url(reverse("leads:mine")) if lead.customer_id else "",
         }
         _send(
+            lead_id=lead.pk,
+            what=gettext("Accusé de réception au client"),
             subject=render_to_string("leads/email/acknowledged_subject.txt", context).strip(),
             body=render_to_string("leads/email/acknowledged_body.txt", context),
             to=lead.email,
@@ -87,6 +101,8 @@ def lead_email_customer(event_id: int) -> None:
             "my_leads_url": _public_url(reverse("leads:mine")) if event.lead.customer_id else "",
         }
         _send(
+            lead_id=event.lead_id,
+            what=gettext("Réponse au client"),
             subject=render_to_string("leads/email/answer_subject.txt", context).strip(),
             body=render_to_string("leads/email/answer_body.txt", context),
             to=event.lead.email,
@@ -110,13 +126,24 @@ def lead_notify_dealer_slot(event_id: int) -> None:
             "lead_url": _public_url(reverse("leads:dealer_detail", kwargs={"lead_id": lead.pk})),
         }
         _send(
+            lead_id=lead.pk,
+            what=gettext("Avis de créneau accepté à la concession"),
             subject=render_to_string("leads/email/slot_accepted_subject.txt", context).strip(),
             body=render_to_string("leads/email/slot_accepted_body.txt", context),
             to=lead.dealer.email,
         )
 
 
-def _send(*, subject: str, body: str, to: str, reply_to: str = "") -> None:
-    EmailMessage(
-        subject=subject, body=body, to=[to], reply_to=[reply_to] if reply_to else None
-    ).send()
+def _send(*, lead_id: int, what: str, subject: str, body: str, to: str, reply_to: str = "") -> None:
+    """Send one e-mail about the lead; on failure, write it on the lead instead of raising."""
+    from .services import lead_record_email_failure
+
+    try:
+        if not to:
+            raise ValueError(gettext("aucune adresse e-mail"))
+        email_message(subject=subject, body=body, to=[to], reply_to=[reply_to]).send()
+    except Exception as error:  # noqa: BLE001 — any failure must reach the dealer, not the log alone
+        logger.warning("lead %s: e-mail %r to %r not sent: %s", lead_id, what, to, error)
+        lead_record_email_failure(
+            lead_id=lead_id, recipient=to, what=what, error=str(error) or type(error).__name__
+        )

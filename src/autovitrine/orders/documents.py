@@ -204,9 +204,9 @@ def _legal_mentions(order: Order) -> list[Flowable]:
         ),
         _(
             "En cas de litige, vous pouvez recourir gratuitement au médiateur de la consommation "
-            "(art. L612-1 et L616-1 du Code de la consommation) : %(name)s, %(address)s, %(url)s."
+            "(art. L612-1 et L616-1 du Code de la consommation) : %(name)s, %(contact)s."
         )
-        % consumer_mediator(),
+        % consumer_mediator(order.dealer),
         _("Site exploité par : %(brand)s.") % {"brand": ", ".join(brand_identity().lines())},
     ]
     if order.vat_scheme == Order.VatScheme.MARGIN:

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .law.usury import UsuryCeiling, l314_6_ceiling
+from .law.usury import UsuryCeiling, UsuryCeilingUnpublished, l314_6_ceiling
 
 # Art. L312-5 Code de la consommation: compulsory in any credit offer or advertisement.
 LEGAL_WARNING = _(
@@ -325,10 +325,22 @@ def credit_defaults() -> CreditDefaults:
 
 def l314_6_usury_check(plan: FinancingPlan, *, day: dt.date) -> UsuryCeiling | None:
     """Refuse a loan whose TAEG exceeds the usury ceiling of its amount on ``day`` (L314-6).
-    A lease (LOA) is not a loan: it is not checked. Returns the ceiling applied."""
+    A lease (LOA) is not a loan: it is not checked. Returns the ceiling applied. A day whose
+    ceiling is not published in our data (more than one quarter past the last one) is refused:
+    the rate cannot be checked, so no loan is shown."""
     if plan.kind != "loan":
         return None
-    ceiling = l314_6_ceiling(credit_cents=plan.financed_cents, day=day)
+    try:
+        ceiling = l314_6_ceiling(credit_cents=plan.financed_cents, day=day)
+    except UsuryCeilingUnpublished as missing:
+        raise FinancingError(
+            gettext(
+                "Le taux de l'usure du %(quarter)s n'est pas encore dans nos données (dernier "
+                "connu : %(last)s) : nous ne pouvons pas vérifier ce crédit au regard de "
+                "l'art. L314-6 du Code de la consommation. Réessayez après sa mise à jour."
+            )
+            % {"quarter": missing.day_quarter, "last": missing.last.label}
+        ) from missing
     if ceiling is not None and plan.apr > ceiling.rate:
         raise FinancingError(
             gettext(

@@ -6,8 +6,9 @@ legal.tricoteuses.fr LEGIARTI000048844492):
 - fiscal horsepower (CV, art. 1007 CGI since 2020): ``CO2 / 45 + (P / 40) ^ 1.6``, P the maximum
   power in kW, rounded to the nearest whole number; a used car's certificate (P.6) wins;
 - regional tax (Y1) = CV × the rate of the region of the holder's domicile (€/CV, voted by each
-  regional council, dated below), halved for cars over 10 years old, with the region's
-  exemption for electric cars where it keeps one; Île-de-France adds 14 € per CV from
+  regional council, dated below), with the region's reduction for electric cars where it keeps
+  one, else halved when the first registration is 10 years old or more (L421-45,
+  ``l421_45_halved_for_age``); Île-de-France adds 14 € per CV from
   1 March 2026 (loi de finances pour 2026);
 - fixed tax (Y4) 11 € and delivery fee (Y5, acheminement) 2,76 € (quechoisir.org).
 The region is the buyer's (their postcode); without one, the delivering dealer's
@@ -151,6 +152,15 @@ def registration_postcode(*, buyer_postcode: str, dealer_postcode: str) -> str:
     return buyer_postcode if department_of(buyer_postcode or "") else dealer_postcode
 
 
+def l421_45_halved_for_age(*, age_years: int, particular_tariff: bool) -> bool:
+    """CIBS L421-45, al. 2 (read at legifrance.gouv.fr, section LEGISCTA000044599003): the
+    regional tariff « est réduit de moitié lorsque la première immatriculation du véhicule est
+    antérieure de dix années ou plus et que ce véhicule ne bénéficie pas d'un tarif particulier »
+    (the reductions of the following sub-paragraphs, e.g. a region's reduction for electric cars,
+    L421-49). ``age_years``: whole years since the first registration, on the registration day."""
+    return age_years >= 10 and not particular_tariff
+
+
 def registration_estimate(
     *,
     postcode: str,
@@ -169,9 +179,10 @@ def registration_estimate(
         return None
     cv = fiscal_hp or fiscal_horsepower(co2_g_km=co2_g_km, power_hp=power_hp)
     regional = cv * rate.cents_per_cv
-    if electric:
+    particular_tariff = electric and rate.electric_exemption_pct > 0
+    if particular_tariff:
         regional = regional * (100 - rate.electric_exemption_pct) // 100
-    if age_years > 10:
+    if l421_45_halved_for_age(age_years=age_years, particular_tariff=particular_tariff):
         regional //= 2
     return RegistrationEstimate(
         fiscal_hp=cv,

@@ -337,15 +337,29 @@ def precontract_context(
     return {
         "seller": dealer_seller_identity(dealer) if dealer is not None else None,
         "brand": brand_identity(),
-        "mediator": consumer_mediator(),
+        "mediator": consumer_mediator(dealer),
         "delivery_text": delivery,
         "withdrawal_rule": rule,
     }
 
 
-def consumer_mediator() -> dict[str, str]:
-    """L616-1: the mediator's name and address, on the order form and the checkout pages."""
-    return dict(settings.CONSUMER_MEDIATOR)
+def consumer_mediator(dealer: Dealer | None = None) -> dict[str, str]:
+    """L616-1: « le professionnel communique au consommateur [...] les coordonnées du ou des
+    médiateurs compétents dont il relève »: the selling dealer's mediator when it names one, else
+    the brand's (``settings.CONSUMER_MEDIATOR``). ``contact``: the coordinates known (postal
+    address, website), never a placeholder."""
+    if dealer is not None and dealer.mediator_name:
+        mediator = {
+            "name": dealer.mediator_name,
+            "address": dealer.mediator_address,
+            "url": dealer.mediator_url,
+        }
+    else:
+        mediator = {key: str(value) for key, value in settings.CONSUMER_MEDIATOR.items()}
+    mediator["contact"] = ", ".join(
+        part for part in (mediator.get("address", ""), mediator.get("url", "")) if part
+    )
+    return mediator
 
 
 @dataclass(frozen=True, slots=True)

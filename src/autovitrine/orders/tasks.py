@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
+
+from autovitrine.core.mail import email_message
 
 
 @task()
@@ -35,13 +36,13 @@ def order_email_buyer(event_id: int) -> None:
             "order_url": settings.PUBLIC_BASE_URL.rstrip("/")
             + reverse("orders:detail", kwargs={"number": order.number}),
         }
-        message = EmailMessage(
+        email_message(
             subject=render_to_string("orders/email/status_subject.txt", context).strip(),
             body=render_to_string("orders/email/status_body.txt", context),
             to=[order.email],
-        )
-        if attach:
-            message.attach(
-                f"bon-de-commande-{order.number}.pdf", order_form_pdf(order), "application/pdf"
-            )
-        message.send()
+            attachments=[
+                (f"bon-de-commande-{order.number}.pdf", order_form_pdf(order), "application/pdf")
+            ]
+            if attach
+            else [],
+        ).send()

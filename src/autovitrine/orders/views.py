@@ -24,6 +24,7 @@ from autovitrine.configurator.selectors import (
     saved_configuration_check,
 )
 from autovitrine.core.http import HtmxHttpRequest
+from autovitrine.core.mail import content_disposition
 from autovitrine.core.money import format_eur
 from autovitrine.core.ratelimit import (
     code_lookup_over_limit,
@@ -409,7 +410,9 @@ def pdf_response(order: Order, document: str) -> HttpResponse:
     if render_pdf is None or (document == "recu-acompte" and order.contract_at is None):
         raise Http404
     response = HttpResponse(render_pdf(order), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{document}-{order.number}.pdf"'
+    response["Content-Disposition"] = content_disposition(
+        f"{document}-{order.number}.pdf", attachment=False
+    )
     return response
 
 

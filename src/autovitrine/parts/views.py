@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from autovitrine.core.mail import content_disposition
 from autovitrine.core.money import Price
 from autovitrine.core.permissions import staff_dealer_id
 from autovitrine.core.ratelimit import over_limit
@@ -138,5 +139,5 @@ def label_sheet(request: HttpRequest) -> HttpResponse:
     )
     urls = {p.pk: request.build_absolute_uri(_part_url(dealer.code, p.reference)) for p in parts}
     response = HttpResponse(label_sheet_pdf(parts, urls), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="etiquettes.pdf"'
+    response["Content-Disposition"] = content_disposition("etiquettes.pdf", attachment=False)
     return response

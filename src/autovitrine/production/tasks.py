@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
+
+from autovitrine.core.mail import email_message
 
 
 @task()
@@ -36,7 +37,7 @@ def tracking_email_buyer(notification_id: int) -> None:
             "url": settings.PUBLIC_BASE_URL.rstrip("/")
             + reverse("production:timeline", kwargs={"number": order.number}),
         }
-        EmailMessage(
+        email_message(
             subject=render_to_string("production/email/milestone_subject.txt", context).strip(),
             body=render_to_string("production/email/milestone_body.txt", context),
             to=[order.email],

@@ -4,12 +4,13 @@ scheduled sweeps (expired holds, reminders) run by ``web.periodic``."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
+
+from autovitrine.core.mail import email_message
 
 
 def _public_url(path: str) -> str:
@@ -46,9 +47,12 @@ def _mail(booking_id: int, *, reminder: bool) -> None:
         "total": f"{booking.total_ttc / 100:.2f} €".replace(".", ","),
         "manage": manage,
     }
-    message = EmailMessage(subject=subject, body=body, to=[booking.customer.email])
-    message.attach(f"rendez-vous-{booking.number}.ics", booking_ics(booking), "text/calendar")
-    message.send()
+    email_message(
+        subject=subject,
+        body=body,
+        to=[booking.customer.email],
+        attachments=[(f"rendez-vous-{booking.number}.ics", booking_ics(booking), "text/calendar")],
+    ).send()
 
 
 @task()

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from autovitrine.core.mail import content_disposition
 from autovitrine.core.permissions import staff_dealer_id
 from autovitrine.core.places import resolve_place
 from autovitrine.core.ratelimit import over_limit
@@ -292,7 +293,9 @@ def quote_answer(request: HttpRequest, number: str, quote_id: int) -> HttpRespon
 def booking_calendar(request: HttpRequest, number: str) -> HttpResponse:
     booking = _own_booking(request, number)
     response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rendez-vous-{number}.ics"'
+    response["Content-Disposition"] = content_disposition(
+        f"rendez-vous-{number}.ics", attachment=True
+    )
     return response
 
 
@@ -303,7 +306,7 @@ def booking_invoice(request: HttpRequest, number: str) -> HttpResponse:
     if booking.status != Booking.Status.COLLECTED:
         raise Http404
     response = HttpResponse(invoice_pdf(booking), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="facture-{number}.pdf"'
+    response["Content-Disposition"] = content_disposition(f"facture-{number}.pdf", attachment=False)
     return response
 
 

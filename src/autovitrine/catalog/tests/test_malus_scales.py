@@ -278,3 +278,105 @@ def test_a_file_that_is_not_json_is_refused(official_scales, tmp_path):
         "  - Ce fichier n'est pas du JSON valide (ligne 1, colonne 15)."
     )
     assert not MalusScale.objects.filter(year=2027).exists()
+
+
+# The 2026 grid as published gram by gram (simulateurmalus.fr « Grille complète du malus
+# écologique 2026 », source cited: loi de finances 2026, service-public.fr), 108 to 191 g/km;
+# 80 000 € from 192 g/km (CIBS L421-62 as in force on 1 January 2026).
+PUBLISHED_2026 = [
+    50,
+    75,
+    100,
+    125,
+    150,
+    170,
+    190,
+    210,
+    230,
+    240,
+    260,
+    280,
+    310,
+    330,
+    360,
+    400,
+    450,
+    540,
+    650,
+    740,
+    818,
+    898,
+    983,
+    1074,
+    1172,
+    1276,
+    1386,
+    1504,
+    1629,
+    1761,
+    1901,
+    2049,
+    2205,
+    2370,
+    2544,
+    2726,
+    2918,
+    3119,
+    3331,
+    3552,
+    3784,
+    4026,
+    4279,
+    4543,
+    4818,
+    5105,
+    5404,
+    5715,
+    6126,
+    6637,
+    7248,
+    7959,
+    8770,
+    9681,
+    10_692,
+    11_803,
+    13_014,
+    14_325,
+    15_736,
+    17_247,
+    18_858,
+    20_569,
+    22_380,
+    24_291,
+    26_302,
+    28_413,
+    30_624,
+    32_935,
+    35_346,
+    37_857,
+    40_468,
+    43_179,
+    45_990,
+    48_901,
+    51_912,
+    55_023,
+    58_134,
+    61_245,
+    64_356,
+    67_467,
+    70_578,
+    73_689,
+    76_800,
+    79_911,
+]
+
+
+def test_l421_62_the_2026_file_is_the_published_grid_gram_by_gram():
+    import json
+    from pathlib import Path
+
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "malus-2026.json").read_text("utf-8")
+    )
+    assert data["threshold_g_km"] == 108 and data["cap_eur"] == 80_000
+    assert data["brackets"] == [[108 + i, amount] for i, amount in enumerate(PUBLISHED_2026)]

@@ -16,7 +16,7 @@ from autovitrine.orders.financing import (
     loan_plan,
     representative_example,
 )
-from autovitrine.orders.law.usury import l314_6_ceiling
+from autovitrine.orders.law.usury import USURY_QUARTERS, UsuryCeilingUnpublished, l314_6_ceiling
 
 
 def test_l314_6_a_loan_over_the_quarters_ceiling_is_refused_in_french():
@@ -52,10 +52,59 @@ def test_l314_6_a_small_loan_at_a_high_rate_under_its_ceiling_passes():
     assert ceiling.rate == Decimal("23.56") and plan.apr < ceiling.rate
 
 
-def test_l314_6_a_day_after_the_last_quarter_known_says_the_data_is_stale():
-    ceiling = l314_6_ceiling(credit_cents=1_000_000, day=dt.date(2026, 12, 5))
-    assert ceiling.stale and ceiling.quarter.label == "T1 2026"
-    assert not l314_6_ceiling(credit_cents=1_000_000, day=dt.date(2026, 3, 31)).stale
+@pytest.mark.parametrize(
+    ("day", "up_to_3000", "up_to_6000", "over_6000"),
+    [
+        # Avis du 26 mars 2026 (JORF 27 mars 2026): « applicables à compter du 1er avril 2026 »
+        (dt.date(2026, 4, 1), "23.52", "15.73", "8.61"),
+        # Avis du 26 juin 2026 (JORF 28 juin 2026): « à compter du 1er juillet 2026 »
+        (dt.date(2026, 7, 1), "23.53", "15.67", "8.56"),
+        # Avis du 25 septembre 2026 (JORF 26 septembre 2026): « à compter du 1er octobre 2026 »
+        (dt.date(2026, 10, 1), "23.60", "15.76", "8.56"),
+        (dt.date(2026, 12, 31), "23.60", "15.76", "8.56"),
+    ],
+)
+def test_l314_6_the_2026_quarters_published_in_the_journal_officiel(
+    day, up_to_3000, up_to_6000, over_6000
+):
+    """Each avis: « Prêts d'un montant inférieur ou égal à 3 000 euros », « supérieur à 3 000
+    euros et inférieur ou égal à 6 000 euros », « supérieur à 6 000 euros »: the « seuil de
+    l'usure applicable » column, from the first day of its quarter."""
+    assert l314_6_ceiling(credit_cents=200_000, day=day).rate == Decimal(up_to_3000)
+    assert l314_6_ceiling(credit_cents=500_000, day=day).rate == Decimal(up_to_6000)
+    ceiling = l314_6_ceiling(credit_cents=2_000_000, day=day)
+    assert ceiling.rate == Decimal(over_6000) and not ceiling.stale
+
+
+def test_every_quarter_names_the_avis_it_was_read_in_and_follows_the_previous_one():
+    starts = [quarter.valid_from for quarter in USURY_QUARTERS]
+    for earlier, later in zip(starts, starts[1:], strict=False):
+        assert (later.year * 12 + later.month) - (earlier.year * 12 + earlier.month) == 3
+    assert all("NOR" in quarter.source and "JORF" in quarter.source for quarter in USURY_QUARTERS)
+
+
+def test_l314_6_the_quarter_right_after_the_data_is_flagged_with_the_last_published_ceiling():
+    """The avis appears days before its quarter: until it is entered, the last published ceiling
+    is applied and the result says which quarter it stands in for."""
+    last = USURY_QUARTERS[-1]
+    next_quarter = last.valid_from + dt.timedelta(days=100)  # within the following quarter
+    ceiling = l314_6_ceiling(credit_cents=1_000_000, day=next_quarter)
+    assert ceiling.stale and ceiling.quarter == last
+    assert ceiling.day_quarter != last.label
+    assert not l314_6_ceiling(credit_cents=1_000_000, day=last.valid_from).stale
+
+
+def test_l314_6_a_quarter_without_published_figures_beyond_that_is_refused_not_guessed():
+    last = USURY_QUARTERS[-1]
+    far = last.valid_from + dt.timedelta(days=190)  # two quarters on
+    with pytest.raises(UsuryCeilingUnpublished):
+        l314_6_ceiling(credit_cents=1_000_000, day=far)
+    plan = loan_plan(
+        price_cents=2_000_000, down_payment_cents=0, months=48, annual_rate=Decimal("4.90")
+    )
+    with pytest.raises(FinancingError) as exc:
+        l314_6_usury_check(plan, day=far)
+    assert "n'est pas encore dans nos données" in str(exc.value) and "L314-6" in str(exc.value)
 
 
 def test_l314_6_the_fees_and_required_insurance_count_in_the_rate_compared():

@@ -4,6 +4,7 @@ and no result; the usury ceiling (L314-6) refuses a loan; borrower insurance is 
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import pytest
@@ -90,13 +91,52 @@ def test_l314_6_the_simulator_refuses_a_rate_over_the_usury_ceiling(client):
     assert 'id="monthly-payment"' not in page
 
 
-def test_the_usury_ceiling_applied_is_shown_with_the_result(client):
-    response = client.get(
-        reverse("orders:financing"),
-        {"kind": "loan", "price": "20 000", "months": "48", "rate": "4,90"},
-    )
+@pytest.fixture
+def on_day(monkeypatch):
+    """The simulator checks the loan on the day it is asked (``timezone.localdate``)."""
+
+    def set_day(day: dt.date) -> None:
+        monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
+
+    return set_day
+
+
+LOAN = {"kind": "loan", "price": "20 000", "months": "48", "rate": "4,90"}
+
+
+def test_the_usury_ceiling_applied_is_shown_with_the_result(client, on_day):
+    on_day(dt.date(2026, 2, 10))
+    page = text(client.get(reverse("orders:financing"), LOAN))
+    assert 'id="usury"' in page and "8,67 %" in page and "T1 2026" in page
+    assert 'id="usury-stale"' not in page
+
+
+def test_l314_6_the_ceiling_of_the_fourth_quarter_2026_applies_from_1_october(client, on_day):
+    """Avis du 25 septembre 2026: loans over 6 000 €, « seuil de l'usure applicable à compter du
+    1er octobre 2026 » 8,56 %."""
+    on_day(dt.date(2026, 10, 1))
+    page = text(client.get(reverse("orders:financing"), LOAN))
+    assert "8,56 %" in page and "T4 2026" in page and 'id="usury-stale"' not in page
+
+
+def test_l314_6_a_quarter_not_yet_entered_shows_the_last_published_ceiling_and_says_so(
+    client, on_day
+):
+    on_day(dt.date(2027, 1, 4))
+    page = text(client.get(reverse("orders:financing"), LOAN))
+    assert 'id="monthly-payment"' in page
+    assert 'id="usury-stale"' in page
+    assert "le seuil du T1 2027 n'est pas encore dans nos données" in page
+    assert "celui du T4 2026, dernier publié, est appliqué" in page
+
+
+def test_l314_6_a_loan_is_refused_when_the_ceilings_are_more_than_a_quarter_behind(client, on_day):
+    on_day(dt.date(2027, 5, 3))
+    response = client.get(reverse("orders:financing"), LOAN)
     page = text(response)
-    assert 'id="usury"' in page and "8,67 %" in page
+    assert response.status_code == 400
+    assert "Le taux de l'usure du T2 2027 n'est pas encore dans nos données" in page
+    assert 'id="monthly-payment"' not in page
 
 
 def test_required_insurance_is_entered_and_counts_in_the_taeg(client):

@@ -63,6 +63,37 @@ def test_l217_3_l616_1_guarantees_and_mediator_are_on_the_order_form(paid_order,
     assert "L616-1" in text
 
 
+def test_l616_1_no_placeholder_is_printed_for_an_unknown_mediator_address(paid_order, settings):
+    """L616-1: the seller gives « les coordonnées » of its mediator: the website when the postal
+    address is not known, never a « to fill in » placeholder."""
+    settings.CONSUMER_MEDIATOR = {
+        "name": "Médiateur de Mobilians",
+        "address": "",
+        "url": "https://www.mediateur-mobilians.fr",
+    }
+    text = " ".join(_pdf_text(paid_order).split())
+
+    assert "Médiateur de Mobilians, https://www.mediateur-mobilians.fr." in text
+    assert "renseigner" not in text
+
+
+def test_l616_1_the_selling_dealers_own_mediator_wins_over_the_brands(paid_order, dealer):
+    """L616-1: « les coordonnées du ou des médiateurs compétents dont il relève »: the seller is
+    the dealer, so its mediator is the one named."""
+    dealer.mediator_name = "Médiation Auto Rhône"
+    dealer.mediator_address = "2 rue de la Paix, 69002 Lyon"
+    dealer.mediator_url = "https://mediation.example.fr"
+    dealer.save()
+    paid_order.refresh_from_db()
+
+    text = " ".join(_pdf_text(paid_order).split())
+
+    assert (
+        "Médiation Auto Rhône, 2 rue de la Paix, 69002 Lyon, https://mediation.example.fr" in text
+    )
+    assert "Médiateur de Mobilians" not in text
+
+
 def test_l221_5_the_checkout_page_shows_the_information_before_ordering(
     client, customer, vehicle, dealer
 ):

@@ -111,3 +111,73 @@ def test_the_fixed_taxes_y4_and_y5_are_11_euros_and_2_euros_76():
 def test_the_buyers_postcode_wins_over_the_dealers_and_stands_in_for_it_when_missing():
     assert registration_postcode(buyer_postcode="59000", dealer_postcode="69002") == "59000"
     assert registration_postcode(buyer_postcode="", dealer_postcode="69002") == "69002"
+
+
+# --- CIBS L421-45: half the regional tariff from the tenth year ----------------------------
+
+
+def test_l421_45_a_car_first_registered_ten_years_ago_to_the_day_pays_half_the_regional_tax():
+    """L421-45: « réduit de moitié lorsque la première immatriculation du véhicule est antérieure
+    de dix années ou plus »: ten years exactly is enough (it was « more than ten » before)."""
+    estimate = registration_estimate(
+        postcode="69002", co2_g_km=128, power_hp=130, electric=False, age_years=10
+    )
+    assert estimate.regional_tax_cents == 7 * 4_300 // 2
+    assert estimate.total_cents == 7 * 4_300 // 2 + 1_376
+
+
+def test_l421_45_nine_years_pays_the_full_regional_tax():
+    estimate = registration_estimate(
+        postcode="69002", co2_g_km=128, power_hp=130, electric=False, age_years=9
+    )
+    assert estimate.regional_tax_cents == 7 * 4_300
+
+
+def test_l421_45_no_half_on_top_of_a_particular_tariff():
+    """« … et que ce véhicule ne bénéficie pas d'un tarif particulier »: an old electric car in
+    Brittany keeps the region's 50 % reduction, not 75 %."""
+    estimate = registration_estimate(
+        postcode="35000",
+        co2_g_km=0,
+        power_hp=136,
+        electric=True,
+        age_years=12,
+        day=dt.date(2026, 6, 1),
+    )
+    assert estimate.regional_tax_cents == 4 * 6_000 // 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model_year", "first_registration", "regional_cents"),
+    [
+        # Model year 2016 but first registered on 6 December 2016: 9 years on 5 December 2026.
+        (2016, dt.date(2016, 12, 6), 6 * 4_300),
+        # Model year 2017 but first registered on 5 December 2016: 10 years that very day.
+        (2017, dt.date(2016, 12, 5), 6 * 4_300 // 2),
+    ],
+)
+def test_a_used_cars_age_runs_from_its_first_registration_and_its_cv_from_its_certificate(
+    model_year, first_registration, regional_cents
+):
+    """The age is the first registration's (L421-45), not the model year's; the fiscal power is
+    the certificate's field P.6 when the car has one, not the formula (7 CV here)."""
+    from autovitrine.inventory.models import StockVehicle
+    from autovitrine.orders.pricing import stock_quote
+    from autovitrine.testing import factories as f
+
+    vehicle = f.StockVehicleFactory(
+        condition=StockVehicle.Condition.USED,
+        year=model_year,
+        first_registration=first_registration,
+        fiscal_hp=6,
+        co2_g_km=128,
+        power_hp=130,
+        mileage_km=90_000,
+    )
+
+    quote = stock_quote(vehicle=vehicle, postcode="69002", today=dt.date(2026, 12, 5))
+
+    [line] = [line for line in quote.lines if line.code == "registration"]
+    assert "6 CV" in line.label
+    assert line.ttc == regional_cents + 1_376
