@@ -80,7 +80,8 @@ class PaymentAdmin(HeadOfficeAdmin):
     inlines = (PaymentEventInline,)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Payment._meta.fields if f.name not in CENTS_FIELDS] + [
+        shown = ("purpose_label" if f.name == "purpose" else f.name for f in Payment._meta.fields)
+        return [name for name in shown if name not in CENTS_FIELDS] + [
             "amount_eur",
             "refunded_eur",
             "order_link",

@@ -106,6 +106,7 @@ def test_head_office_reads_the_order_and_payment_history_in_french(client_as, pl
     payment_page = html.unescape(payment.content.decode())
     assert "succeeded" not in payment_page.split("Historique du paiement", 1)[-1]
     assert "Montant (centimes)" not in payment_page
+    assert "Acompte de commande" in payment_page
     assert "150000" not in payment_page
 
 
