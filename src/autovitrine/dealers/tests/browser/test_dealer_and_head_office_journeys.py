@@ -121,6 +121,9 @@ def test_the_dealer_confirms_the_paid_order_and_answers_a_lead_with_a_new_slot(n
     slot_form = desk.locator("#lead-slot-form")
     slot_form.locator("[name=slot-slot]").fill(new_slot.strftime("%Y-%m-%dT%H:%M"))
     slot_form.locator("[name=slot-text]").fill("Le matin est complet, l'après-midi vous va ?")
+    # Every action of the lead page is a button a thumb can hit (44 px, WCAG 2.5.5).
+    for action in ("Proposer ce créneau", "Clore", "Envoyer la réponse"):
+        assert desk.get_by_role("button", name=action).bounding_box()["height"] >= 44
     slot_form.locator("[type=submit]").click()
     desk.wait_for_load_state()
 
