@@ -40,7 +40,9 @@ class CarModel(TimeStampedModel):
         ESTATE = "estate", _("Break")
         VAN = "van", _("Ludospace")
 
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="models")
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="models", verbose_name=_("marque")
+    )
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("nom"), max_length=80)
     body = models.CharField(_("carrosserie"), max_length=20, choices=Body)
@@ -60,10 +62,12 @@ class CarModel(TimeStampedModel):
 
 
 class ModelImage(models.Model):
-    car_model = models.ForeignKey(CarModel, on_delete=models.CASCADE, related_name="images")
+    car_model = models.ForeignKey(
+        CarModel, on_delete=models.CASCADE, related_name="images", verbose_name=_("modèle")
+    )
     image = models.ImageField(_("image"), upload_to="catalog/gallery/")
     alt = models.CharField(_("texte alternatif"), max_length=200)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         verbose_name = _("image du modèle")
@@ -82,7 +86,9 @@ class Version(TimeStampedModel):
         LITRES = "l", _("l/100 km")
         KWH = "kwh", _("kWh/100 km")
 
-    car_model = models.ForeignKey(CarModel, on_delete=models.CASCADE, related_name="versions")
+    car_model = models.ForeignKey(
+        CarModel, on_delete=models.CASCADE, related_name="versions", verbose_name=_("modèle")
+    )
     code = models.SlugField(_("code"), max_length=80, unique=True)
     trim = models.CharField(_("finition"), max_length=60)
     powertrain = models.CharField(_("motorisation"), max_length=80)
@@ -95,7 +101,9 @@ class Version(TimeStampedModel):
     consumption_x10 = models.PositiveSmallIntegerField(
         _("consommation mixte (dixièmes)"), help_text=_("Ex. 54 pour 5,4 l/100 km")
     )
-    consumption_unit = models.CharField(max_length=3, choices=ConsumptionUnit, default="l")
+    consumption_unit = models.CharField(
+        max_length=3, choices=ConsumptionUnit, default="l", verbose_name=_("unité de consommation")
+    )
     electric_range_km = models.PositiveSmallIntegerField(
         _("autonomie électrique (km)"), null=True, blank=True
     )
@@ -125,8 +133,10 @@ class Colour(models.Model):
         METALLIC = "metallic", _("Métallisée")
         PEARL = "pearl", _("Nacrée")
 
-    car_model = models.ForeignKey(CarModel, on_delete=models.CASCADE, related_name="colours")
-    code = models.SlugField(max_length=40)
+    car_model = models.ForeignKey(
+        CarModel, on_delete=models.CASCADE, related_name="colours", verbose_name=_("modèle")
+    )
+    code = models.SlugField(max_length=40, verbose_name=_("code"))
     name = models.CharField(_("nom"), max_length=80)
     hex_value = models.CharField(_("couleur (hex)"), max_length=7, default="#cccccc")
     finish = models.CharField(_("finition"), max_length=20, choices=Finish, default=Finish.SOLID)
@@ -155,8 +165,10 @@ class Option(models.Model):
         INTERIOR = "interior", _("Intérieur")
         EXTERIOR = "exterior", _("Extérieur")
 
-    car_model = models.ForeignKey(CarModel, on_delete=models.CASCADE, related_name="options")
-    code = models.SlugField(max_length=60)
+    car_model = models.ForeignKey(
+        CarModel, on_delete=models.CASCADE, related_name="options", verbose_name=_("modèle")
+    )
+    code = models.SlugField(max_length=60, verbose_name=_("code"))
     name = models.CharField(_("nom"), max_length=120)
     category = models.CharField(_("catégorie"), max_length=20, choices=Category)
     price_ht = models.PositiveIntegerField(_("prix HT (centimes)"), default=0)
@@ -177,8 +189,10 @@ class Option(models.Model):
 
 
 class Pack(models.Model):
-    car_model = models.ForeignKey(CarModel, on_delete=models.CASCADE, related_name="packs")
-    code = models.SlugField(max_length=60)
+    car_model = models.ForeignKey(
+        CarModel, on_delete=models.CASCADE, related_name="packs", verbose_name=_("modèle")
+    )
+    code = models.SlugField(max_length=60, verbose_name=_("code"))
     name = models.CharField(_("nom"), max_length=120)
     price_ht = models.PositiveIntegerField(_("prix du pack HT (centimes)"))
     options = models.ManyToManyField(Option, related_name="packs", verbose_name=_("contenu"))
@@ -215,7 +229,9 @@ class MalusScale(models.Model):
 class MalusBracket(models.Model):
     """Amount due for exactly ``co2_g_km``; emissions above the last bracket pay the cap."""
 
-    scale = models.ForeignKey(MalusScale, on_delete=models.CASCADE, related_name="brackets")
+    scale = models.ForeignKey(
+        MalusScale, on_delete=models.CASCADE, related_name="brackets", verbose_name=_("barème")
+    )
     co2_g_km = models.PositiveSmallIntegerField(_("CO2 (g/km)"), validators=[MinValueValidator(1)])
     amount_cents = models.PositiveIntegerField(_("montant (centimes)"))
 

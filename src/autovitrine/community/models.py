@@ -33,7 +33,10 @@ class Collaborator(TimeStampedModel):
         WEEKLY = "weekly", _("Chaque semaine")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collaborator"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="collaborator",
+        verbose_name=_("compte"),
     )
     public_name = models.CharField(_("nom public"), max_length=30, unique=True)
     avatar = models.ImageField(_("avatar"), upload_to="community/avatars/", blank=True)
@@ -41,10 +44,14 @@ class Collaborator(TimeStampedModel):
     digest = models.CharField(
         _("résumé par e-mail"), max_length=10, choices=Digest, default=Digest.WEEKLY
     )
-    digest_sent_at = models.DateTimeField(null=True, blank=True)
+    digest_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("dernier résumé envoyé le")
+    )
     banned_until = models.DateTimeField(_("banni jusqu'au"), null=True, blank=True)
     banned_forever = models.BooleanField(_("banni définitivement"), default=False)
-    approved_posts = models.PositiveIntegerField(default=0)
+    approved_posts = models.PositiveIntegerField(
+        default=0, verbose_name=_("contributions approuvées")
+    )
 
     class Meta:
         verbose_name = _("collaborateur")
@@ -166,29 +173,38 @@ class Idea(TimeStampedModel):
         DECLINED = "declined", _("Non retenue")
         MERGED = "merged", _("Fusionnée")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="ideas")
-    author = models.ForeignKey(Collaborator, on_delete=models.PROTECT, related_name="ideas")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="ideas", verbose_name=_("campagne")
+    )
+    author = models.ForeignKey(
+        Collaborator, on_delete=models.PROTECT, related_name="ideas", verbose_name=_("auteur")
+    )
     title = models.CharField(_("titre"), max_length=140)
     body = models.TextField(_("texte (Markdown)"))
-    body_html = models.TextField(editable=False)
+    body_html = models.TextField(editable=False, verbose_name=_("texte (HTML)"))
     category = models.CharField(_("catégorie"), max_length=20, choices=Category)
     tags = models.JSONField(_("étiquettes"), default=list, blank=True)
     status = models.CharField(
         _("statut"), max_length=20, choices=Status, default=Status.NEW, db_index=True
     )
     answer = models.TextField(_("réponse officielle"), blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("répondue le"))
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_ideas"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_ideas",
+        verbose_name=_("fusionnée dans"),
     )
     hidden = models.BooleanField(_("masquée"), default=False)
     moderation_note = models.CharField(_("note de modération"), max_length=280, blank=True)
-    vote_count = models.IntegerField(default=0)
-    owner_vote_count = models.IntegerField(default=0)
-    comment_count = models.IntegerField(default=0)
+    vote_count = models.IntegerField(default=0, verbose_name=_("votes"))
+    owner_vote_count = models.IntegerField(default=0, verbose_name=_("votes des propriétaires"))
+    comment_count = models.IntegerField(default=0, verbose_name=_("commentaires"))
     # log10(1 + votes) + seconds since TRENDING_EPOCH / TRENDING_TAU (docs/community.md).
-    trending = models.FloatField(default=0.0, db_index=True)
-    adopted_at = models.DateTimeField(null=True, blank=True)
+    trending = models.FloatField(default=0.0, db_index=True, verbose_name=_("tendance"))
+    adopted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("adoptée le"))
 
     class Meta:
         verbose_name = _("idée")
@@ -336,15 +352,29 @@ class Report(models.Model):
 class ModerationAction(models.Model):
     """The audit log: every moderation and head-office decision, never edited."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=40)
-    idea = models.ForeignKey(Idea, null=True, blank=True, on_delete=models.SET_NULL)
-    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL)
-    collaborator = models.ForeignKey(
-        Collaborator, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("modérateur"),
     )
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40, verbose_name=_("action"))
+    idea = models.ForeignKey(
+        Idea, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("idée")
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("commentaire")
+    )
+    collaborator = models.ForeignKey(
+        Collaborator,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("collaborateur"),
+    )
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("date"))
 
     class Meta:
         ordering = ("-created_at", "-id")

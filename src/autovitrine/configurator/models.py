@@ -63,7 +63,12 @@ class ProductData(TimeStampedModel):
     configuration_count = models.TextField(_("nombre de configurations valides"), blank=True)
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
     published_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("publiée par"),
     )
 
     class Meta:
@@ -143,7 +148,10 @@ class SavedConfiguration(TimeStampedModel):
         _("code de partage"), max_length=16, unique=True, default=new_share_code
     )
     product_data = models.ForeignKey(
-        ProductData, on_delete=models.PROTECT, related_name="configurations"
+        ProductData,
+        on_delete=models.PROTECT,
+        related_name="configurations",
+        verbose_name=_("données produit"),
     )
     customer = models.ForeignKey(
         "accounts.User",
@@ -151,12 +159,13 @@ class SavedConfiguration(TimeStampedModel):
         null=True,
         blank=True,
         related_name="configurations",
+        verbose_name=_("client"),
     )
     # The buyer's own choices in their order, as [name, value] pairs (defaults excluded).
-    choices = models.JSONField(default=list)
+    choices = models.JSONField(default=list, verbose_name=_("choix"))
     # The complete configuration {name: value} and what it said when saved (labels, prices).
-    configuration = models.JSONField(default=dict)
-    summary = models.JSONField(default=dict)
+    configuration = models.JSONField(default=dict, verbose_name=_("configuration"))
+    summary = models.JSONField(default=dict, verbose_name=_("récapitulatif"))
     price_ttc = models.PositiveIntegerField(_("prix TTC"))
     co2_g_km = models.IntegerField(_("CO2 WLTP (g/km)"))
 

@@ -17,7 +17,9 @@ class Dealer(TimeStampedModel):
         CONCESSION = "concession", _("Concession")
         AGENT = "agent", _("Agent")
 
-    brand = models.ForeignKey("catalog.Brand", on_delete=models.PROTECT, related_name="dealers")
+    brand = models.ForeignKey(
+        "catalog.Brand", on_delete=models.PROTECT, related_name="dealers", verbose_name=_("marque")
+    )
     code = models.SlugField(_("code"), max_length=60, unique=True)
     # Its name is in the subject of the e-mails buyers get: one line only.
     name = models.CharField(_("nom"), max_length=120, validators=[validate_single_line])
@@ -25,8 +27,12 @@ class Dealer(TimeStampedModel):
     street = models.CharField(_("adresse"), max_length=200)
     postcode = models.CharField(_("code postal"), max_length=5)
     city = models.CharField(_("ville"), max_length=100)
-    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    latitude = models.FloatField(
+        validators=[MinValueValidator(-90), MaxValueValidator(90)], verbose_name=_("latitude")
+    )
+    longitude = models.FloatField(
+        validators=[MinValueValidator(-180), MaxValueValidator(180)], verbose_name=_("longitude")
+    )
     phone = models.CharField(_("téléphone"), max_length=20)
     email = models.EmailField(_("e-mail"))
     sells_new = models.BooleanField(_("véhicules neufs"), default=True)
@@ -75,7 +81,12 @@ class OpeningPeriod(models.Model):
         SATURDAY = 5, _("samedi")
         SUNDAY = 6, _("dimanche")
 
-    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="opening_periods")
+    dealer = models.ForeignKey(
+        Dealer,
+        on_delete=models.CASCADE,
+        related_name="opening_periods",
+        verbose_name=_("concession"),
+    )
     weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday)
     opens_at = models.TimeField(_("ouverture"))
     closes_at = models.TimeField(_("fermeture"))
@@ -100,9 +111,14 @@ class DealerStaff(TimeStampedModel):
         MANAGER = "manager", _("Direction")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dealer_staff"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="dealer_staff",
+        verbose_name=_("utilisateur"),
     )
-    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="staff")
+    dealer = models.ForeignKey(
+        Dealer, on_delete=models.CASCADE, related_name="staff", verbose_name=_("concession")
+    )
     role = models.CharField(_("rôle"), max_length=20, choices=Role, default=Role.SALES)
 
     class Meta:

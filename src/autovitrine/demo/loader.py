@@ -136,13 +136,13 @@ LEADS = (
     LeadSpec(0, Lead.Kind.TEST_DRIVE, "Karim Haddad", "karim.haddad@example.com", "06 39 98 00 12", "J'aimerais essayer la version hybride avant de me décider.", about_a_vehicle=True),
     LeadSpec(0, Lead.Kind.CALLBACK, "Sophie Lefèvre", "sophie.lefevre@example.com", "06 39 98 00 13", "Rappel souhaité en fin de journée pour une reprise.", contacted_note="Rappelée : rendez-vous pris jeudi pour l'estimation de la reprise."),
     LeadSpec(0, Lead.Kind.QUESTION, "Thomas Moreau", "thomas.moreau@example.com", "", "Quel est le délai de livraison pour une Électra Techno en Vert Lagune ?"),
-    LeadSpec(0, Lead.Kind.TEST_DRIVE, "Chloé Garnier", "chloe.garnier@example.com", "06 39 98 00 15", "Essai du Vela hybride rechargeable, si possible avec un siège enfant.", about_a_vehicle=True),
+    LeadSpec(0, Lead.Kind.TEST_DRIVE, "Chloé Garnier", "chloe.garnier@example.com", "06 39 98 00 15", "Un essai de ce véhicule, si possible avec un siège enfant ?", about_a_vehicle=True),
     LeadSpec(1, Lead.Kind.QUESTION, "Nicolas Roux", "nicolas.roux@example.com", "", "La garantie est-elle transférable en cas de revente ?", about_a_vehicle=True),
     LeadSpec(1, Lead.Kind.CALLBACK, "Inès Fontaine", "ines.fontaine@example.com", "06 39 98 00 17", "Je souhaite un financement sur 48 mois, merci de me rappeler.", contacted_note="Simulation de financement envoyée par e-mail."),
     LeadSpec(1, Lead.Kind.TEST_DRIVE, "Julien Mercier", "julien.mercier@example.com", "06 39 98 00 18", "Essai de l'Altaïr pour un long trajet, un samedi de préférence."),
     LeadSpec(2, Lead.Kind.QUESTION, "Manon Girard", "manon.girard@example.com", "", "Le véhicule a-t-il l'attelage ?", about_a_vehicle=True),
     LeadSpec(3, Lead.Kind.CALLBACK, "Hugo Lambert", "", "06 39 98 00 20", "Rappel entre 12 h et 14 h, s'il vous plaît."),
-    LeadSpec(4, Lead.Kind.TEST_DRIVE, "Léa Bonnet", "lea.bonnet@example.com", "06 39 98 00 21", "Essai de la Lumo hybride en ville.", about_a_vehicle=True),
+    LeadSpec(4, Lead.Kind.TEST_DRIVE, "Léa Bonnet", "lea.bonnet@example.com", "06 39 98 00 21", "Un essai de ce véhicule en ville me permettrait de me décider.", about_a_vehicle=True),
     LeadSpec(5, Lead.Kind.QUESTION, "Mathieu Faure", "mathieu.faure@example.com", "", "Proposez-vous la reprise de mon ancien véhicule ?"),
 )
 # fmt: on

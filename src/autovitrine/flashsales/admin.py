@@ -108,7 +108,41 @@ class PurchaseAdmin(ReadOnlyAdmin):
         return format_eur(obj.amount_ttc)
 
 
+# The status table each kind of event is about, to name its statuses in French.
+STATUSES_OF_SUBJECT: dict[str, Any] = {
+    SaleEvent.Subject.SALE: FlashSale.Status,
+    SaleEvent.Subject.UNIT: SaleUnit.Status,
+    SaleEvent.Subject.HOLD: Hold.Status,
+    SaleEvent.Subject.PURCHASE: Purchase.Status,
+    SaleEvent.Subject.QUEUE: QueueEntry.Status,
+}
+
+
+def _status_label(event: SaleEvent, status: str) -> str:
+    statuses = STATUSES_OF_SUBJECT.get(event.subject)
+    if not status or statuses is None or status not in statuses.values:
+        return status or "-"
+    return str(statuses(status).label)
+
+
 @admin.register(SaleEvent)
 class SaleEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "sale", "subject", "subject_id", "from_status", "to_status")
+    list_display = ("created_at", "sale", "subject", "subject_id", "from_label", "to_label")
+    readonly_fields = ("from_label", "to_label")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        codes = ("from_status", "to_status")
+        return [name for name in super().get_readonly_fields(request, obj) if name not in codes]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("statut avant"), ordering="from_status")
+    def from_label(self, obj: SaleEvent) -> str:
+        return _status_label(obj, obj.from_status)
+
+    @admin.display(description=_("statut après"), ordering="to_status")
+    def to_label(self, obj: SaleEvent) -> str:
+        return _status_label(obj, obj.to_status)
+
     list_filter = ("subject", "sale")

@@ -13,4 +13,6 @@ class FlashsalesConfig(AppConfig):
 
         from .services import PAYMENT_PURPOSE, purchase_on_payment
 
-        payment_listener_register(purpose=PAYMENT_PURPOSE, listener=purchase_on_payment)
+        payment_listener_register(
+            purpose=PAYMENT_PURPOSE, listener=purchase_on_payment, label=_("Acompte de vente flash")
+        )

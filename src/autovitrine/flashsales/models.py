@@ -327,7 +327,7 @@ class QueueEntry(models.Model):
     # goes to the head of the line in ticket order (a uniformly random order, fixed once the
     # pre-queue closes). Never shown to the buyer.
     ticket = models.BigIntegerField(_("ticket du tirage"), null=True, blank=True)
-    joined_at = models.DateTimeField()
+    joined_at = models.DateTimeField(verbose_name=_("arrivée dans la file"))
     join_key = models.CharField(_("clé d'entrée"), max_length=64, blank=True)
     last_admission_ms = models.BigIntegerField(_("dernière admission (ms)"), null=True, blank=True)
     client_ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)

@@ -35,18 +35,38 @@ class StockVehicle(TimeStampedModel):
         }
     )
 
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="vehicles")
+    dealer = models.ForeignKey(
+        "dealers.Dealer",
+        on_delete=models.PROTECT,
+        related_name="vehicles",
+        verbose_name=_("concession"),
+    )
     condition = models.CharField(_("état"), max_length=10, choices=Condition)
     vin = models.CharField(_("VIN"), max_length=17, unique=True)
     # Catalog links (optional for used cars of other brands); labels are kept for every car.
     car_model = models.ForeignKey(
-        "catalog.CarModel", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "catalog.CarModel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modèle"),
     )
     version = models.ForeignKey(
-        "catalog.Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "catalog.Version",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("version"),
     )
     colour = models.ForeignKey(
-        "catalog.Colour", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "catalog.Colour",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("teinte"),
     )
     options = models.ManyToManyField("catalog.Option", blank=True, related_name="+")
     make = models.CharField(_("marque"), max_length=60)
@@ -129,9 +149,11 @@ class StockVehicle(TimeStampedModel):
 
 
 class VehiclePhoto(models.Model):
-    vehicle = models.ForeignKey(StockVehicle, on_delete=models.CASCADE, related_name="photos")
+    vehicle = models.ForeignKey(
+        StockVehicle, on_delete=models.CASCADE, related_name="photos", verbose_name=_("véhicule")
+    )
     image = models.ImageField(_("photo"), upload_to="stock/%Y/%m/")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         verbose_name = _("photo")
@@ -141,15 +163,26 @@ class VehiclePhoto(models.Model):
 
 class VehicleStatusEvent(models.Model):
     vehicle = models.ForeignKey(
-        StockVehicle, on_delete=models.CASCADE, related_name="status_events"
+        StockVehicle,
+        on_delete=models.CASCADE,
+        related_name="status_events",
+        verbose_name=_("véhicule"),
     )
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
-    by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(
+        max_length=10, blank=True, verbose_name=_("statut avant"), choices=StockVehicle.Status
+    )
+    to_status = models.CharField(
+        max_length=10, verbose_name=_("statut après"), choices=StockVehicle.Status
+    )
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")
+    )
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("motif"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("date"))
 
     class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("historique du statut")
         ordering = ["created_at", "id"]
 
 

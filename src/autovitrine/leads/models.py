@@ -112,8 +112,10 @@ class LeadEvent(models.Model):
         Lead, on_delete=models.CASCADE, related_name="events", verbose_name=_("demande")
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind, default=Kind.STATUS)
-    from_status = models.CharField(_("statut avant"), max_length=20, blank=True)
-    to_status = models.CharField(_("statut après"), max_length=20)
+    from_status = models.CharField(
+        _("statut avant"), max_length=20, blank=True, choices=Lead.Status
+    )
+    to_status = models.CharField(_("statut après"), max_length=20, choices=Lead.Status)
     by = models.ForeignKey(
         "accounts.User",
         on_delete=models.SET_NULL,

@@ -13,4 +13,8 @@ class OrdersConfig(AppConfig):
 
         from .services import DEPOSIT_PURPOSE, order_on_deposit_payment
 
-        payment_listener_register(purpose=DEPOSIT_PURPOSE, listener=order_on_deposit_payment)
+        payment_listener_register(
+            purpose=DEPOSIT_PURPOSE,
+            listener=order_on_deposit_payment,
+            label=_("Acompte de commande"),
+        )

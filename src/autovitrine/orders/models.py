@@ -137,10 +137,14 @@ class Order(TimeStampedModel):
     )
     # Whether the registration taxes are collected by the seller (then inside the contract
     # total) or paid by the buyer to the State (a line outside the total).
-    registration_collected = models.BooleanField(default=True)
+    registration_collected = models.BooleanField(
+        default=True, verbose_name=_("carte grise encaissée par le vendeur")
+    )
     # L216-1: the date (or last day) the seller commits to deliver; a factory order's planned week.
     delivery_by = models.DateField(_("livraison au plus tard le"), null=True, blank=True)
-    flash_purchase_ref = models.CharField(max_length=24, blank=True, db_index=True)
+    flash_purchase_ref = models.CharField(
+        max_length=24, blank=True, db_index=True, verbose_name=_("achat en vente flash")
+    )
 
     contract_at = models.DateTimeField(_("date du contrat"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("livrée le"), null=True, blank=True)
@@ -216,8 +220,10 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("commande")
     )
-    from_status = models.CharField(_("statut avant"), max_length=15, blank=True)
-    to_status = models.CharField(_("statut après"), max_length=15)
+    from_status = models.CharField(
+        _("statut avant"), max_length=15, blank=True, choices=Order.Status
+    )
+    to_status = models.CharField(_("statut après"), max_length=15, choices=Order.Status)
     by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")
     )

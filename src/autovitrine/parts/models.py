@@ -31,13 +31,19 @@ class Part(models.Model):
 
 
 class Compatibility(models.Model):
-    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="compatibilities")
-    car_model = models.ForeignKey("catalog.CarModel", on_delete=models.CASCADE, related_name="+")
+    part = models.ForeignKey(
+        Part, on_delete=models.CASCADE, related_name="compatibilities", verbose_name=_("pièce")
+    )
+    car_model = models.ForeignKey(
+        "catalog.CarModel", on_delete=models.CASCADE, related_name="+", verbose_name=_("modèle")
+    )
     powertrain = models.CharField(_("motorisation"), max_length=80, blank=True)
     year_from = models.PositiveSmallIntegerField(_("de"))
     year_to = models.PositiveSmallIntegerField(_("à"))
 
     class Meta:
+        verbose_name = _("compatibilité")
+        verbose_name_plural = _("compatibilités")
         indexes = [models.Index(fields=["car_model", "year_from"], name="compat_model_year")]
 
 
@@ -61,14 +67,23 @@ class Reservation(TimeStampedModel):
         RELEASED = "released", _("Libérée")
 
     number = models.CharField(_("numéro"), max_length=12, unique=True)
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="+")
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    dealer = models.ForeignKey(
+        "dealers.Dealer", on_delete=models.PROTECT, related_name="+", verbose_name=_("concession")
+    )
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("pièce")
+    )
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="part_reservations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="part_reservations",
+        verbose_name=_("client"),
     )
     quantity = models.PositiveSmallIntegerField(_("quantité"))
     price_ht = models.PositiveIntegerField(_("prix unitaire HT (centimes)"))
-    status = models.CharField(max_length=10, choices=Status, default=Status.HELD, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.HELD, db_index=True, verbose_name=_("statut")
+    )
     expires_at = models.DateTimeField(_("réservée jusqu'au"))
 
     class Meta:

@@ -17,7 +17,7 @@ from autovitrine.core.admin_access import HeadOfficeAdmin, ReadOnlyTabularInline
 from autovitrine.core.money import format_eur
 
 from .models import Payment, PaymentEvent
-from .services import payment_mark_reviewed
+from .services import PURPOSE_LABELS, payment_mark_reviewed
 
 
 class PaymentEventInline(ReadOnlyTabularInline):
@@ -60,12 +60,27 @@ class ToReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PurposeFilter(admin.SimpleListFilter):
+    title = _("objet")
+    parameter_name = "objet"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return sorted(PURPOSE_LABELS.items(), key=lambda item: str(item[1]))
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(purpose=self.value()) if self.value() else queryset
+
+
+# Amounts are read in euros; the integer cents stay the services' business.
+CENTS_FIELDS = ("amount_cents", "refunded_cents", "received_cents")
+
+
 @admin.register(Payment)
 class PaymentAdmin(HeadOfficeAdmin):
     list_display = (
         "reference",
         "created_at",
-        "purpose",
+        "purpose_label",
         "amount_eur",
         "status",
         "review_reason",
@@ -78,7 +93,7 @@ class PaymentAdmin(HeadOfficeAdmin):
         "status",
         RefundedFilter,
         "provider",
-        "purpose",
+        PurposeFilter,
         ("created_at", admin.DateFieldListFilter),
     )
     date_hierarchy = "created_at"
@@ -103,7 +118,28 @@ class PaymentAdmin(HeadOfficeAdmin):
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Payment._meta.fields] + ["amount_eur", "order_link"]
+        shown = ("purpose_label" if f.name == "purpose" else f.name for f in Payment._meta.fields)
+        return [name for name in shown if name not in CENTS_FIELDS] + [
+            "amount_eur",
+            "received_eur",
+            "refunded_eur",
+            "order_link",
+        ]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("objet"), ordering="purpose")
+    def purpose_label(self, obj: Payment) -> str:
+        return str(PURPOSE_LABELS.get(obj.purpose, obj.purpose))
+
+    @admin.display(description=_("montant reçu"), ordering="received_cents")
+    def received_eur(self, obj: Payment) -> str:
+        return format_eur(obj.received_cents)
+
+    @admin.display(description=_("montant remboursé"), ordering="refunded_cents")
+    def refunded_eur(self, obj: Payment) -> str:
+        return format_eur(obj.refunded_cents)
 
     @admin.display(description=_("montant"), ordering="amount_cents")
     def amount_eur(self, obj: Payment) -> str:

@@ -25,6 +25,10 @@ class Payment(TimeStampedModel):
         PAID_TOO_LATE = "paid_too_late", _("Payé après la fin de la réservation ou de la commande")
         UNEXPECTED_EVENT = "unexpected_event", _("Notification inattendue du prestataire")
 
+    class Provider(models.TextChoices):
+        SIMULATED = "simulated", _("Simulateur (démonstration)")
+        STRIPE = "stripe", _("Stripe")
+
     # Allowed status moves; anything else is refused by the services. A failed payment is
     # refunded when money arrives for it anyway (it is never attached to a sale).
     TRANSITIONS = Transitions(
@@ -36,7 +40,7 @@ class Payment(TimeStampedModel):
         }
     )
 
-    provider = models.CharField(_("prestataire"), max_length=20)
+    provider = models.CharField(_("prestataire"), max_length=20, choices=Provider)
     # Known once the provider has answered; several payments may wait without one.
     provider_id = models.CharField(_("référence prestataire"), max_length=120, blank=True)
     idempotency_key = models.CharField(_("clé d'idempotence"), max_length=80, unique=True)
@@ -99,8 +103,12 @@ class PaymentEvent(models.Model):
         Payment, on_delete=models.CASCADE, related_name="events", verbose_name=_("paiement")
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind)
-    from_status = models.CharField(_("statut avant"), max_length=10, blank=True)
-    to_status = models.CharField(_("statut après"), max_length=10, blank=True)
+    from_status = models.CharField(
+        _("statut avant"), max_length=10, blank=True, choices=Payment.Status
+    )
+    to_status = models.CharField(
+        _("statut après"), max_length=10, blank=True, choices=Payment.Status
+    )
     # The provider's own event id: a webhook delivered twice is recorded once.
     provider_event_id = models.CharField(_("événement prestataire"), max_length=120, blank=True)
     detail = models.CharField(_("détail"), max_length=300, blank=True)

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from autovitrine.core.money import format_eur
@@ -34,13 +35,19 @@ logger = logging.getLogger(__name__)
 
 PaymentListener = Callable[[Payment, str], None]
 _LISTENERS: dict[str, PaymentListener] = {}
+# What head office reads for each purpose in the admin (the app that pays says it).
+PURPOSE_LABELS: dict[str, str | Promise] = {}
 
 _OUTCOME_STATUS = {"succeeded": Payment.Status.SUCCEEDED, "failed": Payment.Status.FAILED}
 
 
-def payment_listener_register(*, purpose: str, listener: PaymentListener) -> None:
-    """``listener(payment, previous_status)`` runs on each status change of ``purpose`` payments."""
+def payment_listener_register(
+    *, purpose: str, listener: PaymentListener, label: str | Promise | None = None
+) -> None:
+    """``listener(payment, previous_status)`` runs on each status change of ``purpose`` payments;
+    ``label`` names the purpose in French for head office."""
     _LISTENERS[purpose] = listener
+    PURPOSE_LABELS[purpose] = label or purpose
 
 
 def payment_start(

@@ -183,13 +183,15 @@ class OrderProgress(models.Model):
     on_hold = models.BooleanField(_("bloquée (qualité)"), default=False)
     hold_reason = models.CharField(_("motif du blocage"), max_length=300, blank=True)
     hold_reason_public = models.BooleanField(_("motif visible de l'acheteur"), default=False)
-    hold_changed_at = models.DateTimeField(null=True, blank=True)
+    hold_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("blocage modifié le")
+    )
     carrier_eta = models.DateTimeField(_("ETA du transporteur"), null=True, blank=True)
     plant_eta = models.DateTimeField(_("ETA de l'usine"), null=True, blank=True)
     eta_from = models.DateField(_("arrivée prévue à partir du"), null=True, blank=True)
     eta_to = models.DateField(_("arrivée prévue au plus tard le"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrivée à la concession"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("modifié le"))
 
     class Meta:
         verbose_name = _("avancement d'une commande")

@@ -242,8 +242,10 @@ class TradeInEvent(models.Model):
     trade_in = models.ForeignKey(
         TradeIn, on_delete=models.CASCADE, related_name="events", verbose_name=_("reprise")
     )
-    from_status = models.CharField(_("statut avant"), max_length=10, blank=True)
-    to_status = models.CharField(_("statut après"), max_length=10)
+    from_status = models.CharField(
+        _("statut avant"), max_length=10, blank=True, choices=TradeIn.Status
+    )
+    to_status = models.CharField(_("statut après"), max_length=10, choices=TradeIn.Status)
     amount_cents = models.PositiveIntegerField(_("montant (centimes)"), null=True, blank=True)
     by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")

@@ -85,7 +85,9 @@ class ServiceSchedule(models.Model):
     """The manufacturer's maintenance interval for a model (and engine): every N km or M months,
     whichever comes first. An empty ``powertrain`` applies to every engine of the model."""
 
-    car_model = models.ForeignKey("catalog.CarModel", on_delete=models.CASCADE, related_name="+")
+    car_model = models.ForeignKey(
+        "catalog.CarModel", on_delete=models.CASCADE, related_name="+", verbose_name=_("modèle")
+    )
     powertrain = models.CharField(_("motorisation"), max_length=80, blank=True)
     interval_km = models.PositiveIntegerField(_("tous les (km)"))
     interval_months = models.PositiveSmallIntegerField(_("ou tous les (mois)"))
@@ -132,15 +134,23 @@ class Operation(models.Model):
 class OperationPart(models.Model):
     """A part an operation needs, by kind; the exact reference is chosen by compatibility."""
 
-    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="parts")
+    operation = models.ForeignKey(
+        Operation, on_delete=models.CASCADE, related_name="parts", verbose_name=_("opération")
+    )
     part_kind = models.SlugField(_("type de pièce"), max_length=40)
     quantity = models.PositiveSmallIntegerField(_("quantité"), default=1)
+
+    class Meta:
+        verbose_name = _("pièce de l'opération")
+        verbose_name_plural = _("pièces de l'opération")
 
 
 class WorkshopSettings(models.Model):
     """A dealer's workshop terms: hourly rate, promotion, options offered, cancel deadline."""
 
-    dealer = models.OneToOneField("dealers.Dealer", on_delete=models.CASCADE, related_name="+")
+    dealer = models.OneToOneField(
+        "dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("concession")
+    )
     hourly_rate_ht = models.PositiveIntegerField(_("taux horaire HT (centimes)"))
     labour_discount_pct = models.PositiveSmallIntegerField(_("remise main-d'œuvre (%)"), default=0)
     offers_wait = models.BooleanField(_("attente sur place"), default=True)
@@ -165,7 +175,9 @@ class WorkshopSettings(models.Model):
 
 
 class Bay(models.Model):
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+")
+    dealer = models.ForeignKey(
+        "dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("concession")
+    )
     name = models.CharField(_("nom"), max_length=60)
     kind = models.CharField(_("type"), max_length=20, choices=BayKind)
 
@@ -178,7 +190,9 @@ class Bay(models.Model):
 
 
 class Technician(models.Model):
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+")
+    dealer = models.ForeignKey(
+        "dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("concession")
+    )
     name = models.CharField(_("nom"), max_length=80)
     mechanics = models.BooleanField(_("mécanique"), default=True)
     body = models.BooleanField(_("carrosserie"), default=False)
@@ -197,12 +211,16 @@ class Technician(models.Model):
 
 
 class TechnicianHours(models.Model):
-    technician = models.ForeignKey(Technician, on_delete=models.CASCADE, related_name="hours")
+    technician = models.ForeignKey(
+        Technician, on_delete=models.CASCADE, related_name="hours", verbose_name=_("technicien")
+    )
     weekday = models.PositiveSmallIntegerField(_("jour (0 = lundi)"))
     starts = models.TimeField(_("début"))
     ends = models.TimeField(_("fin"))
 
     class Meta:
+        verbose_name = _("horaire du technicien")
+        verbose_name_plural = _("horaires du technicien")
         constraints = [
             models.CheckConstraint(condition=Q(starts__lt=models.F("ends")), name="tech_hours"),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="tech_weekday"),
@@ -226,16 +244,22 @@ class Absence(models.Model):
 class Closure(models.Model):
     """A day the workshop is closed (besides French public holidays, always closed)."""
 
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+")
+    dealer = models.ForeignKey(
+        "dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("concession")
+    )
     day = models.DateField(_("jour"))
     reason = models.CharField(_("motif"), max_length=80, blank=True)
 
     class Meta:
+        verbose_name = _("fermeture")
+        verbose_name_plural = _("fermetures")
         constraints = [models.UniqueConstraint(fields=["dealer", "day"], name="closure_unique")]
 
 
 class LoanCar(models.Model):
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+")
+    dealer = models.ForeignKey(
+        "dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("concession")
+    )
     label = models.CharField(_("véhicule"), max_length=80)
     plate = models.CharField(_("immatriculation"), max_length=9)
 
@@ -290,7 +314,12 @@ class Booking(TimeStampedModel):
         "dealers.Dealer", on_delete=models.PROTECT, related_name="+", verbose_name=_("concession")
     )
     car = models.ForeignKey(
-        OwnedCar, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+        OwnedCar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("véhicule"),
     )
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -298,6 +327,7 @@ class Booking(TimeStampedModel):
         null=True,
         blank=True,
         related_name="workshop_bookings",
+        verbose_name=_("client"),
     )
     walk_in_label = models.CharField(_("véhicule (sans rendez-vous)"), max_length=120, blank=True)
     is_walk_in = models.BooleanField(_("sans rendez-vous"), default=False)
@@ -305,18 +335,33 @@ class Booking(TimeStampedModel):
     option = models.CharField(_("option"), max_length=10, choices=Option, default=Option.DROP_OFF)
     starts_at = models.DateTimeField(_("dépôt"))
     ends_at = models.DateTimeField(_("fin des travaux prévue"))
-    held_until = models.DateTimeField(null=True, blank=True)
-    technician = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="+")
-    bay = models.ForeignKey(Bay, on_delete=models.PROTECT, related_name="+")
+    held_until = models.DateTimeField(null=True, blank=True, verbose_name=_("bloqué jusqu'au"))
+    technician = models.ForeignKey(
+        Technician, on_delete=models.PROTECT, related_name="+", verbose_name=_("technicien")
+    )
+    bay = models.ForeignKey(
+        Bay, on_delete=models.PROTECT, related_name="+", verbose_name=_("poste de travail")
+    )
     loan_car = models.ForeignKey(
-        LoanCar, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        LoanCar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("véhicule de prêt"),
     )
     total_ht = models.PositiveIntegerField(_("total HT (centimes)"))
     total_vat = models.PositiveIntegerField(_("TVA (centimes)"))
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    checkin_mileage_km = models.PositiveIntegerField(null=True, blank=True)
-    checkin_notes = models.TextField(blank=True)
-    checkin_signed_by = models.CharField(max_length=120, blank=True)
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("rappel envoyé le")
+    )
+    checkin_mileage_km = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("kilométrage à la réception")
+    )
+    checkin_notes = models.TextField(blank=True, verbose_name=_("notes de réception"))
+    checkin_signed_by = models.CharField(
+        max_length=120, blank=True, verbose_name=_("réception signée par")
+    )
 
     class Meta:
         verbose_name = _("rendez-vous atelier")
@@ -337,21 +382,38 @@ class Booking(TimeStampedModel):
 
 
 class BookingLine(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="lines")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="lines", verbose_name=_("rendez-vous")
+    )
     operation = models.ForeignKey(
-        Operation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Operation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opération"),
     )
     label = models.CharField(_("libellé"), max_length=160)
-    quantity = models.PositiveSmallIntegerField(default=1)
+    quantity = models.PositiveSmallIntegerField(default=1, verbose_name=_("quantité"))
     amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
     is_extra = models.BooleanField(_("travaux supplémentaires"), default=False)
 
+    class Meta:
+        verbose_name = _("opération du rendez-vous")
+        verbose_name_plural = _("opérations du rendez-vous")
+
 
 class BookingEvent(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
-    status = models.CharField(max_length=20)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("rendez-vous")
+    )
+    status = models.CharField(max_length=20, verbose_name=_("statut"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("date"))
+
+    class Meta:
+        verbose_name = _("événement du rendez-vous")
+        verbose_name_plural = _("historique du rendez-vous")
 
 
 class CapacityClaim(models.Model):

@@ -83,3 +83,39 @@ def test_only_head_office_reads_orders_in_the_admin(client_as, role):
     response = client.get(reverse("admin:orders_order_changelist"))
 
     assert response.status_code == (200 if role == "head_office" else 302)
+
+
+def test_head_office_reads_the_order_and_payment_history_in_french(client_as, place):
+    # Given a paid deposit
+    order = pay(place())
+    client, _ = client_as("head_office")
+
+    # When head office opens the order, the payments list and the payment
+    detail = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    payments = client.get(reverse("admin:payments_payment_changelist"))
+    payment = client.get(reverse("admin:payments_payment_change", args=[order.deposit_payment_id]))
+
+    # Then statuses, purpose and provider are French words and amounts are euros, not codes
+    order_page = html.unescape(detail.content.decode())
+    assert "deposit_paid" not in order_page
+    assert "En attente de l'acompte" in order_page  # the first event, from draft
+    listed = html.unescape(payments.content.decode())
+    assert "Acompte de commande" in listed
+    assert ">order_deposit<" not in listed  # the code only in the filter links
+    assert "Simulateur (démonstration)" in listed
+    payment_page = html.unescape(payment.content.decode())
+    assert "succeeded" not in payment_page.split("Historique du paiement", 1)[-1]
+    assert "Montant (centimes)" not in payment_page
+    assert "Acompte de commande" in payment_page
+    assert "150000" not in payment_page
+
+
+def test_payments_are_filtered_by_their_french_purpose(client_as, place):
+    order = pay(place())
+    client, _ = client_as("head_office")
+
+    listed = client.get(reverse("admin:payments_payment_changelist"), {"objet": "order_deposit"})
+    other = client.get(reverse("admin:payments_payment_changelist"), {"objet": "flashsale_deposit"})
+
+    assert [p.pk for p in listed.context["cl"].result_list] == [order.deposit_payment_id]
+    assert list(other.context["cl"].result_list) == []

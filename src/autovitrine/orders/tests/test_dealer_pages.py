@@ -7,6 +7,7 @@ import html
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.orders.models import Order
@@ -42,6 +43,19 @@ def test_the_dealer_lists_the_orders_it_delivers(staff_client, paid_order):
     assert paid_order.number in page
     assert "Camille Martin" in page
     assert 'id="commissions">0,00\u00a0€' in page
+
+
+def test_on_a_phone_the_order_list_shows_the_status_next_to_the_number(staff_client, paid_order):
+    # When
+    response = staff_client.get(reverse("orders:dealer_list"))
+
+    # Then the status is the second column (in view on a phone, before the table scrolls), the
+    # date is written the French way and the dashboard is one tap away
+    page = text(response)
+    headers = page.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert headers.index("Statut") < headers.index("Acheteur") < headers.index("Véhicule")
+    assert timezone.localtime(paid_order.created_at).strftime("%d/%m/%Y") in page
+    assert reverse("dealers:dashboard") in page
 
 
 def test_the_dealer_confirms_from_its_page(staff_client, paid_order):

@@ -121,6 +121,9 @@ def test_the_dealer_confirms_the_paid_order_and_answers_a_lead_with_a_new_slot(n
     slot_form = desk.locator("#lead-slot-form")
     slot_form.locator("[name=slot-slot]").fill(new_slot.strftime("%Y-%m-%dT%H:%M"))
     slot_form.locator("[name=slot-text]").fill("Le matin est complet, l'après-midi vous va ?")
+    # Every action of the lead page is a button a thumb can hit (44 px, WCAG 2.5.5).
+    for action in ("Proposer ce créneau", "Clore", "Envoyer la réponse"):
+        assert desk.get_by_role("button", name=action).bounding_box()["height"] >= 44
     slot_form.locator("[type=submit]").click()
     desk.wait_for_load_state()
 
@@ -150,3 +153,22 @@ def test_head_office_finds_the_order_and_its_payment_in_the_admin(new_phone, bus
     assert page.url.endswith(f"/admin/payments/payment/{order.deposit_payment_id}/change/")
     assert "AV-JOURNEY1" in page.content()
     assert problems == {"admin home": [], "order": [], "payment": []}
+
+
+def test_the_dealer_s_lists_fit_a_phone_without_sideways_scrolling(new_phone, business):
+    _, _, staff, _ = business
+    desk = new_phone()
+    sign_in_from_home(desk, staff.email)
+    widths: dict[str, int] = {}
+
+    desk.get_by_role("link", name="Ma concession").click()
+    desk.get_by_role("link", name="Voir le stock").click()
+    desk.wait_for_selector("table")
+    widths["stock"] = desk.evaluate("document.documentElement.scrollWidth")
+    desk.get_by_role("link", name="Tableau de bord").click()
+    desk.locator("#tile-orders-to-confirm a").click()
+    desk.wait_for_selector("#dealer-orders")
+    widths["orders"] = desk.evaluate("document.documentElement.scrollWidth")
+
+    # Wide tables scroll inside their frame; the page itself stays the phone's width.
+    assert widths == {"stock": 390, "orders": 390}
