@@ -40,7 +40,10 @@ UNSUBSCRIBE_SALT = "community.digest-unsubscribe"
 def collaborator_of(user: Any) -> Collaborator | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return Collaborator.objects.filter(user=user).first()
+    collaborator = Collaborator.objects.filter(user=user).first()
+    if collaborator is not None:
+        collaborator.user = user  # the signed-in account, already read: no second read
+    return collaborator
 
 
 def can_moderate(user: Any) -> bool:
@@ -183,9 +186,16 @@ def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
     from autovitrine.orders.selectors import customer_orders
 
     model_name = campaign.car_model.name
-    orders = customer_orders(customer_id=user.pk).filter(vehicle__model=model_name)
-    owner = orders.filter(status="delivered").exists()
-    ordered = orders.exclude(status__in=("draft", "cancelled", "withdrawn")).exists()
+    # One read of the buyer's orders of this model for both badges.
+    counts = (
+        customer_orders(customer_id=user.pk)
+        .filter(vehicle__model=model_name)
+        .aggregate(
+            delivered=Count("pk", filter=Q(status="delivered")),
+            standing=Count("pk", filter=~Q(status__in=("draft", "cancelled", "withdrawn"))),
+        )
+    )
+    owner, ordered = counts["delivered"] > 0, counts["standing"] > 0
     configured = any(
         saved.product_data.car_model_id == campaign.car_model_id
         for saved in saved_configurations_of(user, [])

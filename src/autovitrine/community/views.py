@@ -382,20 +382,18 @@ def idea_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @collaborator_required
 def idea_vote(request: HttpRequest, pk: int, *, collaborator: Collaborator) -> HttpResponse:
-    idea = get_object_or_404(Idea, pk=pk)
     withdraw = request.POST.get("action") == "unvote"
     try:
-        if withdraw:
-            services.idea_unvote(idea_id=idea.pk, voter=collaborator)
-        else:
-            services.idea_vote(idea_id=idea.pk, voter=collaborator)
+        outcome = services.idea_cast(idea_id=pk, voter=collaborator, withdraw=withdraw)
+    except Idea.DoesNotExist:
+        raise Http404 from None
     except ValidationError as exc:
         if request.htmx:  # type: ignore[attr-defined]
             return HttpResponse(_message(exc), status=_status_of(exc))
         messages.error(request, _message(exc))
         return redirect(_safe_next(request, reverse("community:idea", kwargs={"pk": pk})))
-    idea.refresh_from_db(fields=["vote_count"])
     if request.htmx:  # type: ignore[attr-defined]
+        idea = {"pk": pk, "vote_count": outcome.vote_count}
         return render(
             request, "community/_vote.html", {"idea": idea, "voted": not withdraw, "member": True}
         )
