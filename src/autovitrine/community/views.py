@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -200,7 +199,7 @@ def idea_list(request: HttpRequest, slug: str) -> HttpResponse:
         by_owners=bool(data.get("owners")),
         tag=(request.GET.get("tag") or "")[:30],
     )
-    page = Paginator(ideas, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.ideas_page(ideas, request.GET.get("page"))
     chrome = _chrome(request)
     return render(
         request,
