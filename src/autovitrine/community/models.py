@@ -210,12 +210,19 @@ class Idea(TimeStampedModel):
         verbose_name = _("idée")
         verbose_name_plural = _("idées")
         indexes = [
-            models.Index(fields=("campaign", "-created_at"), name="community_idea_new"),
-            models.Index(fields=("campaign", "-vote_count"), name="community_idea_top"),
-            models.Index(fields=("campaign", "-trending"), name="community_idea_trend"),
+            # Each list order ends with -id (the page's tie-break) so a page is read straight
+            # from the index, without a sort step.
+            models.Index(fields=("campaign", "-created_at", "-id"), name="community_idea_new_id"),
+            models.Index(fields=("campaign", "-vote_count", "-id"), name="community_idea_top_id"),
+            models.Index(fields=("campaign", "-trending", "-id"), name="community_idea_trend_id"),
             models.Index(fields=("-vote_count", "id"), name="community_idea_top_all"),
-            models.Index(fields=("campaign", "-comment_count"), name="community_idea_talk"),
-            models.Index(fields=("campaign", "-owner_vote_count"), name="community_idea_owners"),
+            models.Index(
+                fields=("campaign", "-comment_count", "-id"), name="community_idea_talk_id"
+            ),
+            models.Index(
+                fields=("campaign", "-owner_vote_count", "-vote_count", "-id"),
+                name="community_idea_owners_id",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(vote_count__gte=0), name="community_votes_gte_0")

@@ -40,7 +40,10 @@ UNSUBSCRIBE_SALT = "community.digest-unsubscribe"
 def collaborator_of(user: Any) -> Collaborator | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return Collaborator.objects.filter(user=user).first()
+    collaborator = Collaborator.objects.filter(user=user).first()
+    if collaborator is not None:
+        collaborator.user = user  # the signed-in account, already read: no second read
+    return collaborator
 
 
 def can_moderate(user: Any) -> bool:
@@ -124,6 +127,49 @@ def ideas_list(
     return qs.defer("body").order_by(*order)
 
 
+MAX_PAGE = 500  # 10,000 ideas deep: further than anyone pages by hand
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaPage:
+    """A page of a list without ``COUNT(*)``: one row more than a page tells whether there is a
+    next one, so a page costs one indexed read whatever the list's length."""
+
+    ideas: list[Idea]
+    number: int
+    has_next: bool
+
+    def __iter__(self) -> Any:
+        return iter(self.ideas)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def ideas_page(ideas: QuerySet[Idea], page: str | None) -> IdeaPage:
+    """Page ``page`` (1 when missing or not a number, at most ``MAX_PAGE``) of a sorted list."""
+    try:
+        number = min(max(int(page or 1), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    rows = list(ideas[start : start + PAGE_SIZE + 1])
+    return IdeaPage(ideas=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
+
+
 def voted_ids(collaborator: Collaborator | None, idea_ids: list[int]) -> set[int]:
     if collaborator is None or not idea_ids:
         return set()
@@ -183,9 +229,16 @@ def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
     from autovitrine.orders.selectors import customer_orders
 
     model_name = campaign.car_model.name
-    orders = customer_orders(customer_id=user.pk).filter(vehicle__model=model_name)
-    owner = orders.filter(status="delivered").exists()
-    ordered = orders.exclude(status__in=("draft", "cancelled", "withdrawn")).exists()
+    # One read of the buyer's orders of this model for both badges.
+    counts = (
+        customer_orders(customer_id=user.pk)
+        .filter(vehicle__model=model_name)
+        .aggregate(
+            delivered=Count("pk", filter=Q(status="delivered")),
+            standing=Count("pk", filter=~Q(status__in=("draft", "cancelled", "withdrawn"))),
+        )
+    )
+    owner, ordered = counts["delivered"] > 0, counts["standing"] > 0
     configured = any(
         saved.product_data.car_model_id == campaign.car_model_id
         for saved in saved_configurations_of(user, [])
@@ -228,19 +281,33 @@ def similar_ideas(*, campaign: Campaign, title: str, limit: int = SIMILAR_LIMIT)
 
 def _similar_postgres(campaign_id: int, title: str, limit: int) -> list[int]:
     # Full text in French without accents (stemmed words), or trigram similarity (typos, word
-    # pieces); ranked by the better of the two. Both use indexes from migration 0002.
+    # pieces); ranked by the better of the two, max(2 × ts_rank, similarity). Bounded: the only
+    # candidates are the best ``limit`` by full text and the best ``limit`` by trigrams, these
+    # read from the GiST index by distance (<-> is 1 − similarity, KNN), so at most 2 × limit
+    # titles are scored whatever the campaign's size. Indexes: migrations 0002 and 0004.
     sql = """
-        SELECT id FROM (
-            SELECT id,
-                   ts_rank(to_tsvector('community_fr', title), q) AS rank,
-                   similarity(community_unaccent(lower(title)), community_unaccent(lower(%(t)s))) AS sim
-            FROM community_idea,
-                 plainto_tsquery('community_fr', %(t)s) q
-            WHERE campaign_id = %(c)s AND hidden = false AND status NOT IN ('pending', 'merged')
-              AND (to_tsvector('community_fr', title) @@ q
-                   OR community_unaccent(lower(title)) %% community_unaccent(lower(%(t)s)))
-        ) found
-        ORDER BY GREATEST(rank * 2, sim) DESC, id DESC
+        WITH words AS (
+            SELECT id, ts_rank(to_tsvector('community_fr', title), q) AS rank
+            FROM community_idea, plainto_tsquery('community_fr', %(t)s) q
+            WHERE to_tsvector('community_fr', title) @@ q AND campaign_id = %(c)s
+              AND hidden = false AND status NOT IN ('pending', 'merged')
+            ORDER BY rank DESC, id DESC
+            LIMIT %(n)s
+        ), letters AS (
+            SELECT id
+            FROM community_idea
+            WHERE community_unaccent(lower(title)) %% community_unaccent(lower(%(t)s))
+              AND campaign_id = %(c)s AND hidden = false AND status NOT IN ('pending', 'merged')
+            ORDER BY community_unaccent(lower(title)) <-> community_unaccent(lower(%(t)s))
+            LIMIT %(n)s
+        )
+        SELECT i.id
+        FROM community_idea i, plainto_tsquery('community_fr', %(t)s) q
+        WHERE i.id IN (SELECT id FROM words UNION SELECT id FROM letters)
+        ORDER BY GREATEST(
+                   ts_rank(to_tsvector('community_fr', i.title), q) * 2,
+                   similarity(community_unaccent(lower(i.title)), community_unaccent(lower(%(t)s)))
+                 ) DESC, i.id DESC
         LIMIT %(n)s
     """
     with connection.cursor() as cursor:

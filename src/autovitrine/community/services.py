@@ -12,13 +12,13 @@ import datetime as dt
 import io
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Log
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -289,61 +289,126 @@ def _voter_badges(voter: Collaborator, campaign: Campaign) -> tuple[bool, bool, 
     return selectors.voter_badges(user=voter.user, campaign=campaign)
 
 
-def idea_vote(*, idea_id: int, voter: Collaborator) -> bool:
-    """One vote for the idea (``False``: already voted). Locks the idea row, then writes."""
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    changed: bool  # False: already voted (vote) or no vote to withdraw (unvote)
+    vote_count: int
+
+
+# The vote is one conditional INSERT (the idea votable, the voter a member, at most one vote by
+# the unique constraint) that locks the idea row first on PostgreSQL, then one UPDATE of the
+# counters and trending score: no read inside the transaction. In an UPDATE, vote_count is the
+# value before it, so "+ 2" is log10(1 + the new count).
+_VOTABLE = """
+    FROM community_idea i JOIN community_campaign c ON c.id = i.campaign_id
+    WHERE i.id = %(idea)s AND NOT i.hidden AND i.status NOT IN ('merged', 'pending')
+      AND c.votes_open_at <= %(now)s AND %(now)s < c.results_at
+      AND EXISTS (SELECT 1 FROM community_membership m
+                  WHERE m.campaign_id = c.id AND m.collaborator_id = %(voter)s)
+"""
+_CAST_SQL = (
+    "INSERT INTO community_vote (idea_id, voter_id, is_owner, configured, ordered, created_at) "
+    "SELECT i.id, %(voter)s, %(owner)s, %(configured)s, %(ordered)s, %(now)s"
+    + _VOTABLE
+    + "{lock} ON CONFLICT (idea_id, voter_id) DO NOTHING RETURNING idea_id"
+)
+_WITHDRAW_SQL = (
+    "DELETE FROM community_vote WHERE idea_id = %(idea)s AND voter_id = %(voter)s "
+    "AND idea_id IN (SELECT i.id" + _VOTABLE + "{lock}) RETURNING is_owner"
+)
+_COUNT_SQL = """
+    UPDATE community_idea
+    SET vote_count = vote_count + %(step)s, owner_vote_count = owner_vote_count + %(owners)s,
+        trending = LOG(10, vote_count + %(step)s + 1) + %(offset)s
+    WHERE id = %(idea)s RETURNING vote_count
+"""
+
+
+def _lock_clause() -> str:
+    # SQLite has no row locks (one writer at a time); PostgreSQL locks the idea row first.
+    return " FOR UPDATE OF i" if connection.vendor == "postgresql" else ""
+
+
+def _voting_idea(idea_id: int) -> Idea:
+    """The idea with its campaign and model (one read, no lock): phase and status checked here
+    answer the usual errors at once; the conditional write checks them again under the lock."""
+    return (
+        Idea.objects.select_related("campaign__car_model")
+        .only(
+            "id",
+            "status",
+            "hidden",
+            "created_at",
+            "vote_count",
+            "campaign__votes_open_at",
+            "campaign__results_at",
+            "campaign__ideas_open_at",
+            "campaign__closed_at",
+            "campaign__car_model__id",
+            "campaign__car_model__name",
+        )  # fmt: skip
+        .get(pk=idea_id)
+    )
+
+
+def _refused(idea_id: int, voter: Collaborator) -> None:
+    """Nothing written: raise why (phase, closed idea, not a member), or return (already done)."""
+    idea = Idea.objects.select_related("campaign").get(pk=idea_id)
+    _votable(idea, voter)
+
+
+def idea_cast(*, idea_id: int, voter: Collaborator, withdraw: bool = False) -> VoteOutcome:
+    """Vote for the idea, or withdraw the vote. ``Idea.DoesNotExist`` when there is no such idea;
+    ``ValidationError`` outside the vote phase, on a closed idea, for a non-member."""
     _require_active(voter)
     _rate_limited("vote", voter.user_id, limit=VOTES_PER_WINDOW, window=VOTE_WINDOW_SECONDS)
-    with transaction.atomic():
-        idea = Idea.objects.select_for_update().select_related("campaign").get(pk=idea_id)
-        _votable(idea, voter)
-        is_owner, configured, ordered = _voter_badges(voter, idea.campaign)
-        try:
-            with transaction.atomic():
-                Vote.objects.create(
-                    idea=idea,
-                    voter=voter,
-                    is_owner=is_owner,
-                    configured=configured,
-                    ordered=ordered,
-                )
-        except IntegrityError:
-            return False
-        offset = _trending_offset(idea.created_at)
-        # In an UPDATE, F("vote_count") is the value before it: +2 is log10(1 + new count).
-        Idea.objects.filter(pk=idea.pk).update(
-            vote_count=F("vote_count") + 1,
-            owner_vote_count=F("owner_vote_count") + int(is_owner),
-            trending=Log(10, F("vote_count") + 2) + Value(offset),
+    idea = _voting_idea(idea_id)
+    _votable(idea, voter, membership=False)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: dict[str, Any] = {"idea": idea.pk, "voter": voter.pk, "now": now}
+    if not withdraw:
+        owner, configured, ordered = _voter_badges(voter, idea.campaign)
+        params |= {"owner": owner, "configured": configured, "ordered": ordered}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            (_WITHDRAW_SQL if withdraw else _CAST_SQL).format(lock=_lock_clause()), params
         )
-    return True
+        row = cursor.fetchone()
+        if row is None:
+            _refused(idea.pk, voter)
+            return VoteOutcome(changed=False, vote_count=idea.vote_count)
+        owner_vote = bool(row[0]) if withdraw else bool(params["owner"])
+        step = -1 if withdraw else 1
+        cursor.execute(
+            _COUNT_SQL,
+            {
+                "idea": idea.pk,
+                "step": step,
+                "owners": step * int(owner_vote),
+                "offset": _trending_offset(idea.created_at),
+            },
+        )
+        (count,) = cursor.fetchone()
+    return VoteOutcome(changed=True, vote_count=count)
+
+
+def idea_vote(*, idea_id: int, voter: Collaborator) -> bool:
+    """One vote for the idea (``False``: already voted)."""
+    return idea_cast(idea_id=idea_id, voter=voter).changed
 
 
 def idea_unvote(*, idea_id: int, voter: Collaborator) -> bool:
     """Withdraw the account's vote (``False``: there was none)."""
-    _require_active(voter)
-    _rate_limited("vote", voter.user_id, limit=VOTES_PER_WINDOW, window=VOTE_WINDOW_SECONDS)
-    with transaction.atomic():
-        idea = Idea.objects.select_for_update().select_related("campaign").get(pk=idea_id)
-        _votable(idea, voter)
-        vote = Vote.objects.filter(idea=idea, voter=voter).first()
-        if vote is None:
-            return False
-        vote.delete()
-        offset = _trending_offset(idea.created_at)
-        Idea.objects.filter(pk=idea.pk).update(
-            vote_count=F("vote_count") - 1,
-            owner_vote_count=F("owner_vote_count") - int(vote.is_owner),
-            trending=Log(10, F("vote_count")) + Value(offset),
-        )
-    return True
+    return idea_cast(idea_id=idea_id, voter=voter, withdraw=True).changed
 
 
-def _votable(idea: Idea, voter: Collaborator) -> None:
+def _votable(idea: Idea, voter: Collaborator, *, membership: bool = True) -> None:
     if idea.campaign.phase != Campaign.Phase.VOTES:
         raise ValidationError(_("Les votes ne sont pas ouverts dans cette campagne."), code="phase")
     if idea.status in (Idea.Status.MERGED, Idea.Status.PENDING) or idea.hidden:
         raise ValidationError(_("Cette idée ne reçoit plus de votes."), code="idea_closed")
-    _require_member(idea.campaign, voter)
+    if membership:
+        _require_member(idea.campaign, voter)
 
 
 def idea_follow(*, idea: Idea, collaborator: Collaborator, follow: bool = True) -> None:

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -200,7 +199,7 @@ def idea_list(request: HttpRequest, slug: str) -> HttpResponse:
         by_owners=bool(data.get("owners")),
         tag=(request.GET.get("tag") or "")[:30],
     )
-    page = Paginator(ideas, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.ideas_page(ideas, request.GET.get("page"))
     chrome = _chrome(request)
     return render(
         request,
@@ -382,20 +381,18 @@ def idea_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @collaborator_required
 def idea_vote(request: HttpRequest, pk: int, *, collaborator: Collaborator) -> HttpResponse:
-    idea = get_object_or_404(Idea, pk=pk)
     withdraw = request.POST.get("action") == "unvote"
     try:
-        if withdraw:
-            services.idea_unvote(idea_id=idea.pk, voter=collaborator)
-        else:
-            services.idea_vote(idea_id=idea.pk, voter=collaborator)
+        outcome = services.idea_cast(idea_id=pk, voter=collaborator, withdraw=withdraw)
+    except Idea.DoesNotExist:
+        raise Http404 from None
     except ValidationError as exc:
         if request.htmx:  # type: ignore[attr-defined]
             return HttpResponse(_message(exc), status=_status_of(exc))
         messages.error(request, _message(exc))
         return redirect(_safe_next(request, reverse("community:idea", kwargs={"pk": pk})))
-    idea.refresh_from_db(fields=["vote_count"])
     if request.htmx:  # type: ignore[attr-defined]
+        idea = {"pk": pk, "vote_count": outcome.vote_count}
         return render(
             request, "community/_vote.html", {"idea": idea, "voted": not withdraw, "member": True}
         )

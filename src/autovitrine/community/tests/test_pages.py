@@ -78,6 +78,37 @@ def test_list_pages_use_a_constant_number_of_queries(
         assert client.get(f"/communaute/{votes_campaign.slug}/idees/?sort=new").status_code == 200
 
 
+def test_list_pages_page_without_counting_and_read_the_same_queries_deep_down(
+    client, votes_campaign
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Given 45 ideas: pages of 20, so page 3 is the last, with 5
+    for i in range(45):
+        make_idea(votes_campaign, title=f"Idée numéro {i}")
+    url = f"/communaute/{votes_campaign.slug}/idees/?sort=new&page="
+    captured = {}
+    for page in ("1", "3"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url + page)
+        assert response.status_code == 200
+        captured[page] = [q["sql"] for q in queries.captured_queries]
+
+    # Then no COUNT(*) over the list, the same number of queries on page 1 and page 3
+    assert not any("COUNT(" in sql.upper() for sql in captured["1"] + captured["3"])
+    assert len(captured["1"]) == len(captured["3"])
+    first = client.get(url + "1").content.decode()
+    last = client.get(url + "3").content.decode()
+    assert "Idée numéro 44" in first and "Suivantes" in first and "Précédentes" not in first
+    assert "Idée numéro 0" in last and "Suivantes" not in last and "Précédentes" in last
+    assert last.count('class="idea-row"') == 5
+    # A page past the end, or not a number, still answers (empty, or the first page)
+    assert "Aucune idée ne correspond" in client.get(url + "99").content.decode()
+    assert "Idée numéro 44" in client.get(url + "abc").content.decode()
+    assert client.get(url + "9" * 5000).status_code == 200
+
+
 def test_vote_through_htmx(client, votes_campaign):
     idea = make_idea(votes_campaign)
     voter = make_member(votes_campaign)
@@ -86,8 +117,13 @@ def test_vote_through_htmx(client, votes_campaign):
     response = client.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "Retirer mon vote" in response.content.decode()
-    client.post(url, {"action": "unvote"}, HTTP_HX_REQUEST="true")
+    assert '<strong data-testid="vote-count">1</strong>' in response.content.decode()
+    again = client.post(url, HTTP_HX_REQUEST="true")  # a second click: still one vote
+    assert '<strong data-testid="vote-count">1</strong>' in again.content.decode()
+    withdrawn = client.post(url, {"action": "unvote"}, HTTP_HX_REQUEST="true")
+    assert '<strong data-testid="vote-count">0</strong>' in withdrawn.content.decode()
     assert Idea.objects.get(pk=idea.pk).vote_count == 0
+    assert client.post("/communaute/idees/999999/vote/", HTTP_HX_REQUEST="true").status_code == 404
 
 
 # What each role gets on a vote, an edit of someone else's idea, a merge and the dashboard.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from autovitrine.community import selectors
 from autovitrine.community.models import Idea
 
@@ -38,3 +40,19 @@ def test_the_suggestions_fragment(client, ideas_campaign):
     empty = client.get(f"/communaute/{ideas_campaign.slug}/similaires/", {"title": "%%'\""})
     assert empty.status_code == 200
     assert Idea.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_a_typo_still_finds_the_idea_and_the_closest_comes_first(ideas_campaign):
+    # PostgreSQL: trigrams (read by distance from the GiST index) catch what full text misses
+    seats = make_idea(ideas_campaign, title="Sièges chauffants à l'arrière")
+    wheel = make_idea(ideas_campaign, title="Volant chauffant")
+    for i in range(12):
+        make_idea(ideas_campaign, title=f"Jantes alliage modèle {i}")
+    found = selectors.similar_ideas(campaign=ideas_campaign, title="siège chaufant arrire")
+    assert found[0] == seats
+    assert wheel in selectors.similar_ideas(campaign=ideas_campaign, title="volan chauffan")
+    # Full text alone (stemmed, no accents) still ranks: the plural of a word found
+    assert selectors.similar_ideas(campaign=ideas_campaign, title="jantes")[0].title.startswith(
+        "Jantes"
+    )

@@ -59,6 +59,28 @@ def test_a_non_member_cannot_vote(votes_campaign):
     assert caught.value.code == "not_member"
 
 
+@pytest.mark.parametrize("closed", ["hidden", "merged", "pending"])
+def test_no_vote_on_a_closed_idea_and_the_counter_stays(votes_campaign, closed):
+    voter = make_member(votes_campaign)
+    idea = make_idea(votes_campaign)
+    services.idea_vote(idea_id=idea.pk, voter=voter)
+    if closed == "hidden":
+        Idea.objects.filter(pk=idea.pk).update(hidden=True)
+    else:
+        Idea.objects.filter(pk=idea.pk).update(status=closed)
+    for act in (services.idea_vote, services.idea_unvote):
+        with pytest.raises(ValidationError) as caught:
+            act(idea_id=idea.pk, voter=voter)
+        assert caught.value.code == "idea_closed"
+    assert Idea.objects.get(pk=idea.pk).vote_count == 1
+    assert Vote.objects.filter(idea=idea).count() == 1
+
+
+def test_a_missing_idea_is_not_found(votes_campaign):
+    with pytest.raises(Idea.DoesNotExist):
+        services.idea_vote(idea_id=999_999, voter=make_member(votes_campaign))
+
+
 def test_trending_order_on_fixed_data(votes_campaign):
     """Fixed ages and votes: a fresh idea with few votes passes an old one with many only when
     it is young enough (TAU = 2 days: one TAU younger is worth ten times the votes)."""
