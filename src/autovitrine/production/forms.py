@@ -24,8 +24,15 @@ class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=HandoverDocument.Kind.choices)
     file = forms.FileField(
         label=_("Fichier (PDF, JPEG ou PNG, 5 Mo au plus)"),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
+
+    def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            field = self.fields["kind"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [c for c in HandoverDocument.Kind.choices if c[0] in kinds]
 
 
 class CapacityForm(forms.Form):

@@ -323,6 +323,7 @@ def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
             raise Rejected("forbidden_leg", _("Cette étape est confiée à un autre transporteur."))
     previous_eta = (progress.eta_from, progress.eta_to)
     previous_rank = progress.rank
+    handover_moved = False
     _move(progress, event, station, leg)
     reason = _eta_update(progress, event)
     progress.save()
@@ -337,8 +338,13 @@ def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
             reason=reason,
             created_at=event.occurred_at,
         )
-        _handover_check_slip(progress)
-    _notify_milestones(progress, previous_rank=previous_rank, previous_eta_to=previous_eta[1])
+        handover_moved = _handover_check_slip(progress)
+    _notify_milestones(
+        progress,
+        previous_rank=previous_rank,
+        # The handover e-mail tells the new date: no second e-mail for the same change.
+        previous_eta_to=None if handover_moved else previous_eta[1],
+    )
     if event.kind == EventKind.STATION_ENTERED and progress.order.status == "confirmed":
         order_start_production(number=progress.order.number)
     row = ProductionEvent.objects.create(
@@ -652,13 +658,13 @@ def handover_book(
     return booking
 
 
-def _handover_check_slip(progress: OrderProgress) -> None:
+def _handover_check_slip(progress: OrderProgress) -> bool:
     """Inside an event's transaction (progress row locked): if the new ETA makes the booked
     handover impossible, its seat goes back to the calendar, the first free slot after the new
     ETA is held for the buyer (offered before anyone else can take it), the buyer is e-mailed
-    once and the dealer's staff are alerted."""
+    once and the dealer's staff are alerted. ``True`` when the booking moved."""
     if progress.eta_to is None:
-        return
+        return False
     booking = (
         HandoverBooking.objects.filter(
             handover__order_id=progress.order_id, status__in=selectors.ACTIVE_BOOKING_STATUSES
@@ -667,10 +673,10 @@ def _handover_check_slip(progress: OrderProgress) -> None:
         .first()
     )
     if booking is None:
-        return
+        return False
     earliest = selectors.earliest_for_eta(progress.eta_to, today=timezone.localdate())
     if booking.day >= earliest:
-        return
+        return False
     handover = _locked_handover(progress.order_id)
     booking.status = HandoverBooking.Status.SLIPPED
     booking.changed_at = timezone.now()
@@ -717,6 +723,7 @@ def _handover_check_slip(progress: OrderProgress) -> None:
                 },
             )
         )
+    return True
 
 
 # Documents: PDF as sent (checked by its signature), images re-encoded (no metadata kept).

@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def htmx_idle(page) -> None:
     # A tap during htmx's swap or settle lands on the outgoing copy or on a list that is still
     # scrolling the current step into view; a person waits for the page to settle, so do we.
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
 
 
 def pick(page, name: str, label: str) -> None:
