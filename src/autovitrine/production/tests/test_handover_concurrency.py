@@ -23,9 +23,7 @@ PLACES = 3
 POOL = threading.BoundedSemaphore(20)  # PostgreSQL here is shared: at most 20 connections
 
 
-def test_50_buyers_booking_the_last_places_of_a_half_day_book_exactly_the_capacity(
-    plant, dealer
-):
+def test_50_buyers_booking_the_last_places_of_a_half_day_book_exactly_the_capacity(plant, dealer):
     # Given 50 buyers whose cars arrive on a Monday, and 3 places on Tuesday morning
     services.handover_capacity_set(dealer_id=dealer.pk, rows=[(1, "am", PLACES, PLACES)])
     monday = future_monday()
