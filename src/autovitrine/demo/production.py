@@ -23,7 +23,16 @@ from autovitrine.payments import conf as payments_conf
 from autovitrine.payments.providers.simulated import SimulatedProvider
 from autovitrine.payments.services import payment_webhook_receive
 from autovitrine.production.management.commands.simulate_factory import simulate
-from autovitrine.production.models import Carrier, Line, OrderProgress, Plant, Station, TransportLeg
+from autovitrine.production.models import (
+    Carrier,
+    HandoverCapacity,
+    Line,
+    OrderProgress,
+    Plant,
+    Station,
+    TransportLeg,
+)
+from autovitrine.production.services import handover_capacity_set
 
 Tick = Callable[[int], None]
 
@@ -157,6 +166,12 @@ def load_tracked_orders(buyer_email: str, staff_email: str, tick: Tick) -> int:
     if buyer is None or staff is None or plant is None:
         return 0
     added = 0
+    if not HandoverCapacity.objects.filter(dealer=staff.dealer).exists():
+        # Handover capacity: 3 bays and 2 people on weekdays, 2 and 1 on Saturday mornings, so
+        # the demo buyer can book the handover of the car on its way from its tracking page.
+        rows = [(day, half, 3, 2) for day in range(5) for half in ("am", "pm")]
+        handover_capacity_set(dealer_id=staff.dealer.pk, rows=[*rows, (5, "am", 2, 1)])
+        added += 1
     for key, until, delay in ORDERS:
         number = _confirmed_order(key, buyer, staff.dealer, staff.user)
         if not OrderProgress.objects.filter(order__number=number).exists():

@@ -3,9 +3,15 @@ events, each factory order's progress and its ETA history."""
 
 from __future__ import annotations
 
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+def private_storage() -> Storage:
+    """The storage of documents never served as public files (``STORAGES["private"]``)."""
+    return storages["private"]
 
 
 class Plant(models.Model):
@@ -267,6 +273,7 @@ class Notification(models.Model):
         LEFT_PLANT = "left_plant", _("sortie d'usine")
         ETA_CHANGED = "eta_changed", _("date d'arrivée décalée de plus de 2 jours")
         ARRIVED = "arrived", _("arrivée à la concession")
+        HANDOVER_MOVED = "handover_moved", _("remise des clés à replanifier (retard)")
 
     progress = models.ForeignKey(
         OrderProgress, on_delete=models.CASCADE, related_name="notifications"
@@ -281,4 +288,154 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications de suivi")
         constraints = [
             models.UniqueConstraint(fields=["progress", "key"], name="production_notify_once")
+        ]
+
+
+# --- Handover at the dealer -----------------------------------------------------------------
+
+
+class HalfDay(models.TextChoices):
+    MORNING = "am", _("matin")
+    AFTERNOON = "pm", _("après-midi")
+
+
+class HandoverCapacity(models.Model):
+    """How many handovers a dealer can make in one half-day of the week: as many as it has both
+    a handover bay and a member of staff for (``min(bays, staff)``), set by the dealer."""
+
+    dealer = models.ForeignKey(
+        "dealers.Dealer",
+        on_delete=models.CASCADE,
+        related_name="handover_capacities",
+        verbose_name=_("concession"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("jour (0 = lundi)"))
+    half_day = models.CharField(_("demi-journée"), max_length=2, choices=HalfDay)
+    bays = models.PositiveSmallIntegerField(_("espaces de livraison"), default=0)
+    staff = models.PositiveSmallIntegerField(_("personnes pour les remises"), default=0)
+
+    class Meta:
+        verbose_name = _("capacité de remise des clés")
+        verbose_name_plural = _("capacités de remise des clés")
+        ordering = ["dealer", "weekday", "half_day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dealer", "weekday", "half_day"], name="production_handover_capacity"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="production_capacity_day"),
+        ]
+
+    @property
+    def places(self) -> int:
+        return min(self.bays, self.staff)
+
+
+class Handover(models.Model):
+    """The handover of one order's car: the to-do list the dealer ticks, and when it was done."""
+
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.CASCADE,
+        related_name="handover",
+        verbose_name=_("commande"),
+    )
+    # Balance received (transfer, bank cheque) or financing accepted by the lender (loan).
+    balance_means = models.CharField(_("solde : moyen de paiement"), max_length=12, blank=True)
+    balance_confirmed_at = models.DateTimeField(_("solde confirmé le"), null=True, blank=True)
+    balance_confirmed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    id_checked_at = models.DateTimeField(_("pièce d'identité vérifiée le"), null=True, blank=True)
+    id_checked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(_("remise effectuée le"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("remise des clés")
+        verbose_name_plural = _("remises des clés")
+
+    def __str__(self) -> str:
+        return str(self.order)
+
+
+# A booking holds its seat while it is one of these (the unique constraints' condition).
+HOLDING_BOOKING_STATUSES = ("booked", "offered", "done")
+
+
+class HandoverBooking(models.Model):
+    """A handover slot: one seat (1…places) of a dealer's half-day. The database holds each seat
+    once and each order in one slot at most, so concurrent buyers never overbook a half-day."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("réservé")
+        # Booked for the buyer when the ETA slipped past their slot: theirs to confirm or change.
+        OFFERED = "offered", _("proposé après un retard")
+        DONE = "done", _("remise effectuée")
+        # The car could no longer be there in time: the seat went back to the calendar.
+        SLIPPED = "slipped", _("annulé (retard de livraison)")
+        CHANGED = "changed", _("remplacé par un autre créneau")
+
+    handover = models.ForeignKey(
+        Handover, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("remise")
+    )
+    dealer = models.ForeignKey(
+        "dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("concession")
+    )
+    day = models.DateField(_("jour"))
+    half_day = models.CharField(_("demi-journée"), max_length=2, choices=HalfDay)
+    seat = models.PositiveSmallIntegerField(_("place"))
+    status = models.CharField(_("statut"), max_length=10, choices=Status, default=Status.BOOKED)
+    created_at = models.DateTimeField(_("réservé le"), auto_now_add=True)
+    changed_at = models.DateTimeField(_("modifié le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("créneau de remise")
+        verbose_name_plural = _("créneaux de remise")
+        ordering = ["day", "half_day", "seat"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dealer", "day", "half_day", "seat"],
+                condition=Q(status__in=HOLDING_BOOKING_STATUSES),
+                name="production_handover_one_per_seat",
+            ),
+            models.UniqueConstraint(
+                fields=["handover"],
+                condition=Q(status__in=HOLDING_BOOKING_STATUSES),
+                name="production_handover_one_slot",
+            ),
+            models.CheckConstraint(condition=Q(seat__gte=1), name="production_handover_seat"),
+        ]
+        indexes = [models.Index(fields=["dealer", "day"], name="production_handover_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_half_day_display()} #{self.seat}"
+
+
+class HandoverDocument(models.Model):
+    """A document the buyer uploads before the handover, kept in the private storage and served
+    only to the buyer and the delivering dealer's staff."""
+
+    class Kind(models.TextChoices):
+        INSURANCE = "insurance", _("attestation d'assurance")
+        REGISTRATION = "registration", _("certificat d'immatriculation de la reprise")
+        NON_PLEDGE = "non_pledge", _("certificat de situation administrative (non-gage)")
+
+    handover = models.ForeignKey(
+        Handover, on_delete=models.CASCADE, related_name="documents", verbose_name=_("remise")
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=Kind)
+    file = models.FileField(_("fichier"), storage=private_storage, upload_to="handover/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document de remise")
+        verbose_name_plural = _("documents de remise")
+        constraints = [
+            models.UniqueConstraint(fields=["handover", "kind"], name="production_handover_doc")
         ]

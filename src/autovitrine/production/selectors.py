@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import holidays
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import staff_dealer_id
 from autovitrine.orders.selectors import order_by_number
+from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
-from .models import EtaChange, EventKind, OrderProgress, ProductionEvent
+from .models import (
+    HOLDING_BOOKING_STATUSES,
+    EtaChange,
+    EventKind,
+    HalfDay,
+    Handover,
+    HandoverBooking,
+    HandoverCapacity,
+    HandoverDocument,
+    OrderProgress,
+    ProductionEvent,
+)
 from .texts import eta_text, progress_percent, stage_label
 
 if TYPE_CHECKING:
@@ -271,3 +287,376 @@ def dealer_incoming(*, dealer_id: int, today: dt.date | None = None) -> list[Inc
             )
         )
     return incoming
+
+
+# --- Handover at the dealer -----------------------------------------------------------------
+
+# Slots shown to a buyer: this many days from the first one they may book.
+HANDOVER_HORIZON_DAYS = 21
+BOOKABLE_STATUSES = {
+    "factory": ("confirmed", "in_production", "ready"),
+    "stock": ("confirmed", "ready"),
+}
+ACTIVE_BOOKING_STATUSES = (HandoverBooking.Status.BOOKED, HandoverBooking.Status.OFFERED)
+
+
+@cache
+def _french_holidays(year: int) -> holidays.HolidayBase:
+    # Metropolitan public holidays (Code du travail L3133-1): no handover on those days.
+    return holidays.country_holidays("FR", years=year)
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Monday to Friday, not a French public holiday."""
+    return day.weekday() < 5 and day not in _french_holidays(day.year)
+
+
+def is_holiday(day: dt.date) -> bool:
+    return day in _french_holidays(day.year)
+
+
+def working_day_after(day: dt.date) -> dt.date:
+    """The first working day strictly after ``day``."""
+    day += dt.timedelta(days=1)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def handover_earliest_day(order: Order, *, today: dt.date | None = None) -> dt.date | None:
+    """The first day this order's car may be handed over, or ``None`` while no honest date can be
+    given: a factory car one working day after the end of its ETA window (the car must be at the
+    dealer and prepared), a car in stock one working day after today. Never today."""
+    today = today or timezone.localdate()
+    if order.status not in BOOKABLE_STATUSES.get(order.kind, ()):
+        return None
+    if order.kind == "stock":
+        return working_day_after(today)
+    progress = OrderProgress.objects.filter(order_id=order.pk).only("eta_to").first()
+    if progress is None or progress.eta_to is None:
+        return None
+    return max(working_day_after(progress.eta_to), today + dt.timedelta(days=1))
+
+
+def earliest_for_eta(eta_to: dt.date, *, today: dt.date) -> dt.date:
+    return max(working_day_after(eta_to), today + dt.timedelta(days=1))
+
+
+def dealer_places(*, dealer_id: int) -> dict[tuple[int, str], int]:
+    """``{(weekday, half_day): places}`` of the dealer's handover capacity."""
+    return {
+        (row.weekday, row.half_day): row.places
+        for row in HandoverCapacity.objects.filter(dealer_id=dealer_id)
+    }
+
+
+def places_on(places: dict[tuple[int, str], int], day: dt.date, half_day: str) -> int:
+    if is_holiday(day):
+        return 0
+    return places.get((day.weekday(), half_day), 0)
+
+
+@dataclass
+class Slot:
+    day: dt.date
+    half_day: str
+    free: int
+    places: int
+
+    @property
+    def value(self) -> str:
+        return f"{self.day.isoformat()}-{self.half_day}"
+
+    @property
+    def label(self) -> str:
+        return slot_label(self.day, self.half_day)
+
+    @property
+    def half_label(self) -> str:
+        return str(HalfDay(self.half_day).label)
+
+
+def slot_label(day: dt.date, half_day: str) -> str:
+    return _("%(day)s, %(half)s") % {
+        "day": date_format(day, "l j F"),
+        "half": HalfDay(half_day).label,
+    }
+
+
+def taken_seats(*, dealer_id: int, start: dt.date, end: dt.date) -> dict[tuple[dt.date, str], int]:
+    rows = (
+        HandoverBooking.objects.filter(
+            dealer_id=dealer_id,
+            day__gte=start,
+            day__lte=end,
+            status__in=HOLDING_BOOKING_STATUSES,
+        )
+        .values("day", "half_day")
+        .annotate(count=Count("id"))
+    )
+    return {(row["day"], row["half_day"]): row["count"] for row in rows}
+
+
+def handover_free_slots(
+    *, dealer_id: int, earliest: dt.date, days: int = HANDOVER_HORIZON_DAYS
+) -> list[Slot]:
+    """Every half-day from ``earliest`` on with a free place at the dealer, in order."""
+    places = dealer_places(dealer_id=dealer_id)
+    end = earliest + dt.timedelta(days=days - 1)
+    taken = taken_seats(dealer_id=dealer_id, start=earliest, end=end)
+    slots = []
+    for offset in range(days):
+        day = earliest + dt.timedelta(days=offset)
+        for half_day in HalfDay.values:
+            total = places_on(places, day, half_day)
+            free = total - taken.get((day, half_day), 0)
+            if free > 0:
+                slots.append(Slot(day, half_day, free, total))
+    return slots
+
+
+def handover_current_booking(order: Order) -> HandoverBooking | None:
+    """The slot the buyer holds (booked, or offered after a delay), else ``None``."""
+    return (
+        HandoverBooking.objects.filter(
+            handover__order_id=order.pk, status__in=ACTIVE_BOOKING_STATUSES
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def handover_last_slipped(order: Order) -> HandoverBooking | None:
+    return (
+        HandoverBooking.objects.filter(
+            handover__order_id=order.pk, status=HandoverBooking.Status.SLIPPED
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+@dataclass
+class TodoItem:
+    key: str
+    label: str
+    done: bool
+    by_buyer: bool  # the buyer does it (an upload); else the dealer ticks it
+    detail: str = ""
+    document_id: int | None = None
+
+
+def trade_in_to_hand_over(order: Order) -> bool:
+    """An accepted trade-in goes to the dealer at the handover: its papers are needed."""
+    if order.trade_in_id is None:
+        return False
+    return trade_in_by_id(order.trade_in_id).status == TradeInStatus.ACCEPTED
+
+
+def handover_todo(order: Order) -> list[TodoItem]:
+    """What must be done before the keys are handed over, and what is."""
+    handover = Handover.objects.filter(order_id=order.pk).first()
+    documents = {d.kind: d for d in handover.documents.all()} if handover is not None else {}
+    balance_done = order.balance_cents == 0 or bool(handover and handover.balance_confirmed_at)
+    items = [
+        TodoItem(
+            "balance",
+            _("Solde de %(amount)s payé ou financement accepté")
+            % {"amount": format_eur(order.balance_cents)},
+            balance_done,
+            by_buyer=False,
+            detail=_("confirmé par la concession") if balance_done else "",
+        )
+    ]
+    kinds = [HandoverDocument.Kind.INSURANCE]
+    if trade_in_to_hand_over(order):
+        kinds += [HandoverDocument.Kind.REGISTRATION, HandoverDocument.Kind.NON_PLEDGE]
+    for kind in kinds:
+        document = documents.get(kind)
+        items.append(
+            TodoItem(
+                kind,
+                _("Déposer : %(document)s") % {"document": HandoverDocument.Kind(kind).label},
+                document is not None,
+                by_buyer=True,
+                detail=_("déposé le %(day)s")
+                % {"day": date_format(timezone.localtime(document.uploaded_at), "j F")}
+                if document
+                else "",
+                document_id=document.pk if document else None,
+            )
+        )
+    items.append(
+        TodoItem(
+            "identity",
+            _("Pièce d'identité vérifiée par la concession"),
+            bool(handover and handover.id_checked_at),
+            by_buyer=False,
+            detail=_("à présenter le jour de la remise"),
+        )
+    )
+    return items
+
+
+def handover_ready(order: Order) -> bool:
+    return all(item.done for item in handover_todo(order))
+
+
+def handover_document_for_viewer(*, document_id: int, user: Any) -> HandoverDocument | None:
+    """A buyer's document, for the buyer themself or their delivering dealer's staff only."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    document = (
+        HandoverDocument.objects.select_related("handover__order").filter(pk=document_id).first()
+    )
+    if document is None:
+        return None
+    order = document.handover.order
+    if order.customer_id == user.pk or staff_dealer_id(user) == order.dealer_id:
+        return document
+    return None
+
+
+@dataclass
+class CalendarEntry:
+    number: str
+    buyer: str
+    vehicle: str
+    status: str
+    booking_status: str
+    todo_done: int
+    todo_total: int
+    eta: str
+    slipped: bool
+
+
+@dataclass
+class CalendarHalfDay:
+    day: dt.date
+    half_day: str
+    places: int
+    entries: list[CalendarEntry]
+
+    @property
+    def label(self) -> str:
+        return slot_label(self.day, self.half_day)
+
+
+def dealer_handover_calendar(*, dealer_id: int, start: dt.date, days: int) -> list[CalendarHalfDay]:
+    """The dealer's handovers from ``start``, half-day by half-day, each with its buyer's to-do
+    progress and whether it was moved because the car's ETA slipped."""
+    end = start + dt.timedelta(days=days - 1)
+    places = dealer_places(dealer_id=dealer_id)
+    bookings = (
+        HandoverBooking.objects.filter(
+            dealer_id=dealer_id,
+            day__gte=start,
+            day__lte=end,
+            status__in=HOLDING_BOOKING_STATUSES,
+        )
+        .select_related("handover__order")
+        .order_by("day", "half_day", "seat")
+    )
+    by_slot: dict[tuple[dt.date, str], list[CalendarEntry]] = {}
+    for booking in bookings:
+        order = booking.handover.order
+        todo = handover_todo(order)
+        progress = OrderProgress.objects.filter(order_id=order.pk).first()
+        by_slot.setdefault((booking.day, booking.half_day), []).append(
+            CalendarEntry(
+                number=order.number,
+                buyer=order.buyer_name,
+                vehicle=order.vehicle_label,
+                status=order.get_status_display(),
+                booking_status=booking.status,
+                todo_done=sum(item.done for item in todo),
+                todo_total=len(todo),
+                eta=eta_text(progress) if progress else "",
+                slipped=booking.status == HandoverBooking.Status.OFFERED,
+            )
+        )
+    calendar = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        for half_day in HalfDay.values:
+            total = places_on(places, day, half_day)
+            entries = by_slot.get((day, half_day), [])
+            if total or entries:
+                calendar.append(CalendarHalfDay(day, half_day, total, entries))
+    return calendar
+
+
+def dealer_slip_alerts(*, dealer_id: int) -> list[HandoverBooking]:
+    """Handovers moved because the car's ETA slipped past them, still to be confirmed."""
+    return list(
+        HandoverBooking.objects.filter(dealer_id=dealer_id, status=HandoverBooking.Status.OFFERED)
+        .select_related("handover__order")
+        .order_by("day", "half_day")
+    )
+
+
+def dealer_handover_order(*, number: str, dealer_id: int) -> Order | None:
+    order = order_by_number(number=number)
+    if order is None or order.dealer_id != dealer_id:
+        return None
+    return order
+
+
+@dataclass
+class SlotDay:
+    day: dt.date
+    slots: list[Slot]
+
+
+def slots_by_day(slots: list[Slot]) -> list[SlotDay]:
+    days: list[SlotDay] = []
+    for slot in slots:
+        if not days or days[-1].day != slot.day:
+            days.append(SlotDay(slot.day, []))
+        days[-1].slots.append(slot)
+    return days
+
+
+def handover_for_order(order: Order) -> Handover | None:
+    return Handover.objects.filter(order_id=order.pk).first()
+
+
+@dataclass
+class HandoverSummary:
+    """What the buyer's timeline says of the handover."""
+
+    booking: HandoverBooking | None
+    slipped: bool
+    can_book: bool
+    earliest: dt.date | None
+    todo_done: int
+    todo_total: int
+    done: bool
+
+    @property
+    def slot(self) -> str:
+        return slot_label(self.booking.day, self.booking.half_day) if self.booking else ""
+
+
+def handover_summary(order: Order) -> HandoverSummary:
+    booking = handover_current_booking(order)
+    earliest = handover_earliest_day(order)
+    todo = handover_todo(order)
+    return HandoverSummary(
+        booking=booking,
+        slipped=bool(booking and booking.status == HandoverBooking.Status.OFFERED),
+        can_book=earliest is not None,
+        earliest=earliest,
+        todo_done=sum(item.done for item in todo),
+        todo_total=len(todo),
+        done=order.status == "delivered",
+    )
+
+
+def capacity_initial(*, dealer_id: int) -> dict[str, int]:
+    """The capacity form's values: ``bays_<weekday>_<half>`` and ``staff_<weekday>_<half>``."""
+    initial: dict[str, int] = {}
+    for row in HandoverCapacity.objects.filter(dealer_id=dealer_id):
+        initial[f"bays_{row.weekday}_{row.half_day}"] = row.bays
+        initial[f"staff_{row.weekday}_{row.half_day}"] = row.staff
+    return initial

@@ -8,31 +8,48 @@ import math
 import secrets
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
-from autovitrine.orders.selectors import order_by_number
-from autovitrine.orders.services import order_start_production
+from autovitrine.dealers.services import dealer_staff_notify
+from autovitrine.orders.selectors import customer_order, order_by_number
+from autovitrine.orders.services import order_deliver, order_start_production
 
-from . import eta, live, signing
+from . import eta, live, selectors, signing
 from .models import (
+    HOLDING_BOOKING_STATUSES,
     ApiCredential,
     EtaChange,
     EventKind,
+    HalfDay,
+    Handover,
+    HandoverBooking,
+    HandoverCapacity,
+    HandoverDocument,
     Notification,
     OrderProgress,
     ProductionEvent,
     Station,
     TransportLeg,
+    private_storage,
 )
 from .tasks import tracking_email_buyer
 from .texts import ARRIVED_RANK, LEFT_PLANT_RANK, public_message
+
+if TYPE_CHECKING:
+    from autovitrine.orders.models import Order
 
 MAX_BATCH = 500
 
@@ -306,6 +323,7 @@ def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
             raise Rejected("forbidden_leg", _("Cette étape est confiée à un autre transporteur."))
     previous_eta = (progress.eta_from, progress.eta_to)
     previous_rank = progress.rank
+    handover_moved = False
     _move(progress, event, station, leg)
     reason = _eta_update(progress, event)
     progress.save()
@@ -320,7 +338,13 @@ def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
             reason=reason,
             created_at=event.occurred_at,
         )
-    _notify_milestones(progress, previous_rank=previous_rank, previous_eta_to=previous_eta[1])
+        handover_moved = _handover_check_slip(progress)
+    _notify_milestones(
+        progress,
+        previous_rank=previous_rank,
+        # The handover e-mail tells the new date: no second e-mail for the same change.
+        previous_eta_to=None if handover_moved else previous_eta[1],
+    )
     if event.kind == EventKind.STATION_ENTERED and progress.order.status == "confirmed":
         order_start_production(number=progress.order.number)
     row = ProductionEvent.objects.create(
@@ -503,3 +527,330 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window 
         after=[week_step] + [_station_step(s) for s in stations] + leg_steps,
         on_hold=progress.on_hold,
     )
+
+
+# --- Handover at the dealer -----------------------------------------------------------------
+#
+# Lock order (see docs/tracking.md): an order's progress row, then its handover row, then the
+# order row (taken by ``orders`` services). Booking takes only the handover row; the seats are
+# held by the unique constraints of ``HandoverBooking``, never by a lock.
+
+
+class SlotFull(ValidationError):
+    """Every place of that half-day is taken."""
+
+
+def handover_capacity_set(*, dealer_id: int, rows: list[tuple[int, str, int, int]]) -> None:
+    """The dealer's handover capacity: ``(weekday, half_day, bays, staff)`` for each half-day of
+    the week it hands cars over; a half-day left out has none."""
+    with transaction.atomic():
+        HandoverCapacity.objects.filter(dealer_id=dealer_id).delete()
+        HandoverCapacity.objects.bulk_create(
+            HandoverCapacity(
+                dealer_id=dealer_id, weekday=weekday, half_day=half_day, bays=bays, staff=staff
+            )
+            for weekday, half_day, bays, staff in rows
+            if bays and staff
+        )
+
+
+def _locked_handover(order_id: int) -> Handover:
+    handover, _created = Handover.objects.get_or_create(order_id=order_id)
+    return Handover.objects.select_for_update().get(pk=handover.pk)
+
+
+def _claim_seat(
+    handover: Handover, *, dealer_id: int, day: dt.date, half_day: str, status: str
+) -> HandoverBooking | None:
+    """Insert the booking in the first free seat of that half-day, or ``None`` when all are
+    taken. Each attempt is its own savepoint: a seat a concurrent buyer took meanwhile is a
+    unique violation, and the next seat is tried."""
+    places = selectors.places_on(selectors.dealer_places(dealer_id=dealer_id), day, half_day)
+    taken = set(
+        HandoverBooking.objects.filter(
+            dealer_id=dealer_id, day=day, half_day=half_day, status__in=HOLDING_BOOKING_STATUSES
+        ).values_list("seat", flat=True)
+    )
+    for seat in range(1, places + 1):
+        if seat in taken:
+            continue
+        try:
+            with transaction.atomic():
+                return HandoverBooking.objects.create(
+                    handover=handover,
+                    dealer_id=dealer_id,
+                    day=day,
+                    half_day=half_day,
+                    seat=seat,
+                    status=status,
+                )
+        except IntegrityError:
+            continue
+    return None
+
+
+def _parse_slot(value: str) -> tuple[dt.date, str]:
+    try:
+        day_text, half_day = value.rsplit("-", 1)
+        day = dt.date.fromisoformat(day_text)
+    except ValueError:
+        raise ValidationError(_("Créneau inconnu."), code="unknown_slot") from None
+    if half_day not in HalfDay.values:
+        raise ValidationError(_("Créneau inconnu."), code="unknown_slot")
+    return day, half_day
+
+
+def handover_book(
+    *, number: str, customer_id: int, slot: str, today: dt.date | None = None
+) -> HandoverBooking:
+    """The buyer books (or changes, or confirms an offered) handover slot ``YYYY-MM-DD-am|pm``.
+
+    The slot must be at least one working day after the car's ETA; a full half-day is refused
+    with ``SlotFull`` (the database decides between concurrent buyers). Booking the slot one
+    already holds answers with it (a double click books once)."""
+    day, half_day = _parse_slot(slot)
+    order = customer_order(number=number, customer_id=customer_id)
+    if order is None:
+        raise ValidationError(_("Commande introuvable."), code="not_found")
+    earliest = selectors.handover_earliest_day(order, today=today)
+    if earliest is None:
+        raise ValidationError(
+            _("La date d'arrivée de votre voiture n'est pas encore connue : revenez plus tard."),
+            code="eta_unknown",
+        )
+    if day < earliest:
+        raise ValidationError(
+            _("Ce créneau est trop tôt : votre voiture ne peut pas être prête avant le %(day)s.")
+            % {"day": date_format(earliest, "j F")},
+            code="too_early",
+        )
+    with transaction.atomic():
+        handover = _locked_handover(order.pk)
+        current = (
+            HandoverBooking.objects.filter(
+                handover=handover, status__in=selectors.ACTIVE_BOOKING_STATUSES
+            )
+            .order_by("-id")
+            .first()
+        )
+        if current is not None and (current.day, current.half_day) == (day, half_day):
+            if current.status == HandoverBooking.Status.OFFERED:
+                current.status = HandoverBooking.Status.BOOKED
+                current.changed_at = timezone.now()
+                current.save(update_fields=["status", "changed_at"])
+            return current
+        if current is not None:
+            current.status = HandoverBooking.Status.CHANGED
+            current.changed_at = timezone.now()
+            current.save(update_fields=["status", "changed_at"])
+        booking = _claim_seat(
+            handover,
+            dealer_id=order.dealer_id,
+            day=day,
+            half_day=half_day,
+            status=HandoverBooking.Status.BOOKED,
+        )
+        if booking is None:
+            # Rolls the change back: the buyer keeps the slot they had.
+            raise SlotFull(
+                _("Ce créneau vient d'être pris : choisissez-en un autre."), code="slot_full"
+            )
+    return booking
+
+
+def _handover_check_slip(progress: OrderProgress) -> bool:
+    """Inside an event's transaction (progress row locked): if the new ETA makes the booked
+    handover impossible, its seat goes back to the calendar, the first free slot after the new
+    ETA is held for the buyer (offered before anyone else can take it), the buyer is e-mailed
+    once and the dealer's staff are alerted. ``True`` when the booking moved."""
+    if progress.eta_to is None:
+        return False
+    booking = (
+        HandoverBooking.objects.filter(
+            handover__order_id=progress.order_id, status__in=selectors.ACTIVE_BOOKING_STATUSES
+        )
+        .order_by("-id")
+        .first()
+    )
+    if booking is None:
+        return False
+    earliest = selectors.earliest_for_eta(progress.eta_to, today=timezone.localdate())
+    if booking.day >= earliest:
+        return False
+    handover = _locked_handover(progress.order_id)
+    booking.status = HandoverBooking.Status.SLIPPED
+    booking.changed_at = timezone.now()
+    booking.save(update_fields=["status", "changed_at"])
+    offered = None
+    for slot in selectors.handover_free_slots(dealer_id=booking.dealer_id, earliest=earliest):
+        offered = _claim_seat(
+            handover,
+            dealer_id=booking.dealer_id,
+            day=slot.day,
+            half_day=slot.half_day,
+            status=HandoverBooking.Status.OFFERED,
+        )
+        if offered is not None:
+            break
+    notification, created = Notification.objects.get_or_create(
+        progress=progress,
+        key=f"handover-slip:{booking.pk}",
+        defaults={"milestone": Notification.Milestone.HANDOVER_MOVED},
+    )
+    if created:
+        transaction.on_commit(partial(tracking_email_buyer.enqueue, notification.pk))
+        order = progress.order
+        was = selectors.slot_label(booking.day, booking.half_day)
+        now = selectors.slot_label(offered.day, offered.half_day) if offered else _("aucun")
+        transaction.on_commit(
+            partial(
+                dealer_staff_notify,
+                dealer_id=booking.dealer_id,
+                subject=_("Remise à replanifier : commande %(number)s") % {"number": order.number},
+                body=_(
+                    "La date d'arrivée de %(vehicle)s (commande %(number)s, %(buyer)s) a glissé "
+                    "après la remise prévue le %(was)s.\nCréneau proposé à l'acheteur : %(now)s."
+                    "\nCalendrier des remises : %(url)s\n"
+                )
+                % {
+                    "vehicle": order.vehicle_label,
+                    "number": order.number,
+                    "buyer": order.buyer_name,
+                    "was": was,
+                    "now": now,
+                    "url": settings.PUBLIC_BASE_URL.rstrip("/")
+                    + reverse("production:dealer_handovers"),
+                },
+            )
+        )
+    return True
+
+
+# Documents: PDF as sent (checked by its signature), images re-encoded (no metadata kept).
+DOCUMENT_IMAGE_FORMATS = {"JPEG", "PNG"}
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
+def handover_document_upload(
+    *, number: str, customer_id: int, kind: str, upload: UploadedFile
+) -> HandoverDocument:
+    """The buyer's insurance certificate or trade-in papers, stored privately; a new upload of
+    the same kind replaces the previous one."""
+    order = customer_order(number=number, customer_id=customer_id)
+    if order is None:
+        raise ValidationError(_("Commande introuvable."), code="not_found")
+    wanted = {item.key for item in selectors.handover_todo(order) if item.by_buyer}
+    if kind not in wanted:
+        raise ValidationError(_("Ce document n'est pas demandé."), code="unknown_document")
+    if order.status in ("delivered", "cancelled", "withdrawn"):
+        raise ValidationError(_("La remise de cette commande est close."), code="closed")
+    if upload.size is None or upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(_("Fichier trop lourd : 5 Mo au plus."), code="document_too_large")
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    stored_name = f"{order.number}-{kind}-{secrets.token_hex(8)}"
+    if head == b"%PDF-":
+        content = ContentFile(upload.read(), name=f"{stored_name}.pdf")
+        content_type = "application/pdf"
+    else:
+        try:
+            content = image_reencode(
+                upload, allowed_formats=DOCUMENT_IMAGE_FORMATS, name=f"{stored_name}.img"
+            )
+        except ValidationError:
+            raise ValidationError(
+                _("Déposez un PDF ou une photo (JPEG ou PNG)."), code="document_format"
+            ) from None
+        fmt = "jpeg" if content.read(3) == b"\xff\xd8\xff" else "png"
+        content.seek(0)
+        content.name = f"{stored_name}.{'jpg' if fmt == 'jpeg' else 'png'}"
+        content_type = f"image/{fmt}"
+    with transaction.atomic():
+        handover = _locked_handover(order.pk)
+        previous = HandoverDocument.objects.filter(handover=handover, kind=kind).first()
+        if previous is not None:
+            old_file = previous.file.name
+            previous.delete()
+            transaction.on_commit(partial(private_storage().delete, old_file))
+        document = HandoverDocument(
+            handover=handover, kind=kind, content_type=content_type, size=content.size
+        )
+        document.file.save(content.name, content, save=False)
+        document.save()
+    return document
+
+
+def _dealer_order(number: str, dealer_id: int) -> Order:
+    order = selectors.dealer_handover_order(number=number, dealer_id=dealer_id)
+    if order is None:
+        raise ValidationError(_("Commande introuvable."), code="not_found")
+    return order
+
+
+BALANCE_MEANS = ("transfer", "bank_cheque", "loan", "card")
+
+
+def handover_confirm_balance(*, number: str, dealer_id: int, by: Any, means: str) -> Handover:
+    """The dealer has received the balance (transfer, bank cheque) or the lender's acceptance."""
+    if means not in BALANCE_MEANS:
+        raise ValidationError(_("Moyen de paiement inconnu."), code="means")
+    order = _dealer_order(number, dealer_id)
+    with transaction.atomic():
+        handover = _locked_handover(order.pk)
+        handover.balance_means = means
+        handover.balance_confirmed_at = timezone.now()
+        handover.balance_confirmed_by = by
+        handover.save()
+    return handover
+
+
+def handover_check_identity(*, number: str, dealer_id: int, by: Any) -> Handover:
+    """The dealer has seen the buyer's identity document, at the counter."""
+    order = _dealer_order(number, dealer_id)
+    with transaction.atomic():
+        handover = _locked_handover(order.pk)
+        handover.id_checked_at = handover.id_checked_at or timezone.now()
+        handover.id_checked_by = handover.id_checked_by or by
+        handover.save()
+    return handover
+
+
+def handover_complete(
+    *,
+    number: str,
+    dealer_id: int,
+    by: Any,
+    trade_in_vin: str = "",
+    trade_in_price_ttc: int | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
+    """The keys are handed over: every to-do item must be done; ``orders.order_deliver`` then
+    moves the order to ``delivered`` (the withdrawal period runs from this day, C. consom.
+    L221-18) and an accepted trade-in into the dealer's used stock. The booking is closed."""
+    order = _dealer_order(number, dealer_id)
+    missing = [item.label for item in selectors.handover_todo(order) if not item.done]
+    if missing:
+        raise ValidationError(
+            _("Avant la remise, il reste : %(items)s.") % {"items": " ; ".join(missing)},
+            code="todo_incomplete",
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        handover = _locked_handover(order.pk)
+        delivered = order_deliver(
+            number=number,
+            dealer_id=dealer_id,
+            by=by,
+            trade_in_vin=trade_in_vin,
+            trade_in_price_ttc=trade_in_price_ttc,
+            balance_means=handover.balance_means or "transfer",
+            now=now,
+        )
+        handover.done_at = now
+        handover.done_by = by
+        handover.save()
+        HandoverBooking.objects.filter(
+            handover=handover, status__in=selectors.ACTIVE_BOOKING_STATUSES
+        ).update(status=HandoverBooking.Status.DONE, changed_at=now)
+    return delivered

@@ -15,6 +15,7 @@ from autovitrine.core.mail import email_message
 def tracking_email_buyer(notification_id: int) -> None:
     """Send a milestone e-mail once: the row is claimed by one conditional update."""
     from .models import Notification
+    from .selectors import handover_current_booking, slot_label
     from .texts import eta_text
 
     claimed = Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
@@ -27,15 +28,18 @@ def tracking_email_buyer(notification_id: int) -> None:
     )
     progress = notification.progress
     order = progress.order
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
     with translation.override(settings.LANGUAGE_CODE):
+        offered = handover_current_booking(order)
         context = {
             "order": order,
             "milestone": notification.get_milestone_display(),
             "kind": notification.milestone,
             "plant": progress.plant.name,
             "eta": eta_text(progress),
-            "url": settings.PUBLIC_BASE_URL.rstrip("/")
-            + reverse("production:timeline", kwargs={"number": order.number}),
+            "url": base + reverse("production:timeline", kwargs={"number": order.number}),
+            "handover_url": base + reverse("production:handover", kwargs={"number": order.number}),
+            "offered": slot_label(offered.day, offered.half_day) if offered else "",
         }
         email_message(
             subject=render_to_string("production/email/milestone_subject.txt", context).strip(),

@@ -54,6 +54,13 @@ def test_the_demo_buyer_follows_a_car_in_production_and_one_in_transport(db, cli
         page = client.get(f"/commandes/{progress.order.number}/suivi/")
         assert page.status_code == 200
 
+    # The car on its way can have its handover booked from its tracking page
+    from autovitrine.production.selectors import handover_summary
+
+    page = client.get(f"/commandes/{progresses[1].order.number}/suivi/").content.decode()
+    assert handover_summary(progresses[1].order).can_book
+    assert "Choisir mon créneau de remise des clés" in page
+
     # A second run adds nothing
     before = (ProductionEvent.objects.count(), ApiCredential.objects.count())
     output = run_demo(*SMALL)

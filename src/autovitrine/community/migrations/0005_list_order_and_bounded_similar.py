@@ -43,7 +43,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("community", "0003_list_indexes"),
+        ('community', '0004_french_admin_labels'),
     ]
 
     operations = [
