@@ -3,7 +3,7 @@ services and the provider's webhooks write them)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -17,6 +17,9 @@ from autovitrine.core.money import format_eur
 
 from .models import Payment, PaymentEvent
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class PaymentEventInline(ReadOnlyTabularInline):
     model = PaymentEvent
@@ -28,7 +31,7 @@ class RefundedFilter(admin.SimpleListFilter):
     title = _("remboursement")
     parameter_name = "rembourse"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("oui", _("Remboursés")), ("non", _("Non remboursés"))]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:

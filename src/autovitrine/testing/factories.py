@@ -22,8 +22,8 @@ PASSWORD = "motdepasse-demo-2026"
 
 
 def random_vin(rng: random.Random | None = None) -> str:
-    rng = rng or random
-    return "VF1" + "".join(rng.choice(VIN_ALPHABET) for _ in range(14))
+    choice = rng.choice if rng is not None else random.choice
+    return "VF1" + "".join(choice(VIN_ALPHABET) for _ in range(14))
 
 
 def png_upload(name: str = "photo.png", size: tuple[int, int] = (64, 48)) -> SimpleUploadedFile:
