@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,12 +178,13 @@ def vote_split(idea: Idea) -> VoteSplit:
 def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
     """(owner of the campaign's model: a delivered order; configured it: a saved configuration;
     ordered it: an order not cancelled) — read from orders' and configurator's selectors."""
-    if campaign.car_model_id is None:
+    car_model = campaign.car_model
+    if car_model is None:
         return False, False, False
     from autovitrine.configurator.selectors import saved_configurations_of
     from autovitrine.orders.selectors import customer_orders
 
-    model_name = campaign.car_model.name
+    model_name = car_model.name
     orders = customer_orders(customer_id=user.pk).filter(vehicle__model=model_name)
     owner = orders.filter(status="delivered").exists()
     ordered = orders.exclude(status__in=("draft", "cancelled", "withdrawn")).exists()
@@ -356,7 +358,7 @@ def campaign_attention(campaign: Campaign, *, days: int = 14) -> list[DayFigures
     out = []
     for i in range(days):
         day = since + dt.timedelta(days=i)
-        view = views.get(day, {})
+        view: Mapping[str, Any] = views.get(day, {})
         out.append(
             DayFigures(
                 day=day,

@@ -440,6 +440,7 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window 
     legs = list(progress.plant.legs.all())
     leg_steps = [_leg_step(leg) for leg in legs]
     if progress.rank >= LEFT_PLANT_RANK:
+        current: eta.Step | None
         if progress.leg is not None:
             after = [_leg_step(leg) for leg in legs if leg.position > progress.leg.position]
             current = _leg_step(progress.leg)

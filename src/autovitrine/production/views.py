@@ -24,7 +24,7 @@ def timeline(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
-def stream(request: HttpRequest, number: str) -> HttpResponse:
+def stream(request: HttpRequest, number: str) -> StreamingHttpResponse:
     """``text/event-stream`` of the order's accepted events, resumed after ``Last-Event-ID``.
 
     The access check runs here, on the request's thread; the body is an async generator the
