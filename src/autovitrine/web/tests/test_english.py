@@ -21,17 +21,19 @@ CATALOGUE = settings.LOCALE_PATHS[0] / "en" / "LC_MESSAGES" / "django.po"
 
 
 def po_entries(path) -> list[dict[str, str]]:
-    """The live entries of a .po file as {"msgid": …, "msgid_plural": …, "msgstr[0]": …}."""
+    """The live entries of a .po file as {"msgid": …, "msgid_plural": …, "msgstr[0]": …}; a fuzzy
+    entry is left out, as gettext leaves it out (a regenerated catalogue's guesses are not shown)."""
     entries: list[dict[str, str]] = []
     entry: dict[str, str] = {}
-    field = ""
+    field, fuzzy = "", False
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if line.startswith("#"):
+            fuzzy = fuzzy or (line.startswith("#,") and "fuzzy" in line)
             continue
         if not line.strip():
-            if entry:
+            if entry and not fuzzy:
                 entries.append(entry)
-            entry, field = {}, ""
+            entry, field, fuzzy = {}, "", False
         elif line.startswith('"'):
             entry[field] += json.loads(line)
         else:
