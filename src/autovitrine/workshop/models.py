@@ -415,6 +415,13 @@ class BookingEvent(models.Model):
         verbose_name = _("événement du rendez-vous")
         verbose_name_plural = _("historique du rendez-vous")
 
+    @property
+    def status_label(self) -> str:
+        """The status as the owner reads it (the row keeps the stable code)."""
+        if self.status in Booking.Status.values:
+            return str(Booking.Status(self.status).label)
+        return self.status
+
 
 class CapacityClaim(models.Model):
     """One resource (``tech:<id>``, ``bay:<id>``, ``loan:<id>``) held for ``[starts_at,

@@ -175,3 +175,17 @@ def test_workshops_nearest_first_with_the_selling_dealer_highlighted(
     assert [d.pk for d in near_marseille.context["dealers"]] == [other_dealer.pk, dealer.pk]
     assert "(votre vendeur)" in near_marseille.content.decode()
     assert client.get(url, {"ville": "Zzzzqx"}).context["error"] == "Lieu inconnu."
+
+
+def test_the_owner_reads_the_job_timeline_in_french(client_as, booking):
+    from autovitrine.workshop.services import booking_set_status
+
+    client, _ = client_as("customer")
+    booking_set_status(booking=booking, status="received")
+    booking_set_status(booking=booking, status="in_progress")
+    page = client.get(reverse("workshop:booking", kwargs={"number": booking.number}))
+    timeline = page.content.decode().split('id="booking-timeline"')[1].split("</ol>")[0]
+    for label in ("Créneau réservé 5 minutes", "Confirmé", "Véhicule réceptionné", "En cours"):
+        assert label in timeline
+    for code in ("held", "confirmed", "received", "in_progress"):
+        assert f"— {code}" not in timeline
