@@ -531,6 +531,7 @@ def booking_set_status(*, booking: Booking, status: str) -> Booking:
 
 
 def quote_propose(*, booking: Booking, description: str, amount_ht: int) -> ExtraWorkQuote:
+    """Propose extra work; the owner is e-mailed the link to answer it after commit."""
     if amount_ht <= 0 or not description.strip():
         raise ValidationError(_("Décrivez les travaux et leur montant."), code="invalid_quote")
     with transaction.atomic():
@@ -538,6 +539,9 @@ def quote_propose(*, booking: Booking, description: str, amount_ht: int) -> Extr
         quote = ExtraWorkQuote.objects.create(
             booking=booking, description=description.strip()[:200], amount_ht=amount_ht
         )
+        from .tasks import quote_send_to_owner  # noqa: PLC0415
+
+        transaction.on_commit(lambda: quote_send_to_owner.enqueue(quote.pk))
     return quote
 
 
