@@ -98,6 +98,14 @@ def search_parts(
     ]
 
 
+def part_fits(*, part_id: int, car_model_id: int, powertrain: str = "", year: int | None) -> bool:
+    """Whether the part fits that car (universal parts fit every car)."""
+    return Part.objects.filter(
+        _compatible_filter(car_model_id=car_model_id, powertrain=powertrain, year=year),
+        pk=part_id,
+    ).exists()
+
+
 def part_by_reference(reference: str) -> Part | None:
     return Part.objects.filter(reference=reference).first()
 

@@ -397,6 +397,9 @@ class BookingLine(models.Model):
     quantity = models.PositiveSmallIntegerField(default=1, verbose_name=_("quantité"))
     amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
     is_extra = models.BooleanField(_("travaux supplémentaires"), default=False)
+    part_reservation = models.CharField(
+        _("réservation de pièce"), max_length=12, blank=True
+    )  # a part the owner added, held in the dealer's stock until the job (parts app)
 
     class Meta:
         verbose_name = _("opération du rendez-vous")

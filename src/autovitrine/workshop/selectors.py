@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.core.money import Price, price_of_lines
 from autovitrine.dealers.selectors import dealer_opening_periods
-from autovitrine.parts.selectors import cheapest_compatible_part
+from autovitrine.parts.selectors import PartHit, cheapest_compatible_part, search_parts
 
 from . import capacity
 from .models import (
@@ -577,6 +577,21 @@ def dealer_planning(*, dealer_id: int, first_day: dt.date, days: int = 1) -> lis
         for bay in Bay.objects.filter(dealer_id=dealer_id).order_by("name")
     ]
     return rows
+
+
+def booking_part_choices(booking: Booking, *, query: str = "") -> list[PartHit]:
+    """Parts and accessories the owner can add to this booking: those that fit the car and
+    that the dealer has in stock."""
+    car = booking.car
+    hits = search_parts(
+        query=query,
+        car_model_id=car.car_model_id if car else None,
+        powertrain=car.powertrain if car else "",
+        year=car.year if car else None,
+        dealer_id=booking.dealer_id,
+        limit=200,
+    )
+    return [hit for hit in hits if hit.in_stock]
 
 
 def booking_token(booking: Booking) -> str:

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from autovitrine.catalog.selectors import stock_form_versions
 from autovitrine.core.vin import validate_vin
 from autovitrine.orders.selectors import customer_orders
+from autovitrine.parts.selectors import part_by_reference, part_fits
+from autovitrine.parts.services import reservation_create, reservations_for_booking_close
 
 from .models import (
     Bay,
@@ -366,6 +368,11 @@ def _transition(booking: Booking, target: str, note: str = "") -> Booking:
     locked.save(update_fields=["status", "updated_at"])
     if target in (Booking.Status.CANCELLED, Booking.Status.EXPIRED, Booking.Status.READY):
         CapacityClaim.objects.filter(booking=locked).delete()
+    if target in (Booking.Status.CANCELLED, Booking.Status.COLLECTED):
+        # Parts held for the job: back on the shelf, or fitted and handed over with the car.
+        reservations_for_booking_close(
+            booking_number=locked.number, fitted=target == Booking.Status.COLLECTED
+        )
     _event(locked, note)
     booking.status = target
     return locked
@@ -638,3 +645,65 @@ def booking_reassign(*, booking: Booking, technician_id: int, bay_id: int) -> Bo
         locked.save(update_fields=["technician", "bay", "updated_at"])
         _event(locked, _("Réaffecté à %(t)s, %(b)s") % {"t": technician.name, "b": bay.name})
     return locked
+
+
+# Parts the owner adds to a booking: at most this many references per job.
+MAX_PARTS_PER_BOOKING = 10
+
+
+def booking_add_part(*, booking: Booking, reference: str, quantity: int = 1) -> BookingLine:
+    """Add a part (or accessory) to a confirmed booking, to be fitted during the job: it must
+    fit the car; the dealer's stock is taken at once (the parts app's conditional UPDATE, never
+    below zero) and held until 48 h after the job; its line joins the fixed price.
+
+    Lock order: the booking row, then the stock row (as every write on a booking)."""
+    part = part_by_reference(reference.strip().upper())
+    if part is None:
+        raise ValidationError(_("Pièce inconnue."), code="unknown_part")
+    car = booking.car
+    if (
+        car is not None
+        and car.car_model_id is not None
+        and not part_fits(
+            part_id=part.pk, car_model_id=car.car_model_id, powertrain=car.powertrain, year=car.year
+        )
+    ):
+        raise ValidationError(
+            _("Cette pièce ne convient pas à votre véhicule."), code="incompatible_part"
+        )
+    from autovitrine.core.money import vat_of_line  # noqa: PLC0415
+
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status != Booking.Status.CONFIRMED:
+            raise InvalidTransition(
+                _("On ne peut plus ajouter de pièce à ce rendez-vous."), code="not_confirmed"
+            )
+        if locked.lines.exclude(part_reservation="").count() >= MAX_PARTS_PER_BOOKING:
+            raise ValidationError(_("Trop de pièces sur ce rendez-vous."), code="too_many_parts")
+        reservation = reservation_create(
+            customer_id=locked.customer_id,
+            dealer_id=locked.dealer_id,
+            part=part,
+            quantity=quantity,
+            booking_number=locked.number,
+            hold_until=locked.ends_at + dt.timedelta(hours=48),
+        )
+        amount = part.price_ht * quantity
+        line = BookingLine.objects.create(
+            booking=locked,
+            label=(_("%(name)s (%(ref)s) — à monter") % {"name": part.name, "ref": part.reference})[
+                :160
+            ],
+            quantity=quantity,
+            amount_ht=amount,
+            part_reservation=reservation.number,
+        )
+        locked.total_ht += amount
+        locked.total_vat += vat_of_line(amount)
+        locked.save(update_fields=["total_ht", "total_vat", "updated_at"])
+        _event(
+            locked, _("Pièce ajoutée : %(ref)s × %(n)d") % {"ref": part.reference, "n": quantity}
+        )
+    booking.total_ht, booking.total_vat = locked.total_ht, locked.total_vat
+    return line

@@ -11,6 +11,7 @@ urlpatterns = [
     path("rendez-vous/<str:number>/", views.booking_detail, name="booking"),
     path("rendez-vous/<str:number>/confirmer/", views.booking_confirm, name="confirm"),
     path("rendez-vous/<str:number>/devis/<int:quote_id>/", views.quote_answer, name="quote_answer"),
+    path("rendez-vous/<str:number>/pieces/", views.booking_add_part, name="add_part"),
     path("rendez-vous/<str:number>/invitation.ics", views.booking_calendar, name="ics"),
     path("rendez-vous/<str:number>/facture.pdf", views.booking_invoice, name="invoice"),
     path("gerer/<str:token>/", views.manage, name="manage"),

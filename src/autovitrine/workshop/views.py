@@ -30,6 +30,7 @@ from .forms import AddCarForm, CheckInForm, ExtraWorkForm, WalkInForm
 from .models import Booking, ExtraWorkQuote, OwnedCar
 from .selectors import (
     PARIS,
+    booking_part_choices,
     car_history,
     customer_booking,
     customer_bookings,
@@ -257,8 +258,37 @@ def booking_detail(request: HttpRequest, number: str) -> HttpResponse:
             "events": booking.events.order_by("created_at", "pk"),
             "deadline": services.cancel_deadline(booking),
             "manage_token": services.booking_token(booking),
+            "part_choices": booking_part_choices(booking)
+            if booking.status == Booking.Status.CONFIRMED
+            else [],
         },
     )
+
+
+@customer_required
+@require_POST
+def booking_add_part(request: HttpRequest, number: str) -> HttpResponse:
+    """Add a compatible part in the dealer's stock to the job, to be fitted."""
+    booking = _own_booking(request, number)
+    if _limited(request, "part"):
+        messages.error(request, _("Trop de demandes."))
+        return redirect("workshop:booking", number=number)
+    quantity = request.POST.get("quantite", "1")
+    try:
+        if not quantity.isdigit() or len(quantity) > 3:
+            raise ValidationError(_("Quantité invalide."))
+        line = services.booking_add_part(
+            booking=booking,
+            reference=request.POST.get("reference", "")[:30],
+            quantity=int(quantity),
+        )
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(
+            request, _("%(label)s ajoutée à votre rendez-vous.") % {"label": line.label}
+        )
+    return redirect("workshop:booking", number=number)
 
 
 @customer_required
