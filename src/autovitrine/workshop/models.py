@@ -7,6 +7,7 @@ one resource that overlap, see migration 0002 and ``docs/aftersales.md``."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -459,3 +460,27 @@ class ExtraWorkQuote(TimeStampedModel):
     amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
     status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED)
     answered_at = models.DateTimeField(null=True, blank=True)
+
+
+def private_storage() -> Storage:
+    """Photos of owners' cars are never public files: a view checks who asks first."""
+    return storages["private"]
+
+
+class BookingPhoto(models.Model):
+    """A photo of the job: taken by the workshop (check-in, damage, worn parts) or sent by the
+    owner (e.g. the damage to estimate before a bodywork job)."""
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="photos", verbose_name=_("rendez-vous")
+    )
+    image = models.FileField(
+        _("photo"), storage=private_storage, upload_to="workshop/%Y/%m/", max_length=200
+    )
+    caption = models.CharField(_("légende"), max_length=120)
+    by_owner = models.BooleanField(_("envoyée par le client"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("date"))
+
+    class Meta:
+        verbose_name = _("photo du rendez-vous")
+        verbose_name_plural = _("photos du rendez-vous")

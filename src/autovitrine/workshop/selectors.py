@@ -28,6 +28,7 @@ from .models import (
     Bay,
     BayKind,
     Booking,
+    BookingPhoto,
     Operation,
     OwnedCar,
     ServiceSchedule,
@@ -592,6 +593,11 @@ def booking_part_choices(booking: Booking, *, query: str = "") -> list[PartHit]:
         limit=200,
     )
     return [hit for hit in hits if hit.in_stock]
+
+
+def booking_photo(*, booking: Booking, photo_id: int) -> BookingPhoto | None:
+    """One photo of a booking the caller was already allowed to see."""
+    return BookingPhoto.objects.filter(booking=booking, pk=photo_id).first()
 
 
 def booking_token(booking: Booking) -> str:

@@ -14,11 +14,13 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import stock_form_versions
+from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
 from autovitrine.orders.selectors import customer_orders
 from autovitrine.parts.selectors import part_by_reference, part_fits
@@ -29,6 +31,7 @@ from .models import (
     Booking,
     BookingEvent,
     BookingLine,
+    BookingPhoto,
     CapacityClaim,
     ExtraWorkQuote,
     OwnedCar,
@@ -707,3 +710,57 @@ def booking_add_part(*, booking: Booking, reference: str, quantity: int = 1) -> 
         )
     booking.total_ht, booking.total_vat = locked.total_ht, locked.total_vat
     return line
+
+
+MAX_PHOTOS_PER_BOOKING = 20
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+# The owner sends photos before the visit (damage to estimate); the workshop during the job.
+OWNER_PHOTO_STATUSES = (Booking.Status.HELD, Booking.Status.CONFIRMED)
+
+
+def photo_extension(head: bytes) -> str:
+    """The file extension of a re-encoded picture from its first bytes."""
+    if head.startswith(b"\x89PNG"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return "jpg"
+
+
+def booking_photo_add(
+    *, booking: Booking, upload: UploadedFile, caption: str, by_owner: bool
+) -> BookingPhoto:
+    """Attach a photo to a job: a real JPEG/PNG/WebP under the caps, re-encoded (``core.images``,
+    which drops what the file carried besides the picture), stored privately."""
+    from django.conf import settings  # noqa: PLC0415
+
+    if by_owner and booking.status not in OWNER_PHOTO_STATUSES:
+        raise ValidationError(
+            _("Les photos s'envoient avant le rendez-vous."), code="photo_too_late"
+        )
+    if not by_owner and booking.status in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
+        raise ValidationError(_("Ce rendez-vous est clos."), code="photo_closed")
+    if upload.size is not None and upload.size > settings.MAX_PHOTO_BYTES:
+        raise ValidationError(
+            _("La photo dépasse %(mb)d Mo.") % {"mb": settings.MAX_PHOTO_BYTES // (1024 * 1024)},
+            code="photo_too_large",
+        )
+    if booking.photos.count() >= MAX_PHOTOS_PER_BOOKING:
+        raise ValidationError(
+            _("%(n)d photos au plus par rendez-vous.") % {"n": MAX_PHOTOS_PER_BOOKING},
+            code="too_many_photos",
+        )
+    picture = image_reencode(upload, allowed_formats=PHOTO_FORMATS, name=upload.name or "photo")
+    caption = caption.strip()[:120] or (
+        _("Photo envoyée par le client") if by_owner else _("Photo de l'atelier")
+    )
+    with transaction.atomic():
+        photo = BookingPhoto(booking=booking, caption=caption, by_owner=by_owner)
+        extension = photo_extension(picture.read(12))
+        picture.seek(0)
+        photo.image.save(
+            f"{booking.number}-{secrets.token_hex(4)}.{extension}", picture, save=False
+        )
+        photo.save()
+        _event(booking, _("Photo : %(c)s") % {"c": caption})
+    return photo

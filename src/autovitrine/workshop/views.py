@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -31,6 +31,7 @@ from .models import Booking, ExtraWorkQuote, OwnedCar
 from .selectors import (
     PARIS,
     booking_part_choices,
+    booking_photo,
     car_history,
     customer_booking,
     customer_bookings,
@@ -258,11 +259,57 @@ def booking_detail(request: HttpRequest, number: str) -> HttpResponse:
             "events": booking.events.order_by("created_at", "pk"),
             "deadline": services.cancel_deadline(booking),
             "manage_token": services.booking_token(booking),
+            "photos": booking.photos.order_by("created_at", "pk"),
+            "can_send_photos": booking.status in services.OWNER_PHOTO_STATUSES,
             "part_choices": booking_part_choices(booking)
             if booking.status == Booking.Status.CONFIRMED
             else [],
         },
     )
+
+
+def _photo_response(booking: Booking, photo_id: int) -> FileResponse:
+    photo = booking_photo(booking=booking, photo_id=photo_id)
+    if photo is None:
+        raise Http404
+    extension = photo.image.name.rsplit(".", 1)[-1]
+    content_type = {"png": "image/png", "webp": "image/webp"}.get(extension, "image/jpeg")
+    response = FileResponse(photo.image.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@customer_required
+@require_GET
+def booking_photo_file(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
+    return _photo_response(_own_booking(request, number), photo_id)
+
+
+@customer_required
+@require_POST
+def booking_photo_send(request: HttpRequest, number: str) -> HttpResponse:
+    """The owner sends photos before the visit (the damage to estimate for bodywork)."""
+    booking = _own_booking(request, number)
+    uploads = request.FILES.getlist("photos")[:5]
+    if not uploads:
+        messages.error(request, _("Choisissez au moins une photo."))
+    elif _limited(request, "photo"):
+        messages.error(request, _("Trop de demandes."))
+    else:
+        try:
+            for upload in uploads:
+                services.booking_photo_add(
+                    booking=booking,
+                    upload=upload,
+                    caption=request.POST.get("legende", "")[:120],
+                    by_owner=True,
+                )
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, _("Photos envoyées à l'atelier."))
+    return redirect("workshop:booking", number=number)
 
 
 @customer_required
@@ -460,6 +507,16 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
                 if not (tech.isdigit() and bay.isdigit()):
                     raise ValidationError(_("Choisissez un technicien et un poste."))
                 services.booking_reassign(booking=booking, technician_id=int(tech), bay_id=int(bay))
+            elif action == "photo":
+                upload = request.FILES.get("photo")
+                if upload is None:
+                    raise ValidationError(_("Choisissez une photo."))
+                services.booking_photo_add(
+                    booking=booking,
+                    upload=upload,
+                    caption=request.POST.get("legende", "")[:120],
+                    by_owner=False,
+                )
             elif action == "status":
                 services.booking_set_status(booking=booking, status=request.POST.get("status", ""))
             else:
@@ -481,6 +538,7 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
                 if value in Booking.TRANSITIONS.targets(booking.status)
                 and value not in ("extra_proposed", "received")
             ],
+            "photos": booking.photos.order_by("created_at", "pk"),
             "technicians": dealer_technicians(dealer_id=dealer_id),
             "bays": dealer_bays(dealer_id=dealer_id),
             "checkin": checkin,
@@ -489,3 +547,14 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
         },
         status=422 if error else 200,
     )
+
+
+@workshop_staff_required
+@require_GET
+def dealer_booking_photo(
+    request: HttpRequest, number: str, photo_id: int, dealer_id: int
+) -> FileResponse:
+    booking = dealer_booking(dealer_id=dealer_id, number=number)
+    if booking is None:
+        raise Http404
+    return _photo_response(booking, photo_id)
