@@ -417,8 +417,12 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             set(booking.lines.exclude(operation=None).values_list("operation_id", flat=True))
         )
         try:
+            # The same option: a loan-car booking is only offered times with a loan car free.
             slots = free_slots(
-                dealer_id=booking.dealer_id, operation_ids=ops, car=booking.car
+                dealer_id=booking.dealer_id,
+                operation_ids=ops,
+                car=booking.car,
+                option=booking.option,
             ).slots[:40]
         except ValidationError:
             slots = []

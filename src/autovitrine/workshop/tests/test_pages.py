@@ -189,3 +189,23 @@ def test_the_owner_reads_the_job_timeline_in_french(client_as, booking):
         assert label in timeline
     for code in ("held", "confirmed", "received", "in_progress"):
         assert f"— {code}" not in timeline
+
+
+def test_the_move_link_offers_only_times_with_a_loan_car_free(client, booking, car, dealer, ops):
+    # Given the only loan car taken by another job that afternoon (technicians and bays free)
+    afternoon = booking.starts_at.replace(hour=14)
+    other = booking_hold(
+        customer_id=car.owner_id,
+        dealer_id=dealer.pk,
+        car=car,
+        operation_ids=[ops["revision-60000"].pk],
+        starts_at=afternoon,
+        option="loan_car",
+    )
+    booking_confirm(booking=other)
+    # When the owner of the loan-car booking opens the move link
+    page = client.get(reverse("workshop:manage", kwargs={"token": booking_token(booking)}))
+    # Then that afternoon is not offered, while the morning after the booking is
+    slots = page.context["slots"]
+    assert afternoon not in slots
+    assert booking.starts_at.replace(hour=11, minute=30) in slots  # back by 14:00
