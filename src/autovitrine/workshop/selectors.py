@@ -154,6 +154,17 @@ def workshop_settings(dealer_id: int) -> WorkshopSettings | None:
     return WorkshopSettings.objects.filter(dealer_id=dealer_id).first()
 
 
+def offered_options(terms: WorkshopSettings) -> list[str]:
+    """The drop-off options this workshop offers (dropping the car off always)."""
+    offered = {
+        Booking.Option.DROP_OFF: True,
+        Booking.Option.WAIT: terms.offers_wait,
+        Booking.Option.LOAN_CAR: terms.offers_loan_car,
+        Booking.Option.PICKUP: terms.offers_pickup,
+    }
+    return [option for option in Booking.Option.values if offered[option]]
+
+
 @dataclass(frozen=True, slots=True)
 class QuoteLine:
     label: str

@@ -45,6 +45,7 @@ from .selectors import (  # noqa: F401 — re-exported
     booking_token,
     dealer_capacity,
     job_quote,
+    offered_options,
     round_up,
     validate_plate,
     workshop_settings,
@@ -295,13 +296,7 @@ def booking_hold(
         raise ValidationError(_("Cette concession ne prend pas de rendez-vous atelier."))
     if option not in Booking.Option.values:
         raise ValidationError(_("Option inconnue."), code="invalid_option")
-    offered = {
-        Booking.Option.DROP_OFF: True,
-        Booking.Option.WAIT: terms.offers_wait,
-        Booking.Option.LOAN_CAR: terms.offers_loan_car,
-        Booking.Option.PICKUP: terms.offers_pickup,
-    }
-    if not offered[option]:
+    if option not in offered_options(terms):
         raise ValidationError(
             _("Cette concession ne propose pas cette option."), code="option_unavailable"
         )

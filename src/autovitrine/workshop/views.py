@@ -44,8 +44,10 @@ from .selectors import (
     garage_cars,
     next_maintenance_operation,
     next_service_due,
+    offered_options,
     operations_for,
     workshop_dealer_ids,
+    workshop_settings,
 )
 
 ACTIONS_PER_HOUR = 40
@@ -190,16 +192,29 @@ def book(request: HttpRequest, car_id: int) -> HttpResponse:
     dealers, place_error = _workshops_for(car, request.GET.get("ville", "")[:100])
     dealer_id = request.GET.get("concession", "")
     option = request.GET.get("option", Booking.Option.DROP_OFF)
+    chosen_dealer = int(dealer_id) if dealer_id.isdigit() else None
+    shown = chosen_dealer if chosen_dealer in {d.pk for d in dealers} else None
+    shown = shown or (dealers[0].pk if dealers else None)
+    terms = workshop_settings(shown) if shown else None
+    # Only the options the dealer whose slots are shown offers (the others would be refused).
+    offered = offered_options(terms) if terms else [Booking.Option.DROP_OFF]
+    option_error = ""
+    if option not in offered:
+        if "option" in request.GET:
+            option_error = _(
+                "Cette concession ne propose pas cette option : créneaux pour un dépôt du véhicule."
+            )
+        option = Booking.Option.DROP_OFF
     context: dict[str, Any] = {
         "car": car,
         "operations": operations,
         "chosen": chosen,
         "dealers": dealers,
-        "dealer_id": int(dealer_id) if dealer_id.isdigit() else None,
+        "dealer_id": chosen_dealer,
         "option": option,
-        "options": Booking.Option.choices,
+        "options": [(value, label) for value, label in Booking.Option.choices if value in offered],
         "ville": request.GET.get("ville", "")[:100],
-        "error": place_error,
+        "error": place_error or option_error,
     }
     if chosen and context["dealer_id"] in {d.pk for d in dealers}:
         try:
@@ -209,6 +224,12 @@ def book(request: HttpRequest, car_id: int) -> HttpResponse:
         except ValidationError as error:
             context["error"] = _errors(error)
         else:
+            if option == Booking.Option.WAIT and terms and found.minutes > terms.wait_max_minutes:
+                context["error"] = _(
+                    "Ces travaux sont trop longs pour attendre sur place : choisissez une autre "
+                    "option."
+                )
+                return render(request, "workshop/book.html", context)
             days: dict[dt.date, list[dt.datetime]] = {}
             for slot in found.slots:
                 days.setdefault(slot.date(), []).append(slot)

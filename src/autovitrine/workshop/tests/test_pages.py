@@ -209,3 +209,26 @@ def test_the_move_link_offers_only_times_with_a_loan_car_free(client, booking, c
     slots = page.context["slots"]
     assert afternoon not in slots
     assert booking.starts_at.replace(hour=11, minute=30) in slots  # back by 14:00
+
+
+def test_the_booking_page_offers_only_the_dealer_options(client_as, car, dealer, workshop, ops):
+    from autovitrine.workshop.models import WorkshopSettings
+
+    WorkshopSettings.objects.filter(dealer=dealer).update(
+        offers_pickup=False, offers_loan_car=False
+    )
+    client, _ = client_as("customer")
+    url = reverse("workshop:book", kwargs={"car_id": car.pk})
+    revision = ops["revision-60000"].pk
+    page = client.get(url, {"op": revision, "concession": dealer.pk})
+    assert [value for value, _label in page.context["options"]] == ["drop_off", "wait"]
+    assert 'value="pickup"' not in page.content.decode()
+    # A loan car asked for anyway: said in French, drop-off times shown instead
+    loan = client.get(url, {"op": revision, "concession": dealer.pk, "option": "loan_car"})
+    assert loan.context["option"] == "drop_off" and loan.context["days"]
+    assert "ne propose pas cette option" in loan.context["error"]
+    # Waiting on site for a 2 h 30 job: refused before a slot is chosen
+    wait = client.get(url, {"op": revision, "concession": dealer.pk, "option": "wait"})
+    assert "trop longs pour attendre" in wait.context["error"] and "days" not in wait.context
+    short = client.get(url, {"op": ops["pre-ct"].pk, "concession": dealer.pk, "option": "wait"})
+    assert short.context["error"] == "" and short.context["days"]
