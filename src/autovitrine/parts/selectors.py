@@ -131,3 +131,8 @@ def dealer_reservations(*, dealer_id: int) -> QuerySet[Reservation]:
         .select_related("part", "customer")
         .order_by("expires_at")
     )
+
+
+def dealer_reservation(*, dealer_id: int, number: str) -> Reservation | None:
+    """One of the dealer's reservations; another dealer's is simply not found."""
+    return Reservation.objects.filter(dealer_id=dealer_id, number=number).first()
