@@ -216,3 +216,18 @@ def test_a_part_to_fit_at_a_workshop_job_is_left_to_the_job(client_as, pads, dea
     client.post(url, {"numero": held.number, "action": "cancel"})
     held.refresh_from_db()
     assert held.status == "held" and Stock.objects.get(part=pads).quantity == 4
+
+
+def test_a_part_page_shows_its_picture(client, pads, dealer):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "grey").save(buffer, format="PNG")
+    pads.picture.save("pl-3001.png", ContentFile(buffer.getvalue()))
+    url = reverse(
+        "parts:at_dealer", kwargs={"dealer_code": dealer.code, "reference": pads.reference}
+    )
+    assert f'src="{pads.picture.url}" alt="Plaquettes avant"' in client.get(url).content.decode()
