@@ -36,6 +36,7 @@ from .models import (
     ExtraWorkQuote,
     OwnedCar,
     Technician,
+    WorkshopSettings,
 )
 from .selectors import (  # noqa: F401 — re-exported
     HOLD_MINUTES,
@@ -759,3 +760,37 @@ def booking_photo_add(
         photo.save()
         _event(booking, _("Photo : %(c)s") % {"c": caption})
     return photo
+
+
+def workshop_terms_update(
+    *,
+    dealer_id: int,
+    hourly_rate_ht: int,
+    labour_discount_pct: int,
+    offers_wait: bool,
+    wait_max_minutes: int,
+    offers_loan_car: bool,
+    offers_pickup: bool,
+    pickup_price_ht: int,
+    cancel_deadline_hours: int,
+    slot_step_minutes: int,
+) -> WorkshopSettings:
+    """The dealer sets its own rate, promotion and options; the next price shown uses them
+    (confirmed bookings keep the price they were sold at)."""
+    if hourly_rate_ht <= 0 or not 0 <= labour_discount_pct <= 100 or slot_step_minutes < 5:
+        raise ValidationError(_("Réglages invalides."), code="invalid_terms")
+    terms, _created = WorkshopSettings.objects.update_or_create(
+        dealer_id=dealer_id,
+        defaults={
+            "hourly_rate_ht": hourly_rate_ht,
+            "labour_discount_pct": labour_discount_pct,
+            "offers_wait": offers_wait,
+            "wait_max_minutes": wait_max_minutes,
+            "offers_loan_car": offers_loan_car,
+            "offers_pickup": offers_pickup,
+            "pickup_price_ht": pickup_price_ht,
+            "cancel_deadline_hours": cancel_deadline_hours,
+            "slot_step_minutes": slot_step_minutes,
+        },
+    )
+    return terms

@@ -22,6 +22,7 @@ urlpatterns = [
     path("rendez-vous/<str:number>/facture.pdf", views.booking_invoice, name="invoice"),
     path("gerer/<str:token>/", views.manage, name="manage"),
     path("concession/planning/", views.planning, name="planning"),
+    path("concession/reglages/", views.terms, name="terms"),
     path(
         "concession/rendez-vous/<str:number>/", views.dealer_booking_detail, name="dealer_booking"
     ),

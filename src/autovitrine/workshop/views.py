@@ -26,7 +26,7 @@ from autovitrine.dealers.selectors import active_dealers, dealers_near
 
 from . import services
 from .documents import booking_ics, invoice_pdf
-from .forms import AddCarForm, CheckInForm, ExtraWorkForm, WalkInForm
+from .forms import AddCarForm, CheckInForm, ExtraWorkForm, WalkInForm, WorkshopTermsForm
 from .models import Booking, ExtraWorkQuote, OwnedCar
 from .selectors import (
     PARIS,
@@ -583,3 +583,60 @@ def dealer_booking_photo(
     if booking is None:
         raise Http404
     return _photo_response(booking, photo_id)
+
+
+# Roles that set the workshop's prices (sales staff do not).
+TERMS_ROLES = ("aftersales", "manager")
+
+
+@workshop_staff_required
+@require_http_methods(["GET", "POST"])
+def terms(request: HttpRequest, dealer_id: int) -> HttpResponse:
+    """The dealer's workshop terms: hourly rate, promotion, options, cancel deadline."""
+    staff = getattr(request.user, "dealer_staff", None)
+    if staff is not None and staff.role not in TERMS_ROLES:
+        raise PermissionDenied
+    current = workshop_settings(dealer_id)
+    initial = (
+        {
+            "hourly_rate_eur": current.hourly_rate_ht / 100,
+            "labour_discount_pct": current.labour_discount_pct,
+            "offers_wait": current.offers_wait,
+            "wait_max_minutes": current.wait_max_minutes,
+            "offers_loan_car": current.offers_loan_car,
+            "offers_pickup": current.offers_pickup,
+            "pickup_price_eur": current.pickup_price_ht / 100,
+            "cancel_deadline_hours": current.cancel_deadline_hours,
+            "slot_step_minutes": current.slot_step_minutes,
+        }
+        if current
+        else {"labour_discount_pct": 0, "wait_max_minutes": 90, "pickup_price_eur": 0}
+        | {"cancel_deadline_hours": 24, "slot_step_minutes": 30, "offers_wait": True}
+    )
+    form = WorkshopTermsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.workshop_terms_update(
+                dealer_id=dealer_id,
+                hourly_rate_ht=round(data["hourly_rate_eur"] * 100),
+                labour_discount_pct=data["labour_discount_pct"],
+                offers_wait=data["offers_wait"],
+                wait_max_minutes=data["wait_max_minutes"],
+                offers_loan_car=data["offers_loan_car"],
+                offers_pickup=data["offers_pickup"],
+                pickup_price_ht=round(data["pickup_price_eur"] * 100),
+                cancel_deadline_hours=data["cancel_deadline_hours"],
+                slot_step_minutes=data["slot_step_minutes"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Réglages de l'atelier enregistrés."))
+            return redirect(request.get_full_path())
+    return render(
+        request,
+        "workshop/terms.html",
+        {"form": form, "concession": request.GET.get("concession", "")},
+        status=422 if form.errors else 200,
+    )
