@@ -57,6 +57,23 @@ class CheckInForm(forms.Form):
         label=_("Dommages constatés"), required=False, widget=forms.Textarea, max_length=2000
     )
     signed_by = forms.CharField(label=_("Signature du client (nom)"), max_length=120)
+    # The drawing from the tablet (signature.js), a PNG data URL; absent without JavaScript.
+    signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=400_000)
+
+    def clean_signature(self) -> bytes | None:
+        import base64
+        import binascii
+
+        raw = self.cleaned_data["signature"]
+        prefix = "data:image/png;base64,"
+        if not raw:
+            return None
+        if not raw.startswith(prefix):
+            raise ValidationError(_("Signature illisible : signez à nouveau."))
+        try:
+            return base64.b64decode(raw[len(prefix) :], validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise ValidationError(_("Signature illisible : signez à nouveau.")) from error
 
 
 class ExtraWorkForm(forms.Form):

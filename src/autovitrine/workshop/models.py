@@ -16,6 +16,11 @@ from autovitrine.core.models import TimeStampedModel
 from autovitrine.core.statuses import Transitions
 
 
+def private_storage() -> Storage:
+    """Photos of owners' cars and signatures are never public files: a view checks who asks."""
+    return storages["private"]
+
+
 class Skill(models.TextChoices):
     MECHANICS = "mechanics", _("Mécanique")
     BODY = "body", _("Carrosserie")
@@ -363,6 +368,13 @@ class Booking(TimeStampedModel):
     checkin_signed_by = models.CharField(
         max_length=120, blank=True, verbose_name=_("réception signée par")
     )
+    checkin_signature = models.FileField(
+        _("signature à la réception"),
+        storage=private_storage,
+        upload_to="workshop/signatures/%Y/%m/",
+        blank=True,
+        max_length=200,
+    )
 
     class Meta:
         verbose_name = _("rendez-vous atelier")
@@ -460,11 +472,6 @@ class ExtraWorkQuote(TimeStampedModel):
     amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
     status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED)
     answered_at = models.DateTimeField(null=True, blank=True)
-
-
-def private_storage() -> Storage:
-    """Photos of owners' cars are never public files: a view checks who asks first."""
-    return storages["private"]
 
 
 class BookingPhoto(models.Model):

@@ -503,16 +503,42 @@ def walk_in_create(
     return booking
 
 
-def booking_check_in(*, booking: Booking, mileage_km: int, notes: str, signed_by: str) -> Booking:
-    """Reception at the workshop: mileage, damage notes, the owner's name signed on the tablet."""
+def booking_check_in(
+    *,
+    booking: Booking,
+    mileage_km: int,
+    notes: str,
+    signed_by: str,
+    signature: bytes | None = None,
+) -> Booking:
+    """Reception at the workshop: mileage, damage notes, the owner's name and, drawn with a
+    finger on the tablet, their signature (a PNG, re-encoded, stored privately)."""
     if not signed_by.strip():
         raise ValidationError(_("La signature du client est requise."), code="signature_missing")
+    drawing = None
+    if signature:
+        from django.core.files.base import ContentFile  # noqa: PLC0415
+
+        drawing = image_reencode(
+            ContentFile(signature, name="signature.png"), allowed_formats={"PNG"}, name="s.png"
+        )
     with transaction.atomic():
         locked = _transition(booking, Booking.Status.RECEIVED)
         locked.checkin_mileage_km = mileage_km
         locked.checkin_notes = notes[:2000]
         locked.checkin_signed_by = signed_by.strip()[:120]
-        locked.save(update_fields=["checkin_mileage_km", "checkin_notes", "checkin_signed_by"])
+        if drawing is not None:
+            locked.checkin_signature.save(
+                f"{locked.number}-{secrets.token_hex(4)}.png", drawing, save=False
+            )
+        locked.save(
+            update_fields=[
+                "checkin_mileage_km",
+                "checkin_notes",
+                "checkin_signed_by",
+                "checkin_signature",
+            ]
+        )
         if locked.car_id and mileage_km:
             OwnedCar.objects.filter(pk=locked.car_id, mileage_km__lt=mileage_km).update(
                 mileage_km=mileage_km

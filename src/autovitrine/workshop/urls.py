@@ -27,6 +27,11 @@ urlpatterns = [
         "concession/rendez-vous/<str:number>/", views.dealer_booking_detail, name="dealer_booking"
     ),
     path(
+        "concession/rendez-vous/<str:number>/signature.png",
+        views.dealer_checkin_signature,
+        name="checkin_signature",
+    ),
+    path(
         "concession/rendez-vous/<str:number>/photos/<int:photo_id>/",
         views.dealer_booking_photo,
         name="dealer_photo",

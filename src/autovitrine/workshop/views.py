@@ -640,3 +640,15 @@ def terms(request: HttpRequest, dealer_id: int) -> HttpResponse:
         {"form": form, "concession": request.GET.get("concession", "")},
         status=422 if form.errors else 200,
     )
+
+
+@workshop_staff_required
+@require_GET
+def dealer_checkin_signature(request: HttpRequest, number: str, dealer_id: int) -> FileResponse:
+    booking = dealer_booking(dealer_id=dealer_id, number=number)
+    if booking is None or not booking.checkin_signature:
+        raise Http404
+    response = FileResponse(booking.checkin_signature.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

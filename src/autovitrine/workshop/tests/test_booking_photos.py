@@ -119,3 +119,29 @@ def test_the_workshop_adds_a_photo_from_the_job_page(client_as, booking):
     assert booking.photos.get().caption == "Pneu usé"
     missing = client.post(url, {"action": "photo"})
     assert missing.status_code == 422 and "Choisissez une photo." in missing.content.decode()
+
+
+def test_a_check_in_keeps_the_drawn_signature_privately(client_as, booking):
+    import base64
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (600, 200), (0, 0, 0, 0)).save(buffer, format="PNG")
+    drawing = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    client, _ = client_as("dealer_staff")
+    url = reverse("workshop:dealer_booking", kwargs={"number": booking.number})
+    form = {"action": "checkin", "mileage_km": "61000", "signed_by": "Léa Martin"}
+    bad = client.post(url, form | {"signature": "data:image/png;base64,@@@"})
+    assert bad.status_code == 422 and "Signature illisible" in bad.content.decode()
+    assert client.post(url, form | {"signature": drawing}).status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "received" and booking.checkin_signature.name.endswith(".png")
+    image = client.get(reverse("workshop:checkin_signature", kwargs={"number": booking.number}))
+    assert image.status_code == 200 and image["Cache-Control"] == "private, no-store"
+    assert Image.open(io.BytesIO(b"".join(image.streaming_content))).size == (600, 200)
+    owner, _ = client_as("customer")
+    assert (
+        owner.get(
+            reverse("workshop:checkin_signature", kwargs={"number": booking.number})
+        ).status_code
+        == 403
+    )
