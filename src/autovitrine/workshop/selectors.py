@@ -156,13 +156,13 @@ def workshop_settings(dealer_id: int) -> WorkshopSettings | None:
 
 def offered_options(terms: WorkshopSettings) -> list[str]:
     """The drop-off options this workshop offers (dropping the car off always)."""
-    offered = {
-        Booking.Option.DROP_OFF: True,
-        Booking.Option.WAIT: terms.offers_wait,
-        Booking.Option.LOAN_CAR: terms.offers_loan_car,
-        Booking.Option.PICKUP: terms.offers_pickup,
+    offered: dict[str, bool] = {
+        Booking.Option.DROP_OFF.value: True,
+        Booking.Option.WAIT.value: terms.offers_wait,
+        Booking.Option.LOAN_CAR.value: terms.offers_loan_car,
+        Booking.Option.PICKUP.value: terms.offers_pickup,
     }
-    return [option for option in Booking.Option.values if offered[option]]
+    return [option for option, yes in offered.items() if yes]
 
 
 @dataclass(frozen=True, slots=True)

@@ -700,7 +700,7 @@ def booking_add_part(*, booking: Booking, reference: str, quantity: int = 1) -> 
 
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
-        if locked.status != Booking.Status.CONFIRMED:
+        if locked.status != Booking.Status.CONFIRMED or locked.customer_id is None:
             raise InvalidTransition(
                 _("On ne peut plus ajouter de pièce à ce rendez-vous."), code="not_confirmed"
             )

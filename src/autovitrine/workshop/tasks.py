@@ -76,9 +76,12 @@ def quote_send_to_owner(quote_id: int) -> None:
         .filter(pk=quote_id)
         .first()
     )
-    if quote is None or quote.booking.customer is None:
+    if quote is None:
         return
     booking = quote.booking
+    customer = booking.customer
+    if customer is None:
+        return
     page = _public_url(reverse("workshop:booking", kwargs={"number": booking.number}))
     amount_ttc = quote.amount_ht + vat_of_line(quote.amount_ht)
     email_message(
@@ -97,5 +100,5 @@ def quote_send_to_owner(quote_id: int) -> None:
             "amount": format_eur(amount_ttc, with_cents=True),
             "page": page,
         },
-        to=[booking.customer.email],
+        to=[customer.email],
     ).send()

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -53,11 +54,11 @@ from .selectors import (
 ACTIONS_PER_HOUR = 40
 
 
-def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def customer_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Sign-in first; then only owners' accounts (staff use the workshop's own pages)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if request.user.kind != request.user.Kind.CUSTOMER:
@@ -67,11 +68,13 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapper
 
 
-def workshop_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def workshop_staff_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """A dealer's staff see their own workshop; head office any, named by ``?concession=``."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         dealer_id = staff_dealer_id(request.user)
@@ -293,7 +296,7 @@ def _photo_response(booking: Booking, photo_id: int) -> FileResponse:
     photo = booking_photo(booking=booking, photo_id=photo_id)
     if photo is None:
         raise Http404
-    extension = photo.image.name.rsplit(".", 1)[-1]
+    extension = (photo.image.name or "").rsplit(".", 1)[-1]
     content_type = {"png": "image/png", "webp": "image/webp"}.get(extension, "image/jpeg")
     response = FileResponse(photo.image.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
@@ -303,7 +306,7 @@ def _photo_response(booking: Booking, photo_id: int) -> FileResponse:
 
 @customer_required
 @require_GET
-def booking_photo_file(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
+def booking_photo_file(request: HttpRequest, number: str, photo_id: int) -> HttpResponseBase:
     return _photo_response(_own_booking(request, number), photo_id)
 
 
@@ -578,7 +581,7 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
 @require_GET
 def dealer_booking_photo(
     request: HttpRequest, number: str, photo_id: int, dealer_id: int
-) -> FileResponse:
+) -> HttpResponseBase:
     booking = dealer_booking(dealer_id=dealer_id, number=number)
     if booking is None:
         raise Http404
@@ -644,7 +647,7 @@ def terms(request: HttpRequest, dealer_id: int) -> HttpResponse:
 
 @workshop_staff_required
 @require_GET
-def dealer_checkin_signature(request: HttpRequest, number: str, dealer_id: int) -> FileResponse:
+def dealer_checkin_signature(request: HttpRequest, number: str, dealer_id: int) -> HttpResponseBase:
     booking = dealer_booking(dealer_id=dealer_id, number=number)
     if booking is None or not booking.checkin_signature:
         raise Http404
