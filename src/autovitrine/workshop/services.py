@@ -563,11 +563,21 @@ def booking_set_status(*, booking: Booking, status: str) -> Booking:
 
 
 def quote_propose(*, booking: Booking, description: str, amount_ht: int) -> ExtraWorkQuote:
-    """Propose extra work; the owner is e-mailed the link to answer it after commit."""
+    """Propose extra work; the owner is e-mailed the link to answer it after commit. On a
+    confirmed booking (the car not yet in) it is an estimate from the owner's photos, e.g.
+    bodywork: the booking stays confirmed while the owner answers."""
     if amount_ht <= 0 or not description.strip():
         raise ValidationError(_("Décrivez les travaux et leur montant."), code="invalid_quote")
     with transaction.atomic():
-        _transition(booking, Booking.Status.EXTRA_PROPOSED)
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status == Booking.Status.CONFIRMED:
+            if locked.quotes.filter(status=ExtraWorkQuote.Status.PROPOSED).exists():
+                raise InvalidTransition(
+                    _("Un devis attend déjà la réponse du client."), code="quote_pending"
+                )
+            _event(locked, _("Devis sur photos envoyé"))
+        else:
+            _transition(booking, Booking.Status.EXTRA_PROPOSED)
         quote = ExtraWorkQuote.objects.create(
             booking=booking, description=description.strip()[:200], amount_ht=amount_ht
         )
@@ -599,7 +609,11 @@ def quote_answer(*, quote: ExtraWorkQuote, accept: bool) -> ExtraWorkQuote:
             booking.total_ht += quote.amount_ht
             booking.total_vat += vat_of_line(quote.amount_ht)
             booking.save(update_fields=["total_ht", "total_vat"])
-        _transition(booking, Booking.Status.IN_PROGRESS)
+        if booking.status == Booking.Status.CONFIRMED:
+            # An estimate before the visit: the job keeps its slot, the work joins it.
+            _event(booking, _("Devis accepté") if accept else _("Devis refusé"))
+        else:
+            _transition(booking, Booking.Status.IN_PROGRESS)
     return quote
 
 

@@ -145,3 +145,34 @@ def test_a_check_in_keeps_the_drawn_signature_privately(client_as, booking):
         ).status_code
         == 403
     )
+
+
+def test_a_bodywork_estimate_from_the_owner_photos_before_the_visit(
+    client_as, booking, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from autovitrine.workshop.services import quote_answer, quote_propose
+
+    # Given the owner's photos of a dent, sent before the visit
+    booking_photo_add(booking=booking, upload=jpeg(), caption="Bosse portière", by_owner=True)
+    before = booking.total_ttc
+    # When the workshop answers with an estimate from the job page
+    staff, _ = client_as("dealer_staff")
+    job = reverse("workshop:dealer_booking", kwargs={"number": booking.number})
+    assert "Devis sur photos" in staff.get(job).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            job, {"action": "quote", "description": "Débosselage portière", "amount_eur": "150"}
+        )
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "confirmed" and "Débosselage portière" in mail.outbox[-1].body
+    with pytest.raises(ValidationError):
+        quote_propose(booking=booking, description="Encore", amount_ht=100)
+    # Then the owner accepts online: the work joins the job, the slot stays booked
+    quote = booking.quotes.get()
+    quote_answer(quote=quote, accept=True)
+    booking.refresh_from_db()
+    assert booking.status == "confirmed" and booking.total_ttc == before + 18000
+    assert booking.claims.count() == 2  # technician and bay still held
