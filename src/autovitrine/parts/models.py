@@ -85,6 +85,8 @@ class Reservation(TimeStampedModel):
         max_length=10, choices=Status, default=Status.HELD, db_index=True, verbose_name=_("statut")
     )
     expires_at = models.DateTimeField(_("réservée jusqu'au"))
+    # Set when the part is to be fitted at a workshop booking (its number) rather than picked up.
+    booking_number = models.CharField(_("à monter au rendez-vous"), max_length=12, blank=True)
 
     class Meta:
         verbose_name = _("réservation de pièce")

@@ -98,6 +98,14 @@ def search_parts(
     ]
 
 
+def part_fits(*, part_id: int, car_model_id: int, powertrain: str = "", year: int | None) -> bool:
+    """Whether the part fits that car (universal parts fit every car)."""
+    return Part.objects.filter(
+        _compatible_filter(car_model_id=car_model_id, powertrain=powertrain, year=year),
+        pk=part_id,
+    ).exists()
+
+
 def part_by_reference(reference: str) -> Part | None:
     return Part.objects.filter(reference=reference).first()
 
@@ -123,3 +131,8 @@ def dealer_reservations(*, dealer_id: int) -> QuerySet[Reservation]:
         .select_related("part", "customer")
         .order_by("expires_at")
     )
+
+
+def dealer_reservation(*, dealer_id: int, number: str) -> Reservation | None:
+    """One of the dealer's reservations; another dealer's is simply not found."""
+    return Reservation.objects.filter(dealer_id=dealer_id, number=number).first()

@@ -41,8 +41,11 @@ def reservation_create(
     part: Part,
     quantity: int = 1,
     now: dt.datetime | None = None,
+    booking_number: str = "",
+    hold_until: dt.datetime | None = None,
 ) -> Reservation:
-    """Take ``quantity`` units off the dealer's stock for 48 h. One conditional UPDATE claims
+    """Take ``quantity`` units off the dealer's stock for 48 h (or until ``hold_until`` for a
+    part to be fitted at the workshop booking ``booking_number``). One conditional UPDATE claims
     them (``quantity >= n``): concurrent clients can never take the stock below zero, and the
     database's check constraint backs it."""
     if not 1 <= quantity <= MAX_QUANTITY:
@@ -66,7 +69,8 @@ def reservation_create(
             customer_id=customer_id,
             quantity=quantity,
             price_ht=part.price_ht,
-            expires_at=now + dt.timedelta(hours=HOLD_HOURS),
+            expires_at=hold_until or now + dt.timedelta(hours=HOLD_HOURS),
+            booking_number=booking_number,
         )
 
 
@@ -100,3 +104,12 @@ def reservations_release_expired(*, now: dt.datetime | None = None) -> int:
         status=Reservation.Status.HELD, expires_at__lt=now
     ).values_list("pk", flat=True)
     return sum(_close(pk, status=Reservation.Status.RELEASED, restock=True) for pk in list(expired))
+
+
+def reservations_for_booking_close(*, booking_number: str, fitted: bool) -> int:
+    """The parts held for a workshop booking: fitted (collected) or put back on the shelf."""
+    held = Reservation.objects.filter(
+        booking_number=booking_number, status=Reservation.Status.HELD
+    ).values_list("pk", flat=True)
+    status = Reservation.Status.COLLECTED if fitted else Reservation.Status.RELEASED
+    return sum(_close(pk, status=status, restock=not fitted) for pk in list(held))

@@ -20,8 +20,15 @@ from autovitrine.dealers.selectors import active_dealers, dealer_by_id
 
 from .documents import label_sheet_pdf, part_qr_svg
 from .models import Part
-from .selectors import customer_reservations, dealer_stock, part_by_reference, search_parts
-from .services import reservation_create
+from .selectors import (
+    customer_reservations,
+    dealer_reservation,
+    dealer_reservations,
+    dealer_stock,
+    part_by_reference,
+    search_parts,
+)
+from .services import reservation_cancel, reservation_collect, reservation_create
 
 RESERVATIONS_PER_HOUR = 20
 
@@ -118,14 +125,63 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _counter_dealer_id(request: HttpRequest) -> int:
+    """The parts counter's dealer: a staff member's own; head office any, named by
+    ``?concession=<code>`` (404 without one). Sign-in is checked by the caller."""
+    dealer_id = staff_dealer_id(request.user)
+    if dealer_id is None and getattr(request.user, "is_head_office", False):
+        code = request.GET.get("concession", "")
+        dealer = active_dealers().filter(code=code).first() if code else None
+        if dealer is None:
+            raise Http404
+        return dealer.pk
+    if dealer_id is None:
+        raise PermissionDenied
+    return dealer_id
+
+
+@require_http_methods(["GET", "POST"])
+def counter_reservations(request: HttpRequest) -> HttpResponse:
+    """The dealer's parts counter: reservations to hand over (or to fit at a workshop job),
+    marked handed over, or cancelled (the units go back on the shelf)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    dealer_id = _counter_dealer_id(request)
+    if request.method == "POST":
+        reservation = dealer_reservation(dealer_id=dealer_id, number=request.POST.get("numero", ""))
+        if reservation is None:
+            raise Http404
+        if reservation.booking_number:
+            # Fitted at the workshop job: the booking's own statuses close it.
+            messages.error(request, _("Cette pièce suit le rendez-vous atelier."))
+            return redirect(request.get_full_path())
+        if request.POST.get("action") == "collect":
+            done = reservation_collect(reservation=reservation)
+            text = _("Réservation %(n)s remise au client.")
+        else:
+            done = reservation_cancel(reservation=reservation)
+            text = _("Réservation %(n)s annulée : pièces remises en stock.")
+        if done:
+            messages.success(request, text % {"n": reservation.number})
+        else:
+            messages.error(request, _("Cette réservation n'est plus en cours."))
+        return redirect(request.get_full_path())
+    return render(
+        request,
+        "parts/counter.html",
+        {
+            "dealer": dealer_by_id(dealer_id),
+            "reservations": dealer_reservations(dealer_id=dealer_id)[:200],
+        },
+    )
+
+
 @require_GET
 def label_sheet(request: HttpRequest) -> HttpResponse:
     """A4 sheets of 24 labels (QR + reference + price TTC) for the dealer's parts."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    dealer_id = staff_dealer_id(request.user)
-    if dealer_id is None:
-        raise PermissionDenied
+    dealer_id = _counter_dealer_id(request)
     dealer = dealer_by_id(dealer_id)
     refs = [r for r in request.GET.get("refs", "").split(",") if r][:240]
     parts = (

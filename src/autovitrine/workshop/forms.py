@@ -59,6 +59,23 @@ class CheckInForm(forms.Form):
         label=_("Dommages constatés"), required=False, widget=forms.Textarea, max_length=2000
     )
     signed_by = forms.CharField(label=_("Signature du client (nom)"), max_length=120)
+    # The drawing from the tablet (signature.js), a PNG data URL; absent without JavaScript.
+    signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=400_000)
+
+    def clean_signature(self) -> bytes | None:
+        import base64
+        import binascii
+
+        raw = self.cleaned_data["signature"]
+        prefix = "data:image/png;base64,"
+        if not raw:
+            return None
+        if not raw.startswith(prefix):
+            raise ValidationError(_("Signature illisible : signez à nouveau."))
+        try:
+            return base64.b64decode(raw[len(prefix) :], validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise ValidationError(_("Signature illisible : signez à nouveau.")) from error
 
 
 class ExtraWorkForm(forms.Form):
@@ -72,4 +89,45 @@ class WalkInForm(forms.Form):
     label = forms.CharField(label=_("Véhicule"), max_length=120)
     starts_at = forms.DateTimeField(
         label=_("Début"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class WorkshopTermsForm(forms.Form):
+    """A dealer's own terms: its hourly rate and promotion, options, cancel deadline (prices HT
+    in euros here, stored in cents)."""
+
+    hourly_rate_eur = forms.DecimalField(
+        label=_("Taux horaire main-d'œuvre HT (€)"),
+        min_value=20,
+        max_value=500,
+        max_digits=6,
+        decimal_places=2,
+        localize=True,  # « 25,50 » as French owners type it
+    )
+    labour_discount_pct = forms.IntegerField(
+        label=_("Promotion sur la main-d'œuvre (%)"), min_value=0, max_value=50
+    )
+    offers_wait = forms.BooleanField(label=_("Attente sur place"), required=False)
+    wait_max_minutes = forms.IntegerField(
+        label=_("Attente sur place : travaux de (min) au plus"), min_value=15, max_value=240
+    )
+    offers_loan_car = forms.BooleanField(label=_("Véhicule de prêt"), required=False)
+    offers_pickup = forms.BooleanField(label=_("Prise en charge à domicile"), required=False)
+    pickup_price_eur = forms.DecimalField(
+        label=_("Prix de la prise en charge HT (€)"),
+        min_value=0,
+        max_value=500,
+        max_digits=6,
+        decimal_places=2,
+        localize=True,  # « 25,50 » as French owners type it
+    )
+    cancel_deadline_hours = forms.IntegerField(
+        label=_("Annulation ou déplacement en ligne jusqu'à (heures avant)"),
+        min_value=0,
+        max_value=168,
+    )
+    slot_step_minutes = forms.TypedChoiceField(
+        label=_("Pas des créneaux"),
+        choices=[(15, _("15 min")), (30, _("30 min")), (60, _("1 h"))],
+        coerce=int,
     )

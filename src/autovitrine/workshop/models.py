@@ -7,12 +7,18 @@ one resource that overlap, see migration 0002 and ``docs/aftersales.md``."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core.models import TimeStampedModel
 from autovitrine.core.statuses import Transitions
+
+
+def private_storage() -> Storage:
+    """Photos of owners' cars and signatures are never public files: a view checks who asks."""
+    return storages["private"]
 
 
 class Skill(models.TextChoices):
@@ -362,6 +368,13 @@ class Booking(TimeStampedModel):
     checkin_signed_by = models.CharField(
         max_length=120, blank=True, verbose_name=_("réception signée par")
     )
+    checkin_signature = models.FileField(
+        _("signature à la réception"),
+        storage=private_storage,
+        upload_to="workshop/signatures/%Y/%m/",
+        blank=True,
+        max_length=200,
+    )
 
     class Meta:
         verbose_name = _("rendez-vous atelier")
@@ -397,6 +410,9 @@ class BookingLine(models.Model):
     quantity = models.PositiveSmallIntegerField(default=1, verbose_name=_("quantité"))
     amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
     is_extra = models.BooleanField(_("travaux supplémentaires"), default=False)
+    part_reservation = models.CharField(
+        _("réservation de pièce"), max_length=12, blank=True
+    )  # a part the owner added, held in the dealer's stock until the job (parts app)
 
     class Meta:
         verbose_name = _("opération du rendez-vous")
@@ -414,6 +430,13 @@ class BookingEvent(models.Model):
     class Meta:
         verbose_name = _("événement du rendez-vous")
         verbose_name_plural = _("historique du rendez-vous")
+
+    @property
+    def status_label(self) -> str:
+        """The status as the owner reads it (the row keeps the stable code)."""
+        if self.status in Booking.Status.values:
+            return str(Booking.Status(self.status).label)
+        return self.status
 
 
 class CapacityClaim(models.Model):
@@ -449,3 +472,22 @@ class ExtraWorkQuote(TimeStampedModel):
     amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
     status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED)
     answered_at = models.DateTimeField(null=True, blank=True)
+
+
+class BookingPhoto(models.Model):
+    """A photo of the job: taken by the workshop (check-in, damage, worn parts) or sent by the
+    owner (e.g. the damage to estimate before a bodywork job)."""
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="photos", verbose_name=_("rendez-vous")
+    )
+    image = models.FileField(
+        _("photo"), storage=private_storage, upload_to="workshop/%Y/%m/", max_length=200
+    )
+    caption = models.CharField(_("légende"), max_length=120)
+    by_owner = models.BooleanField(_("envoyée par le client"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("date"))
+
+    class Meta:
+        verbose_name = _("photo du rendez-vous")
+        verbose_name_plural = _("photos du rendez-vous")

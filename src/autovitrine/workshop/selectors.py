@@ -21,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from autovitrine.core.money import Price, price_of_lines
 from autovitrine.dealers.selectors import dealer_opening_periods
-from autovitrine.parts.selectors import cheapest_compatible_part
+from autovitrine.parts.selectors import PartHit, cheapest_compatible_part, search_parts
 
 from . import capacity
 from .models import (
     Bay,
     BayKind,
     Booking,
+    BookingPhoto,
     Operation,
     OwnedCar,
     ServiceSchedule,
@@ -151,6 +152,17 @@ def workshop_dealer_ids(dealer_ids: list[int]) -> set[int]:
 
 def workshop_settings(dealer_id: int) -> WorkshopSettings | None:
     return WorkshopSettings.objects.filter(dealer_id=dealer_id).first()
+
+
+def offered_options(terms: WorkshopSettings) -> list[str]:
+    """The drop-off options this workshop offers (dropping the car off always)."""
+    offered: dict[str, bool] = {
+        Booking.Option.DROP_OFF.value: True,
+        Booking.Option.WAIT.value: terms.offers_wait,
+        Booking.Option.LOAN_CAR.value: terms.offers_loan_car,
+        Booking.Option.PICKUP.value: terms.offers_pickup,
+    }
+    return [option for option, yes in offered.items() if yes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -583,6 +595,26 @@ def dealer_planning(*, dealer_id: int, first_day: dt.date, days: int = 1) -> lis
         for bay in Bay.objects.filter(dealer_id=dealer_id).order_by("name")
     ]
     return rows
+
+
+def booking_part_choices(booking: Booking, *, query: str = "") -> list[PartHit]:
+    """Parts and accessories the owner can add to this booking: those that fit the car and
+    that the dealer has in stock."""
+    car = booking.car
+    hits = search_parts(
+        query=query,
+        car_model_id=car.car_model_id if car else None,
+        powertrain=car.powertrain if car else "",
+        year=car.year if car else None,
+        dealer_id=booking.dealer_id,
+        limit=200,
+    )
+    return [hit for hit in hits if hit.in_stock]
+
+
+def booking_photo(*, booking: Booking, photo_id: int) -> BookingPhoto | None:
+    """One photo of a booking the caller was already allowed to see."""
+    return BookingPhoto.objects.filter(booking=booking, pk=photo_id).first()
 
 
 def booking_token(booking: Booking) -> str:

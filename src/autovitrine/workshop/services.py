@@ -15,23 +15,29 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import stock_form_versions
+from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
 from autovitrine.orders.selectors import customer_orders
+from autovitrine.parts.selectors import part_by_reference, part_fits
+from autovitrine.parts.services import reservation_create, reservations_for_booking_close
 
 from .models import (
     Bay,
     Booking,
     BookingEvent,
     BookingLine,
+    BookingPhoto,
     CapacityClaim,
     ExtraWorkQuote,
     OwnedCar,
     Technician,
+    WorkshopSettings,
 )
 from .selectors import (  # noqa: F401 — re-exported
     HOLD_MINUTES,
@@ -41,6 +47,7 @@ from .selectors import (  # noqa: F401 — re-exported
     booking_token,
     dealer_capacity,
     job_quote,
+    offered_options,
     round_up,
     validate_plate,
     workshop_settings,
@@ -291,13 +298,7 @@ def booking_hold(
         raise ValidationError(_("Cette concession ne prend pas de rendez-vous atelier."))
     if option not in Booking.Option.values:
         raise ValidationError(_("Option inconnue."), code="invalid_option")
-    offered: dict[str, bool] = {
-        Booking.Option.DROP_OFF: True,
-        Booking.Option.WAIT: terms.offers_wait,
-        Booking.Option.LOAN_CAR: terms.offers_loan_car,
-        Booking.Option.PICKUP: terms.offers_pickup,
-    }
-    if not offered[option]:
+    if option not in offered_options(terms):
         raise ValidationError(
             _("Cette concession ne propose pas cette option."), code="option_unavailable"
         )
@@ -368,6 +369,11 @@ def _transition(booking: Booking, target: str, note: str = "") -> Booking:
     locked.save(update_fields=["status", "updated_at"])
     if target in (Booking.Status.CANCELLED, Booking.Status.EXPIRED, Booking.Status.READY):
         CapacityClaim.objects.filter(booking=locked).delete()
+    if target in (Booking.Status.CANCELLED, Booking.Status.COLLECTED):
+        # Parts held for the job: back on the shelf, or fitted and handed over with the car.
+        reservations_for_booking_close(
+            booking_number=locked.number, fitted=target == Booking.Status.COLLECTED
+        )
     _event(locked, note)
     booking.status = target
     return locked
@@ -499,16 +505,42 @@ def walk_in_create(
     return booking
 
 
-def booking_check_in(*, booking: Booking, mileage_km: int, notes: str, signed_by: str) -> Booking:
-    """Reception at the workshop: mileage, damage notes, the owner's name signed on the tablet."""
+def booking_check_in(
+    *,
+    booking: Booking,
+    mileage_km: int,
+    notes: str,
+    signed_by: str,
+    signature: bytes | None = None,
+) -> Booking:
+    """Reception at the workshop: mileage, damage notes, the owner's name and, drawn with a
+    finger on the tablet, their signature (a PNG, re-encoded, stored privately)."""
     if not signed_by.strip():
         raise ValidationError(_("La signature du client est requise."), code="signature_missing")
+    drawing = None
+    if signature:
+        from django.core.files.base import ContentFile  # noqa: PLC0415
+
+        drawing = image_reencode(
+            ContentFile(signature, name="signature.png"), allowed_formats={"PNG"}, name="s.png"
+        )
     with transaction.atomic():
         locked = _transition(booking, Booking.Status.RECEIVED)
         locked.checkin_mileage_km = mileage_km
         locked.checkin_notes = notes[:2000]
         locked.checkin_signed_by = signed_by.strip()[:120]
-        locked.save(update_fields=["checkin_mileage_km", "checkin_notes", "checkin_signed_by"])
+        if drawing is not None:
+            locked.checkin_signature.save(
+                f"{locked.number}-{secrets.token_hex(4)}.png", drawing, save=False
+            )
+        locked.save(
+            update_fields=[
+                "checkin_mileage_km",
+                "checkin_notes",
+                "checkin_signed_by",
+                "checkin_signature",
+            ]
+        )
         if locked.car_id and mileage_km:
             OwnedCar.objects.filter(pk=locked.car_id, mileage_km__lt=mileage_km).update(
                 mileage_km=mileage_km
@@ -534,13 +566,27 @@ def booking_set_status(*, booking: Booking, status: str) -> Booking:
 
 
 def quote_propose(*, booking: Booking, description: str, amount_ht: int) -> ExtraWorkQuote:
+    """Propose extra work; the owner is e-mailed the link to answer it after commit. On a
+    confirmed booking (the car not yet in) it is an estimate from the owner's photos, e.g.
+    bodywork: the booking stays confirmed while the owner answers."""
     if amount_ht <= 0 or not description.strip():
         raise ValidationError(_("Décrivez les travaux et leur montant."), code="invalid_quote")
     with transaction.atomic():
-        _transition(booking, Booking.Status.EXTRA_PROPOSED)
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status == Booking.Status.CONFIRMED:
+            if locked.quotes.filter(status=ExtraWorkQuote.Status.PROPOSED).exists():
+                raise InvalidTransition(
+                    _("Un devis attend déjà la réponse du client."), code="quote_pending"
+                )
+            _event(locked, _("Devis sur photos envoyé"))
+        else:
+            _transition(booking, Booking.Status.EXTRA_PROPOSED)
         quote = ExtraWorkQuote.objects.create(
             booking=booking, description=description.strip()[:200], amount_ht=amount_ht
         )
+        from .tasks import quote_send_to_owner  # noqa: PLC0415
+
+        transaction.on_commit(lambda: quote_send_to_owner.enqueue(quote.pk))
     return quote
 
 
@@ -566,7 +612,11 @@ def quote_answer(*, quote: ExtraWorkQuote, accept: bool) -> ExtraWorkQuote:
             booking.total_ht += quote.amount_ht
             booking.total_vat += vat_of_line(quote.amount_ht)
             booking.save(update_fields=["total_ht", "total_vat"])
-        _transition(booking, Booking.Status.IN_PROGRESS)
+        if booking.status == Booking.Status.CONFIRMED:
+            # An estimate before the visit: the job keeps its slot, the work joins it.
+            _event(booking, _("Devis accepté") if accept else _("Devis refusé"))
+        else:
+            _transition(booking, Booking.Status.IN_PROGRESS)
     return quote
 
 
@@ -637,3 +687,153 @@ def booking_reassign(*, booking: Booking, technician_id: int, bay_id: int) -> Bo
         locked.save(update_fields=["technician", "bay", "updated_at"])
         _event(locked, _("Réaffecté à %(t)s, %(b)s") % {"t": technician.name, "b": bay.name})
     return locked
+
+
+# Parts the owner adds to a booking: at most this many references per job.
+MAX_PARTS_PER_BOOKING = 10
+
+
+def booking_add_part(*, booking: Booking, reference: str, quantity: int = 1) -> BookingLine:
+    """Add a part (or accessory) to a confirmed booking, to be fitted during the job: it must
+    fit the car; the dealer's stock is taken at once (the parts app's conditional UPDATE, never
+    below zero) and held until 48 h after the job; its line joins the fixed price.
+
+    Lock order: the booking row, then the stock row (as every write on a booking)."""
+    part = part_by_reference(reference.strip().upper())
+    if part is None:
+        raise ValidationError(_("Pièce inconnue."), code="unknown_part")
+    car = booking.car
+    if (
+        car is not None
+        and car.car_model_id is not None
+        and not part_fits(
+            part_id=part.pk, car_model_id=car.car_model_id, powertrain=car.powertrain, year=car.year
+        )
+    ):
+        raise ValidationError(
+            _("Cette pièce ne convient pas à votre véhicule."), code="incompatible_part"
+        )
+    from autovitrine.core.money import vat_of_line  # noqa: PLC0415
+
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status != Booking.Status.CONFIRMED or locked.customer_id is None:
+            raise InvalidTransition(
+                _("On ne peut plus ajouter de pièce à ce rendez-vous."), code="not_confirmed"
+            )
+        if locked.lines.exclude(part_reservation="").count() >= MAX_PARTS_PER_BOOKING:
+            raise ValidationError(_("Trop de pièces sur ce rendez-vous."), code="too_many_parts")
+        reservation = reservation_create(
+            customer_id=locked.customer_id,
+            dealer_id=locked.dealer_id,
+            part=part,
+            quantity=quantity,
+            booking_number=locked.number,
+            hold_until=locked.ends_at + dt.timedelta(hours=48),
+        )
+        amount = part.price_ht * quantity
+        line = BookingLine.objects.create(
+            booking=locked,
+            label=(_("%(name)s (%(ref)s) — à monter") % {"name": part.name, "ref": part.reference})[
+                :160
+            ],
+            quantity=quantity,
+            amount_ht=amount,
+            part_reservation=reservation.number,
+        )
+        locked.total_ht += amount
+        locked.total_vat += vat_of_line(amount)
+        locked.save(update_fields=["total_ht", "total_vat", "updated_at"])
+        _event(
+            locked, _("Pièce ajoutée : %(ref)s × %(n)d") % {"ref": part.reference, "n": quantity}
+        )
+    booking.total_ht, booking.total_vat = locked.total_ht, locked.total_vat
+    return line
+
+
+MAX_PHOTOS_PER_BOOKING = 20
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+# The owner sends photos before the visit (damage to estimate); the workshop during the job.
+OWNER_PHOTO_STATUSES = (Booking.Status.HELD, Booking.Status.CONFIRMED)
+
+
+def photo_extension(head: bytes) -> str:
+    """The file extension of a re-encoded picture from its first bytes."""
+    if head.startswith(b"\x89PNG"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return "jpg"
+
+
+def booking_photo_add(
+    *, booking: Booking, upload: UploadedFile, caption: str, by_owner: bool
+) -> BookingPhoto:
+    """Attach a photo to a job: a real JPEG/PNG/WebP under the caps, re-encoded (``core.images``,
+    which drops what the file carried besides the picture), stored privately."""
+    from django.conf import settings  # noqa: PLC0415
+
+    if by_owner and booking.status not in OWNER_PHOTO_STATUSES:
+        raise ValidationError(
+            _("Les photos s'envoient avant le rendez-vous."), code="photo_too_late"
+        )
+    if not by_owner and booking.status in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
+        raise ValidationError(_("Ce rendez-vous est clos."), code="photo_closed")
+    if upload.size is not None and upload.size > settings.MAX_PHOTO_BYTES:
+        raise ValidationError(
+            _("La photo dépasse %(mb)d Mo.") % {"mb": settings.MAX_PHOTO_BYTES // (1024 * 1024)},
+            code="photo_too_large",
+        )
+    if booking.photos.count() >= MAX_PHOTOS_PER_BOOKING:
+        raise ValidationError(
+            _("%(n)d photos au plus par rendez-vous.") % {"n": MAX_PHOTOS_PER_BOOKING},
+            code="too_many_photos",
+        )
+    picture = image_reencode(upload, allowed_formats=PHOTO_FORMATS, name=upload.name or "photo")
+    caption = caption.strip()[:120] or (
+        _("Photo envoyée par le client") if by_owner else _("Photo de l'atelier")
+    )
+    with transaction.atomic():
+        photo = BookingPhoto(booking=booking, caption=caption, by_owner=by_owner)
+        extension = photo_extension(picture.read(12))
+        picture.seek(0)
+        photo.image.save(
+            f"{booking.number}-{secrets.token_hex(4)}.{extension}", picture, save=False
+        )
+        photo.save()
+        _event(booking, _("Photo : %(c)s") % {"c": caption})
+    return photo
+
+
+def workshop_terms_update(
+    *,
+    dealer_id: int,
+    hourly_rate_ht: int,
+    labour_discount_pct: int,
+    offers_wait: bool,
+    wait_max_minutes: int,
+    offers_loan_car: bool,
+    offers_pickup: bool,
+    pickup_price_ht: int,
+    cancel_deadline_hours: int,
+    slot_step_minutes: int,
+) -> WorkshopSettings:
+    """The dealer sets its own rate, promotion and options; the next price shown uses them
+    (confirmed bookings keep the price they were sold at)."""
+    if hourly_rate_ht <= 0 or not 0 <= labour_discount_pct <= 100 or slot_step_minutes < 5:
+        raise ValidationError(_("Réglages invalides."), code="invalid_terms")
+    terms, _created = WorkshopSettings.objects.update_or_create(
+        dealer_id=dealer_id,
+        defaults={
+            "hourly_rate_ht": hourly_rate_ht,
+            "labour_discount_pct": labour_discount_pct,
+            "offers_wait": offers_wait,
+            "wait_max_minutes": wait_max_minutes,
+            "offers_loan_car": offers_loan_car,
+            "offers_pickup": offers_pickup,
+            "pickup_price_ht": pickup_price_ht,
+            "cancel_deadline_hours": cancel_deadline_hours,
+            "slot_step_minutes": slot_step_minutes,
+        },
+    )
+    return terms

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from autovitrine.core.mail import email_message
+from autovitrine.core.money import format_eur, vat_of_line
 
 
 def _public_url(path: str) -> str:
@@ -63,3 +64,41 @@ def booking_send_confirmation(booking_id: int) -> None:
 @task()
 def booking_send_reminder(booking_id: int) -> None:
     _mail(booking_id, reminder=True)
+
+
+@task()
+def quote_send_to_owner(quote_id: int) -> None:
+    """Tell the owner that extra work awaits their answer, with the link to accept or refuse."""
+    from .models import ExtraWorkQuote
+
+    quote = (
+        ExtraWorkQuote.objects.select_related("booking__dealer", "booking__customer")
+        .filter(pk=quote_id)
+        .first()
+    )
+    if quote is None:
+        return
+    booking = quote.booking
+    customer = booking.customer
+    if customer is None:
+        return
+    page = _public_url(reverse("workshop:booking", kwargs={"number": booking.number}))
+    amount_ttc = quote.amount_ht + vat_of_line(quote.amount_ht)
+    email_message(
+        subject=_("Travaux supplémentaires proposés : votre accord est demandé (%(number)s)")
+        % {"number": booking.number},
+        body=_(
+            "Bonjour,\n\n%(dealer)s propose des travaux supplémentaires sur votre véhicule "
+            "(rendez-vous n° %(number)s) :\n%(description)s — %(amount)s TTC.\n\n"
+            "Rien ne sera fait sans votre accord. Acceptez ou refusez en ligne : %(page)s\n\n"
+            "AutoVitrine"
+        )
+        % {
+            "dealer": booking.dealer.name,
+            "number": booking.number,
+            "description": quote.description,
+            "amount": format_eur(amount_ttc, with_cents=True),
+            "page": page,
+        },
+        to=[customer.email],
+    ).send()

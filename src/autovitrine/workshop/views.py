@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -26,10 +27,12 @@ from autovitrine.dealers.selectors import active_dealers, dealers_near
 
 from . import services
 from .documents import booking_ics, invoice_pdf
-from .forms import AddCarForm, CheckInForm, ExtraWorkForm, WalkInForm
+from .forms import AddCarForm, CheckInForm, ExtraWorkForm, WalkInForm, WorkshopTermsForm
 from .models import Booking, ExtraWorkQuote, OwnedCar
 from .selectors import (
     PARIS,
+    booking_part_choices,
+    booking_photo,
     car_history,
     customer_booking,
     customer_bookings,
@@ -42,18 +45,20 @@ from .selectors import (
     garage_cars,
     next_maintenance_operation,
     next_service_due,
+    offered_options,
     operations_for,
     workshop_dealer_ids,
+    workshop_settings,
 )
 
 ACTIONS_PER_HOUR = 40
 
 
-def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def customer_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Sign-in first; then only owners' accounts (staff use the workshop's own pages)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if request.user.kind != request.user.Kind.CUSTOMER:
@@ -63,11 +68,13 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapper
 
 
-def workshop_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def workshop_staff_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """A dealer's staff see their own workshop; head office any, named by ``?concession=``."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         dealer_id = staff_dealer_id(request.user)
@@ -190,16 +197,29 @@ def book(request: HttpRequest, car_id: int) -> HttpResponse:
     dealers, place_error = _workshops_for(car, request.GET.get("ville", "")[:100])
     dealer_id = request.GET.get("concession", "")
     option = request.GET.get("option", Booking.Option.DROP_OFF)
+    chosen_dealer = int(dealer_id) if dealer_id.isdigit() else None
+    shown = chosen_dealer if chosen_dealer in {d.pk for d in dealers} else None
+    shown = shown or (dealers[0].pk if dealers else None)
+    terms = workshop_settings(shown) if shown else None
+    # Only the options the dealer whose slots are shown offers (the others would be refused).
+    offered = offered_options(terms) if terms else [Booking.Option.DROP_OFF]
+    option_error = ""
+    if option not in offered:
+        if "option" in request.GET:
+            option_error = _(
+                "Cette concession ne propose pas cette option : créneaux pour un dépôt du véhicule."
+            )
+        option = Booking.Option.DROP_OFF
     context: dict[str, Any] = {
         "car": car,
         "operations": operations,
         "chosen": chosen,
         "dealers": dealers,
-        "dealer_id": int(dealer_id) if dealer_id.isdigit() else None,
+        "dealer_id": chosen_dealer,
         "option": option,
-        "options": Booking.Option.choices,
+        "options": [(value, label) for value, label in Booking.Option.choices if value in offered],
         "ville": request.GET.get("ville", "")[:100],
-        "error": place_error,
+        "error": place_error or option_error,
     }
     if chosen and context["dealer_id"] in {d.pk for d in dealers}:
         try:
@@ -209,6 +229,12 @@ def book(request: HttpRequest, car_id: int) -> HttpResponse:
         except ValidationError as error:
             context["error"] = _errors(error)
         else:
+            if option == Booking.Option.WAIT and terms and found.minutes > terms.wait_max_minutes:
+                context["error"] = _(
+                    "Ces travaux sont trop longs pour attendre sur place : choisissez une autre "
+                    "option."
+                )
+                return render(request, "workshop/book.html", context)
             days: dict[dt.date, list[dt.datetime]] = {}
             for slot in found.slots:
                 days.setdefault(slot.date(), []).append(slot)
@@ -259,8 +285,83 @@ def booking_detail(request: HttpRequest, number: str) -> HttpResponse:
             "events": booking.events.order_by("created_at", "pk"),
             "deadline": services.cancel_deadline(booking),
             "manage_token": services.booking_token(booking),
+            "photos": booking.photos.order_by("created_at", "pk"),
+            "can_send_photos": booking.status in services.OWNER_PHOTO_STATUSES,
+            "part_choices": booking_part_choices(booking)
+            if booking.status == Booking.Status.CONFIRMED
+            else [],
         },
     )
+
+
+def _photo_response(booking: Booking, photo_id: int) -> FileResponse:
+    photo = booking_photo(booking=booking, photo_id=photo_id)
+    if photo is None:
+        raise Http404
+    extension = (photo.image.name or "").rsplit(".", 1)[-1]
+    content_type = {"png": "image/png", "webp": "image/webp"}.get(extension, "image/jpeg")
+    response = FileResponse(photo.image.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@customer_required
+@require_GET
+def booking_photo_file(request: HttpRequest, number: str, photo_id: int) -> HttpResponseBase:
+    return _photo_response(_own_booking(request, number), photo_id)
+
+
+@customer_required
+@require_POST
+def booking_photo_send(request: HttpRequest, number: str) -> HttpResponse:
+    """The owner sends photos before the visit (the damage to estimate for bodywork)."""
+    booking = _own_booking(request, number)
+    uploads = request.FILES.getlist("photos")[:5]
+    if not uploads:
+        messages.error(request, _("Choisissez au moins une photo."))
+    elif _limited(request, "photo"):
+        messages.error(request, _("Trop de demandes."))
+    else:
+        try:
+            for upload in uploads:
+                services.booking_photo_add(
+                    booking=booking,
+                    upload=upload,
+                    caption=request.POST.get("legende", "")[:120],
+                    by_owner=True,
+                )
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, _("Photos envoyées à l'atelier."))
+    return redirect("workshop:booking", number=number)
+
+
+@customer_required
+@require_POST
+def booking_add_part(request: HttpRequest, number: str) -> HttpResponse:
+    """Add a compatible part in the dealer's stock to the job, to be fitted."""
+    booking = _own_booking(request, number)
+    if _limited(request, "part"):
+        messages.error(request, _("Trop de demandes."))
+        return redirect("workshop:booking", number=number)
+    quantity = request.POST.get("quantite", "1")
+    try:
+        if not quantity.isdigit() or len(quantity) > 3:
+            raise ValidationError(_("Quantité invalide."))
+        line = services.booking_add_part(
+            booking=booking,
+            reference=request.POST.get("reference", "")[:30],
+            quantity=int(quantity),
+        )
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(
+            request, _("%(label)s ajoutée à votre rendez-vous.") % {"label": line.label}
+        )
+    return redirect("workshop:booking", number=number)
 
 
 @customer_required
@@ -342,8 +443,12 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             set(booking.lines.exclude(operation=None).values_list("operation_id", flat=True))
         )
         try:
+            # The same option: a loan-car booking is only offered times with a loan car free.
             slots = free_slots(
-                dealer_id=booking.dealer_id, operation_ids=ops, car=booking.car
+                dealer_id=booking.dealer_id,
+                operation_ids=ops,
+                car=booking.car,
+                option=booking.option,
             ).slots[:40]
         except ValidationError:
             slots = []
@@ -432,6 +537,16 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
                 if not (tech.isdigit() and bay.isdigit()):
                     raise ValidationError(_("Choisissez un technicien et un poste."))
                 services.booking_reassign(booking=booking, technician_id=int(tech), bay_id=int(bay))
+            elif action == "photo":
+                upload = request.FILES.get("photo")
+                if upload is None:
+                    raise ValidationError(_("Choisissez une photo."))
+                services.booking_photo_add(
+                    booking=booking,
+                    upload=upload,
+                    caption=request.POST.get("legende", "")[:120],
+                    by_owner=False,
+                )
             elif action == "status":
                 services.booking_set_status(booking=booking, status=request.POST.get("status", ""))
             else:
@@ -453,6 +568,7 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
                 if value in Booking.TRANSITIONS.targets(booking.status)
                 and value not in ("extra_proposed", "received")
             ],
+            "photos": booking.photos.order_by("created_at", "pk"),
             "technicians": dealer_technicians(dealer_id=dealer_id),
             "bays": dealer_bays(dealer_id=dealer_id),
             "checkin": checkin,
@@ -461,3 +577,83 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
         },
         status=422 if error else 200,
     )
+
+
+@workshop_staff_required
+@require_GET
+def dealer_booking_photo(
+    request: HttpRequest, number: str, photo_id: int, dealer_id: int
+) -> HttpResponseBase:
+    booking = dealer_booking(dealer_id=dealer_id, number=number)
+    if booking is None:
+        raise Http404
+    return _photo_response(booking, photo_id)
+
+
+# Roles that set the workshop's prices (sales staff do not).
+TERMS_ROLES = ("aftersales", "manager")
+
+
+@workshop_staff_required
+@require_http_methods(["GET", "POST"])
+def terms(request: HttpRequest, dealer_id: int) -> HttpResponse:
+    """The dealer's workshop terms: hourly rate, promotion, options, cancel deadline."""
+    staff = getattr(request.user, "dealer_staff", None)
+    if staff is not None and staff.role not in TERMS_ROLES:
+        raise PermissionDenied
+    current = workshop_settings(dealer_id)
+    initial = (
+        {
+            "hourly_rate_eur": current.hourly_rate_ht / 100,
+            "labour_discount_pct": current.labour_discount_pct,
+            "offers_wait": current.offers_wait,
+            "wait_max_minutes": current.wait_max_minutes,
+            "offers_loan_car": current.offers_loan_car,
+            "offers_pickup": current.offers_pickup,
+            "pickup_price_eur": current.pickup_price_ht / 100,
+            "cancel_deadline_hours": current.cancel_deadline_hours,
+            "slot_step_minutes": current.slot_step_minutes,
+        }
+        if current
+        else {"labour_discount_pct": 0, "wait_max_minutes": 90, "pickup_price_eur": 0}
+        | {"cancel_deadline_hours": 24, "slot_step_minutes": 30, "offers_wait": True}
+    )
+    form = WorkshopTermsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.workshop_terms_update(
+                dealer_id=dealer_id,
+                hourly_rate_ht=round(data["hourly_rate_eur"] * 100),
+                labour_discount_pct=data["labour_discount_pct"],
+                offers_wait=data["offers_wait"],
+                wait_max_minutes=data["wait_max_minutes"],
+                offers_loan_car=data["offers_loan_car"],
+                offers_pickup=data["offers_pickup"],
+                pickup_price_ht=round(data["pickup_price_eur"] * 100),
+                cancel_deadline_hours=data["cancel_deadline_hours"],
+                slot_step_minutes=data["slot_step_minutes"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Réglages de l'atelier enregistrés."))
+            return redirect(request.get_full_path())
+    return render(
+        request,
+        "workshop/terms.html",
+        {"form": form, "concession": request.GET.get("concession", "")},
+        status=422 if form.errors else 200,
+    )
+
+
+@workshop_staff_required
+@require_GET
+def dealer_checkin_signature(request: HttpRequest, number: str, dealer_id: int) -> HttpResponseBase:
+    booking = dealer_booking(dealer_id=dealer_id, number=number)
+    if booking is None or not booking.checkin_signature:
+        raise Http404
+    response = FileResponse(booking.checkin_signature.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

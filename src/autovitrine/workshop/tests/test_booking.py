@@ -358,3 +358,27 @@ def test_reassigning_a_job_goes_through_the_same_rule(car, customer, dealer, wor
         f"tech:{first.technician_id}",
         f"bay:{lifts[0].pk}",
     }
+
+
+def test_an_extra_work_quote_is_mailed_to_the_owner_with_the_link_to_answer(
+    car, customer, dealer, workshop, ops, django_capture_on_commit_callbacks
+):
+    booking = booking_hold(
+        customer_id=customer.pk,
+        dealer_id=dealer.pk,
+        car=car,
+        operation_ids=[ops["revision-60000"].pk],
+        starts_at=next_weekday(9),
+    )
+    booking_confirm(booking=booking)
+    for status in ("received", "diagnosis"):
+        booking_set_status(booking=booking, status=status)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        quote_propose(booking=booking, description="Disques avant usés", amount_ht=18000)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [customer.email]
+    assert booking.number in message.subject
+    assert "Disques avant usés — 216,00" in message.body
+    assert f"/atelier/rendez-vous/{booking.number}/" in message.body

@@ -175,3 +175,60 @@ def test_workshops_nearest_first_with_the_selling_dealer_highlighted(
     assert [d.pk for d in near_marseille.context["dealers"]] == [other_dealer.pk, dealer.pk]
     assert "(votre vendeur)" in near_marseille.content.decode()
     assert client.get(url, {"ville": "Zzzzqx"}).context["error"] == "Lieu inconnu."
+
+
+def test_the_owner_reads_the_job_timeline_in_french(client_as, booking):
+    from autovitrine.workshop.services import booking_set_status
+
+    client, _ = client_as("customer")
+    booking_set_status(booking=booking, status="received")
+    booking_set_status(booking=booking, status="in_progress")
+    page = client.get(reverse("workshop:booking", kwargs={"number": booking.number}))
+    timeline = page.content.decode().split('id="booking-timeline"')[1].split("</ol>")[0]
+    for label in ("Créneau réservé 5 minutes", "Confirmé", "Véhicule réceptionné", "En cours"):
+        assert label in timeline
+    for code in ("held", "confirmed", "received", "in_progress"):
+        assert f"— {code}" not in timeline
+
+
+def test_the_move_link_offers_only_times_with_a_loan_car_free(client, booking, car, dealer, ops):
+    # Given the only loan car taken by another job that afternoon (technicians and bays free)
+    afternoon = booking.starts_at.replace(hour=14)
+    other = booking_hold(
+        customer_id=car.owner_id,
+        dealer_id=dealer.pk,
+        car=car,
+        operation_ids=[ops["revision-60000"].pk],
+        starts_at=afternoon,
+        option="loan_car",
+    )
+    booking_confirm(booking=other)
+    # When the owner of the loan-car booking opens the move link
+    page = client.get(reverse("workshop:manage", kwargs={"token": booking_token(booking)}))
+    # Then that afternoon is not offered, while the morning after the booking is
+    slots = page.context["slots"]
+    assert afternoon not in slots
+    assert booking.starts_at.replace(hour=11, minute=30) in slots  # back by 14:00
+
+
+def test_the_booking_page_offers_only_the_dealer_options(client_as, car, dealer, workshop, ops):
+    from autovitrine.workshop.models import WorkshopSettings
+
+    WorkshopSettings.objects.filter(dealer=dealer).update(
+        offers_pickup=False, offers_loan_car=False
+    )
+    client, _ = client_as("customer")
+    url = reverse("workshop:book", kwargs={"car_id": car.pk})
+    revision = ops["revision-60000"].pk
+    page = client.get(url, {"op": revision, "concession": dealer.pk})
+    assert [value for value, _label in page.context["options"]] == ["drop_off", "wait"]
+    assert 'value="pickup"' not in page.content.decode()
+    # A loan car asked for anyway: said in French, drop-off times shown instead
+    loan = client.get(url, {"op": revision, "concession": dealer.pk, "option": "loan_car"})
+    assert loan.context["option"] == "drop_off" and loan.context["days"]
+    assert "ne propose pas cette option" in loan.context["error"]
+    # Waiting on site for a 2 h 30 job: refused before a slot is chosen
+    wait = client.get(url, {"op": revision, "concession": dealer.pk, "option": "wait"})
+    assert "trop longs pour attendre" in wait.context["error"] and "days" not in wait.context
+    short = client.get(url, {"op": ops["pre-ct"].pk, "concession": dealer.pk, "option": "wait"})
+    assert short.context["error"] == "" and short.context["days"]

@@ -1,0 +1,58 @@
+"""On a phone: the owner adds floor mats in stock at the dealer to a confirmed service booking;
+the line and the new total show, axe-core finds nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from autovitrine.core.money import format_eur
+from autovitrine.parts.models import Part
+from autovitrine.parts.services import stock_set
+from autovitrine.testing import factories as f
+from autovitrine.testing.workshop import basic_parts, equip_workshop, service_catalogue
+from autovitrine.workshop.services import booking_confirm, booking_hold, garage_add_car
+
+from ..conftest import next_weekday
+from .test_service_journey import axe_violations, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_owner_adds_a_part_to_be_fitted_at_the_service(new_phone):
+    # Given a confirmed 60,000 km service and mats in the dealer's stock
+    dealer = f.DealerFactory(code="aurore-lyon", name="Aurore Lyon Confluence")
+    version = f.VersionFactory()
+    ops = service_catalogue()
+    basic_parts(version.car_model_id)
+    equip_workshop(dealer)
+    stock_set(dealer_id=dealer.pk, part_id=Part.objects.get(reference="AC-TAPIS").pk, quantity=3)
+    owner = f.UserFactory(email="lea@example.fr")
+    car = garage_add_car(owner_id=owner.pk, plate="fg-456-hj", version_id=version.pk, year=2021)
+    booking = booking_confirm(
+        booking=booking_hold(
+            customer_id=owner.pk,
+            dealer_id=dealer.pk,
+            car=car,
+            operation_ids=[ops["revision-60000"].pk],
+            starts_at=next_weekday(9),
+        )
+    )
+    before = booking.total_ttc
+
+    # When the owner adds them from the booking page on a phone
+    page = new_phone()
+    sign_in(page, owner.email)
+    page.goto(f"/atelier/rendez-vous/{booking.number}/")
+    assert axe_violations(page) == []
+    page.get_by_label("Pièce").select_option("AC-TAPIS")
+    page.get_by_label("Quantité").fill("2")
+    page.locator("#add-part-button").click()
+    page.wait_for_load_state()
+
+    # Then the line and the new total show, and the page is still accessible
+    assert "Tapis de sol (AC-TAPIS) — à monter" in page.content()
+    booking.refresh_from_db()
+    assert booking.total_ttc == before + 2 * 8280
+    assert page.locator("#booking-total").inner_text() == format_eur(booking.total_ttc)
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
