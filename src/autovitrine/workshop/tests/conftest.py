@@ -5,7 +5,7 @@ import pytest
 from autovitrine.testing import factories as f
 from autovitrine.testing.workshop import basic_parts, equip_workshop, schedule, service_catalogue
 from autovitrine.workshop.selectors import PARIS
-from autovitrine.workshop.services import garage_add_car
+from autovitrine.workshop.services import booking_confirm, booking_hold, garage_add_car
 
 
 @pytest.fixture
@@ -31,6 +31,19 @@ def car(customer, version):
     return garage_add_car(
         owner_id=customer.pk, plate="ab-123-cd", version_id=version.pk, year=2021, mileage_km=58000
     )
+
+
+@pytest.fixture
+def booking(car, customer, dealer, workshop, ops):
+    """The customer's confirmed 60,000 km service, dropped off a few working days ahead."""
+    held = booking_hold(
+        customer_id=customer.pk,
+        dealer_id=dealer.pk,
+        car=car,
+        operation_ids=[ops["revision-60000"].pk],
+        starts_at=next_weekday(9),
+    )
+    return booking_confirm(booking=held)
 
 
 def next_weekday(hour: int = 9, minute: int = 0, days_ahead: int = 3) -> dt.datetime:

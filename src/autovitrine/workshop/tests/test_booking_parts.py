@@ -11,24 +11,8 @@ from autovitrine.testing import factories as f
 from autovitrine.workshop.services import (
     booking_add_part,
     booking_cancel,
-    booking_confirm,
-    booking_hold,
     booking_set_status,
 )
-
-from .conftest import next_weekday
-
-
-@pytest.fixture
-def booking(car, customer, dealer, workshop, ops):
-    held = booking_hold(
-        customer_id=customer.pk,
-        dealer_id=dealer.pk,
-        car=car,
-        operation_ids=[ops["revision-60000"].pk],
-        starts_at=next_weekday(9),
-    )
-    return booking_confirm(booking=held)
 
 
 @pytest.fixture

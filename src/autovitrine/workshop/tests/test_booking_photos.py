@@ -11,31 +11,15 @@ from PIL import Image
 
 from autovitrine.testing import factories as f
 from autovitrine.workshop.services import (
-    booking_confirm,
-    booking_hold,
     booking_photo_add,
     booking_set_status,
 )
-
-from .conftest import next_weekday
 
 
 def jpeg(name: str = "rayure.jpg", colour: str = "red") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(buffer, format="JPEG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
-
-
-@pytest.fixture
-def booking(car, customer, dealer, workshop, ops):
-    held = booking_hold(
-        customer_id=customer.pk,
-        dealer_id=dealer.pk,
-        car=car,
-        operation_ids=[ops["revision-60000"].pk],
-        starts_at=next_weekday(9),
-    )
-    return booking_confirm(booking=held)
 
 
 def test_a_workshop_photo_is_stored_privately_and_shown_to_the_owner(client_as, booking):

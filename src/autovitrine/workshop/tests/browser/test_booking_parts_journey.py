@@ -8,40 +8,20 @@ import pytest
 from autovitrine.core.money import format_eur
 from autovitrine.parts.models import Part
 from autovitrine.parts.services import stock_set
-from autovitrine.testing import factories as f
-from autovitrine.testing.workshop import basic_parts, equip_workshop, service_catalogue
-from autovitrine.workshop.services import booking_confirm, booking_hold, garage_add_car
 
-from ..conftest import next_weekday
 from .test_service_journey import axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_owner_adds_a_part_to_be_fitted_at_the_service(new_phone):
+def test_the_owner_adds_a_part_to_be_fitted_at_the_service(new_phone, booking, customer, dealer):
     # Given a confirmed 60,000 km service and mats in the dealer's stock
-    dealer = f.DealerFactory(code="aurore-lyon", name="Aurore Lyon Confluence")
-    version = f.VersionFactory()
-    ops = service_catalogue()
-    basic_parts(version.car_model_id)
-    equip_workshop(dealer)
     stock_set(dealer_id=dealer.pk, part_id=Part.objects.get(reference="AC-TAPIS").pk, quantity=3)
-    owner = f.UserFactory(email="lea@example.fr")
-    car = garage_add_car(owner_id=owner.pk, plate="fg-456-hj", version_id=version.pk, year=2021)
-    booking = booking_confirm(
-        booking=booking_hold(
-            customer_id=owner.pk,
-            dealer_id=dealer.pk,
-            car=car,
-            operation_ids=[ops["revision-60000"].pk],
-            starts_at=next_weekday(9),
-        )
-    )
     before = booking.total_ttc
 
     # When the owner adds them from the booking page on a phone
     page = new_phone()
-    sign_in(page, owner.email)
+    sign_in(page, customer.email)
     page.goto(f"/atelier/rendez-vous/{booking.number}/")
     assert axe_violations(page) == []
     page.get_by_label("Pièce").select_option("AC-TAPIS")

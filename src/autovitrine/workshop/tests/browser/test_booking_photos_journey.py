@@ -9,45 +9,25 @@ import io
 import pytest
 from PIL import Image
 
-from autovitrine.testing import factories as f
-from autovitrine.testing.workshop import basic_parts, equip_workshop, service_catalogue
 from autovitrine.workshop.services import (
-    booking_confirm,
-    booking_hold,
     booking_photo_add,
     booking_set_status,
-    garage_add_car,
 )
 
-from ..conftest import next_weekday
 from ..test_booking_photos import jpeg
 from .test_service_journey import axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_owner_sends_a_damage_photo_and_sees_the_workshop_photos(new_phone):
+def test_the_owner_sends_a_damage_photo_and_sees_the_workshop_photos(
+    new_phone, booking, customer, dealer
+):
     # Given a confirmed booking
-    dealer = f.DealerFactory(code="aurore-lyon", name="Aurore Lyon Confluence")
-    version = f.VersionFactory()
-    ops = service_catalogue()
-    basic_parts(version.car_model_id)
-    equip_workshop(dealer)
-    owner = f.UserFactory(email="lea@example.fr")
-    car = garage_add_car(owner_id=owner.pk, plate="fg-456-hj", version_id=version.pk, year=2021)
-    booking = booking_confirm(
-        booking=booking_hold(
-            customer_id=owner.pk,
-            dealer_id=dealer.pk,
-            car=car,
-            operation_ids=[ops["revision-60000"].pk],
-            starts_at=next_weekday(9),
-        )
-    )
 
     # When the owner sends a photo of the damage from a phone
     page = new_phone()
-    sign_in(page, owner.email)
+    sign_in(page, customer.email)
     page.goto(f"/atelier/rendez-vous/{booking.number}/")
     assert axe_violations(page) == []
     buffer = io.BytesIO()
