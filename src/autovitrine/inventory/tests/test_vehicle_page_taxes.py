@@ -116,3 +116,21 @@ def test_a_car_without_emissions_or_power_shows_no_tax_block(client, dealer):
     car = f.StockVehicleFactory(dealer=dealer, version=None, co2_g_km=None, power_hp=None)
     block, amounts = taxes_on_page(client, car)
     assert block == "" and amounts == {}
+
+
+def test_a_margin_scheme_car_shows_no_vat_separately(client, dealer):
+    """CGI art. 297 A (margin scheme) and 297 E: no VAT shown separately; the order form's
+    mention « TVA sur la marge – art. 297 A du CGI » instead of an HT price."""
+    car = f.StockVehicleFactory(
+        dealer=dealer,
+        condition=StockVehicle.Condition.USED,
+        vat_scheme="margin",
+        purchase_price_cents=1_500_000,
+        price_ttc=1_990_000,
+    )
+    text = unescape(
+        client.get(reverse("inventory:vehicle", kwargs={"vehicle_id": car.pk})).content.decode()
+    )
+    mention = text.split('id="vat-mention">')[1].split("</p>")[0]
+    assert mention == "TVA sur la marge – art. 297 A du CGI"
+    assert " HT " not in text.split('id="price-title"')[1].split("</section>")[0]
