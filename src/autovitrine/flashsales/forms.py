@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import brands_by_name
-from autovitrine.core.money import format_eur, parse_eur_to_cents
+from autovitrine.core.money import (
+    MAX_STORABLE_CENTS,
+    AmountTooLarge,
+    format_eur,
+    parse_eur_to_cents,
+)
 from autovitrine.dealers.selectors import active_dealers
 from autovitrine.inventory.selectors import available_vehicles_to_pick
 
@@ -27,6 +32,12 @@ class EuroField(forms.CharField):
         text = super().clean(value)
         try:
             cents = parse_eur_to_cents(text)
+        except AmountTooLarge as exc:
+            raise forms.ValidationError(
+                _("Montant trop élevé : %(max)s au plus."),
+                code="amount_too_large",
+                params={"max": format_eur(MAX_STORABLE_CENTS // 100 * 100)},
+            ) from exc
         except ValueError as exc:
             raise forms.ValidationError(
                 _("Montant invalide : écrivez par exemple 24 990 ou 990,50."), code="amount"

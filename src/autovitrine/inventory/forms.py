@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import Energy, published_models
 from autovitrine.core.forms import NearPlaceForm
-from autovitrine.core.money import format_eur, parse_eur_to_cents
+from autovitrine.core.money import AmountTooLarge, format_eur, parse_eur_to_cents
 
 from .models import StockVehicle
 from .selectors import MAX_PER_PAGE, StockQuery
@@ -136,6 +136,8 @@ class StockSearchForm(NearPlaceForm):
             raise forms.ValidationError(_("Le prix ne peut pas être négatif."), code="negative")
         try:
             cents = parse_eur_to_cents(text)
+        except AmountTooLarge:
+            cents = MAX_PRICE_CENTS + 1  # refused below, with the field's own bound
         except ValueError:
             raise forms.ValidationError(
                 _("Indiquez un prix en euros, par ex. 25 000."), code="invalid"

@@ -22,7 +22,7 @@ from autovitrine.catalog.selectors import (
     version_colours,
     version_options,
 )
-from autovitrine.core.money import format_eur, parse_eur_to_cents
+from autovitrine.core.money import AmountTooLarge, format_eur, parse_eur_to_cents
 from autovitrine.core.vin import validate_vin, vin_check_warning
 
 from .models import StockVehicle, VehiclePhoto
@@ -329,6 +329,8 @@ class VehicleForm(forms.Form):
     def clean_price(self) -> int:
         try:
             cents = parse_eur_to_cents(self.cleaned_data["price"])
+        except AmountTooLarge:
+            cents = MAX_PRICE_CENTS + 1  # refused below, with the field's own bound
         except ValueError:
             raise ValidationError(
                 _("Saisissez un prix en euros, par exemple 23 490 ou 23 490,50."),

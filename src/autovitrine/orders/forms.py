@@ -9,7 +9,12 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.core.money import format_eur, parse_eur_to_cents
+from autovitrine.core.money import (
+    MAX_STORABLE_CENTS,
+    AmountTooLarge,
+    format_eur,
+    parse_eur_to_cents,
+)
 
 from .models import Order
 from .selectors import DealerChoice
@@ -29,6 +34,12 @@ class EuroField(forms.CharField):
             return None
         try:
             return parse_eur_to_cents(text)
+        except AmountTooLarge as exc:
+            raise forms.ValidationError(
+                _("Montant trop élevé : %(max)s au plus."),
+                code="amount_too_large",
+                params={"max": format_eur(MAX_STORABLE_CENTS // 100 * 100)},
+            ) from exc
         except ValueError as exc:
             raise forms.ValidationError(
                 _("Saisissez un montant en euros, par exemple 24 990."), code="amount"
