@@ -202,3 +202,12 @@ def test_every_write_declares_the_csrf_refusal():
         for method, operation in methods.items():
             if method in ("post", "put", "patch", "delete"):
                 assert "403" in {str(status) for status in operation["responses"]}, operation
+
+
+def test_the_lead_schema_says_consent_must_be_true_and_lists_the_callback_windows():
+    from autovitrine.config.api import api
+
+    lead = api.get_openapi_schema()["components"]["schemas"]["LeadIn"]["properties"]
+    assert lead["consent"]["const"] is True
+    windows = next(item for item in lead["callback_window"]["anyOf"] if "enum" in item)
+    assert windows["enum"] == ["morning", "midday", "afternoon", "evening"]
