@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import brands_by_name
+from autovitrine.core import forms as core_forms
 from autovitrine.core.money import (
     MAX_STORABLE_CENTS,
     AmountTooLarge,
@@ -63,14 +64,14 @@ class SaleForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": _("Saisissez une date et une heure valides.")},
     )
-    hold_minutes = forms.IntegerField(
+    hold_minutes = core_forms.IntegerField(
         label=_("Durée de réservation (minutes)"),
         min_value=1,
         max_value=60,
         initial=10,
         help_text=_("Temps laissé à l'acheteur pour payer l'acompte."),
     )
-    admission_minutes = forms.IntegerField(
+    admission_minutes = core_forms.IntegerField(
         label=_("Délai pour réserver une fois admis (minutes)"),
         min_value=1,
         max_value=10,
@@ -78,7 +79,7 @@ class SaleForm(forms.Form):
         required=False,
         help_text=_("Laissé vide : %(n)d minutes.") % {"n": DEFAULT_ADMISSION_MINUTES},
     )
-    limit_per_customer = forms.IntegerField(
+    limit_per_customer = core_forms.IntegerField(
         label=_("Voitures par client"), min_value=1, max_value=5, initial=1
     )
     dealer_choice_allowed = forms.BooleanField(

@@ -50,3 +50,28 @@ def test_the_financing_simulator_refuses_full_width_and_huge_prices_in_french(cl
     assert "Saisissez un montant en euros" in text(wide)
     assert "Montant trop élevé : 21 474 836 € au plus." in text(huge)
     assert 'id="monthly-payment"' not in text(wide) + text(huge)
+
+
+@pytest.mark.parametrize("typed", ["２０２０", "٢٠٢٠", "20２0"])
+def test_a_count_in_other_scripts_digits_is_refused_by_every_page_forms_integer_field(typed):
+    from autovitrine.core.forms import DecimalField, IntegerField
+
+    field = IntegerField(min_value=1)
+    with pytest.raises(Exception) as exc:
+        field.clean(typed)
+    assert exc.value.code == "invalid"
+    assert field.clean("2020") == 2020
+    with pytest.raises(Exception):
+        DecimalField().clean("４,９")
+
+
+@pytest.mark.django_db
+def test_the_simulator_refuses_a_full_width_duration_in_french(client):
+    response = client.get(
+        reverse("orders:financing"),
+        {"kind": "loan", "price": "20 000", "months": "４８", "rate": "4,90"},
+    )
+    page = text(response)
+    assert response.status_code == 400
+    assert "Saisissez un nombre entier." in page
+    assert 'id="monthly-payment"' not in page
