@@ -175,3 +175,18 @@ def test_workshops_nearest_first_with_the_selling_dealer_highlighted(
     assert [d.pk for d in near_marseille.context["dealers"]] == [other_dealer.pk, dealer.pk]
     assert "(votre vendeur)" in near_marseille.content.decode()
     assert client.get(url, {"ville": "Zzzzqx"}).context["error"] == "Lieu inconnu."
+
+
+def test_too_many_holds_say_in_french_how_long_to_wait(client_as, car, dealer, ops, monkeypatch):
+    """Issue 10: « Every 429 carries Retry-After, and pages say in French how long to wait »."""
+    monkeypatch.setattr("autovitrine.workshop.views.ACTIONS_PER_HOUR", 0)
+    client, _ = client_as("customer")
+
+    response = client.post(
+        reverse("workshop:hold", kwargs={"car_id": car.pk}),
+        {"op": ops["revision-60000"].pk, "concession": dealer.pk, "slot": "x"},
+    )
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "réessayez dans" in response.content.decode()
