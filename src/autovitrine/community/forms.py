@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.core import forms as core_forms
+
 from .models import Category, Collaborator, Idea, Report
 from .services import STATUS_CHOICES_BY_HEAD_OFFICE
 
@@ -74,7 +76,7 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Votre commentaire"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = core_forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class StatusForm(forms.Form):
@@ -88,7 +90,7 @@ class StatusForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    target = forms.IntegerField(label=_("Numéro de l'idée qui reste"), min_value=1)
+    target = core_forms.IntegerField(label=_("Numéro de l'idée qui reste"), min_value=1)
 
 
 class LinkForm(forms.Form):

@@ -39,6 +39,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
+from ninja.utils import check_csrf
 
 from autovitrine.core.api_errors import ApiError, ErrorOut, error_response
 
@@ -143,6 +144,10 @@ _BODY_ERRORS = {
     413: "`payload_too_large` : corps de plus de 256 Ko",
     415: "`unsupported_media_type` : corps à envoyer en `application/json`",
 }
+_WRITE_ERRORS = {
+    403: "`csrf_failed` : écriture avec le cookie de session sans jeton CSRF (en-tête "
+    "`X-CSRFToken`)",
+}
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 
@@ -154,8 +159,10 @@ def _declare_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
         components.update(definition.pop("$defs", {}))
         components["ErrorOut"] = definition
     for methods in schema["paths"].values():
-        for operation in methods.values():
+        for method, operation in methods.items():
             declared = dict(_COMMON_ERRORS)
+            if method.upper() in UNSAFE_METHODS:
+                declared.update(_WRITE_ERRORS)
             if operation.get("parameters") or operation.get("requestBody"):
                 declared.update(_PARAMETER_ERRORS)
             if operation.get("requestBody"):
@@ -182,7 +189,7 @@ class AutoVitrineApi(NinjaAPI):
         urls = super()._get_urls()
         for pattern in urls:
             if isinstance(pattern, URLPattern):
-                pattern.callback = _json_method_not_allowed(pattern.callback)
+                pattern.callback = _json_method_not_allowed(_csrf_when_signed_in(pattern.callback))
         return urls
 
 
@@ -229,6 +236,38 @@ def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
         if isinstance(response, HttpResponseNotAllowed):
             return _method_not_allowed(request, response)
         return response
+
+    return wrapper
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _csrf_when_signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Every write made with the session cookie needs the CSRF token (issue 10), not only the
+    operations that require a sign-in: an open operation (a lead, a saved configuration) records
+    the signed-in user as its author, so a forged cross-site request would write in their name.
+    Without a session (API clients, webhooks, signed ingestion) nothing changes."""
+    if inspect.iscoroutinefunction(view):
+        return view  # none today; an async view would check ``auser`` the same way
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        user = getattr(request, "user", None)
+        if (
+            request.method in UNSAFE_METHODS
+            and user is not None
+            and user.is_authenticated
+            and check_csrf(request) is not None
+        ):
+            return error_response(
+                api,
+                request,
+                403,
+                "csrf_failed",
+                "Jeton CSRF absent ou invalide (en-tête X-CSRFToken).",
+            )
+        return view(request, *args, **kwargs)
 
     return wrapper
 

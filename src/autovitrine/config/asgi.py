@@ -35,6 +35,7 @@ class SyncMiddlewareASGIHandler(ASGIHandler):
         self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
 
 
+from autovitrine.core.hostile_input import with_body_limit  # noqa: E402  (apps ready)
 from autovitrine.flashsales.asgi import with_waiting_room_fast_path  # noqa: E402  (apps ready)
 from autovitrine.production.asgi import with_live_stream_fast_path  # noqa: E402  (apps ready)
 
@@ -59,6 +60,10 @@ def with_lifespan(app):  # type: ignore[no-untyped-def]
 
 
 # The live tracking streams, too, never enter Django's handler (one coroutine per open stream).
+# Body limits first: Django's handler would read any body, whatever its size, before its
+# middleware could refuse it (core/hostile_input.py).
 application = with_lifespan(
-    with_live_stream_fast_path(with_waiting_room_fast_path(SyncMiddlewareASGIHandler()))
+    with_body_limit(
+        with_live_stream_fast_path(with_waiting_room_fast_path(SyncMiddlewareASGIHandler()))
+    )
 )

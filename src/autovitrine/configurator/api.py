@@ -60,7 +60,13 @@ class ConfigurationPriceOut(Schema):
     total_ht: int
     vat: int
     ttc: int
-    monthly_hint: int
+    monthly_hint: int | None = Field(
+        description=(
+            "Mensualité de l'exemple représentatif de crédit (art. L312-6 C. consom.), en "
+            "centimes ; null quand aucun exemple ne peut être annoncé (TAEG au taux de l'usure "
+            "ou au-delà, art. L314-6) : ne montrez alors aucune mensualité."
+        )
+    )
 
 
 class StateOut(Schema):

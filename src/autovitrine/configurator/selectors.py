@@ -310,7 +310,7 @@ class ConfigurationState:
     price: PriceBreakdown
     co2_g_km: int
     label: EnvironmentalLabel
-    monthly_cents: int
+    monthly_cents: int | None  # None: no lawful representative example (then no monthly amount)
     steps: list[StepView]
     step_index: int
     key: str = ""
@@ -338,7 +338,8 @@ class ConfigurationState:
 
     @property
     def credit_example(self) -> Any:
-        """The full representative example behind the monthly amount (L312-6)."""
+        """The full representative example behind the monthly amount (L312-6), or ``None``
+        when none may be advertised (L314-6): then the page shows neither."""
         return representative_example(price_cents=self.price.ttc)
 
     @property
@@ -350,10 +351,12 @@ class ConfigurationState:
         return urlencode({"e": self.key, "etape": self.step_index})
 
 
-def monthly_hint(price_ttc: int) -> int:
+def monthly_hint(price_ttc: int) -> int | None:
     """The monthly amount of the representative example (``orders.financing``, L312-6): the
-    bar shows it only next to the example's every figure."""
-    return representative_example(price_cents=price_ttc).monthly_payment_cents
+    bar shows it only next to the example's every figure. ``None`` when the example may not be
+    advertised (its TAEG reaches the usury ceiling, L314-6): no monthly amount anywhere."""
+    example = representative_example(price_cents=price_ttc)
+    return example.monthly_payment_cents if example is not None else None
 
 
 Outline = list[tuple[str, str, Sequence[Family | Option | Pack]]]

@@ -104,3 +104,26 @@ def validate_single_line(value: str) -> None:
     """A name or a subject is one line: a line break there could add an e-mail header."""
     if "\r" in value or "\n" in value:
         raise forms.ValidationError(_("Pas de retour à la ligne dans ce champ."), code="line_break")
+
+
+def _refuse_other_scripts_digits(field: forms.Field, value: Any) -> None:
+    # ``int`` and ``Decimal`` read full-width (２０２０) and other scripts' digits: no one types a
+    # count or a rate that way on purpose (issue 10); the field's own "invalid" message.
+    if isinstance(value, str) and not value.isascii():
+        raise forms.ValidationError(field.error_messages["invalid"], code="invalid")
+
+
+class IntegerField(forms.IntegerField):
+    """Django's ``IntegerField``, reading ASCII digits only."""
+
+    def to_python(self, value: Any) -> int | None:
+        _refuse_other_scripts_digits(self, value)
+        return super().to_python(value)  # type: ignore[no-any-return]
+
+
+class DecimalField(forms.DecimalField):
+    """Django's ``DecimalField``, reading ASCII digits only."""
+
+    def to_python(self, value: Any) -> Any:
+        _refuse_other_scripts_digits(self, value)
+        return super().to_python(value)

@@ -12,12 +12,18 @@ Every request passes here first, so no view has to think about them:
 
 Pages get a short French page, the API its error envelope (``payload_too_large``,
 ``invalid_characters``, ``not_found``).
+
+Django's ASGI handler reads the whole body (to a temporary file) before any middleware runs, and
+a body sent without ``Content-Length`` (chunked, HTTP/2) has no size to check: ``with_body_limit``
+wraps the ASGI application (``config/asgi.py``) so that neither can fill the disk or the memory.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
@@ -34,12 +40,16 @@ JSON_CONTROL_ESCAPES = re.compile(rb"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])"
 API_PREFIX = "/api/"
 
 
-def body_limit(request: HttpRequest) -> int:
-    if request.path.startswith(API_PREFIX):
+def limit_for(path: str, content_type: str) -> int:
+    if path.startswith(API_PREFIX):
         return int(settings.MAX_API_BODY_BYTES)
-    if (request.content_type or "").startswith("multipart/"):
+    if content_type.lower().startswith("multipart/"):
         return int(settings.MAX_UPLOAD_REQUEST_BYTES)
     return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
+def body_limit(request: HttpRequest) -> int:
+    return limit_for(request.path, request.content_type or "")
 
 
 def _declared_length(request: HttpRequest) -> int:
@@ -131,3 +141,87 @@ def _refusal(
 
 def _printable(name: str) -> str:
     return CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", name)[:100]
+
+
+# --- Before Django: the ASGI entry point ---------------------------------------------------
+
+
+def with_body_limit(app: Any) -> Any:
+    """ASGI wrapper enforcing the same limits before Django's handler reads the body.
+
+    - A declared ``Content-Length`` over the limit: 413 at once, nothing read.
+    - No ``Content-Length`` (chunked, HTTP/2): the body is read here, at most the limit and never
+      more than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (it is held in memory; browsers and Stripe always
+      declare the length of an upload or a webhook), then handed to Django with its length
+      declared; one byte more is a 413 and the rest is never read.
+    """
+
+    async def bounded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
+        content_type = ""
+        declared: str | None = None
+        for name, value in headers:
+            if name.lower() == b"content-type":
+                content_type = value.decode("latin1")
+            elif name.lower() == b"content-length":
+                declared = value.decode("latin1")
+        limit = limit_for(scope.get("path", ""), content_type)
+        if declared is not None:
+            if declared.strip().isdigit() and int(declared) > limit:
+                return await _asgi_refusal(scope, send, limit)
+            return await app(scope, receive, send)
+        limit = min(limit, int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None  # the client left
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return await _asgi_refusal(scope, send, limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        delivered = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal delivered
+            if delivered:
+                return await receive()  # after the body: the disconnect, when it comes
+            delivered = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        if size:
+            scope = {**scope, "headers": [*headers, (b"content-length", str(size).encode())]}
+        return await app(scope, replay, send)
+
+    return bounded
+
+
+async def _asgi_refusal(scope: dict[str, Any], send: Any, limit: int) -> None:
+    message = _("Envoi trop volumineux : %(mb)s Mo au plus.") % {"mb": _megabytes(limit)}
+    if scope.get("path", "").startswith(API_PREFIX):
+        body = json.dumps(
+            {"error": {"code": "payload_too_large", "message": message, "details": []}},
+            ensure_ascii=False,
+        ).encode()
+        content_type = b"application/json"
+    else:
+        body = render_to_string("web/refused.html", {"status": 413, "message": message}).encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

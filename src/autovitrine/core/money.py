@@ -75,18 +75,34 @@ def format_eur(cents: int, *, with_cents: bool = False) -> str:
     return f"{sign}{grouped}\u00a0€"
 
 
+# The largest amount any money column holds (``PositiveIntegerField``: 2^31 − 1 cents, about
+# 21,4 million euros): a typed amount above it is refused as typed, never sent to the database.
+MAX_STORABLE_CENTS = 2_147_483_647
+
+
+class AmountTooLarge(ValueError):
+    """An amount above ``MAX_STORABLE_CENTS``."""
+
+
 def parse_eur_to_cents(text: str) -> int:
     """Parse a French-typed amount (``24 990``, ``24990,50``, ``24 990 €``) into cents.
 
-    Raises ``ValueError`` for anything that is not a non-negative amount.
+    Raises ``ValueError`` for anything that is not a non-negative amount. Only ASCII digits
+    count: ``str.isdigit`` and ``int`` also read full-width (``２４９９０``) and other scripts'
+    digits, which no one types as an amount on purpose (issue 10). ``AmountTooLarge`` (a
+    ``ValueError``) above what a money column stores.
     """
     cleaned = (
         text.replace("€", "").replace("\u202f", "").replace("\u00a0", "").replace(" ", "").strip()
     )
     cleaned = cleaned.replace(",", ".")
-    if not cleaned or cleaned.count(".") > 1 or not cleaned.replace(".", "").isdigit():
+    digits = cleaned.replace(".", "")
+    if not cleaned or cleaned.count(".") > 1 or not (digits.isascii() and digits.isdigit()):
         raise ValueError(text)
     whole, _, frac = cleaned.partition(".")
-    if len(frac) > 2:
-        raise ValueError(text)
-    return int(whole or "0") * 100 + int((frac + "00")[:2])
+    if len(frac) > 2 or len(whole) > 12:
+        raise AmountTooLarge(text) if len(frac) <= 2 else ValueError(text)
+    cents = int(whole or "0") * 100 + int((frac + "00")[:2])
+    if cents > MAX_STORABLE_CENTS:
+        raise AmountTooLarge(text)
+    return cents

@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import brands_by_name
-from autovitrine.core.money import format_eur, parse_eur_to_cents
+from autovitrine.core import forms as core_forms
+from autovitrine.core.money import (
+    MAX_STORABLE_CENTS,
+    AmountTooLarge,
+    format_eur,
+    parse_eur_to_cents,
+)
 from autovitrine.dealers.selectors import active_dealers
 from autovitrine.inventory.selectors import available_vehicles_to_pick
 
@@ -27,6 +33,12 @@ class EuroField(forms.CharField):
         text = super().clean(value)
         try:
             cents = parse_eur_to_cents(text)
+        except AmountTooLarge as exc:
+            raise forms.ValidationError(
+                _("Montant trop élevé : %(max)s au plus."),
+                code="amount_too_large",
+                params={"max": format_eur(MAX_STORABLE_CENTS // 100 * 100)},
+            ) from exc
         except ValueError as exc:
             raise forms.ValidationError(
                 _("Montant invalide : écrivez par exemple 24 990 ou 990,50."), code="amount"
@@ -52,14 +64,14 @@ class SaleForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": _("Saisissez une date et une heure valides.")},
     )
-    hold_minutes = forms.IntegerField(
+    hold_minutes = core_forms.IntegerField(
         label=_("Durée de réservation (minutes)"),
         min_value=1,
         max_value=60,
         initial=10,
         help_text=_("Temps laissé à l'acheteur pour payer l'acompte."),
     )
-    admission_minutes = forms.IntegerField(
+    admission_minutes = core_forms.IntegerField(
         label=_("Délai pour réserver une fois admis (minutes)"),
         min_value=1,
         max_value=10,
@@ -67,7 +79,7 @@ class SaleForm(forms.Form):
         required=False,
         help_text=_("Laissé vide : %(n)d minutes.") % {"n": DEFAULT_ADMISSION_MINUTES},
     )
-    limit_per_customer = forms.IntegerField(
+    limit_per_customer = core_forms.IntegerField(
         label=_("Voitures par client"), min_value=1, max_value=5, initial=1
     )
     dealer_choice_allowed = forms.BooleanField(

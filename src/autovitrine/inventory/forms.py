@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import Energy, published_models
+from autovitrine.core import forms as core_forms
 from autovitrine.core.forms import NearPlaceForm
-from autovitrine.core.money import format_eur, parse_eur_to_cents
+from autovitrine.core.money import AmountTooLarge, format_eur, parse_eur_to_cents
 
 from .models import StockVehicle
 from .selectors import MAX_PER_PAGE, StockQuery
@@ -60,7 +61,7 @@ class StockSearchForm(NearPlaceForm):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": _("Ex. 25 000")}),
         error_messages={"max_length": _("Indiquez un prix en euros, par ex. 25 000.")},
     )
-    max_mileage = forms.IntegerField(
+    max_mileage = core_forms.IntegerField(
         label=_("Kilométrage maximum"),
         required=False,
         min_value=0,
@@ -72,7 +73,7 @@ class StockSearchForm(NearPlaceForm):
             "max_value": _("Le kilométrage doit être au plus de 2 000 000 km."),
         },
     )
-    min_year = forms.IntegerField(
+    min_year = core_forms.IntegerField(
         label=_("Année minimum"),
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -136,6 +137,8 @@ class StockSearchForm(NearPlaceForm):
             raise forms.ValidationError(_("Le prix ne peut pas être négatif."), code="negative")
         try:
             cents = parse_eur_to_cents(text)
+        except AmountTooLarge:
+            cents = MAX_PRICE_CENTS + 1  # refused below, with the field's own bound
         except ValueError:
             raise forms.ValidationError(
                 _("Indiquez un prix en euros, par ex. 25 000."), code="invalid"

@@ -22,7 +22,8 @@ from autovitrine.catalog.selectors import (
     version_colours,
     version_options,
 )
-from autovitrine.core.money import format_eur, parse_eur_to_cents
+from autovitrine.core import forms as core_forms
+from autovitrine.core.money import AmountTooLarge, format_eur, parse_eur_to_cents
 from autovitrine.core.vin import validate_vin, vin_check_warning
 
 from .models import StockVehicle, VehiclePhoto
@@ -104,7 +105,7 @@ class PhotosField(forms.FileField):
         return uploads
 
 
-class KilometresField(forms.IntegerField):
+class KilometresField(core_forms.IntegerField):
     """An integer typed the French way: "12 500" is read as 12500."""
 
     def to_python(self, value: Any) -> int | None:
@@ -154,7 +155,7 @@ class VehicleForm(forms.Form):
         required=False,
         choices=[("", "—"), ("manuelle", _("Manuelle")), ("automatique", _("Automatique"))],
     )
-    power_hp = forms.IntegerField(
+    power_hp = core_forms.IntegerField(
         label=_("Puissance (ch)"), required=False, min_value=1, max_value=2000
     )
     colour_label = forms.CharField(label=_("Couleur"), required=False, max_length=80)
@@ -250,7 +251,7 @@ class VehicleForm(forms.Form):
             )
         self.existing_photos: list[VehiclePhoto] = list(vehicle.photos.all()) if vehicle else []
         for index, photo in enumerate(self.existing_photos, start=1):
-            self.fields[f"photo_{photo.pk}_position"] = forms.IntegerField(
+            self.fields[f"photo_{photo.pk}_position"] = core_forms.IntegerField(
                 label=_("Ordre de la photo %(n)d") % {"n": index},
                 min_value=1,
                 max_value=99,
@@ -331,6 +332,8 @@ class VehicleForm(forms.Form):
     def clean_price(self) -> int:
         try:
             cents = parse_eur_to_cents(self.cleaned_data["price"])
+        except AmountTooLarge:
+            cents = MAX_PRICE_CENTS + 1  # refused below, with the field's own bound
         except ValueError:
             raise ValidationError(
                 _("Saisissez un prix en euros, par exemple 23 490 ou 23 490,50."),

@@ -13,7 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
-from autovitrine.catalog.selectors import Gearbox, label_for, malus_scale_on
+from autovitrine.catalog.selectors import Gearbox
 from autovitrine.core.money import Price, format_eur
 from autovitrine.dealers.selectors import opening_hours_fr
 
@@ -138,7 +138,6 @@ def vehicle(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     _record_tracked_visit(request, car)
     price = Price.from_ttc(car.price_ttc)
     is_new = car.condition == StockVehicle.Condition.NEW
-    has_label = car.version is not None or car.co2_g_km is not None
     photos = list(car.photos.all())
     dealer = car.dealer
     context = {
@@ -152,16 +151,6 @@ def vehicle(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         "options": [
             (option, format_eur(Price.from_ht(option.price_ht).ttc)) for option in car.options.all()
         ],
-        # The malus is due at first registration, so it is shown for new cars only.
-        "label": (
-            label_for(
-                version=car.version,
-                co2_g_km=car.co2_g_km,
-                scale=malus_scale_on() if is_new else None,
-            )
-            if has_label
-            else None
-        ),
         "opening_hours": opening_hours_fr(dealer),
         "map_url": _map_url(dealer.latitude, dealer.longitude),
         "is_sold": car.status == StockVehicle.Status.SOLD,

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.core import forms as core_forms
 from autovitrine.core.forms import validate_single_line
 from autovitrine.core.phones import french_phone_normalize
 from autovitrine.dealers.selectors import dealer_for_page
@@ -118,7 +119,7 @@ class LeadForm(forms.Form):
     )
     # Hidden fields: a tampered value is a stale page, not something the buyer can fix by hand.
     # The vehicle (by id) decides the dealer; the dealer's code is for leads from its own page.
-    vehicle = forms.IntegerField(
+    vehicle = core_forms.IntegerField(
         required=False, min_value=1, widget=forms.HiddenInput, error_messages=_STALE_PAGE
     )
     dealer = forms.SlugField(

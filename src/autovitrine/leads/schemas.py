@@ -27,11 +27,14 @@ class LeadIn(Schema):
     preferred_slot: dt.datetime | None = Field(
         None, description="Créneau d'essai (requis pour un essai) ; heure de Paris sans fuseau."
     )
-    callback_window: str | None = Field(
-        None, max_length=20, description="Pour un rappel : morning, midday, afternoon ou evening."
+    callback_window: Literal["morning", "midday", "afternoon", "evening"] | None = Field(
+        None, description="Pour un rappel : morning, midday, afternoon ou evening."
     )
+    # A bool so that ``false`` gets the form's own French refusal; the schema says it must be
+    # true (issue 10: every documented constraint expressed in the schema).
     consent: bool = Field(
-        description="L'acheteur accepte d'être contacté par la concession (doit valoir true)."
+        description="L'acheteur accepte d'être contacté par la concession (doit valoir true).",
+        json_schema_extra={"const": True},
     )
     source: Literal["web", "qr", "campaign", "api"] = "api"
     source_page: str = Field("", max_length=300)

@@ -15,11 +15,14 @@ Amounts are integer cents; the nominal annual rate is a ``Decimal`` percent (``D
   the loan and as the TAEA, « la différence entre » the TAEG with the insurance fully required
   and the TAEG with no insurance required (R314-11, read at french-business-law.com; L312-7,
   D312-24 for advertisements: amounts « hors assurance facultative »).
-- Usury: a loan whose TAEG exceeds the quarter's ceiling for its amount is refused
-  (L314-6, ``law.usury``).
+- Usury: a loan whose TAEG reaches the quarter's ceiling for its amount is refused
+  (L314-6, ``law.usury``; why "reaches" and not "exceeds": ``l314_6_usury_check``).
 - Defaults (duration, down payment, the brand's rate, the usual insurance) come from
   ``settings.CREDIT_DEFAULTS``: the simulator opens with them and the representative example of
-  every page showing a monthly amount uses them.
+  every page showing a monthly amount uses them. An example the law does not allow (usurious,
+  or not checkable) is not advertised at all: ``representative_example`` returns ``None`` and
+  the page shows no monthly amount (L312-6 to L312-8 govern what an advertisement shows; a
+  usurious loan cannot be offered, L314-6, so it cannot be advertised).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Literal
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -324,7 +328,13 @@ def credit_defaults() -> CreditDefaults:
 
 
 def l314_6_usury_check(plan: FinancingPlan, *, day: dt.date) -> UsuryCeiling | None:
-    """Refuse a loan whose TAEG exceeds the usury ceiling of its amount on ``day`` (L314-6).
+    """Refuse a loan whose TAEG reaches the usury ceiling of its amount on ``day`` (L314-6).
+
+    L314-6 makes usurious a TAEG that « excède » the ceiling. Both figures are known here only to
+    two decimals: ``plan.apr`` is rounded half-up, so a TAEG shown equal to the ceiling may be up
+    to 0,005 point above it, which no one can tell from the figures. Equal is therefore refused:
+    the one way to be sure a rate does not exceed the ceiling is to be below it.
+
     A lease (LOA) is not a loan: it is not checked. Returns the ceiling applied. A day whose
     ceiling is not published in our data (more than one quarter past the last one) is refused:
     the rate cannot be checked, so no loan is shown."""
@@ -341,10 +351,11 @@ def l314_6_usury_check(plan: FinancingPlan, *, day: dt.date) -> UsuryCeiling | N
             )
             % {"quarter": missing.day_quarter, "last": missing.last.label}
         ) from missing
-    if ceiling is not None and plan.apr > ceiling.rate:
+    if ceiling is not None and plan.apr >= ceiling.rate:
         raise FinancingError(
             gettext(
-                "Le TAEG de ce crédit (%(apr)s %%) dépasse le taux de l'usure de %(ceiling)s %% "
+                "Le TAEG de ce crédit (%(apr)s %%) atteint ou dépasse le taux de l'usure de "
+                "%(ceiling)s %% "
                 "(prêts %(category)s, %(quarter)s) : aucun prêteur ne peut le proposer "
                 "(art. L314-6 du Code de la consommation). Baissez le taux ou les frais."
             )
@@ -358,18 +369,29 @@ def l314_6_usury_check(plan: FinancingPlan, *, day: dt.date) -> UsuryCeiling | N
     return ceiling
 
 
-def representative_example(*, price_cents: int) -> FinancingPlan:
+def representative_example(*, price_cents: int, day: dt.date | None = None) -> FinancingPlan | None:
     """The loan a credit advertisement shows as its representative example (L312-6 Code de la
     consommation), on the defaults of ``settings.CREDIT_DEFAULTS``: every monthly amount shown
     outside the simulator comes with all its figures (``orders/_credit_example.html``), the
-    borrower insurance included (L312-7, D312-24)."""
+    borrower insurance included (L312-7, D312-24).
+
+    ``None`` when no lawful example exists on ``day`` (default: today), and then no page shows a
+    monthly amount: the example's TAEG reaches the usury ceiling of its amount (L314-6, see
+    ``l314_6_usury_check``), that ceiling is not in our data, or the defaults are not a loan any
+    lender would grant (a typing mistake in settings). An advertisement may only describe a
+    credit that can be granted on its terms (L312-6: the example must be « représentatif »)."""
     terms = credit_defaults()
     down = terms.down_payment_cents(price_cents)
-    return loan_plan(
-        price_cents=price_cents,
-        down_payment_cents=down,
-        months=terms.months,
-        annual_rate=terms.rate,
-        insurance_monthly_cents=terms.insurance_monthly_cents(price_cents - down),
-        insurance_required=terms.insurance_required,
-    )
+    try:
+        plan = loan_plan(
+            price_cents=price_cents,
+            down_payment_cents=down,
+            months=terms.months,
+            annual_rate=terms.rate,
+            insurance_monthly_cents=terms.insurance_monthly_cents(price_cents - down),
+            insurance_required=terms.insurance_required,
+        )
+        l314_6_usury_check(plan, day=day or timezone.localdate())
+    except FinancingError:
+        return None
+    return plan

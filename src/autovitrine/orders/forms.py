@@ -9,7 +9,13 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.core.money import format_eur, parse_eur_to_cents
+from autovitrine.core import forms as core_forms
+from autovitrine.core.money import (
+    MAX_STORABLE_CENTS,
+    AmountTooLarge,
+    format_eur,
+    parse_eur_to_cents,
+)
 
 from .models import Order
 from .selectors import DealerChoice
@@ -29,6 +35,12 @@ class EuroField(forms.CharField):
             return None
         try:
             return parse_eur_to_cents(text)
+        except AmountTooLarge as exc:
+            raise forms.ValidationError(
+                _("Montant trop élevé : %(max)s au plus."),
+                code="amount_too_large",
+                params={"max": format_eur(MAX_STORABLE_CENTS // 100 * 100)},
+            ) from exc
         except ValueError as exc:
             raise forms.ValidationError(
                 _("Saisissez un montant en euros, par exemple 24 990."), code="amount"
@@ -67,7 +79,7 @@ class CheckoutForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
-    dealer = forms.IntegerField(
+    dealer = core_forms.IntegerField(
         label=_("Concession de livraison"),
         help_text=_("La plus proche de chez vous en premier ; celle du véhicule par défaut."),
         widget=forms.Select,
@@ -174,7 +186,7 @@ class DeliverForm(forms.Form):
 class ReturnForm(forms.Form):
     """The dealer records a withdrawn car's return (L221-23: reduced value with its reason)."""
 
-    mileage_km = forms.IntegerField(label=_("Kilométrage au retour (km)"), min_value=0)
+    mileage_km = core_forms.IntegerField(label=_("Kilométrage au retour (km)"), min_value=0)
     condition = forms.CharField(label=_("État du véhicule au retour"), max_length=500)
     reduced_value = EuroField(
         label=_("Dépréciation retenue (€), pour manipulations au-delà de l'essai nécessaire"),
@@ -191,8 +203,10 @@ class FinancingForm(forms.Form):
     kind = forms.ChoiceField(label=_("Formule"), choices=KINDS, initial="loan")
     price = EuroField(label=_("Prix du véhicule (€)"))
     down_payment = EuroField(label=_("Apport ou premier loyer (€)"), required=False)
-    months = forms.IntegerField(label=_("Durée (mois)"), min_value=1, max_value=120, initial=48)
-    rate = forms.DecimalField(
+    months = core_forms.IntegerField(
+        label=_("Durée (mois)"), min_value=1, max_value=120, initial=48
+    )
+    rate = core_forms.DecimalField(
         label=_("Taux débiteur annuel fixe (%)"),
         min_value=Decimal(0),
         max_value=Decimal(100),
@@ -211,7 +225,7 @@ class FinancingForm(forms.Form):
         label=_("Assurance exigée par le prêteur"), required=False
     )
     # Where the simulator was opened from (kept through the htmx requests).
-    vehicule = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    vehicule = core_forms.IntegerField(required=False, widget=forms.HiddenInput)
     configuration = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.core import forms as core_forms
+
 from .models import HalfDay, HandoverDocument
 
 WEEKDAYS = (
@@ -43,7 +45,7 @@ class CapacityForm(forms.Form):
         for weekday, day_name in enumerate(WEEKDAYS):
             for half_day, half_label in HalfDay.choices:
                 for what, label in (("bays", _("espaces")), ("staff", _("personnes"))):
-                    self.fields[f"{what}_{weekday}_{half_day}"] = forms.IntegerField(
+                    self.fields[f"{what}_{weekday}_{half_day}"] = core_forms.IntegerField(
                         label=f"{day_name} {half_label} : {label}",
                         min_value=0,
                         max_value=50,
@@ -85,7 +87,7 @@ class CompleteForm(forms.Form):
         ("loan", _("Financement accepté (versement de l'organisme de crédit)")),
     )
     trade_in_vin = forms.CharField(label=_("VIN de la reprise"), max_length=17, required=False)
-    trade_in_price = forms.IntegerField(
+    trade_in_price = core_forms.IntegerField(
         label=_("Prix de revente de la reprise (centimes TTC)"),
         min_value=0,
         max_value=100_000_000,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import Energy
+from autovitrine.core import forms as core_forms
 
 from .models import Condition, Segment
 from .services import MAX_PHOTOS, TradeInInput
@@ -44,11 +45,11 @@ class TradeInForm(forms.Form):
     )
     segment = forms.ChoiceField(label=_("Catégorie"), choices=Segment.choices)
     energy = forms.ChoiceField(label=_("Énergie"), choices=Energy.choices)
-    year = forms.IntegerField(
+    year = core_forms.IntegerField(
         label=_("Année de première immatriculation"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    mileage_km = forms.IntegerField(
+    mileage_km = core_forms.IntegerField(
         label=_("Kilométrage"),
         min_value=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),

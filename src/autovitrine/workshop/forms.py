@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import stock_form_versions
+from autovitrine.core import forms as core_forms
 from autovitrine.core.vin import validate_vin
 
 from .selectors import validate_plate
@@ -21,14 +22,14 @@ class AddCarForm(forms.Form):
     version = forms.ModelChoiceField(
         label=_("Modèle et version"), queryset=stock_form_versions(), required=False
     )
-    year = forms.IntegerField(label=_("Année de mise en circulation"), min_value=1950)
-    mileage_km = forms.IntegerField(label=_("Kilométrage"), min_value=0, max_value=2_000_000)
+    year = core_forms.IntegerField(label=_("Année de mise en circulation"), min_value=1950)
+    mileage_km = core_forms.IntegerField(label=_("Kilométrage"), min_value=0, max_value=2_000_000)
     last_service_on = forms.DateField(
         label=_("Date du dernier entretien"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    last_service_km = forms.IntegerField(
+    last_service_km = core_forms.IntegerField(
         label=_("Kilométrage au dernier entretien"), min_value=0, required=False
     )
 
@@ -54,7 +55,7 @@ class AddCarForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
-    mileage_km = forms.IntegerField(label=_("Kilométrage"), min_value=0, max_value=2_000_000)
+    mileage_km = core_forms.IntegerField(label=_("Kilométrage"), min_value=0, max_value=2_000_000)
     notes = forms.CharField(
         label=_("Dommages constatés"), required=False, widget=forms.Textarea, max_length=2000
     )
@@ -80,7 +81,7 @@ class CheckInForm(forms.Form):
 
 class ExtraWorkForm(forms.Form):
     description = forms.CharField(label=_("Travaux supplémentaires"), max_length=200)
-    amount_eur = forms.DecimalField(
+    amount_eur = core_forms.DecimalField(
         label=_("Montant HT (€)"), min_value=1, max_digits=8, decimal_places=2
     )
 

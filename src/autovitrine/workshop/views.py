@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from autovitrine.core.mail import content_disposition
 from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
 from autovitrine.core.places import resolve_place
-from autovitrine.core.ratelimit import over_limit
+from autovitrine.core.ratelimit import over_limit, wait_message
 from autovitrine.dealers.selectors import active_dealers, dealers_near
 
 from . import services
@@ -247,7 +247,8 @@ def book(request: HttpRequest, car_id: int) -> HttpResponse:
 def hold(request: HttpRequest, car_id: int) -> HttpResponse:
     car = _own_car(request, car_id)
     if _limited(request, "hold"):
-        return render(request, "workshop/error.html", {"error": _("Trop de demandes.")}, status=429)
+        # Issue 10: a 429 says in French how long to wait (Retry-After: core.security_headers).
+        return render(request, "workshop/error.html", {"error": wait_message()}, status=429)
     starts_at = parse_datetime(request.POST.get("slot", ""))
     ops = [int(x) for x in request.POST.getlist("op") if x.isdigit()]
     dealer_id = request.POST.get("concession", "")

@@ -151,3 +151,63 @@ def test_the_configurator_price_has_its_own_schema(client, db):
 
     assert "ConfigurationPriceOut" in components
     assert "ttc" in components["ConfigurationPriceOut"]["properties"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/leads", "lead"),
+        ("/api/configurator/aurore-terra/configurations", {"choices": []}),
+    ],
+)
+def test_an_open_write_with_the_session_cookie_needs_the_csrf_token(customer, path, body):
+    """Issue 10: « API writes with the session cookie require the CSRF token ». An open operation
+    records the signed-in user as the author: without the token a forged cross-site request
+    would write in their name. The same request without a session is accepted as before."""
+    from django.test import Client
+
+    from autovitrine.leads.models import Lead
+    from autovitrine.testing import factories as f
+
+    if body == "lead":
+        body = {
+            "kind": "question",
+            "vehicle_id": f.StockVehicleFactory().pk,
+            "name": "Camille Martin",
+            "email": "camille@example.fr",
+            "phone": "0612345678",
+            "message": "Bonjour",
+            "consent": True,
+        }
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(customer, backend="django.contrib.auth.backends.ModelBackend")
+
+    forged = browser.post(path, body, content_type="application/json")
+
+    assert forged.status_code == 403
+    assert forged.json()["error"]["code"] == "csrf_failed"
+    assert not Lead.objects.exists()
+    browser.get("/")  # the page gives the CSRF cookie a script would read
+    token = browser.cookies["csrftoken"].value
+    with_token = browser.post(path, body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert with_token.status_code != 403
+
+
+def test_every_write_declares_the_csrf_refusal():
+    from autovitrine.config.api import api
+
+    schema = api.get_openapi_schema()
+    for methods in schema["paths"].values():
+        for method, operation in methods.items():
+            if method in ("post", "put", "patch", "delete"):
+                assert "403" in {str(status) for status in operation["responses"]}, operation
+
+
+def test_the_lead_schema_says_consent_must_be_true_and_lists_the_callback_windows():
+    from autovitrine.config.api import api
+
+    lead = api.get_openapi_schema()["components"]["schemas"]["LeadIn"]["properties"]
+    assert lead["consent"]["const"] is True
+    windows = next(item for item in lead["callback_window"]["anyOf"] if "enum" in item)
+    assert windows["enum"] == ["morning", "midday", "afternoon", "evening"]

@@ -63,3 +63,36 @@ def test_l312_6_the_taeg_is_in_larger_type_than_any_other_rate():
     taeg = re.search(r"\.credit-example \.credit-taeg \{ font-size: ([\d.]+)rem", css)
     body = re.search(r"\.credit-example \{ font-size: ([\d.]+)rem", css)
     assert float(taeg.group(1)) > float(body.group(1))
+
+
+@pytest.fixture
+def usurious_defaults(settings):
+    """A misconfigured brand rate: 12 % is over every ceiling of credits over 6 000 € in the data
+    (8,56 % to 8,73 %, L314-6), so no example may be advertised for a new car."""
+    settings.CREDIT_DEFAULTS = {"months": 48, "down_payment_pct": 20, "rate": "12.00"}
+
+
+def test_l314_6_a_usurious_default_rate_shows_no_monthly_amount_in_the_configurator(
+    client, terra, usurious_defaults
+):
+    html = page(client, [("trim", "gt"), ("engine", "phev225")])
+
+    assert 'id="cfg-price"' in html  # the cash price is still there
+    assert "/mois" not in html and "mensualités" not in html
+    assert 'id="credit-example"' not in html and "TAEG" not in html
+
+
+def test_l314_6_a_usurious_default_rate_gives_no_monthly_hint_in_the_api(
+    client, terra, usurious_defaults
+):
+    body = client.get("/api/configurator/aurore-terra", {"c": ["trim:gt"]}).json()
+
+    assert body["price"]["ttc"] > 0
+    assert body["price"]["monthly_hint"] is None
+
+
+def test_the_api_monthly_hint_is_the_examples_instalment(client, terra):
+    body = client.get("/api/configurator/aurore-terra", {"c": ["trim:gt"]}).json()
+
+    example = representative_example(price_cents=body["price"]["ttc"])
+    assert body["price"]["monthly_hint"] == example.monthly_payment_cents > 0

@@ -191,3 +191,80 @@ def test_the_brands_defaults_come_from_settings(settings):
         200_000,
         Decimal("3.90"),
     )
+
+
+# The representative example of every page showing a monthly amount (L312-6 to L312-8) must be
+# a loan that can lawfully be granted: L314-6 forbids a TAEG that « excède » the ceiling. In the
+# fourth quarter of 2026 (avis du 25 septembre 2026) the ceiling of loans over 6 000 € is 8,56 %;
+# a 30 000 € car with 20 % down (24 000 € of credit, 48 months, optional insurance) has a TAEG of
+# 8,55 % at 8,23 % nominal and of 8,56 % at 8,24 %.
+Q4_2026 = dt.date(2026, 11, 16)
+
+
+def _defaults(settings, rate: str, **more) -> None:
+    settings.CREDIT_DEFAULTS = {
+        "months": 48,
+        "down_payment_pct": 20,
+        "rate": rate,
+        "insurance_pct_per_year": "0.30",
+        "insurance_required": False,
+        **more,
+    }
+
+
+def test_l314_6_an_example_under_the_ceiling_is_advertised(settings):
+    _defaults(settings, "8.23")
+    plan = representative_example(price_cents=3_000_000, day=Q4_2026)
+    assert plan is not None and plan.apr == Decimal("8.55")
+
+
+def test_l314_6_an_example_whose_rounded_taeg_equals_the_ceiling_is_not_advertised(settings):
+    """The TAEG is rounded to two decimals: 8,56 % shown may be up to 8,564 %, which « excède »
+    the 8,56 % ceiling (L314-6); only a rate below the ceiling is sure not to exceed it."""
+    _defaults(settings, "8.24")
+    assert representative_example(price_cents=3_000_000, day=Q4_2026) is None
+    plan = loan_plan(
+        price_cents=3_000_000, down_payment_cents=600_000, months=48, annual_rate=Decimal("8.24")
+    )
+    assert plan.apr == Decimal("8.56")
+    with pytest.raises(FinancingError) as exc:  # the simulator applies the same rule
+        l314_6_usury_check(plan, day=Q4_2026)
+    assert "atteint ou dépasse le taux de l'usure de 8,56 %" in str(exc.value)
+
+
+def test_l314_6_a_misconfigured_usurious_default_rate_is_never_advertised(settings):
+    _defaults(settings, "12.00")
+    assert representative_example(price_cents=3_000_000, day=Q4_2026) is None
+    # A small car's credit is in a category with a higher ceiling (3 000 to 6 000 €: 15,76 %).
+    small = representative_example(price_cents=600_000, day=Q4_2026)
+    assert small is not None and small.apr < Decimal("15.76")
+
+
+def test_l314_6_required_insurance_counts_in_the_advertised_taeg_compared(settings):
+    """L314-1: required borrower insurance is part of the TAEG, so of the rate compared."""
+    _defaults(settings, "8.00", insurance_pct_per_year="0.60", insurance_required=False)
+    assert representative_example(price_cents=3_000_000, day=Q4_2026) is not None
+    _defaults(settings, "8.00", insurance_pct_per_year="0.60", insurance_required=True)
+    assert representative_example(price_cents=3_000_000, day=Q4_2026) is None
+
+
+def test_l314_6_no_example_when_the_quarters_ceiling_is_not_in_the_data(settings):
+    _defaults(settings, "4.90")
+    far = USURY_QUARTERS[-1].valid_from + dt.timedelta(days=190)
+    assert representative_example(price_cents=3_000_000, day=far) is None
+
+
+def test_defaults_no_lender_would_grant_give_no_example(settings):
+    _defaults(settings, "4.90", months=600)
+    assert representative_example(price_cents=3_000_000, day=Q4_2026) is None
+
+
+def test_the_system_check_warns_when_the_defaults_cannot_be_advertised(settings):
+    from autovitrine.orders.checks import credit_defaults_problems
+
+    _defaults(settings, "4.90")
+    assert credit_defaults_problems(day=Q4_2026) == []
+    _defaults(settings, "9.90")
+    assert [m.id for m in credit_defaults_problems(day=Q4_2026)] == ["orders.W001"]
+    _defaults(settings, "quatre")
+    assert [m.id for m in credit_defaults_problems(day=Q4_2026)] == ["orders.E001"]

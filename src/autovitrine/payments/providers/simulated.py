@@ -59,7 +59,8 @@ class SimulatedProvider:
                 outcome=outcome,  # type: ignore[arg-type]
                 amount_cents=int(payload["amount_cents"]),
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError) as exc:
+            # RecursionError: JSON nested past the parser's depth; OverflowError: 1e400 → inf.
             raise MalformedWebhook("unreadable body") from exc
 
     # --- the simulator's own side: what its pages read and send -----------------------------

@@ -123,7 +123,8 @@ class StripeProvider:
             amount = session.get("amount_total")
             event_type = event["type"]
             payment_status = session.get("payment_status")
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError) as exc:
+            # RecursionError: JSON nested past the parser's depth; OverflowError: 1e400 → inf.
             raise MalformedWebhook("unreadable body") from exc
         if amount is not None and not (
             type(amount) is int and 0 <= amount <= MAX_AMOUNT_CENTS  # bool is no amount

@@ -444,3 +444,22 @@ def test_the_simulator_page_answers_404_on_a_production_site(settings, client, d
 
     # Then
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # nested past Python's recursion limit
+        b'{"type": "payment.succeeded", "id": "e1", "payment_id": "sim_x", "amount_cents": 1e400}',
+    ],
+    ids=["deep", "infinite-amount"],
+)
+def test_a_signed_but_absurd_webhook_body_is_a_400_never_a_500(post_webhook, db, body):
+    """Issue 10: « a provider retries 5xx forever »: a body the JSON parser cannot nest or an
+    amount that is not a number is refused as malformed, even when its signature verifies."""
+    headers = {"X-Simulator-Signature": signature_header(secret=conf.simulator_secret(), body=body)}
+
+    response = post_webhook("simulated", body, headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_webhook"

@@ -357,3 +357,16 @@ def test_a_nul_escaped_in_a_webhook_body_is_refused_before_the_provider_reads_it
     # Then
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_characters"
+
+
+def test_a_signed_stripe_body_nested_past_the_parsers_depth_is_a_400(stripe, post_webhook, db):
+    """Issue 10: JSON depth on every body the platform parses; a provider retries 5xx forever."""
+    body = b"[" * 100_000 + b"]" * 100_000
+    header = stripe_library.WebhookSignature.generate_signature_header(
+        body.decode(), STRIPE_WEBHOOK_SECRET
+    )
+
+    response = post_webhook("stripe", body, {"Stripe-Signature": header})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_webhook"

@@ -232,3 +232,18 @@ def test_the_booking_page_offers_only_the_dealer_options(client_as, car, dealer,
     assert "trop longs pour attendre" in wait.context["error"] and "days" not in wait.context
     short = client.get(url, {"op": ops["pre-ct"].pk, "concession": dealer.pk, "option": "wait"})
     assert short.context["error"] == "" and short.context["days"]
+
+
+def test_too_many_holds_say_in_french_how_long_to_wait(client_as, car, dealer, ops, monkeypatch):
+    """Issue 10: « Every 429 carries Retry-After, and pages say in French how long to wait »."""
+    monkeypatch.setattr("autovitrine.workshop.views.ACTIONS_PER_HOUR", 0)
+    client, _ = client_as("customer")
+
+    response = client.post(
+        reverse("workshop:hold", kwargs={"car_id": car.pk}),
+        {"op": ops["revision-60000"].pk, "concession": dealer.pk, "slot": "x"},
+    )
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "réessayez dans" in response.content.decode()
