@@ -439,3 +439,27 @@ class HandoverDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["handover", "kind"], name="production_handover_doc")
         ]
+
+
+class StationPhoto(models.Model):
+    """A photo the plant attaches to a station event: re-encoded without metadata, kept in the
+    private storage, shown to those who may follow the order through short-lived signed URLs."""
+
+    event = models.OneToOneField(
+        ProductionEvent,
+        on_delete=models.CASCADE,
+        related_name="photo",
+        verbose_name=_("événement"),
+    )
+    file = models.FileField(_("fichier"), storage=private_storage, upload_to="stations/%Y/%m/")
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField(_("largeur"))
+    height = models.PositiveIntegerField(_("hauteur"))
+    uploaded_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo de poste")
+        verbose_name_plural = _("photos de poste")
+
+    def __str__(self) -> str:
+        return str(self.event)

@@ -8,7 +8,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import holidays
+from django.core import signing
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -29,6 +31,7 @@ from .models import (
     HandoverDocument,
     OrderProgress,
     ProductionEvent,
+    StationPhoto,
 )
 from .texts import eta_text, progress_percent, stage_label
 
@@ -65,6 +68,34 @@ class Stage:
     state: str  # "done", "current" or "upcoming"
     at: dt.datetime | None = None
     detail: str = ""
+    photo_url: str = ""
+
+
+# A station photo's address works this long: a page reload hands out fresh ones.
+PHOTO_URL_SECONDS = 10 * 60
+_PHOTO_SALT = "production.station-photo"
+
+
+def station_photo_url(photo_id: int) -> str:
+    """A short-lived signed address of a station photo (the view checks the viewer too)."""
+    token = signing.TimestampSigner(salt=_PHOTO_SALT).sign(str(photo_id))
+    return reverse("production:station_photo", kwargs={"token": token})
+
+
+def station_photo_for_viewer(*, token: str, user: Any) -> StationPhoto | None:
+    """The photo a signed address names, if the address is still fresh and this user may follow
+    the order (its buyer, its delivering dealer's staff, head office); else ``None``."""
+    try:
+        raw = signing.TimestampSigner(salt=_PHOTO_SALT).unsign(token, max_age=PHOTO_URL_SECONDS)
+    except signing.BadSignature:
+        return None
+    photo = (
+        StationPhoto.objects.select_related("event__progress__order").filter(pk=int(raw)).first()
+    )
+    if photo is None:
+        return None
+    number = photo.event.progress.order.number
+    return photo if order_for_viewer(number=number, user=user) is not None else None
 
 
 @dataclass
@@ -139,6 +170,11 @@ def order_timeline(order: Order) -> Timeline:
         .select_related("station", "leg")
         .order_by("occurred_at", "id")
     )
+    photos = dict(
+        StationPhoto.objects.filter(event__progress=progress)
+        .order_by("event__occurred_at", "event_id")
+        .values_list("event__station_id", "pk")
+    )  # the latest photo of each station wins
     entered: dict[int, dt.datetime] = {}
     left: dict[int, dt.datetime] = {}
     legs_at: dict[int, dt.datetime] = {}
@@ -163,7 +199,16 @@ def order_timeline(order: Order) -> Timeline:
             detail = _("terminé à %(time)s") % {
                 "time": date_format(timezone.localtime(left[station.pk]), "H:i")
             }
-        stages.append(Stage(station.name, "done" if at else "upcoming", at, detail))
+        photo_id = photos.get(station.pk)
+        stages.append(
+            Stage(
+                station.name,
+                "done" if at else "upcoming",
+                at,
+                detail,
+                photo_url=station_photo_url(photo_id) if photo_id else "",
+            )
+        )
     stages.append(
         Stage(
             _("Sortie de l'usine de %(plant)s") % {"plant": progress.plant.name},

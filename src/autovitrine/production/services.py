@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
@@ -42,6 +43,7 @@ from .models import (
     OrderProgress,
     ProductionEvent,
     Station,
+    StationPhoto,
     TransportLeg,
     private_storage,
 )
@@ -527,6 +529,70 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window 
         after=[week_step] + [_station_step(s) for s in stations] + leg_steps,
         on_hold=progress.on_hold,
     )
+
+
+# --- Station photos -------------------------------------------------------------------------
+
+STATION_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Large enough for a phone's full width at 2x, small enough to load on a train.
+STATION_PHOTO_SIDE = 1600
+PHOTO_KINDS = (EventKind.STATION_ENTERED, EventKind.STATION_LEFT)
+
+
+class PhotoRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def station_photo_attach(
+    *, credential: ApiCredential, event_id: str, upload: UploadedFile
+) -> StationPhoto:
+    """The plant's photo of a station event it sent: validated, scaled down, re-encoded without
+    metadata (``core.images``: the GPS position and the camera's serial never reach the buyer),
+    stored privately. Sending a photo again for the same event replaces it."""
+    event = (
+        ProductionEvent.objects.filter(event_id=event_id, kind__in=PHOTO_KINDS)
+        .select_related("progress")
+        .first()
+    )
+    if event is None or credential.plant_id != event.progress.plant_id:
+        # Another plant's event is as unknown as a missing one: it reveals nothing.
+        raise PhotoRefused(
+            404, "unknown_event", _("Aucun événement de poste de cette usine ne porte cet id.")
+        )
+    if upload.size is None or upload.size > settings.MAX_PHOTO_BYTES:
+        raise PhotoRefused(
+            422,
+            "photo_too_large",
+            _("Photo trop lourde : %(mb)d Mo au plus.")
+            % {"mb": settings.MAX_PHOTO_BYTES // (1024 * 1024)},
+        )
+    try:
+        content = image_reencode(
+            upload,
+            allowed_formats=STATION_PHOTO_FORMATS,
+            name="poste",
+            max_side=STATION_PHOTO_SIDE,
+        )
+    except ValidationError as exc:
+        raise PhotoRefused(422, exc.code or "photo_not_image", exc.messages[0]) from exc
+    with Image.open(content) as picture:
+        fmt, (width, height) = (picture.format or "JPEG").lower(), picture.size
+    content.seek(0)
+    extension = {"jpeg": "jpg"}.get(fmt, fmt)
+    with transaction.atomic():
+        previous = StationPhoto.objects.select_for_update().filter(event=event).first()
+        if previous is not None:
+            old_file = previous.file.name
+            previous.delete()
+            transaction.on_commit(partial(private_storage().delete, old_file))
+        photo = StationPhoto(event=event, content_type=f"image/{fmt}", width=width, height=height)
+        photo.file.save(f"{event.pk}-{secrets.token_hex(8)}.{extension}", content, save=False)
+        photo.save()
+    return photo
 
 
 # --- Handover at the dealer -----------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "production"
 urlpatterns = [
     path("commandes/<str:number>/suivi/", views.timeline, name="timeline"),
     path("commandes/<str:number>/suivi/direct/", views.stream, name="stream"),
+    path("suivi/photos/<str:token>/", views.station_photo, name="station_photo"),
     path("commandes/<str:number>/remise/", views.handover, name="handover"),
     path("commandes/<str:number>/remise/reserver/", views.handover_book, name="handover_book"),
     path("commandes/<str:number>/remise/documents/", views.handover_upload, name="handover_upload"),

@@ -67,6 +67,19 @@ def stream(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
+def station_photo(request: HttpRequest, token: str) -> HttpResponse:
+    """A station photo through its short-lived signed address, to those who may follow the order
+    (else 404, as for an expired or forged address)."""
+    photo = selectors.station_photo_for_viewer(token=token, user=request.user)
+    if photo is None:
+        raise Http404
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = f"private, max-age={selectors.PHOTO_URL_SECONDS}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
 @dealer_staff_required
 def dealer_incoming(request: HttpRequest, dealer_id: int) -> HttpResponse:
     """The dealer's cars on their way, with their ETA and risk (its own only)."""
