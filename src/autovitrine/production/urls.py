@@ -15,6 +15,7 @@ urlpatterns = [
         views.handover_document,
         name="handover_document",
     ),
+    path("siege/production/", views.office, name="office"),
     path("concessions/espace/arrivages/", views.dealer_incoming, name="dealer_incoming"),
     path("concessions/espace/remises/", views.dealer_handovers, name="dealer_handovers"),
     path(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -77,6 +77,59 @@ def station_photo(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = f"private, max-age={selectors.PHOTO_URL_SECONDS}"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_GET
+def office(request: HttpRequest) -> HttpResponse:
+    """Head office's view across plants: cars per stage, observed step durations against the
+    configured ones (charts, with their tables), late cars and how well the ETA windows held."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not getattr(request.user, "is_head_office", False):
+        raise PermissionDenied
+    overview = selectors.office_overview()
+    charts = [
+        {
+            "code": plant.code,
+            "stages": {
+                "labels": [stage.label for stage in plant.stages],
+                "cars": [stage.cars - stage.on_hold for stage in plant.stages],
+                "on_hold": [stage.on_hold for stage in plant.stages],
+            },
+            "durations": {
+                "labels": [d.label for d in plant.durations],
+                "typical": [d.typical_hours for d in plant.durations],
+                "observed": [
+                    None
+                    if d.observed_hours is None
+                    else [
+                        round(max(d.observed_hours - (d.observed_spread or 0), 0), 1),
+                        round(d.observed_hours + (d.observed_spread or 0), 1),
+                    ]
+                    for d in plant.durations
+                ],
+                "mean": [d.observed_hours for d in plant.durations],
+            },
+        }
+        for plant in overview.plants
+    ]
+    texts = {
+        "cars": _("voitures"),
+        "on_hold": _("dont bloquées (qualité)"),
+        "typical": _("durée habituelle (heures)"),
+        "observed": _("observé : moyenne ± écart type (heures)"),
+        "mean": _("moyenne observée (heures)"),
+    }
+    return render(
+        request,
+        "production/office.html",
+        {
+            "overview": overview,
+            "charts": charts,
+            "texts": texts,
+            "window_days": selectors.OFFICE_WINDOW_DAYS,
+        },
+    )
 
 
 @require_GET
