@@ -3,7 +3,9 @@ the progress and ETA they move, and the live message each accepted event publish
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 import secrets
 from dataclasses import dataclass
@@ -528,6 +530,97 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window 
         current_since=None,
         after=[week_step] + [_station_step(s) for s in stations] + leg_steps,
         on_hold=progress.on_hold,
+    )
+
+
+# --- CSV import (plants without an API) -----------------------------------------------------
+
+CSV_COLUMNS = (
+    "id", "kind", "occurred_at", "vin", "order", "line", "station", "leg", "week", "place",
+    "reason", "reason_public", "eta",
+)  # fmt: skip
+MAX_CSV_LINES = 5000
+MAX_CSV_BYTES = 2 * 1024 * 1024
+_TRUE = {"1", "true", "vrai", "oui", "yes"}
+
+
+@dataclass
+class CsvLineResult:
+    line: int  # the line number in the file (the header is line 1)
+    result: EventResult
+
+
+@dataclass
+class CsvImportReport:
+    lines: list[CsvLineResult]
+
+    @property
+    def accepted(self) -> int:
+        return sum(
+            1 for r in self.lines if r.result.status == "accepted" and not r.result.duplicate
+        )
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.lines if r.result.duplicate)
+
+    @property
+    def rejected(self) -> list[CsvLineResult]:
+        return [r for r in self.lines if r.result.status == "rejected"]
+
+
+def events_import_csv(*, credential: ApiCredential, data: bytes) -> CsvImportReport:
+    """The events of a CSV file (a header naming the API's fields, one event a line; UTF-8,
+    comma or semicolon), ingested exactly as an API batch sent with ``credential``: the same
+    validation, idempotence and order rules. Each rejected line is reported with its number."""
+    if credential.revoked_at is not None:
+        raise ValidationError(_("Cette clé est révoquée."), code="revoked")
+    if len(data) > MAX_CSV_BYTES:
+        raise ValidationError(_("Fichier trop lourd : 2 Mo au plus."), code="csv_too_large")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _("Le fichier doit être encodé en UTF-8."), code="csv_encoding"
+        ) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [name.strip() for name in reader.fieldnames or []]
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    if not {"id", "kind", "occurred_at"} <= set(header) or unknown:
+        raise ValidationError(
+            _(
+                "En-tête attendu : id, kind, occurred_at puis les champs utiles parmi %(cols)s%(bad)s."
+            )
+            % {
+                "cols": ", ".join(CSV_COLUMNS[3:]),
+                "bad": (_(" (colonnes inconnues : %(names)s)") % {"names": ", ".join(unknown)})
+                if unknown
+                else "",
+            },
+            code="csv_header",
+        )
+    reader.fieldnames = header
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for row in reader:
+        if len(rows) >= MAX_CSV_LINES:
+            raise ValidationError(
+                _("%(n)d lignes au plus par fichier.") % {"n": MAX_CSV_LINES}, code="csv_too_long"
+            )
+        event: dict[str, Any] = {
+            key: value.strip() for key, value in row.items() if key and value and value.strip()
+        }
+        if not event:
+            continue  # a blank line
+        if "reason_public" in event:
+            event["reason_public"] = event["reason_public"].lower() in _TRUE
+        rows.append((reader.line_num, event))
+    results = events_ingest(credential=credential, events=[event for _line, event in rows])
+    return CsvImportReport(
+        [CsvLineResult(line, result) for (line, _event), result in zip(rows, results, strict=True)]
     )
 
 
