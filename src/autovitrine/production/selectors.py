@@ -514,9 +514,9 @@ def handover_todo(order: Order) -> list[TodoItem]:
             detail=_("confirmé par la concession") if balance_done else "",
         )
     ]
-    kinds = [HandoverDocument.EventKind.INSURANCE]
+    kinds = [HandoverDocument.Kind.INSURANCE]
     if trade_in_to_hand_over(order):
-        kinds += [HandoverDocument.EventKind.REGISTRATION, HandoverDocument.EventKind.NON_PLEDGE]
+        kinds += [HandoverDocument.Kind.REGISTRATION, HandoverDocument.Kind.NON_PLEDGE]
     for kind in kinds:
         document = documents.get(kind)
         items.append(
