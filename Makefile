@@ -88,10 +88,12 @@ bench: $(STAMP)
 	$(PY) bench/configurator.py
 	$(PY) bench/flash_sale.py --visitors $(FLASH_VISITORS)
 
+## ruff, ruff format, the import-linter contracts, then mypy over the whole of src/ (`typecheck`)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src bench
 	$(VENV)/bin/ruff format --check src bench
 	$(VENV)/bin/lint-imports --no-cache
+	$(MAKE) --no-print-directory typecheck
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy src/autovitrine

@@ -5,6 +5,7 @@ profile, and the per-address allowance that keeps bots from sign-up."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -99,7 +100,7 @@ def _uid(user: User) -> str:
     return urlsafe_base64_encode(force_bytes(user.pk))
 
 
-def _email_user(user: User, *, template: str, context: dict[str, object]) -> None:
+def _email_user(user: User, *, template: str, context: Mapping[str, object]) -> None:
     """Render a French e-mail now, send it from the tasks queue once the transaction commits."""
     with translation.override(settings.LANGUAGE_CODE):
         context = {"user": user, "site_name": settings.SITE_NAME, **context}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,12 +224,13 @@ def vote_split(idea: Idea) -> VoteSplit:
 def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
     """(owner of the campaign's model: a delivered order; configured it: a saved configuration;
     ordered it: an order not cancelled) — read from orders' and configurator's selectors."""
-    if campaign.car_model_id is None:
+    car_model = campaign.car_model
+    if car_model is None:
         return False, False, False
     from autovitrine.configurator.selectors import saved_configurations_of
     from autovitrine.orders.selectors import customer_orders
 
-    model_name = campaign.car_model.name
+    model_name = car_model.name
     # One read of the buyer's orders of this model for both badges.
     counts = (
         customer_orders(customer_id=user.pk)
@@ -423,7 +425,7 @@ def campaign_attention(campaign: Campaign, *, days: int = 14) -> list[DayFigures
     out = []
     for i in range(days):
         day = since + dt.timedelta(days=i)
-        view = views.get(day, {})
+        view: Mapping[str, Any] = views.get(day, {})
         out.append(
             DayFigures(
                 day=day,

@@ -486,8 +486,9 @@ def report(request: HttpRequest, pk: int, *, collaborator: Collaborator) -> Http
     idea = get_object_or_404(Idea, pk=pk)
     form = ReportForm(request.POST)
     comment = None
-    if request.POST.get("comment"):
-        comment = Comment.objects.filter(pk=request.POST.get("comment"), idea=idea).first()
+    comment_id = request.POST.get("comment", "")
+    if comment_id.isdigit():
+        comment = Comment.objects.filter(pk=int(comment_id), idea=idea).first()
     if form.is_valid():
         try:
             services.report_create(

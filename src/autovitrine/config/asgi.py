@@ -8,10 +8,13 @@ requests of a flash sale never reach Django at all (``flashsales.asgi``).
 """
 
 import os
+from collections.abc import Awaitable, Callable
+from typing import cast
 
 import django
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+from django.http import HttpRequest, HttpResponseBase
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autovitrine.config.settings")
 django.setup(set_prefix=False)
@@ -23,9 +26,13 @@ refuse_unsafe_production()
 
 
 class SyncMiddlewareASGIHandler(ASGIHandler):
+    # Django's loader builds it synchronous (is_async=False); it is then wrapped awaitable.
+    _middleware_chain: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
+
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        chain = cast(Callable[[HttpRequest], HttpResponseBase], self._middleware_chain)  # sync
+        self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
 
 
 from autovitrine.flashsales.asgi import with_waiting_room_fast_path  # noqa: E402  (apps ready)

@@ -75,7 +75,7 @@ class NearPlaceForm(forms.Form):
         return text
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         position_errors = self.has_error("lat") or self.has_error("lng")
         if not position_errors and (data.get("lat") is None) != (data.get("lng") is None):
             self.add_error("lat", POSITION_UNREADABLE)

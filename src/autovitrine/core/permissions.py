@@ -36,3 +36,12 @@ def dealer_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
         return view(request, *args, dealer_id=dealer_id, **kwargs)
 
     return wrapper
+
+
+def signed_in_user_id(request: HttpRequest) -> int:
+    """The signed-in user's id, in a view behind ``login_required``; an anonymous visitor (only
+    possible if that decorator is forgotten) is refused rather than served as user ``None``."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user.pk

@@ -234,7 +234,7 @@ def load_aftersales(dealers: list[Dealer], tick: Tick) -> int:
                     )
                     added += 1
     tick(1)
-    parts = list(Part.objects.filter(reference__startswith="AU").values_list("pk", flat=True))
+    part_ids = list(Part.objects.filter(reference__startswith="AU").values_list("pk", flat=True))
     for dealer_index, dealer in enumerate(dealers):
         rng = random.Random(dealer.code)
         with transaction.atomic():
@@ -280,7 +280,7 @@ def load_aftersales(dealers: list[Dealer], tick: Tick) -> int:
             )
             Stock.objects.bulk_create(
                 Stock(dealer=dealer, part_id=pk, quantity=rng.randrange(0, 8))
-                for pk in rng.sample(parts, min(len(parts), 150))
+                for pk in rng.sample(part_ids, min(len(part_ids), 150))
             )
             added += 1
         tick(1)

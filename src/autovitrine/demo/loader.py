@@ -59,7 +59,7 @@ DEMO_EMAIL_DOMAIN = "demo.autovitrine.fr"
 DEMO_PASSWORD = "motdepasse-demo-2026"
 KM_PER_DEGREE = 111.2
 BATCH_SIZE = 500
-DEALER_WEIGHT = {Dealer.Kind.CONCESSION: 3, Dealer.Kind.AGENT: 1}
+DEALER_WEIGHT: dict[str, int] = {Dealer.Kind.CONCESSION: 3, Dealer.Kind.AGENT: 1}
 ENTRY_REASON = "Entrée en stock (démonstration)"
 
 Tick = Callable[[int], None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from io import StringIO
+from typing import TypedDict
 
 from rich.console import Console
 
@@ -36,6 +37,15 @@ from autovitrine.production.services import handover_capacity_set
 
 Tick = Callable[[int], None]
 
+
+class PlantSpec(TypedDict):
+    code: str
+    name: str
+    city: str
+    # (code, origin, destination, mode, index in CARRIERS, typical hours, spread in hours)
+    legs: tuple[tuple[str, str, str, str, int, int, int], ...]
+
+
 # (code, name shown to the buyer, typical minutes to the next station, spread in minutes)
 LINE = (
     ("emboutissage", "Emboutissage des panneaux", 180, 30),
@@ -47,7 +57,7 @@ LINE = (
     ("expedition", "Expédition", 600, 180),
 )
 CARRIERS = (("fret-aurore", "Fret Aurore (rail)"), ("transroute", "TransRoute Logistique"))
-PLANTS = (
+PLANTS: tuple[PlantSpec, ...] = (
     {
         "code": "douai",
         "name": "Douai",
@@ -150,18 +160,19 @@ def _confirmed_order(key: str, buyer: User, dealer: Dealer, staff: User) -> str:
         payment_webhook_receive(
             provider_name="simulated", headers={"X-Simulator-Signature": signature}, body=body
         )
-    order = order_by_number(number=order.number)
-    assert order is not None
-    if order.status == "deposit_paid":
-        order_confirm(number=order.number, dealer_id=dealer.pk, by=staff)
-    return order.number
+    current = order_by_number(number=order.number)
+    assert current is not None
+    if current.status == "deposit_paid":
+        order_confirm(number=current.number, dealer_id=dealer.pk, by=staff)
+    return current.number
 
 
 def load_tracked_orders(buyer_email: str, staff_email: str, tick: Tick) -> int:
     """The buyer's two followed orders, played through the signed API up to where they stand."""
     buyer = User.objects.filter(email=buyer_email).first()
-    staff = DealerStaff.objects.select_related("dealer", "user").filter(user__email=staff_email)
-    staff = staff.first()
+    staff = (
+        DealerStaff.objects.select_related("dealer", "user").filter(user__email=staff_email).first()
+    )
     plant = Plant.objects.filter(code="douai").first()
     if buyer is None or staff is None or plant is None:
         return 0

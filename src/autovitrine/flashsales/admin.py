@@ -134,7 +134,7 @@ class SaleEventAdmin(ReadOnlyAdmin):
         codes = ("from_status", "to_status")
         return [name for name in super().get_readonly_fields(request, obj) if name not in codes]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_readonly_fields(request, obj)
 
     @admin.display(description=_("statut avant"), ordering="from_status")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,8 +40,14 @@ from .tokens import PASS_COOKIE, challenge_issue, queue_pass_read
 
 logger = logging.getLogger(__name__)
 
+# scope, receive, send: the messages sent may be any mapping (Django's handler types them so).
 ASGIApp = Callable[
-    [dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]
+    [
+        dict[str, Any],
+        Callable[[], Awaitable[Mapping[str, Any]]],
+        Callable[[Mapping[str, Any]], Awaitable[None]],
+    ],
+    Awaitable[None],
 ]
 
 SECURITY_HEADERS = [

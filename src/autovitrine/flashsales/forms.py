@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -106,7 +106,7 @@ class SaleForm(forms.Form):
             text = str(self.data.get("search", ""))[:80]
             dealer_id = _int_or_none(self.data.get("search_dealer"))
             brand_id = _int_or_none(self.data.get("brand"))
-        picked = set(self.data.getlist("vehicles")) if self.is_bound else set()
+        picked = set(self["vehicles"].data or ()) if self.is_bound else set()
         found = list(available_vehicles_to_pick(text=text, dealer_id=dealer_id, brand_id=brand_id))
         found_vins = {vehicle.vin for vehicle in found}
         # Cars already ticked stay listed (and ticked) whatever the new search shows.
@@ -119,7 +119,7 @@ class SaleForm(forms.Form):
             if picked - found_vins
             else []
         )
-        self.fields["vehicles"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["vehicles"]).choices = [
             (
                 vehicle.vin,
                 f"{vehicle.make} {vehicle.model_label} {vehicle.version_label} — "

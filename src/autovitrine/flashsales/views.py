@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from autovitrine.core.clientip import client_ip
 from autovitrine.core.money import format_eur
-from autovitrine.core.permissions import staff_dealer_id
+from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
 from autovitrine.core.ratelimit import over_limit
 from autovitrine.orders.selectors import SaleTaxes, sale_taxes
 
@@ -156,8 +156,13 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
     if sale is None:
         raise Http404
     user = request.user
-    is_customer = user.is_authenticated and user.kind == "customer"
-    hold = selectors.active_hold_of(sale_id=sale.pk, customer_id=user.pk) if is_customer else None
+    customer_id = user.pk if user.is_authenticated and user.kind == "customer" else None
+    is_customer = customer_id is not None
+    hold = (
+        selectors.active_hold_of(sale_id=sale.pk, customer_id=customer_id)
+        if customer_id is not None
+        else None
+    )
     context = {
         "sale": sale,
         "unit_count": sale.units.count(),
@@ -165,7 +170,11 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
         "deposit": format_eur(sale.deposit_ttc),
         "is_customer": is_customer,
         "hold": hold,
-        "challenge": challenge_issue(sale_id=sale.pk, customer_id=user.pk) if is_customer else "",
+        "challenge": (
+            challenge_issue(sale_id=sale.pk, customer_id=customer_id)
+            if customer_id is not None
+            else ""
+        ),
         "join_key": _fresh_key(),
         "claim_key": _fresh_key(),
         "hold_minutes": max(1, sale.hold_seconds // 60),
@@ -173,8 +182,8 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
         "taxes": _sale_taxes(sale, request),
     }
     response = render(request, "flashsales/teaser.html", context)
-    if is_customer:
-        _give_queue_pass(response, request, user.pk)
+    if customer_id is not None:
+        _give_queue_pass(response, request, customer_id)
     else:
         response.delete_cookie(PASS_COOKIE, path=reverse("flashsales:list"))
     return response
@@ -292,7 +301,7 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def hold_page(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
-    hold = selectors.hold_for_customer(ref=ref, customer_id=request.user.pk)
+    hold = selectors.hold_for_customer(ref=ref, customer_id=signed_in_user_id(request))
     if hold is None:
         raise Http404
     purchase = Purchase.objects.filter(hold=hold).first()
@@ -366,7 +375,9 @@ def pay(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
 @login_required
 @require_GET
 def order(request: HttpRequest, reference: str) -> HttpResponse:
-    purchase = selectors.purchase_for_customer(reference=reference, customer_id=request.user.pk)
+    purchase = selectors.purchase_for_customer(
+        reference=reference, customer_id=signed_in_user_id(request)
+    )
     if purchase is None:
         raise Http404
     return render(
@@ -386,7 +397,7 @@ def order(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _watched_sale(request: HttpRequest, slug: str) -> FlashSale:
     user = request.user
-    if not (user.is_head_office or user.is_dealer_staff):
+    if not (user.is_authenticated and (user.is_head_office or user.is_dealer_staff)):
         raise PermissionDenied
     sale = selectors.sale_for_watcher(slug=slug, user=user)
     if sale is None:
@@ -414,7 +425,8 @@ def dashboard_data(request: HttpRequest, slug: str) -> JsonResponse:
     now = timezone.now()
     stats = waiting_room().stats(sale_id=sale.pk, now_ms=int(now.timestamp() * 1000))
     counts = selectors.unit_counts(sale_id=sale.pk, now=now)
-    dealer_id = None if request.user.is_head_office else staff_dealer_id(request.user)
+    user = request.user
+    dealer_id = None if user.is_authenticated and user.is_head_office else staff_dealer_id(user)
     return JsonResponse(
         {
             "status": sale.status,

@@ -224,7 +224,9 @@ class VehicleForm(forms.Form):
             current = _listed_make(vehicle.make)
             make_field = cast(forms.ChoiceField, self.fields["make"])
             if current and current not in USED_CAR_MAKES:
-                make_field.choices = [*make_field.choices, (current, current)]
+                # Django keeps the list of pairs given to the field above (the stubs allow more).
+                listed = cast("list[tuple[str, Any]]", make_field.choices)
+                make_field.choices = [*listed, (current, current)]
         version_id = self._chosen_version_id()
         if version_id is not None:
             # Only the colours and options of the chosen version's model are offered.

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .models import Lead, LeadEvent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class CustomerHistory(TypedDict):
+    """What ``_with_customer_history`` adds to each lead (its ``Prefetch`` ``to_attr``)."""
+
+    customer_events: list[LeadEvent]
 
 
 def dealer_leads(*, dealer_id: int, status: str | None = None) -> QuerySet[Lead]:
@@ -104,7 +114,9 @@ CUSTOMER_VISIBLE_EVENTS = (
 )
 
 
-def _with_customer_history(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+def _with_customer_history(
+    leads: QuerySet[Lead],
+) -> QuerySet[WithAnnotations[Lead, CustomerHistory]]:
     return leads.select_related("dealer", "vehicle").prefetch_related(
         Prefetch(
             "events",
@@ -116,7 +128,7 @@ def _with_customer_history(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     )
 
 
-def customer_leads(*, customer_id: int) -> QuerySet[Lead]:
+def customer_leads(*, customer_id: int) -> QuerySet[WithAnnotations[Lead, CustomerHistory]]:
     """« Mes demandes »: a customer's leads, newest first, each with ``customer_events`` (its
     history from ``LeadEvent``, internal notes left out); two queries whatever the count."""
     return _with_customer_history(Lead.objects.filter(customer_id=customer_id)).order_by(

@@ -126,7 +126,10 @@ def lead_set_status(
         raise ValidationError(
             _("Indiquez pourquoi la demande est perdue."), code="lead_lost_reason"
         )
-    kinds = {Lead.Status.WON: LeadEvent.Kind.WON, Lead.Status.LOST: LeadEvent.Kind.LOST}
+    kinds: dict[str, LeadEvent.Kind] = {
+        Lead.Status.WON: LeadEvent.Kind.WON,
+        Lead.Status.LOST: LeadEvent.Kind.LOST,
+    }
     LeadEvent.objects.create(
         lead=lead,
         kind=kinds.get(to_status, LeadEvent.Kind.STATUS),
@@ -285,9 +288,12 @@ def slot_proposal_from_token(token: str) -> LeadEvent | None:
         return None
     if not isinstance(data, dict):
         return None
+    event_id, lead_id = data.get("event"), data.get("lead")
+    if not isinstance(event_id, int) or not isinstance(lead_id, int):
+        return None
     return (
         LeadEvent.objects.select_related("lead", "lead__dealer")
-        .filter(pk=data.get("event"), lead_id=data.get("lead"), kind=LeadEvent.Kind.SLOT_PROPOSED)
+        .filter(pk=event_id, lead_id=lead_id, kind=LeadEvent.Kind.SLOT_PROPOSED)
         .first()
     )
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from autovitrine.core.clientip import client_ip
+from autovitrine.core.permissions import signed_in_user_id
 from autovitrine.core.ratelimit import over_limit, retry_after_seconds, wait_in_french
 
 from . import services
@@ -99,7 +100,7 @@ def lead_thanks(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_leads(request: HttpRequest) -> HttpResponse:
     """« Mes demandes »: what the customer asked, and each answer of the dealer."""
-    leads = list(customer_leads(customer_id=request.user.pk))
+    leads = list(customer_leads(customer_id=signed_in_user_id(request)))
     now = timezone.now()
     for lead in leads:
         # The latest proposal still open gets its confirmation page (the e-mail's link, signed).

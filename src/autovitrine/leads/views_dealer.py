@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -142,11 +142,18 @@ class _NoInput(Form):
     pass
 
 
+class _LeadAction(TypedDict):
+    """Who acts on which lead: the keywords every lead service below takes."""
+
+    lead_id: int
+    dealer_id: int
+    by: Any
+
+
 def _action(
     request: HttpRequest, lead: Lead, action: str, dealer_id: int
 ) -> tuple[str, Form, Callable[[dict[str, Any]], Any], str]:
-    by = request.user
-    ids = {"lead_id": lead.pk, "dealer_id": dealer_id, "by": by}
+    ids: _LeadAction = {"lead_id": lead.pk, "dealer_id": dealer_id, "by": request.user}
     if action == "repondre":
         return (
             "reply_form",

@@ -3,7 +3,7 @@ timeline and deposit payment; every change goes through the services, so nothing
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.http import HttpRequest
@@ -15,6 +15,9 @@ from autovitrine.core.admin_access import HeadOfficeAdmin, ReadOnlyTabularInline
 from autovitrine.core.money import format_eur
 
 from .models import Order, OrderEvent
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 MONEY_FIELDS = (
     "price_ht",
@@ -36,11 +39,13 @@ class OrderEventInline(ReadOnlyTabularInline):
 
 
 def _euros(field: str) -> Any:
+    # MONEY_FIELDS name the order's own columns, never a reverse relation.
+    column = cast("Field[Any, Any]", Order._meta.get_field(field))
+
+    @admin.display(description=column.verbose_name, ordering=field)
     def shown(obj: Order) -> str:
         return format_eur(getattr(obj, field))
 
-    shown.short_description = Order._meta.get_field(field).verbose_name  # type: ignore[attr-defined]
-    shown.admin_order_field = field  # type: ignore[attr-defined]
     shown.__name__ = f"{field}_eur"
     return shown
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet, Sum
@@ -140,10 +140,11 @@ def withdrawal_deadline(order: Order) -> dt.date | None:
 
 def withdrawal_rule_text(order: Order) -> str:
     """The withdrawal rule as it applies to this order, for its page, its PDF and its e-mails."""
+    delivered = possession_day(order)
     deadline = withdrawal_deadline(order)
     if order.status == Order.Status.WITHDRAWN:
         return _("Vous avez exercé votre droit de rétractation.")
-    if deadline is None:
+    if delivered is None or deadline is None:
         return _(
             "Droit de rétractation : vous pouvez vous rétracter sans motif dès maintenant et "
             "jusqu'à 14 jours après la prise de possession du véhicule (art. L221-18 du Code "
@@ -159,7 +160,7 @@ def withdrawal_rule_text(order: Order) -> str:
         "dépréciation due à des manipulations autres que celles nécessaires pour vérifier le "
         "véhicule (art. L221-23 et L221-24)."
     ) % {
-        "delivered": date_format(possession_day(order), "j F Y"),
+        "delivered": date_format(delivered, "j F Y"),
         "deadline": date_format(deadline, "l j F Y"),
     }
 
@@ -281,7 +282,7 @@ def dealer_seller_identity(dealer: Dealer) -> SellerIdentity:
 
 def brand_identity() -> SellerIdentity:
     """The brand operating the site (settings.SELLER_BRAND)."""
-    data = settings.SELLER_BRAND
+    data: dict[str, Any] = settings.SELLER_BRAND
     return SellerIdentity(
         trade_name=settings.SITE_NAME,
         company_name=data["company_name"],

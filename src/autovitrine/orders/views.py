@@ -425,10 +425,8 @@ def document(request: HttpRequest, number: str, document: str) -> HttpResponse:
 def _plan(form: FinancingForm) -> FinancingPlan:
     data = form.cleaned_data
     down = data["down_payment"] or 0
-    insurance = {
-        "insurance_monthly_cents": data["insurance"] or 0,
-        "insurance_required": bool(data["insurance_required"]),
-    }
+    insurance_monthly = data["insurance"] or 0
+    insurance_required = bool(data["insurance_required"])
     if data["kind"] == "lease":
         return lease_plan(
             price_cents=data["price"],
@@ -437,7 +435,8 @@ def _plan(form: FinancingForm) -> FinancingPlan:
             annual_rate=data["rate"],
             option_price_cents=data["option_price"] or 0,
             fees_cents=data["fees"] or 0,
-            **insurance,
+            insurance_monthly_cents=insurance_monthly,
+            insurance_required=insurance_required,
         )
     return loan_plan(
         price_cents=data["price"],
@@ -445,7 +444,8 @@ def _plan(form: FinancingForm) -> FinancingPlan:
         months=data["months"],
         annual_rate=data["rate"],
         fees_cents=data["fees"] or 0,
-        **insurance,
+        insurance_monthly_cents=insurance_monthly,
+        insurance_required=insurance_required,
     )
 
 

@@ -3,7 +3,7 @@ services and the provider's webhooks write them)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -19,6 +19,9 @@ from autovitrine.core.money import format_eur
 from .models import Payment, PaymentEvent
 from .services import PURPOSE_LABELS, payment_mark_reviewed
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class PaymentEventInline(ReadOnlyTabularInline):
     model = PaymentEvent
@@ -30,7 +33,7 @@ class RefundedFilter(admin.SimpleListFilter):
     title = _("remboursement")
     parameter_name = "rembourse"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("oui", _("Remboursés")), ("non", _("Non remboursés"))]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
@@ -48,7 +51,7 @@ class ToReviewFilter(admin.SimpleListFilter):
     title = _("paiements à vérifier")
     parameter_name = "a_verifier"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [("oui", _("Paiements à vérifier")), ("verifies", _("Déjà vérifiés"))]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
@@ -126,7 +129,7 @@ class PaymentAdmin(HeadOfficeAdmin):
             "order_link",
         ]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_readonly_fields(request, obj)
 
     @admin.display(description=_("objet"), ordering="purpose")

@@ -4,7 +4,7 @@ progress, events and ETA history (written by the ingestion services only)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -130,8 +130,17 @@ class EtaInline(ReadOnlyTabularInline):
 
 @admin.register(OrderProgress)
 class OrderProgressAdmin(HeadOfficeAdmin):
-    list_display = ("vin", "order", "plant", "stage_kind", "station", "leg", "on_hold", "eta_to")
-    list_filter = ("plant", "on_hold", "stage_kind")
+    list_display: tuple[str, ...] = (
+        "vin",
+        "order",
+        "plant",
+        "stage_kind",
+        "station",
+        "leg",
+        "on_hold",
+        "eta_to",
+    )
+    list_filter: ClassVar[tuple[str, ...]] = ("plant", "on_hold", "stage_kind")
     search_fields = ("vin", "order__number")
     inlines = [EventInline, EtaInline]
 

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from functools import lru_cache
 from typing import Any
 
@@ -147,7 +147,7 @@ async def order_stream(
     last_id: int,
     heartbeat: float = HEARTBEAT_SECONDS,
     poll: float = POLL_SECONDS,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     """The SSE body for one order: the backlog after ``last_id``, then each new event, and a
     comment line every ``heartbeat`` seconds of silence (keeps proxies from closing it)."""
     # The request's own thread may hold the connection its middleware used (session, user).

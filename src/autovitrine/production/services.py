@@ -468,6 +468,7 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window 
     legs = list(progress.plant.legs.all())
     leg_steps = [_leg_step(leg) for leg in legs]
     if progress.rank >= LEFT_PLANT_RANK:
+        current: eta.Step | None
         if progress.leg is not None:
             after = [_leg_step(leg) for leg in legs if leg.position > progress.leg.position]
             current = _leg_step(progress.leg)
@@ -929,13 +930,13 @@ def handover_document_upload(
         handover = _locked_handover(order.pk)
         previous = HandoverDocument.objects.filter(handover=handover, kind=kind).first()
         if previous is not None:
-            old_file = previous.file.name
+            old_file = str(previous.file.name)
             previous.delete()
             transaction.on_commit(partial(private_storage().delete, old_file))
         document = HandoverDocument(
             handover=handover, kind=kind, content_type=content_type, size=content.size
         )
-        document.file.save(content.name, content, save=False)
+        document.file.save(str(content.name), content, save=False)
         document.save()
     return document
 

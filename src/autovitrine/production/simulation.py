@@ -141,6 +141,7 @@ def plan_run(
                 eta=(end + dt.timedelta(hours=rng.gauss(0, 2))).isoformat(),
             )
         at = end
-    add(at, plant.legs.last().carrier.code if plant.legs.exists() else "plant", "arrived_at_dealer")
+    last_leg = plant.legs.last()
+    add(at, last_leg.carrier.code if last_leg is not None else "plant", "arrived_at_dealer")
     run.arrival = at
     return run

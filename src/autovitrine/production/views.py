@@ -10,12 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from autovitrine.core.mail import content_disposition
 from autovitrine.core.permissions import dealer_staff_required
 
 from . import live, selectors, services
@@ -44,7 +46,7 @@ def timeline(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
-def stream(request: HttpRequest, number: str) -> HttpResponse:
+def stream(request: HttpRequest, number: str) -> StreamingHttpResponse:
     """``text/event-stream`` of the order's accepted events, resumed after ``Last-Event-ID``.
 
     The access check runs here, on the request's thread; the body is an async generator the
@@ -233,7 +235,7 @@ def handover_upload(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
-def handover_document(request: HttpRequest, document_id: int) -> HttpResponse:
+def handover_document(request: HttpRequest, document_id: int) -> HttpResponseBase:
     """A buyer's document, to the buyer and their delivering dealer's staff only (else 404)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -241,7 +243,9 @@ def handover_document(request: HttpRequest, document_id: int) -> HttpResponse:
     if document is None:
         raise Http404
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-    response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.pk}"'
+    response["Content-Disposition"] = content_disposition(
+        f"{document.kind}-{document.pk}", attachment=False
+    )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -22,8 +22,8 @@ PASSWORD = "motdepasse-demo-2026"
 
 
 def random_vin(rng: random.Random | None = None) -> str:
-    rng = rng or random
-    return "VF1" + "".join(rng.choice(VIN_ALPHABET) for _ in range(14))
+    choice = rng.choice if rng is not None else random.choice
+    return "VF1" + "".join(choice(VIN_ALPHABET) for _ in range(14))
 
 
 def png_upload(name: str = "photo.png", size: tuple[int, int] = (64, 48)) -> SimpleUploadedFile:
@@ -32,7 +32,7 @@ def png_upload(name: str = "photo.png", size: tuple[int, int] = (64, 48)) -> Sim
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -49,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class BrandFactory(factory.django.DjangoModelFactory):
+class BrandFactory(factory.django.DjangoModelFactory[Brand]):
     class Meta:
         model = Brand
         django_get_or_create = ("code",)
@@ -58,7 +58,7 @@ class BrandFactory(factory.django.DjangoModelFactory):
     name = "Aurore"
 
 
-class CarModelFactory(factory.django.DjangoModelFactory):
+class CarModelFactory(factory.django.DjangoModelFactory[CarModel]):
     class Meta:
         model = CarModel
 
@@ -68,7 +68,7 @@ class CarModelFactory(factory.django.DjangoModelFactory):
     body = CarModel.Body.HATCH
 
 
-class VersionFactory(factory.django.DjangoModelFactory):
+class VersionFactory(factory.django.DjangoModelFactory[Version]):
     class Meta:
         model = Version
 
@@ -86,7 +86,7 @@ class VersionFactory(factory.django.DjangoModelFactory):
     recycled_share_pct = 18
 
 
-class ColourFactory(factory.django.DjangoModelFactory):
+class ColourFactory(factory.django.DjangoModelFactory[Colour]):
     class Meta:
         model = Colour
 
@@ -96,7 +96,7 @@ class ColourFactory(factory.django.DjangoModelFactory):
     hex_value = "#1f3a93"
 
 
-class OptionFactory(factory.django.DjangoModelFactory):
+class OptionFactory(factory.django.DjangoModelFactory[Option]):
     class Meta:
         model = Option
 
@@ -107,7 +107,7 @@ class OptionFactory(factory.django.DjangoModelFactory):
     price_ht = 75_000
 
 
-class DealerFactory(factory.django.DjangoModelFactory):
+class DealerFactory(factory.django.DjangoModelFactory[Dealer]):
     class Meta:
         model = Dealer
 
@@ -135,7 +135,7 @@ class DealerFactory(factory.django.DjangoModelFactory):
             )
 
 
-class DealerStaffFactory(factory.django.DjangoModelFactory):
+class DealerStaffFactory(factory.django.DjangoModelFactory[DealerStaff]):
     class Meta:
         model = DealerStaff
 
@@ -144,7 +144,7 @@ class DealerStaffFactory(factory.django.DjangoModelFactory):
     role = DealerStaff.Role.SALES
 
 
-class StockVehicleFactory(factory.django.DjangoModelFactory):
+class StockVehicleFactory(factory.django.DjangoModelFactory[StockVehicle]):
     class Meta:
         model = StockVehicle
 
@@ -163,7 +163,7 @@ class StockVehicleFactory(factory.django.DjangoModelFactory):
     co2_g_km = 128
 
 
-class LeadFactory(factory.django.DjangoModelFactory):
+class LeadFactory(factory.django.DjangoModelFactory[Lead]):
     class Meta:
         model = Lead
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -44,8 +46,8 @@ class AddCarForm(forms.Form):
             raise ValidationError(_("Année invalide."))
         return year
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if not (data.get("plate") or data.get("vin") or data.get("version")):
             raise ValidationError(_("Indiquez l'immatriculation, le VIN ou le modèle du véhicule."))
         return data

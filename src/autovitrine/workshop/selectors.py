@@ -398,7 +398,13 @@ def dealer_capacity(
     busy: dict[str, list[capacity.Interval]] = defaultdict(list)
     bay_kinds: dict[int, str] = {}
     loan_ids: list[int] = []
-    params = {"dealer": dealer_id, "first_day": first_day, "origin": origin, "end": end, "now": now}
+    params: dict[str, int | dt.date] = {
+        "dealer": dealer_id,
+        "first_day": first_day,
+        "origin": origin,
+        "end": end,
+        "now": now,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_CAPACITY_SQL, params)
         rows = cursor.fetchall()

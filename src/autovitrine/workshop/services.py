@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -290,7 +291,7 @@ def booking_hold(
         raise ValidationError(_("Cette concession ne prend pas de rendez-vous atelier."))
     if option not in Booking.Option.values:
         raise ValidationError(_("Option inconnue."), code="invalid_option")
-    offered = {
+    offered: dict[str, bool] = {
         Booking.Option.DROP_OFF: True,
         Booking.Option.WAIT: terms.offers_wait,
         Booking.Option.LOAN_CAR: terms.offers_loan_car,
@@ -326,10 +327,11 @@ def booking_hold(
             total_vat=quote.price.vat,
         )
         # The claims need the booking's id; technician/bay are set before the row is final.
-        booking.technician = Technician.objects.filter(dealer_id=dealer_id).order_by("pk").first()
+        technician = Technician.objects.filter(dealer_id=dealer_id).order_by("pk").first()
         bay = Bay.objects.filter(dealer_id=dealer_id).order_by("pk").first()
-        if booking.technician is None or bay is None:
+        if technician is None or bay is None:
             raise SlotTaken(_("Cet atelier n'a pas de capacité."), code="slot_taken")
+        booking.technician = technician
         booking.bay = bay
         booking.save()
         _claim_capacity(
@@ -525,7 +527,8 @@ def booking_set_status(*, booking: Booking, status: str) -> Booking:
         ):
             OwnedCar.objects.filter(pk=locked.car_id).update(
                 last_service_on=timezone.localdate(),
-                last_service_km=locked.checkin_mileage_km or locked.car.mileage_km,
+                # The guard above: the booking has a car.
+                last_service_km=locked.checkin_mileage_km or cast(OwnedCar, locked.car).mileage_km,
             )
     return locked
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autovitrine.core.mail import content_disposition
-from autovitrine.core.permissions import staff_dealer_id
+from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
 from autovitrine.core.places import resolve_place
 from autovitrine.core.ratelimit import over_limit
 from autovitrine.dealers.selectors import active_dealers, dealers_near
@@ -91,14 +91,14 @@ def _limited(request: HttpRequest, scope: str) -> bool:
 
 
 def _own_car(request: HttpRequest, car_id: int) -> OwnedCar:
-    car = garage_car(owner_id=request.user.pk, car_id=car_id)
+    car = garage_car(owner_id=signed_in_user_id(request), car_id=car_id)
     if car is None:
         raise Http404
     return car
 
 
 def _own_booking(request: HttpRequest, number: str) -> Booking:
-    booking = customer_booking(customer_id=request.user.pk, number=number)
+    booking = customer_booking(customer_id=signed_in_user_id(request), number=number)
     if booking is None:
         raise Http404
     return booking
@@ -112,13 +112,13 @@ def _errors(error: ValidationError) -> str:
 @customer_required
 @require_http_methods(["GET", "POST"])
 def garage(request: HttpRequest) -> HttpResponse:
-    services.garage_sync_orders(owner_id=request.user.pk)
+    services.garage_sync_orders(owner_id=signed_in_user_id(request))
     form = AddCarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             car = services.garage_add_car(
-                owner_id=request.user.pk,
+                owner_id=signed_in_user_id(request),
                 plate=data["plate"],
                 vin=data["vin"],
                 version_id=data["version"].pk if data["version"] else None,
@@ -132,14 +132,16 @@ def garage(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Véhicule ajouté à votre garage."))
             return redirect("workshop:car", car_id=car.pk)
-    cars = [(car, next_service_due(car)) for car in garage_cars(owner_id=request.user.pk)]
+    cars = [
+        (car, next_service_due(car)) for car in garage_cars(owner_id=signed_in_user_id(request))
+    ]
     return render(
         request,
         "workshop/garage.html",
         {
             "form": form,
             "cars": cars,
-            "bookings": customer_bookings(customer_id=request.user.pk)[:20],
+            "bookings": customer_bookings(customer_id=signed_in_user_id(request))[:20],
         },
         status=422 if form.errors else 200,
     )
@@ -229,7 +231,7 @@ def hold(request: HttpRequest, car_id: int) -> HttpResponse:
         )
     try:
         booking = services.booking_hold(
-            customer_id=request.user.pk,
+            customer_id=signed_in_user_id(request),
             dealer_id=int(dealer_id),
             operation_ids=ops,
             starts_at=starts_at.astimezone(PARIS)

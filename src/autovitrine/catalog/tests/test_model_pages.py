@@ -115,7 +115,7 @@ def test_an_unknown_or_unpublished_model_is_not_found(client, db, code):
 
 def _range_of(count: int) -> None:
     for _ in range(count):
-        car_model = f.CarModelFactory()
+        car_model = f.CarModelFactory.create()
         f.VersionFactory(car_model=car_model)
         f.VersionFactory(car_model=car_model, base_price_ht=2_500_000)
         ModelImage.objects.create(car_model=car_model, image="catalog/gallery/x.jpg", alt="Vue")

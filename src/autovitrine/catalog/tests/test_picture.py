@@ -4,8 +4,6 @@ configuration »)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.urls import reverse
 
@@ -21,18 +19,19 @@ from autovitrine.catalog.picture import (
     roof_from_words,
 )
 from autovitrine.testing import factories as f
+from autovitrine.testing.text import must_find
 
 
 def body_fill(svg: str) -> str:
-    return re.search(r'fill="(#[0-9a-f]{6})" class="car-body"', svg).group(1)
+    return must_find(r'fill="(#[0-9a-f]{6})" class="car-body"', svg).group(1)
 
 
 def roof_fill(svg: str) -> str:
-    return re.search(r'fill="(#[0-9a-fA-F]{6})" class="car-roof"', svg).group(1)
+    return must_find(r'fill="(#[0-9a-fA-F]{6})" class="car-roof"', svg).group(1)
 
 
 def rim(svg: str) -> tuple[float, int]:
-    match = re.search(
+    match = must_find(
         r'r="([0-9.]+)" fill="#[0-9a-f]{6}" class="car-rim" data-inches="\d+" '
         r'data-spokes="(\d+)"',
         svg,

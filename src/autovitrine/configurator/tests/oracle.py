@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from autovitrine.configurator.engine import ConstraintSource, RuleBase
-from autovitrine.configurator.engine.model import Amount, Literal
+from autovitrine.configurator.engine.model import Amount, Literal, Option, Pack, Table
 
 Configuration = dict[str, str | bool]
 Check = Callable[[Mapping[str, str | bool]], bool]
@@ -22,24 +22,36 @@ def literal_holds(literal: Literal, configuration: Mapping[str, str | bool]) -> 
     return inside != literal.negated
 
 
+def options_and_packs(rule_base: RuleBase) -> tuple[Option | Pack, ...]:
+    return (*rule_base.options, *rule_base.packs)
+
+
 def constraint_checks(rule_base: RuleBase, market: str | None) -> dict[ConstraintSource, Check]:
     checks: dict[ConstraintSource, Check] = {}
     if market is not None:
         for family in rule_base.families:
             for value in family.values:
                 if value.markets is not None and market not in value.markets:
-                    checks[ConstraintSource("market", family.code, value.code)] = (
-                        lambda c, f=family.code, v=value.code: c[f] != v
-                    )
-        for item in (*rule_base.options, *rule_base.packs):
+
+                    def value_not_sold(
+                        c: Mapping[str, str | bool], f: str = family.code, v: str = value.code
+                    ) -> bool:
+                        return c[f] != v
+
+                    checks[ConstraintSource("market", family.code, value.code)] = value_not_sold
+        for item in options_and_packs(rule_base):
             if item.markets is not None and market not in item.markets:
-                checks[ConstraintSource("market", item.code)] = lambda c, code=item.code: (
-                    c[code] is False
-                )
+
+                def item_not_sold(c: Mapping[str, str | bool], code: str = item.code) -> bool:
+                    return c[code] is False
+
+                checks[ConstraintSource("market", item.code)] = item_not_sold
     for pack in rule_base.packs:
-        checks[ConstraintSource("pack", pack.code)] = lambda c, p=pack: (
-            c[p.code] is False or all(literal_holds(content, c) for content in p.contents)
-        )
+
+        def pack_holds(c: Mapping[str, str | bool], p: Pack = pack) -> bool:
+            return c[p.code] is False or all(literal_holds(content, c) for content in p.contents)
+
+        checks[ConstraintSource("pack", pack.code)] = pack_holds
     for rule in rule_base.rules:
 
         def rule_check(c: Mapping[str, str | bool], r=rule) -> bool:
@@ -51,20 +63,24 @@ def constraint_checks(rule_base: RuleBase, market: str | None) -> dict[Constrain
 
         checks[ConstraintSource("rule", rule.id)] = rule_check
     for table in rule_base.tables:
-        checks[ConstraintSource("table", table.id)] = lambda c, t=table: any(
-            all(
-                cell == "*" or cell == c[family]
-                for cell, family in zip(row, t.families, strict=True)
+
+        def table_holds(c: Mapping[str, str | bool], t: Table = table) -> bool:
+            return any(
+                all(
+                    cell == "*" or cell == c[family]
+                    for cell, family in zip(row, t.families, strict=True)
+                )
+                for row in t.rows
             )
-            for row in t.rows
-        )
+
+        checks[ConstraintSource("table", table.id)] = table_holds
     return checks
 
 
 def all_configurations(rule_base: RuleBase) -> Iterator[Configuration]:
     names = [family.code for family in rule_base.families]
     domains: list[tuple[str | bool, ...]] = [family.codes for family in rule_base.families]
-    for item in (*rule_base.options, *rule_base.packs):
+    for item in options_and_packs(rule_base):
         names.append(item.code)
         domains.append((False, True))
     for values in itertools.product(*domains):
@@ -107,7 +123,7 @@ def price_ht(rule_base: RuleBase, configuration: Mapping[str, str | bool]) -> in
         for value in family.values:
             if value.code == chosen and (family.code, chosen) not in covered:
                 total += amount(value.price)
-    for item in (*rule_base.options, *rule_base.packs):
+    for item in options_and_packs(rule_base):
         if configuration.get(item.code) is True and (item.code, True) not in covered:
             total += amount(item.price)
     return total

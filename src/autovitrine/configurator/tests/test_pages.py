@@ -19,6 +19,7 @@ from autovitrine.configurator.services import configuration_save, configurator_f
 from autovitrine.leads.models import Lead
 from autovitrine.orders.models import Order
 from autovitrine.testing import factories as f
+from autovitrine.testing.text import must_find
 
 from .conftest import drop_sable_and_part_r20_from_winter
 
@@ -72,7 +73,7 @@ def checkout_form(dealer) -> dict[str, object]:
 
 
 def href(html_link: str) -> str:
-    return re.search(r'href="\?([^"]+)"', html_link).group(1).replace("&amp;", "&")
+    return must_find(r'href="\?([^"]+)"', html_link).group(1).replace("&amp;", "&")
 
 
 def follow(client, html_link: str) -> str:
@@ -84,8 +85,10 @@ def follow(client, html_link: str) -> str:
 
 def chosen(terra, html: str) -> list[str]:
     """The buyer's choices the page's links carry (its state id)."""
-    key = re.search(r'name="e" value="([^"]+)"', html).group(1)
-    return selection_tokens(terra, key)
+    key = must_find(r'name="e" value="([^"]+)"', html).group(1)
+    tokens = selection_tokens(terra, key)
+    assert tokens is not None, f"no saved choices under {key!r}"
+    return tokens
 
 
 def test_life_marks_the_20_inch_wheels_and_a_tap_says_why_and_what_the_change_costs(client, terra):

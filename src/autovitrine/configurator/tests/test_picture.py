@@ -11,6 +11,7 @@ from django.urls import reverse
 from autovitrine.catalog.picture import BLACK_ROOF, GLASS_ROOF
 from autovitrine.configurator.selectors import choices_query, configuration_state
 from autovitrine.configurator.services import configuration_save
+from autovitrine.testing.text import must_find
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +24,14 @@ def page(client, choices=(), **extra) -> str:
 
 
 def picture(html: str) -> str:
-    return re.search(
+    return must_find(
         r'<div class="cfg-picture" id="[a-z-]+">(<svg.*?</svg>)</div>', html, re.S
     ).group(1)
 
 
 def fills(svg: str) -> tuple[str, str]:
-    body = re.search(r'fill="(#[0-9a-fA-F]{6})" class="car-body"', svg).group(1)
-    roof = re.search(r'fill="(#[0-9a-fA-F]{6})" class="car-roof"', svg).group(1)
+    body = must_find(r'fill="(#[0-9a-fA-F]{6})" class="car-body"', svg).group(1)
+    roof = must_find(r'fill="(#[0-9a-fA-F]{6})" class="car-roof"', svg).group(1)
     return body, roof
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from autovitrine.configurator.services import configuration_save
+from autovitrine.testing.text import must_find
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +19,11 @@ def euros(text: str) -> int:
 
 
 def summary(html: str) -> tuple[list[int], int]:
-    table = re.search(r'<table class="cfg-summary">.*?</table>', html, re.S).group(0)
+    table = must_find(r'<table class="cfg-summary">.*?</table>', html, re.S).group(0)
     body, foot = table.split("<tfoot>")
     assert "Prix de base" in body
     amounts = [euros(cell) for cell in re.findall(r"<td>(?:\+ )?([0-9\u202f\xa0 ]+€)</td>", body)]
-    return amounts, euros(re.search(r"<strong>([^<]+)</strong>", foot).group(1))
+    return amounts, euros(must_find(r"<strong>([^<]+)</strong>", foot).group(1))
 
 
 def test_the_saved_configuration_lines_sum_to_its_total(client, terra):

@@ -14,13 +14,15 @@ MONDAY, TUESDAY, WEDNESDAY, SATURDAY, SUNDAY = 0, 1, 2, 5, 6
 
 
 def hours_of(periods: list[tuple[int, dt.time, dt.time]]) -> list[str]:
-    dealer = f.DealerFactory(hours=False)
+    dealer = f.DealerFactory.create(hours=False)
     # Saved in reverse, so the order shown comes from the reading, not from the insertion.
     for weekday, opens_at, closes_at in reversed(periods):
         OpeningPeriod.objects.create(
             dealer=dealer, weekday=weekday, opens_at=opens_at, closes_at=closes_at
         )
-    return opening_hours_fr(dealer_for_page(dealer.code))
+    shown = dealer_for_page(dealer.code)
+    assert shown is not None
+    return opening_hours_fr(shown)
 
 
 def split_day(weekday: int) -> list[tuple[int, dt.time, dt.time]]:

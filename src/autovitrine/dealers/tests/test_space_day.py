@@ -27,7 +27,7 @@ def make_order(dealer, customer, status: str, n: int) -> Order:
         status=status,
         customer=customer,
         dealer=dealer,
-        stock_vehicle=f.StockVehicleFactory(dealer=dealer),
+        stock_vehicle=f.StockVehicleFactory.create(dealer=dealer),
         vehicle_label="Voiture",
         first_name="Jeanne",
         last_name="Dupont",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Subquery
@@ -216,7 +216,8 @@ def _release_own_expired_hold(*, sale_id: int, customer_id: int) -> list[SaleEve
         ).values_list("pk", "hold_ref")
     )
     released = []
-    for pk, ref in lapsed:
+    for pk, held_ref in lapsed:
+        ref = cast(uuid.UUID, held_ref)  # saleunit_status_matches_holder: a held unit has its ref
         # Between the read and this write another buyer may have taken the unit over (its hold
         # had run out): only the hold read above is given back, never the newcomer's.
         if SaleUnit.objects.filter(

@@ -85,7 +85,7 @@ class Buyer:
         await self.client.aclose()
 
     def _csrf(self) -> dict[str, str]:
-        return {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Origin": ORIGIN}
+        return {"X-CSRFToken": self.client.cookies.get("csrftoken") or "", "Origin": ORIGIN}
 
     async def open_page(self, slug: str) -> httpx.Response:
         """The sale page, as the browser loads it: the challenge, the join key, the queue pass."""

@@ -43,7 +43,7 @@ def sale_kit(db, dealer, head_office):
 
     def build(units: int = 3, **options) -> SaleKit:
         opens_at = options.pop("opens_at", timezone.now() + dt.timedelta(hours=1))
-        vehicles = [f.StockVehicleFactory(dealer=dealer) for _ in range(units)]
+        vehicles = [f.StockVehicleFactory.create(dealer=dealer) for _ in range(units)]
         data = services.SaleData(
             brand_id=dealer.brand_id,
             title=options.pop("title", "Terra série limitée"),

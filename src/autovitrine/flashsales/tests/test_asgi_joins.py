@@ -84,6 +84,7 @@ def test_a_retry_with_the_same_key_needs_no_new_proof_and_a_wrong_proof_is_a_400
 
 def _failing_nonce(buyer: Buyer, sale) -> str:
     """A nonce whose proof does not hold for this buyer's challenge."""
+    assert buyer.user is not None
     for candidate in range(1000):
         if not proof_of_work_valid(
             challenge=buyer.page["challenge"],

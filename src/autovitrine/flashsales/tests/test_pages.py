@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -13,12 +11,13 @@ from autovitrine.flashsales.models import FlashSale, Purchase, QueueEntry, SaleU
 from autovitrine.flashsales.tokens import PASS_COOKIE, proof_of_work_solve
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.testing import factories as f
+from autovitrine.testing.text import must_find
 
 from .factories import claim, join, status
 
 
 def _page_attr(html: str, name: str) -> str:
-    return re.search(rf'{name}="([^"]*)"', html).group(1)
+    return must_find(rf'{name}="([^"]*)"', html).group(1)
 
 
 def _join_over_http(client, kit) -> dict:

@@ -26,6 +26,7 @@ def _bought(kit, buyer) -> Purchase:
     tokens, _waiting = poll_all(kit, [buyer])
     answer = claim(kit, buyer, tokens[buyer])
     step = _pay(buyer, answer)
+    assert step.purchase.payment_ref is not None
     settle(Payment.objects.get(pk=step.purchase.payment_ref))
     return Purchase.objects.get(pk=step.purchase.pk)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -93,16 +94,17 @@ def malus_outlook(
 ) -> MalusOutlook:
     """The malus at the planned registration day when its scale is published, otherwise
     today's with the warning that the next scale will apply."""
-    figures = {
-        "co2_g_km": co2_g_km,
-        "mass_kg": mass_kg,
-        "energy": energy,
-        "electric_range_km": electric_range_km,
-    }
-    now = malus_at(day=today, **figures)
+    malus_on = partial(
+        malus_at,
+        co2_g_km=co2_g_km,
+        mass_kg=mass_kg,
+        energy=energy,
+        electric_range_km=electric_range_km,
+    )
+    now = malus_on(day=today)
     if not scale_change(today=today, registration_day=registration_day).crosses:
         return MalusOutlook(applied=now, other=None, notice="")
-    later = malus_at(day=registration_day, **figures)
+    later = malus_on(day=registration_day)
     planned = date_format(registration_day, "j F Y")
     if later.known:
         notice = _(

@@ -163,7 +163,7 @@ def _handler(state: StripeState) -> type[BaseHTTPRequestHandler]:
             ]
             if not paid:
                 return 400, {"error": {"type": "invalid_request_error", "code": "charge_not_paid"}}
-            refund = {
+            refund: dict[str, Any] = {
                 "id": "re_" + secrets.token_hex(12),
                 "object": "refund",
                 "amount": int(form.get("amount") or paid[0]["amount_total"]),

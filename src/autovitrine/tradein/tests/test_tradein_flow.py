@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -25,7 +27,7 @@ VIN = "VF1RFB00X12345678"
 
 
 def car(**changes) -> TradeInInput:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         make="Peugeot",
         model_label="308",
         segment="hatch",

@@ -3,6 +3,8 @@ figure the buyer sees, a range around it, and reference cases a buyer can check.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from autovitrine.testing import factories as f
@@ -14,7 +16,8 @@ from autovitrine.tradein.valuation import CarFacts, Market, Reference, RuleData,
 
 from .factories import default_rule
 
-RULE = RuleData(**{name: DEFAULT_RULE[name] for name in RuleData.__slots__})
+RULE_FIELDS: dict[str, Any] = {name: DEFAULT_RULE[name] for name in RuleData.__slots__}
+RULE = RuleData(**RULE_FIELDS)
 
 
 def test_a_six_year_old_suv_is_estimated_step_by_step():
@@ -223,6 +226,7 @@ def test_the_most_precise_reference_head_office_recorded_wins(db):
 
     def new_price(make: str, model: str, version: str = "") -> tuple[int, str]:
         found = reference_for(segment="city", make=make, model_label=model, version=version)
+        assert found is not None
         return found.new_price_cents, found.level
 
     assert new_price("renault", "CLIO", "1.6 e-tech hybrid 145") == (2_400_000, "version")

@@ -22,14 +22,16 @@ CATALOGUE = settings.LOCALE_PATHS[0] / "en" / "LC_MESSAGES" / "django.po"
 
 def po_entries(path) -> list[dict[str, str]]:
     """The live entries of a .po file as {"msgid": …, "msgid_plural": …, "msgstr[0]": …}."""
-    entries, entry, field = [], {}, None
+    entries: list[dict[str, str]] = []
+    entry: dict[str, str] = {}
+    field = ""
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if line.startswith("#"):
             continue
         if not line.strip():
             if entry:
                 entries.append(entry)
-            entry, field = {}, None
+            entry, field = {}, ""
         elif line.startswith('"'):
             entry[field] += json.loads(line)
         else:

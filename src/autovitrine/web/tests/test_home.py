@@ -65,7 +65,7 @@ def test_the_home_page_runs_the_same_queries_for_2_or_20_models(client, db):
     # Given
     def add_models(count: int) -> None:
         for _ in range(count):
-            car_model = f.CarModelFactory()
+            car_model = f.CarModelFactory.create()
             f.VersionFactory(car_model=car_model)
             ModelImage.objects.create(car_model=car_model, image="catalog/gallery/x.jpg", alt="")
 

@@ -7,7 +7,7 @@ adds nothing and takes a second or two. ``--reset`` removes the demo rows first.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -67,7 +67,8 @@ class Command(BaseCommand):
 
         # rich writes whole lines itself: no ending added by Django's wrapper.
         self.stdout.ending = ""
-        console = Console(file=self.stdout)
+        # Django's wrapper is a text stream (write, flush) though its stubs do not say IO[str].
+        console = Console(file=cast(IO[str], self.stdout))
         if not console.is_terminal:
             console.width = 130  # a log or a test: room for the accounts table on one line each
         started = time.monotonic()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import IO, Any, cast
 
 import httpx
 import orjson
@@ -63,7 +63,8 @@ class Command(BaseCommand):
         if plant is None or not plant.lines.exists():
             raise CommandError("Aucune usine avec une ligne : chargez d'abord manage.py demo_data.")
         self.stdout.ending = ""
-        console = Console(file=self.stdout)
+        # Django's wrapper is a text stream (write, flush) though its stubs do not say IO[str].
+        console = Console(file=cast(IO[str], self.stdout))
         result = simulate(
             numbers=options["orders"],
             plant=plant,
