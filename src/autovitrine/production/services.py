@@ -680,9 +680,10 @@ def station_photo_attach(
     with transaction.atomic():
         previous = StationPhoto.objects.select_for_update().filter(event=event).first()
         if previous is not None:
-            old_file = previous.file.name
+            old_file = previous.file.name or ""
             previous.delete()
-            transaction.on_commit(partial(private_storage().delete, old_file))
+            if old_file:
+                transaction.on_commit(partial(private_storage().delete, old_file))
         photo = StationPhoto(event=event, content_type=f"image/{fmt}", width=width, height=height)
         photo.file.save(f"{event.pk}-{secrets.token_hex(8)}.{extension}", content, save=False)
         photo.save()

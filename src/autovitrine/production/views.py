@@ -69,7 +69,7 @@ def stream(request: HttpRequest, number: str) -> StreamingHttpResponse:
 
 
 @require_GET
-def station_photo(request: HttpRequest, token: str) -> HttpResponse:
+def station_photo(request: HttpRequest, token: str) -> HttpResponseBase:
     """A station photo through its short-lived signed address, to those who may follow the order
     (else 404, as for an expired or forged address)."""
     photo = selectors.station_photo_for_viewer(token=token, user=request.user)
