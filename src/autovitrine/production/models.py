@@ -463,3 +463,24 @@ class StationPhoto(models.Model):
 
     def __str__(self) -> str:
         return str(self.event)
+
+
+# Milestones the buyer may turn off; a handover moved by a delay is always told (it needs them).
+OPTIONAL_MILESTONES = ("left_plant", "eta_changed", "arrived")
+
+
+class TrackingPreferences(models.Model):
+    """The milestone e-mails the buyer chose (every one until they choose)."""
+
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.CASCADE,
+        related_name="tracking_preferences",
+        verbose_name=_("commande"),
+    )
+    email_milestones = models.JSONField(_("étapes annoncées par e-mail"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférences de suivi")
+        verbose_name_plural = _("préférences de suivi")

@@ -22,6 +22,7 @@ from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
 from .models import (
     HOLDING_BOOKING_STATUSES,
+    OPTIONAL_MILESTONES,
     EtaChange,
     EventKind,
     HalfDay,
@@ -29,10 +30,12 @@ from .models import (
     HandoverBooking,
     HandoverCapacity,
     HandoverDocument,
+    Notification,
     OrderProgress,
     Plant,
     ProductionEvent,
     StationPhoto,
+    TrackingPreferences,
 )
 from .texts import LEFT_PLANT_RANK, eta_text, progress_percent, stage_label
 
@@ -937,3 +940,18 @@ def office_overview(*, now: dt.datetime | None = None) -> OfficeOverview:
             )
     late.sort(key=lambda car: (car.eta_to or dt.date.max, car.number))
     return OfficeOverview(plants=plants, late=late, accuracy=_eta_accuracy(since))
+
+
+def buyer_email_milestones(*, order_id: int) -> set[str]:
+    """The milestones the buyer wants an e-mail for: all until they choose; a handover moved by
+    a delay is always told."""
+    row = TrackingPreferences.objects.filter(order_id=order_id).first()
+    chosen = set(OPTIONAL_MILESTONES) if row is None else set(row.email_milestones)
+    return chosen | {"handover_moved"}
+
+
+def milestone_choices(*, order_id: int) -> list[tuple[str, str, bool]]:
+    """``(value, label, chosen)`` of each milestone the buyer may turn on or off."""
+    labels = dict(Notification.Milestone.choices)
+    chosen = buyer_email_milestones(order_id=order_id)
+    return [(m, str(labels[m]), m in chosen) for m in OPTIONAL_MILESTONES]

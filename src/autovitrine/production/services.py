@@ -33,6 +33,7 @@ from autovitrine.orders.services import order_deliver, order_start_production
 from . import eta, live, selectors, signing
 from .models import (
     HOLDING_BOOKING_STATUSES,
+    OPTIONAL_MILESTONES,
     ApiCredential,
     EtaChange,
     EventKind,
@@ -46,6 +47,7 @@ from .models import (
     ProductionEvent,
     Station,
     StationPhoto,
+    TrackingPreferences,
     TransportLeg,
     private_storage,
 )
@@ -386,7 +388,10 @@ def _notify_milestones(
         and abs((progress.eta_to - previous_eta_to).days) > ETA_NOTICE_DAYS
     ):
         owed.append((Notification.Milestone.ETA_CHANGED, f"eta:{progress.eta_to.isoformat()}"))
+    chosen = selectors.buyer_email_milestones(order_id=progress.order_id)
     for milestone, key in owed:
+        if milestone not in chosen:
+            continue  # the buyer turned this one off
         notification, created = Notification.objects.get_or_create(
             progress=progress, key=key, defaults={"milestone": milestone}
         )
@@ -531,6 +536,17 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window 
         current_since=None,
         after=[week_step] + [_station_step(s) for s in stations] + leg_steps,
         on_hold=progress.on_hold,
+    )
+
+
+def tracking_preferences_set(*, number: str, customer_id: int, milestones: list[str]) -> None:
+    """The milestone e-mails the buyer wants for this order (among ``OPTIONAL_MILESTONES``)."""
+    order = customer_order(number=number, customer_id=customer_id)
+    if order is None:
+        raise ValidationError(_("Commande introuvable."), code="not_found")
+    TrackingPreferences.objects.update_or_create(
+        order_id=order.pk,
+        defaults={"email_milestones": [m for m in OPTIONAL_MILESTONES if m in milestones]},
     )
 
 

@@ -41,6 +41,9 @@ def timeline(request: HttpRequest, number: str) -> HttpResponse:
         "handover": selectors.handover_summary(order)
         if order.customer_id == request.user.pk
         else None,
+        "milestones": selectors.milestone_choices(order_id=order.pk)
+        if order.customer_id == request.user.pk
+        else None,
     }
     return render(request, "production/timeline.html", context)
 
@@ -66,6 +69,21 @@ def stream(request: HttpRequest, number: str) -> StreamingHttpResponse:
     # No buffering behind nginx; no-transform keeps proxies from compressing the stream.
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+@require_POST
+def timeline_alerts(request: HttpRequest, number: str) -> HttpResponse:
+    """The buyer picks the milestones they are e-mailed about."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("production:timeline", kwargs={"number": number}))
+    order = _buyer_order(request, number)
+    services.tracking_preferences_set(
+        number=order.number,
+        customer_id=request.user.pk,
+        milestones=request.POST.getlist("etapes"),
+    )
+    messages.success(request, _("Vos choix d'alertes sont enregistrés."))
+    return redirect(reverse("production:timeline", kwargs={"number": order.number}) + "#alertes")
 
 
 @require_GET
