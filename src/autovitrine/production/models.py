@@ -484,3 +484,20 @@ class TrackingPreferences(models.Model):
     class Meta:
         verbose_name = _("préférences de suivi")
         verbose_name_plural = _("préférences de suivi")
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (its push service's endpoint and encryption keys), for
+    a buyer who opted in; dropped when the push service says it is gone."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("compte")
+    )
+    endpoint = models.URLField(_("adresse du service de push"), max_length=800, unique=True)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("abonnement Web Push")
+        verbose_name_plural = _("abonnements Web Push")

@@ -45,6 +45,7 @@ from .models import (
     Notification,
     OrderProgress,
     ProductionEvent,
+    PushSubscription,
     Station,
     StationPhoto,
     TrackingPreferences,
@@ -548,6 +549,18 @@ def tracking_preferences_set(*, number: str, customer_id: int, milestones: list[
         order_id=order.pk,
         defaults={"email_milestones": [m for m in OPTIONAL_MILESTONES if m in milestones]},
     )
+
+
+def push_subscribe(*, user_id: int, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Keep a browser's push subscription for this buyer (the same endpoint again: updated)."""
+    if not endpoint.startswith("https://") and not settings.DEBUG_PUSH_ENDPOINTS:
+        raise ValidationError(_("Adresse de push invalide."), code="push_endpoint")
+    if not (endpoint and p256dh and auth) or len(endpoint) > 800 or len(p256dh) > 120:
+        raise ValidationError(_("Abonnement incomplet."), code="push_subscription")
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user_id": user_id, "p256dh": p256dh, "auth": auth[:40]}
+    )
+    return subscription
 
 
 # --- CSV import (plants without an API) -----------------------------------------------------

@@ -7,6 +7,7 @@ urlpatterns = [
     path("commandes/<str:number>/suivi/", views.timeline, name="timeline"),
     path("commandes/<str:number>/suivi/direct/", views.stream, name="stream"),
     path("commandes/<str:number>/suivi/alertes/", views.timeline_alerts, name="timeline_alerts"),
+    path("suivi/push/abonnement/", views.push_subscribe, name="push_subscribe"),
     path("suivi/photos/<str:token>/", views.station_photo, name="station_photo"),
     path("commandes/<str:number>/remise/", views.handover, name="handover"),
     path("commandes/<str:number>/remise/reserver/", views.handover_book, name="handover_book"),

@@ -4,12 +4,21 @@ handover at the dealer: the buyer's slot and to-do list, the dealer's calendar a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,6 +53,7 @@ def timeline(request: HttpRequest, number: str) -> HttpResponse:
         "milestones": selectors.milestone_choices(order_id=order.pk)
         if order.customer_id == request.user.pk
         else None,
+        "push_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
     }
     return render(request, "production/timeline.html", context)
 
@@ -84,6 +94,35 @@ def timeline_alerts(request: HttpRequest, number: str) -> HttpResponse:
     )
     messages.success(request, _("Vos choix d'alertes sont enregistrés."))
     return redirect(reverse("production:timeline", kwargs={"number": order.number}) + "#alertes")
+
+
+@require_POST
+def push_subscribe(request: HttpRequest) -> HttpResponse:
+    """The browser's Web Push subscription (``PushSubscription.toJSON()``), for the signed-in
+    buyer who opted in; 400 with a stable code when it is not one."""
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"error": {"code": "not_signed_in", "message": _("Connectez-vous.")}}, status=401
+        )
+    try:
+        data = json.loads(request.body or b"{}")
+        keys = data.get("keys") or {}
+        services.push_subscribe(
+            user_id=request.user.pk,
+            endpoint=str(data.get("endpoint", "")),
+            p256dh=str(keys.get("p256dh", "")),
+            auth=str(keys.get("auth", "")),
+        )
+    except (ValueError, AttributeError):
+        return JsonResponse(
+            {"error": {"code": "invalid_json", "message": _("Abonnement illisible.")}}, status=400
+        )
+    except ValidationError as exc:
+        return JsonResponse(
+            {"error": {"code": exc.code or "push_subscription", "message": exc.messages[0]}},
+            status=400,
+        )
+    return JsonResponse({"subscribed": True}, status=201)
 
 
 @require_GET
