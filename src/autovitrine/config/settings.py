@@ -365,3 +365,12 @@ LOGGING = {
     # Django's request logger: a 4xx is one line (no traceback), a 5xx keeps its traceback.
     "loggers": {"django.request": {"filters": ["refusal_one_line"]}},
 }
+
+# --- Web Push (production tracking) ----------------------------------------------------------
+# VAPID keys of the platform (RFC 8292): the private key as base64url (raw 32 bytes or DER), the
+# public key as the browser's applicationServerKey. Unset: no push is sent, e-mails still are.
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "mailto:suivi@autovitrine.fr")
+# Tests only: a local push-service stand-in listens on plain http://127.0.0.1.
+DEBUG_PUSH_ENDPOINTS = False

@@ -30,8 +30,11 @@ def pillow_limits_apply() -> None:
     Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
 
 
-def image_reencode(upload, *, allowed_formats: set[str], name: str) -> ContentFile:  # type: ignore[no-untyped-def]
-    """The upload, decoded and encoded again in its own format; ``ValidationError`` otherwise."""
+def image_reencode(  # type: ignore[no-untyped-def]
+    upload, *, allowed_formats: set[str], name: str, max_side: int | None = None
+) -> ContentFile:
+    """The upload, decoded and encoded again in its own format (scaled down to ``max_side``
+    pixels on its longer side when given); ``ValidationError`` otherwise."""
     not_an_image = ValidationError(
         _("Ce fichier n'est pas une image (JPEG, PNG ou WebP)."), code="photo_not_image"
     )
@@ -62,6 +65,8 @@ def image_reencode(upload, *, allowed_formats: set[str], name: str) -> ContentFi
         raise not_an_image from exc
     finally:
         upload.seek(0)
+    if max_side is not None and max(picture.size) > max_side:
+        picture.thumbnail((max_side, max_side))
     if fmt == "JPEG" and picture.mode not in ("RGB", "L"):
         picture = picture.convert("RGB")
     buffer = io.BytesIO()

@@ -4,9 +4,11 @@ orders of the demo buyer followed live — one in production, one on its way to 
 from __future__ import annotations
 
 from collections.abc import Callable
-from io import StringIO
+from io import BytesIO, StringIO
 from typing import TypedDict
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
 from rich.console import Console
 
 from autovitrine.accounts.models import User
@@ -30,10 +32,12 @@ from autovitrine.production.models import (
     Line,
     OrderProgress,
     Plant,
+    ProductionEvent,
     Station,
+    StationPhoto,
     TransportLeg,
 )
-from autovitrine.production.services import handover_capacity_set
+from autovitrine.production.services import handover_capacity_set, station_photo_attach
 
 Tick = Callable[[int], None]
 
@@ -194,5 +198,40 @@ def load_tracked_orders(buyer_email: str, staff_email: str, tick: Tick) -> int:
                 console=Console(file=StringIO()),
             )
             added += 1
+        added += _station_photos(number)
         tick(1)
+    return added
+
+
+def _demo_picture(station: str, hue: int) -> SimpleUploadedFile:
+    """A drawn stand-in for the plant's camera: a car's outline on a shop-floor background."""
+    image = Image.new("RGB", (960, 540), (40 + hue % 60, 60, 80 + hue % 90))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 400, 960, 540), fill=(90, 94, 100))
+    draw.rounded_rectangle((230, 250, 730, 390), radius=40, fill=(200, 40, 50))
+    draw.rounded_rectangle((340, 170, 610, 270), radius=30, fill=(170, 30, 40))
+    for x in (330, 630):
+        draw.ellipse((x - 55, 340, x + 55, 450), fill=(20, 20, 20))
+    draw.text((30, 30), station, fill=(255, 255, 255))
+    buffer = BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return SimpleUploadedFile("poste.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _station_photos(number: str) -> int:
+    """A photo for each station the demo car left, sent as the plant would."""
+    events = ProductionEvent.objects.filter(
+        progress__order__number=number, kind="station_left", station__isnull=False
+    ).select_related("station", "credential")
+    added = 0
+    for row in events:
+        if StationPhoto.objects.filter(event=row).exists():
+            continue
+        assert row.station is not None
+        station_photo_attach(
+            credential=row.credential,
+            event_id=row.event_id,
+            upload=_demo_picture(row.station.name, 37 * row.station.position),
+        )
+        added += 1
     return added

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core.admin_access import (
@@ -153,9 +157,66 @@ class OrderProgressAdmin(HeadOfficeAdmin):
         return False
 
 
+class CsvImportForm(forms.Form):
+    credential = forms.ModelChoiceField(
+        label=_("Au nom de la clé"),
+        queryset=ApiCredential.objects.filter(revoked_at__isnull=True),
+        help_text=_("La clé de l'usine (ou du transporteur) dont le fichier vient."),
+    )
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        help_text=_(
+            "UTF-8, virgules ou points-virgules ; en-tête : id, kind, occurred_at, puis vin ou "
+            "order et les champs utiles (line, station, leg, week, place, reason, "
+            "reason_public, eta), comme dans l'API."
+        ),
+    )
+
+
 @admin.register(ProductionEvent)
 class ProductionEventAdmin(OrderProgressAdmin):
     list_display = ("event_id", "kind", "progress", "occurred_at", "received_at", "credential")
     list_filter = ("kind",)
     search_fields = ("event_id", "progress__vin")
     inlines = []
+    change_list_template = "admin/production/productionevent/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_csv),
+                name="production_productionevent_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_csv(self, request: HttpRequest) -> HttpResponse:
+        """Plants without an API send their events as a CSV file: the same validation as the
+        API, and a report of every rejected line."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = CsvImportForm(request.POST or None, request.FILES or None)
+        report = None
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = services.events_import_csv(
+                    credential=form.cleaned_data["credential"],
+                    data=upload.read(services.MAX_CSV_BYTES + 1),
+                )
+            except ValidationError as exc:
+                form.add_error("file", exc.messages)
+        if request.method == "POST" and report is None:
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Importer des événements (CSV)"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(
+            request, "admin/production/productionevent/import.html", context, status=status
+        )

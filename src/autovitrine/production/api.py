@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, File, Router, Schema, UploadedFile
 from ninja.security import APIKeyHeader
 
 from autovitrine.core.api_errors import ApiError, errors
@@ -85,4 +85,44 @@ def post_events(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
         "duplicates": sum(1 for r in results if r.duplicate),
         "rejected": sum(1 for r in results if r.status == "rejected"),
         "results": [r.as_dict() for r in results],
+    }
+
+
+PHOTO_FIELD = File(..., description="JPEG, PNG ou WebP, 5 Mo au plus")
+
+
+class PhotoOut(Schema):
+    event_id: str
+    width: int
+    height: int
+    content_type: str
+
+
+@router.post(
+    "/events/{event_id}/photo",
+    auth=SignedRequest(),
+    response={200: PhotoOut, **errors(401, 404, 422)},
+    url_name="production_event_photo",
+    summary="Joindre une photo à un événement de poste (multipart, champ « photo »)",
+)
+def post_event_photo(
+    request: HttpRequest, event_id: str, photo: UploadedFile = PHOTO_FIELD
+) -> dict[str, Any]:
+    """La photo d'un poste (`station_entered` ou `station_left`) déjà envoyé par cette usine :
+    JPEG, PNG ou WebP, 5 Mo au plus ; elle est réduite, réencodée sans métadonnées (EXIF, GPS)
+    et montrée à l'acheteur sur son suivi. Codes : `unknown_event` (404), `photo_too_large`,
+    `photo_not_image`, `photo_format`, `photo_dimensions` (422). Une nouvelle photo remplace la
+    précédente. La signature couvre le corps multipart tel qu'envoyé."""
+    credential: ApiCredential = request.auth  # type: ignore[attr-defined]
+    try:
+        saved = services.station_photo_attach(
+            credential=credential, event_id=event_id[:64], upload=photo
+        )
+    except services.PhotoRefused as refused:
+        raise ApiError(refused.status, refused.code, refused.message) from refused
+    return {
+        "event_id": event_id,
+        "width": saved.width,
+        "height": saved.height,
+        "content_type": saved.content_type,
     }

@@ -439,3 +439,65 @@ class HandoverDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["handover", "kind"], name="production_handover_doc")
         ]
+
+
+class StationPhoto(models.Model):
+    """A photo the plant attaches to a station event: re-encoded without metadata, kept in the
+    private storage, shown to those who may follow the order through short-lived signed URLs."""
+
+    event = models.OneToOneField(
+        ProductionEvent,
+        on_delete=models.CASCADE,
+        related_name="photo",
+        verbose_name=_("événement"),
+    )
+    file = models.FileField(_("fichier"), storage=private_storage, upload_to="stations/%Y/%m/")
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField(_("largeur"))
+    height = models.PositiveIntegerField(_("hauteur"))
+    uploaded_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo de poste")
+        verbose_name_plural = _("photos de poste")
+
+    def __str__(self) -> str:
+        return str(self.event)
+
+
+# Milestones the buyer may turn off; a handover moved by a delay is always told (it needs them).
+OPTIONAL_MILESTONES = ("left_plant", "eta_changed", "arrived")
+
+
+class TrackingPreferences(models.Model):
+    """The milestone e-mails the buyer chose (every one until they choose)."""
+
+    order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.CASCADE,
+        related_name="tracking_preferences",
+        verbose_name=_("commande"),
+    )
+    email_milestones = models.JSONField(_("étapes annoncées par e-mail"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférences de suivi")
+        verbose_name_plural = _("préférences de suivi")
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (its push service's endpoint and encryption keys), for
+    a buyer who opted in; dropped when the push service says it is gone."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("compte")
+    )
+    endpoint = models.URLField(_("adresse du service de push"), max_length=800, unique=True)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("abonnement Web Push")
+        verbose_name_plural = _("abonnements Web Push")

@@ -8,7 +8,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import holidays
+from django.core import signing
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
 from .models import (
     HOLDING_BOOKING_STATUSES,
+    OPTIONAL_MILESTONES,
     EtaChange,
     EventKind,
     HalfDay,
@@ -27,10 +30,14 @@ from .models import (
     HandoverBooking,
     HandoverCapacity,
     HandoverDocument,
+    Notification,
     OrderProgress,
+    Plant,
     ProductionEvent,
+    StationPhoto,
+    TrackingPreferences,
 )
-from .texts import eta_text, progress_percent, stage_label
+from .texts import LEFT_PLANT_RANK, eta_text, progress_percent, stage_label
 
 if TYPE_CHECKING:
     from autovitrine.orders.models import Order
@@ -65,6 +72,34 @@ class Stage:
     state: str  # "done", "current" or "upcoming"
     at: dt.datetime | None = None
     detail: str = ""
+    photo_url: str = ""
+
+
+# A station photo's address works this long: a page reload hands out fresh ones.
+PHOTO_URL_SECONDS = 10 * 60
+_PHOTO_SALT = "production.station-photo"
+
+
+def station_photo_url(photo_id: int) -> str:
+    """A short-lived signed address of a station photo (the view checks the viewer too)."""
+    token = signing.TimestampSigner(salt=_PHOTO_SALT).sign(str(photo_id))
+    return reverse("production:station_photo", kwargs={"token": token})
+
+
+def station_photo_for_viewer(*, token: str, user: Any) -> StationPhoto | None:
+    """The photo a signed address names, if the address is still fresh and this user may follow
+    the order (its buyer, its delivering dealer's staff, head office); else ``None``."""
+    try:
+        raw = signing.TimestampSigner(salt=_PHOTO_SALT).unsign(token, max_age=PHOTO_URL_SECONDS)
+    except signing.BadSignature:
+        return None
+    photo = (
+        StationPhoto.objects.select_related("event__progress__order").filter(pk=int(raw)).first()
+    )
+    if photo is None:
+        return None
+    number = photo.event.progress.order.number
+    return photo if order_for_viewer(number=number, user=user) is not None else None
 
 
 @dataclass
@@ -139,6 +174,11 @@ def order_timeline(order: Order) -> Timeline:
         .select_related("station", "leg")
         .order_by("occurred_at", "id")
     )
+    photos = dict(
+        StationPhoto.objects.filter(event__progress=progress)
+        .order_by("event__occurred_at", "event_id")
+        .values_list("event__station_id", "pk")
+    )  # the latest photo of each station wins
     entered: dict[int, dt.datetime] = {}
     left: dict[int, dt.datetime] = {}
     legs_at: dict[int, dt.datetime] = {}
@@ -163,7 +203,16 @@ def order_timeline(order: Order) -> Timeline:
             detail = _("terminé à %(time)s") % {
                 "time": date_format(timezone.localtime(left[station.pk]), "H:i")
             }
-        stages.append(Stage(station.name, "done" if at else "upcoming", at, detail))
+        photo_id = photos.get(station.pk)
+        stages.append(
+            Stage(
+                station.name,
+                "done" if at else "upcoming",
+                at,
+                detail,
+                photo_url=station_photo_url(photo_id) if photo_id else "",
+            )
+        )
     stages.append(
         Stage(
             _("Sortie de l'usine de %(plant)s") % {"plant": progress.plant.name},
@@ -660,3 +709,249 @@ def capacity_initial(*, dealer_id: int) -> dict[str, int]:
         initial[f"bays_{row.weekday}_{row.half_day}"] = row.bays
         initial[f"staff_{row.weekday}_{row.half_day}"] = row.staff
     return initial
+
+
+# --- Head office: every plant at a glance -----------------------------------------------------
+
+# Durations are observed on the events of this many last days.
+OFFICE_WINDOW_DAYS = 90
+
+
+@dataclass
+class StageCount:
+    label: str
+    cars: int
+    on_hold: int = 0
+
+
+@dataclass
+class Duration:
+    label: str
+    typical_hours: float
+    typical_spread: float
+    observed_hours: float | None  # mean of the observed runs, None when none is complete
+    observed_spread: float | None
+    runs: int
+
+
+@dataclass
+class LateCar:
+    number: str
+    vehicle: str
+    plant: str
+    stage: str
+    eta: str
+    promised: dt.date | None
+    eta_to: dt.date | None
+    on_hold: bool
+
+
+@dataclass
+class PlantOverview:
+    code: str
+    name: str
+    in_progress: int
+    stages: list[StageCount]
+    durations: list[Duration]
+
+
+@dataclass
+class EtaAccuracy:
+    cars: int  # arrived cars with at least one window given before the arrival
+    windows: int
+    windows_held: int  # windows that contained the arrival day
+    mean_days_off: float | None  # mean distance from the first window to the arrival day
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.windows_held / self.windows) if self.windows else None
+
+
+@dataclass
+class OfficeOverview:
+    plants: list[PlantOverview]
+    late: list[LateCar]
+    accuracy: EtaAccuracy
+
+
+def _mean_sd(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    mean = sum(values) / len(values)
+    spread = (
+        (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+        if len(values) > 1
+        else 0.0
+    )
+    return round(mean, 1), round(spread, 1)
+
+
+def _plant_overview(
+    plant: Plant, progresses: list[OrderProgress], since: dt.datetime
+) -> PlantOverview:
+    stations = [s for line in plant.lines.all() for s in line.stations.all()]
+    legs = list(plant.legs.all())
+    here = [p for p in progresses if p.plant_id == plant.pk]
+    counts: dict[tuple[str, int], list[OrderProgress]] = {}
+    for progress in here:
+        if progress.leg_id:
+            key = ("leg", progress.leg_id)
+        elif progress.rank >= LEFT_PLANT_RANK:
+            key = ("out", 0)
+        elif progress.station_id:
+            key = ("station", progress.station_id)
+        else:
+            key = ("planned", 0)
+        counts.setdefault(key, []).append(progress)
+
+    def stage(label: str, key: tuple[str, int]) -> StageCount:
+        cars = counts.get(key, [])
+        return StageCount(label, len(cars), sum(p.on_hold for p in cars))
+
+    stages = [stage(_("Planifiée"), ("planned", 0))]
+    stages += [stage(s.name, ("station", s.pk)) for s in stations]
+    stages.append(stage(_("Attente du transport"), ("out", 0)))
+    stages += [stage(f"{leg.origin} → {leg.destination}", ("leg", leg.pk)) for leg in legs]
+
+    # Observed durations: a station runs from entering it to entering the next one (as the
+    # typical duration is defined), a leg from its checkpoint to the next leg's or the arrival.
+    times: dict[int, dict[tuple[str, int], dt.datetime]] = {}
+    events = ProductionEvent.objects.filter(
+        progress__plant=plant,
+        occurred_at__gte=since,
+        kind__in=(
+            EventKind.STATION_ENTERED,
+            EventKind.TRANSPORT_CHECKPOINT,
+            EventKind.ARRIVED_AT_DEALER,
+        ),
+    ).values_list("progress_id", "kind", "station_id", "leg_id", "occurred_at")
+    for progress_id, kind, station_id, leg_id, at in events:
+        key = (
+            ("station", station_id)
+            if kind == EventKind.STATION_ENTERED
+            else ("leg", leg_id)
+            if kind == EventKind.TRANSPORT_CHECKPOINT
+            else ("arrived", 0)
+        )
+        times.setdefault(progress_id, {}).setdefault(key, at)  # the first report counts
+    steps: list[tuple[str, tuple[str, int], tuple[str, int], float, float]] = []
+    for i, s in enumerate(stations):
+        following = ("station", stations[i + 1].pk) if i + 1 < len(stations) else None
+        if following is not None:
+            steps.append(
+                (
+                    s.name,
+                    ("station", s.pk),
+                    following,
+                    s.typical_minutes / 60,
+                    s.spread_minutes / 60,
+                )
+            )
+    for i, leg in enumerate(legs):
+        following = ("leg", legs[i + 1].pk) if i + 1 < len(legs) else ("arrived", 0)
+        steps.append(
+            (
+                f"{leg.origin} → {leg.destination}",
+                ("leg", leg.pk),
+                following,
+                float(leg.typical_hours),
+                float(leg.spread_hours),
+            )
+        )
+    durations = []
+    for label, start, end, typical, spread in steps:
+        observed = [
+            (seen[end] - seen[start]).total_seconds() / 3600
+            for seen in times.values()
+            if start in seen and end in seen and seen[end] >= seen[start]
+        ]
+        mean, sd = _mean_sd(observed)
+        durations.append(
+            Duration(label, round(typical, 1), round(spread, 1), mean, sd, len(observed))
+        )
+    return PlantOverview(
+        code=plant.code,
+        name=plant.name,
+        in_progress=len(here),
+        stages=stages,
+        durations=durations,
+    )
+
+
+def _eta_accuracy(since: dt.datetime) -> EtaAccuracy:
+    arrived = OrderProgress.objects.filter(arrived_at__gte=since).values_list("pk", "arrived_at")
+    arrival_day = {pk: timezone.localdate(at) for pk, at in arrived}
+    changes = (
+        EtaChange.objects.filter(progress_id__in=arrival_day)
+        .exclude(reason=EtaChange.Reason.ARRIVED)
+        .order_by("progress_id", "created_at", "id")
+        .values_list("progress_id", "eta_from", "eta_to", "created_at")
+    )
+    windows = held = 0
+    first_off: dict[int, int] = {}
+    for progress_id, start, end, created_at in changes:
+        day = arrival_day[progress_id]
+        if timezone.localdate(created_at) > day:
+            continue
+        windows += 1
+        held += start <= day <= end
+        if progress_id not in first_off:
+            first_off[progress_id] = (
+                0 if start <= day <= end else min(abs((day - start).days), abs((day - end).days))
+            )
+    mean_off = round(sum(first_off.values()) / len(first_off), 1) if first_off else None
+    return EtaAccuracy(
+        cars=len(first_off), windows=windows, windows_held=held, mean_days_off=mean_off
+    )
+
+
+def office_overview(*, now: dt.datetime | None = None) -> OfficeOverview:
+    """Head office's view across plants: the cars at each stage (those on hold counted), the
+    observed mean and spread of each step's duration beside its configured one, the late cars
+    (on hold, or whose window ends after the promised date) and how often the ETA windows held
+    the actual arrival day."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=OFFICE_WINDOW_DAYS)
+    progresses = list(
+        OrderProgress.objects.filter(arrived_at__isnull=True)
+        .exclude(order__status__in=("delivered", "cancelled", "withdrawn"))
+        .select_related("order", "plant", "station", "leg")
+    )
+    plants = [
+        _plant_overview(plant, progresses, since)
+        for plant in Plant.objects.prefetch_related("lines__stations", "legs").order_by("name")
+    ]
+    late = []
+    for progress in progresses:
+        promised = progress.order.delivery_by
+        is_late = bool(progress.eta_to and promised and progress.eta_to > promised)
+        if is_late or progress.on_hold:
+            late.append(
+                LateCar(
+                    number=progress.order.number,
+                    vehicle=progress.order.vehicle_label,
+                    plant=progress.plant.name,
+                    stage=stage_label(progress),
+                    eta=eta_text(progress),
+                    promised=promised,
+                    eta_to=progress.eta_to,
+                    on_hold=progress.on_hold,
+                )
+            )
+    late.sort(key=lambda car: (car.eta_to or dt.date.max, car.number))
+    return OfficeOverview(plants=plants, late=late, accuracy=_eta_accuracy(since))
+
+
+def buyer_email_milestones(*, order_id: int) -> set[str]:
+    """The milestones the buyer wants an e-mail for: all until they choose; a handover moved by
+    a delay is always told."""
+    row = TrackingPreferences.objects.filter(order_id=order_id).first()
+    chosen = set(OPTIONAL_MILESTONES) if row is None else set(row.email_milestones)
+    return chosen | {"handover_moved"}
+
+
+def milestone_choices(*, order_id: int) -> list[tuple[str, str, bool]]:
+    """``(value, label, chosen)`` of each milestone the buyer may turn on or off."""
+    labels = dict(Notification.Milestone.choices)
+    chosen = buyer_email_milestones(order_id=order_id)
+    return [(m, str(labels[m]), m in chosen) for m in OPTIONAL_MILESTONES]

@@ -3,7 +3,9 @@ the progress and ETA they move, and the live message each accepted event publish
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 import secrets
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
@@ -30,6 +33,7 @@ from autovitrine.orders.services import order_deliver, order_start_production
 from . import eta, live, selectors, signing
 from .models import (
     HOLDING_BOOKING_STATUSES,
+    OPTIONAL_MILESTONES,
     ApiCredential,
     EtaChange,
     EventKind,
@@ -41,7 +45,10 @@ from .models import (
     Notification,
     OrderProgress,
     ProductionEvent,
+    PushSubscription,
     Station,
+    StationPhoto,
+    TrackingPreferences,
     TransportLeg,
     private_storage,
 )
@@ -382,7 +389,10 @@ def _notify_milestones(
         and abs((progress.eta_to - previous_eta_to).days) > ETA_NOTICE_DAYS
     ):
         owed.append((Notification.Milestone.ETA_CHANGED, f"eta:{progress.eta_to.isoformat()}"))
+    chosen = selectors.buyer_email_milestones(order_id=progress.order_id)
     for milestone, key in owed:
+        if milestone not in chosen:
+            continue  # the buyer turned this one off
         notification, created = Notification.objects.get_or_create(
             progress=progress, key=key, defaults={"milestone": milestone}
         )
@@ -528,6 +538,185 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window 
         after=[week_step] + [_station_step(s) for s in stations] + leg_steps,
         on_hold=progress.on_hold,
     )
+
+
+def tracking_preferences_set(*, number: str, customer_id: int, milestones: list[str]) -> None:
+    """The milestone e-mails the buyer wants for this order (among ``OPTIONAL_MILESTONES``)."""
+    order = customer_order(number=number, customer_id=customer_id)
+    if order is None:
+        raise ValidationError(_("Commande introuvable."), code="not_found")
+    TrackingPreferences.objects.update_or_create(
+        order_id=order.pk,
+        defaults={"email_milestones": [m for m in OPTIONAL_MILESTONES if m in milestones]},
+    )
+
+
+def push_subscribe(*, user_id: int, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Keep a browser's push subscription for this buyer (the same endpoint again: updated)."""
+    if not endpoint.startswith("https://") and not settings.DEBUG_PUSH_ENDPOINTS:
+        raise ValidationError(_("Adresse de push invalide."), code="push_endpoint")
+    if not (endpoint and p256dh and auth) or len(endpoint) > 800 or len(p256dh) > 120:
+        raise ValidationError(_("Abonnement incomplet."), code="push_subscription")
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user_id": user_id, "p256dh": p256dh, "auth": auth[:40]}
+    )
+    return subscription
+
+
+# --- CSV import (plants without an API) -----------------------------------------------------
+
+CSV_COLUMNS = (
+    "id", "kind", "occurred_at", "vin", "order", "line", "station", "leg", "week", "place",
+    "reason", "reason_public", "eta",
+)  # fmt: skip
+MAX_CSV_LINES = 5000
+MAX_CSV_BYTES = 2 * 1024 * 1024
+_TRUE = {"1", "true", "vrai", "oui", "yes"}
+
+
+@dataclass
+class CsvLineResult:
+    line: int  # the line number in the file (the header is line 1)
+    result: EventResult
+
+
+@dataclass
+class CsvImportReport:
+    lines: list[CsvLineResult]
+
+    @property
+    def accepted(self) -> int:
+        return sum(
+            1 for r in self.lines if r.result.status == "accepted" and not r.result.duplicate
+        )
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.lines if r.result.duplicate)
+
+    @property
+    def rejected(self) -> list[CsvLineResult]:
+        return [r for r in self.lines if r.result.status == "rejected"]
+
+
+def events_import_csv(*, credential: ApiCredential, data: bytes) -> CsvImportReport:
+    """The events of a CSV file (a header naming the API's fields, one event a line; UTF-8,
+    comma or semicolon), ingested exactly as an API batch sent with ``credential``: the same
+    validation, idempotence and order rules. Each rejected line is reported with its number."""
+    if credential.revoked_at is not None:
+        raise ValidationError(_("Cette clé est révoquée."), code="revoked")
+    if len(data) > MAX_CSV_BYTES:
+        raise ValidationError(_("Fichier trop lourd : 2 Mo au plus."), code="csv_too_large")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _("Le fichier doit être encodé en UTF-8."), code="csv_encoding"
+        ) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [name.strip() for name in reader.fieldnames or []]
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    if not {"id", "kind", "occurred_at"} <= set(header) or unknown:
+        raise ValidationError(
+            _(
+                "En-tête attendu : id, kind, occurred_at puis les champs utiles parmi %(cols)s%(bad)s."
+            )
+            % {
+                "cols": ", ".join(CSV_COLUMNS[3:]),
+                "bad": (_(" (colonnes inconnues : %(names)s)") % {"names": ", ".join(unknown)})
+                if unknown
+                else "",
+            },
+            code="csv_header",
+        )
+    reader.fieldnames = header
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for row in reader:
+        if len(rows) >= MAX_CSV_LINES:
+            raise ValidationError(
+                _("%(n)d lignes au plus par fichier.") % {"n": MAX_CSV_LINES}, code="csv_too_long"
+            )
+        event: dict[str, Any] = {
+            key: value.strip() for key, value in row.items() if key and value and value.strip()
+        }
+        if not event:
+            continue  # a blank line
+        if "reason_public" in event:
+            event["reason_public"] = event["reason_public"].lower() in _TRUE
+        rows.append((reader.line_num, event))
+    results = events_ingest(credential=credential, events=[event for _line, event in rows])
+    return CsvImportReport(
+        [CsvLineResult(line, result) for (line, _event), result in zip(rows, results, strict=True)]
+    )
+
+
+# --- Station photos -------------------------------------------------------------------------
+
+STATION_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Large enough for a phone's full width at 2x, small enough to load on a train.
+STATION_PHOTO_SIDE = 1600
+PHOTO_KINDS = (EventKind.STATION_ENTERED, EventKind.STATION_LEFT)
+
+
+class PhotoRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def station_photo_attach(
+    *, credential: ApiCredential, event_id: str, upload: UploadedFile
+) -> StationPhoto:
+    """The plant's photo of a station event it sent: validated, scaled down, re-encoded without
+    metadata (``core.images``: the GPS position and the camera's serial never reach the buyer),
+    stored privately. Sending a photo again for the same event replaces it."""
+    event = (
+        ProductionEvent.objects.filter(event_id=event_id, kind__in=PHOTO_KINDS)
+        .select_related("progress")
+        .first()
+    )
+    if event is None or credential.plant_id != event.progress.plant_id:
+        # Another plant's event is as unknown as a missing one: it reveals nothing.
+        raise PhotoRefused(
+            404, "unknown_event", _("Aucun événement de poste de cette usine ne porte cet id.")
+        )
+    if upload.size is None or upload.size > settings.MAX_PHOTO_BYTES:
+        raise PhotoRefused(
+            422,
+            "photo_too_large",
+            _("Photo trop lourde : %(mb)d Mo au plus.")
+            % {"mb": settings.MAX_PHOTO_BYTES // (1024 * 1024)},
+        )
+    try:
+        content = image_reencode(
+            upload,
+            allowed_formats=STATION_PHOTO_FORMATS,
+            name="poste",
+            max_side=STATION_PHOTO_SIDE,
+        )
+    except ValidationError as exc:
+        raise PhotoRefused(422, exc.code or "photo_not_image", exc.messages[0]) from exc
+    with Image.open(content) as picture:
+        fmt, (width, height) = (picture.format or "JPEG").lower(), picture.size
+    content.seek(0)
+    extension = {"jpeg": "jpg"}.get(fmt, fmt)
+    with transaction.atomic():
+        previous = StationPhoto.objects.select_for_update().filter(event=event).first()
+        if previous is not None:
+            old_file = previous.file.name or ""
+            previous.delete()
+            if old_file:
+                transaction.on_commit(partial(private_storage().delete, old_file))
+        photo = StationPhoto(event=event, content_type=f"image/{fmt}", width=width, height=height)
+        photo.file.save(f"{event.pk}-{secrets.token_hex(8)}.{extension}", content, save=False)
+        photo.save()
+    return photo
 
 
 # --- Handover at the dealer -----------------------------------------------------------------

@@ -6,6 +6,9 @@ app_name = "production"
 urlpatterns = [
     path("commandes/<str:number>/suivi/", views.timeline, name="timeline"),
     path("commandes/<str:number>/suivi/direct/", views.stream, name="stream"),
+    path("commandes/<str:number>/suivi/alertes/", views.timeline_alerts, name="timeline_alerts"),
+    path("suivi/push/abonnement/", views.push_subscribe, name="push_subscribe"),
+    path("suivi/photos/<str:token>/", views.station_photo, name="station_photo"),
     path("commandes/<str:number>/remise/", views.handover, name="handover"),
     path("commandes/<str:number>/remise/reserver/", views.handover_book, name="handover_book"),
     path("commandes/<str:number>/remise/documents/", views.handover_upload, name="handover_upload"),
@@ -14,6 +17,7 @@ urlpatterns = [
         views.handover_document,
         name="handover_document",
     ),
+    path("siege/production/", views.office, name="office"),
     path("concessions/espace/arrivages/", views.dealer_incoming, name="dealer_incoming"),
     path("concessions/espace/remises/", views.dealer_handovers, name="dealer_handovers"),
     path(

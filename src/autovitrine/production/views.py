@@ -4,12 +4,21 @@ handover at the dealer: the buyer's slot and to-do list, the dealer's calendar a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,6 +50,10 @@ def timeline(request: HttpRequest, number: str) -> HttpResponse:
         "handover": selectors.handover_summary(order)
         if order.customer_id == request.user.pk
         else None,
+        "milestones": selectors.milestone_choices(order_id=order.pk)
+        if order.customer_id == request.user.pk
+        else None,
+        "push_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
     }
     return render(request, "production/timeline.html", context)
 
@@ -66,6 +79,116 @@ def stream(request: HttpRequest, number: str) -> StreamingHttpResponse:
     # No buffering behind nginx; no-transform keeps proxies from compressing the stream.
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+@require_POST
+def timeline_alerts(request: HttpRequest, number: str) -> HttpResponse:
+    """The buyer picks the milestones they are e-mailed about."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("production:timeline", kwargs={"number": number}))
+    order = _buyer_order(request, number)
+    services.tracking_preferences_set(
+        number=order.number,
+        customer_id=request.user.pk,
+        milestones=request.POST.getlist("etapes"),
+    )
+    messages.success(request, _("Vos choix d'alertes sont enregistrés."))
+    return redirect(reverse("production:timeline", kwargs={"number": order.number}) + "#alertes")
+
+
+@require_POST
+def push_subscribe(request: HttpRequest) -> HttpResponse:
+    """The browser's Web Push subscription (``PushSubscription.toJSON()``), for the signed-in
+    buyer who opted in; 400 with a stable code when it is not one."""
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"error": {"code": "not_signed_in", "message": _("Connectez-vous.")}}, status=401
+        )
+    try:
+        data = json.loads(request.body or b"{}")
+        keys = data.get("keys") or {}
+        services.push_subscribe(
+            user_id=request.user.pk,
+            endpoint=str(data.get("endpoint", "")),
+            p256dh=str(keys.get("p256dh", "")),
+            auth=str(keys.get("auth", "")),
+        )
+    except (ValueError, AttributeError):
+        return JsonResponse(
+            {"error": {"code": "invalid_json", "message": _("Abonnement illisible.")}}, status=400
+        )
+    except ValidationError as exc:
+        return JsonResponse(
+            {"error": {"code": exc.code or "push_subscription", "message": exc.messages[0]}},
+            status=400,
+        )
+    return JsonResponse({"subscribed": True}, status=201)
+
+
+@require_GET
+def station_photo(request: HttpRequest, token: str) -> HttpResponseBase:
+    """A station photo through its short-lived signed address, to those who may follow the order
+    (else 404, as for an expired or forged address)."""
+    photo = selectors.station_photo_for_viewer(token=token, user=request.user)
+    if photo is None:
+        raise Http404
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = f"private, max-age={selectors.PHOTO_URL_SECONDS}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def office(request: HttpRequest) -> HttpResponse:
+    """Head office's view across plants: cars per stage, observed step durations against the
+    configured ones (charts, with their tables), late cars and how well the ETA windows held."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not getattr(request.user, "is_head_office", False):
+        raise PermissionDenied
+    overview = selectors.office_overview()
+    charts = [
+        {
+            "code": plant.code,
+            "stages": {
+                "labels": [stage.label for stage in plant.stages],
+                "cars": [stage.cars - stage.on_hold for stage in plant.stages],
+                "on_hold": [stage.on_hold for stage in plant.stages],
+            },
+            "durations": {
+                "labels": [d.label for d in plant.durations],
+                "typical": [d.typical_hours for d in plant.durations],
+                "observed": [
+                    None
+                    if d.observed_hours is None
+                    else [
+                        round(max(d.observed_hours - (d.observed_spread or 0), 0), 1),
+                        round(d.observed_hours + (d.observed_spread or 0), 1),
+                    ]
+                    for d in plant.durations
+                ],
+                "mean": [d.observed_hours for d in plant.durations],
+            },
+        }
+        for plant in overview.plants
+    ]
+    texts = {
+        "cars": _("voitures"),
+        "on_hold": _("dont bloquées (qualité)"),
+        "typical": _("durée habituelle (heures)"),
+        "observed": _("observé : moyenne ± écart type (heures)"),
+        "mean": _("moyenne observée (heures)"),
+    }
+    return render(
+        request,
+        "production/office.html",
+        {
+            "overview": overview,
+            "charts": charts,
+            "texts": texts,
+            "window_days": selectors.OFFICE_WINDOW_DAYS,
+        },
+    )
 
 
 @require_GET

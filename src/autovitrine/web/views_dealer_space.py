@@ -1,7 +1,8 @@
 """The dealer's own space: a dashboard of its day (leads, test drives, orders, deliveries,
-trade-ins, flash-sale units sold, stock), for its staff only. Times are Paris time.
+handovers, trade-ins, flash-sale units sold, stock), for its staff only. Times are Paris time.
 
-It lives in ``web``, above the apps it composes (dealers, leads, inventory, orders, flash sales),
+It lives in ``web``, above the apps it composes (dealers, leads, inventory, orders, production,
+flash sales),
 and is mounted in the ``dealers`` URL namespace by ``config.urls``: each of those apps stays
 unaware of the others.
 """
@@ -37,6 +38,7 @@ from autovitrine.orders.selectors import (
     dealer_order_counts,
     dealer_orders_with_trade_in_to_appraise,
 )
+from autovitrine.production.selectors import dealer_handover_calendar, dealer_slip_alerts
 
 RECENT_LEADS = 5
 AGENDA_DAYS = 7
@@ -84,6 +86,14 @@ def dashboard(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
     trade_in_orders = list(dealer_orders_with_trade_in_to_appraise(dealer_id=dealer_id))
     units_sold = dealer_units_sold(dealer_id=dealer_id)
     units_sold_count = units_sold.count()
+    today = timezone.localdate()
+    handovers_today = [
+        half
+        for half in dealer_handover_calendar(dealer_id=dealer_id, start=today, days=1)
+        if half.entries
+    ]
+    handovers_today_count = sum(len(half.entries) for half in handovers_today)
+    to_replan = len(dealer_slip_alerts(dealer_id=dealer_id))
     orders_url = "orders:dealer_list"
     tiles = [
         Tile(
@@ -117,6 +127,18 @@ def dashboard(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
             _list_url(orders_url, status=TO_DELIVER_FILTER),
         ),
         Tile(
+            "handovers-today",
+            _("Remises des clés aujourd'hui"),
+            handovers_today_count,
+            _list_url("production:dealer_handovers", vue="jour"),
+        ),
+        Tile(
+            "handovers-to-replan",
+            _("Remises à replanifier (retard)"),
+            to_replan,
+            f"{reverse('production:dealer_handovers')}#handover-alerts",
+        ),
+        Tile(
             "trade-ins",
             _("Reprises à estimer"),
             len(trade_in_orders),
@@ -131,7 +153,9 @@ def dashboard(request: HttpRequest, *, dealer_id: int) -> HttpResponse:
     ]
     context = {
         "dealer": dealer_by_id(dealer_id),
-        "today_local": timezone.localdate(),
+        "today_local": today,
+        "handovers_today": handovers_today,
+        "handovers_today_count": handovers_today_count,
         "tiles": tiles,
         "agenda": agenda,
         "agenda_days": AGENDA_DAYS,

@@ -79,6 +79,8 @@ def test_every_count_of_the_day_has_its_link_and_ignores_other_dealers(
         "drives-week": (1, "#agenda"),
         "orders-to-confirm": (2, "/commandes/concession/?status=deposit_paid"),
         "deliveries": (2, "/commandes/concession/?status=a-livrer"),
+        "handovers-today": (0, "/concessions/espace/remises/?vue=jour"),
+        "handovers-to-replan": (0, "/concessions/espace/remises/#handover-alerts"),
         "trade-ins": (0, "#reprises"),
         "flash-units": (0, "#ventes-flash"),
     }

@@ -60,9 +60,23 @@ def test_the_demo_buyer_follows_a_car_in_production_and_one_in_transport(db, cli
     page = client.get(f"/commandes/{progresses[1].order.number}/suivi/").content.decode()
     assert handover_summary(progresses[1].order).can_book
     assert "Choisir mon créneau de remise des clés" in page
+    # with a photo on each station the car has left (assembly under way: three before it)
+    assert page.count('class="tracking-photo"') == 7
+    first = client.get(f"/commandes/{progresses[0].order.number}/suivi/").content.decode()
+    assert first.count('class="tracking-photo"') == 3
 
     # A second run adds nothing
-    before = (ProductionEvent.objects.count(), ApiCredential.objects.count())
+    from autovitrine.production.models import StationPhoto
+
+    before = (
+        ProductionEvent.objects.count(),
+        ApiCredential.objects.count(),
+        StationPhoto.objects.count(),
+    )
     output = run_demo(*SMALL)
-    assert (ProductionEvent.objects.count(), ApiCredential.objects.count()) == before
+    assert (
+        ProductionEvent.objects.count(),
+        ApiCredential.objects.count(),
+        StationPhoto.objects.count(),
+    ) == before
     assert "usines 0, commandes suivies 0" in output
