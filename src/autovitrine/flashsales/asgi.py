@@ -127,10 +127,10 @@ async def _answer(
 ) -> tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]] | None:
     """The fast path's answer, or ``None`` to let Django answer (a join it cannot decide)."""
     slug = match["slug0"] or match["slug1"]
-    info = await services.asale_info(slug)
-    if info is None:
-        return 404, _error("not_found", "Vente introuvable.")
     try:
+        info = await services.asale_info(slug)
+        if info is None:
+            return 404, _error("not_found", "Vente introuvable.")
         if body is not None:
             form = {k: v[0] for k, v in parse_qs(body.decode("latin-1")).items()}
             payload = await services.aqueue_join_first(
@@ -152,6 +152,11 @@ async def _answer(
     except services.QUEUE_ERRORS as exc:
         logger.warning("Waiting room unreachable: %r", exc)
         refusal = FlashSaleRefusal("queue_unavailable")
+        return refusal.status, refusal.payload(), refusal.headers()
+    except services.DATABASE_ERRORS as exc:
+        # PostgreSQL stopped or restarting (issue #11, defect 7): the page tries again later.
+        logger.warning("Database unreachable: %r", exc)
+        refusal = FlashSaleRefusal("database_unavailable")
         return refusal.status, refusal.payload(), refusal.headers()
 
 

@@ -12,7 +12,7 @@ held while the payment provider is called.
 """
 
 from ..presentation import status_payload
-from ._base import QUEUE_ERRORS, RESERVED_SLUGS, in_db_thread
+from ._base import DATABASE_ERRORS, QUEUE_ERRORS, RESERVED_SLUGS, in_db_thread
 from .claims import ClaimAnswer, hold_choose_dealer, holds_release_expired, unit_claim
 from .purchases import (
     PAYMENT_PURPOSE,
@@ -48,6 +48,7 @@ from .waiting_room import (
 
 __all__ = [
     "PAYMENT_PURPOSE",
+    "DATABASE_ERRORS",
     "QUEUE_ERRORS",
     "RESERVED_SLUGS",
     "ClaimAnswer",
