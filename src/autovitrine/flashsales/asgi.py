@@ -127,6 +127,7 @@ async def _answer(
 ) -> tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]] | None:
     """The fast path's answer, or ``None`` to let Django answer (a join it cannot decide)."""
     slug = match["slug0"] or match["slug1"]
+    info = None
     try:
         info = await services.asale_info(slug)
         if info is None:
@@ -151,6 +152,7 @@ async def _answer(
         return exc.status, exc.payload(), exc.headers()
     except services.QUEUE_ERRORS as exc:
         logger.warning("Waiting room unreachable: %r", exc)
+        await _note_outage(info)
         refusal = FlashSaleRefusal("queue_unavailable")
         return refusal.status, refusal.payload(), refusal.headers()
     except services.DATABASE_ERRORS as exc:
@@ -158,6 +160,17 @@ async def _answer(
         logger.warning("Database unreachable: %r", exc)
         refusal = FlashSaleRefusal("database_unavailable")
         return refusal.status, refusal.payload(), refusal.headers()
+
+
+async def _note_outage(info: services.SaleInfo | None) -> None:
+    """The holds running during a waiting-room outage are extended by its length once it is back
+    (issue #11, defect 6): the outage's start is noted in the database."""
+    if info is None:
+        return
+    try:
+        await services.aqueue_outage_seen(sale_id=info.sale_id)
+    except services.DATABASE_ERRORS as exc:
+        logger.warning("Waiting-room outage not noted: %r", exc)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

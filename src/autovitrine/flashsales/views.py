@@ -247,6 +247,7 @@ async def queue_status(request: HttpRequest, slug: str) -> JsonResponse:
     except FlashSaleRefusal as exc:
         return _refusal(exc)
     except services.QUEUE_ERRORS:
+        await services.aqueue_outage_seen(sale_id=info.sale_id)
         return _refusal(FlashSaleRefusal("queue_unavailable"))
     return JsonResponse(payload, headers={"Cache-Control": "no-store"})
 

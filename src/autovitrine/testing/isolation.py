@@ -56,5 +56,6 @@ def reset_process_state() -> None:
     waiting_room.cache_clear()
     workshop_selectors.catalogue_cache_clear()
     flashsale_services._sale_info_cache.clear()
+    flashsale_services._outages_seen.clear()
     with configurator_services._compiled_guard:
         configurator_services._compiled.clear()
