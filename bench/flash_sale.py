@@ -455,7 +455,10 @@ class Crowd:
     def react(self, index: int, visitor: Visitor, status: dict) -> None:
         """What the page's script does with a status."""
         if status["place"] == "pre":
-            visitor.opening_offset_ms = status["opening_offset_ms"]
+            # the page's slot, then a random moment within it (as flashsales.js schedules)
+            visitor.opening_offset_ms = status["opening_offset_ms"] + int(
+                random.random() * status["poll_jitter_ms"]
+            )
         if status["sold_out"] or status["state"] == "closed":
             self.tell_sold_out(visitor)
             return

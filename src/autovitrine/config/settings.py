@@ -133,16 +133,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite builds the same index without them, which is what the embedded default wants.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
+    # A pooled connection is checked as it leaves the pool (``ConnectionPool.check_connection``):
+    # those that died with a restarted server are replaced instead of failing their request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # One connection pool per worker process: under ASGI each request runs on a thread of its own,
     # which would otherwise open (then close) a connection of its own, ~5 ms each time.
     DATABASES["default"]["OPTIONS"] = {
         # Short queries only: JIT compilation cost up to 250 ms on a stock search; an SSD's random
         # reads cost little more than sequential ones, so covering indexes get chosen.
         "options": "-c jit=off -c random_page_cost=1.1",
+        # PostgreSQL stopped or unreachable (issue #11, defect 7): a request gives up within a few
+        # seconds (connecting, then waiting for a pooled connection) instead of hanging.
+        "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3")),
         "pool": {
             "min_size": 2,
             "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "16")),
-            "timeout": 10,
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "4")),
         },
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

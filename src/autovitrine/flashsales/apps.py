@@ -16,3 +16,10 @@ class FlashsalesConfig(AppConfig):
         payment_listener_register(
             purpose=PAYMENT_PURPOSE, listener=purchase_on_payment, label=_("Acompte de vente flash")
         )
+
+        # A sign-out voids the queue pass of its session at once in this process.
+        from django.contrib.auth.signals import user_logged_out
+
+        from .asgi import forget_session
+
+        user_logged_out.connect(forget_session, dispatch_uid="flashsales_forget_session")

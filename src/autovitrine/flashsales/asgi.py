@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.urls import reverse
@@ -84,13 +87,51 @@ def _header(scope: dict, name: bytes) -> str:
     return ""
 
 
-def _customer_id(scope: dict) -> int | None:
+# The queue pass lives no longer than its session (issue #11, defect 9): a pass is honoured only
+# while the session it is bound to still names its customer, checked at most every 30 s per
+# session and process (the cache, then the database); a sign-out in this process forgets it at
+# once (``forget_session``), in another within those 30 s.
+SESSION_CHECK_SECONDS = 30.0
+_live_sessions: dict[str, tuple[float, int]] = {}
+
+
+async def _customer_id(scope: dict) -> int | None:
     # Django's own parser (``request.COOKIES``): the session cookie read here is the one it reads.
     cookies = parse_cookie(_header(scope, b"cookie"))
     queue_pass, session = cookies.get(PASS_COOKIE), cookies.get(settings.SESSION_COOKIE_NAME)
     if queue_pass is None or session is None:
         return None
-    return queue_pass_read(queue_pass, session_key=session)
+    customer_id = queue_pass_read(queue_pass, session_key=session)
+    if customer_id is None:
+        return None
+    now = time.monotonic()
+    known = _live_sessions.get(session)
+    if known is not None and known[0] > now and known[1] == customer_id:
+        return customer_id
+    try:
+        alive = await services.in_db_thread(_session_names, session, customer_id)
+    except services.DATABASE_ERRORS:
+        return None  # Django answers (its views say the database is unavailable)
+    if not alive:
+        _live_sessions.pop(session, None)
+        return None
+    if len(_live_sessions) > 500_000:
+        _live_sessions.clear()
+    _live_sessions[session] = (now + SESSION_CHECK_SECONDS, customer_id)
+    return customer_id
+
+
+def _session_names(session_key: str, customer_id: int) -> bool:
+    """Whether the session ``session_key`` exists, has not expired and is ``customer_id``'s."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    return store.load().get(SESSION_KEY) == str(customer_id)
+
+
+def forget_session(sender: Any = None, request: Any = None, **kwargs: Any) -> None:
+    """``user_logged_out`` receiver: the signed-out session's pass stops working at once here."""
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        _live_sessions.pop(session.session_key, None)
 
 
 def _same_origin(scope: dict, host: str) -> bool:
@@ -133,10 +174,11 @@ async def _answer(
 ) -> tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]] | None:
     """The fast path's answer, or ``None`` to let Django answer (a join it cannot decide)."""
     slug = match["slug0"] or match["slug1"]
-    info = await services.asale_info(slug)
-    if info is None:
-        return 404, _error("not_found", "Vente introuvable.")
+    info = None
     try:
+        info = await services.asale_info(slug)
+        if info is None:
+            return 404, _error("not_found", "Vente introuvable.")
         if body is not None:
             form = {k: v[0] for k, v in parse_qs(body.decode("latin-1")).items()}
             payload = await services.aqueue_join_first(
@@ -157,8 +199,25 @@ async def _answer(
         return exc.status, exc.payload(), exc.headers()
     except services.QUEUE_ERRORS as exc:
         logger.warning("Waiting room unreachable: %r", exc)
+        await _note_outage(info)
         refusal = FlashSaleRefusal("queue_unavailable")
         return refusal.status, refusal.payload(), refusal.headers()
+    except services.DATABASE_ERRORS as exc:
+        # PostgreSQL stopped or restarting (issue #11, defect 7): the page tries again later.
+        logger.warning("Database unreachable: %r", exc)
+        refusal = FlashSaleRefusal("database_unavailable")
+        return refusal.status, refusal.payload(), refusal.headers()
+
+
+async def _note_outage(info: services.SaleInfo | None) -> None:
+    """The holds running during a waiting-room outage are extended by its length once it is back
+    (issue #11, defect 6): the outage's start is noted in the database."""
+    if info is None:
+        return
+    try:
+        await services.aqueue_outage_seen(sale_id=info.sale_id)
+    except services.DATABASE_ERRORS as exc:
+        logger.warning("Waiting-room outage not noted: %r", exc)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -175,7 +234,7 @@ def with_waiting_room_fast_path(application: ASGIApp) -> ASGIApp:
             return await application(scope, receive, send)
         host_header = _header(scope, b"host")
         host, _ = split_domain_port(host_header)
-        customer_id = _customer_id(scope)
+        customer_id = await _customer_id(scope)
         if customer_id is None or not validate_host(host, settings.ALLOWED_HOSTS):
             return await application(scope, receive, send)
         body = None

@@ -59,12 +59,16 @@ REFUSALS = {
         503,
         _("La file d'attente redémarre : réessayez dans quelques secondes."),
     ),
+    "database_unavailable": (
+        503,
+        _("Le service est momentanément indisponible : réessayez dans quelques secondes."),
+    ),
 }
 
 
 # A service that is briefly down (Redis restarting, the provider slow): the page polls again after
 # this many seconds (``Retry-After`` header, and ``retry_ms`` in the JSON for the script).
-RETRY_SECONDS = {"queue_unavailable": 5, "payment_unavailable": 5}
+RETRY_SECONDS = {"queue_unavailable": 5, "payment_unavailable": 5, "database_unavailable": 5}
 
 
 class FlashSaleRefusal(Exception):

@@ -69,6 +69,11 @@ class FlashSale(TimeStampedModel):
         _("statut"), max_length=12, choices=Status, default=Status.DRAFT, db_index=True
     )
     opened_at = models.DateTimeField(_("ouverte le"), null=True, blank=True)
+    # When the waiting room was first found unreachable (Redis down), until it is back: the holds
+    # running meanwhile are then extended by the outage's length (issue #11, defect 6).
+    queue_outage_since = models.DateTimeField(
+        _("file d'attente indisponible depuis"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -28,13 +28,23 @@ def _poll_budget() -> int:
     return _setting("FLASHSALE_POLLS_PER_SECOND", 2000)
 
 
+# The pre-queue's return after the opening is paced in this many slots of the draw order: a page
+# learns its slot, not its rank (issue #11, defect 9: an exact offset revealed each page's draw
+# rank before the opening), and picks its moment at random within the slot (``poll_jitter_ms``).
+OPENING_SLOTS = 8
+
+
+def _opening_spread_ms(status: QueueStatus) -> int:
+    """The time the whole pre-queue's polls take within the budget (at most 5 minutes)."""
+    return min(OPENING_SPREAD_MAX_MS, status.pre_length * 1000 // _poll_budget())
+
+
 def _opening_offset_ms(status: QueueStatus) -> int:
-    """When, after the opening, a pre-queue page asks for its place: in the order of its draw
-    ticket, spread over the time the whole pre-queue's polls take within the budget. The line
-    follows the tickets, so the first in line learn it first instead of waiting behind a crowd of
-    pages all asking at the same second."""
-    spread_ms = min(OPENING_SPREAD_MAX_MS, status.pre_length * 1000 // _poll_budget())
-    return spread_ms * (status.ticket or 0) // TICKET_RANGE
+    """When, after the opening, a pre-queue page's slot begins. Slots follow the draw tickets,
+    spread over the time the whole pre-queue's polls take within the budget: the first in line
+    learn it first instead of waiting behind a crowd of pages all asking at the same second."""
+    slot = (status.ticket or 0) * OPENING_SLOTS // TICKET_RANGE
+    return slot * (_opening_spread_ms(status) // OPENING_SLOTS)
 
 
 def _poll_after_ms(status: QueueStatus, *, now_ms: int, sold_out: bool) -> int:
@@ -108,6 +118,10 @@ def status_payload(
         "opens_in_ms": max(0, status.opens_at_ms - now_ms),
         "admission": admission,
         "poll_ms": poll_ms,
-        "poll_jitter_ms": 0 if status.place == "pre" else min(2000, poll_ms * 3 // 10),
+        "poll_jitter_ms": (
+            _opening_spread_ms(status) // OPENING_SLOTS
+            if status.place == "pre"
+            else min(2000, poll_ms * 3 // 10)
+        ),
         "opening_offset_ms": _opening_offset_ms(status) if status.place == "pre" else None,
     }

@@ -76,6 +76,20 @@ def _refusal(exc: FlashSaleRefusal) -> JsonResponse:
     return JsonResponse(exc.payload(), status=exc.status, headers=exc.headers())
 
 
+def _database_down_is_503(view: Callable[..., Any]) -> Callable[..., Any]:
+    """An async JSON endpoint of the waiting page answers 503 ``database_unavailable`` (French
+    message, ``Retry-After``) while PostgreSQL cannot be reached (issue #11, defect 7)."""
+
+    @wraps(view)
+    async def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return await view(request, *args, **kwargs)
+        except services.DATABASE_ERRORS:
+            return _refusal(FlashSaleRefusal("database_unavailable"))
+
+    return wrapped
+
+
 def _json_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "details": []}}, status=status)
 
@@ -189,6 +203,7 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@_database_down_is_503
 async def join(request: HttpRequest, slug: str) -> JsonResponse:
     """Take a place in the waiting room (JSON for the page's script)."""
     if request.method != "POST":
@@ -222,6 +237,7 @@ async def join(request: HttpRequest, slug: str) -> JsonResponse:
     return response
 
 
+@_database_down_is_503
 async def queue_status(request: HttpRequest, slug: str) -> JsonResponse:
     """The live status the waiting page polls: one Redis round trip, no database, in the common case."""
     if request.method != "GET":
@@ -240,6 +256,7 @@ async def queue_status(request: HttpRequest, slug: str) -> JsonResponse:
     except FlashSaleRefusal as exc:
         return _refusal(exc)
     except services.QUEUE_ERRORS:
+        await services.aqueue_outage_seen(sale_id=info.sale_id)
         return _refusal(FlashSaleRefusal("queue_unavailable"))
     return JsonResponse(payload, headers={"Cache-Control": "no-store"})
 
@@ -260,6 +277,7 @@ async def _anonymous_polls_over_limit(request: HttpRequest) -> bool:
         return False
 
 
+@_database_down_is_503
 async def join_challenge(request: HttpRequest, slug: str) -> JsonResponse:
     """A fresh proof-of-work challenge for the signed-in account (for apps and scripts)."""
     if request.method != "GET":

@@ -45,6 +45,7 @@ def forget_redis_keys() -> None:
 def reset_process_state() -> None:
     """Everything a process keeps between requests, forgotten between tests."""
     from autovitrine.configurator import services as configurator_services
+    from autovitrine.flashsales import asgi as flashsale_asgi
     from autovitrine.flashsales import services as flashsale_services
     from autovitrine.flashsales.queue import waiting_room
     from autovitrine.workshop import selectors as workshop_selectors
@@ -56,5 +57,7 @@ def reset_process_state() -> None:
     waiting_room.cache_clear()
     workshop_selectors.catalogue_cache_clear()
     flashsale_services._sale_info_cache.clear()
+    flashsale_services._outages_seen.clear()
+    flashsale_asgi._live_sessions.clear()
     with configurator_services._compiled_guard:
         configurator_services._compiled.clear()

@@ -12,7 +12,7 @@ held while the payment provider is called.
 """
 
 from ..presentation import status_payload
-from ._base import QUEUE_ERRORS, RESERVED_SLUGS, in_db_thread
+from ._base import DATABASE_ERRORS, QUEUE_ERRORS, RESERVED_SLUGS, in_db_thread
 from .claims import ClaimAnswer, hold_choose_dealer, holds_release_expired, unit_claim
 from .purchases import (
     PAYMENT_PURPOSE,
@@ -24,6 +24,8 @@ from .purchases import (
 )
 from .sale import (
     SaleData,
+    holds_extend_after_outage,
+    queue_outage_seen,
     sale_close,
     sale_create,
     sale_open,
@@ -34,8 +36,10 @@ from .sale import (
 from .waiting_room import (
     NewPlace,
     SaleInfo,
+    _outages_seen,
     _sale_info_cache,
     aqueue_join_first,
+    aqueue_outage_seen,
     aqueue_status,
     asale_info,
     queue_entries_insert,
@@ -48,6 +52,7 @@ from .waiting_room import (
 
 __all__ = [
     "PAYMENT_PURPOSE",
+    "DATABASE_ERRORS",
     "QUEUE_ERRORS",
     "RESERVED_SLUGS",
     "ClaimAnswer",
@@ -55,11 +60,15 @@ __all__ = [
     "PaymentStep",
     "SaleData",
     "SaleInfo",
+    "_outages_seen",
     "_sale_info_cache",
     "aqueue_join_first",
+    "aqueue_outage_seen",
     "aqueue_status",
     "asale_info",
     "hold_choose_dealer",
+    "holds_extend_after_outage",
+    "queue_outage_seen",
     "holds_release_expired",
     "in_db_thread",
     "purchase_confirm",

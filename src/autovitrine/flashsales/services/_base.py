@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import select
 import time
 import uuid
 from typing import Any
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -21,6 +22,13 @@ logger = logging.getLogger(__name__)
 
 # What a waiting-room failure looks like; the database work around it goes on.
 QUEUE_ERRORS = (redis.RedisError, OSError)
+# What a database that cannot be reached looks like (stopped, restarting, no connection left in
+# the pool within its timeout). The waiting room answers 503 ``database_unavailable`` then.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+# After a failure to reach the database, the hot paths stop asking it for this long: a crowd of
+# polls would otherwise each wait for the pool's timeout on the few database threads.
+DATABASE_PAUSE_SECONDS = 2.0
+_database_down_until = 0.0
 RESERVED_SLUGS = {"siege", "reservation", "paiement-simule", "commande"}
 
 
@@ -82,20 +90,57 @@ async def in_db_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
         return await sync_to_async(function)(*args, **kwargs)
 
     def call() -> Any:
+        global _database_down_until
+        if time.monotonic() < _database_down_until:
+            raise OperationalError("database unreachable (paused after a failure)")
         _keep_connection_healthy()
-        return function(*args, **kwargs)
+        try:
+            return function(*args, **kwargs)
+        except DATABASE_ERRORS as exc:
+            if database_unreachable(exc):
+                _database_down_until = time.monotonic() + DATABASE_PAUSE_SECONDS
+                connection.close()
+            raise
 
     return await sync_to_async(call, thread_sensitive=False)()
 
 
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached (rather than, say, a deadlock)."""
+    cause = exc.__cause__ or exc
+    sqlstate = getattr(cause, "sqlstate", None)
+    # No SQLSTATE: the connection failed or the pool timed out; class 08: connection exception;
+    # 57P01-57P03: the server is shutting down, crashed, or not accepting connections yet.
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03"}
+
+
 def _keep_connection_healthy() -> None:
-    """Django's own check (``close_if_unusable_or_obsolete``) minus the age limit."""
+    """Django's own check (``close_if_unusable_or_obsolete``) minus the age limit, plus a look at
+    the socket: an idle connection the server has closed (a restart) is replaced before use."""
     if connection.connection is None:
         return
-    if connection.errors_occurred:
+    if _server_hung_up():
+        connection.close()
+    elif connection.errors_occurred:
         if connection.is_usable():
             connection.errors_occurred = False
         else:
             connection.close()
     elif not connection.get_autocommit():
         connection.close()
+
+
+def _server_hung_up() -> bool:
+    """An idle PostgreSQL connection with something to read has been closed by the server (it
+    sends its "terminating connection" notice, or the socket is at its end): a non-blocking
+    ``select``, a few microseconds, not a round trip. Only then is a query run to be sure."""
+    if not _on_postgres():
+        return False
+    raw = connection.connection
+    if raw.closed or raw.broken:
+        return True
+    try:
+        readable, _, _ = select.select([raw.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable) and not connection.is_usable()

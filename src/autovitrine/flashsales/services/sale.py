@@ -254,6 +254,57 @@ def waiting_room_restore(*, sale_id: int) -> None:
         )
     except QUEUE_ERRORS:
         logger.warning("Flash sale %s: waiting room unavailable, not restored", sale_id)
+        queue_outage_seen(sale_id=sale_id)
+        return
+    if sale.queue_outage_since is not None:
+        holds_extend_after_outage(sale_id=sale_id)
+
+
+def queue_outage_seen(*, sale_id: int) -> None:
+    """Note when the waiting room was first found unreachable (the first to see it wins)."""
+    FlashSale.objects.filter(pk=sale_id, queue_outage_since__isnull=True).update(
+        queue_outage_since=timezone.now()
+    )
+
+
+def holds_extend_after_outage(*, sale_id: int) -> int:
+    """The waiting room is back: the holds that were running while it was down (their deadline
+    came after the outage began) get the outage's length added (issue #11, defect 6). A buyer
+    whose page could not follow the sale during the outage loses none of the hold's time.
+
+    Lock order (see docs): the sale row, then its units, then the holds. Returns the number of
+    holds extended."""
+    with transaction.atomic():
+        sale = FlashSale.objects.select_for_update().filter(pk=sale_id).first()
+        if sale is None or sale.queue_outage_since is None:
+            return 0
+        since = sale.queue_outage_since
+        length = max(timezone.now() - since, dt.timedelta(0))
+        units = list(
+            SaleUnit.objects.select_for_update()
+            .filter(sale_id=sale_id, status=SaleUnit.Status.HELD, held_until__gte=since)
+            .order_by("pk")
+            .values_list("pk", "hold_ref", "held_until")
+        )
+        for unit_id, hold_ref, held_until in units:
+            # A held unit has both (check constraint saleunit_status_matches_holder).
+            assert hold_ref is not None and held_until is not None
+            SaleUnit.objects.filter(pk=unit_id).update(held_until=held_until + length)
+            Hold.objects.filter(ref=hold_ref, unit_id=unit_id, status=Hold.Status.ACTIVE).update(
+                expires_at=held_until + length
+            )
+        FlashSale.objects.filter(pk=sale_id).update(queue_outage_since=None)
+        seconds = round(length.total_seconds())
+        _event(
+            sale_id,
+            SaleEvent.Subject.SALE,
+            sale_id,
+            sale.status,
+            sale.status,
+            note=f"file d'attente revenue après {seconds} s : {len(units)} réservation(s) prolongée(s)",
+        ).save()
+    logger.info("Flash sale %s: %s holds extended by %s", sale_id, len(units), length)
+    return len(units)
 
 
 def sale_sync(*, sale_id: int, changes: Sequence[tuple[int, str]] = ()) -> UnitCounts:

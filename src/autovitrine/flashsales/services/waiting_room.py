@@ -40,7 +40,13 @@ from ._base import (
     in_db_thread,
 )
 from .claims import holds_release_expired
-from .sale import sale_open, sale_sync, waiting_room_restore
+from .sale import (
+    holds_extend_after_outage,
+    queue_outage_seen,
+    sale_open,
+    sale_sync,
+    waiting_room_restore,
+)
 
 # --- The waiting room -----------------------------------------------------------------------
 
@@ -137,12 +143,29 @@ def queue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
     return status_payload(info=info, status=status, customer_id=customer_id, now_ms=_now_ms())
 
 
+# The sales for which this process has seen the waiting room unreachable and not yet back.
+_outages_seen: set[int] = set()
+
+
+async def aqueue_outage_seen(*, sale_id: int) -> None:
+    """The waiting room of ``sale_id`` is unreachable: note when that began, once per process."""
+    if sale_id in _outages_seen:
+        return
+    _outages_seen.add(sale_id)
+    await in_db_thread(queue_outage_seen, sale_id=sale_id)
+
+
 async def aqueue_status(*, info: SaleInfo, customer_id: int | None) -> dict[str, Any]:
     """``queue_status`` for async views: one Redis round trip in the common case."""
     limit = _poll_limit()
     status = await waiting_room().astatus(
         sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), poll_limit=limit
     )
+    if info.sale_id in _outages_seen:
+        # Back after an outage this process saw (a room rebuilt from the database has already
+        # done it): the holds that ran meanwhile get its length.
+        _outages_seen.discard(info.sale_id)
+        await in_db_thread(holds_extend_after_outage, sale_id=info.sale_id)
     return await _astatus_payload(info=info, customer_id=customer_id, status=status)
 
 

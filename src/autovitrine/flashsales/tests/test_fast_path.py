@@ -18,6 +18,7 @@ from autovitrine.flashsales.tokens import (
     queue_pass_issue,
 )
 
+from .asgi_buyers import signed_in_session
 from .factories import join
 
 SESSION_KEY = "s" * 32
@@ -58,7 +59,10 @@ def _call(path: str, **kwargs):
     return async_to_sync(_acall)(path, **kwargs)
 
 
-def _pass(customer, session_key: str = SESSION_KEY) -> str:
+def _pass(customer, session_key: str | None = None) -> str:
+    """The cookies of a signed-in browser: a real session of ``customer`` (the fast path checks
+    that it still names them) and its queue pass; or a pass bound to ``session_key``."""
+    session_key = session_key or signed_in_session(customer)
     value = queue_pass_issue(customer_id=customer.pk, session_key=session_key)
     return f"{PASS_COOKIE}={value}; sessionid={session_key}"
 
@@ -142,6 +146,7 @@ def test_a_first_join_with_the_pass_takes_a_place_without_django(sale_kit, buyer
 def _join_together(kit, crowd, client=None) -> list:
     """Every buyer of ``crowd`` sends a join at the same moment (in that order); their answers."""
     bodies = [_join_body(kit, b) for b in crowd]
+    cookies = {b.pk: _pass(b) for b in crowd}
 
     async def everyone_joins():
         return await asyncio.gather(
@@ -149,7 +154,7 @@ def _join_together(kit, crowd, client=None) -> list:
                 _acall(
                     _join_url(kit),
                     method="POST",
-                    cookie=_pass(b),
+                    cookie=cookies[b.pk],
                     body=body,
                     origin="http://testserver",
                     client=client,

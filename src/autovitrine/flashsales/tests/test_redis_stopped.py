@@ -6,10 +6,13 @@ it comes back once Redis is started again. Requests go through the production AS
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from autovitrine.flashsales import services
-from autovitrine.flashsales.models import Purchase, SaleUnit
+from autovitrine.flashsales.models import Hold, Purchase, SaleUnit
 from autovitrine.flashsales.queue import waiting_room
 from autovitrine.payments.models import Payment
 from autovitrine.testing.redis_server import private_redis
@@ -94,3 +97,53 @@ def test_with_redis_stopped_buyers_stay_signed_in_claim_and_pay(redis_server, sa
     assert again.status_code == 200, again.text
     assert (again.json()["place"], again.json()["position"]) == ("waiting", 1)
     assert again.json()["units"]["held"] == 1
+
+
+def test_holds_running_while_redis_is_down_are_extended_by_the_outage(
+    redis_server, sale_kit, buyers
+):
+    # Given an open sale: one buyer holds a car, another waits
+    kit = sale_kit(units=2, slug="redis-outage-holds")
+    holder, waiting = buyers(2)
+    for buyer in (holder, waiting):
+        join(kit, buyer)
+    kit.open()
+    tokens, _ = poll_all(kit, [holder])
+    [(_, token)] = tokens.items()
+
+    async def scenario():
+        buying, queued = await new_buyer(holder), await new_buyer(waiting)
+        await buying.open_page(kit.sale.slug)
+        await queued.open_page(kit.sale.slug)
+        claimed = await buying.claim(token)
+        assert claimed.status_code == 302, claimed.text
+        before = await services.in_db_thread(
+            lambda: SaleUnit.objects.get(sale=kit.sale, holder=holder).held_until
+        )
+
+        # When Redis is down for about 3 s (the waiting page sees it), then back
+        redis_server.stop()
+        down_at = time.monotonic()
+        refused = await queued.status()
+        await asyncio.sleep(3)
+        redis_server.start()
+        again = await queued.status()
+        outage = time.monotonic() - down_at
+        await buying.close()
+        await queued.close()
+        return before, refused, again, outage
+
+    before, refused, again, outage = run(scenario())
+
+    # Then the hold runs on for the outage's length, on the unit and on the buyer's hold alike
+    assert refused.status_code == 503
+    assert again.status_code == 200, again.text
+    unit = SaleUnit.objects.get(sale=kit.sale, holder=holder)
+    extension = (unit.held_until - before).total_seconds()
+    assert 2.5 <= extension <= outage + 1, (extension, outage)
+    hold = Hold.objects.get(unit=unit, status=Hold.Status.ACTIVE)
+    assert hold.expires_at == unit.held_until
+    # and a second return of the waiting room does not extend it again
+    run(services.aqueue_status(info=kit.info, customer_id=waiting.pk))
+    unit.refresh_from_db()
+    assert (unit.held_until - before).total_seconds() == extension

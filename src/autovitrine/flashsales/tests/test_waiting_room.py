@@ -81,12 +81,15 @@ def test_pre_queue_pages_come_back_after_the_opening_in_ticket_order(sale_kit, b
     pages = {b.pk: status(kit, b) for b in crowd}
 
     # Then each comes back at the opening plus an offset that follows its ticket, the whole
-    # pre-queue spread over the 2 s its 40 polls take, with no jitter to reorder them
+    # pre-queue spread over the 2 s its 40 polls take: a page learns only its slot of the draw
+    # (one of 8), not its rank, and picks its moment at random within the slot
     offsets = [pages[pk]["opening_offset_ms"] for pk in sorted(tickets, key=tickets.get)]
     assert offsets == sorted(offsets) and offsets[0] >= 0 and offsets[-1] < 2000
+    assert len(set(offsets)) <= 8
     for page in pages.values():
-        assert page["poll_jitter_ms"] == 0
+        assert page["poll_jitter_ms"] == 2000 // 8
         assert 590_000 < page["poll_ms"] - page["opening_offset_ms"] <= 600_000
+        assert page["opening_offset_ms"] + page["poll_jitter_ms"] <= 2000
 
 
 def test_far_back_in_a_long_line_pages_poll_within_the_budget():
