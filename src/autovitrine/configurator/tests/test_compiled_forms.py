@@ -4,6 +4,7 @@ loaded without the document; a 10 MB file round-trips; one model compiling never
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 
 import orjson
@@ -124,28 +125,40 @@ def test_a_publish_that_fails_stores_nothing_and_says_so(terra_model, tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_compile_in_progress_does_not_block_the_pages_of_a_loaded_revision(terra, client):
-    # A large draft compiles from its document on first use (seconds), under its own lock.
-    big = product_data_create(car_model=terra.car_model, data=big_document(6_000_000))
+def test_a_compile_in_progress_does_not_block_the_pages_of_a_loaded_revision(
+    terra, client, monkeypatch
+):
+    # A draft whose first use compiles its document, under its own lock; the compile is held
+    # open until the other model's pages are served, so they can only be served if it does
+    # not block them (else the compile gives up waiting and the pages come after it).
+    big = product_data_create(car_model=terra.car_model, data=big_document(1_000_000))
+    CompiledForm.objects.filter(product_data=big).delete()
     clear_process_cache()
     configurator_for(ProductData.objects.get(pk=terra.pk))  # the other model, loaded already
     url = reverse("configurator:configure", kwargs={"model_code": "aurore-terra"})
+    compiling, pages_served = threading.Event(), threading.Event()
+    compile_rule_base = services.compile_rule_base
+
+    def held_compile(*args, **kwargs):
+        compiling.set()
+        compiled = compile_rule_base(*args, **kwargs)
+        assert pages_served.wait(timeout=30), "the pages waited for the compile"
+        return compiled
+
+    monkeypatch.setattr(services, "compile_rule_base", held_compile)
     finished: dict[int, float] = {}
-    started: dict[int, float] = {}
 
     def action(index: int) -> None:
-        started[index] = time.perf_counter()
         if index == 0:
             configurator_for(ProductData.objects.get(pk=big.pk))
         else:
-            time.sleep(0.05)  # let the compile start first
+            assert compiling.wait(timeout=30)  # the pages come while the compile is running
             for _ in range(5):
                 assert client.get(url).status_code == 200
+            pages_served.set()
         finished[index] = time.perf_counter()
 
     _results, errors = race(2, action)
 
     assert errors == []
-    # The pages were served while the compile ran (they overlapped, and ended first).
-    assert started[1] < finished[0]
     assert finished[1] < finished[0]
