@@ -176,7 +176,9 @@ def test_simultaneous_first_joins_each_get_one_place(sale_kit, buyers):
     assert QueueEntry.objects.filter(sale=kit.sale).count() == 12
 
 
-def test_simultaneous_joins_after_the_opening_admit_the_units_and_queue_the_rest_once_each(sale_kit, buyers):
+def test_simultaneous_joins_after_the_opening_admit_the_units_and_queue_the_rest_once_each(
+    sale_kit, buyers
+):
     kit = sale_kit(units=2)
     kit.open()
     crowd = buyers(6)
