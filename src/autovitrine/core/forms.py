@@ -8,6 +8,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .money import MAX_STORABLE_CENTS, AmountTooLarge, format_eur, parse_eur_to_cents
 from .places import Place, resolve_place
 
 POSITION_UNREADABLE = _(
@@ -127,3 +128,33 @@ class DecimalField(forms.DecimalField):
     def to_python(self, value: Any) -> Any:
         _refuse_other_scripts_digits(self, value)
         return super().to_python(value)
+
+
+class EuroField(forms.CharField):
+    """An amount typed the French way (``24 990``, ``990,50 €``), cleaned to integer cents
+    (``None`` when left empty on an optional field); ``positive`` refuses zero."""
+
+    def __init__(self, *args: Any, positive: bool = False, **kwargs: Any) -> None:
+        self.positive = positive
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            cents = parse_eur_to_cents(text)
+        except AmountTooLarge as exc:
+            raise forms.ValidationError(
+                _("Montant trop élevé : %(max)s au plus."),
+                code="amount_too_large",
+                params={"max": format_eur(MAX_STORABLE_CENTS // 100 * 100)},
+            ) from exc
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("Saisissez un montant en euros, par exemple 24 990."), code="amount"
+            ) from exc
+        if self.positive and cents <= 0:
+            raise forms.ValidationError(_("Le montant doit être positif."), code="amount")
+        return cents

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
+from autovitrine.core.permissions import staff_dealer_id
 from autovitrine.core.places import haversine_km
 
 from .models import Dealer, DealerStaff, OpeningPeriod
@@ -175,3 +178,17 @@ def brand_dealers(*, brand_id: int) -> QuerySet[Dealer]:
 def dealer_opening_periods(dealer_id: int) -> QuerySet[OpeningPeriod]:
     """A dealer's opening periods (one query), for the apps that plan within them."""
     return OpeningPeriod.objects.filter(dealer_id=dealer_id).order_by("weekday", "opens_at")
+
+
+def dealer_in_charge_id(user: object, *, code: str) -> int:
+    """The dealer a back-office page works for: a staff member's own; head office any dealer,
+    named by its ``code`` (404 when it names none). Anyone else: 403. Sign-in is the caller's."""
+    dealer_id = staff_dealer_id(user)
+    if dealer_id is not None:
+        return dealer_id
+    if not getattr(user, "is_head_office", False):
+        raise PermissionDenied
+    dealer = active_dealers().filter(code=code).first() if code else None
+    if dealer is None:
+        raise Http404
+    return dealer.pk

@@ -12,40 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import brands_by_name
 from autovitrine.core import forms as core_forms
-from autovitrine.core.money import (
-    MAX_STORABLE_CENTS,
-    AmountTooLarge,
-    format_eur,
-    parse_eur_to_cents,
-)
+from autovitrine.core.money import format_eur
 from autovitrine.dealers.selectors import active_dealers
 from autovitrine.inventory.selectors import available_vehicles_to_pick
 
 from .services import RESERVED_SLUGS, SaleData
 
 DEFAULT_ADMISSION_MINUTES = 2
-
-
-class EuroField(forms.CharField):
-    """An amount typed the French way (``24 990``, ``990,50 €``), cleaned to integer cents."""
-
-    def clean(self, value: str) -> int:  # type: ignore[override]
-        text = super().clean(value)
-        try:
-            cents = parse_eur_to_cents(text)
-        except AmountTooLarge as exc:
-            raise forms.ValidationError(
-                _("Montant trop élevé : %(max)s au plus."),
-                code="amount_too_large",
-                params={"max": format_eur(MAX_STORABLE_CENTS // 100 * 100)},
-            ) from exc
-        except ValueError as exc:
-            raise forms.ValidationError(
-                _("Montant invalide : écrivez par exemple 24 990 ou 990,50."), code="amount"
-            ) from exc
-        if cents <= 0:
-            raise forms.ValidationError(_("Le montant doit être positif."), code="amount")
-        return cents
 
 
 class SaleForm(forms.Form):
@@ -57,8 +30,8 @@ class SaleForm(forms.Form):
         help_text=_("Lettres minuscules, chiffres et tirets, par exemple terra-juin."),
     )
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
-    price = EuroField(label=_("Prix TTC (€)"))
-    deposit = EuroField(label=_("Acompte TTC (€)"))
+    price = core_forms.EuroField(label=_("Prix TTC (€)"), positive=True)
+    deposit = core_forms.EuroField(label=_("Acompte TTC (€)"), positive=True)
     opens_at = forms.DateTimeField(
         label=_("Ouverture (heure de Paris)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

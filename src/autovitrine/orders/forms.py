@@ -10,41 +10,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core import forms as core_forms
-from autovitrine.core.money import (
-    MAX_STORABLE_CENTS,
-    AmountTooLarge,
-    format_eur,
-    parse_eur_to_cents,
-)
+from autovitrine.core.money import format_eur
 
 from .models import Order
 from .selectors import DealerChoice
 from .services import BuyerIdentity, identity_validate
-
-
-class EuroField(forms.CharField):
-    """An amount typed the French way (``24 990``, ``24 990,50 €``), cleaned to cents."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            return parse_eur_to_cents(text)
-        except AmountTooLarge as exc:
-            raise forms.ValidationError(
-                _("Montant trop élevé : %(max)s au plus."),
-                code="amount_too_large",
-                params={"max": format_eur(MAX_STORABLE_CENTS // 100 * 100)},
-            ) from exc
-        except ValueError as exc:
-            raise forms.ValidationError(
-                _("Saisissez un montant en euros, par exemple 24 990."), code="amount"
-            ) from exc
 
 
 class CheckoutForm(forms.Form):
@@ -150,7 +120,7 @@ class DeclineForm(forms.Form):
 
 
 class TradeInOfferForm(forms.Form):
-    amount = EuroField(label=_("Offre de reprise (€)"), required=False)
+    amount = core_forms.EuroField(label=_("Offre de reprise (€)"), required=False)
     note = forms.CharField(
         label=_("Motif, si l'offre diffère de l'estimation"),
         max_length=250,
@@ -169,7 +139,7 @@ class DeliverForm(forms.Form):
     trade_in_vin = forms.CharField(
         label=_("VIN du véhicule repris (case E de la carte grise)"), max_length=20, required=False
     )
-    trade_in_price = EuroField(label=_("Prix de revente proposé (€)"), required=False)
+    trade_in_price = core_forms.EuroField(label=_("Prix de revente proposé (€)"), required=False)
     # L221-24: a refund after a withdrawal goes back by the means the balance was paid with.
     balance_means = forms.ChoiceField(
         label=_("Moyen de paiement du solde"),
@@ -188,7 +158,7 @@ class ReturnForm(forms.Form):
 
     mileage_km = core_forms.IntegerField(label=_("Kilométrage au retour (km)"), min_value=0)
     condition = forms.CharField(label=_("État du véhicule au retour"), max_length=500)
-    reduced_value = EuroField(
+    reduced_value = core_forms.EuroField(
         label=_("Dépréciation retenue (€), pour manipulations au-delà de l'essai nécessaire"),
         required=False,
     )
@@ -201,8 +171,8 @@ class FinancingForm(forms.Form):
     KINDS = [("loan", _("Crédit classique")), ("lease", _("Location avec option d'achat (LOA)"))]
 
     kind = forms.ChoiceField(label=_("Formule"), choices=KINDS, initial="loan")
-    price = EuroField(label=_("Prix du véhicule (€)"))
-    down_payment = EuroField(label=_("Apport ou premier loyer (€)"), required=False)
+    price = core_forms.EuroField(label=_("Prix du véhicule (€)"))
+    down_payment = core_forms.EuroField(label=_("Apport ou premier loyer (€)"), required=False)
     months = core_forms.IntegerField(
         label=_("Durée (mois)"), min_value=1, max_value=120, initial=48
     )
@@ -214,9 +184,9 @@ class FinancingForm(forms.Form):
         initial=Decimal("4.90"),
         localize=True,
     )
-    option_price = EuroField(label=_("Option d'achat finale, LOA (€)"), required=False)
-    fees = EuroField(label=_("Frais de dossier (€)"), required=False)
-    insurance = EuroField(
+    option_price = core_forms.EuroField(label=_("Option d'achat finale, LOA (€)"), required=False)
+    fees = core_forms.EuroField(label=_("Frais de dossier (€)"), required=False)
+    insurance = core_forms.EuroField(
         label=_("Assurance emprunteur (€ par mois)"),
         required=False,
         help_text=_("Comptée dans le TAEG si le prêteur l'exige."),

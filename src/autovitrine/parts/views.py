@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from autovitrine.core.mail import content_disposition
 from autovitrine.core.money import Price
-from autovitrine.core.permissions import staff_dealer_id
 from autovitrine.core.ratelimit import over_limit
-from autovitrine.dealers.selectors import active_dealers, dealer_by_id
+from autovitrine.dealers.selectors import active_dealers, dealer_by_id, dealer_in_charge_id
 
 from .documents import label_sheet_pdf, part_qr_svg
 from .models import Part
@@ -126,18 +125,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _counter_dealer_id(request: HttpRequest) -> int:
-    """The parts counter's dealer: a staff member's own; head office any, named by
-    ``?concession=<code>`` (404 without one). Sign-in is checked by the caller."""
-    dealer_id = staff_dealer_id(request.user)
-    if dealer_id is None and getattr(request.user, "is_head_office", False):
-        code = request.GET.get("concession", "")
-        dealer = active_dealers().filter(code=code).first() if code else None
-        if dealer is None:
-            raise Http404
-        return dealer.pk
-    if dealer_id is None:
-        raise PermissionDenied
-    return dealer_id
+    """The parts counter's dealer (``?concession=<code>`` for head office)."""
+    return dealer_in_charge_id(request.user, code=request.GET.get("concession", ""))
 
 
 @require_http_methods(["GET", "POST"])

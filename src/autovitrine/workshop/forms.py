@@ -97,7 +97,7 @@ class WorkshopTermsForm(forms.Form):
     """A dealer's own terms: its hourly rate and promotion, options, cancel deadline (prices HT
     in euros here, stored in cents)."""
 
-    hourly_rate_eur = forms.DecimalField(
+    hourly_rate_eur = core_forms.DecimalField(
         label=_("Taux horaire main-d'œuvre HT (€)"),
         min_value=20,
         max_value=500,
@@ -105,16 +105,16 @@ class WorkshopTermsForm(forms.Form):
         decimal_places=2,
         localize=True,  # « 25,50 » as French owners type it
     )
-    labour_discount_pct = forms.IntegerField(
+    labour_discount_pct = core_forms.IntegerField(
         label=_("Promotion sur la main-d'œuvre (%)"), min_value=0, max_value=50
     )
     offers_wait = forms.BooleanField(label=_("Attente sur place"), required=False)
-    wait_max_minutes = forms.IntegerField(
+    wait_max_minutes = core_forms.IntegerField(
         label=_("Attente sur place : travaux de (min) au plus"), min_value=15, max_value=240
     )
     offers_loan_car = forms.BooleanField(label=_("Véhicule de prêt"), required=False)
     offers_pickup = forms.BooleanField(label=_("Prise en charge à domicile"), required=False)
-    pickup_price_eur = forms.DecimalField(
+    pickup_price_eur = core_forms.DecimalField(
         label=_("Prix de la prise en charge HT (€)"),
         min_value=0,
         max_value=500,
@@ -122,7 +122,7 @@ class WorkshopTermsForm(forms.Form):
         decimal_places=2,
         localize=True,  # « 25,50 » as French owners type it
     )
-    cancel_deadline_hours = forms.IntegerField(
+    cancel_deadline_hours = core_forms.IntegerField(
         label=_("Annulation ou déplacement en ligne jusqu'à (heures avant)"),
         min_value=0,
         max_value=168,

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autovitrine.core.mail import content_disposition
-from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
+from autovitrine.core.permissions import signed_in_user_id
 from autovitrine.core.places import resolve_place
 from autovitrine.core.ratelimit import over_limit, wait_message
-from autovitrine.dealers.selectors import active_dealers, dealers_near
+from autovitrine.dealers.selectors import active_dealers, dealer_in_charge_id, dealers_near
 
 from . import services
 from .documents import booking_ics, invoice_pdf
@@ -77,15 +77,7 @@ def workshop_staff_required(
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        dealer_id = staff_dealer_id(request.user)
-        if dealer_id is None and getattr(request.user, "is_head_office", False):
-            code = request.GET.get("concession", "")
-            dealer = active_dealers().filter(code=code).first() if code else None
-            if dealer is None:
-                raise Http404
-            dealer_id = dealer.pk
-        if dealer_id is None:
-            raise PermissionDenied
+        dealer_id = dealer_in_charge_id(request.user, code=request.GET.get("concession", ""))
         return view(request, *args, dealer_id=dealer_id, **kwargs)
 
     return wrapper

@@ -3,7 +3,9 @@ no money column can store is refused as typed, with a French message, never a 50
 
 from __future__ import annotations
 
+import ast
 import html
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -36,6 +38,26 @@ def test_the_largest_storable_amount_is_accepted_and_one_cent_more_is_too_large(
 
 def text(response) -> str:
     return html.unescape(response.content.decode()).replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_no_page_form_reads_numbers_with_djangos_own_fields():
+    """Generic: every form's number field is ``core.forms``' ASCII-only one (a form added later
+    with ``forms.IntegerField`` would take « ２０２０ » again); only ``core/forms.py`` may build on
+    Django's."""
+    src = Path(__file__).resolve().parents[2]  # src/autovitrine
+    offenders = []
+    for path in src.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts or path == src / "core" / "forms.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in {"IntegerField", "DecimalField", "FloatField"}
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "forms"
+            ):
+                offenders.append(f"{path.relative_to(src)}:{node.lineno}: forms.{node.attr}")
+    assert offenders == []
 
 
 @pytest.mark.django_db
