@@ -523,6 +523,7 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
                     booking=booking,
                     description=extra.cleaned_data["description"],
                     amount_ht=int(extra.cleaned_data["amount_eur"] * 100),
+                    labour_minutes=extra.cleaned_data["labour_minutes"] or 0,
                 )
             elif action == "reassign":
                 tech = request.POST.get("technician", "")
