@@ -5,6 +5,8 @@
 - flash-sale holds past their time are released in every open sale (flashsales);
 - workshop slots held 5 minutes and never confirmed are released, and the 48 h reminders of
   workshop bookings leave (workshop);
+- once an hour, the photos and check-in signatures of workshop jobs closed more than 12 months
+  ago are deleted (workshop, data protection);
 - parts reserved for pick-up and not collected within 48 h go back on the shelf (parts).
 It lives in ``web``, above both apps, so neither app imports the other for it.
 """
@@ -14,11 +16,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from autovitrine.flashsales.selectors import open_sale_ids
 from autovitrine.flashsales.services import holds_release_expired
 from autovitrine.orders.services import order_expire_drafts
 from autovitrine.parts.services import reservations_release_expired
-from autovitrine.workshop.services import bookings_expire_holds, bookings_send_reminders
+from autovitrine.workshop.services import (
+    booking_photos_purge,
+    bookings_expire_holds,
+    bookings_send_reminders,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +36,7 @@ class DueWork:
     workshop_holds_expired: int = 0
     workshop_reminders_sent: int = 0
     part_reservations_released: int = 0
+    workshop_photos_deleted: int = 0
 
 
 def run_due_work(*, now: dt.datetime | None = None) -> DueWork:
@@ -39,4 +48,8 @@ def run_due_work(*, now: dt.datetime | None = None) -> DueWork:
         workshop_holds_expired=bookings_expire_holds(now=now),
         workshop_reminders_sent=bookings_send_reminders(now=now),
         part_reservations_released=reservations_release_expired(now=now),
+        # Hourly is soon enough for a 12-month limit, and spares a scan every minute.
+        workshop_photos_deleted=(
+            booking_photos_purge(now=now) if (now or timezone.now()).minute == 0 else 0
+        ),
     )

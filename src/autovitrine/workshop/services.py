@@ -946,6 +946,47 @@ def booking_photo_add(
     return photo
 
 
+# Data protection (RGPD art. 5.1 e), storage limitation): a job's photos (the car, its plate,
+# sometimes people or places) and the owner's check-in signature are kept while they can serve
+# the job or a complaint about the work, then deleted: 12 months after the job is closed
+# (collected, cancelled or expired). The invoice and the job's lines stay (service history).
+PHOTO_RETENTION = dt.timedelta(days=365)
+CLOSED_STATUSES = (Booking.Status.COLLECTED, Booking.Status.CANCELLED, Booking.Status.EXPIRED)
+
+
+def booking_photos_purge(*, now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Delete the photos (files and rows) and check-in signatures of jobs closed more than
+    ``PHOTO_RETENTION`` ago (scheduled hourly); the number of photos deleted."""
+    from django.db.models import Exists, OuterRef  # noqa: PLC0415
+
+    now = now or timezone.now()
+
+    def closed_before(booking: OuterRef) -> Exists:
+        return Exists(
+            BookingEvent.objects.filter(
+                booking=booking, status__in=CLOSED_STATUSES, created_at__lt=now - PHOTO_RETENTION
+            )
+        )
+
+    photos = list(
+        BookingPhoto.objects.filter(
+            closed_before(OuterRef("booking")), booking__status__in=CLOSED_STATUSES
+        ).order_by("pk")[:batch]
+    )
+    for photo in photos:
+        photo.image.delete(save=False)
+        photo.delete()
+    signed = list(
+        Booking.objects.filter(closed_before(OuterRef("pk")), status__in=CLOSED_STATUSES)
+        .exclude(checkin_signature="")
+        .order_by("pk")[:batch]
+    )
+    for booking in signed:
+        booking.checkin_signature.delete(save=False)
+        Booking.objects.filter(pk=booking.pk).update(checkin_signature="")
+    return len(photos)
+
+
 def workshop_terms_update(
     *,
     dealer_id: int,
