@@ -73,9 +73,12 @@ def test_dealer_pages(client_as, booking, dealer, role):
         )
 
 
-def test_head_office_without_a_dealer_finds_nothing(client_as):
+def test_head_office_without_a_dealer_picks_one(client_as, dealer, workshop):
     client, _ = client_as("head_office")
-    assert client.get(reverse("workshop:planning")).status_code == 404
+    page = client.get(reverse("workshop:planning"))
+    assert page.status_code == 200
+    assert f'href="?concession={dealer.code}"' in page.content.decode()
+    assert client.get(reverse("workshop:planning"), {"concession": "nope"}).status_code == 404
 
 
 def test_another_owner_finds_nothing(client, car, booking):
