@@ -658,7 +658,8 @@ def quote_propose(
                 )
             _event(locked, _("Devis sur photos envoyé"))
         else:
-            _transition(booking, Booking.Status.EXTRA_PROPOSED)
+            # On the locked copy: a refusal below rolls back, the caller's row stays as it was.
+            _transition(locked, Booking.Status.EXTRA_PROPOSED)
         if minutes:
             blocker = _extension_blocker(locked, minutes)
             if blocker:
@@ -688,7 +689,7 @@ def quote_propose(
         from .tasks import quote_send_to_owner  # noqa: PLC0415
 
         transaction.on_commit(lambda: quote_send_to_owner.enqueue(quote.pk))
-    booking.ends_at = locked.ends_at
+    booking.status, booking.ends_at = locked.status, locked.ends_at
     return quote
 
 

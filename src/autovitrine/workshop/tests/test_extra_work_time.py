@@ -86,6 +86,8 @@ def test_extra_work_that_no_longer_fits_is_refused_with_who_is_not_free(
     message = " ".join(refused.value.messages)
     assert "n'est pas libre" in message and "Réaffectez" in message
     assert refused.value.code == "extra_does_not_fit"
+    # The caller's row is not left saying "proposed"
+    assert booking.status == "diagnosis"
     booking.refresh_from_db()
     # Nothing was proposed: same status, same time, no quote
     assert booking.status == "diagnosis" and not ExtraWorkQuote.objects.exists()
