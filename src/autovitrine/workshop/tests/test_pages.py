@@ -192,6 +192,20 @@ def test_the_owner_reads_the_job_timeline_in_french(client_as, booking):
         assert label in timeline
     for code in ("held", "confirmed", "received", "in_progress"):
         assert f"— {code}" not in timeline
+    # The site's timeline component: a step per status, with its time
+    assert timeline.count('<li class="step">') == 4 and "<time datetime=" in timeline
+
+
+def test_the_service_history_is_a_timeline_with_the_invoices(client_as, booking, car):
+    from autovitrine.workshop.services import booking_set_status
+
+    for status in ("received", "in_progress", "ready", "collected"):
+        booking_set_status(booking=booking, status=status)
+    client, _ = client_as("customer")
+    html = client.get(reverse("workshop:car", kwargs={"car_id": car.pk})).content.decode()
+    history = html.split('<ol class="timeline" id="service-history">')[1].split("</ol>")[0]
+    assert '<li class="step">' in history and "Révision des 60 000 km" in history
+    assert reverse("workshop:invoice", kwargs={"number": booking.number}) in history
 
 
 def test_the_move_link_offers_only_times_with_a_loan_car_free(client, booking, car, dealer, ops):
