@@ -178,6 +178,8 @@ PART_KINDS = [  # kind, name, price HT, accessory
     ("chargeur", "Câble de recharge mode 3", 24900, True),
     ("housse", "Housse de protection", 9900, True),
 ]
+# Fitting time when added to a workshop job (others are fitted free or within an operation).
+FITTING_MINUTES = {"attelage": 120, "barres-toit": 15, "batterie-12v": 20, "amortisseur-av": 60}
 # Four references of each kind per model (origin, economy, premium, exchange): ~480 parts.
 LINES = [("", 10), (" (éco)", 8), (" (premium)", 13), (" (échange standard)", 7)]
 
@@ -228,6 +230,7 @@ def load_aftersales(dealers: list[Dealer], tick: Tick) -> int:
                         is_accessory=accessory,
                         price_ht=price * tenths // 10,
                         universal=kind in ("chargeur", "housse") and line == 1,
+                        fitting_minutes=FITTING_MINUTES.get(kind, 0),
                     )
                     Compatibility.objects.create(
                         part=part, car_model=model, year_from=2018, year_to=2030

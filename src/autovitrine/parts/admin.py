@@ -20,7 +20,7 @@ class CompatibilityInline(HeadOfficeTabularInline):
 
 @admin.register(Part)
 class PartAdmin(HeadOfficeAdmin):
-    list_display = ("reference", "name", "kind", "is_accessory", "price_ht")
+    list_display = ("reference", "name", "kind", "is_accessory", "price_ht", "fitting_minutes")
     list_filter = ("is_accessory", "kind")
     search_fields = ("reference", "name")
     show_full_result_count = False

@@ -19,6 +19,8 @@ class Part(models.Model):
     price_ht = models.PositiveIntegerField(_("prix HT (centimes)"))
     picture = models.ImageField(_("photo"), upload_to="parts/", blank=True)
     universal = models.BooleanField(_("universelle (tous véhicules)"), default=False)
+    # Labour to fit it at a workshop job (a tow bar: 120; mats: 0, fitted free).
+    fitting_minutes = models.PositiveSmallIntegerField(_("temps de pose (min)"), default=0)
 
     class Meta:
         verbose_name = _("pièce")

@@ -45,6 +45,7 @@ class PartHit:
     is_accessory: bool
     price_ht: int
     in_stock: int | None
+    fitting_minutes: int = 0
 
 
 def search_parts(
@@ -74,7 +75,7 @@ def search_parts(
         )
     rows = list(
         qs.order_by("reference").values_list(
-            "pk", "reference", "name", "kind", "is_accessory", "price_ht"
+            "pk", "reference", "name", "kind", "is_accessory", "price_ht", "fitting_minutes"
         )[:limit]
     )
     stock: dict[int, int] = {}
@@ -93,8 +94,9 @@ def search_parts(
             is_accessory=acc,
             price_ht=price,
             in_stock=stock.get(pk, 0) if dealer_id is not None else None,
+            fitting_minutes=fitting,
         )
-        for pk, ref, name, kind, acc, price in rows
+        for pk, ref, name, kind, acc, price, fitting in rows
     ]
 
 

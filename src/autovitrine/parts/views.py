@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from autovitrine.core.mail import content_disposition
 from autovitrine.core.money import Price
+from autovitrine.core.permissions import staff_dealer_id
 from autovitrine.core.ratelimit import over_limit
 from autovitrine.dealers.selectors import active_dealers, dealer_by_id, dealer_in_charge_id
 
@@ -57,7 +58,15 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "parts/search.html",
-        {"q": q, "rows": rows, "dealer": dealer, "for_car": car_model is not None},
+        {
+            "q": q,
+            "rows": rows,
+            "dealer": dealer,
+            "for_car": car_model is not None,
+            # The dealer chooser: its stock and "Réserver" (a staff member's own first).
+            "dealers": active_dealers().order_by("name").only("code", "name", "city"),
+            "own_dealer_id": staff_dealer_id(request.user),
+        },
     )
 
 
@@ -124,6 +133,22 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _head_office_chooser(request: HttpRequest, title: str) -> HttpResponse | None:
+    """Head office names no dealer: the page lists the dealers to pick from (each a link to the
+    same page with ``?concession=<code>``) instead of failing."""
+    if (
+        getattr(request.user, "is_head_office", False)
+        and staff_dealer_id(request.user) is None
+        and not request.GET.get("concession")
+    ):
+        return render(
+            request,
+            "web/choose_dealer.html",
+            {"title": title, "dealers": active_dealers().order_by("name")},
+        )
+    return None
+
+
 def _counter_dealer_id(request: HttpRequest) -> int:
     """The parts counter's dealer (``?concession=<code>`` for head office)."""
     return dealer_in_charge_id(request.user, code=request.GET.get("concession", ""))
@@ -135,6 +160,8 @@ def counter_reservations(request: HttpRequest) -> HttpResponse:
     marked handed over, or cancelled (the units go back on the shelf)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if request.method == "GET" and (chooser := _head_office_chooser(request, _("Comptoir pièces"))):
+        return chooser
     dealer_id = _counter_dealer_id(request)
     if request.method == "POST":
         reservation = dealer_reservation(dealer_id=dealer_id, number=request.POST.get("numero", ""))
@@ -170,6 +197,8 @@ def label_sheet(request: HttpRequest) -> HttpResponse:
     """A4 sheets of 24 labels (QR + reference + price TTC) for the dealer's parts."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if chooser := _head_office_chooser(request, _("Étiquettes des pièces")):
+        return chooser
     dealer_id = _counter_dealer_id(request)
     dealer = dealer_by_id(dealer_id)
     refs = [r for r in request.GET.get("refs", "").split(",") if r][:240]

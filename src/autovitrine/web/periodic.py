@@ -6,6 +6,8 @@
 - workshop slots held 5 minutes and never confirmed are released, and the 48 h reminders of
   workshop bookings leave (workshop);
 - parts reserved for pick-up and not collected within 48 h go back on the shelf (parts);
+- once an hour, the photos and check-in signatures of workshop jobs closed more than 12 months
+  ago are deleted (workshop, data protection);
 - each plant's observed station and leg durations, which the ETA learns from, are measured again
   once an hour (production).
 It lives in ``web``, above both apps, so neither app imports the other for it.
@@ -16,12 +18,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from autovitrine.flashsales.selectors import open_sale_ids
 from autovitrine.flashsales.services import holds_release_expired
 from autovitrine.orders.services import order_expire_drafts
 from autovitrine.parts.services import reservations_release_expired
 from autovitrine.production.services import step_durations_refresh
-from autovitrine.workshop.services import bookings_expire_holds, bookings_send_reminders
+from autovitrine.workshop.services import (
+    booking_photos_purge,
+    bookings_expire_holds,
+    bookings_send_reminders,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,7 @@ class DueWork:
     workshop_reminders_sent: int = 0
     part_reservations_released: int = 0
     plants_durations_measured: int = 0
+    workshop_photos_deleted: int = 0
 
 
 def run_due_work(*, now: dt.datetime | None = None) -> DueWork:
@@ -44,4 +53,8 @@ def run_due_work(*, now: dt.datetime | None = None) -> DueWork:
         workshop_reminders_sent=bookings_send_reminders(now=now),
         part_reservations_released=reservations_release_expired(now=now),
         plants_durations_measured=step_durations_refresh(now=now),
+        # Hourly is soon enough for a 12-month limit, and spares a scan every minute.
+        workshop_photos_deleted=(
+            booking_photos_purge(now=now) if (now or timezone.now()).minute == 0 else 0
+        ),
     )

@@ -7,6 +7,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core.admin_access import (
     HeadOfficeAdmin,
@@ -19,6 +23,7 @@ from .models import (
     Booking,
     BookingEvent,
     BookingLine,
+    BookingPhoto,
     Closure,
     LoanCar,
     Operation,
@@ -96,6 +101,49 @@ class BookingEventInline(ReadOnlyTabularInline):
     readonly_fields = fields
 
 
+class PhotoPreview:
+    @admin.display(description=_("photo"))
+    def preview(self, photo: BookingPhoto) -> SafeString:
+        """The picture through the workshop's own view (private storage, never a public URL):
+        head office is allowed there when it names the dealer."""
+        url = reverse(
+            "workshop:dealer_photo", kwargs={"number": photo.booking.number, "photo_id": photo.pk}
+        )
+        url = f"{url}?concession={photo.booking.dealer.code}"
+        return format_html(
+            '<a href="{}"><img src="{}" alt="{}" width="120" loading="lazy"></a>',
+            url,
+            url,
+            photo.caption,
+        )
+
+
+class BookingPhotoInline(PhotoPreview, ReadOnlyTabularInline):
+    model = BookingPhoto
+    fields = ("preview", "caption", "by_owner", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("booking__dealer")
+
+
+@admin.register(BookingPhoto)
+class BookingPhotoAdmin(PhotoPreview, HeadOfficeAdmin):
+    list_display = ("preview", "booking", "caption", "by_owner", "created_at")
+    list_filter = ("by_owner",)
+    list_select_related = ("booking__dealer",)
+    search_fields = ("booking__number",)
+    show_full_result_count = False
+    fields = ("preview", "booking", "caption", "by_owner", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(HeadOfficeAdmin):
     list_display = ("number", "starts_at", "status", "dealer", "customer", "option")
@@ -103,7 +151,7 @@ class BookingAdmin(HeadOfficeAdmin):
     list_select_related = ("dealer", "customer")
     search_fields = ("number", "customer__email")
     show_full_result_count = False
-    inlines = (BookingLineInline, BookingEventInline)
+    inlines = (BookingLineInline, BookingPhotoInline, BookingEventInline)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -84,6 +84,14 @@ class ExtraWorkForm(forms.Form):
     amount_eur = core_forms.DecimalField(
         label=_("Montant HT (€)"), min_value=1, max_digits=8, decimal_places=2
     )
+    labour_minutes = forms.IntegerField(
+        label=_("Temps de travail en plus (min)"),
+        min_value=0,
+        max_value=480,
+        initial=0,
+        required=False,
+        help_text=_("Réservé dans le planning dès l'envoi du devis, rendu si le client refuse."),
+    )
 
 
 class WalkInForm(forms.Form):

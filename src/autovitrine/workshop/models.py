@@ -472,6 +472,9 @@ class ExtraWorkQuote(TimeStampedModel):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="quotes")
     description = models.CharField(_("travaux"), max_length=200)
     amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
+    # The time the work adds to the job: reserved in the plan when proposed (the job's claims
+    # grow), given back if the owner refuses.
+    labour_minutes = models.PositiveSmallIntegerField(_("temps de travail (min)"), default=0)
     status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED)
     answered_at = models.DateTimeField(null=True, blank=True)
 

@@ -233,6 +233,12 @@ def _part_for(kind: str, car: OwnedCar | None) -> tuple[str, str, int] | None:
     return _cached(key, load)  # type: ignore[return-value]
 
 
+def labour_price_ht(minutes: int, terms: WorkshopSettings) -> int:
+    """Labour at the dealer's hourly rate HT less its promotion, rounded to the cent."""
+    labour = minutes * terms.hourly_rate_ht * (100 - terms.labour_discount_pct)
+    return (labour + 3000) // 6000  # minutes × cents/h × %: 60 × 100
+
+
 def job_quote(
     *,
     car: OwnedCar | None,
@@ -253,12 +259,11 @@ def job_quote(
     ops = [catalogue[pk][0] for pk in wanted]
     lines: list[QuoteLine] = []
     for op in ops:
-        labour = op.labour_minutes * terms.hourly_rate_ht * (100 - terms.labour_discount_pct)
         lines.append(
             QuoteLine(
                 label=_("%(op)s — main-d'œuvre") % {"op": op.name},
                 quantity=1,
-                amount_ht=(labour + 3000) // 6000,  # minutes × cents/h × %: rounded to the cent
+                amount_ht=labour_price_ht(op.labour_minutes, terms),
                 operation_id=op.pk,
             )
         )

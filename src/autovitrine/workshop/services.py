@@ -47,6 +47,7 @@ from .selectors import (  # noqa: F401 — re-exported
     booking_token,
     dealer_capacity,
     job_quote,
+    labour_price_ht,
     offered_options,
     round_up,
     validate_plate,
@@ -278,6 +279,65 @@ def _claim_capacity(
     booking.loan_car_id = loan_id
     booking.starts_at = start
     booking.ends_at = end
+
+
+def _extension_blocker(booking: Booking, minutes: int) -> str:
+    """Who is not free to lengthen the job by ``minutes`` right after its reserved end (its
+    technician, its bay, its loan car, within their hours that day): a name, or "" when all are."""
+    end = booking.ends_at
+    cap = dealer_capacity(
+        dealer_id=booking.dealer_id,
+        first_day=timezone.localtime(end, PARIS).date(),
+        days=1,
+        # Openings from the job's end, even when that is within the usual 2 h lead time.
+        now=end - MIN_LEAD,
+    )
+    start = cap.minute(end)
+
+    def free(intervals: list[tuple[int, int]]) -> bool:
+        return any(a <= start and start + minutes <= b for a, b in intervals)
+
+    tech = cap.technicians.get(booking.technician_id)
+    if tech is None or not free(tech[1]):
+        return booking.technician.name
+    bay = cap.bays.get(booking.bay_id)
+    if bay is None or not free(bay[1]):
+        return booking.bay.name
+    if booking.loan_car_id and not free(cap.loan_cars.get(booking.loan_car_id, [])):
+        return _("le véhicule de prêt")
+    return ""
+
+
+def _extend_job(booking: Booking, minutes: int) -> None:
+    """Lengthen a locked job's reserved time: its claims end later, under the same database
+    rule as any claim (PostgreSQL's exclusion constraint checks the UPDATE)."""
+    new_end = booking.ends_at + dt.timedelta(minutes=minutes)
+    try:
+        with transaction.atomic():
+            CapacityClaim.objects.filter(booking=booking, ends_at=booking.ends_at).update(
+                ends_at=new_end
+            )
+    except IntegrityError:
+        raise SlotTaken(_("Le planning vient de changer : réessayez."), code="slot_taken") from None
+    booking.ends_at = new_end
+    booking.save(update_fields=["ends_at", "updated_at"])
+
+
+def _shrink_job(booking: Booking, minutes: int) -> None:
+    """Give back time reserved for work the owner refused (never below the job's start)."""
+    if minutes <= 0:
+        return
+    new_end = max(
+        booking.ends_at - dt.timedelta(minutes=minutes),
+        booking.starts_at + dt.timedelta(minutes=1),
+    )
+    CapacityClaim.objects.filter(booking=booking, ends_at=booking.ends_at).update(ends_at=new_end)
+    booking.ends_at = new_end
+    booking.save(update_fields=["ends_at", "updated_at"])
+
+
+def _hhmm(moment: dt.datetime) -> str:
+    return timezone.localtime(moment, PARIS).strftime("%d/%m %H:%M")
 
 
 def booking_hold(
@@ -565,13 +625,31 @@ def booking_set_status(*, booking: Booking, status: str) -> Booking:
     return locked
 
 
-def quote_propose(*, booking: Booking, description: str, amount_ht: int) -> ExtraWorkQuote:
+# Extra work proposed during a job: at most this long (a longer job is a new booking).
+MAX_EXTRA_MINUTES = 480
+
+
+def quote_propose(
+    *, booking: Booking, description: str, amount_ht: int, labour_minutes: int = 0
+) -> ExtraWorkQuote:
     """Propose extra work; the owner is e-mailed the link to answer it after commit. On a
     confirmed booking (the car not yet in) it is an estimate from the owner's photos, e.g.
-    bodywork: the booking stays confirmed while the owner answers."""
+    bodywork: the booking stays confirmed while the owner answers.
+
+    Its time (rounded up to the slot step) is reserved at once right after the job: the
+    technician, bay and loan car must be free then, within their hours, or nothing is proposed
+    and the dealer is told who is not free; a refusal gives the time back."""
     if amount_ht <= 0 or not description.strip():
         raise ValidationError(_("Décrivez les travaux et leur montant."), code="invalid_quote")
+    if not 0 <= labour_minutes <= MAX_EXTRA_MINUTES:
+        raise ValidationError(
+            _("Temps de travail invalide (%(max)d min au plus).") % {"max": MAX_EXTRA_MINUTES},
+            code="invalid_quote",
+        )
+    terms = workshop_settings(booking.dealer_id)
+    minutes = round_up(labour_minutes, terms.slot_step_minutes if terms else 30)
     with transaction.atomic():
+        _release_expired_holds(dealer_id=booking.dealer_id, now=timezone.now())
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if locked.status == Booking.Status.CONFIRMED:
             if locked.quotes.filter(status=ExtraWorkQuote.Status.PROPOSED).exists():
@@ -580,13 +658,38 @@ def quote_propose(*, booking: Booking, description: str, amount_ht: int) -> Extr
                 )
             _event(locked, _("Devis sur photos envoyé"))
         else:
-            _transition(booking, Booking.Status.EXTRA_PROPOSED)
+            # On the locked copy: a refusal below rolls back, the caller's row stays as it was.
+            _transition(locked, Booking.Status.EXTRA_PROPOSED)
+        if minutes:
+            blocker = _extension_blocker(locked, minutes)
+            if blocker:
+                raise SlotTaken(
+                    _(
+                        "Ces travaux (%(m)d min) ne tiennent pas dans le planning : %(who)s "
+                        "n'est pas libre de %(start)s à %(end)s. Réaffectez le travail à un "
+                        "technicien et un poste libres, ou proposez ces travaux pour un autre "
+                        "rendez-vous."
+                    )
+                    % {
+                        "m": minutes,
+                        "who": blocker,
+                        "start": _hhmm(locked.ends_at),
+                        "end": _hhmm(locked.ends_at + dt.timedelta(minutes=minutes)),
+                    },
+                    code="extra_does_not_fit",
+                )
+            _extend_job(locked, minutes)
+            _event(locked, _("Temps réservé jusqu'au %(end)s") % {"end": _hhmm(locked.ends_at)})
         quote = ExtraWorkQuote.objects.create(
-            booking=booking, description=description.strip()[:200], amount_ht=amount_ht
+            booking=booking,
+            description=description.strip()[:200],
+            amount_ht=amount_ht,
+            labour_minutes=minutes,
         )
         from .tasks import quote_send_to_owner  # noqa: PLC0415
 
         transaction.on_commit(lambda: quote_send_to_owner.enqueue(quote.pk))
+    booking.status, booking.ends_at = locked.status, locked.ends_at
     return quote
 
 
@@ -612,6 +715,8 @@ def quote_answer(*, quote: ExtraWorkQuote, accept: bool) -> ExtraWorkQuote:
             booking.total_ht += quote.amount_ht
             booking.total_vat += vat_of_line(quote.amount_ht)
             booking.save(update_fields=["total_ht", "total_vat"])
+        else:
+            _shrink_job(booking, quote.labour_minutes)
         if booking.status == Booking.Status.CONFIRMED:
             # An estimate before the visit: the job keeps its slot, the work joins it.
             _event(booking, _("Devis accepté") if accept else _("Devis refusé"))
@@ -696,7 +801,10 @@ MAX_PARTS_PER_BOOKING = 10
 def booking_add_part(*, booking: Booking, reference: str, quantity: int = 1) -> BookingLine:
     """Add a part (or accessory) to a confirmed booking, to be fitted during the job: it must
     fit the car; the dealer's stock is taken at once (the parts app's conditional UPDATE, never
-    below zero) and held until 48 h after the job; its line joins the fixed price.
+    below zero) and held until 48 h after the job; its line joins the fixed price. A part that
+    needs fitting (``Part.fitting_minutes``, per unit) brings its own labour line at the
+    dealer's rate and lengthens the job's reserved time, or is refused when that time is not
+    free (nothing taken).
 
     Lock order: the booking row, then the stock row (as every write on a booking)."""
     part = part_by_reference(reference.strip().upper())
@@ -715,6 +823,12 @@ def booking_add_part(*, booking: Booking, reference: str, quantity: int = 1) -> 
         )
     from autovitrine.core.money import vat_of_line  # noqa: PLC0415
 
+    terms = workshop_settings(booking.dealer_id)
+    fitting = (
+        round_up(part.fitting_minutes * quantity, terms.slot_step_minutes)
+        if part.fitting_minutes and terms is not None and 1 <= quantity <= 10
+        else 0
+    )
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if locked.status != Booking.Status.CONFIRMED or locked.customer_id is None:
@@ -723,6 +837,19 @@ def booking_add_part(*, booking: Booking, reference: str, quantity: int = 1) -> 
             )
         if locked.lines.exclude(part_reservation="").count() >= MAX_PARTS_PER_BOOKING:
             raise ValidationError(_("Trop de pièces sur ce rendez-vous."), code="too_many_parts")
+        if fitting:
+            _release_expired_holds(dealer_id=locked.dealer_id, now=timezone.now())
+            if _extension_blocker(locked, fitting):
+                raise SlotTaken(
+                    _(
+                        "La pose de cette pièce demande %(m)d min de plus et l'atelier n'est pas "
+                        "libre après %(end)s : choisissez un autre créneau (lien « Déplacer ») "
+                        "ou appelez la concession."
+                    )
+                    % {"m": fitting, "end": _hhmm(locked.ends_at)},
+                    code="fitting_does_not_fit",
+                )
+            _extend_job(locked, fitting)
         reservation = reservation_create(
             customer_id=locked.customer_id,
             dealer_id=locked.dealer_id,
@@ -741,13 +868,28 @@ def booking_add_part(*, booking: Booking, reference: str, quantity: int = 1) -> 
             amount_ht=amount,
             part_reservation=reservation.number,
         )
-        locked.total_ht += amount
-        locked.total_vat += vat_of_line(amount)
+        added = amount
+        vat = vat_of_line(amount)
+        if fitting and terms is not None:
+            labour = labour_price_ht(fitting, terms)
+            BookingLine.objects.create(
+                booking=locked,
+                label=(
+                    _("Pose : %(name)s — main-d'œuvre (%(m)d min)")
+                    % {"name": part.name, "m": fitting}
+                )[:160],
+                amount_ht=labour,
+            )
+            added += labour
+            vat += vat_of_line(labour)
+        locked.total_ht += added
+        locked.total_vat += vat
         locked.save(update_fields=["total_ht", "total_vat", "updated_at"])
         _event(
             locked, _("Pièce ajoutée : %(ref)s × %(n)d") % {"ref": part.reference, "n": quantity}
         )
     booking.total_ht, booking.total_vat = locked.total_ht, locked.total_vat
+    booking.ends_at = locked.ends_at
     return line
 
 
@@ -803,6 +945,47 @@ def booking_photo_add(
         photo.save()
         _event(booking, _("Photo : %(c)s") % {"c": caption})
     return photo
+
+
+# Data protection (RGPD art. 5.1 e), storage limitation): a job's photos (the car, its plate,
+# sometimes people or places) and the owner's check-in signature are kept while they can serve
+# the job or a complaint about the work, then deleted: 12 months after the job is closed
+# (collected, cancelled or expired). The invoice and the job's lines stay (service history).
+PHOTO_RETENTION = dt.timedelta(days=365)
+CLOSED_STATUSES = (Booking.Status.COLLECTED, Booking.Status.CANCELLED, Booking.Status.EXPIRED)
+
+
+def booking_photos_purge(*, now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Delete the photos (files and rows) and check-in signatures of jobs closed more than
+    ``PHOTO_RETENTION`` ago (scheduled hourly); the number of photos deleted."""
+    from django.db.models import Exists, OuterRef  # noqa: PLC0415
+
+    now = now or timezone.now()
+
+    def closed_before(booking: OuterRef) -> Exists:
+        return Exists(
+            BookingEvent.objects.filter(
+                booking=booking, status__in=CLOSED_STATUSES, created_at__lt=now - PHOTO_RETENTION
+            )
+        )
+
+    photos = list(
+        BookingPhoto.objects.filter(
+            closed_before(OuterRef("booking")), booking__status__in=CLOSED_STATUSES
+        ).order_by("pk")[:batch]
+    )
+    for photo in photos:
+        photo.image.delete(save=False)
+        photo.delete()
+    signed = list(
+        Booking.objects.filter(closed_before(OuterRef("pk")), status__in=CLOSED_STATUSES)
+        .exclude(checkin_signature="")
+        .order_by("pk")[:batch]
+    )
+    for booking in signed:
+        booking.checkin_signature.delete(save=False)
+        Booking.objects.filter(pk=booking.pk).update(checkin_signature="")
+    return len(photos)
 
 
 def workshop_terms_update(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autovitrine.core.mail import content_disposition
-from autovitrine.core.permissions import signed_in_user_id
+from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
 from autovitrine.core.places import resolve_place
 from autovitrine.core.ratelimit import over_limit, wait_message
 from autovitrine.dealers.selectors import active_dealers, dealer_in_charge_id, dealers_near
@@ -77,7 +77,20 @@ def workshop_staff_required(
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        dealer_id = dealer_in_charge_id(request.user, code=request.GET.get("concession", ""))
+        code = request.GET.get("concession", "")
+        if (
+            not code
+            and request.method == "GET"
+            and getattr(request.user, "is_head_office", False)
+            and staff_dealer_id(request.user) is None
+        ):
+            # Head office names no dealer: pick one (links to ``?concession=<code>``).
+            return render(
+                request,
+                "web/choose_dealer.html",
+                {"title": _("Atelier"), "dealers": active_dealers().order_by("name")},
+            )
+        dealer_id = dealer_in_charge_id(request.user, code=code)
         return view(request, *args, dealer_id=dealer_id, **kwargs)
 
     return wrapper
@@ -523,6 +536,7 @@ def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> 
                     booking=booking,
                     description=extra.cleaned_data["description"],
                     amount_ht=int(extra.cleaned_data["amount_eur"] * 100),
+                    labour_minutes=extra.cleaned_data["labour_minutes"] or 0,
                 )
             elif action == "reassign":
                 tech = request.POST.get("technician", "")

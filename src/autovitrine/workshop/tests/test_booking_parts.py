@@ -1,6 +1,8 @@
 """Parts added by the owner to a service booking, to be fitted: compatible, taken from the
 dealer's stock at once, priced into the job, put back if the booking is cancelled."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -91,3 +93,69 @@ def test_the_owner_adds_a_part_from_the_booking_page(client_as, booking, mats):
     # Another owner cannot add parts to this booking.
     client.force_login(f.UserFactory(), backend="django.contrib.auth.backends.ModelBackend")
     assert client.post(add, {"reference": "AC-TAPIS"}).status_code == 404
+
+
+@pytest.fixture
+def tow_bar(dealer, booking):
+    part = Part.objects.create(
+        reference="AT-ATTELAGE",
+        name="Attelage démontable",
+        kind="attelage",
+        price_ht=42000,
+        is_accessory=True,
+        universal=True,
+        fitting_minutes=100,
+    )
+    stock_set(dealer_id=dealer.pk, part_id=part.pk, quantity=1)
+    return part
+
+
+def test_a_part_that_needs_fitting_brings_its_labour_and_its_time(booking, tow_bar, dealer):
+    from autovitrine.workshop.models import Booking, CapacityClaim
+
+    before_ht, end = booking.total_ht, booking.ends_at
+    booking_add_part(booking=booking, reference="AT-ATTELAGE")
+    booking = Booking.objects.get(pk=booking.pk)
+    fitting = booking.lines.get(label__startswith="Pose")
+    # 100 min rounded up to the 30-minute step, at 90 € HT an hour: its own line
+    assert fitting.label == "Pose : Attelage démontable — main-d'œuvre (120 min)"
+    assert fitting.amount_ht == 18000
+    assert booking.total_ht == before_ht + 42000 + 18000
+    # The totals add up: the lines, their VAT per line, TTC
+    from autovitrine.core.money import price_of_lines
+
+    lines = price_of_lines(line.amount_ht for line in booking.lines.all())
+    assert (lines.ht, lines.vat) == (booking.total_ht, booking.total_vat)
+    # The job's reserved time is two hours longer for its technician and bay
+    assert booking.ends_at == end + dt.timedelta(minutes=120)
+    assert set(CapacityClaim.objects.filter(booking=booking).values_list("ends_at", flat=True)) == {
+        booking.ends_at
+    }
+
+
+def test_fitting_that_no_longer_fits_is_refused_and_takes_nothing(
+    booking, tow_bar, dealer, customer, car, ops
+):
+    from autovitrine.workshop.models import Booking
+    from autovitrine.workshop.services import booking_confirm, booking_hold
+
+    # The job's technician is booked again right after it (and the other one too)
+    for _ in range(2):
+        booking_confirm(
+            booking=booking_hold(
+                customer_id=customer.pk,
+                dealer_id=dealer.pk,
+                car=car,
+                operation_ids=[ops["plaquettes-av"].pk],
+                starts_at=booking.ends_at,
+            )
+        )
+    before = Booking.objects.get(pk=booking.pk)
+    with pytest.raises(ValidationError) as error:
+        booking_add_part(booking=booking, reference="AT-ATTELAGE")
+    assert error.value.code == "fitting_does_not_fit"
+    assert "appelez la concession" in " ".join(error.value.messages)
+    after = Booking.objects.get(pk=booking.pk)
+    assert (after.total_ht, after.ends_at) == (before.total_ht, before.ends_at)
+    assert Stock.objects.get(dealer=dealer, part=tow_bar).quantity == 1
+    assert not Reservation.objects.filter(part=tow_bar).exists()

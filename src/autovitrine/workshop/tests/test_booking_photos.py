@@ -160,3 +160,70 @@ def test_a_bodywork_estimate_from_the_owner_photos_before_the_visit(
     booking.refresh_from_db()
     assert booking.status == "confirmed" and booking.total_ttc == before + 18000
     assert booking.claims.count() == 2  # technician and bay still held
+
+
+def _collected_on(booking, when):
+    from autovitrine.workshop.models import BookingEvent
+
+    for status in ("received", "in_progress", "ready", "collected"):
+        booking_set_status(booking=booking, status=status)
+    BookingEvent.objects.filter(booking=booking, status="collected").update(created_at=when)
+
+
+def test_photos_and_signature_are_deleted_12_months_after_the_job_is_closed(booking, dealer):
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from autovitrine.web.periodic import run_due_work
+    from autovitrine.workshop.models import Booking, BookingPhoto
+    from autovitrine.workshop.services import booking_photos_purge
+
+    photo = booking_photo_add(booking=booking, upload=jpeg(), caption="Rayure", by_owner=False)
+    booking.checkin_signature.save("sig.png", ContentFile(b"\x89PNG fake"), save=True)
+    signature = booking.checkin_signature.name
+    storage = photo.image.storage
+    closed = timezone.now() - dt.timedelta(days=300)
+    _collected_on(booking, closed)
+    # Within the 12 months: kept
+    assert booking_photos_purge() == 0 and storage.exists(photo.image.name)
+    # The hourly run, 12 months and a day after the job was collected: files and rows gone
+    later = closed + dt.timedelta(days=366)
+    assert run_due_work(now=later.replace(minute=0)).workshop_photos_deleted == 1
+    assert not BookingPhoto.objects.exists() and not storage.exists(photo.image.name)
+    assert not storage.exists(signature)
+    assert Booking.objects.get(pk=booking.pk).checkin_signature == ""
+    # The job itself stays in the service history
+    assert Booking.objects.get(pk=booking.pk).lines.exists()
+
+
+def test_photos_of_an_open_job_are_kept_however_old(booking):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from autovitrine.workshop.services import booking_photos_purge
+
+    booking_photo_add(booking=booking, upload=jpeg(), caption="", by_owner=True)
+    assert booking_photos_purge(now=timezone.now() + dt.timedelta(days=1000)) == 0
+
+
+def test_head_office_sees_a_jobs_photos_in_the_admin_read_only(client_as, booking, dealer):
+    photo = booking_photo_add(booking=booking, upload=jpeg(), caption="Bosse aile", by_owner=True)
+    client, _ = client_as("head_office")
+    page = client.get(reverse("admin:workshop_booking_change", args=[booking.pk]))
+    html = page.content.decode()
+    src = reverse("workshop:dealer_photo", kwargs={"number": booking.number, "photo_id": photo.pk})
+    assert f'src="{src}?concession={dealer.code}"' in html and "Bosse aile" in html
+    # The picture the admin shows opens for head office
+    image = client.get(f"{src}?concession={dealer.code}")
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    listing = client.get(reverse("admin:workshop_bookingphoto_changelist"))
+    assert listing.status_code == 200 and "Bosse aile" in listing.content.decode()
+    change = client.get(reverse("admin:workshop_bookingphoto_change", args=[photo.pk]))
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
+    assert client.get(reverse("admin:workshop_bookingphoto_add")).status_code == 403
+    # Dealer staff never use the admin
+    staff, _ = client_as("dealer_staff")
+    assert staff.get(reverse("admin:workshop_bookingphoto_changelist")).status_code == 302

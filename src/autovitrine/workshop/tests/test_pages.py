@@ -73,9 +73,12 @@ def test_dealer_pages(client_as, booking, dealer, role):
         )
 
 
-def test_head_office_without_a_dealer_finds_nothing(client_as):
+def test_head_office_without_a_dealer_picks_one(client_as, dealer, workshop):
     client, _ = client_as("head_office")
-    assert client.get(reverse("workshop:planning")).status_code == 404
+    page = client.get(reverse("workshop:planning"))
+    assert page.status_code == 200
+    assert f'href="?concession={dealer.code}"' in page.content.decode()
+    assert client.get(reverse("workshop:planning"), {"concession": "nope"}).status_code == 404
 
 
 def test_another_owner_finds_nothing(client, car, booking):
@@ -189,6 +192,20 @@ def test_the_owner_reads_the_job_timeline_in_french(client_as, booking):
         assert label in timeline
     for code in ("held", "confirmed", "received", "in_progress"):
         assert f"— {code}" not in timeline
+    # The site's timeline component: a step per status, with its time
+    assert timeline.count('<li class="step">') == 4 and "<time datetime=" in timeline
+
+
+def test_the_service_history_is_a_timeline_with_the_invoices(client_as, booking, car):
+    from autovitrine.workshop.services import booking_set_status
+
+    for status in ("received", "in_progress", "ready", "collected"):
+        booking_set_status(booking=booking, status=status)
+    client, _ = client_as("customer")
+    html = client.get(reverse("workshop:car", kwargs={"car_id": car.pk})).content.decode()
+    history = html.split('<ol class="timeline" id="service-history">')[1].split("</ol>")[0]
+    assert '<li class="step">' in history and "Révision des 60 000 km" in history
+    assert reverse("workshop:invoice", kwargs={"number": booking.number}) in history
 
 
 def test_the_move_link_offers_only_times_with_a_loan_car_free(client, booking, car, dealer, ops):

@@ -105,6 +105,17 @@ def test_book_a_60000_km_service_with_a_loan_car_then_accept_extra_work(new_phon
     invoice = page.request.get(page.locator("#invoice-link").get_attribute("href"))
     assert invoice.status == 200 and invoice.body().startswith(b"%PDF")
 
+    # The job's statuses and the car's service history are the site's timeline component
+    assert page.locator("#booking-timeline li.step").count() >= 5
+    page.locator("#car-link").click()
+    page.wait_for_load_state()
+    history = page.locator("#service-history")
+    assert "Révision des 60 000 km" in history.locator("li.step").first.inner_text()
+    assert history.evaluate("el => getComputedStyle(el).borderLeftStyle") == "solid"
+    assert axe_violations(page) == []
+    pdf = page.request.get(history.get_by_role("link").first.get_attribute("href"))
+    assert pdf.body().startswith(b"%PDF")
+
     # The dealer's planning of that day shows the booking
     workshop_page = new_phone()
     sign_in(workshop_page, staff.email)
