@@ -87,6 +87,7 @@ bench: $(STAMP)
 	$(PY) bench/stock_search.py
 	$(PY) bench/configurator.py
 	$(PY) bench/flash_sale.py --visitors $(FLASH_VISITORS)
+	$(PY) bench/flash_join_cap.py
 
 ## ruff, ruff format, the import-linter contracts, then mypy over the whole of src/ (`typecheck`)
 lint: $(STAMP)
