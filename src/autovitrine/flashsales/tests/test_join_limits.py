@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import cast
 
 import pytest
 from django.conf import settings as django_settings
@@ -14,7 +15,7 @@ from django.utils import timezone
 from autovitrine.flashsales import services
 from autovitrine.flashsales.errors import FlashSaleRefusal
 from autovitrine.flashsales.models import QueueEntry
-from autovitrine.flashsales.queue import waiting_room
+from autovitrine.flashsales.queue import RedisQueue, waiting_room
 from autovitrine.flashsales.tokens import challenge_difficulty, proof_of_work_solve
 
 from .asgi_buyers import new_buyer, run
@@ -23,9 +24,13 @@ from .factories import join
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
+def _redis():
+    return cast(RedisQueue, waiting_room()).client
+
+
 def _sale_keys(sale_id: int, pattern: str = "*") -> list[str]:
     """This sale's keys in Redis (this test worker's prefix only)."""
-    client = waiting_room().client
+    client = _redis()
     prefix = f"{django_settings.REDIS_KEY_PREFIX}:fs:{{{sale_id}}}:"
     return list(client.scan_iter(match=prefix + pattern))
 
@@ -182,7 +187,7 @@ def test_network_places_survive_a_rebuild_of_the_waiting_room(sale_kit, buyers, 
         join(kit, user, ip=f"2001:db8:5:6::{i + 1}")
 
     # When Redis loses the room and it is rebuilt from the database
-    waiting_room().client.delete(*_sale_keys(kit.sale.pk))
+    _redis().delete(*_sale_keys(kit.sale.pk))
     services.waiting_room_restore(sale_id=kit.sale.pk)
 
     # Then the network's count, hence its proof of work, is back
@@ -196,7 +201,7 @@ def _simulate_five_minutes(kit, accounts, address_of) -> int:
     live one minute in Redis, expire). Returns the places taken."""
     pending = iter(accounts)
     taken = 0
-    client = waiting_room().client
+    client = _redis()
     for _minute in range(5):
         for attempt, account in enumerate(pending):
             try:
