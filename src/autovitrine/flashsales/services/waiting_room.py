@@ -334,7 +334,7 @@ def join_challenge(
     *, info: SaleInfo, customer_id: int, account_created_s: int, client_ip: str | None
 ) -> dict[str, Any]:
     """A proof-of-work challenge for this customer at the difficulty their join will need."""
-    network = client_network(client_ip)
+    network = _counted_network(client_ip)
     places = 0
     if network:
         # Redis down: the sale's own difficulty; the join itself says if more was needed.
@@ -348,13 +348,21 @@ async def ajoin_challenge(
     *, info: SaleInfo, customer_id: int, account_created_s: int, client_ip: str | None
 ) -> dict[str, Any]:
     """``join_challenge`` for the fast path: one Redis read (the network's places)."""
-    network = client_network(client_ip)
+    network = _counted_network(client_ip)
     places = 0
     if network:
         with contextlib.suppress(*QUEUE_ERRORS):
             places = await waiting_room().anetwork_places(sale_id=info.sale_id, network=network)
     new_account = _new_account_or_not(account_created_s)
     return _challenge_payload(info, customer_id, network_places=places, new_account=new_account)
+
+
+def _counted_network(client_ip: str | None) -> str | None:
+    """The network whose places a challenge's difficulty depends on; none when that rule is off
+    (then a challenge reads nothing in Redis)."""
+    if _setting("FLASHSALE_POW_PLACES_PER_EXTRA_BIT", 100) <= 0:
+        return None
+    return client_network(client_ip)
 
 
 def _new_account_or_not(created_s: int) -> bool:
