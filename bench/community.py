@@ -8,7 +8,7 @@
 - the vote endpoint (htmx POST by signed-in members): p95 <= 30 ms;
 - same-run baseline: ``/api/health`` (routing, middleware, no database).
 
-    .venv/bin/python bench/community.py            # drops and reloads --database-url (av_8)
+    .venv/bin/python bench/community.py            # drops and reloads --database-url (autovitrine_bench_community)
     .venv/bin/python bench/community.py --reuse    # keep the data of a previous run
 """
 
@@ -112,8 +112,10 @@ CATEGORIES = ("design", "materials", "features", "manufacturing", "marketing")
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/av_8")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/autovitrine_bench_community"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--collaborators", type=int, default=17_000)
     parser.add_argument("--ideas", type=int, default=10_000)
     parser.add_argument("--votes", type=int, default=200_000)

@@ -21,6 +21,7 @@ import argparse
 import random
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -485,7 +486,7 @@ def simulate_buyers(
     return steps, pages, summaries, explanations, changes, completed
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--buyers", type=int, default=200)
@@ -603,14 +604,17 @@ def main() -> None:
         "step_p95_ms": step_p95 * 1000,
         "explain_ms": max(explanations) * 1000,
     }
+    ok = True
     for key, value in checks.items():
         verdict = "OK" if value <= TARGETS[key] else "ABOVE TARGET"
+        ok &= verdict == "OK"
         print(f"Target {key} ≤ {TARGETS[key]:g}: {value:.2f} → {verdict}")
     if arguments.http:
         from configurator_http import measure
 
-        measure(data, size=arguments.size, buyers=arguments.http, seed=arguments.seed)
+        ok &= measure(data, size=arguments.size, buyers=arguments.http, seed=arguments.seed)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

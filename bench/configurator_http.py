@@ -1,5 +1,10 @@
-"""The configurator through HTTP on the production stack: granian (2 workers), PostgreSQL, Redis,
-``AUTOVITRINE_ENV=production``. Called by ``bench/configurator.py --http`` with the generated base.
+"""The configurator through HTTP on the production stack (granian, PostgreSQL, Redis).
+
+Served by granian with 2 workers and ``AUTOVITRINE_ENV=production``. Run on its own (it
+generates the base of ``--size``) or by ``bench/configurator.py --http`` with the base that one
+generated.
+
+    .venv/bin/python bench/configurator_http.py [--size compact|large] [--buyers 5] [base.json]
 
 What a buyer does, with only the links of the page: open the configurator, tap a value of each
 family in turn (following "next" when a step is done), now and then tap a value shown as needing
@@ -12,6 +17,7 @@ Only 200 answers are samples; any other status fails the run.
 
 from __future__ import annotations
 
+import argparse
 import html
 import os
 import random
@@ -37,6 +43,8 @@ from _common import (  # noqa: E402
     production_environment,
     recreate_database,
 )
+from autovitrine.configurator.engine import dump_rule_base  # noqa: E402
+from configurator import SIZES, generate_rule_base, print_shape  # noqa: E402
 
 # Issue 15's targets through HTTP (the ~270-family base has only the page target).
 TARGETS = {
@@ -163,9 +171,9 @@ def measure(document: bytes, *, size: str, buyers: int, seed: int) -> bool:
     print("HTTP on the production stack: preparing a PostgreSQL database with the demo range…")
     recreate_database(database_url)
     redis.Redis.from_url(redis_url).flushdb()  # rate-limit counters of an earlier run
+    manage(env, "collectstatic", "--noinput", "-v", "0")  # first: the middleware looks for it
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "demo_data", "--dealers", "12", "--vehicles", "0")
-    manage(env, "collectstatic", "--noinput", "-v", "0")
     # The file names the model it describes: one copy per demo model it is published on.
     content = orjson.loads(document)
     files = {}
@@ -268,7 +276,26 @@ def measure(document: bytes, *, size: str, buyers: int, seed: int) -> bool:
     return ok and kept
 
 
-if __name__ == "__main__":  # for a stored base: configurator_http.py base.json compact
-    sys.exit(
-        0 if measure(Path(sys.argv[1]).read_bytes(), size=sys.argv[2], buyers=5, seed=7) else 1
-    )
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", nargs="?", type=Path, help="a stored base (else one is generated)")
+    parser.add_argument("--size", choices=tuple(SIZES), default="compact")
+    parser.add_argument("--buyers", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    arguments = parser.parse_args()
+    if arguments.base:
+        document = arguments.base.read_bytes()
+    else:
+        equipment, rows_target, table_count = SIZES[arguments.size]
+        generated = generate_rule_base(
+            arguments.seed, rows_target=rows_target, table_count=table_count, equipment=equipment
+        )
+        print(f"Generated the {arguments.size} base (seed {arguments.seed}):")
+        print_shape(generated)
+        document = dump_rule_base(generated)
+    ok = measure(document, size=arguments.size, buyers=arguments.buyers, seed=arguments.seed)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -744,9 +744,9 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=1800)
     parser.add_argument("--max-db-connections", type=int, default=50)
     parser.add_argument(
-        "--database-url", default="postgres://postgres@127.0.0.1:5432/av_flash_bench"
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/autovitrine_bench_flash"
     )
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="flash-bench-") as tmp:

@@ -13,7 +13,7 @@ with p95 <= 150 ms.
     .venv/bin/python bench/stock_search.py
     .venv/bin/python bench/stock_search.py --reuse   # keep the loaded data of a previous run
 
-It drops and recreates the database of ``--database-url`` (default ``av_bench``).
+It drops and recreates the database of ``--database-url`` (default ``autovitrine_bench_stock``).
 """
 
 from __future__ import annotations
@@ -109,8 +109,10 @@ MAX_DISTANCES = [10, 25, 50, 100, 200, 500]  # the page's choices
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/av_bench")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/autovitrine_bench_stock"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
     parser.add_argument("--dealers", type=int, default=1_000)
     parser.add_argument("--vehicles", type=int, default=100_000)
     parser.add_argument("--single", type=int, default=150, help="measured, one client")

@@ -399,8 +399,10 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=2000, help="events per second posted")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8761)
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/av_6")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/autovitrine_bench_tracking"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tracking-bench-") as tmp:
         env = environment(args, Path(tmp))

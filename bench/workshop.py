@@ -40,8 +40,10 @@ from _common import (
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/av_7")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/autovitrine_bench_workshop"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/2")
     parser.add_argument("--dealers", type=int, default=1_000)
     parser.add_argument("--parts", type=int, default=100_000)
     parser.add_argument("--stocked", type=int, default=1_000, help="references per dealer")

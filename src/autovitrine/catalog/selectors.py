@@ -167,3 +167,13 @@ def no_options() -> QuerySet[Option]:
 
 def brands_by_name() -> QuerySet[Brand]:
     return Brand.objects.order_by("name")
+
+
+def car_models_by_name() -> QuerySet[CarModel]:
+    """Every model, published or not (head office's choices in the admin)."""
+    return CarModel.objects.order_by("name")
+
+
+def car_model_by_code(code: str) -> CarModel | None:
+    """A model by its code, published or not (the product-data command)."""
+    return CarModel.objects.filter(code=code).first()

@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from autovitrine.configurator.selectors import published_product_data
 from autovitrine.core.money import Price
 
 from .models import CarModel, Energy, MalusScale, Version
@@ -91,6 +90,5 @@ def model_detail(request: HttpRequest, code: str) -> HttpResponse:
         "colours": list(car_model.colours.all()),
         "options": list(car_model.options.all()),
         "packs": list(car_model.packs.all()),
-        "configurable": published_product_data(code) is not None,
     }
     return render(request, "catalog/model_detail.html", context)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "autovitrine.payments",
     "autovitrine.tradein",
     "autovitrine.orders",
+    "autovitrine.pricing",
     "autovitrine.flashsales",
     "autovitrine.production",
     "autovitrine.workshop",
@@ -351,7 +352,7 @@ ORDER_REGISTRATION_COLLECTED_BY_SELLER = True
 # Credit: what the financing simulator opens with and every representative example (L312-6
 # Code de la consommation) uses: duration, down payment, the brand's borrowing rate (percent),
 # the borrower insurance the lender usually offers (percent of the amount financed per year)
-# and whether it is required (then it counts in the TAEG). See orders/financing.py.
+# and whether it is required (then it counts in the TAEG). See pricing/financing.py.
 CREDIT_DEFAULTS = {
     "months": 48,
     "down_payment_pct": 20,

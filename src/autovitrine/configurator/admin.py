@@ -17,7 +17,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.models import CarModel
+from autovitrine.catalog.selectors import car_models_by_name
 from autovitrine.core.mail import content_disposition
 
 from . import services
@@ -52,7 +52,7 @@ class ProductDataForm(forms.ModelForm):
 
 
 class ImportForm(ProductDataUploadForm):
-    car_model = forms.ModelChoiceField(label=_("Modèle"), queryset=CarModel.objects.all())
+    car_model = forms.ModelChoiceField(label=_("Modèle"), queryset=car_models_by_name())
 
 
 @admin.register(ProductData)

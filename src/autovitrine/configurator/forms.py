@@ -7,9 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from autovitrine.dealers.selectors import DealerChoice
 from autovitrine.leads.forms import LeadForm
-from autovitrine.orders.forms import dealer_choice_label
-from autovitrine.orders.selectors import DealerChoice
 
 from .engine import MAX_BYTES
 from .engine.fileformat import megabytes
@@ -37,7 +36,7 @@ class ConfigurationLeadForm(LeadForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["dealer"].choices = [  # type: ignore[attr-defined]
-            (choice.dealer.code, dealer_choice_label(choice)) for choice in dealer_choices
+            (choice.dealer.code, choice.label) for choice in dealer_choices
         ]
         self.fields["message"].label = _("Votre message (facultatif)")
 

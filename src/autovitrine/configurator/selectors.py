@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import EnvironmentalLabel, label_for, malus_scale_on
 from autovitrine.core.money import Price, group_thousands
-from autovitrine.orders.financing import representative_example
-from autovitrine.orders.pricing import BuiltCar
+from autovitrine.pricing.selectors import BuiltCar, representative_example
 
 from .engine import (
     NONE,

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.core.exceptions import ValidationError
@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autovitrine.catalog.models import CarModel
+from autovitrine.catalog.services import car_model_lock
 
 from .engine import (
     MAX_BYTES,
@@ -42,6 +42,9 @@ from .engine.compiled_form import checksum as compiled_checksum
 from .engine.configurator import Choice
 from .engine.fileformat import rule_base_to_document
 from .models import CompiledForm, ProductData, SavedConfiguration
+
+if TYPE_CHECKING:
+    from autovitrine.catalog.models import CarModel
 
 # Buyers configure for the French market; the rule base says what is sold where.
 MARKET = "FR"
@@ -225,7 +228,7 @@ def product_data_create(
     )
     with transaction.atomic():
         # Imports of one model take their revision numbers one after the other.
-        CarModel.objects.select_for_update().get(pk=car_model.pk)
+        car_model_lock(car_model.pk)
         last = ProductData.objects.filter(car_model=car_model).aggregate(last=Max("revision"))
         product_data = ProductData(
             car_model=car_model, revision=(last["last"] or 0) + 1, source_bytes=_data_size(data)
@@ -321,7 +324,7 @@ def product_data_publish(*, product_data_id: int, by: Any = None) -> ProductData
         raise
     with transaction.atomic():
         # Two publications of one model wait for each other: the last one wins, cleanly.
-        CarModel.objects.select_for_update().get(pk=product_data.car_model_id)
+        car_model_lock(product_data.car_model_id)
         product_data = ProductData.objects.select_for_update().get(pk=product_data_id)
         if product_data.status not in publishable:
             raise ValidationError(_("Cette révision n'est pas un brouillon."), code="not_draft")

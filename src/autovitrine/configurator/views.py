@@ -21,8 +21,8 @@ from autovitrine.core.ratelimit import (
     rate_limited_page,
     wait_message,
 )
-from autovitrine.leads.models import Lead
-from autovitrine.orders.selectors import delivering_dealer_choices
+from autovitrine.dealers.selectors import delivering_dealer_choices
+from autovitrine.leads.selectors import LeadKind
 
 from .forms import ConfigurationLeadForm
 from .models import ProductData, SavedConfiguration
@@ -130,7 +130,7 @@ def _lead_form(
     postcode = (source.get("postcode") or contact.postcode).strip()[:10]
     choices = delivering_dealer_choices(postcode=postcode, new_car=True)
     initial = {
-        "kind": Lead.Kind.QUESTION,
+        "kind": LeadKind.QUESTION,
         "postcode": postcode,
         **contact.as_initial("name", "email", "phone"),
     }

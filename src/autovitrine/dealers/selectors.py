@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from autovitrine.core.permissions import staff_dealer_id
-from autovitrine.core.places import haversine_km
+from autovitrine.core.places import haversine_km, resolve_place
 
 from .models import Dealer, DealerStaff, OpeningPeriod
 
@@ -192,3 +192,58 @@ def dealer_in_charge_id(user: object, *, code: str) -> int:
     if dealer is None:
         raise Http404
     return dealer.pk
+
+
+# --- the dealers that can deliver a car (orders, the configurator's "ask a dealer") --------
+
+
+@dataclass(frozen=True, slots=True)
+class DealerChoice:
+    """A dealer offered to deliver a car, with its distance from the buyer when known."""
+
+    dealer: Dealer
+    distance_km: float | None
+
+    @property
+    def label(self) -> str:
+        where = f"{self.dealer.name} — {self.dealer.city}"
+        if self.distance_km is None:
+            return where
+        return f"{where} ({round(self.distance_km)} km)"
+
+
+def _delivering_dealers(*, new_car: bool) -> QuerySet[Dealer]:
+    dealers = active_dealers()
+    return dealers.filter(sells_new=True) if new_car else dealers.filter(sells_used=True)
+
+
+def dealer_can_deliver(*, dealer_id: int, new_car: bool) -> bool:
+    return _delivering_dealers(new_car=new_car).filter(pk=dealer_id).exists()
+
+
+def delivering_dealer_choices(
+    *, postcode: str, new_car: bool, include_dealer_id: int | None = None, limit: int = 8
+) -> list[DealerChoice]:
+    """Active dealers able to deliver the car, nearest to the buyer's postcode first; the
+    dealer ``include_dealer_id`` (the stock vehicle's own) is always in the list."""
+    dealers = list(_delivering_dealers(new_car=new_car))
+    place = resolve_place(postcode) if postcode else None
+    if place is None:
+        choices = [DealerChoice(dealer, None) for dealer in sorted(dealers, key=lambda d: d.name)]
+    else:
+        choices = sorted(
+            (
+                DealerChoice(
+                    dealer,
+                    haversine_km(
+                        place.latitude, place.longitude, dealer.latitude, dealer.longitude
+                    ),
+                )
+                for dealer in dealers
+            ),
+            key=lambda choice: (choice.distance_km, choice.dealer.name),
+        )
+    kept = choices[:limit]
+    if include_dealer_id is not None and all(c.dealer.pk != include_dealer_id for c in kept):
+        kept += [c for c in choices if c.dealer.pk == include_dealer_id]
+    return kept

@@ -14,7 +14,6 @@ from rich.console import Console
 from autovitrine.accounts.models import User
 from autovitrine.catalog.models import Version
 from autovitrine.dealers.models import Dealer, DealerStaff
-from autovitrine.orders.pricing import factory_car
 from autovitrine.orders.selectors import order_by_number
 from autovitrine.orders.services import (
     BuyerIdentity,
@@ -25,6 +24,7 @@ from autovitrine.orders.services import (
 from autovitrine.payments import conf as payments_conf
 from autovitrine.payments.providers.simulated import SimulatedProvider
 from autovitrine.payments.services import payment_webhook_receive
+from autovitrine.pricing.selectors import factory_car
 from autovitrine.production.management.commands.simulate_factory import simulate
 from autovitrine.production.models import (
     Carrier,

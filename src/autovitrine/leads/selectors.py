@@ -143,3 +143,4 @@ def lead_for_acknowledgement(*, lead_id: int) -> Lead | None:
 
 # A lead's statuses, for the pages that compose leads with other apps' data.
 LeadStatus = Lead.Status
+LeadKind = Lead.Kind

@@ -11,7 +11,6 @@ class OrdersConfig(AppConfig):
         # Deposit payments report back to orders through the payments app's listener hook.
         from autovitrine.payments.services import payment_listener_register
 
-        from . import checks  # noqa: F401  (registers the credit defaults check)
         from .services import DEPOSIT_PURPOSE, order_on_deposit_payment
 
         payment_listener_register(

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core import forms as core_forms
 from autovitrine.core.money import format_eur
+from autovitrine.dealers.selectors import DealerChoice
 
 from .models import Order
-from .selectors import DealerChoice
 from .services import BuyerIdentity, identity_validate
 
 
@@ -76,7 +76,7 @@ class CheckoutForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["dealer"].widget.choices = [
-            (choice.dealer.pk, dealer_choice_label(choice)) for choice in dealer_choices
+            (choice.dealer.pk, choice.label) for choice in dealer_choices
         ]
         cast(forms.ChoiceField, self.fields["trade_in"]).choices = [
             ("", _("Pas de reprise")),
@@ -102,13 +102,6 @@ class CheckoutForm(forms.Form):
 
     def identity(self) -> BuyerIdentity:
         return BuyerIdentity(**{n: self.cleaned_data[n] for n in BuyerIdentity.__slots__})
-
-
-def dealer_choice_label(choice: DealerChoice) -> str:
-    where = f"{choice.dealer.name} — {choice.dealer.city}"
-    if choice.distance_km is None:
-        return where
-    return f"{where} ({round(choice.distance_km)} km)"
 
 
 class DeclineForm(forms.Form):

@@ -13,13 +13,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import EnvironmentalLabel, label_for
-from autovitrine.core.places import haversine_km, resolve_place
-from autovitrine.dealers.selectors import active_dealers
+from autovitrine.pricing.selectors import (
+    BUYER_EXEMPTIONS_NOTE,
+    QuoteLine,
+    department_of,
+    l216_1_delivery_by,
+    planned_factory_delivery,
+    registration_postcode,
+    stock_quote,
+)
 
-from .law.weight_malus import BUYER_EXEMPTIONS_NOTE
 from .models import Order, OrderEvent
-from .pricing import QuoteLine, stock_quote
-from .registration import department_of, registration_postcode
 from .withdrawal import l221_18_can_withdraw, l221_18_withdrawal_deadline
 
 if TYPE_CHECKING:
@@ -326,8 +330,6 @@ def precontract_context(
         delivery = delivery_text(kind=order.kind, delivery_by=order.delivery_by)
         rule = withdrawal_rule_text(order)
     else:
-        from .pricing import l216_1_delivery_by, planned_factory_delivery
-
         planned = (
             planned_factory_delivery(today)
             if kind == Order.Kind.FACTORY
@@ -361,49 +363,6 @@ def consumer_mediator(dealer: Dealer | None = None) -> dict[str, str]:
         part for part in (mediator.get("address", ""), mediator.get("url", "")) if part
     )
     return mediator
-
-
-@dataclass(frozen=True, slots=True)
-class DealerChoice:
-    dealer: Dealer
-    distance_km: float | None
-
-
-def _delivering_dealers(*, new_car: bool) -> QuerySet[Dealer]:
-    dealers = active_dealers()
-    return dealers.filter(sells_new=True) if new_car else dealers.filter(sells_used=True)
-
-
-def dealer_can_deliver(*, dealer_id: int, new_car: bool) -> bool:
-    return _delivering_dealers(new_car=new_car).filter(pk=dealer_id).exists()
-
-
-def delivering_dealer_choices(
-    *, postcode: str, new_car: bool, include_dealer_id: int | None = None, limit: int = 8
-) -> list[DealerChoice]:
-    """Active dealers able to deliver the car, nearest to the buyer's postcode first; the
-    dealer ``include_dealer_id`` (the stock vehicle's own) is always in the list."""
-    dealers = list(_delivering_dealers(new_car=new_car))
-    place = resolve_place(postcode) if postcode else None
-    if place is None:
-        choices = [DealerChoice(dealer, None) for dealer in sorted(dealers, key=lambda d: d.name)]
-    else:
-        choices = sorted(
-            (
-                DealerChoice(
-                    dealer,
-                    haversine_km(
-                        place.latitude, place.longitude, dealer.latitude, dealer.longitude
-                    ),
-                )
-                for dealer in dealers
-            ),
-            key=lambda choice: (choice.distance_km, choice.dealer.name),
-        )
-    kept = choices[:limit]
-    if include_dealer_id is not None and all(c.dealer.pk != include_dealer_id for c in kept):
-        kept += [c for c in choices if c.dealer.pk == include_dealer_id]
-    return kept
 
 
 # An order's statuses, for the pages that compose orders with other apps' data.

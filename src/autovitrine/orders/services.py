@@ -33,7 +33,7 @@ from autovitrine.catalog.selectors import model_with_versions
 from autovitrine.core.codes import public_code
 from autovitrine.core.money import format_eur
 from autovitrine.core.phones import french_phone_normalize
-from autovitrine.dealers.selectors import dealer_by_id
+from autovitrine.dealers.selectors import dealer_by_id, dealer_can_deliver
 from autovitrine.dealers.services import dealer_staff_notify
 from autovitrine.inventory.selectors import (
     StockCondition,
@@ -44,13 +44,19 @@ from autovitrine.inventory.selectors import (
 from autovitrine.inventory.services import vehicle_set_status
 from autovitrine.payments.selectors import PaymentReviewReason, PaymentStatus, payment_by_id
 from autovitrine.payments.services import payment_refund, payment_return_unexpected, payment_start
+from autovitrine.pricing.selectors import (
+    BuiltCar,
+    Quote,
+    built_car_quote,
+    factory_car,
+    registration_postcode,
+    stock_quote,
+)
 from autovitrine.tradein import services as tradein_services
 from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
 from .models import Order, OrderEvent
-from .pricing import BuiltCar, Quote, built_car_quote, factory_car, stock_quote
-from .registration import registration_postcode
-from .selectors import dealer_can_deliver, possession_day
+from .selectors import possession_day
 from .tasks import order_email_buyer
 from .withdrawal import l221_18_can_withdraw, l221_18_withdrawal_deadline, l221_24_refund_due_by
 

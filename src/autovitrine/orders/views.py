@@ -32,13 +32,10 @@ from autovitrine.core.ratelimit import (
     rate_limited_page,
     wait_message,
 )
+from autovitrine.dealers.selectors import delivering_dealer_choices
 from autovitrine.inventory.selectors import StockCondition, StockStatus, vehicle_for_page
 from autovitrine.payments.selectors import PaymentStatus
-from autovitrine.tradein.selectors import TradeInNotFound, customer_open_trade_ins
-
-from . import services
-from .documents import deposit_receipt_pdf, order_form_pdf, withdrawal_form_pdf
-from .financing import (
+from autovitrine.pricing.selectors import (
     LEGAL_WARNING,
     SIMULATION_NOTICE,
     FinancingError,
@@ -48,13 +45,16 @@ from .financing import (
     lease_plan,
     loan_plan,
 )
+from autovitrine.tradein.selectors import TradeInNotFound, customer_open_trade_ins
+
+from . import services
+from .documents import deposit_receipt_pdf, order_form_pdf, withdrawal_form_pdf
 from .forms import CheckoutForm, FinancingForm
 from .models import Order
 from .selectors import (
     can_withdraw,
     customer_order,
     customer_orders,
-    delivering_dealer_choices,
     order_totals,
     precontract_context,
     withdrawal_deadline,

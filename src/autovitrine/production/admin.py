@@ -33,6 +33,9 @@ from .models import (
     TransportLeg,
 )
 
+# Measured by the periodic task, never typed in.
+OBSERVED = ("observed_runs", "observed_mean_hours", "observed_spread_hours")
+
 
 class LineInline(HeadOfficeTabularInline):
     model = Line
@@ -42,17 +45,20 @@ class LineInline(HeadOfficeTabularInline):
 class LegInline(HeadOfficeTabularInline):
     model = TransportLeg
     extra = 0
+    readonly_fields = OBSERVED
 
 
 @admin.register(Plant)
 class PlantAdmin(HeadOfficeAdmin):
     list_display = ("name", "code", "city")
+    readonly_fields = ("durations_observed_at",)
     inlines = [LineInline, LegInline]
 
 
 class StationInline(HeadOfficeTabularInline):
     model = Station
     extra = 0
+    readonly_fields = OBSERVED
 
 
 @admin.register(Line)
@@ -71,6 +77,7 @@ class CarrierAdmin(HeadOfficeAdmin):
 class TransportLegAdmin(HeadOfficeAdmin):
     list_display = ("__str__", "plant", "position", "carrier", "typical_hours", "spread_hours")
     list_filter = ("plant", "mode", "carrier")
+    readonly_fields = OBSERVED
 
 
 @admin.register(ApiCredential)

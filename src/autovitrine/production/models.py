@@ -18,6 +18,10 @@ class Plant(models.Model):
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("nom"), max_length=100)
     city = models.CharField(_("ville"), max_length=100)
+    # When the observed durations of its stations and legs were last measured (periodic task).
+    durations_observed_at = models.DateTimeField(
+        _("durées observées mesurées le"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("usine")
@@ -59,6 +63,13 @@ class Station(models.Model):
     name = models.CharField(_("nom affiché à l'acheteur"), max_length=100)
     typical_minutes = models.PositiveIntegerField(_("durée habituelle (minutes)"))
     spread_minutes = models.PositiveIntegerField(_("écart type (minutes)"), default=0)
+    # Measured on past runs by ``services.step_durations_refresh`` (outliers and quality holds
+    # left out); the ETA blends them with the configured duration (``eta.blend``).
+    observed_runs = models.PositiveIntegerField(_("passages mesurés"), default=0)
+    observed_mean_hours = models.FloatField(_("durée observée (heures)"), null=True, blank=True)
+    observed_spread_hours = models.FloatField(
+        _("écart type observé (heures)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("poste")
@@ -107,6 +118,13 @@ class TransportLeg(models.Model):
     )
     typical_hours = models.PositiveIntegerField(_("durée habituelle (heures)"))
     spread_hours = models.PositiveIntegerField(_("écart type (heures)"), default=0)
+    # Measured on past runs by ``services.step_durations_refresh`` (outliers and quality holds
+    # left out); the ETA blends them with the configured duration (``eta.blend``).
+    observed_runs = models.PositiveIntegerField(_("passages mesurés"), default=0)
+    observed_mean_hours = models.FloatField(_("durée observée (heures)"), null=True, blank=True)
+    observed_spread_hours = models.FloatField(
+        _("écart type observé (heures)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("étape de transport")

@@ -753,6 +753,7 @@ class PlantOverview:
     in_progress: int
     stages: list[StageCount]
     durations: list[Duration]
+    slow: list[SlowStep] = field(default_factory=list)  # as the ETA last measured them
 
 
 @dataclass
@@ -875,6 +876,7 @@ def _plant_overview(
         in_progress=len(here),
         stages=stages,
         durations=durations,
+        slow=slow_steps(plant=plant),
     )
 
 
@@ -955,3 +957,134 @@ def milestone_choices(*, order_id: int) -> list[tuple[str, str, bool]]:
     labels = dict(Notification.Milestone.choices)
     chosen = buyer_email_milestones(order_id=order_id)
     return [(m, str(labels[m]), m in chosen) for m in OPTIONAL_MILESTONES]
+
+
+# --- Observed step durations, fed back into the ETA -------------------------------------------
+
+# The durations the ETA learns from: steps started in this many last days, on at most this many
+# of the plant's most recently moved cars (a bounded, bulk read, run by the periodic task).
+STEP_STATS_WINDOW_DAYS = 90
+STEP_STATS_MAX_CARS = 2_000
+
+StepKey = tuple[str, int]  # ("station", pk) or ("leg", pk)
+
+
+def observed_step_durations(
+    *, plant: Plant, since: dt.datetime, max_cars: int = STEP_STATS_MAX_CARS
+) -> dict[StepKey, list[float]]:
+    """Each station's and leg's measured durations (hours) on the plant's recent cars, defined as
+    the ETA sums them so that the steps add up to the whole way: a station from entering it to
+    entering the next one (the last one: to leaving the plant), the first leg from leaving the
+    plant, a later leg from its first checkpoint, each to the next leg's first checkpoint (the
+    last one: to the arrival). A step during which a quality hold began is not measured: the ETA
+    counts holds apart. The first report of each point counts (a replay moves nothing)."""
+    cars = list(
+        OrderProgress.objects.filter(plant=plant, updated_at__gte=since)
+        .order_by("-updated_at")
+        .values_list("pk", flat=True)[:max_cars]
+    )
+    points: dict[int, dict[StepKey, dt.datetime]] = {}
+    holds: dict[int, list[dt.datetime]] = {}
+    events = (
+        ProductionEvent.objects.filter(
+            progress_id__in=cars,
+            occurred_at__gte=since,
+            kind__in=(
+                EventKind.STATION_ENTERED,
+                EventKind.LEFT_PLANT,
+                EventKind.TRANSPORT_CHECKPOINT,
+                EventKind.ARRIVED_AT_DEALER,
+                EventKind.QUALITY_HOLD,
+            ),
+        )
+        .order_by("occurred_at", "id")
+        .values_list("progress_id", "kind", "station_id", "leg_id", "occurred_at")
+    )
+    for progress_id, kind, station_id, leg_id, at in events.iterator(chunk_size=5_000):
+        if kind == EventKind.QUALITY_HOLD:
+            holds.setdefault(progress_id, []).append(at)
+            continue
+        key: StepKey = (
+            ("station", station_id)
+            if kind == EventKind.STATION_ENTERED
+            else ("leg", leg_id)
+            if kind == EventKind.TRANSPORT_CHECKPOINT
+            else ("out", 0)
+            if kind == EventKind.LEFT_PLANT
+            else ("arrived", 0)
+        )
+        points.setdefault(progress_id, {}).setdefault(key, at)
+
+    # Each step: its own key, the point it starts at, the point it ends at.
+    spans: list[tuple[StepKey, StepKey, StepKey]] = []
+    for line in plant.lines.all():
+        stations = list(line.stations.all())
+        for i, station in enumerate(stations):
+            end = ("station", stations[i + 1].pk) if i + 1 < len(stations) else ("out", 0)
+            spans.append((("station", station.pk), ("station", station.pk), end))
+    legs = list(plant.legs.all())
+    for i, leg in enumerate(legs):
+        start = ("out", 0) if i == 0 else ("leg", leg.pk)
+        end = ("leg", legs[i + 1].pk) if i + 1 < len(legs) else ("arrived", 0)
+        spans.append((("leg", leg.pk), start, end))
+
+    durations: dict[StepKey, list[float]] = {key: [] for key, _, _ in spans}
+    for progress_id, seen in points.items():
+        held = holds.get(progress_id, ())
+        for key, start, end in spans:
+            began, ended = seen.get(start), seen.get(end)
+            if began is None or ended is None or ended < began:
+                continue
+            if any(began <= at < ended for at in held):
+                continue
+            durations[key].append((ended - began).total_seconds() / 3600)
+    return durations
+
+
+@dataclass
+class SlowStep:
+    label: str
+    typical_hours: float
+    observed_hours: float
+    observed_spread: float
+    runs: int
+
+    @property
+    def percent_over(self) -> int:
+        return round(100 * (self.observed_hours / self.typical_hours - 1))
+
+
+# A step is shown as running slow when its observed mean exceeds the typical duration by this.
+SLOW_STEP_SHARE = 0.10
+
+
+def slow_steps(*, plant: Plant) -> list[SlowStep]:
+    """The plant's stations and legs whose measured mean (enough runs for the ETA to use it) is
+    more than ``SLOW_STEP_SHARE`` above their typical duration, as last measured."""
+    from .eta import MIN_RUNS
+
+    rows: list[tuple[str, float, Any]] = [
+        (s.name, s.typical_minutes / 60, s)
+        for line in plant.lines.all()
+        for s in line.stations.all()
+    ]
+    rows += [
+        (f"{leg.origin} → {leg.destination}", float(leg.typical_hours), leg)
+        for leg in plant.legs.all()
+    ]
+    slow = []
+    for label, typical, row in rows:
+        mean = row.observed_mean_hours
+        if row.observed_runs < MIN_RUNS or mean is None or typical <= 0:
+            continue
+        if mean > typical * (1 + SLOW_STEP_SHARE):
+            slow.append(
+                SlowStep(
+                    label=label,
+                    typical_hours=round(typical, 1),
+                    observed_hours=round(mean, 1),
+                    observed_spread=round(row.observed_spread_hours or 0.0, 1),
+                    runs=row.observed_runs,
+                )
+            )
+    return slow

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -44,6 +45,7 @@ from .models import (
     HandoverDocument,
     Notification,
     OrderProgress,
+    Plant,
     ProductionEvent,
     PushSubscription,
     Station,
@@ -460,12 +462,20 @@ def _eta_update(progress: OrderProgress, event: EventIn) -> str:
     return EtaChange.Reason.PROGRESS
 
 
+def _observed(row: Station | TransportLeg) -> eta.Observed | None:
+    # Read from the row itself (refreshed in bulk by ``step_durations_refresh``): no query here.
+    if row.observed_mean_hours is None:
+        return None
+    return eta.Observed(row.observed_runs, row.observed_mean_hours, row.observed_spread_hours or 0)
+
+
 def _station_step(station: Station) -> eta.Step:
-    return eta.Step(station.typical_minutes / 60, station.spread_minutes / 60)
+    typical = eta.Step(station.typical_minutes / 60, station.spread_minutes / 60)
+    return eta.blend(typical, _observed(station))
 
 
 def _leg_step(leg: TransportLeg) -> eta.Step:
-    return eta.Step(float(leg.typical_hours), float(leg.spread_hours))
+    return eta.blend(eta.Step(float(leg.typical_hours), float(leg.spread_hours)), _observed(leg))
 
 
 def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window | None:
@@ -1044,3 +1054,43 @@ def handover_complete(
             handover=handover, status__in=selectors.ACTIVE_BOOKING_STATUSES
         ).update(status=HandoverBooking.Status.DONE, changed_at=now)
     return delivered
+
+
+# --- Observed durations fed back into the ETA (run by ``web.periodic``) -----------------------
+
+# A plant's observed durations are measured again when older than this.
+STEP_STATS_EVERY = dt.timedelta(hours=1)
+
+
+def step_durations_refresh(*, now: dt.datetime | None = None, force: bool = False) -> int:
+    """Measure again the observed duration of every station and leg of each plant last measured
+    more than ``STEP_STATS_EVERY`` ago (all of them with ``force``): one bulk read of the recent
+    events per plant, one bulk write of its rows. Ingestion itself never queries for them: it reads
+    the measured figures on the station and leg rows it loads anyway. Returns the plants measured.
+    """
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=selectors.STEP_STATS_WINDOW_DAYS)
+    plants = Plant.objects.prefetch_related("lines__stations", "legs")
+    if not force:
+        plants = plants.filter(
+            Q(durations_observed_at__isnull=True)
+            | Q(durations_observed_at__lte=now - STEP_STATS_EVERY)
+        )
+    measured = 0
+    for plant in plants:
+        durations = selectors.observed_step_durations(plant=plant, since=since)
+        stations = [s for line in plant.lines.all() for s in line.stations.all()]
+        legs = list(plant.legs.all())
+        for kind, rows in (("station", stations), ("leg", legs)):
+            for row in rows:
+                observed = eta.observe(durations.get((kind, row.pk), []))
+                row.observed_runs = observed.runs if observed else 0
+                row.observed_mean_hours = round(observed.mean_hours, 3) if observed else None
+                row.observed_spread_hours = round(observed.sd_hours, 3) if observed else None
+        fields = ["observed_runs", "observed_mean_hours", "observed_spread_hours"]
+        with transaction.atomic():
+            Station.objects.bulk_update(stations, fields)
+            TransportLeg.objects.bulk_update(legs, fields)
+            Plant.objects.filter(pk=plant.pk).update(durations_observed_at=now)
+        measured += 1
+    return measured

@@ -5,7 +5,9 @@
 - flash-sale holds past their time are released in every open sale (flashsales);
 - workshop slots held 5 minutes and never confirmed are released, and the 48 h reminders of
   workshop bookings leave (workshop);
-- parts reserved for pick-up and not collected within 48 h go back on the shelf (parts).
+- parts reserved for pick-up and not collected within 48 h go back on the shelf (parts);
+- each plant's observed station and leg durations, which the ETA learns from, are measured again
+  once an hour (production).
 It lives in ``web``, above both apps, so neither app imports the other for it.
 """
 
@@ -18,6 +20,7 @@ from autovitrine.flashsales.selectors import open_sale_ids
 from autovitrine.flashsales.services import holds_release_expired
 from autovitrine.orders.services import order_expire_drafts
 from autovitrine.parts.services import reservations_release_expired
+from autovitrine.production.services import step_durations_refresh
 from autovitrine.workshop.services import bookings_expire_holds, bookings_send_reminders
 
 
@@ -28,6 +31,7 @@ class DueWork:
     workshop_holds_expired: int = 0
     workshop_reminders_sent: int = 0
     part_reservations_released: int = 0
+    plants_durations_measured: int = 0
 
 
 def run_due_work(*, now: dt.datetime | None = None) -> DueWork:
@@ -39,4 +43,5 @@ def run_due_work(*, now: dt.datetime | None = None) -> DueWork:
         workshop_holds_expired=bookings_expire_holds(now=now),
         workshop_reminders_sent=bookings_send_reminders(now=now),
         part_reservations_released=reservations_release_expired(now=now),
+        plants_durations_measured=step_durations_refresh(now=now),
     )

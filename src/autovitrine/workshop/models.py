@@ -11,6 +11,7 @@ from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from autovitrine.core.models import TimeStampedModel
 from autovitrine.core.statuses import Transitions
@@ -257,8 +258,9 @@ class Closure(models.Model):
     reason = models.CharField(_("motif"), max_length=80, blank=True)
 
     class Meta:
-        verbose_name = _("fermeture")
-        verbose_name_plural = _("fermetures")
+        # "fermeture" is also a dealer's closing time: a context keeps the two translations apart.
+        verbose_name = pgettext_lazy("jour de fermeture", "fermeture")
+        verbose_name_plural = pgettext_lazy("jours de fermeture", "fermetures")
         constraints = [models.UniqueConstraint(fields=["dealer", "day"], name="closure_unique")]
 
 

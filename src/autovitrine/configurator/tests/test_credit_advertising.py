@@ -15,7 +15,7 @@ import pytest
 from django.contrib.staticfiles import finders
 
 from autovitrine.core.money import format_eur
-from autovitrine.orders.financing import representative_example
+from autovitrine.pricing.financing import representative_example
 
 from .test_pages import page
 

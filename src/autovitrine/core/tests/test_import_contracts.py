@@ -66,3 +66,28 @@ def test_importing_a_higher_layer_breaks_the_contract(tmp_path, module):
     result = _lint_with(tmp_path, module, "from autovitrine.demo import loader\n", "layers")
     assert result.returncode == 1
     assert f"{module} -> autovitrine.demo.loader" in result.stdout
+
+
+def test_the_readme_table_names_exactly_the_apps_each_app_uses():
+    """README "How the apps fit together": the "may use" column of each feature app is the set
+    of apps its code imports (tests aside), so the table cannot drift from the code."""
+    import re
+
+    import grimp
+
+    graph = grimp.build_graph("autovitrine", exclude_type_checking_imports=True)
+    table = {}
+    for line in (PROJECT / "README.md").read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"\| feature \| `(\w+)` \|.*\| ([^|]*) \|$", line):
+            table[match[1]] = set(re.findall(r"`(\w+)`", match[2].split("(")[0]))
+    assert len(table) >= 16
+    for app, named in table.items():
+        used = set()
+        for module in graph.find_descendants(f"autovitrine.{app}") | {f"autovitrine.{app}"}:
+            if ".tests" in module:
+                continue
+            used |= {
+                imported.split(".")[1]
+                for imported in graph.find_modules_directly_imported_by(module)
+            }
+        assert used - {app, "core"} == named, app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,11 +13,10 @@ from django.utils.translation import gettext as _
 
 from autovitrine.core.codes import public_code
 from autovitrine.dealers.services import dealer_staff_notify
-from autovitrine.inventory.models import StockVehicle
+from autovitrine.inventory.selectors import StockStatus
 from autovitrine.inventory.services import vehicle_flash_sale_release
 from autovitrine.orders.services import order_from_flash_purchase
-from autovitrine.payments.models import Payment
-from autovitrine.payments.selectors import PaymentReviewReason
+from autovitrine.payments.selectors import PaymentReviewReason, PaymentStatus
 from autovitrine.payments.services import payment_return_unexpected, payment_start
 
 from .. import selectors
@@ -36,6 +35,9 @@ from ._base import (
     _event,
 )
 from .sale import sale_share_lock, sale_sync
+
+if TYPE_CHECKING:
+    from autovitrine.payments.models import Payment
 
 # --- Paying the deposit ---------------------------------------------------------------------
 
@@ -135,9 +137,9 @@ def purchase_on_payment(payment: Payment, previous_status: str) -> None:
     money goes back if the hold ended); refused, the unit goes back on sale."""
     if not Purchase.objects.filter(payment_ref=str(payment.pk)).exists():
         return
-    if payment.status == Payment.Status.SUCCEEDED:
+    if payment.status == PaymentStatus.SUCCEEDED:
         purchase_confirm(payment_ref=str(payment.pk))
-    elif payment.status == Payment.Status.FAILED:
+    elif payment.status == PaymentStatus.FAILED:
         purchase_fail(payment_ref=str(payment.pk))
 
 
@@ -321,7 +323,7 @@ def _mark_vehicle_sold(*, purchase: Purchase, events: list[SaleEvent]) -> None:
     if not vehicle_flash_sale_release(
         vehicle_id=vehicle_id,
         sale_id=purchase.sale_id,
-        to_status=StockVehicle.Status.SOLD,
+        to_status=StockStatus.SOLD,
         reason=_("Vente flash, commande %(ref)s") % {"ref": purchase.reference},
     ):
         events.append(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autovitrine.core.vin import validate_vin
-from autovitrine.inventory.models import StockVehicle
+from autovitrine.inventory.selectors import StockStatus
 from autovitrine.inventory.services import vehicle_flash_sale_release, vehicles_flash_sale_take
 
 from .. import selectors
@@ -117,7 +117,7 @@ def sale_create(*, data: SaleData, vins: Sequence[str], by: Any) -> FlashSale:
             % {"vins": ", ".join(other_brand)},
             code="vin_brand",
         )
-    unavailable = [vin for vin in cleaned if vehicles[vin].status != StockVehicle.Status.AVAILABLE]
+    unavailable = [vin for vin in cleaned if vehicles[vin].status != StockStatus.AVAILABLE]
     if unavailable:
         raise ValidationError(
             _("Ces véhicules ne sont pas disponibles : %(vins)s")
@@ -234,7 +234,7 @@ def sale_close(*, sale_id: int, by: Any) -> None:
             vehicle_flash_sale_release(
                 vehicle_id=vehicle_id,
                 sale_id=sale_id,
-                to_status=StockVehicle.Status.AVAILABLE,
+                to_status=StockStatus.AVAILABLE,
                 by=by,
                 reason=_("Fin de la vente flash"),
             )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from autovitrine.core.templatetags.money import eur_cents
-from autovitrine.orders.law.weight_malus import l421_75_amount_cents, weight_scale_on
+from autovitrine.pricing.law.weight_malus import l421_75_amount_cents, weight_scale_on
 
 from .factories import claim, direct_token, join
 

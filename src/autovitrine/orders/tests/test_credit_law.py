@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from autovitrine.orders.financing import (
+from autovitrine.pricing.financing import (
     FinancingError,
     credit_defaults,
     l314_6_usury_check,
@@ -16,7 +16,7 @@ from autovitrine.orders.financing import (
     loan_plan,
     representative_example,
 )
-from autovitrine.orders.law.usury import USURY_QUARTERS, UsuryCeilingUnpublished, l314_6_ceiling
+from autovitrine.pricing.law.usury import USURY_QUARTERS, UsuryCeilingUnpublished, l314_6_ceiling
 
 
 def test_l314_6_a_loan_over_the_quarters_ceiling_is_refused_in_french():
@@ -260,7 +260,7 @@ def test_defaults_no_lender_would_grant_give_no_example(settings):
 
 
 def test_the_system_check_warns_when_the_defaults_cannot_be_advertised(settings):
-    from autovitrine.orders.checks import credit_defaults_problems
+    from autovitrine.pricing.checks import credit_defaults_problems
 
     _defaults(settings, "4.90")
     assert credit_defaults_problems(day=Q4_2026) == []

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from autovitrine.orders.financing import (
+from autovitrine.pricing.financing import (
     LEGAL_WARNING,
     FinancingError,
     apr,

@@ -9,8 +9,8 @@ import io
 from pypdf import PdfReader
 
 from autovitrine.orders.documents import order_form_pdf
-from autovitrine.orders.pricing import COMMISSION_RATE_BP
 from autovitrine.orders.services import order_place_stock
+from autovitrine.pricing.quotes import COMMISSION_RATE_BP
 from autovitrine.testing import factories as f
 
 from .conftest import pay

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from autovitrine.orders.documents import order_form_pdf
 from autovitrine.orders.models import Order
-from autovitrine.orders.pricing import l216_1_delivery_by, planned_factory_delivery
+from autovitrine.pricing.quotes import l216_1_delivery_by, planned_factory_delivery
 
 
 def _pdf_text(order: Order) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from autovitrine.orders.registration import (
+from autovitrine.pricing.registration import (
     department_of,
     fiscal_horsepower,
     registration_estimate,
@@ -163,7 +163,7 @@ def test_a_used_cars_age_runs_from_its_first_registration_and_its_cv_from_its_ce
     """The age is the first registration's (L421-45), not the model year's; the fiscal power is
     the certificate's field P.6 when the car has one, not the formula (7 CV here)."""
     from autovitrine.inventory.models import StockVehicle
-    from autovitrine.orders.pricing import stock_quote
+    from autovitrine.pricing.quotes import stock_quote
     from autovitrine.testing import factories as f
 
     vehicle = f.StockVehicleFactory(

@@ -9,7 +9,7 @@ import json
 
 from autovitrine.configurator.engine import Configurator, parse_rule_base
 from autovitrine.core.money import price_of_lines, vat_of_line, vat_rate_bp
-from autovitrine.orders.pricing import BuiltCar, built_car_quote
+from autovitrine.pricing.quotes import BuiltCar, built_car_quote
 
 # Prices that do not divide evenly: each line's VAT has a fraction of a cent.
 UNEVEN = {

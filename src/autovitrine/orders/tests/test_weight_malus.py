@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from autovitrine.catalog.selectors import malus_amount, malus_scale_on
-from autovitrine.orders.law.malus import malus_at, malus_outlook
-from autovitrine.orders.law.registration_day import l421_33_registration_day, scale_change
-from autovitrine.orders.law.weight_malus import (
+from autovitrine.pricing.law.malus import malus_at, malus_outlook
+from autovitrine.pricing.law.registration_day import l421_33_registration_day, scale_change
+from autovitrine.pricing.law.weight_malus import (
     l421_75_amount_cents,
     taxable_mass_kg,
     weight_malus,
@@ -168,7 +168,7 @@ def test_malus_at_adds_both_taxes():
 def test_a_factory_order_quote_has_a_weight_malus_line_and_states_the_scale_change():
     """An order states the scale in force at its planned registration date (L421-33 3°): a
     factory order placed on 5 December 2026 is delivered, so registered, in 2027."""
-    from autovitrine.orders.pricing import BuiltCar, built_car_quote
+    from autovitrine.pricing.quotes import BuiltCar, built_car_quote
 
     car = BuiltCar(
         make="Aurore",
@@ -195,7 +195,7 @@ def test_a_factory_order_quote_has_a_weight_malus_line_and_states_the_scale_chan
 
 @pytest.mark.django_db
 def test_an_order_registered_within_the_same_scale_has_no_notice():
-    from autovitrine.orders.pricing import BuiltCar, built_car_quote
+    from autovitrine.pricing.quotes import BuiltCar, built_car_quote
 
     car = BuiltCar(
         make="Aurore",

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 
-from autovitrine.catalog.models import CarModel
+from autovitrine.catalog.selectors import car_model_by_code
 from autovitrine.configurator.engine import MAX_BYTES
 from autovitrine.configurator.engine.fileformat import dump_document, megabytes
 from autovitrine.configurator.models import ProductData
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self._export(console, options["model"], options["file"])
 
     def _import(self, console: Console, model: str, path: Path, publish: bool) -> None:
-        car_model = CarModel.objects.filter(code=model).first()
+        car_model = car_model_by_code(model)
         if car_model is None:
             raise CommandError(f"Modèle inconnu : « {model} ».")
         if not path.is_file():
