@@ -219,7 +219,7 @@ def main() -> None:
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/av_join_cap_bench"
     )
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="join-cap-") as tmp:
