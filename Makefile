@@ -85,7 +85,7 @@ test-postgres: $(STAMP)
 ## its targets, and the target fails at the end if any did. The flash sale at a small size
 ## (FLASH_VISITORS=300000 for the full one).
 FLASH_VISITORS ?= 3000
-BENCHES := stock_search configurator configurator_http community tracking workshop
+BENCHES := stock_search configurator configurator_http community tracking workshop flash_join_cap
 bench: $(STAMP)
 	@failed=""; \
 	for name in $(BENCHES); do \

@@ -85,6 +85,11 @@ def bench_environment(args: argparse.Namespace, settings_dir: Path) -> dict[str,
         "from autovitrine.config.settings import *  # noqa: F403\n"
         f"FLASHSALE_JOINS_PER_IP_PER_MINUTE = {args.visitors * 10}\n"
         f"FLASHSALE_JOINS_PER_NETWORK_PER_MINUTE = {args.visitors * 10}\n"
+        # Every simulated phone comes from this machine's one address, and the bench made its
+        # accounts just now: the per-address rules for new accounts and the network's growing
+        # proof of work (measured by bench/flash_join_cap.py) would be one bot's, not a crowd's.
+        "FLASHSALE_NEW_ACCOUNT_HOURS = 0\n"
+        "FLASHSALE_POW_PLACES_PER_EXTRA_BIT = 0\n"
     )
     return {
         **os.environ,
@@ -171,7 +176,11 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
             )
             cached[SessionStore.cache_key_prefix + key] = data  # as a sign-in leaves it
             # The pass the sale page gives a signed-in customer along with the page.
-            queue_pass = queue_pass_issue(customer_id=user.pk, session_key=key)
+            queue_pass = queue_pass_issue(
+                customer_id=user.pk,
+                session_key=key,
+                account_created_s=int(user.date_joined.timestamp()),
+            )
             sessions.append((key, f"{PASS_COOKIE}={queue_pass}"))
         Session.objects.bulk_create(rows)
         cache.set_many(cached, timeout=86_400)
@@ -312,6 +321,7 @@ class Visitor:
     state: str = "new"  # new, ready (challenge solved), waiting, admitted, bought, sold_out, failed
     token: str = ""
     challenge: str = ""
+    difficulty: int = 0  # as the challenge states it
     nonce: str = ""
     opening_offset_ms: int = 0  # when, after the opening, the server asked this page to come back
 
@@ -402,6 +412,7 @@ class Crowd:
         url = f"/ventes-flash/{self.slug}/file/defi/"
         issued = (await self.request("challenge", "GET", url, visitor)).json()
         visitor.challenge, visitor.state = issued["challenge"], "solving"
+        visitor.difficulty = int(issued["difficulty"])
         if self.opened:
             visitor.nonce = proof_of_work_solve(visitor.challenge, issued["difficulty"])
             visitor.state = "ready"
@@ -415,7 +426,7 @@ class Crowd:
 
         challenges = [self.visitors[i].challenge for i in indexes]
         with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-            bits = [self.args.pow_bits] * len(challenges)
+            bits = [self.visitors[i].difficulty for i in indexes]
             nonces = pool.map(proof_of_work_solve, challenges, bits, chunksize=2000)
             for index, nonce in zip(indexes, nonces, strict=True):
                 self.visitors[index].nonce, self.visitors[index].state = nonce, "ready"

@@ -39,7 +39,7 @@ from autovitrine.core.clientip import scope_client_ip
 
 from . import services
 from .errors import FlashSaleRefusal
-from .tokens import PASS_COOKIE, challenge_issue, queue_pass_read
+from .tokens import PASS_COOKIE, QueuePass, queue_pass_read
 
 logger = logging.getLogger(__name__)
 
@@ -95,19 +95,20 @@ SESSION_CHECK_SECONDS = 30.0
 _live_sessions: dict[str, tuple[float, int]] = {}
 
 
-async def _customer_id(scope: dict) -> int | None:
+async def _queue_pass(scope: dict) -> QueuePass | None:
     # Django's own parser (``request.COOKIES``): the session cookie read here is the one it reads.
     cookies = parse_cookie(_header(scope, b"cookie"))
     queue_pass, session = cookies.get(PASS_COOKIE), cookies.get(settings.SESSION_COOKIE_NAME)
     if queue_pass is None or session is None:
         return None
-    customer_id = queue_pass_read(queue_pass, session_key=session)
-    if customer_id is None:
+    holder = queue_pass_read(queue_pass, session_key=session)
+    if holder is None:
         return None
+    customer_id = holder.customer_id
     now = time.monotonic()
     known = _live_sessions.get(session)
     if known is not None and known[0] > now and known[1] == customer_id:
-        return customer_id
+        return holder
     try:
         alive = await services.in_db_thread(_session_names, session, customer_id)
     except services.DATABASE_ERRORS:
@@ -118,7 +119,7 @@ async def _customer_id(scope: dict) -> int | None:
     if len(_live_sessions) > 500_000:
         _live_sessions.clear()
     _live_sessions[session] = (now + SESSION_CHECK_SECONDS, customer_id)
-    return customer_id
+    return holder
 
 
 def _session_names(session_key: str, customer_id: int) -> bool:
@@ -170,10 +171,11 @@ def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict]]:
 
 
 async def _answer(
-    scope: dict, match: re.Match[str], customer_id: int, body: bytes | None
+    scope: dict, match: re.Match[str], holder: QueuePass, body: bytes | None
 ) -> tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]] | None:
     """The fast path's answer, or ``None`` to let Django answer (a join it cannot decide)."""
     slug = match["slug0"] or match["slug1"]
+    customer_id = holder.customer_id
     info = None
     try:
         info = await services.asale_info(slug)
@@ -184,6 +186,7 @@ async def _answer(
             payload = await services.aqueue_join_first(
                 info=info,
                 customer_id=customer_id,
+                account_created_s=holder.account_created_s,
                 client_ip=scope_client_ip(scope),
                 challenge=form.get("challenge", ""),
                 nonce=form.get("nonce", ""),
@@ -192,8 +195,13 @@ async def _answer(
             )
             return None if payload is None else (200, payload)
         if match["slug1"]:
-            challenge = challenge_issue(sale_id=info.sale_id, customer_id=customer_id)
-            return 200, {"challenge": challenge, "difficulty": info.pow_difficulty_bits}
+            # The difficulty grows with the places the caller's network took (one Redis read).
+            return 200, await services.ajoin_challenge(
+                info=info,
+                customer_id=customer_id,
+                account_created_s=holder.account_created_s,
+                client_ip=scope_client_ip(scope),
+            )
         return 200, await services.aqueue_status(info=info, customer_id=customer_id)
     except FlashSaleRefusal as exc:
         return exc.status, exc.payload(), exc.headers()
@@ -234,8 +242,8 @@ def with_waiting_room_fast_path(application: ASGIApp) -> ASGIApp:
             return await application(scope, receive, send)
         host_header = _header(scope, b"host")
         host, _ = split_domain_port(host_header)
-        customer_id = await _customer_id(scope)
-        if customer_id is None or not validate_host(host, settings.ALLOWED_HOSTS):
+        holder = await _queue_pass(scope)
+        if holder is None or not validate_host(host, settings.ALLOWED_HOSTS):
             return await application(scope, receive, send)
         body = None
         if scope["method"] == "POST":
@@ -244,7 +252,7 @@ def with_waiting_room_fast_path(application: ASGIApp) -> ASGIApp:
             body = await _read_body(receive)
             if body is None:
                 return await _send_json(send, 413, _error("too_large", "Requête trop grande."))
-        answer = await _answer(scope, match, customer_id, body)
+        answer = await _answer(scope, match, holder, body)
         if answer is None:
             return await application(scope, _replay(body or b"", receive), send)
         await _send_json(send, *answer)

@@ -11,6 +11,27 @@ REFUSALS = {
     "closed": (409, _("Cette vente est terminée.")),
     "customers_only": (403, _("Seuls les comptes clients peuvent participer à une vente flash.")),
     "rate_limited": (429, _("Trop de tentatives : patientez une minute avant de réessayer.")),
+    "new_account_limited": (
+        429,
+        _(
+            "Trop de comptes tout juste créés rejoignent la file depuis votre réseau : "
+            "patientez une minute avant de réessayer."
+        ),
+    ),
+    "account_too_new": (
+        403,
+        _(
+            "Votre compte vient d'être créé : il pourra rejoindre la file de cette vente "
+            "un peu plus tard."
+        ),
+    ),
+    "pow_harder": (
+        409,
+        _(
+            "Beaucoup de places ont déjà été prises depuis votre réseau : la vérification "
+            "anti-robot demande un peu plus de temps. Elle reprend d'elle-même."
+        ),
+    ),
     "pow_invalid": (
         400,
         _("La vérification anti-robot a échoué. Rechargez la page et réessayez."),
@@ -74,19 +95,24 @@ RETRY_SECONDS = {"queue_unavailable": 5, "payment_unavailable": 5, "database_una
 class FlashSaleRefusal(Exception):
     """Raised by services when a buyer's request cannot be honoured; never a half-written change."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(
+        self, code: str, *, retry_seconds: int | None = None, extra: dict | None = None
+    ) -> None:
         status, message = REFUSALS[code]
         super().__init__(str(message))
         self.code = code
         self.status = status
         self.message = message
-        self.retry_seconds = RETRY_SECONDS.get(code)
+        self.retry_seconds = retry_seconds or RETRY_SECONDS.get(code)
+        # What the page needs to carry on by itself (a fresh, harder challenge for "pow_harder").
+        self.extra = extra or {}
 
     def payload(self) -> dict:
         """The API's error envelope, with ``retry_ms`` when trying again later will work."""
         body: dict = {"error": {"code": self.code, "message": str(self.message), "details": []}}
         if self.retry_seconds:
             body["retry_ms"] = self.retry_seconds * 1000
+        body.update(self.extra)
         return body
 
     def headers(self) -> dict[str, str]:

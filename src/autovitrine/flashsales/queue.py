@@ -16,7 +16,7 @@ import functools
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,6 +71,19 @@ class RateCheck:
     key: str
     limit: int
     window_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class RateAnswer:
+    """The rate checks of one join: the key of the first counter over its limit ("" if none),
+    and how many places the join's network already took in the sale (issue #11, defect 8)."""
+
+    refused: str = ""
+    network_places: int = 0
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,16 +143,33 @@ def pace_window_ms(*, now_ms: int, opened_at_ms: int) -> int:
 
 
 class QueueBackend(Protocol):
-    def load(self, *, sale: SaleSnapshot, counts: UnitCounts, places: Sequence[Place]) -> None:
+    def load(
+        self,
+        *,
+        sale: SaleSnapshot,
+        counts: UnitCounts,
+        places: Sequence[Place],
+        network_places: Mapping[str, int] | None = None,
+    ) -> None:
         """(Re)build a sale's waiting room from the database."""
         ...
 
-    def join(self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int) -> JoinOutcome:
-        """A place: in the pre-queue with ``ticket`` before the opening, else at the back."""
+    def join(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, network: str = ""
+    ) -> JoinOutcome:
+        """A place: in the pre-queue with ``ticket`` before the opening, else at the back; a new
+        place counts for ``network`` (its places make the next joins' proof of work harder)."""
         ...
 
     async def ajoin_then_status(
-        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, poll_limit: int
+        self,
+        *,
+        sale_id: int,
+        customer_id: int,
+        now_ms: int,
+        ticket: int,
+        poll_limit: int,
+        network: str = "",
     ) -> JoinOutcome | QueueStatus:
         """A join and, if it took a new place, the status that follows (one round trip);
         else the join's outcome."""
@@ -170,11 +200,20 @@ class QueueBackend(Protocol):
         """Mirror database changes (unit counts, sale state, customers' states) and admit."""
         ...
 
-    def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
-        """Count one hit on each counter; ``False`` if any is over its limit."""
+    def allow(self, *, sale_id: int, checks: Sequence[RateCheck], network: str = "") -> RateAnswer:
+        """Count one hit on each counter; the first over its limit, and the places ``network``
+        took in the sale (read in the same round trip)."""
         ...
 
-    async def aallow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool: ...
+    async def aallow(
+        self, *, sale_id: int, checks: Sequence[RateCheck], network: str = ""
+    ) -> RateAnswer: ...
+
+    def network_places(self, *, sale_id: int, network: str) -> int:
+        """How many places of the sale were taken from ``network``."""
+        ...
+
+    async def anetwork_places(self, *, sale_id: int, network: str) -> int: ...
 
     def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool: ...
 
@@ -274,7 +313,7 @@ return status_of(KEYS, KEYS[9], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), t
 
 # A place in the waiting room: in the pre-queue with its ticket before the opening, else at the back.
 _LUA_JOIN_PLACE = """
-local function join_place(meta, pre, line, who, cid, now, ticket)
+local function join_place(meta, pre, line, who, cid, now, ticket, nets, network)
   if redis.call('EXISTS', meta) == 0 then return {'missing'} end
   local state = redis.call('HGET', meta, 'state')
   if state ~= 'published' and state ~= 'open' then return {state} end
@@ -282,6 +321,7 @@ local function join_place(meta, pre, line, who, cid, now, ticket)
   if w == 'x' then return {'removed'} end
   if w then return {'already', w} end
   redis.call('HSET', who, cid, 'w')
+  if network ~= '' then redis.call('HINCRBY', nets, network, 1) end
   if state == 'published' and now < tonumber(redis.call('HGET', meta, 'opens_at')) then
     redis.call('ZADD', pre, ticket, cid)
     return {'pre'}
@@ -292,27 +332,30 @@ local function join_place(meta, pre, line, who, cid, now, ticket)
 end
 """.replace("FCFS_BASE", str(FCFS_BASE))
 
-# KEYS: meta, pre, line, who; ARGV: customer, now, ticket.
+# KEYS: meta, pre, line, who, nets; ARGV: customer, now, ticket, network ('' for none).
 _LUA_JOIN = (
     _LUA_JOIN_PLACE
-    + "return join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], tonumber(ARGV[2]), ARGV[3])"
+    + """return join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], tonumber(ARGV[2]), ARGV[3],
+  KEYS[5], ARGV[4])"""
 )
 
 # A batch of joins of one sale, each answered with its status, in one round trip. KEYS: the sale's
-# keys, then each join's poll counter; ARGV: the pace window, then per join customer, now, ticket
-# and poll limit. Per join: its status, or ``{'join', outcome...}`` when it took no new place.
+# keys, its network counts, then each join's poll counter; ARGV: the pace window, then per join
+# customer, now, ticket, poll limit and network. Per join: its status, or ``{'join', outcome...}``
+# when it took no new place.
 _LUA_JOINS_THEN_STATUS = (
     _LUA_ADMIT
     + _LUA_JOIN_PLACE
     + _LUA_STATUS_OF
     + """
 local window, answers = tonumber(ARGV[1]), {}
-for i = 1, (#ARGV - 1) / 4 do
-  local cid, now, ticket, limit = ARGV[4 * i - 2], tonumber(ARGV[4 * i - 1]), ARGV[4 * i],
-    tonumber(ARGV[4 * i + 1])
-  local placed = join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[5], cid, now, ticket)
+for i = 1, (#ARGV - 1) / 5 do
+  local a = 5 * i - 3
+  local cid, now, ticket, limit, network = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2],
+    tonumber(ARGV[a + 3]), ARGV[a + 4]
+  local placed = join_place(KEYS[1], KEYS[2], KEYS[3], KEYS[5], cid, now, ticket, KEYS[9], network)
   if placed[1] == 'pre' or placed[1] == 'line' then
-    answers[i] = status_of(KEYS, KEYS[8 + i], cid, now, limit, window)
+    answers[i] = status_of(KEYS, KEYS[9 + i], cid, now, limit, window)
   else
     answers[i] = {'join', unpack(placed)}
   end
@@ -365,20 +408,24 @@ return 1
 """
 )
 
-# Rate checks of a batch of requests. KEYS: every request's counters in turn; ARGV: per request the
-# number of its counters, then (limit, window) per counter. Per request: 1 if all are within limits.
+# Rate checks of a batch of requests of one sale. KEYS: the sale's network counts, then every
+# request's counters in turn; ARGV: per request the number of its counters, (limit, window) per
+# counter, then its network ('' for none). Per request: the index (from 1) of its first counter
+# over the limit (0 if none), and the places its network took in the sale.
 _LUA_ALLOW = """
-local answers, k, a = {}, 1, 1
+local answers, k, a = {}, 2, 1
 while a <= #ARGV do
-  local n, ok = tonumber(ARGV[a]), 1
+  local n, refused = tonumber(ARGV[a]), 0
   for j = 1, n do
     local count = redis.call('INCR', KEYS[k])
     if count == 1 then redis.call('PEXPIRE', KEYS[k], ARGV[a + 2 * j]) end
-    if count > tonumber(ARGV[a + 2 * j - 1]) then ok = 0 end
+    if count > tonumber(ARGV[a + 2 * j - 1]) and refused == 0 then refused = j end
     k = k + 1
   end
-  answers[#answers + 1] = ok
-  a = a + 1 + 2 * n
+  local network, places = ARGV[a + 1 + 2 * n], 0
+  if network ~= '' then places = tonumber(redis.call('HGET', KEYS[1], network) or '0') end
+  answers[#answers + 1] = {refused, places}
+  a = a + 2 + 2 * n
 end
 return answers
 """
@@ -401,6 +448,12 @@ def _keys(sale_id: int) -> dict[str, str]:
 def _sale_keys(sale_id: int) -> list[str]:
     """The keys the status scripts take first (``status_of``'s ``k``), in their order."""
     return list(_keys(sale_id).values())
+
+
+def _nets_key(sale_id: int) -> str:
+    """The hash of places taken per network (not one of ``_KEY_NAMES``: the scripts that read
+    those by position do not need it)."""
+    return f"{_sale_prefix(sale_id)}nets"
 
 
 def _rate_key(sale_id: int, customer_id: int) -> str:
@@ -470,7 +523,9 @@ class RedisQueue:
         self._apply = self._redis.register_script(_LUA_APPLY)
         self._allow = self._redis.register_script(_LUA_ALLOW)
         self._joins = GroupCommit(self._joins_then_status, REDIS_BATCH_SIZE)
-        self._allows = GroupCommit(self._allow_batch, REDIS_BATCH_SIZE)
+        self._allows: GroupCommit[_RateRequest, RateAnswer] = GroupCommit(
+            self._allow_batch, REDIS_BATCH_SIZE
+        )
         # One asyncio client per event loop: a connection pool cannot cross loops.
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
@@ -480,11 +535,22 @@ class RedisQueue:
     def client(self) -> Any:
         return self._redis
 
-    def load(self, *, sale: SaleSnapshot, counts: UnitCounts, places: Sequence[Place]) -> None:
+    def load(
+        self,
+        *,
+        sale: SaleSnapshot,
+        counts: UnitCounts,
+        places: Sequence[Place],
+        network_places: Mapping[str, int] | None = None,
+    ) -> None:
         k = _keys(sale.sale_id)
         state = sale.state
         pipe = self._redis.pipeline(transaction=True)
-        pipe.delete(k["meta"], k["pre"], k["line"], k["admitted"], k["who"])
+        pipe.delete(
+            k["meta"], k["pre"], k["line"], k["admitted"], k["who"], _nets_key(sale.sale_id)
+        )
+        for chunk in _chunks(list((network_places or {}).items()), 10_000):
+            pipe.hset(_nets_key(sale.sale_id), mapping=dict(chunk))
         pipe.hset(
             k["meta"],
             mapping={
@@ -522,23 +588,38 @@ class RedisQueue:
             pipe.hset(k["meta"], "seq", len(places))
         pipe.execute()
 
-    def join(self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int) -> JoinOutcome:
-        return _join_outcome(self._join(*_join_call(sale_id, customer_id, now_ms, ticket)))
+    def join(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, network: str = ""
+    ) -> JoinOutcome:
+        keys, args = _join_call(sale_id, customer_id, now_ms, ticket, network)
+        return _join_outcome(self._join(keys=keys, args=args))
 
     async def ajoin_then_status(
-        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, poll_limit: int
+        self,
+        *,
+        sale_id: int,
+        customer_id: int,
+        now_ms: int,
+        ticket: int,
+        poll_limit: int,
+        network: str = "",
     ) -> JoinOutcome | QueueStatus:
         """Batched with the joins waiting at the same moment: one script for all of them."""
-        return await self._joins.submit(_Join(sale_id, customer_id, now_ms, ticket, poll_limit))
+        join = _Join(sale_id, customer_id, now_ms, ticket, poll_limit, network)
+        return await self._joins.submit(join)
 
     async def _joins_then_status(self, joins: Sequence[_Join]) -> list[JoinOutcome | QueueStatus]:
         answers: dict[int, JoinOutcome | QueueStatus] = {}
         for sale_id, indexes in _by_sale([j.sale_id for j in joins]).items():
             group = [joins[i] for i in indexes]
-            keys = [*_sale_keys(sale_id), *(_rate_key(sale_id, j.customer_id) for j in group)]
-            args: list[int] = [PACE_WINDOW_MS]
+            keys = [
+                *_sale_keys(sale_id),
+                _nets_key(sale_id),
+                *(_rate_key(sale_id, j.customer_id) for j in group),
+            ]
+            args: list[int | str] = [PACE_WINDOW_MS]
             for j in group:
-                args += [j.customer_id, j.now_ms, j.ticket, j.poll_limit]
+                args += [j.customer_id, j.now_ms, j.ticket, j.poll_limit, j.network]
             replies = await self._async_scripts().joins_then_status(keys=keys, args=args)
             for i, reply in zip(indexes, replies, strict=True):
                 answers[i] = (
@@ -582,6 +663,7 @@ class RedisQueue:
             )
             client = redis.asyncio.Redis(connection_pool=pool)
             scripts = _AsyncScripts(
+                client=client,
                 status=client.register_script(_LUA_STATUS),
                 joins_then_status=client.register_script(_LUA_JOINS_THEN_STATUS),
                 allow=client.register_script(_LUA_ALLOW),
@@ -615,20 +697,33 @@ class RedisQueue:
         keys = [k[n] for n in ("meta", "pre", "line", "admitted", "who", "admits")]
         self._apply(keys=keys, args=args)
 
-    def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
-        return bool(self._allow(*_allow_call([(sale_id, checks)]))[0])
+    def allow(self, *, sale_id: int, checks: Sequence[RateCheck], network: str = "") -> RateAnswer:
+        request = _RateRequest(sale_id, tuple(checks), network)
+        keys, args = _allow_call([request])
+        return _rate_answer(request, self._allow(keys=keys, args=args)[0])
 
-    async def aallow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
+    async def aallow(
+        self, *, sale_id: int, checks: Sequence[RateCheck], network: str = ""
+    ) -> RateAnswer:
         """Batched with the checks waiting at the same moment: one script for all of them."""
-        return await self._allows.submit((sale_id, checks))
+        return await self._allows.submit(_RateRequest(sale_id, tuple(checks), network))
 
-    async def _allow_batch(self, requests: Sequence[tuple[int, Sequence[RateCheck]]]) -> list[bool]:
-        answers: dict[int, bool] = {}
-        for _, indexes in _by_sale([sale_id for sale_id, _ in requests]).items():
-            keys, args = _allow_call([requests[i] for i in indexes])
+    async def _allow_batch(self, requests: Sequence[_RateRequest]) -> list[RateAnswer]:
+        answers: dict[int, RateAnswer] = {}
+        for _, indexes in _by_sale([r.sale_id for r in requests]).items():
+            group = [requests[i] for i in indexes]
+            keys, args = _allow_call(group)
             replies = await self._async_scripts().allow(keys=keys, args=args)
-            answers.update(zip(indexes, map(bool, replies), strict=True))
+            answers.update(
+                zip(indexes, map(_rate_answer, group, replies), strict=True)  # type: ignore[arg-type]
+            )
         return [answers[i] for i in range(len(requests))]
+
+    def network_places(self, *, sale_id: int, network: str) -> int:
+        return int(self._redis.hget(_nets_key(sale_id), network) or 0)
+
+    async def anetwork_places(self, *, sale_id: int, network: str) -> int:
+        return int(await self._async_scripts().client.hget(_nets_key(sale_id), network) or 0)
 
     def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool:
         return bool(self._redis.set(_keys(sale_id)["lock:"] + name, "1", nx=True, px=ttl_ms))
@@ -664,6 +759,7 @@ class RedisQueue:
 class _AsyncScripts:
     """The scripts the async hot paths run, on one event loop's connection pool."""
 
+    client: Any
     status: Any
     joins_then_status: Any
     allow: Any
@@ -676,6 +772,21 @@ class _Join:
     now_ms: int
     ticket: int
     poll_limit: int
+    network: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _RateRequest:
+    sale_id: int
+    checks: tuple[RateCheck, ...]
+    network: str = ""
+
+
+def _rate_answer(request: _RateRequest, reply: list[Any]) -> RateAnswer:
+    refused = int(reply[0])
+    return RateAnswer(
+        refused=request.checks[refused - 1].key if refused else "", network_places=int(reply[1])
+    )
 
 
 # Enough for every request of a tick at the peak; one script of this size keeps Redis a few ms.
@@ -692,23 +803,24 @@ def _by_sale(sale_ids: Sequence[int]) -> dict[int, list[int]]:
 
 
 def _join_call(
-    sale_id: int, customer_id: int, now_ms: int, ticket: int
-) -> tuple[list[str], list[int]]:
+    sale_id: int, customer_id: int, now_ms: int, ticket: int, network: str
+) -> tuple[list[str], list[int | str]]:
     k = _keys(sale_id)
-    return [k["meta"], k["pre"], k["line"], k["who"]], [customer_id, now_ms, ticket]
+    keys = [k["meta"], k["pre"], k["line"], k["who"], _nets_key(sale_id)]
+    return keys, [customer_id, now_ms, ticket, network]
 
 
-def _allow_call(
-    requests: Sequence[tuple[int, Sequence[RateCheck]]],
-) -> tuple[list[str], list[int]]:
+def _allow_call(requests: Sequence[_RateRequest]) -> tuple[list[str], list[int | str]]:
     """The rate script's KEYS and ARGV for requests of one sale."""
-    keys: list[str] = []
-    args: list[int] = []
-    for sale_id, checks in requests:
-        keys += [f"{_sale_prefix(sale_id)}rate:{check.key}" for check in checks]
-        args.append(len(checks))
-        for check in checks:
+    keys: list[str] = [_nets_key(requests[0].sale_id)]
+    args: list[int | str] = []
+    for request in requests:
+        prefix = _sale_prefix(request.sale_id)
+        keys += [f"{prefix}rate:{check.key}" for check in request.checks]
+        args.append(len(request.checks))
+        for check in request.checks:
             args += [check.limit, check.window_ms]
+        args.append(request.network)
     return keys, args
 
 
@@ -758,6 +870,7 @@ class _Room:
     admits: list[int] = field(default_factory=list)  # admission times
     visitors: set[int] = field(default_factory=set)
     polls: dict[int, tuple[int, int]] = field(default_factory=dict)  # customer -> (minute, n)
+    nets: dict[str, int] = field(default_factory=dict)  # network -> places taken
 
     def line_add(self, customer_id: int, score: int) -> None:
         bisect.insort(self.line, (score, customer_id))
@@ -802,13 +915,21 @@ class InProcessQueue:
         self._locks: dict[str, int] = {}
         self._mutex = threading.Lock()
 
-    def load(self, *, sale: SaleSnapshot, counts: UnitCounts, places: Sequence[Place]) -> None:
+    def load(
+        self,
+        *,
+        sale: SaleSnapshot,
+        counts: UnitCounts,
+        places: Sequence[Place],
+        network_places: Mapping[str, int] | None = None,
+    ) -> None:
         room = _Room(
             state=sale.state,
             opens_at_ms=sale.opens_at_ms,
             opened_at_ms=sale.opened_at_ms,
             admission_ms=sale.admission_ms,
             counts=counts,
+            nets=dict(network_places or {}),
         )
         for place in places:
             room.who[place.customer_id] = place.state
@@ -823,7 +944,9 @@ class InProcessQueue:
         with self._mutex:
             self._rooms[sale.sale_id] = room
 
-    def join(self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int) -> JoinOutcome:
+    def join(
+        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, network: str = ""
+    ) -> JoinOutcome:
         with self._mutex:
             room = self._rooms.get(sale_id)
             if room is None:
@@ -836,6 +959,8 @@ class InProcessQueue:
             if who:
                 return JoinOutcome(result="already", who=who)
             room.who[customer_id] = "w"
+            if network:
+                room.nets[network] = room.nets.get(network, 0) + 1
             if room.state == "published" and now_ms < room.opens_at_ms:
                 room.pre[customer_id] = ticket
                 return JoinOutcome(result="pre")
@@ -844,9 +969,18 @@ class InProcessQueue:
             return JoinOutcome(result="line", position=room.position(customer_id))
 
     async def ajoin_then_status(
-        self, *, sale_id: int, customer_id: int, now_ms: int, ticket: int, poll_limit: int
+        self,
+        *,
+        sale_id: int,
+        customer_id: int,
+        now_ms: int,
+        ticket: int,
+        poll_limit: int,
+        network: str = "",
     ) -> JoinOutcome | QueueStatus:
-        outcome = self.join(sale_id=sale_id, customer_id=customer_id, now_ms=now_ms, ticket=ticket)
+        outcome = self.join(
+            sale_id=sale_id, customer_id=customer_id, now_ms=now_ms, ticket=ticket, network=network
+        )
         if outcome.result not in ("pre", "line"):
             return outcome
         return self.status(
@@ -966,9 +1100,9 @@ class InProcessQueue:
                     room.pre.pop(customer_id, None)
             room.admit(now_ms)
 
-    def allow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
+    def allow(self, *, sale_id: int, checks: Sequence[RateCheck], network: str = "") -> RateAnswer:
         now_ms = int(time.time() * 1000)
-        ok = True
+        refused = ""
         with self._mutex:
             for check in checks:
                 key = f"{sale_id}:{check.key}"
@@ -976,11 +1110,24 @@ class InProcessQueue:
                 if ends <= now_ms:
                     ends, count = now_ms + check.window_ms, 0
                 self._rates[key] = (ends, count + 1)
-                ok = ok and count + 1 <= check.limit
-        return ok
+                if count + 1 > check.limit and not refused:
+                    refused = check.key
+            room = self._rooms.get(sale_id)
+            places = room.nets.get(network, 0) if room is not None and network else 0
+        return RateAnswer(refused=refused, network_places=places)
 
-    async def aallow(self, *, sale_id: int, checks: Sequence[RateCheck]) -> bool:
-        return self.allow(sale_id=sale_id, checks=checks)
+    async def aallow(
+        self, *, sale_id: int, checks: Sequence[RateCheck], network: str = ""
+    ) -> RateAnswer:
+        return self.allow(sale_id=sale_id, checks=checks, network=network)
+
+    def network_places(self, *, sale_id: int, network: str) -> int:
+        with self._mutex:
+            room = self._rooms.get(sale_id)
+            return room.nets.get(network, 0) if room is not None else 0
+
+    async def anetwork_places(self, *, sale_id: int, network: str) -> int:
+        return self.network_places(sale_id=sale_id, network=network)
 
     def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool:
         with self._mutex:

@@ -18,6 +18,7 @@ from autovitrine.dealers.selectors import brand_dealers
 from autovitrine.inventory import selectors as inventory_selectors
 
 from .models import FlashSale, Hold, Purchase, QueueEntry, SaleUnit
+from .networks import client_network
 from .queue import Place, SaleSnapshot, UnitCounts
 
 if TYPE_CHECKING:
@@ -114,6 +115,17 @@ def queue_places(*, sale_id: int) -> list[Place]:
             places.append(Place(customer_id, state_of[status], False, arrival))
             arrival += 1
     return places
+
+
+def network_places(*, sale_id: int) -> dict[str, int]:
+    """How many places of the sale were taken from each network (whatever became of them)."""
+    counts: Counter[str] = Counter()
+    addresses = QueueEntry.objects.filter(sale_id=sale_id, client_ip__isnull=False)
+    for address, n in addresses.values_list("client_ip").annotate(n=Count("id")):
+        network = client_network(address)
+        if network:
+            counts[network] += n
+    return dict(counts)
 
 
 def customer_units_taken(*, sale_id: int, customer_id: int) -> int:

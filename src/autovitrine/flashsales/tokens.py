@@ -98,10 +98,21 @@ def _unsign(salt: str, value: str, *, max_age_seconds: int, bound_to: str = "") 
     return parts[:-1]
 
 
-def challenge_issue(*, sale_id: int, customer_id: int) -> str:
-    """A fresh random challenge for the join proof of work, signed so the server keeps no state."""
-    fields = f"{sale_id}.{customer_id}.{secrets.token_hex(8)}.{int(time.time())}"
+def challenge_issue(*, sale_id: int, customer_id: int, difficulty_bits: int) -> str:
+    """A fresh random challenge for the join proof of work, signed so the server keeps no state.
+
+    It states its difficulty (the sale's, raised for a new account or a busy network): the page
+    solves at that difficulty, and a join checks that it is still enough."""
+    fields = f"{sale_id}.{customer_id}.{difficulty_bits}.{secrets.token_hex(8)}.{int(time.time())}"
     return _sign(CHALLENGE_SALT, fields)
+
+
+def challenge_difficulty(*, challenge: str, sale_id: int, customer_id: int) -> int | None:
+    """The difficulty a challenge we issued to this customer for this sale states, if recent."""
+    fields = _unsign(CHALLENGE_SALT, challenge, max_age_seconds=CHALLENGE_MAX_AGE_SECONDS)
+    if fields is None or len(fields) != 4 or fields[:2] != [str(sale_id), str(customer_id)]:
+        return None
+    return int(fields[2]) if fields[2].isdigit() else None
 
 
 def leading_zero_bits(digest: bytes) -> int:
@@ -117,15 +128,15 @@ def leading_zero_bits(digest: bytes) -> int:
 def proof_of_work_valid(
     *, challenge: str, nonce: str, sale_id: int, customer_id: int, difficulty_bits: int
 ) -> bool:
-    """True if the challenge is ours, this customer's, recent, and sha256(challenge + nonce)
-    starts with ``difficulty_bits`` zero bits."""
+    """True if the challenge is ours, this customer's, recent, states at least ``difficulty_bits``
+    and sha256(challenge + nonce) starts with the zero bits it states."""
     if not nonce or len(nonce) > 32 or not nonce.isdigit():
         return False
-    fields = _unsign(CHALLENGE_SALT, challenge, max_age_seconds=CHALLENGE_MAX_AGE_SECONDS)
-    if fields is None or fields[:2] != [str(sale_id), str(customer_id)]:
+    stated = challenge_difficulty(challenge=challenge, sale_id=sale_id, customer_id=customer_id)
+    if stated is None or stated < difficulty_bits:
         return False
     digest = hashlib.sha256((challenge + nonce).encode()).digest()
-    return leading_zero_bits(digest) >= difficulty_bits
+    return leading_zero_bits(digest) >= stated
 
 
 def proof_of_work_solve(challenge: str, difficulty_bits: int) -> str:
@@ -141,20 +152,29 @@ def proof_of_work_solve(challenge: str, difficulty_bits: int) -> str:
 # The "queue pass": which customer a waiting page belongs to, readable without loading the session,
 # so that the waiting room's hot requests can be answered before Django's middleware (``asgi.py``).
 # It is bound to the session cookie it was issued with, so signing out (a new session key) voids it.
+# It also carries when the account was created: the join limits of new accounts (issue #11,
+# defect 8) are applied before Django without reading the account.
 PASS_SALT = "autovitrine.flashsales.pass"
 PASS_COOKIE = "flashsale_pass"
 PASS_MAX_AGE_SECONDS = 12 * 3600
 
 
-def queue_pass_issue(*, customer_id: int, session_key: str) -> str:
-    return _sign(PASS_SALT, f"{customer_id}.{int(time.time())}", bound_to=session_key)
+@dataclass(frozen=True, slots=True)
+class QueuePass:
+    customer_id: int
+    account_created_s: int  # Unix time the account was created
 
 
-def queue_pass_read(value: str, *, session_key: str) -> int | None:
+def queue_pass_issue(*, customer_id: int, session_key: str, account_created_s: int) -> str:
+    fields = f"{customer_id}.{account_created_s}.{int(time.time())}"
+    return _sign(PASS_SALT, fields, bound_to=session_key)
+
+
+def queue_pass_read(value: str, *, session_key: str) -> QueuePass | None:
     """The customer a pass names, if it is genuine, recent and issued with this session."""
     if not session_key:
         return None
     fields = _unsign(PASS_SALT, value, max_age_seconds=PASS_MAX_AGE_SECONDS, bound_to=session_key)
-    if fields is None or len(fields) != 1 or not fields[0].isdigit():
+    if fields is None or len(fields) != 2 or not all(f.isdigit() for f in fields):
         return None
-    return int(fields[0])
+    return QueuePass(int(fields[0]), int(fields[1]))

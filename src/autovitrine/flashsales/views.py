@@ -33,7 +33,7 @@ from .errors import FlashSaleRefusal
 from .forms import SaleForm
 from .models import FlashSale, Hold, Purchase, QueueEntry
 from .queue import waiting_room
-from .tokens import PASS_COOKIE, challenge_issue, queue_pass_issue
+from .tokens import PASS_COOKIE, queue_pass_issue
 
 # What the waiting page's script says, by situation (placeholders filled in by the script).
 WAITING_ROOM_TEXTS = {
@@ -94,11 +94,15 @@ def _json_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "details": []}}, status=status)
 
 
-def _give_queue_pass(response: HttpResponse, request: HttpRequest, customer_id: int) -> None:
+def _give_queue_pass(response: HttpResponse, request: HttpRequest, customer: Any) -> None:
     """The cookie that lets this customer's waiting-room requests skip the session (``asgi.py``)."""
     response.set_cookie(
         PASS_COOKIE,
-        queue_pass_issue(customer_id=customer_id, session_key=request.session.session_key or ""),
+        queue_pass_issue(
+            customer_id=customer.pk,
+            session_key=request.session.session_key or "",
+            account_created_s=services.account_created_s(customer),
+        ),
         path=reverse("flashsales:list"),
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
@@ -177,6 +181,17 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
         if customer_id is not None
         else None
     )
+    info = services.sale_info(slug)
+    challenge = (
+        services.join_challenge(
+            info=info,
+            customer_id=customer_id,
+            account_created_s=services.account_created_s(user),
+            client_ip=_client_ip(request),
+        )
+        if customer_id is not None and info is not None
+        else {"challenge": "", "difficulty": sale.pow_difficulty_bits}
+    )
     context = {
         "sale": sale,
         "unit_count": sale.units.count(),
@@ -184,11 +199,8 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
         "deposit": format_eur(sale.deposit_ttc),
         "is_customer": is_customer,
         "hold": hold,
-        "challenge": (
-            challenge_issue(sale_id=sale.pk, customer_id=customer_id)
-            if customer_id is not None
-            else ""
-        ),
+        "challenge": challenge["challenge"],
+        "difficulty": challenge["difficulty"],
         "join_key": _fresh_key(),
         "claim_key": _fresh_key(),
         "hold_minutes": max(1, sale.hold_seconds // 60),
@@ -197,7 +209,7 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
     }
     response = render(request, "flashsales/teaser.html", context)
     if customer_id is not None:
-        _give_queue_pass(response, request, customer_id)
+        _give_queue_pass(response, request, user)
     else:
         response.delete_cookie(PASS_COOKIE, path=reverse("flashsales:list"))
     return response
@@ -209,7 +221,7 @@ async def join(request: HttpRequest, slug: str) -> JsonResponse:
     if request.method != "POST":
         return _json_error(405, "method_not_allowed", _("Méthode non autorisée."))
 
-    def take_place() -> tuple[int | None, JsonResponse]:
+    def take_place() -> tuple[Any, JsonResponse]:
         user = get_user(request)
         if not user.is_authenticated:
             message = _("Connectez-vous pour rejoindre la file.")
@@ -229,11 +241,11 @@ async def join(request: HttpRequest, slug: str) -> JsonResponse:
             )
         except FlashSaleRefusal as exc:
             return None, _refusal(exc)
-        return user.pk, JsonResponse(payload)
+        return user, JsonResponse(payload)
 
-    customer_id, response = await services.in_db_thread(take_place)
-    if customer_id is not None:
-        _give_queue_pass(response, request, customer_id)
+    customer, response = await services.in_db_thread(take_place)
+    if customer is not None:
+        _give_queue_pass(response, request, customer)
     return response
 
 
@@ -285,14 +297,17 @@ async def join_challenge(request: HttpRequest, slug: str) -> JsonResponse:
     info = await services.asale_info(slug)
     if info is None:
         return _json_error(404, "not_found", _("Vente introuvable."))
-    user_id = await request.session.aget(SESSION_KEY)
-    if not user_id:
+    user = await services.in_db_thread(get_user, request)
+    if not user.is_authenticated:
         return _json_error(401, "login_required", _("Connectez-vous pour rejoindre la file."))
-    challenge = challenge_issue(sale_id=info.sale_id, customer_id=int(user_id))
-    return JsonResponse(
-        {"challenge": challenge, "difficulty": info.pow_difficulty_bits},
-        headers={"Cache-Control": "no-store"},
+    # The difficulty grows with the places the caller's network took and for a new account.
+    challenge = await services.ajoin_challenge(
+        info=info,
+        customer_id=user.pk,
+        account_created_s=services.account_created_s(user),
+        client_ip=_client_ip(request),
     )
+    return JsonResponse(challenge, headers={"Cache-Control": "no-store"})
 
 
 @on_db_pool

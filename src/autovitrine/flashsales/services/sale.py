@@ -251,6 +251,7 @@ def waiting_room_restore(*, sale_id: int) -> None:
             sale=selectors.sale_snapshot(sale),
             counts=selectors.unit_counts(sale_id=sale_id),
             places=selectors.queue_places(sale_id=sale_id),
+            network_places=selectors.network_places(sale_id=sale_id),
         )
     except QUEUE_ERRORS:
         logger.warning("Flash sale %s: waiting room unavailable, not restored", sale_id)

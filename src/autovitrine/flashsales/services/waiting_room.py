@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import ipaddress
 import secrets
 import time
 from collections.abc import Sequence
@@ -23,15 +23,17 @@ from ..models import (
     SaleEvent,
     SaleUnit,
 )
+from ..networks import client_network
 from ..presentation import status_payload
 from ..queue import (
     TICKET_BITS,
     JoinOutcome,
     QueueStatus,
+    RateAnswer,
     RateCheck,
     waiting_room,
 )
-from ..tokens import proof_of_work_valid
+from ..tokens import challenge_difficulty, challenge_issue, proof_of_work_valid
 from ._base import (
     QUEUE_ERRORS,
     _event,
@@ -200,21 +202,21 @@ def queue_join(
     _refuse_join_if_over(info)
     if getattr(customer, "kind", "") != "customer":
         raise FlashSaleRefusal("customers_only")
+    new_account = _new_account(account_created_s(customer))
+    network = client_network(client_ip) or ""
+    checks = _join_rate_checks(customer.pk, client_ip, network, new_account)
     try:
-        allowed = waiting_room().allow(
-            sale_id=info.sale_id, checks=_join_rate_checks(customer.pk, client_ip)
-        )
+        gate = waiting_room().allow(sale_id=info.sale_id, checks=checks, network=network)
     except QUEUE_ERRORS:
-        allowed = True  # without Redis, the proof of work and the one-place rule still stand
-    if not allowed:
-        raise FlashSaleRefusal("rate_limited")
+        gate = RateAnswer()  # without Redis, the proof of work and the one-place rule still stand
+    _refuse_if_limited(gate)
     key = (idempotency_key or "").strip()[:64]
     proof_ok = proof_of_work_valid(
         challenge=challenge,
         nonce=nonce,
         sale_id=info.sale_id,
         customer_id=customer.pk,
-        difficulty_bits=info.pow_difficulty_bits,
+        difficulty_bits=_accepted_difficulty(info, gate.network_places, new_account),
     )
     now = timezone.now()
     pre_queue = (
@@ -226,7 +228,9 @@ def queue_join(
     if not (proof_ok and queue_entries_insert([place])):
         entry = QueueEntry.objects.filter(sale_id=info.sale_id, customer_id=customer.pk).first()
         if not proof_ok and not (entry is not None and key and entry.join_key == key):
-            raise FlashSaleRefusal("pow_invalid")
+            raise _proof_refusal(
+                info, customer.pk, challenge, network=network, gate=gate, new_account=new_account
+            )
         if entry is None:  # only possible if the sale itself was deleted meanwhile
             raise FlashSaleRefusal("not_in_queue")
         entry = _queue_entry_rejoin(
@@ -235,8 +239,138 @@ def queue_join(
         if entry.status != QueueEntry.Status.WAITING:
             return queue_status(info=info, customer_id=customer.pk)
         ticket = entry.ticket or 0
-    _place_in_room(info=info, customer_id=customer.pk, ticket=ticket)
+    _place_in_room(info=info, customer_id=customer.pk, ticket=ticket, network=network)
     return queue_status(info=info, customer_id=customer.pk)
+
+
+# --- Join limits by account age and network (issue #11, defect 8) ---------------------------
+#
+# 300,000 people may sign up the morning of a sale, so a new account is never locked out by
+# default: it joins under a tighter budget of its own per address and per network, and solves a
+# harder proof of work. Settings (defaults): an account is new for FLASHSALE_NEW_ACCOUNT_HOURS (24)
+# after its creation; new accounts get FLASHSALE_NEW_ACCOUNT_JOINS_PER_IP_PER_MINUTE (20) and
+# FLASHSALE_NEW_ACCOUNT_JOINS_PER_NETWORK_PER_MINUTE (100) joins, counted besides the shared
+# budgets, and FLASHSALE_NEW_ACCOUNT_POW_EXTRA_BITS (2) more bits of proof of work.
+# FLASHSALE_MIN_ACCOUNT_AGE_MINUTES (0, off) refuses accounts younger than that outright.
+# The proof of work also grows with the places the caller's /24 or /64 already took in the sale:
+# one bit per FLASHSALE_POW_PLACES_PER_EXTRA_BIT (100) places, at most
+# FLASHSALE_POW_MAX_NETWORK_EXTRA_BITS (4) bits.
+
+MAX_DIFFICULTY_BITS = 32
+
+
+def account_created_s(customer: Any) -> int:
+    """When an account was created (Unix seconds), as the queue pass carries it."""
+    joined = getattr(customer, "date_joined", None)
+    return int(joined.timestamp()) if joined else 0
+
+
+def _new_account(created_s: int) -> bool:
+    """Whether an account created at ``created_s`` is new; refused if younger than the minimum."""
+    age_s = time.time() - created_s
+    minimum_s = _setting("FLASHSALE_MIN_ACCOUNT_AGE_MINUTES", 0) * 60
+    if age_s < minimum_s:
+        raise FlashSaleRefusal("account_too_new", retry_seconds=max(1, int(minimum_s - age_s)))
+    return age_s < _setting("FLASHSALE_NEW_ACCOUNT_HOURS", 24) * 3600
+
+
+def join_difficulty(info: SaleInfo, *, network_places: int, new_account: bool) -> int:
+    """The proof of work a join asks: the sale's, plus a bit per block of places already taken
+    from the caller's network (capped), plus the new-account bits."""
+    per_bit = _setting("FLASHSALE_POW_PLACES_PER_EXTRA_BIT", 100)
+    extra = (
+        min(network_places // per_bit, _setting("FLASHSALE_POW_MAX_NETWORK_EXTRA_BITS", 4))
+        if per_bit > 0
+        else 0
+    )
+    if new_account:
+        extra += _setting("FLASHSALE_NEW_ACCOUNT_POW_EXTRA_BITS", 2)
+    return min(info.pow_difficulty_bits + extra, MAX_DIFFICULTY_BITS)
+
+
+def _accepted_difficulty(info: SaleInfo, network_places: int, new_account: bool) -> int:
+    """The least difficulty a join's challenge may state: one block of places of grace, for the
+    places the network took while the page solved its challenge."""
+    grace = max(_setting("FLASHSALE_POW_PLACES_PER_EXTRA_BIT", 100), 0)
+    return join_difficulty(
+        info, network_places=max(network_places - grace, 0), new_account=new_account
+    )
+
+
+def _proof_refusal(
+    info: SaleInfo,
+    customer_id: int,
+    challenge: str,
+    *,
+    network: str,
+    gate: RateAnswer,
+    new_account: bool,
+) -> FlashSaleRefusal:
+    """``pow_harder`` with a fresh challenge when a genuine one states too low a difficulty (the
+    network took places since it was issued), else ``pow_invalid``."""
+    stated = challenge_difficulty(
+        challenge=challenge, sale_id=info.sale_id, customer_id=customer_id
+    )
+    if stated is None or stated >= _accepted_difficulty(info, gate.network_places, new_account):
+        return FlashSaleRefusal("pow_invalid")
+    difficulty = join_difficulty(info, network_places=gate.network_places, new_account=new_account)
+    fresh = challenge_issue(
+        sale_id=info.sale_id, customer_id=customer_id, difficulty_bits=difficulty
+    )
+    return FlashSaleRefusal("pow_harder", extra={"challenge": fresh, "difficulty": difficulty})
+
+
+def _challenge_payload(
+    info: SaleInfo, customer_id: int, *, network_places: int, new_account: bool
+) -> dict[str, Any]:
+    difficulty = join_difficulty(info, network_places=network_places, new_account=new_account)
+    challenge = challenge_issue(
+        sale_id=info.sale_id, customer_id=customer_id, difficulty_bits=difficulty
+    )
+    return {"challenge": challenge, "difficulty": difficulty}
+
+
+def join_challenge(
+    *, info: SaleInfo, customer_id: int, account_created_s: int, client_ip: str | None
+) -> dict[str, Any]:
+    """A proof-of-work challenge for this customer at the difficulty their join will need."""
+    network = _counted_network(client_ip)
+    places = 0
+    if network:
+        # Redis down: the sale's own difficulty; the join itself says if more was needed.
+        with contextlib.suppress(*QUEUE_ERRORS):
+            places = waiting_room().network_places(sale_id=info.sale_id, network=network)
+    new_account = _new_account_or_not(account_created_s)
+    return _challenge_payload(info, customer_id, network_places=places, new_account=new_account)
+
+
+async def ajoin_challenge(
+    *, info: SaleInfo, customer_id: int, account_created_s: int, client_ip: str | None
+) -> dict[str, Any]:
+    """``join_challenge`` for the fast path: one Redis read (the network's places)."""
+    network = _counted_network(client_ip)
+    places = 0
+    if network:
+        with contextlib.suppress(*QUEUE_ERRORS):
+            places = await waiting_room().anetwork_places(sale_id=info.sale_id, network=network)
+    new_account = _new_account_or_not(account_created_s)
+    return _challenge_payload(info, customer_id, network_places=places, new_account=new_account)
+
+
+def _counted_network(client_ip: str | None) -> str | None:
+    """The network whose places a challenge's difficulty depends on; none when that rule is off
+    (then a challenge reads nothing in Redis)."""
+    if _setting("FLASHSALE_POW_PLACES_PER_EXTRA_BIT", 100) <= 0:
+        return None
+    return client_network(client_ip)
+
+
+def _new_account_or_not(created_s: int) -> bool:
+    """A challenge is given even to an account too young to join yet (the join says so)."""
+    try:
+        return _new_account(created_s)
+    except FlashSaleRefusal:
+        return True
 
 
 def _refuse_join_if_over(info: SaleInfo) -> None:
@@ -246,40 +380,51 @@ def _refuse_join_if_over(info: SaleInfo) -> None:
         raise FlashSaleRefusal("closed")
 
 
-def _join_rate_checks(customer_id: int, client_ip: str | None) -> list[RateCheck]:
+JOIN_WINDOW_MS = 60_000
+NEW_ACCOUNT_CHECKS = "join:new:"
+
+
+def _join_rate_checks(
+    customer_id: int, client_ip: str | None, network: str, new_account: bool
+) -> list[RateCheck]:
     checks = [
         RateCheck(
             f"join:acct:{customer_id}",
             _setting("FLASHSALE_JOINS_PER_ACCOUNT_PER_MINUTE", 10),
-            60_000,
+            JOIN_WINDOW_MS,
         ),
     ]
     if client_ip:
         limit = _setting("FLASHSALE_JOINS_PER_IP_PER_MINUTE", 120)
-        checks.append(RateCheck(f"join:ip:{client_ip}", limit, 60_000))
-        network = _client_network(client_ip)
+        checks.append(RateCheck(f"join:ip:{client_ip}", limit, JOIN_WINDOW_MS))
         if network:
             # A bot spreads over the addresses of one network (a /24, an IPv6 /64): the whole
             # network gets a budget of its own, a few offices' worth of buyers a minute.
             limit = _setting("FLASHSALE_JOINS_PER_NETWORK_PER_MINUTE", 600)
-            checks.append(RateCheck(f"join:net:{network}", limit, 60_000))
+            checks.append(RateCheck(f"join:net:{network}", limit, JOIN_WINDOW_MS))
+    if client_ip and new_account:
+        # Accounts made for the sale by one bot come from few places: new accounts share a
+        # tighter budget per address and network, besides the shared one.
+        limit = _setting("FLASHSALE_NEW_ACCOUNT_JOINS_PER_IP_PER_MINUTE", 20)
+        checks.append(RateCheck(f"{NEW_ACCOUNT_CHECKS}ip:{client_ip}", limit, JOIN_WINDOW_MS))
+        if network:
+            limit = _setting("FLASHSALE_NEW_ACCOUNT_JOINS_PER_NETWORK_PER_MINUTE", 100)
+            checks.append(RateCheck(f"{NEW_ACCOUNT_CHECKS}net:{network}", limit, JOIN_WINDOW_MS))
     return checks
 
 
-def _client_network(client_ip: str) -> str | None:
-    """The /24 (IPv4) or /64 (IPv6) network of an address, ``None`` if it is not one."""
-    try:
-        address = ipaddress.ip_address(client_ip)
-    except ValueError:
-        return None
-    prefix = 24 if address.version == 4 else 64
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+def _refuse_if_limited(gate: RateAnswer) -> None:
+    if gate.refused.startswith(NEW_ACCOUNT_CHECKS):
+        raise FlashSaleRefusal("new_account_limited")
+    if gate.refused:
+        raise FlashSaleRefusal("rate_limited")
 
 
 async def aqueue_join_first(
     *,
     info: SaleInfo,
     customer_id: int,
+    account_created_s: int,
     client_ip: str | None,
     challenge: str,
     nonce: str,
@@ -295,20 +440,20 @@ async def aqueue_join_first(
     """
     _refuse_join_if_over(info)
     room = waiting_room()
+    new_account = _new_account(account_created_s)
+    network = client_network(client_ip) or ""
+    checks = _join_rate_checks(customer_id, client_ip, network, new_account)
     try:
-        allowed = await room.aallow(
-            sale_id=info.sale_id, checks=_join_rate_checks(customer_id, client_ip)
-        )
+        gate = await room.aallow(sale_id=info.sale_id, checks=checks, network=network)
     except QUEUE_ERRORS:
-        allowed = True
-    if not allowed:
-        raise FlashSaleRefusal("rate_limited")
+        gate = RateAnswer()
+    _refuse_if_limited(gate)
     proof_ok = proof_of_work_valid(
         challenge=challenge,
         nonce=nonce,
         sale_id=info.sale_id,
         customer_id=customer_id,
-        difficulty_bits=info.pow_difficulty_bits,
+        difficulty_bits=_accepted_difficulty(info, gate.network_places, new_account),
     )
     if not proof_ok:
         return None
@@ -327,12 +472,19 @@ async def aqueue_join_first(
             now_ms=_now_ms(),
             ticket=place.ticket,
             poll_limit=_poll_limit(),
+            network=network,
         )
     except QUEUE_ERRORS as exc:
         raise FlashSaleRefusal("queue_unavailable") from exc
     if not isinstance(placed, QueueStatus) or (placed.place == "pre") != pre_queue:
         # A lost waiting room, a sale that ended meanwhile, the opening in between: full rules.
-        await in_db_thread(_place_in_room, info=info, customer_id=customer_id, ticket=place.ticket)
+        await in_db_thread(
+            _place_in_room,
+            info=info,
+            customer_id=customer_id,
+            ticket=place.ticket,
+            network=network,
+        )
         return await aqueue_status(info=info, customer_id=customer_id)
     return await _astatus_payload(info=info, customer_id=customer_id, status=placed)
 
@@ -433,12 +585,16 @@ def _queue_entry_rejoin(
     return entry
 
 
-def _place_in_room(*, info: SaleInfo, customer_id: int, ticket: int) -> None:
+def _place_in_room(*, info: SaleInfo, customer_id: int, ticket: int, network: str = "") -> None:
     room = waiting_room()
 
     def join() -> JoinOutcome:
         return room.join(
-            sale_id=info.sale_id, customer_id=customer_id, now_ms=_now_ms(), ticket=ticket
+            sale_id=info.sale_id,
+            customer_id=customer_id,
+            now_ms=_now_ms(),
+            ticket=ticket,
+            network=network,
         )
 
     try:

@@ -119,7 +119,11 @@ class Buyer:
 
     async def fresh_challenge(self) -> None:
         response = await self.client.get(f"/ventes-flash/{self.slug}/file/defi/")
-        self.page["challenge"] = response.json()["challenge"]
+        issued = response.json()
+        self.page["challenge"], self.page["difficulty"] = (
+            issued["challenge"],
+            str(issued["difficulty"]),
+        )
 
     async def status(self) -> httpx.Response:
         return await self.client.get(f"/ventes-flash/{self.slug}/file/statut/")

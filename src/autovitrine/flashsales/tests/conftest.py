@@ -26,6 +26,15 @@ def _fresh_waiting_room():
 
 
 @pytest.fixture(autouse=True)
+def _established_accounts_one_address(settings):
+    """The accounts of these tests are made seconds before they join, most from one test address:
+    the new-account rules and the network's growing proof of work are off unless a test (see
+    ``test_join_limits.py``) turns them on."""
+    settings.FLASHSALE_NEW_ACCOUNT_HOURS = 0
+    settings.FLASHSALE_POW_PLACES_PER_EXTRA_BIT = 0
+
+
+@pytest.fixture(autouse=True)
 def _database_threads(request, settings):
     """Async views may use pool threads only when the test's rows are committed (visible)."""
     marker = request.node.get_closest_marker("django_db")

@@ -11,7 +11,6 @@ from autovitrine.flashsales import services
 from autovitrine.flashsales.models import FlashSale
 from autovitrine.flashsales.tokens import (
     admission_token_issue,
-    challenge_issue,
     proof_of_work_solve,
 )
 
@@ -43,13 +42,18 @@ class SaleKit:
 def join(kit: SaleKit, customer: Any, *, ip: str = "203.0.113.7", key: str = "") -> dict:
     """What the page does: solve the proof of work, then join."""
     info = kit.info
-    challenge = challenge_issue(sale_id=info.sale_id, customer_id=customer.pk)
+    issued = services.join_challenge(
+        info=info,
+        customer_id=customer.pk,
+        account_created_s=services.account_created_s(customer),
+        client_ip=ip,
+    )
     return services.queue_join(
         info=info,
         customer=customer,
         client_ip=ip,
-        challenge=challenge,
-        nonce=proof_of_work_solve(challenge, info.pow_difficulty_bits),
+        challenge=issued["challenge"],
+        nonce=proof_of_work_solve(issued["challenge"], issued["difficulty"]),
         idempotency_key=key or uuid.uuid4().hex,
     )
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync
 
+from autovitrine.flashsales import services
 from autovitrine.flashsales.asgi import with_waiting_room_fast_path
 from autovitrine.flashsales.models import QueueEntry
 from autovitrine.flashsales.tokens import (
@@ -63,12 +64,18 @@ def _pass(customer, session_key: str | None = None) -> str:
     """The cookies of a signed-in browser: a real session of ``customer`` (the fast path checks
     that it still names them) and its queue pass; or a pass bound to ``session_key``."""
     session_key = session_key or signed_in_session(customer)
-    value = queue_pass_issue(customer_id=customer.pk, session_key=session_key)
+    value = queue_pass_issue(
+        customer_id=customer.pk,
+        session_key=session_key,
+        account_created_s=services.account_created_s(customer),
+    )
     return f"{PASS_COOKIE}={value}; sessionid={session_key}"
 
 
 def _join_body(kit, customer) -> bytes:
-    challenge = challenge_issue(sale_id=kit.sale.pk, customer_id=customer.pk)
+    challenge = challenge_issue(
+        sale_id=kit.sale.pk, customer_id=customer.pk, difficulty_bits=kit.sale.pow_difficulty_bits
+    )
     nonce = proof_of_work_solve(challenge, kit.sale.pow_difficulty_bits)
     return urlencode({"challenge": challenge, "nonce": nonce}).encode()
 

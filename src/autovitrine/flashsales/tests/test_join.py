@@ -37,7 +37,7 @@ def _failing_nonce(challenge: str, bits: int) -> str:
 def test_joining_needs_the_proof_of_work_of_this_customer(sale_kit, buyers):
     kit = sale_kit(units=1, pow_difficulty_bits=8)
     alice, bob = buyers(2)
-    challenge = challenge_issue(sale_id=kit.sale.pk, customer_id=alice.pk)
+    challenge = challenge_issue(sale_id=kit.sale.pk, customer_id=alice.pk, difficulty_bits=8)
 
     with pytest.raises(FlashSaleRefusal) as weak:
         _join_with(kit, alice, challenge=challenge, nonce=_failing_nonce(challenge, 8))
@@ -53,7 +53,7 @@ def test_joining_needs_the_proof_of_work_of_this_customer(sale_kit, buyers):
 def test_a_retried_join_returns_the_first_place_without_a_new_proof(sale_kit, buyers):
     kit = sale_kit(units=1, pow_difficulty_bits=8)
     [buyer] = buyers(1)
-    challenge = challenge_issue(sale_id=kit.sale.pk, customer_id=buyer.pk)
+    challenge = challenge_issue(sale_id=kit.sale.pk, customer_id=buyer.pk, difficulty_bits=8)
     first = _join_with(
         kit, buyer, challenge=challenge, nonce=proof_of_work_solve(challenge, 8), key="same"
     )
@@ -145,7 +145,9 @@ def test_a_join_just_after_opening_now_is_not_drawn_even_with_a_stale_sale_info(
     (late,) = buyers(1)
 
     # When the late buyer joins through that process
-    challenge = challenge_issue(sale_id=stale.sale_id, customer_id=late.pk)
+    challenge = challenge_issue(
+        sale_id=stale.sale_id, customer_id=late.pk, difficulty_bits=stale.pow_difficulty_bits
+    )
     services.queue_join(
         info=stale,
         customer=late,

@@ -34,31 +34,31 @@ def _valid(challenge: str, *, sale_id: int = 1, customer_id: int = 7) -> bool:
 
 
 def test_a_pass_names_its_customer_for_its_session_only():
-    value = queue_pass_issue(customer_id=7, session_key=SESSION)
-    assert queue_pass_read(value, session_key=SESSION) == 7
+    value = queue_pass_issue(customer_id=7, session_key=SESSION, account_created_s=1)
+    assert queue_pass_read(value, session_key=SESSION).customer_id == 7
     assert queue_pass_read(value, session_key="t" * 32) is None
     assert queue_pass_read(value, session_key="") is None
 
 
 def test_a_pass_cannot_be_altered_to_name_someone_else():
-    value = queue_pass_issue(customer_id=7, session_key=SESSION)
+    value = queue_pass_issue(customer_id=7, session_key=SESSION, account_created_s=1)
     assert queue_pass_read("8" + value[1:], session_key=SESSION) is None
     assert queue_pass_read(value[:-2], session_key=SESSION) is None
     assert queue_pass_read("7.1.é", session_key=SESSION) is None  # not ASCII: refused, no error
 
 
 def test_a_pass_expires(monkeypatch):
-    value = queue_pass_issue(customer_id=7, session_key=SESSION)
+    value = queue_pass_issue(customer_id=7, session_key=SESSION, account_created_s=1)
     _later(monkeypatch, PASS_MAX_AGE_SECONDS + 1)
     assert queue_pass_read(value, session_key=SESSION) is None
 
 
 def test_values_signed_before_a_key_rotation_stay_valid_and_others_do_not(settings):
-    value = queue_pass_issue(customer_id=7, session_key=SESSION)
-    challenge = challenge_issue(sale_id=1, customer_id=7)
+    value = queue_pass_issue(customer_id=7, session_key=SESSION, account_created_s=1)
+    challenge = challenge_issue(sale_id=1, customer_id=7, difficulty_bits=4)
     old_key = settings.SECRET_KEY
     settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 40, [old_key]
-    assert queue_pass_read(value, session_key=SESSION) == 7
+    assert queue_pass_read(value, session_key=SESSION).customer_id == 7
     assert _valid(challenge)
     settings.SECRET_KEY_FALLBACKS = []
     assert queue_pass_read(value, session_key=SESSION) is None
@@ -66,7 +66,7 @@ def test_values_signed_before_a_key_rotation_stay_valid_and_others_do_not(settin
 
 
 def test_a_challenge_holds_for_its_customer_and_sale_only():
-    challenge = challenge_issue(sale_id=1, customer_id=7)
+    challenge = challenge_issue(sale_id=1, customer_id=7, difficulty_bits=4)
     assert _valid(challenge)
     assert not _valid(challenge, customer_id=8)
     assert not _valid(challenge, sale_id=2)
@@ -74,6 +74,6 @@ def test_a_challenge_holds_for_its_customer_and_sale_only():
 
 
 def test_a_challenge_expires(monkeypatch):
-    challenge = challenge_issue(sale_id=1, customer_id=7)
+    challenge = challenge_issue(sale_id=1, customer_id=7, difficulty_bits=4)
     _later(monkeypatch, CHALLENGE_MAX_AGE_SECONDS + 1)
     assert not _valid(challenge)

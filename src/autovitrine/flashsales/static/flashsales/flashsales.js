@@ -169,7 +169,7 @@
       }
     }
 
-    async function join() {
+    async function join(again) {
       if (!(window.crypto && crypto.subtle)) {
         errorLine.textContent = texts.no_crypto;
         return;
@@ -187,6 +187,14 @@
         });
         const body = await response.json();
         joinButton.disabled = false;
+        if (!response.ok && body.challenge && again !== true) {
+          // Places taken from this network meanwhile: the server hands a harder challenge,
+          // solved at the difficulty it states, once, without a click.
+          errorLine.textContent = body.error.message;
+          room.dataset.challenge = body.challenge;
+          room.dataset.difficulty = String(body.difficulty);
+          return join(true);
+        }
         if (!response.ok) {
           say([]);
           errorLine.textContent = body.error.message;
@@ -203,7 +211,7 @@
       }
     }
 
-    if (joinButton) joinButton.addEventListener("click", join);
+    if (joinButton) joinButton.addEventListener("click", () => join(false));
     poll();
   }
 
