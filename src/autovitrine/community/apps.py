@@ -6,3 +6,13 @@ class CommunityConfig(AppConfig):
     name = "autovitrine.community"
     label = "community"
     verbose_name = _("Communauté")
+
+    def ready(self) -> None:
+        # The configurator tells who listens when a revision is published; it never imports us.
+        from autovitrine.configurator.services import product_data_published
+
+        from .services import ideas_announce_published
+
+        product_data_published.connect(
+            ideas_announce_published, dispatch_uid="community_ideas_announce_published"
+        )

@@ -25,6 +25,7 @@ from .models import (
     Campaign,
     Collaborator,
     Comment,
+    Follow,
     Idea,
     IdeaOptionLink,
     IdeaView,
@@ -447,21 +448,44 @@ def idea_attention(idea: Idea) -> dict[str, int]:
 
 
 # --- From idea to car --------------------------------------------------------------------------
-def configurator_value_exists(*, model_code: str, family: str, value: str) -> bool:
-    from autovitrine.configurator.selectors import published_product_data
-
-    product_data = published_product_data(model_code)
-    if product_data is None:
-        return False
-    document = (
-        type(product_data).objects.filter(pk=product_data.pk).values_list("document", flat=True)[0]
-    )
-    # A family's value by its code; an option or pack is its own family, chosen as "1".
+def value_in_document(document: dict[str, Any], *, family: str, value: str) -> bool:
+    """A family's value by its code; an option or pack is its own family, chosen as "1"."""
     for fam in document.get("families", []):
         if fam.get("code") == family:
             return any(v.get("code") == value for v in fam.get("values", []))
     extras = document.get("options", []) + document.get("packs", [])
     return value == "1" and any(item.get("code") == family for item in extras)
+
+
+def configurator_value_state(*, model_code: str, family: str, value: str) -> str | None:
+    """ "published" (buyers configure it now), "upcoming" (in the revision head office is about to
+    publish) or ``None`` (in neither)."""
+    from autovitrine.configurator.selectors import (
+        published_product_data,
+        upcoming_product_data_document,
+    )
+
+    product_data = published_product_data(model_code)
+    if product_data is not None:
+        document = (
+            type(product_data)
+            .objects.filter(pk=product_data.pk)
+            .values_list("document", flat=True)[0]
+        )
+        if value_in_document(document, family=family, value=value):
+            return "published"
+    upcoming = upcoming_product_data_document(model_code)
+    if upcoming is not None and value_in_document(upcoming, family=family, value=value):
+        return "upcoming"
+    return None
+
+
+def idea_audience(idea: Idea) -> set[int]:
+    """Who hears of an idea's fate: its author, its voters and its followers."""
+    audience = set(Vote.objects.filter(idea=idea).values_list("voter_id", flat=True))
+    audience |= set(Follow.objects.filter(idea=idea).values_list("collaborator_id", flat=True))
+    audience.add(idea.author_id)
+    return audience
 
 
 def idea_for_value(*, model_code: str, family: str, value: str) -> IdeaOptionLink | None:

@@ -95,6 +95,20 @@ def published_product_data(model_code: str) -> ProductData | None:
     return configurable_models().filter(car_model__code=model_code).first()
 
 
+def upcoming_product_data_document(model_code: str) -> dict[str, Any] | None:
+    """The document of a model's newest revision not yet published (a draft, or one being
+    published), for head office to link what it is about to publish; ``None`` if there is none."""
+    return (
+        ProductData.objects.filter(
+            car_model__code=model_code,
+            status__in=(ProductData.Status.DRAFT, ProductData.Status.PUBLISHING),
+        )
+        .order_by("-revision")
+        .values_list("document", flat=True)
+        .first()
+    )
+
+
 # --- choices as the page's links carry them: c=trim:gt&c=heated-seats:1 -----------------------
 
 
