@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import (
     Campaign,
@@ -518,3 +519,36 @@ def ideas_in_configuration(
         if text == value or (value in ("1", "true") and chosen is True):
             found.append(link)
     return found
+
+
+def idea_credit_text(link: IdeaOptionLink) -> str:
+    """ "« title », l'idée de <name>, adoptée en <month year>" (the link's idea and author read)."""
+    from django.utils.formats import date_format
+
+    adopted = link.idea.adopted_at or link.created_at
+    return _("« %(title)s », l'idée de %(name)s, adoptée en %(month)s") % {
+        "title": link.idea.title,
+        "name": link.idea.author.public_name,
+        "month": date_format(timezone.localtime(adopted), "F Y"),
+    }
+
+
+def order_idea_credits(*, order: Any, **_signal: Any) -> list[str]:
+    """Receiver of orders' ``order_credits_requested``: the community ideas the ordered car
+    includes, from the configuration frozen in the order (or, for an order made before it was,
+    the saved configuration it came from). A car from stock carries no configuration: none."""
+    vehicle = order.vehicle or {}
+    model_code, configuration = vehicle.get("model_code"), vehicle.get("configuration")
+    if configuration is None and vehicle.get("configuration_code"):
+        from autovitrine.configurator.selectors import saved_configuration
+
+        saved = saved_configuration(vehicle["configuration_code"])
+        if saved is not None:
+            model_code = saved.product_data.car_model.code
+            configuration = saved.configuration
+    if not model_code or not configuration:
+        return []
+    return [
+        idea_credit_text(link)
+        for link in ideas_in_configuration(model_code=model_code, configuration=configuration)
+    ]

@@ -831,7 +831,12 @@ def configuration_built_car(saved: SavedConfiguration, check: SavedCheck) -> Bui
         lines=tuple(lines),
         co2_g_km=configurator.co2(configuration),
         options=tuple(line.label for line in summary if configuration[line.name] != NONE),
-        extra={"configuration_code": saved.code},
+        # What was chosen, frozen with the order: what other apps credit (community ideas).
+        extra={
+            "configuration_code": saved.code,
+            "model_code": car_model.code,
+            "configuration": configuration,
+        },
     )
 
 

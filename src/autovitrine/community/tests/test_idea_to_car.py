@@ -4,6 +4,7 @@ and on a saved configuration that includes it."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 
 import pytest
@@ -13,13 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from autovitrine.community import services
-from autovitrine.community.models import Collaborator, Follow, Notification, Vote
+from autovitrine.community.models import Collaborator, Follow, Idea, Notification, Vote
 from autovitrine.configurator.engine.demo import DEMO_PATH
 from autovitrine.configurator.services import (
+    configuration_save,
     product_data_create,
     product_data_new_draft,
     product_data_publish,
 )
+from autovitrine.configurator.tests.test_pages import checkout_form
+from autovitrine.orders.documents import order_form_pdf
+from autovitrine.orders.models import Order
 from autovitrine.testing import factories as f
 
 from .conftest import make_campaign, make_idea, make_member
@@ -153,3 +158,37 @@ def test_a_value_in_neither_the_published_data_nor_the_draft_is_refused(terra, h
             idea=idea, by=head_office, model_code="aurore-terra", family="night-vision-2", value="1"
         )
     assert caught.value.code == "value"
+
+
+def test_the_order_of_a_car_with_an_adopted_idea_credits_it_on_its_page_and_form(
+    terra, head_office, client, customer, dealer
+):
+    # Given the heated seats, an adopted idea of « Camille », linked to the Terra's option
+    campaign = make_campaign("results", car_model=terra.car_model)
+    author = make_member(campaign, name="Camille")
+    idea = make_idea(campaign, author=author, title="Des sièges chauffants", status="adopted")
+    Idea.objects.filter(pk=idea.pk).update(adopted_at=dt.datetime(2026, 3, 10, tzinfo=dt.UTC))
+    services.idea_link_option(
+        idea=idea, by=head_office, model_code="aurore-terra", family="heated-seats", value="1"
+    )
+    with_seats = configuration_save(product_data=terra, choices=[("heated-seats", True)])
+    without = configuration_save(product_data=terra, choices=[("heated-seats", False)])
+    client.force_login(customer)
+
+    # When the buyer orders both cars from their saved configurations
+    numbers = []
+    for saved in (with_seats, without):
+        url = reverse("orders:checkout_configured", kwargs={"code": saved.code})
+        client.post(url, checkout_form(dealer))
+        numbers.append(Order.objects.latest("id").number)
+
+    # Then the order with the idea's option says so, on its page and on its order form
+    credit = "« Des sièges chauffants », l'idée de Camille, adoptée en mars 2026"
+    page = html.unescape(client.get(reverse("orders:detail", args=[numbers[0]])).content.decode())
+    assert f"Idée de la communauté : {credit}" in page
+    pdf = order_form_pdf(Order.objects.get(number=numbers[0]))
+    assert b"l'id\\351e de Camille, adopt\\351e en mars 2026" in pdf
+    # … and the other says nothing
+    other = client.get(reverse("orders:detail", args=[numbers[1]])).content.decode()
+    assert "Idée de la communauté" not in html.unescape(other)
+    assert b"de Camille" not in order_form_pdf(Order.objects.get(number=numbers[1]))
