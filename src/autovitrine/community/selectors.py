@@ -223,9 +223,13 @@ def vote_split(idea: Idea) -> VoteSplit:
     return VoteSplit(**{key[2:]: value for key, value in row.items()})
 
 
-def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
-    """(owner of the campaign's model: a delivered order; configured it: a saved configuration;
-    ordered it: an order not cancelled) — read from orders' and configurator's selectors."""
+def voter_badges(
+    *, user: Any, campaign: Campaign, garage_owner: bool | None = None
+) -> tuple[bool, bool, bool]:
+    """(owner of the campaign's model: a delivered order or a car of that model in "my garage";
+    configured it: a saved configuration; ordered it: an order not cancelled) — read from
+    orders', workshop's and configurator's selectors. ``garage_owner``: already known (a page
+    reads its authors' garages in one query)."""
     car_model = campaign.car_model
     if car_model is None:
         return False, False, False
@@ -242,7 +246,9 @@ def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
             standing=Count("pk", filter=~Q(status__in=("draft", "cancelled", "withdrawn"))),
         )
     )
-    owner, ordered = counts["delivered"] > 0, counts["standing"] > 0
+    if garage_owner is None:
+        garage_owner = bool(_garage_owners([user.pk], campaign))
+    owner, ordered = counts["delivered"] > 0 or garage_owner, counts["standing"] > 0
     configured = any(
         saved.product_data.car_model_id == campaign.car_model_id
         for saved in saved_configurations_of(user, [])
@@ -250,11 +256,25 @@ def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
     return owner, configured, ordered
 
 
+def _garage_owners(user_ids: list[int], campaign: Campaign) -> set[int]:
+    from autovitrine.workshop.selectors import garage_owners_of_model
+
+    if campaign.car_model_id is None or not user_ids:
+        return set()
+    return garage_owners_of_model(owner_ids=user_ids, car_model_id=campaign.car_model_id)
+
+
 def author_badges(collaborators: list[Collaborator], campaign: Campaign) -> dict[int, str]:
     """A short badge per author for a page of comments (owner first)."""
     badges: dict[int, str] = {}
-    for collaborator in {c.pk: c for c in collaborators}.values():
-        owner, configured, ordered = voter_badges(user=collaborator.user, campaign=campaign)
+    authors = {c.pk: c for c in collaborators}.values()
+    in_garage = _garage_owners([c.user_id for c in authors], campaign)
+    for collaborator in authors:
+        owner, configured, ordered = voter_badges(
+            user=collaborator.user,
+            campaign=campaign,
+            garage_owner=collaborator.user_id in in_garage,
+        )
         if owner:
             badges[collaborator.pk] = "owner"
         elif ordered:
