@@ -400,6 +400,9 @@ class IdeaOptionLink(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When the value was first in the published product data (its author, voters and followers
+    # told then); ``None`` while it waits in a revision not yet published.
+    available_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

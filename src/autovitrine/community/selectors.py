@@ -20,11 +20,13 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import (
     Campaign,
     Collaborator,
     Comment,
+    Follow,
     Idea,
     IdeaOptionLink,
     IdeaView,
@@ -221,9 +223,13 @@ def vote_split(idea: Idea) -> VoteSplit:
     return VoteSplit(**{key[2:]: value for key, value in row.items()})
 
 
-def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
-    """(owner of the campaign's model: a delivered order; configured it: a saved configuration;
-    ordered it: an order not cancelled) — read from orders' and configurator's selectors."""
+def voter_badges(
+    *, user: Any, campaign: Campaign, garage_owner: bool | None = None
+) -> tuple[bool, bool, bool]:
+    """(owner of the campaign's model: a delivered order or a car of that model in "my garage";
+    configured it: a saved configuration; ordered it: an order not cancelled) — read from
+    orders', workshop's and configurator's selectors. ``garage_owner``: already known (a page
+    reads its authors' garages in one query)."""
     car_model = campaign.car_model
     if car_model is None:
         return False, False, False
@@ -240,7 +246,9 @@ def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
             standing=Count("pk", filter=~Q(status__in=("draft", "cancelled", "withdrawn"))),
         )
     )
-    owner, ordered = counts["delivered"] > 0, counts["standing"] > 0
+    if garage_owner is None:
+        garage_owner = bool(_garage_owners([user.pk], campaign))
+    owner, ordered = counts["delivered"] > 0 or garage_owner, counts["standing"] > 0
     configured = any(
         saved.product_data.car_model_id == campaign.car_model_id
         for saved in saved_configurations_of(user, [])
@@ -248,11 +256,25 @@ def voter_badges(*, user: Any, campaign: Campaign) -> tuple[bool, bool, bool]:
     return owner, configured, ordered
 
 
+def _garage_owners(user_ids: list[int], campaign: Campaign) -> set[int]:
+    from autovitrine.workshop.selectors import garage_owners_of_model
+
+    if campaign.car_model_id is None or not user_ids:
+        return set()
+    return garage_owners_of_model(owner_ids=user_ids, car_model_id=campaign.car_model_id)
+
+
 def author_badges(collaborators: list[Collaborator], campaign: Campaign) -> dict[int, str]:
     """A short badge per author for a page of comments (owner first)."""
     badges: dict[int, str] = {}
-    for collaborator in {c.pk: c for c in collaborators}.values():
-        owner, configured, ordered = voter_badges(user=collaborator.user, campaign=campaign)
+    authors = {c.pk: c for c in collaborators}.values()
+    in_garage = _garage_owners([c.user_id for c in authors], campaign)
+    for collaborator in authors:
+        owner, configured, ordered = voter_badges(
+            user=collaborator.user,
+            campaign=campaign,
+            garage_owner=collaborator.user_id in in_garage,
+        )
         if owner:
             badges[collaborator.pk] = "owner"
         elif ordered:
@@ -447,21 +469,44 @@ def idea_attention(idea: Idea) -> dict[str, int]:
 
 
 # --- From idea to car --------------------------------------------------------------------------
-def configurator_value_exists(*, model_code: str, family: str, value: str) -> bool:
-    from autovitrine.configurator.selectors import published_product_data
-
-    product_data = published_product_data(model_code)
-    if product_data is None:
-        return False
-    document = (
-        type(product_data).objects.filter(pk=product_data.pk).values_list("document", flat=True)[0]
-    )
-    # A family's value by its code; an option or pack is its own family, chosen as "1".
+def value_in_document(document: dict[str, Any], *, family: str, value: str) -> bool:
+    """A family's value by its code; an option or pack is its own family, chosen as "1"."""
     for fam in document.get("families", []):
         if fam.get("code") == family:
             return any(v.get("code") == value for v in fam.get("values", []))
     extras = document.get("options", []) + document.get("packs", [])
     return value == "1" and any(item.get("code") == family for item in extras)
+
+
+def configurator_value_state(*, model_code: str, family: str, value: str) -> str | None:
+    """ "published" (buyers configure it now), "upcoming" (in the revision head office is about to
+    publish) or ``None`` (in neither)."""
+    from autovitrine.configurator.selectors import (
+        published_product_data,
+        upcoming_product_data_document,
+    )
+
+    product_data = published_product_data(model_code)
+    if product_data is not None:
+        document = (
+            type(product_data)
+            .objects.filter(pk=product_data.pk)
+            .values_list("document", flat=True)[0]
+        )
+        if value_in_document(document, family=family, value=value):
+            return "published"
+    upcoming = upcoming_product_data_document(model_code)
+    if upcoming is not None and value_in_document(upcoming, family=family, value=value):
+        return "upcoming"
+    return None
+
+
+def idea_audience(idea: Idea) -> set[int]:
+    """Who hears of an idea's fate: its author, its voters and its followers."""
+    audience = set(Vote.objects.filter(idea=idea).values_list("voter_id", flat=True))
+    audience |= set(Follow.objects.filter(idea=idea).values_list("collaborator_id", flat=True))
+    audience.add(idea.author_id)
+    return audience
 
 
 def idea_for_value(*, model_code: str, family: str, value: str) -> IdeaOptionLink | None:
@@ -494,3 +539,36 @@ def ideas_in_configuration(
         if text == value or (value in ("1", "true") and chosen is True):
             found.append(link)
     return found
+
+
+def idea_credit_text(link: IdeaOptionLink) -> str:
+    """ "« title », l'idée de <name>, adoptée en <month year>" (the link's idea and author read)."""
+    from django.utils.formats import date_format
+
+    adopted = link.idea.adopted_at or link.created_at
+    return _("« %(title)s », l'idée de %(name)s, adoptée en %(month)s") % {
+        "title": link.idea.title,
+        "name": link.idea.author.public_name,
+        "month": date_format(timezone.localtime(adopted), "F Y"),
+    }
+
+
+def order_idea_credits(*, order: Any, **_signal: Any) -> list[str]:
+    """Receiver of orders' ``order_credits_requested``: the community ideas the ordered car
+    includes, from the configuration frozen in the order (or, for an order made before it was,
+    the saved configuration it came from). A car from stock carries no configuration: none."""
+    vehicle = order.vehicle or {}
+    model_code, configuration = vehicle.get("model_code"), vehicle.get("configuration")
+    if configuration is None and vehicle.get("configuration_code"):
+        from autovitrine.configurator.selectors import saved_configuration
+
+        saved = saved_configuration(vehicle["configuration_code"])
+        if saved is not None:
+            model_code = saved.product_data.car_model.code
+            configuration = saved.configuration
+    if not model_code or not configuration:
+        return []
+    return [
+        idea_credit_text(link)
+        for link in ideas_in_configuration(model_code=model_code, configuration=configuration)
+    ]

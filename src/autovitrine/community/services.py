@@ -755,36 +755,68 @@ def report_create(
 def idea_link_option(
     *, idea: Idea, by: Any, model_code: str, family: str, value: str
 ) -> IdeaOptionLink:
-    """Head office links an adopted idea to the configurator value it became; its author and
-    voters are told it is available."""
+    """Head office links an adopted idea to the configurator value it became: one buyers
+    configure now (its author, voters and followers are told at once), or one of the revision
+    about to be published (they are told when it is: ``ideas_announce_published``)."""
     if not getattr(by, "is_head_office", False):
         raise PermissionDenied
     if idea.status != Idea.Status.ADOPTED:
         raise ValidationError(_("Seule une idée adoptée devient une option."), code="not_adopted")
-    if not selectors.configurator_value_exists(model_code=model_code, family=family, value=value):
+    state = selectors.configurator_value_state(model_code=model_code, family=family, value=value)
+    if state is None:
         raise ValidationError(
-            _("Cette valeur n'existe pas dans les données produit publiées."), code="value"
+            _("Cette valeur n'existe ni dans les données produit publiées ni dans le brouillon."),
+            code="value",
         )
     try:
         with transaction.atomic():
             link = IdeaOptionLink.objects.create(
                 idea=idea, model_code=model_code, family=family, value=value, linked_by=by
             )
-            audience = set(Vote.objects.filter(idea=idea).values_list("voter_id", flat=True))
-            audience.add(idea.author_id)
-            _notify(
-                audience,
-                kind=Notification.Kind.AVAILABLE,
-                idea=idea,
-                text=_("Votre idée « %(title)s » est disponible dans le configurateur.")
-                % {"title": idea.title},
-            )
+            if state == "published":
+                _announce_available(link)
             _audit(by, "idea_link", idea=idea, note=f"{model_code}/{family}={value}")
     except IntegrityError as exc:
         raise ValidationError(
             _("Cette valeur est déjà liée à une idée."), code="value_linked"
         ) from exc
     return link
+
+
+def _announce_available(link: IdeaOptionLink) -> None:
+    """In the caller's transaction: the link is available from now; the idea's author, voters
+    and followers get a notification (the bell, and their digest by their own frequency)."""
+    link.available_at = timezone.now()
+    IdeaOptionLink.objects.filter(pk=link.pk).update(available_at=link.available_at)
+    idea = link.idea
+    _notify(
+        selectors.idea_audience(idea),
+        kind=Notification.Kind.AVAILABLE,
+        idea=idea,
+        text=_("L'idée « %(title)s » est disponible dans le configurateur.")
+        % {"title": idea.title},
+    )
+
+
+def ideas_announce_published(*, model_code: str, document: dict[str, Any], **_signal: Any) -> int:
+    """A revision of ``model_code`` was published (the configurator's ``product_data_published``):
+    the linked ideas it now contains become available and are announced, once; those it no longer
+    contains wait for the next revision that has them again. Returns how many were announced."""
+    announced = 0
+    with transaction.atomic():
+        links = (
+            IdeaOptionLink.objects.select_for_update()
+            .select_related("idea")
+            .filter(model_code=model_code)
+        )
+        for link in links:
+            present = selectors.value_in_document(document, family=link.family, value=link.value)
+            if present and link.available_at is None:
+                _announce_available(link)
+                announced += 1
+            elif not present and link.available_at is not None:
+                IdeaOptionLink.objects.filter(pk=link.pk).update(available_at=None)
+    return announced
 
 
 # --- Attention ---------------------------------------------------------------------------------

@@ -94,6 +94,20 @@ def published_product_data(model_code: str) -> ProductData | None:
     return configurable_models().filter(car_model__code=model_code).first()
 
 
+def upcoming_product_data_document(model_code: str) -> dict[str, Any] | None:
+    """The document of a model's newest revision not yet published (a draft, or one being
+    published), for head office to link what it is about to publish; ``None`` if there is none."""
+    return (
+        ProductData.objects.filter(
+            car_model__code=model_code,
+            status__in=(ProductData.Status.DRAFT, ProductData.Status.PUBLISHING),
+        )
+        .order_by("-revision")
+        .values_list("document", flat=True)
+        .first()
+    )
+
+
 # --- choices as the page's links carry them: c=trim:gt&c=heated-seats:1 -----------------------
 
 
@@ -351,7 +365,7 @@ class ConfigurationState:
 
 
 def monthly_hint(price_ttc: int) -> int | None:
-    """The monthly amount of the representative example (``orders.financing``, L312-6): the
+    """The monthly amount of the representative example (``pricing.financing``, L312-6): the
     bar shows it only next to the example's every figure. ``None`` when the example may not be
     advertised (its TAEG reaches the usury ceiling, L314-6): no monthly amount anywhere."""
     example = representative_example(price_cents=price_ttc)
@@ -816,7 +830,12 @@ def configuration_built_car(saved: SavedConfiguration, check: SavedCheck) -> Bui
         lines=tuple(lines),
         co2_g_km=configurator.co2(configuration),
         options=tuple(line.label for line in summary if configuration[line.name] != NONE),
-        extra={"configuration_code": saved.code},
+        # What was chosen, frozen with the order: what other apps credit (community ideas).
+        extra={
+            "configuration_code": saved.code,
+            "model_code": car_model.code,
+            "configuration": configuration,
+        },
     )
 
 

@@ -13,12 +13,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,6 +77,11 @@ _compiled_guard = threading.Lock()
 _loading: dict[tuple[int, str, float], threading.Lock] = {}
 
 logger = logging.getLogger(__name__)
+
+# Sent once a revision is published and committed: ``model_code`` and ``document`` (what buyers
+# now configure). Apps above the configurator listen (the community announces the ideas it
+# now contains) without the configurator knowing them.
+product_data_published = Signal()
 
 
 def configurator_for(product_data: ProductData) -> Configurator:
@@ -269,6 +276,24 @@ def _make_published(product_data: ProductData, forms: Sequence[CompiledRules], b
     product_data.save(
         update_fields=["status", "published_at", "published_by", "compile_progress", "updated_at"]
     )
+    transaction.on_commit(partial(_announce_published, product_data.pk))
+
+
+def _announce_published(product_data_id: int) -> None:
+    """Tell the listeners; one that fails is logged and never undoes the publication."""
+    published = (
+        ProductData.objects.filter(pk=product_data_id, status=ProductData.Status.PUBLISHED)
+        .values_list("car_model__code", "document")
+        .first()
+    )
+    if published is None:  # already replaced by a later publication
+        return
+    model_code, document = published
+    for receiver, answer in product_data_published.send_robust(
+        sender=ProductData, model_code=model_code, document=document
+    ):
+        if isinstance(answer, Exception):
+            logger.error("product_data_published: %r failed", receiver, exc_info=answer)
 
 
 def product_data_publish_request(*, product_data_id: int, by: Any = None) -> None:

@@ -38,6 +38,32 @@ class OrderEventInline(ReadOnlyTabularInline):
     readonly_fields = fields
 
 
+class StatusWithCounts(admin.ChoicesFieldListFilter):
+    """The status filter with each status's count, the other filters applied, always shown:
+    one aggregate query (Django's facet counts, for this filter only; the dealer and date
+    filters keep theirs behind « Afficher les nombres »)."""
+
+    def choices(self, changelist: Any) -> Any:
+        counts = self.get_facet_queryset(changelist)
+        statuses = list(enumerate(self.field.flatchoices))
+        total = sum(counts[f"{i}__c"] for i, _choice in statuses)
+        yield {
+            "selected": self.lookup_val is None,
+            "query_string": changelist.get_query_string(
+                remove=[self.lookup_kwarg, self.lookup_kwarg_isnull]
+            ),
+            "display": f"{_('Toutes')} ({total})",
+        }
+        for i, (value, title) in statuses:
+            yield {
+                "selected": self.lookup_val is not None and str(value) in self.lookup_val,
+                "query_string": changelist.get_query_string(
+                    {self.lookup_kwarg: value}, [self.lookup_kwarg_isnull]
+                ),
+                "display": f"{title} ({counts[f'{i}__c']})",
+            }
+
+
 def _euros(field: str) -> Any:
     # MONEY_FIELDS name the order's own columns, never a reverse relation.
     column = cast("Field[Any, Any]", Order._meta.get_field(field))
@@ -63,7 +89,12 @@ class OrderAdmin(HeadOfficeAdmin):
         "total_eur",
         "deposit_link",
     )
-    list_filter = ("status", "kind", "dealer", ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        ("status", StatusWithCounts),
+        "kind",
+        "dealer",
+        ("created_at", admin.DateFieldListFilter),
+    )
     date_hierarchy = "created_at"
     list_select_related = ("dealer", "deposit_payment")
     search_fields = ("number", "email", "last_name", "vehicle_label")

@@ -30,6 +30,7 @@ from .selectors import (
     brand_identity,
     consumer_mediator,
     delivery_text,
+    order_credits,
     order_totals,
     seller_identity,
     withdrawal_rule_text,
@@ -137,6 +138,7 @@ def _vehicle_rows(order: Order) -> list[list[str]]:
         rows.append([_("Teinte"), car["colour"]])
     if car.get("options"):
         rows.append([_("Options"), ", ".join(car["options"])])
+    rows += [[_("Idée de la communauté"), credit] for credit in order_credits(order)]
     if car.get("co2_g_km") is not None:
         rows.append(
             [

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,6 +33,24 @@ if TYPE_CHECKING:
     from autovitrine.inventory.models import StockVehicle
 
 WITHDRAWAL_DAYS = 14
+
+logger = logging.getLogger(__name__)
+
+# Apps above orders credit what the car includes (the community: the ideas it adopted) on the
+# buyer's order page and order form, orders knowing none of them: each receiver of
+# ``order_credits_requested`` (``order=``) answers a list of sentences.
+order_credits_requested = Signal()
+
+
+def order_credits(order: Order) -> list[str]:
+    """The credits of an order's car; a failing receiver is logged and leaves the others."""
+    lines: list[str] = []
+    for receiver, answer in order_credits_requested.send_robust(sender=Order, order=order):
+        if isinstance(answer, Exception):
+            logger.error("order_credits_requested: %r failed", receiver, exc_info=answer)
+        else:
+            lines += answer
+    return lines
 
 
 def _with_relations(qs: QuerySet[Order]) -> QuerySet[Order]:

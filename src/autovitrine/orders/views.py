@@ -55,6 +55,7 @@ from .selectors import (
     can_withdraw,
     customer_order,
     customer_orders,
+    order_credits,
     order_totals,
     precontract_context,
     withdrawal_deadline,
@@ -246,6 +247,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "can_withdraw": can_withdraw(order),
             "withdrawal_deadline": withdrawal_deadline(order),
             "totals": order_totals(order),
+            "credits": order_credits(order),
             **precontract_context(
                 dealer=order.dealer, kind=order.kind, today=timezone.localdate(), order=order
             ),

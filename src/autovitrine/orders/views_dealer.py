@@ -21,8 +21,10 @@ from .forms import DeclineForm, DeliverForm, ReturnForm, TradeInOfferForm
 from .models import Order
 from .selectors import (
     TO_DELIVER_FILTER,
+    TO_DELIVER_STATUSES,
     dealer_commissions_cents,
     dealer_order,
+    dealer_order_counts,
     dealer_orders,
     order_totals,
 )
@@ -47,13 +49,22 @@ def order_list(request: HttpRequest, dealer_id: int) -> HttpResponse:
     page = Paginator(dealer_orders(dealer_id=dealer_id, status=status or None), PER_PAGE).get_page(
         request.GET.get("page")
     )
+    # One GROUP BY for every filter's count: a busy dealer sees at once what waits.
+    counts = dealer_order_counts(dealer_id=dealer_id)
+    # Said as the dealer's task: a paid deposit is an order to confirm.
+    labels = {**dict(Order.Status.choices), Order.Status.DEPOSIT_PAID: _("À confirmer")}
+    statuses = [
+        (TO_DELIVER_FILTER, _("À livrer"), sum(counts[s] for s in TO_DELIVER_STATUSES)),
+        *((value, labels[value], counts[value]) for value in Order.Status.values),
+    ]
     return render(
         request,
         "orders/dealer/list.html",
         {
             "page": page,
             "status": status,
-            "statuses": [(TO_DELIVER_FILTER, _("À livrer")), *Order.Status.choices],
+            "statuses": statuses,
+            "total": sum(counts.values()),
             "commissions_cents": dealer_commissions_cents(dealer_id=dealer_id),
         },
     )

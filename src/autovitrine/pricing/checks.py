@@ -30,7 +30,7 @@ def credit_defaults_problems(*, day: dt.date) -> list[CheckMessage]:
             Error(
                 f"settings.CREDIT_DEFAULTS cannot be read: {error}",
                 hint="months and down_payment_pct are integers, rate and "
-                "insurance_pct_per_year decimal strings (orders/financing.py).",
+                "insurance_pct_per_year decimal strings (pricing/financing.py).",
                 id="orders.E001",
             )
         ]
@@ -39,10 +39,10 @@ def credit_defaults_problems(*, day: dt.date) -> list[CheckMessage]:
             Warning(
                 "settings.CREDIT_DEFAULTS gives no lawful representative example today: its "
                 "TAEG reaches the usury ceiling (L314-6 Code de la consommation), the ceiling "
-                "is not in orders/law/usury.py, or the terms are out of bounds. No page shows a "
+                "is not in pricing/law/usury.py, or the terms are out of bounds. No page shows a "
                 "monthly amount.",
                 hint="Lower CREDIT_DEFAULTS['rate'] or add the quarter's avis to "
-                "orders/law/usury.py.",
+                "pricing/law/usury.py.",
                 id="orders.W001",
             )
         ]

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -70,6 +70,17 @@ def validate_plate(raw: str) -> str:
 # --- The garage --------------------------------------------------------------------------------
 def garage_cars(*, owner_id: int) -> QuerySet[OwnedCar]:
     return OwnedCar.objects.filter(owner_id=owner_id).order_by("-created_at", "-id")
+
+
+def garage_owners_of_model(*, owner_ids: Iterable[int], car_model_id: int) -> set[int]:
+    """Which of these accounts have a car of that model in their garage (bought here, or added
+    by plate, VIN or model); one query. A car added by plate alone, its model unknown, counts
+    for none."""
+    return set(
+        OwnedCar.objects.filter(owner_id__in=list(owner_ids), car_model_id=car_model_id)
+        .values_list("owner_id", flat=True)
+        .distinct()
+    )
 
 
 def garage_car(*, owner_id: int, car_id: int) -> OwnedCar | None:

@@ -171,3 +171,30 @@ def test_a_vote_on_a_model_campaign_carries_the_voters_badges(db):
     vote = Vote.objects.get()
     assert (vote.is_owner, vote.configured, vote.ordered) == (False, False, False)
     assert selectors.vote_split(idea).others == 1
+
+
+def test_a_car_of_the_model_in_my_garage_makes_the_voter_an_owner(db):
+    from autovitrine.community import selectors
+    from autovitrine.testing import factories as f
+    from autovitrine.workshop.services import garage_add_car
+
+    # Given a campaign on the Mio; one voter added their Mio to "my garage" (by plate and
+    # model), another a car of another model
+    mio = f.CarModelFactory(code="mio", name="Mio")
+    campaign = make_campaign("votes", car_model=mio)
+    idea = make_idea(campaign)
+    owner, other = make_member(campaign), make_member(campaign)
+    garage_add_car(owner_id=owner.user_id, year=2024, plate="AB-123-CD", car_model_id=mio.pk)
+    garage_add_car(
+        owner_id=other.user_id, year=2024, plate="EF-456-GH", car_model_id=f.CarModelFactory().pk
+    )
+
+    # When both vote
+    services.idea_vote(idea_id=idea.pk, voter=owner)
+    services.idea_vote(idea_id=idea.pk, voter=other)
+
+    # Then only the first vote counts as an owner's, in the split and in the owners' sort
+    assert {v.voter_id: v.is_owner for v in Vote.objects.all()} == {owner.pk: True, other.pk: False}
+    assert (selectors.vote_split(idea).owners, selectors.vote_split(idea).others) == (1, 1)
+    assert Idea.objects.get(pk=idea.pk).owner_vote_count == 1
+    assert selectors.author_badges([owner, other], campaign) == {owner.pk: "owner"}

@@ -6,9 +6,12 @@ from __future__ import annotations
 import html
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from autovitrine.conftest import ROLES
+from autovitrine.testing import factories as f
 
 from .conftest import pay
 
@@ -38,6 +41,35 @@ def test_head_office_finds_a_paid_order_and_its_payment(client_as, place, dealer
     assert 'type="submit" value="Enregistrer"' not in page
     assert payment.status_code == 200
     assert "Payé" in html.unescape(payment.content.decode())
+
+
+def test_the_status_filter_counts_the_orders_of_each_status_in_one_query(client_as, place, dealer):
+    # Given two paid orders and one waiting for its deposit at the dealer, one paid elsewhere
+    pay(place("k-1", vehicle_id=f.StockVehicleFactory(dealer=dealer).pk))
+    pay(place("k-2", vehicle_id=f.StockVehicleFactory(dealer=dealer).pk))
+    place("k-3")
+    pay(place("k-4", vehicle_id=f.StockVehicleFactory(dealer=f.DealerFactory()).pk))
+    client, _ = client_as("head_office")
+    url = reverse("admin:orders_order_changelist")
+
+    # When: the list filtered by the dealer; and the cost of the counts
+    page = html.unescape(client.get(url, {"dealer__id__exact": dealer.pk}).content.decode())
+    plain = client.get(url, {"status__exact": "draft"})
+    status_filter = next(
+        spec for spec in plain.context["cl"].filter_specs if spec.title == "statut"
+    )
+    with CaptureQueriesContext(connection) as counted:
+        choices = list(status_filter.choices(plain.context["cl"]))
+    # (the admin rebuilds its other filters for the query: the dealers' names, not orders)
+    on_orders = [q["sql"] for q in counted.captured_queries if '"orders_order"' in q["sql"]]
+
+    # Then the counts follow the other filters; each status has its own
+    assert "Acompte payé (2)" in page
+    assert "En attente de l'acompte (1)" in page
+    assert "Toutes (3)" in page
+    assert "Livrée (0)" in page
+    assert [c["display"] for c in choices if c["selected"]] == ["En attente de l'acompte (1)"]
+    assert len(on_orders) == 1
 
 
 def test_another_status_filter_leaves_the_order_out(client_as, place):

@@ -11,14 +11,18 @@ from django.utils import timezone
 
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.orders.models import Order
+from autovitrine.orders.selectors import dealer_order_counts
 from autovitrine.orders.services import (
     order_confirm,
     order_mark_ready,
     order_trade_in_accept,
     order_trade_in_attach,
 )
+from autovitrine.testing import factories as f
 from autovitrine.tradein.models import TradeIn
 from autovitrine.tradein.tests.factories import TradeInFactory
+
+from .conftest import pay
 
 
 def text(response) -> str:
@@ -43,6 +47,29 @@ def test_the_dealer_lists_the_orders_it_delivers(staff_client, paid_order):
     assert paid_order.number in page
     assert "Camille Martin" in page
     assert 'id="commissions">0,00\u00a0€' in page
+
+
+def test_the_filters_show_how_many_orders_wait_in_each(
+    staff_client, place, dealer, django_assert_max_num_queries
+):
+    # Given two paid orders and one still waiting for its deposit, and another dealer's order
+    pay(place("k-1", vehicle_id=f.StockVehicleFactory(dealer=dealer).pk))
+    pay(place("k-2", vehicle_id=f.StockVehicleFactory(dealer=dealer).pk))
+    place("k-3")
+    pay(place("k-4", vehicle_id=f.StockVehicleFactory(dealer=f.DealerFactory()).pk))
+
+    # When (the counts cost one query, whatever the number of statuses)
+    response = staff_client.get(reverse("orders:dealer_list"), {"status": "deposit_paid"})
+    with django_assert_max_num_queries(1) as counted:
+        dealer_order_counts(dealer_id=dealer.pk)
+
+    # Then every filter says how many orders it holds, the current one marked
+    page = text(response)
+    assert len(counted.captured_queries) == 1
+    assert 'aria-current="page">À confirmer (2)</a>' in page
+    assert ">Toutes (3)</a>" in page
+    assert ">En attente de l'acompte (1)</a>" in page
+    assert ">À livrer (0)</a>" in page
 
 
 def test_on_a_phone_the_order_list_shows_the_status_next_to_the_number(staff_client, paid_order):

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 import pytest
 from django.utils import timezone
@@ -19,6 +17,7 @@ from autovitrine.leads.models import Lead
 from autovitrine.leads.services import lead_propose_slot, lead_reply
 from autovitrine.orders.models import Order
 from autovitrine.testing import factories as f
+from autovitrine.testing.browser import emails_to, open_account_menu, open_the_car_from_home
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,24 +36,6 @@ def fill_sign_in(page, email: str, password: str = f.PASSWORD) -> None:
     form.locator("[name=password]").fill(password)
     form.locator("[type=submit]").click()
     page.wait_for_load_state()
-
-
-def open_account_menu(page, item: str) -> None:
-    page.locator("#account-menu-toggle").click()
-    page.locator(".account-menu-list").get_by_role("link", name=item).click()
-    page.wait_for_load_state()
-
-
-def emails_to(mail_dir, address: str) -> list:
-    """The e-mails the server wrote to EMAIL_FILE_PATH for ``address``, oldest first."""
-    found = []
-    for path in sorted(mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime):
-        for chunk in path.read_bytes().split(b"-" * 79):
-            if chunk.strip():
-                message = message_from_bytes(chunk.strip(), policy=default_policy)
-                if address in (message["To"] or ""):
-                    found.append(message)
-    return found
 
 
 @pytest.fixture
@@ -76,13 +57,6 @@ def buyer():
 def car():
     lyon = f.DealerFactory(code="aurore-lyon", name="Aurore Lyon Confluence")
     return f.StockVehicleFactory(dealer=lyon, price_ttc=2_490_000, power_hp=130)
-
-
-def open_the_car_from_home(page, car) -> None:
-    page.goto("/")
-    page.locator(".main-nav").get_by_role("link", name="Stock").click()
-    page.locator(f'.vehicle-card a[href$="/vehicule/{car.pk}/"]').click()
-    page.wait_for_url(f"**/stock/vehicule/{car.pk}/")
 
 
 def test_a_forgotten_password_is_reset_from_the_email(new_phone, buyer, tmp_path):

@@ -5,6 +5,7 @@ order and its payment in the admin. axe-core checks every page of the way."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from autovitrine.accounts.models import User
+from autovitrine.accounts.services import user_profile_update
 from autovitrine.leads.models import Lead, LeadEvent
 from autovitrine.orders.models import Order
 from autovitrine.payments.models import Payment
 from autovitrine.testing import factories as f
+from autovitrine.testing.browser import emails_to, open_account_menu, open_the_car_from_home
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,25 +92,95 @@ def business():
     return order, lead, staff, head_office
 
 
-def test_the_dealer_confirms_the_paid_order_and_answers_a_lead_with_a_new_slot(new_phone, business):
-    order, lead, staff, _ = business
-    desk = new_phone()
-    sign_in_from_home(desk, staff.email)
+@pytest.fixture
+def shop(business):
+    """The buyer of the whole chain, with a profile, and a car of the dealer's stock."""
+    _, _, staff, _ = business
+    buyer = f.UserFactory(email="hugo@example.fr", first_name="Hugo", last_name="Bernard")
+    user_profile_update(
+        user=buyer,
+        first_name="Hugo",
+        last_name="Bernard",
+        phone="06 98 76 54 32",
+        street="12 quai Perrache",
+        postcode="69002",
+        city="Lyon",
+    )
+    car = f.StockVehicleFactory(dealer=staff.dealer_staff.dealer, price_ttc=2_290_000)
+    return buyer, car
+
+
+def test_from_the_buyer_s_online_order_to_the_dealer_s_confirmation(
+    new_phone, business, shop, tmp_path
+):
+    """The whole chain as people live it, links and buttons only from the home page: a buyer
+    orders online and pays the deposit through the provider; the dealer is told by e-mail, sees
+    the order waiting on its dashboard and in its list, confirms it; the buyer reads it."""
+    _, _, staff, _ = business
+    buyer, car = shop
     problems: dict[str, list[str]] = {}
 
-    # The dashboard shows the paid order waiting for confirmation.
+    # The buyer finds the car from the home page, buys it online and pays the deposit.
+    phone = new_phone()
+    sign_in_from_home(phone, buyer.email)
+    open_the_car_from_home(phone, car)
+    phone.get_by_role("link", name="Acheter en ligne").click()
+    checkout = phone.locator("#checkout-form")
+    checkout.locator("[name=accept]").check()
+    checkout.locator("[type=submit]").click()
+    phone.wait_for_url("**/commandes/AV-*/")
+    number = phone.url.rstrip("/").rsplit("/", 1)[-1]
+    phone.locator("#pay-deposit").click()
+    phone.wait_for_url("**/paiement/simulateur/**")
+    phone.locator("#sim-pay").click()
+    phone.locator("#withdraw").wait_for()
+
+    # The dealer's staff is told by e-mail, with the link to the order in its space.
+    [told] = [
+        m for m in emails_to(tmp_path / "mail", staff.email) if number in (m["Subject"] or "")
+    ]
+    assert " ".join(told["Subject"].split()) == f"Acompte payé : commande {number} à confirmer"
+    link = re.search(r"(http://\S+/commandes/concession/\S+/)", told.get_content()).group(1)
+
+    # The dealer signs in: the dashboard shows the order waiting, the list counts it.
+    desk = new_phone()
+    sign_in_from_home(desk, staff.email)
     desk.get_by_role("link", name="Ma concession").click()
     desk.wait_for_selector("#day-tiles")
     problems["dashboard"] = axe_violations(desk)
-    assert desk.locator("#tile-orders-to-confirm .count").inner_text() == "1"
+    assert desk.locator("#tile-orders-to-confirm .count").inner_text() == "2"
     desk.locator("#tile-orders-to-confirm a").click()
-    desk.get_by_role("link", name=order.number).click()
+    desk.wait_for_selector("#dealer-orders")
+    problems["list"] = axe_violations(desk)
+    assert desk.locator("#filter-deposit_paid").inner_text() == "À confirmer (2)"
+    assert desk.locator("#filter-deposit_paid").get_attribute("aria-current") == "page"
+    desk.get_by_role("link", name=number).click()
     desk.wait_for_selector("#confirm-order")
+    assert desk.url == link  # the e-mail's link leads to this very page
     problems["order"] = axe_violations(desk)
     desk.locator("#confirm-order").click()
     desk.wait_for_load_state()
-    order.refresh_from_db()
-    assert order.status == Order.Status.CONFIRMED
+    assert Order.objects.get(number=number).status == Order.Status.CONFIRMED
+
+    # The list now has one order to confirm and one delivery to prepare.
+    desk.get_by_role("link", name="Ma concession").click()
+    desk.locator("#tile-deliveries a").click()
+    desk.wait_for_selector("#dealer-orders")
+    assert desk.locator("#filter-a-livrer").inner_text() == "À livrer (1)"
+    assert desk.locator("#filter-deposit_paid").inner_text() == "À confirmer (1)"
+
+    # The buyer reads the confirmation in « Mes commandes ».
+    open_account_menu(phone, "Mes commandes")
+    card = phone.locator("#order-list li", has_text=number)
+    assert "Confirmée par la concession" in card.inner_text()
+    assert problems == {"dashboard": [], "list": [], "order": []}
+
+
+def test_the_dealer_answers_a_lead_with_a_new_slot(new_phone, business):
+    _, lead, staff, _ = business
+    desk = new_phone()
+    sign_in_from_home(desk, staff.email)
+    problems: dict[str, list[str]] = {}
 
     # Back on the dashboard, the test-drive lead: another slot is proposed.
     desk.get_by_role("link", name="Ma concession").click()
@@ -130,7 +203,7 @@ def test_the_dealer_confirms_the_paid_order_and_answers_a_lead_with_a_new_slot(n
     proposal = LeadEvent.objects.get(lead=lead, kind=LeadEvent.Kind.SLOT_PROPOSED)
     assert proposal.slot == new_slot
     assert "Créneau proposé" in desk.locator(".lead-events").inner_text()
-    assert problems == {"dashboard": [], "order": [], "lead": []}
+    assert problems == {"lead": []}
 
 
 def test_head_office_finds_the_order_and_its_payment_in_the_admin(new_phone, business):
