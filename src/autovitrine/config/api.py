@@ -424,6 +424,7 @@ def _register_routers() -> None:
     from autovitrine.inventory.api import router as inventory_router
     from autovitrine.leads.api import router as leads_router
     from autovitrine.orders.api import router as orders_router
+    from autovitrine.orders.api import stock_router as orders_stock_router
     from autovitrine.parts.api import router as parts_router
     from autovitrine.payments.api import router as payments_router
     from autovitrine.production.api import router as production_router
@@ -433,6 +434,8 @@ def _register_routers() -> None:
     api.add_router("/catalog", catalog_router)
     api.add_router("/dealers", dealers_router)
     api.add_router("/stock", inventory_router)
+    # The vehicle detail, with the registration taxes ``orders`` computes (orders/api.py).
+    api.add_router("/stock", orders_stock_router)
     api.add_router("/leads", leads_router)
     api.add_router("/configurator", configurator_router)
     api.add_router("/orders", orders_router)
