@@ -42,6 +42,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
 
 from autovitrine.core.api_errors import ApiError, ErrorOut, error_response
+from autovitrine.core.ratelimit import CodeLookupsExhausted
 
 logger = logging.getLogger(__name__)
 
@@ -343,6 +344,13 @@ def _domain_validation_error(request: HttpRequest, exc: DjangoValidationError) -
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(api, request, 401, "not_authenticated", "Authentification requise.")
+
+
+@api.exception_handler(CodeLookupsExhausted)
+def _code_lookups_exhausted(request: HttpRequest, exc: CodeLookupsExhausted) -> HttpResponse:
+    return error_response(
+        api, request, 429, "rate_limited", "Trop de références consultées : réessayez plus tard."
+    )
 
 
 @api.exception_handler(Http404)
