@@ -179,12 +179,58 @@ def _declare_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+# OpenAPI links: what a client (and Schemathesis' stateful run) can do with an answer. Those
+# Schemathesis infers by itself (a list to its items, a lead created to its update) are left to
+# it. (source path, method, status) → {link name: (target path, method, {parameter: value})}.
+_LINKS: dict[tuple[str, str, int], dict[str, tuple[str, str, dict[str, str]]]] = {
+    ("/api/catalog/models", "get", 200): {
+        "ModelDetail": ("/api/catalog/models/{code}", "get", {"code": "$response.body#/0/code"}),
+        "ConfiguratorState": (
+            "/api/configurator/{model_code}",
+            "get",
+            {"model_code": "$response.body#/0/code"},
+        ),
+        "SaveConfiguration": (
+            "/api/configurator/{model_code}/configurations",
+            "post",
+            {"model_code": "$response.body#/0/code"},
+        ),
+    },
+    ("/api/stock/search", "get", 200): {
+        "VehicleDetail": (
+            "/api/stock/vehicles/{vehicle_id}",
+            "get",
+            {"vehicle_id": "$response.body#/items/0/id"},
+        ),
+    },
+    ("/api/configurator/{model_code}/configurations", "post", 201): {
+        "SavedConfiguration": (
+            "/api/configurator/configurations/{code}",
+            "get",
+            {"code": "$response.body#/code"},
+        ),
+    },
+}
+
+
+def _declare_links(schema: dict[str, Any]) -> dict[str, Any]:
+    paths = schema["paths"]
+    for (path, method, status), links in _LINKS.items():
+        response = paths[path][method]["responses"][status]
+        for name, (target, target_method, parameters) in links.items():
+            response.setdefault("links", {})[name] = {
+                "operationId": paths[target][target_method]["operationId"],
+                "parameters": parameters,
+            }
+    return schema
+
+
 class AutoVitrineApi(NinjaAPI):
     """A NinjaAPI whose "method not allowed" answers are JSON errors like every other, and
     whose schema declares every error an operation can answer, with the error envelope."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return _declare_common_errors(super().get_openapi_schema(**kwargs))
+        return _declare_links(_declare_common_errors(super().get_openapi_schema(**kwargs)))
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
