@@ -22,7 +22,9 @@
   // long to wait, shown like any answer (htmx swaps no 4xx by default).
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
-    if (detail.xhr.status === 429 && detail.elt && detail.elt.closest("[data-swap-429]")) {
+    // The event fires on the target; the element that made the request is requestConfig.elt.
+    var source = detail.requestConfig && detail.requestConfig.elt;
+    if (detail.xhr.status === 429 && source && source.closest("[data-swap-429]")) {
       detail.shouldSwap = true;
       detail.isError = false;
     }
