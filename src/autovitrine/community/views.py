@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autovitrine.core.clientip import client_ip
-from autovitrine.core.ratelimit import over_limit
+from autovitrine.core.ratelimit import over_limit, wait_message
 
 from . import selectors, services
 from .forms import (
@@ -262,7 +262,15 @@ def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
     if over_limit(
         f"community:similar:{client_ip(request) or 'unknown'}", limit=120, window_seconds=60
     ):
-        return HttpResponse(status=429)
+        # A fragment the form swaps in (``data-swap-429``, web/site.js): it says how long to
+        # wait; ``Retry-After`` comes from core.security_headers.
+        message = wait_message(_("Trop de recherches d'idées proches"))
+        return render(
+            request,
+            "community/_similar.html",
+            {"ideas": [], "campaign": campaign, "refused": message},
+            status=429,
+        )
     ideas = (
         selectors.similar_ideas(campaign=campaign, title=title) if len(title.strip()) >= 3 else []
     )

@@ -42,6 +42,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
 
 from autovitrine.core.api_errors import ApiError, ErrorOut, error_response
+from autovitrine.core.ratelimit import CodeLookupsExhausted
 
 logger = logging.getLogger(__name__)
 
@@ -178,12 +179,58 @@ def _declare_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+# OpenAPI links: what a client (and Schemathesis' stateful run) can do with an answer. Those
+# Schemathesis infers by itself (a list to its items, a lead created to its update) are left to
+# it. (source path, method, status) → {link name: (target path, method, {parameter: value})}.
+_LINKS: dict[tuple[str, str, int], dict[str, tuple[str, str, dict[str, str]]]] = {
+    ("/api/catalog/models", "get", 200): {
+        "ModelDetail": ("/api/catalog/models/{code}", "get", {"code": "$response.body#/0/code"}),
+        "ConfiguratorState": (
+            "/api/configurator/{model_code}",
+            "get",
+            {"model_code": "$response.body#/0/code"},
+        ),
+        "SaveConfiguration": (
+            "/api/configurator/{model_code}/configurations",
+            "post",
+            {"model_code": "$response.body#/0/code"},
+        ),
+    },
+    ("/api/stock/search", "get", 200): {
+        "VehicleDetail": (
+            "/api/stock/vehicles/{vehicle_id}",
+            "get",
+            {"vehicle_id": "$response.body#/items/0/id"},
+        ),
+    },
+    ("/api/configurator/{model_code}/configurations", "post", 201): {
+        "SavedConfiguration": (
+            "/api/configurator/configurations/{code}",
+            "get",
+            {"code": "$response.body#/code"},
+        ),
+    },
+}
+
+
+def _declare_links(schema: dict[str, Any]) -> dict[str, Any]:
+    paths = schema["paths"]
+    for (path, method, status), links in _LINKS.items():
+        response = paths[path][method]["responses"][status]
+        for name, (target, target_method, parameters) in links.items():
+            response.setdefault("links", {})[name] = {
+                "operationId": paths[target][target_method]["operationId"],
+                "parameters": parameters,
+            }
+    return schema
+
+
 class AutoVitrineApi(NinjaAPI):
     """A NinjaAPI whose "method not allowed" answers are JSON errors like every other, and
     whose schema declares every error an operation can answer, with the error envelope."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return _declare_common_errors(super().get_openapi_schema(**kwargs))
+        return _declare_links(_declare_common_errors(super().get_openapi_schema(**kwargs)))
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
@@ -345,6 +392,13 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(api, request, 401, "not_authenticated", "Authentification requise.")
 
 
+@api.exception_handler(CodeLookupsExhausted)
+def _code_lookups_exhausted(request: HttpRequest, exc: CodeLookupsExhausted) -> HttpResponse:
+    return error_response(
+        api, request, 429, "rate_limited", "Trop de références consultées : réessayez plus tard."
+    )
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(api, request, 404, "not_found", "Ressource introuvable.")
@@ -424,6 +478,7 @@ def _register_routers() -> None:
     from autovitrine.inventory.api import router as inventory_router
     from autovitrine.leads.api import router as leads_router
     from autovitrine.orders.api import router as orders_router
+    from autovitrine.orders.api import stock_router as orders_stock_router
     from autovitrine.parts.api import router as parts_router
     from autovitrine.payments.api import router as payments_router
     from autovitrine.production.api import router as production_router
@@ -433,6 +488,8 @@ def _register_routers() -> None:
     api.add_router("/catalog", catalog_router)
     api.add_router("/dealers", dealers_router)
     api.add_router("/stock", inventory_router)
+    # The vehicle detail, with the registration taxes ``orders`` computes (orders/api.py).
+    api.add_router("/stock", orders_stock_router)
     api.add_router("/leads", leads_router)
     api.add_router("/configurator", configurator_router)
     api.add_router("/orders", orders_router)

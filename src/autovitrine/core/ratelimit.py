@@ -81,6 +81,19 @@ def code_lookup_over_limit(request: Any, scope: str) -> bool:
     return over_limit(key, limit=CODE_LOOKUPS_PER_WINDOW, window_seconds=CODE_LOOKUP_WINDOW_SECONDS)
 
 
+class CodeLookupsExhausted(Exception):
+    """Too many codes that matched nothing from one client: a 429 page saying how long to wait
+    (``SecurityHeadersMiddleware``) or the API's ``rate_limited``."""
+
+
+def code_lookup_missed(request: Any, scope: str) -> None:
+    """Count a reference that matched nothing this client may see (another buyer's order is
+    such a miss); raise ``CodeLookupsExhausted`` once over the window's quota. Only misses
+    count: an owner reloading or polling their own order is no enumeration."""
+    if code_lookup_over_limit(request, f"miss:{scope}"):
+        raise CodeLookupsExhausted(scope)
+
+
 def rate_limited_page(request: Any, message: str | None = None) -> Any:
     """A 429 page saying in French how long to wait (``Retry-After`` is added by the headers
     middleware)."""

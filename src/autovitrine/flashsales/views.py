@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from autovitrine.core.clientip import client_ip
 from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
-from autovitrine.core.ratelimit import over_limit
+from autovitrine.core.ratelimit import code_lookup_missed, over_limit
 from autovitrine.orders.selectors import SaleTaxes, sale_taxes
 
 from . import selectors, services
@@ -412,6 +412,7 @@ def order(request: HttpRequest, reference: str) -> HttpResponse:
         reference=reference, customer_id=signed_in_user_id(request)
     )
     if purchase is None:
+        code_lookup_missed(request, "flash_purchase")
         raise Http404
     return render(
         request,

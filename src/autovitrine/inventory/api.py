@@ -1,4 +1,7 @@
-"""Stock API: ``GET /api/stock/search`` (the page's search as JSON) and ``/api/stock/vehicles/{id}``."""
+"""Stock API: ``GET /api/stock/search`` (the page's search as JSON). A vehicle's detail
+(``/api/stock/vehicles/{id}``) is served by ``orders.api``: it carries the taxes due at
+registration, which ``orders`` computes and this app cannot import (``vehicle_out`` builds the
+rest)."""
 
 from __future__ import annotations
 
@@ -7,16 +10,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
 
-from autovitrine.catalog.schemas import EnvironmentalLabelOut, PriceOut
-from autovitrine.catalog.selectors import label_for, malus_scale_on, published_models
+from autovitrine.catalog.schemas import PriceOut
+from autovitrine.catalog.selectors import published_models
 from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.money import Price
-from autovitrine.dealers.schemas import OpeningPeriodOut
 from autovitrine.dealers.selectors import dealer_for_page
 
-from .models import StockVehicle
-from .schemas import StockSearchOut, StockSearchQuery, VehicleOut
-from .selectors import PageOutOfRange, StockHit, StockQuery, stock_search, vehicle_for_page
+from .schemas import StockSearchOut, StockSearchQuery
+from .selectors import PageOutOfRange, StockHit, StockQuery, stock_search
 
 router = Router(tags=["inventory"])
 
@@ -121,67 +122,4 @@ def search(request: HttpRequest, filters: Query[StockSearchQuery]) -> dict:
         "origin": (
             {"latitude": query.latitude, "longitude": query.longitude} if query.has_origin else None
         ),
-    }
-
-
-@router.get(
-    "/vehicles/{vehicle_id}", response={200: VehicleOut, **errors(404)}, url_name="stock_vehicle"
-)
-def vehicle_detail(request: HttpRequest, vehicle_id: int) -> dict:
-    """A vehicle of an active dealer; a sold one stays readable with ``status: "sold"``."""
-    vehicle = vehicle_for_page(vehicle_id)
-    if vehicle is None:
-        raise ApiError(404, "not_found", "Ce véhicule n'existe pas ou n'est plus en ligne.")
-    is_new = vehicle.condition == StockVehicle.Condition.NEW
-    has_label = vehicle.version is not None or vehicle.co2_g_km is not None
-    dealer = vehicle.dealer
-    return {
-        "id": vehicle.pk,
-        "status": vehicle.status,
-        "title": vehicle.title,
-        "make": vehicle.make,
-        "model_label": vehicle.model_label,
-        "model_code": vehicle.car_model.code if vehicle.car_model else None,
-        "version_label": vehicle.version_label,
-        "version_code": vehicle.version.code if vehicle.version else None,
-        "colour_label": vehicle.colour_label,
-        "condition": vehicle.condition,
-        "energy": vehicle.energy,
-        "gearbox": vehicle.gearbox,
-        "power_hp": vehicle.power_hp,
-        "year": vehicle.year,
-        "first_registration": vehicle.first_registration,
-        "mileage_km": vehicle.mileage_km,
-        "price": PriceOut.of(Price.from_ttc(vehicle.price_ttc)),
-        "description": vehicle.description,
-        "photo_urls": [photo.image.url for photo in vehicle.photos.all()],
-        "options": [
-            {"code": o.code, "name": o.name, "price": PriceOut.of(Price.from_ht(o.price_ht))}
-            for o in vehicle.options.all()
-        ],
-        # The malus is due at first registration, so only a new car carries one (as on the page).
-        "label": (
-            EnvironmentalLabelOut.of(
-                label_for(
-                    version=vehicle.version,
-                    co2_g_km=vehicle.co2_g_km,
-                    scale=malus_scale_on() if is_new else None,
-                )
-            )
-            if has_label
-            else None
-        ),
-        "dealer": {
-            "code": dealer.code,
-            "name": dealer.name,
-            "street": dealer.street,
-            "postcode": dealer.postcode,
-            "city": dealer.city,
-            "phone": dealer.phone,
-            "latitude": dealer.latitude,
-            "longitude": dealer.longitude,
-            "opening_periods": [OpeningPeriodOut.of(p) for p in dealer.opening_periods.all()],
-            "page_url": reverse("dealers:detail", kwargs={"code": dealer.code}),
-        },
-        "page_url": reverse("inventory:vehicle", kwargs={"vehicle_id": vehicle.pk}),
     }

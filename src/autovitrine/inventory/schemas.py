@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
+from django.urls import reverse
 from ninja import Field, Schema
 
 from autovitrine.catalog.schemas import EnvironmentalLabelOut, PriceOut
-from autovitrine.catalog.selectors import Energy
+from autovitrine.catalog.selectors import Energy, label_for, malus_scale_on
+from autovitrine.core.money import Price
 from autovitrine.dealers.schemas import NearQuery, OpeningPeriodOut
 
 from .forms import MAX_MILEAGE_KM, MAX_PRICE_CENTS, OLDEST_YEAR
@@ -117,3 +119,62 @@ class VehicleOut(Schema):
     )
     dealer: VehicleDealerOut
     page_url: str
+
+
+def vehicle_out(vehicle: StockVehicle) -> dict[str, Any]:
+    """A ``VehicleOut`` of a vehicle read with ``selectors.vehicle_for_page``. Built here so that
+    the app serving the detail (``orders.api``, which adds the registration taxes) and this one
+    share it."""
+    is_new = vehicle.condition == StockVehicle.Condition.NEW
+    has_label = vehicle.version is not None or vehicle.co2_g_km is not None
+    dealer = vehicle.dealer
+    return {
+        "id": vehicle.pk,
+        "status": vehicle.status,
+        "title": vehicle.title,
+        "make": vehicle.make,
+        "model_label": vehicle.model_label,
+        "model_code": vehicle.car_model.code if vehicle.car_model else None,
+        "version_label": vehicle.version_label,
+        "version_code": vehicle.version.code if vehicle.version else None,
+        "colour_label": vehicle.colour_label,
+        "condition": vehicle.condition,
+        "energy": vehicle.energy,
+        "gearbox": vehicle.gearbox,
+        "power_hp": vehicle.power_hp,
+        "year": vehicle.year,
+        "first_registration": vehicle.first_registration,
+        "mileage_km": vehicle.mileage_km,
+        "price": PriceOut.of(Price.from_ttc(vehicle.price_ttc)),
+        "description": vehicle.description,
+        "photo_urls": [photo.image.url for photo in vehicle.photos.all()],
+        "options": [
+            {"code": o.code, "name": o.name, "price": PriceOut.of(Price.from_ht(o.price_ht))}
+            for o in vehicle.options.all()
+        ],
+        # The malus is due at first registration, so only a new car carries one (as on the page).
+        "label": (
+            EnvironmentalLabelOut.of(
+                label_for(
+                    version=vehicle.version,
+                    co2_g_km=vehicle.co2_g_km,
+                    scale=malus_scale_on() if is_new else None,
+                )
+            )
+            if has_label
+            else None
+        ),
+        "dealer": {
+            "code": dealer.code,
+            "name": dealer.name,
+            "street": dealer.street,
+            "postcode": dealer.postcode,
+            "city": dealer.city,
+            "phone": dealer.phone,
+            "latitude": dealer.latitude,
+            "longitude": dealer.longitude,
+            "opening_periods": [OpeningPeriodOut.of(p) for p in dealer.opening_periods.all()],
+            "page_url": reverse("dealers:detail", kwargs={"code": dealer.code}),
+        },
+        "page_url": reverse("inventory:vehicle", kwargs={"vehicle_id": vehicle.pk}),
+    }

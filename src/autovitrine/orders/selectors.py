@@ -400,6 +400,7 @@ class SaleTaxes:
     lines: tuple[QuoteLine, ...]
     notice: str
     region_of_dealer: bool
+    collected_by_seller: bool = True  # else paid at registration, outside the contract total
 
     @property
     def exemptions_note(self) -> str:
@@ -435,4 +436,5 @@ def sale_taxes(
         lines=tuple(line for line in quote.lines if line.code in REGISTRATION_CODES),
         notice=str(quote.vehicle.get("malus_notice", "")),
         region_of_dealer=department_of(buyer_postcode or "") is None,
+        collected_by_seller=quote.registration_collected,
     )

@@ -27,6 +27,7 @@ from autovitrine.core.http import HtmxHttpRequest
 from autovitrine.core.mail import content_disposition
 from autovitrine.core.money import format_eur
 from autovitrine.core.ratelimit import (
+    code_lookup_missed,
     code_lookup_over_limit,
     over_limit,
     rate_limited_page,
@@ -97,6 +98,7 @@ def _over_rate_limit(request: HttpRequest, scope: str) -> bool:
 def _own_order(request: HttpRequest, number: str) -> Order:
     order = customer_order(number=number, customer_id=_customer(request).pk)
     if order is None:
+        code_lookup_missed(request, "order")
         raise Http404
     return order
 

@@ -57,15 +57,26 @@ class RateChange:
     rate: RegionalRate
 
 
-# INSEE region code → rate in force on 1 January 2026. Bretagne's 50 % and Corse's 100 %
-# exemptions for electric cars are those of simulateurmalus.fr; caradisiac.com (28 February
-# 2026) writes that outside Hauts-de-France electric cars are no longer exempt: to check.
+# Electric cars: since 1 May 2025 the regional tax of an electric or hydrogen car is what each
+# region votes (loi n° 2025-127, art. 119: full, halved or nil; cartegriseminute.fr 23/04/2025),
+# and every region but Hauts-de-France charges it in full (Auto Plus, 18 April 2025, reported by
+# bfmtv.com, cnews.fr and automobile-electrique.com; caradisiac.com 28/02/2026: « hors
+# Hauts-de-France », until that region's exemption too ends on 1 April 2026). So no reduction
+# in Bretagne or Corse (simulateurmalus.fr's 50 % and 100 % predate May 2025).
+SOURCE_EV_MAY_2025 = (
+    "loi n° 2025-127, art. 119 (cartegriseminute.fr, 23 avril 2025) ; fin de l'exonération des "
+    "électriques sauf en Hauts-de-France au 1er mai 2025 (bfmtv.com et cnews.fr, avril 2025)"
+)
+
+# INSEE region code → rate in force on 1 January 2026.
 REGIONAL_RATES: dict[str, RegionalRate] = {
     "84": RegionalRate("Auvergne-Rhône-Alpes", 4_300),
     "27": RegionalRate("Bourgogne-Franche-Comté", 6_000),
-    "53": RegionalRate("Bretagne", 6_000, electric_exemption_pct=50),
+    "53": RegionalRate("Bretagne", 6_000, 0, f"{SOURCE_JAN_2026} ; {SOURCE_EV_MAY_2025}"),
     "24": RegionalRate("Centre-Val de Loire", 6_000),
-    "94": RegionalRate("Corse", 5_300, electric_exemption_pct=100),
+    # The €/CV of Corse differs between copies (53 € simulateurmalus.fr; 43 € bfmtv.com, April
+    # 2025): to check against the Assemblée de Corse's deliberation.
+    "94": RegionalRate("Corse", 5_300, 0, f"{SOURCE_JAN_2026} ; {SOURCE_EV_MAY_2025}"),
     "44": RegionalRate("Grand Est", 6_000),
     "32": RegionalRate("Hauts-de-France", 4_200, electric_exemption_pct=100),
     "11": RegionalRate("Île-de-France", 5_495),

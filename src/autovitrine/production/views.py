@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from autovitrine.core.mail import content_disposition
 from autovitrine.core.permissions import dealer_staff_required
+from autovitrine.core.ratelimit import code_lookup_missed
 
 from . import live, selectors, services
 from .forms import CapacityForm, CompleteForm, DocumentForm
@@ -43,6 +44,7 @@ def timeline(request: HttpRequest, number: str) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     order = selectors.order_for_viewer(number=number, user=request.user)
     if order is None:
+        code_lookup_missed(request, "order")
         raise Http404
     context = {
         "order": order,
@@ -68,6 +70,7 @@ def stream(request: HttpRequest, number: str) -> StreamingHttpResponse:
         raise Http404
     order = selectors.order_for_viewer(number=number, user=request.user)
     if order is None:
+        code_lookup_missed(request, "order")
         raise Http404
     raw_last = request.headers.get("Last-Event-ID") or request.GET.get("depuis", "0")
     last_id = int(raw_last) if raw_last.isdigit() else 0
@@ -206,6 +209,7 @@ def _buyer_order(request: HttpRequest, number: str) -> Order:
     """The signed-in buyer's own order; anyone else's is not found."""
     order = selectors.order_for_viewer(number=number, user=request.user)
     if order is None or order.customer_id != request.user.pk:
+        code_lookup_missed(request, "order")
         raise Http404
     return order
 

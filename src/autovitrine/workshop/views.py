@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from autovitrine.core.mail import content_disposition
 from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
 from autovitrine.core.places import resolve_place
-from autovitrine.core.ratelimit import over_limit, wait_message
+from autovitrine.core.ratelimit import code_lookup_missed, over_limit, wait_message
 from autovitrine.dealers.selectors import active_dealers, dealer_in_charge_id, dealers_near
 
 from . import services
@@ -112,6 +112,7 @@ def _own_car(request: HttpRequest, car_id: int) -> OwnedCar:
 def _own_booking(request: HttpRequest, number: str) -> Booking:
     booking = customer_booking(customer_id=signed_in_user_id(request), number=number)
     if booking is None:
+        code_lookup_missed(request, "booking")
         raise Http404
     return booking
 

@@ -380,3 +380,107 @@ def test_l421_62_the_2026_file_is_the_published_grid_gram_by_gram():
     )
     assert data["threshold_g_km"] == 108 and data["cap_eur"] == 80_000
     assert data["brackets"] == [[108 + i, amount] for i, amount in enumerate(PUBLISHED_2026)]
+
+
+# The 2025 grid as published gram by gram (legipermis.com, 7 February 2025, « Montant du malus
+# au 1er mars 2025 »; 113 to 144 g/km also caradisiac.com, February 2025, and 145 g/km = 2 205 €
+# in both), 113 to 192 g/km; 70 000 € above 192 g/km (leasygo.fr: « 70 000 euros pour plus de
+# 192 g CO2/km »; dila.premier-ministre.gouv.fr: maximum 70 000 €). CIBS L421-62 as in force on
+# 1 March 2025 (loi n° 2025-127).
+PUBLISHED_2025 = [
+    50,
+    75,
+    100,
+    125,
+    150,
+    170,
+    190,
+    210,
+    230,
+    240,
+    260,
+    280,
+    310,
+    330,
+    360,
+    400,
+    450,
+    540,
+    650,
+    740,
+    818,
+    898,
+    983,
+    1_074,
+    1_172,
+    1_276,
+    1_386,
+    1_504,
+    1_629,
+    1_761,
+    1_901,
+    2_049,
+    2_205,
+    2_370,
+    2_544,
+    2_726,
+    2_918,
+    3_119,
+    3_331,
+    3_552,
+    3_784,
+    4_026,
+    4_279,
+    4_543,
+    4_818,
+    5_105,
+    5_404,
+    5_715,
+    6_126,
+    6_637,
+    7_248,
+    7_959,
+    8_770,
+    9_681,
+    10_692,
+    11_803,
+    13_014,
+    14_325,
+    15_736,
+    17_247,
+    18_858,
+    20_569,
+    22_380,
+    24_291,
+    26_302,
+    28_413,
+    30_624,
+    32_935,
+    35_346,
+    37_857,
+    40_468,
+    43_179,
+    45_990,
+    48_901,
+    51_912,
+    55_023,
+    58_134,
+    61_245,
+    64_356,
+    67_467,
+]
+
+
+def test_l421_62_the_2025_file_is_the_published_grid_gram_by_gram():
+    import json
+    from pathlib import Path
+
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "malus-2025.json").read_text("utf-8")
+    )
+    assert (data["valid_from"], data["threshold_g_km"], data["cap_eur"]) == (
+        "2025-03-01",
+        113,
+        70_000,
+    )
+    assert data["brackets"] == [[113 + i, amount] for i, amount in enumerate(PUBLISHED_2025)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from autovitrine.community import selectors
@@ -56,3 +59,26 @@ def test_a_typo_still_finds_the_idea_and_the_closest_comes_first(ideas_campaign)
     assert selectors.similar_ideas(campaign=ideas_campaign, title="jantes")[0].title.startswith(
         "Jantes"
     )
+
+
+def test_too_many_suggestion_requests_get_a_fragment_saying_how_long_to_wait(
+    client, ideas_campaign
+):
+    """Issue 10: a 429 says in French how long to wait and carries ``Retry-After``; here as the
+    fragment the form swaps in (``data-swap-429``), not an empty answer."""
+    url = f"/communaute/{ideas_campaign.slug}/similaires/"
+    for _ in range(120):
+        assert client.get(url, {"title": "to"}).status_code == 200
+
+    refused = client.get(url, {"title": "toit"})
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    body = html.unescape(refused.content.decode())
+    assert "<html" not in body
+    assert 'data-testid="similar-refused"' in body
+    assert "Trop de recherches d'idées proches : réessayez dans" in body
+    # The title field asking for suggestions lets its 429 fragment be shown.
+    client.force_login(make_member(ideas_campaign).user)
+    page = client.get(f"/communaute/{ideas_campaign.slug}/proposer/").content.decode()
+    assert re.search(r'<input[^>]*name="title"[^>]*data-swap-429', page, re.S)

@@ -8,7 +8,9 @@ Every response must be declared (status, content type, body schema) and none may
 cannot describe (control characters anywhere, ``place`` or ``lat``+``lng`` together, a dealer or
 vehicle that exists); those refusals are 4xx that the schema declares, which the other checks see.
 
-Reproducible: a fixed seed (``derandomize``); ``SCHEMATHESIS_SEED=<n>`` runs another one.
+Reproducible: a fixed seed (``derandomize``) always runs; ``SCHEMATHESIS_SEED=<n>`` adds a run
+with that seed (``.ci/run`` draws one and prints it). The stateful run (linked calls) is in
+``test_schemathesis_stateful.py``.
 """
 
 from __future__ import annotations
@@ -50,8 +52,15 @@ def _negatable(operation) -> bool:
     )
 
 
+SEEDS: list[int | None] = [None] + ([int(RANDOM_SEED)] if RANDOM_SEED else [])
 RUNS = [
-    pytest.param(op, mode, id=f"{op.label}-{mode.value}")
+    pytest.param(
+        op,
+        mode,
+        run_seed,
+        id=f"{op.label}-{mode.value}" + (f"-seed-{run_seed}" if run_seed else ""),
+    )
+    for run_seed in SEEDS
     for op in OPERATIONS
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     if mode is GenerationMode.POSITIVE or _negatable(op)
@@ -87,8 +96,8 @@ def visitor(request, db) -> tuple[dict[str, str], dict[str, str]]:
     return cookies, {"X-CSRFToken": token}
 
 
-@pytest.mark.parametrize(("operation", "mode"), RUNS)
-def test_every_operation_answers_what_its_schema_declares(app, visitor, operation, mode):
+@pytest.mark.parametrize(("operation", "mode", "run_seed"), RUNS)
+def test_every_operation_answers_what_its_schema_declares(app, visitor, operation, mode, run_seed):
     cookies, headers = visitor
     # Signed in, our session cookie replaces any the case sends: "invalid auth" cannot be tried.
     excluded = [positive_data_acceptance] + ([ignored_auth] if cookies else [])
@@ -96,7 +105,7 @@ def test_every_operation_answers_what_its_schema_declares(app, visitor, operatio
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=EXAMPLES,
-        derandomize=RANDOM_SEED is None,
+        derandomize=run_seed is None,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
@@ -106,8 +115,8 @@ def test_every_operation_answers_what_its_schema_declares(app, visitor, operatio
             case.cookies = {**(case.cookies or {}), **cookies}
         case.call_and_validate(app=app, headers=headers, excluded_checks=excluded)
 
-    if RANDOM_SEED is not None:
-        run = seed(int(RANDOM_SEED))(run)
+    if run_seed is not None:
+        run = seed(run_seed)(run)
     run()
 
 

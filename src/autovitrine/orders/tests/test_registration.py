@@ -57,11 +57,25 @@ def test_an_electric_car_in_a_region_that_exempts_it_pays_only_the_fixed_fees():
     )
 
 
-def test_a_half_exemption_in_brittany():
+@pytest.mark.parametrize(("postcode", "cents_per_cv"), [("35000", 6_000), ("20000", 5_300)])
+def test_since_may_2025_brittany_and_corsica_charge_electric_cars_in_full(postcode, cents_per_cv):
+    """Loi n° 2025-127, art. 119: from 1 May 2025 the regional tax of an electric car is what
+    the region votes; every region but Hauts-de-France charges it in full (Auto Plus, April
+    2025). An electric car of 4 CV in Rennes or Ajaccio pays the whole regional tax."""
     estimate = registration_estimate(
-        postcode="35000", co2_g_km=0, power_hp=136, electric=True, day=dt.date(2026, 6, 1)
+        postcode=postcode, co2_g_km=0, power_hp=136, electric=True, day=dt.date(2026, 6, 1)
     )
-    assert estimate.total_cents == 4 * 6_000 // 2 + 1_376
+    assert estimate.regional_tax_cents == 4 * cents_per_cv
+    assert estimate.total_cents == 4 * cents_per_cv + 1_376
+
+
+def test_hauts_de_france_kept_its_electric_exemption_until_april_2026():
+    """The one region that kept the exemption after 1 May 2025 (bfmtv.com, cnews.fr), until
+    1 April 2026 (caradisiac.com, 28/02/2026)."""
+    estimate = registration_estimate(
+        postcode="59000", co2_g_km=0, power_hp=136, electric=True, day=dt.date(2026, 3, 31)
+    )
+    assert estimate.regional_tax_cents == 0
 
 
 def test_no_estimate_where_we_have_no_rate():

@@ -59,15 +59,81 @@ def test_l421_78_an_electric_car_is_exempt():
     assert result.exempt and result.amount_cents == 0
 
 
-def test_l421_79_a_plug_in_hybrid_over_50_km_is_exempt_and_under_it_gets_the_abatement():
-    """L421-79: « Est exonéré tout véhicule hybride électrique rechargeable de l'extérieur dont
-    l'autonomie équivalente en mode tout électrique en ville [...] est supérieure à 50
-    kilomètres. » L421-79-1: otherwise « la masse en ordre de marche fait l'objet d'un
-    abattement de 100 kilogrammes »."""
-    assert taxable_mass_kg(mass_kg=1_900, energy="phev", electric_range_km=51) is None
-    assert taxable_mass_kg(mass_kg=1_900, energy="phev", electric_range_km=50) == 1_800
-    assert taxable_mass_kg(mass_kg=1_600, energy="hybrid", electric_range_km=None) == 1_500
-    assert taxable_mass_kg(mass_kg=1_600, energy="petrol", electric_range_km=None) == 1_600
+def test_l421_79_until_2024_a_plug_in_hybrid_over_50_km_is_exempt():
+    """L421-79 until 31 December 2024: « Est exonéré tout véhicule hybride électrique
+    rechargeable de l'extérieur dont l'autonomie équivalente en mode tout électrique en ville
+    [...] est supérieure à 50 kilomètres. »"""
+    day = dt.date(2024, 12, 31)
+    assert (
+        taxable_mass_kg(mass_kg=1_900, energy="phev", electric_range_km=51, registration_day=day)
+        is None
+    )
+
+
+def test_l421_79_from_2025_a_plug_in_hybrid_over_50_km_gets_200_kg_within_15_percent():
+    """From 1 January 2025 (loi n° 2023-1322, art. 97): « la masse en ordre de marche fait
+    l'objet d'un abattement de 200 kilogrammes, dans la limite de 15 % de cette même masse »;
+    « ils sont soumis à la taxe uniquement à partir de 1 800 kg » (caradisiac.com, 2025)."""
+    day = dt.date(2025, 1, 1)
+    assert (
+        taxable_mass_kg(mass_kg=1_980, energy="phev", electric_range_km=60, registration_day=day)
+        == 1_780
+    )
+    # 15 % of 1 200 kg is 180 kg: the abatement stops there.
+    assert (
+        taxable_mass_kg(mass_kg=1_200, energy="phev", electric_range_km=60, registration_day=day)
+        == 1_020
+    )
+    # 2025 scale from 1 600 kg (first kilogram taxed): 1 799 kg pays nothing, 1 800 kg pays 10 €.
+    assert (
+        weight_malus(
+            mass_kg=1_799, energy="phev", electric_range_km=60, registration_day=dt.date(2025, 6, 1)
+        ).amount_cents
+        == 0
+    )
+    assert (
+        weight_malus(
+            mass_kg=1_800, energy="phev", electric_range_km=60, registration_day=dt.date(2025, 6, 1)
+        ).amount_cents
+        == 1_000
+    )
+
+
+def test_l421_79_1_other_electrified_cars_get_100_kg_from_2024_only():
+    """L421-79-1 (from 1 January 2024): « Pour le véhicule dont la source d'énergie comprend
+    l'électricité, autre que celui relevant des articles L. 421-78 ou L. 421-79, la masse en
+    ordre de marche fait l'objet d'un abattement de 100 kilogrammes »; none before."""
+    for day in (dt.date(2024, 1, 1), dt.date(2026, 6, 1)):
+        assert (
+            taxable_mass_kg(
+                mass_kg=1_900, energy="phev", electric_range_km=50, registration_day=day
+            )
+            == 1_800
+        )
+        assert (
+            taxable_mass_kg(
+                mass_kg=1_600, energy="hybrid", electric_range_km=None, registration_day=day
+            )
+            == 1_500
+        )
+    assert (
+        taxable_mass_kg(
+            mass_kg=1_900,
+            energy="hybrid",
+            electric_range_km=None,
+            registration_day=dt.date(2023, 12, 31),
+        )
+        == 1_900
+    )
+    assert (
+        taxable_mass_kg(
+            mass_kg=1_600,
+            energy="petrol",
+            electric_range_km=None,
+            registration_day=dt.date(2026, 6, 1),
+        )
+        == 1_600
+    )
 
 
 def test_the_co2_and_weight_malus_together_do_not_exceed_the_co2_cap():

@@ -9,11 +9,18 @@ Rules as the texts give them (copies read with the search tool, check against L�
   with « le barème de l'année de 1re immatriculation du véhicule » (service-public.fr F35950,
   copied at agglo-paysdemeaux.fr); each fraction counts whole kilograms, both bounds included
   (worked example: 1 950 kg in 2024 → 200 × 10 + 100 × 15 + 51 × 20 = 4 520 €);
-- exempt: a car whose energy is only electricity or hydrogen (L421-78), a plug-in hybrid whose
-  electric range in town exceeds 50 km (L421-79, read at lexbase.fr); « Pour le véhicule dont
-  la source d'énergie comprend l'électricité, autre que celui relevant des articles L. 421-78
-  ou L. 421-79, la masse en ordre de marche fait l'objet d'un abattement de 100 kilogrammes »
-  (L421-79-1, read at juriblio.fr);
+- exempt: a car whose energy is only electricity or hydrogen (L421-78);
+- a plug-in hybrid whose electric range in town exceeds 50 km (L421-79, read at lexbase.fr):
+  exempt until 31 December 2024; from 1 January 2025 (loi n° 2023-1322, art. 97) « la masse en
+  ordre de marche fait l'objet d'un abattement de 200 kilogrammes, dans la limite de 15 % de
+  cette même masse » (the bill's text quoted at yumie.trade; in force from 1 January 2025 per
+  caradisiac.com, January 2025, and nouvelles-dujour.com);
+- « Pour le véhicule dont la source d'énergie comprend l'électricité, autre que celui relevant
+  des articles L. 421-78 ou L. 421-79, la masse en ordre de marche fait l'objet d'un abattement
+  de 100 kilogrammes » (L421-79-1, read at juriblio.fr), created from 1 January 2024 by the
+  same law (amendment AN 1680/5250: « à compter du 1er janvier 2024 »); its planned limitation
+  to the cleanest hybrids was put off to 1 January 2027 (government amendment to the 2025
+  finance bill, francetvinfo.fr 26 November 2024): kept for every such car until then;
 - « Le montant cumulé du malus masse et du malus CO2 est plafonné au montant maximum du malus
   CO2 » (service-public.fr F35950): the weight malus is reduced so that the two together do not
   exceed the cap of the CO2 scale applied;
@@ -32,9 +39,13 @@ from django.utils.translation import gettext_lazy as _
 ELECTRIC = "electric"
 PLUGIN_HYBRID = "phev"
 HYBRID = "hybrid"
-# L421-79: a plug-in hybrid is exempt above this electric range in town.
-PHEV_EXEMPT_ABOVE_KM = 50
-# L421-79-1: abatement for a car whose energy includes electricity and that is not exempt.
+# L421-79: the plug-in hybrid above this electric range in town: exempt, then an abatement.
+PHEV_LONG_RANGE_ABOVE_KM = 50
+PHEV_ABATEMENT_FROM = dt.date(2025, 1, 1)  # loi n° 2023-1322, art. 97
+PHEV_ABATEMENT_KG = 200
+PHEV_ABATEMENT_MAX_PCT = 15  # « dans la limite de 15 % de cette même masse »
+# L421-79-1: abatement for another car whose energy includes electricity, from 2024.
+ELECTRIFIED_ABATEMENT_FROM = dt.date(2024, 1, 1)
 ELECTRIFIED_ABATEMENT_KG = 100
 
 BUYER_EXEMPTIONS_NOTE = _(
@@ -108,14 +119,19 @@ def weight_scale_on(day: dt.date) -> WeightScale | None:
     return found
 
 
-def taxable_mass_kg(*, mass_kg: int, energy: str, electric_range_km: int | None) -> int | None:
+def taxable_mass_kg(
+    *, mass_kg: int, energy: str, electric_range_km: int | None, registration_day: dt.date
+) -> int | None:
     """The mass the scale applies to, or ``None`` when the car is exempt (L421-78, L421-79,
-    L421-79-1)."""
+    L421-79-1), as in force on the first registration ``registration_day``."""
     if energy == ELECTRIC:
         return None
-    if energy == PLUGIN_HYBRID and (electric_range_km or 0) > PHEV_EXEMPT_ABOVE_KM:
-        return None
-    if energy in (PLUGIN_HYBRID, HYBRID):
+    if energy == PLUGIN_HYBRID and (electric_range_km or 0) > PHEV_LONG_RANGE_ABOVE_KM:
+        if registration_day < PHEV_ABATEMENT_FROM:
+            return None
+        # Whole kilograms: the abatement never exceeds 15 % of the mass.
+        return mass_kg - min(PHEV_ABATEMENT_KG, mass_kg * PHEV_ABATEMENT_MAX_PCT // 100)
+    if energy in (PLUGIN_HYBRID, HYBRID) and registration_day >= ELECTRIFIED_ABATEMENT_FROM:
         return max(0, mass_kg - ELECTRIFIED_ABATEMENT_KG)
     return mass_kg
 
@@ -162,7 +178,12 @@ def weight_malus(
     scale = weight_scale_on(registration_day)
     if mass_kg is None or scale is None:
         return None
-    mass = taxable_mass_kg(mass_kg=mass_kg, energy=energy, electric_range_km=electric_range_km)
+    mass = taxable_mass_kg(
+        mass_kg=mass_kg,
+        energy=energy,
+        electric_range_km=electric_range_km,
+        registration_day=registration_day,
+    )
     uncapped = 0 if mass is None else l421_75_amount_cents(mass, scale)
     amount = uncapped
     if co2_cap_cents is not None:

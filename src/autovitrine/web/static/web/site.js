@@ -18,6 +18,17 @@
     var field = event.target.closest("[data-select-on-click]");
     if (field) field.select();
   });
+  // hx-get="…" data-swap-429: a "too many requests" answer is a fragment saying in French how
+  // long to wait, shown like any answer (htmx swaps no 4xx by default).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    // The event fires on the target; the element that made the request is requestConfig.elt.
+    var source = detail.requestConfig && detail.requestConfig.elt;
+    if (detail.xhr.status === 429 && source && source.closest("[data-swap-429]")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
   // <details data-menu>: a tap outside or Escape closes the open menu (it opens without script).
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {

@@ -1,0 +1,129 @@
+"""Schemathesis' stateful run: sequences of linked calls against the real application, so that
+the answer of one operation feeds the next (issue 10). The links are those of the OpenAPI schema
+(``config.api._LINKS``: a model to its page, its configurator state and a saved configuration
+to its read-back; a search result to the vehicle's detail) and those Schemathesis infers (a
+dealer list to a dealer, a lead created to its update by the dealer, a flash-sale list to a
+sale). Each step's answer must be declared by the schema and never a 5xx; as an anonymous
+visitor and as the dealer's staff signed in with the session and its CSRF token.
+
+Reproducible: a fixed seed always runs; ``SCHEMATHESIS_SEED=<n>`` adds a run with that seed
+(``.ci/run`` draws one and prints it). Bounded: ``STATEFUL_EXAMPLES`` sequences of at most
+``STEPS`` calls each."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from django.conf import settings as django_settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
+from hypothesis import HealthCheck, seed, settings
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
+from schemathesis.specs.openapi.stateful import collect_transitions
+
+from autovitrine.config.api import api
+from autovitrine.testing import factories as f
+
+FIXED_SEED = 20261206
+SEEDS = [FIXED_SEED] + (
+    [int(os.environ["SCHEMATHESIS_SEED"])] if os.environ.get("SCHEMATHESIS_SEED") else []
+)
+STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "15"))
+STEPS = 6
+
+
+def _schema():
+    return schemathesis.openapi.from_dict(api.get_openapi_schema())
+
+
+@pytest.fixture
+def app(db, dealer):
+    vehicle = f.StockVehicleFactory(dealer=dealer)
+    f.LeadFactory(dealer=dealer, vehicle=vehicle)
+    # As Django's test client does: the test's transaction keeps its connection open.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield WSGIHandler()
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture(params=["anonymous", "dealer_staff"])
+def visitor(request, db) -> tuple[dict[str, str], dict[str, str]]:
+    if request.param == "anonymous":
+        return {}, {}
+    client = Client()
+    client.force_login(request.getfixturevalue(request.param))
+    token = _get_new_csrf_string()
+    cookies = {
+        django_settings.SESSION_COOKIE_NAME: client.cookies[
+            django_settings.SESSION_COOKIE_NAME
+        ].value,
+        django_settings.CSRF_COOKIE_NAME: token,
+    }
+    return cookies, {"X-CSRFToken": token}
+
+
+def test_the_flows_we_rely_on_are_linked():
+    """Without links the stateful run would only make single calls: keep the flows in it."""
+    schema = _schema()
+    schema.as_state_machine()  # lets Schemathesis add the links it infers
+    operations = [op.ok() for op in schema.get_all_operations() if isinstance(op, Ok)]
+    links = {
+        (label, link.target.label)
+        for label, entry in collect_transitions(operations).operations.items()
+        for link in entry.outgoing
+    }
+    assert links >= {
+        ("GET /api/catalog/models", "GET /api/catalog/models/{code}"),
+        ("GET /api/catalog/models", "POST /api/configurator/{model_code}/configurations"),
+        (
+            "POST /api/configurator/{model_code}/configurations",
+            "GET /api/configurator/configurations/{code}",
+        ),
+        ("GET /api/stock/search", "GET /api/stock/vehicles/{vehicle_id}"),
+        ("POST /api/leads", "PATCH /api/leads/{lead_id}"),
+        ("GET /api/dealers", "GET /api/dealers/{code}"),
+    }
+
+
+@pytest.mark.parametrize("run_seed", SEEDS, ids=lambda value: f"seed-{value}")
+def test_linked_calls_answer_what_the_schema_declares(app, visitor, run_seed):
+    cookies, headers = visitor
+    excluded = [positive_data_acceptance] + ([ignored_auth] if cookies else [])
+
+    linked: list[str] = []
+
+    class Machine(_schema().as_state_machine()):  # type: ignore[misc]
+        def step(self, input: Any) -> Any:
+            if input.transition is not None:
+                linked.append(input.case.operation.label)
+            return super().step(input)
+
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            if cookies:
+                case.cookies = {**(case.cookies or {}), **cookies}
+            return case.call(app=app, headers=headers, **kwargs)
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, excluded_checks=excluded, transport_kwargs=kwargs)
+
+    seed(run_seed)(Machine)
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # Some calls were made with what an earlier answer gave (a vehicle id, a model code...).
+    assert linked
