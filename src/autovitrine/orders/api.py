@@ -15,8 +15,8 @@ from ninja import Query, Router
 from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.inventory.schemas import vehicle_out
 from autovitrine.inventory.selectors import vehicle_for_page
+from autovitrine.pricing.selectors import region_rate
 
-from .registration import region_rate
 from .schemas import RegistrationTaxesOut, VehicleWithTaxesOut
 from .selectors import sale_taxes
 

@@ -26,7 +26,7 @@ from .quotes import (
     planned_factory_delivery,
     stock_quote,
 )
-from .registration import department_of, registration_postcode
+from .registration import department_of, region_rate, registration_postcode
 
 __all__ = [
     "BUYER_EXEMPTIONS_NOTE",
@@ -46,6 +46,7 @@ __all__ = [
     "lease_plan",
     "loan_plan",
     "planned_factory_delivery",
+    "region_rate",
     "registration_postcode",
     "representative_example",
     "stock_quote",

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from autovitrine.catalog.models import Energy
 from autovitrine.inventory.models import StockVehicle
-from autovitrine.orders.law.weight_malus import l421_75_amount_cents, weight_scale_on
-from autovitrine.orders.pricing import stock_quote
-from autovitrine.orders.registration import DELIVERY_FEE_CENTS, FIXED_TAX_CENTS, region_rate
+from autovitrine.pricing.law.weight_malus import l421_75_amount_cents, weight_scale_on
+from autovitrine.pricing.quotes import stock_quote
+from autovitrine.pricing.registration import DELIVERY_FEE_CENTS, FIXED_TAX_CENTS, region_rate
 from autovitrine.testing import factories as f
 
 pytestmark = pytest.mark.django_db
