@@ -21,10 +21,17 @@ RECORDED = PROJECT / "bench/flash_answers.json"
 
 # Answers a run may not meet, written the way the server sends them.
 EDGE_CASES = [
-    {"kind": "status", "status": 503, "body": '{"error": {"code": "queue_unavailable", '
-     '"message": "Salle d\'attente indisponible."}, "retry_ms": 5000}'},
-    {"kind": "status", "status": 429, "body": '{"error": {"code": "rate_limited", '
-     '"message": "Trop de demandes."}}'},
+    {
+        "kind": "status",
+        "status": 503,
+        "body": '{"error": {"code": "queue_unavailable", '
+        '"message": "Salle d\'attente indisponible."}, "retry_ms": 5000}',
+    },
+    {
+        "kind": "status",
+        "status": 429,
+        "body": '{"error": {"code": "rate_limited", "message": "Trop de demandes."}}',
+    },
     {"kind": "status", "status": 502, "body": "<html>Bad gateway</html>"},
     {"kind": "status", "status": 200, "body": "null"},
     {"kind": "join", "status": 400, "body": '{"error": {"code": "pow_invalid", "message": "x"}}'},
@@ -55,9 +62,7 @@ def test_the_benchmark_client_schedules_polls_as_the_page_script_does():
     # The answers cover the pre-queue, the line, admission, sold out and joins refused.
     assert {("status", 200), ("join", 200), ("join", 409)} <= kinds
     cases = [
-        {**case, "rand": rand}
-        for case in recorded + EDGE_CASES
-        for rand in (0.0, 0.37, 0.999)
+        {**case, "rand": rand} for case in recorded + EDGE_CASES for rand in (0.0, 0.37, 0.999)
     ]
     answer = subprocess.run(
         [_node(), str(HARNESS)],
@@ -79,17 +84,22 @@ def test_the_benchmark_client_schedules_polls_as_the_page_script_does():
             ours = client.join_delay_ms(case["status"], body, case["rand"])
             theirs = script["ms"] if script["ms"] is not None or script["cleared"] else client.KEEP
         same = ours == theirs or (
-            isinstance(ours, float) and isinstance(theirs, (int, float)) and abs(ours - theirs) < 1e-6
+            isinstance(ours, float)
+            and isinstance(theirs, (int, float))
+            and abs(ours - theirs) < 1e-6
         )
         if not same:
             disagreements.append((case["kind"], case["status"], case["body"][:120], ours, theirs))
     assert disagreements == []
-    # Not vacuous: the answers make the page wait, stop, and keep its earlier timer.
-    outcomes = {type(script["ms"]) for script in from_script}
-    assert outcomes == {int, float, type(None)} or {int, type(None)} <= outcomes
+    # Not vacuous: among the answers, some make the page wait, some stop it, and some (a
+    # refused join) leave its earlier timer running.
+    pairs = list(zip(cases, from_script, strict=True))
+    assert any(script["ms"] for _, script in pairs)
+    assert any(case["kind"] == "status" and script["ms"] is None for case, script in pairs)
+    assert any(case["kind"] == "join" and not script["cleared"] for case, script in pairs)
 
 
-def test_the_benchmark_reads_the_sale_page_the_way_the_script_does(client_page=None):
+def test_the_benchmark_reads_the_fields_the_script_and_the_forms_use():
     client = _client()
     page = (
         '<meta name="csrf-token" content="tok&amp;1">'
