@@ -1086,8 +1086,16 @@ def report(args, run: dict, outcome: dict, pow_note: str, phone: list[float]) ->
     )
     if figures.failures:
         print(f"  5xx by request kind: {dict(figures.failures)}")
-        when = sorted(figures.failure_times)
-        print(f"    answered from {when[0]:.1f} s to {when[-1]:.1f} s after the opening")
+        early = sum(1 for moment in figures.failure_times if moment == -math.inf)
+        later = sorted(moment for moment in figures.failure_times if moment > -math.inf)
+        print(
+            f"    {early} while the pages opened (before the opening was fixed)"
+            + (
+                f", {len(later)} from {later[0]:.1f} s to {later[-1]:.1f} s after it"
+                if later
+                else ""
+            )
+        )
     if figures.refusals:
         print(f"  4xx by request kind and code: {dict(figures.refusals)}")
     errors = {k[1]: v for k, v in figures.statuses.items() if k[0] == "error"}
