@@ -1132,7 +1132,7 @@ def main() -> None:
         "--join-window",
         type=float,
         default=None,
-        help="seconds from the first click to the opening (default: the pre-queue / 2,000 + 15)",
+        help="seconds from the first click to the opening (default: the pre-queue / 500 + 15)",
     )
     parser.add_argument("--seed", type=int, default=None, help="the pages' Math.random()")
     parser.add_argument("--record-answers", default="", help="save a sample of server answers")
@@ -1146,7 +1146,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     args = parser.parse_args()
     if args.join_window is None:
-        args.join_window = args.visitors * args.pre_fraction / 2000 + 15
+        args.join_window = args.visitors * args.pre_fraction / 500 + 15
 
     with tempfile.TemporaryDirectory(prefix="flash-bench-") as tmp:
         env = bench_environment(args, Path(tmp))
