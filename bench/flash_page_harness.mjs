@@ -1,0 +1,82 @@
+// Runs the sale page's real script (flashsales.js) under node on recorded server answers and
+// prints, for each, the poll timer the script set: what the benchmark's client must match.
+// stdin: {"script": path, "cases": [{"kind": "status"|"join", "status": 200, "body": "...",
+// "rand": 0.25}]}; stdout: [{"ms": number|null, "cleared": bool}] (join: whether the timer the
+// page had was replaced).
+import { readFileSync } from "node:fs";
+import vm from "node:vm";
+
+const input = JSON.parse(readFileSync(0, "utf8"));
+const source = readFileSync(input.script, "utf8");
+const TEXT_KEYS = ["units", "units_held", "open", "sold_out", "closed", "pre", "position", "eta",
+  "no_eta", "all_held", "unlikely", "admitted", "holding", "done", "removed", "network",
+  "no_crypto", "solving"];
+// Before the join: the page's first poll, a customer not yet in line a while before the opening.
+const ON_LOAD = JSON.stringify({ state: "published", place: "none", position: null,
+  eta_seconds: null, units: { available: 97, held: 0, sold: 0, total: 97, left: 97 },
+  all_held: false, sold_out: false, unlikely: false, admission: null, poll_ms: 600000,
+  poll_jitter_ms: 2000, opening_offset_ms: null });
+
+function element(id) {
+  return { id, textContent: "", hidden: false, disabled: false, className: "", listeners: {},
+    dataset: {}, elements: { token: { value: "" } },
+    replaceChildren() {}, dispatchEvent() {},
+    addEventListener(type, fn) { this.listeners[type] = fn; } };
+}
+
+async function settle(until) {
+  for (let i = 0; i < 400 && !until(); i++) await new Promise((r) => setTimeout(r, 2));
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+async function run(testCase) {
+  const elements = {};
+  for (const id of ["waiting-room", "wr-units", "wr-place", "wr-error", "wr-join", "wr-claim",
+    "wr-turn-left"]) elements[id] = element(id);
+  elements["wr-texts"] = { textContent: JSON.stringify(Object.fromEntries(TEXT_KEYS.map((k) => [k, k]))) };
+  Object.assign(elements["waiting-room"].dataset, { statusUrl: "/statut/", joinUrl: "/rejoindre/",
+    challengeUrl: "/defi/", challenge: "c", difficulty: "0", joinKey: "k" });
+  const timers = [];
+  let cleared = 0;
+  const answers = testCase.kind === "join" ? [ON_LOAD] : [testCase.body];
+  let joinAnswered = false;
+  const fetch = async (url, options) => {
+    let status = 200, text;
+    if (url === "/rejoindre/") {
+      status = testCase.status; text = testCase.body; joinAnswered = true;
+    } else if (url === "/statut/") {
+      text = answers.shift();
+      if (testCase.kind === "status") status = testCase.status;
+    } else {
+      text = JSON.stringify({ challenge: "c2", difficulty: 0 });
+    }
+    return { ok: status >= 200 && status < 300, status, json: async () => JSON.parse(text) };
+  };
+  const context = {
+    document: {
+      querySelector: () => ({ content: "csrf" }),
+      querySelectorAll: () => [],
+      getElementById: (id) => elements[id] || null,
+      createElement: () => element("p"),
+    },
+    fetch, crypto: globalThis.crypto, TextEncoder, URLSearchParams, JSON, Promise,
+    CustomEvent: class {},
+    setTimeout: (fn, ms) => { timers.push(ms); return timers.length; },
+    clearTimeout: (id) => { if (id) cleared++; },
+  };
+  context.window = context;
+  vm.createContext(context);
+  vm.runInContext(`Math.random = () => ${Number(testCase.rand)};`, context);
+  vm.runInContext(source, context);
+  await settle(() => timers.length > 0);
+  if (testCase.kind === "status") return { ms: timers.length ? timers[0] : null, cleared: false };
+  const before = timers.length, clearedBefore = cleared;
+  elements["wr-join"].listeners.click();
+  await settle(() => joinAnswered);
+  return { ms: timers.length > before ? timers[timers.length - 1] : null,
+    cleared: cleared > clearedBefore };
+}
+
+const results = [];
+for (const testCase of input.cases) results.push(await run(testCase));
+process.stdout.write(JSON.stringify(results));
