@@ -90,10 +90,10 @@ def event_text(
 
 def public_message(row: ProductionEvent, progress: OrderProgress) -> dict[str, Any]:
     """What the live timeline shows for this event, frozen when it is accepted (a resumed stream
-    replays exactly what a connected one received)."""
+    replays exactly what a connected one received). Its id is the row's (added when read:
+    ``selectors.live_message``), so it can be computed before the row is inserted."""
     local = timezone.localtime(row.occurred_at)
     return {
-        "id": row.pk,
         "kind": row.kind,
         "text": event_text(
             row.kind, data=row.data, progress=progress, station=row.station, leg=row.leg
