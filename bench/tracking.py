@@ -193,6 +193,17 @@ def server_rss_kb(server: subprocess.Popen) -> int:
     return total
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by the server and its workers."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == server.pid:  # process group id
+                total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Client:
     """One SSE client on a raw connection: records each (event id, receipt time)."""
 
@@ -244,9 +255,9 @@ async def connect_all(clients: list[Client]) -> list[asyncio.Task]:
     return tasks
 
 
-async def publish(args, data, port: int) -> dict[str, float]:
+async def publish(args, data, port: int, post_seconds: list[float]) -> dict[str, float]:
     """Signed batches at a steady rate: each event for a random order; returns each event id's
-    acceptance time (the POST's answer)."""
+    acceptance time (the POST's answer). Each POST's duration is appended to ``post_seconds``."""
     from autovitrine.production.signing import signed_headers
 
     key_id, secret = data["key"]
@@ -277,6 +288,7 @@ async def publish(args, data, port: int) -> dict[str, float]:
                 headers = signed_headers(
                     key_id=key_id, secret=secret, method="POST", path=EVENTS_PATH, body=body
                 )
+                sent = time.monotonic()
                 answer = await http.post(
                     EVENTS_PATH,
                     content=body,
@@ -287,6 +299,7 @@ async def publish(args, data, port: int) -> dict[str, float]:
                     },
                 )
                 now = time.time()
+                post_seconds.append(time.monotonic() - sent)
                 if answer.status_code == 200:
                     for result in answer.json()["results"]:
                         if result["status"] == "accepted":
@@ -296,6 +309,7 @@ async def publish(args, data, port: int) -> dict[str, float]:
 
 
 async def run(args, data, port: int, server: subprocess.Popen) -> dict:
+    load_before = os.getloadavg()[0]
     cookie = f"sessionid={data['session']}"
     rss_idle = server_rss_kb(server)
     step("baseline", f"{args.clients} clients on the bare SSE endpoint")
@@ -321,20 +335,27 @@ async def run(args, data, port: int, server: subprocess.Popen) -> dict:
     failed = [c.failed for c in clients if c.failed]
     step("factory", f"{args.rate} events/s for {args.seconds} s")
     published = time.monotonic()
-    accepted_at = await publish(args, data, port)
+    cpu_before = server_cpu_seconds(server)
+    post_seconds: list[float] = []
+    accepted_at = await publish(args, data, port, post_seconds)
     publish_seconds = time.monotonic() - published
     await asyncio.sleep(3)  # the last deliveries
+    server_cpu = server_cpu_seconds(server) - cpu_before
     for task in tasks:
         task.cancel()
     return {
         "clients": clients,
         "failed": failed,
         "accepted_at": accepted_at,
+        "post_seconds": sorted(post_seconds),
+        "server_cpu": server_cpu,
         "publish_seconds": publish_seconds,
         "connect_seconds": connect_seconds,
         "bare_connect_seconds": bare_connect,
         "bare_failed": sum(1 for c in bare if c.failed),
         "rss": (rss_idle, rss_bare, rss_live),
+        # The machine may be shared: its 1-minute load average when the run starts and ends.
+        "load": (load_before, os.getloadavg()[0]),
     }
 
 
@@ -374,6 +395,7 @@ def report(args, data, outcome: dict) -> None:
         f"Live tracking — {args.clients} SSE clients, granian {args.workers} workers, "
         f"PostgreSQL + Redis, {os.cpu_count()} CPU cores, {args.seconds} s at {args.rate} events/s"
     )
+    print("  load average (1 min) at start and end: {:.1f}, {:.1f}".format(*outcome["load"]))
     print(f"  clients refused or failed: {len(outcome['failed'])} (bare: {outcome['bare_failed']})")
     print(
         f"  connect all clients: {outcome['connect_seconds']:.1f} s "
@@ -381,6 +403,18 @@ def report(args, data, outcome: dict) -> None:
     )
     verdict = "OK" if rate >= 2000 else "BELOW TARGET"
     print(f"  accepted events/s: {rate:.0f}  (target ≥ 2000: {verdict})")
+    posts = outcome["post_seconds"]
+    print(
+        f"  POST of a batch of {min(500, max(1, int(args.rate / 4)))} events: "
+        f"p50 {percentile(posts, 0.5) * 1000:.0f} ms, p99 {percentile(posts, 0.99) * 1000:.0f} ms "
+        f"({len(posts)} batches)"
+    )
+    # What the load of a shared machine does not change: the server's CPU time per event.
+    print(
+        f"  server CPU while posting (both workers, PostgreSQL apart): "
+        f"{outcome['server_cpu']:.1f} s, {outcome['server_cpu'] * 1000 / max(1, accepted):.2f} ms "
+        f"per accepted event"
+    )
     verdict = "OK" if p99 <= 1.0 else "BELOW TARGET"
     print(f"  delivery latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms (≤ 1 s: {verdict})")
     print(f"  lost {lost}, duplicated {duplicated}, out of order {disordered} (target 0/0)")

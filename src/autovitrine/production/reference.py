@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,19 @@ class Reference:
         return lines[0] if lines else None
 
 
+def stations_of(line: Line) -> Sequence[Station]:
+    """The line's stations in order: the cached tuple of a reference ``Line``, else a query."""
+    cached = getattr(line, "_reference_stations", None)
+    return cached if cached is not None else list(line.stations.all())
+
+
+def legs_of(plant: Plant) -> Sequence[TransportLeg]:
+    """The plant's transport legs in order: the cached tuple of a reference ``Plant``, else a
+    query."""
+    cached = getattr(plant, "_reference_legs", None)
+    return cached if cached is not None else list(plant.legs.all())
+
+
 _lock = threading.Lock()
 _current: Reference | None = None
 
@@ -88,6 +102,10 @@ def _load(generation: str) -> Reference:
             leg.plant = plant
             ref.legs[leg.pk] = leg
             ref._leg_codes[(plant.pk, leg.code)] = leg
+        # Read for every event (ETA, share done): plain tuples, no manager built each time.
+        plant._reference_legs = tuple(plant.legs.all())  # type: ignore[attr-defined]
+        for line in plant.lines.all():
+            line._reference_stations = tuple(line.stations.all())  # type: ignore[attr-defined]
     return ref
 
 

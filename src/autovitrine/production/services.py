@@ -7,11 +7,13 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import json
 import math
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pydantic
 from django.conf import settings
@@ -30,7 +32,7 @@ from PIL import Image
 from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
 from autovitrine.dealers.services import dealer_staff_notify
-from autovitrine.orders.selectors import customer_order, orders_by_numbers
+from autovitrine.orders.selectors import customer_order, order_by_number, orders_by_numbers
 from autovitrine.orders.services import order_deliver, order_start_production
 
 from . import eta, live, selectors, signing
@@ -55,7 +57,7 @@ from .models import (
     TransportLeg,
     private_storage,
 )
-from .reference import reference
+from .reference import legs_of, reference, stations_of
 from .tasks import tracking_email_buyer
 from .texts import ARRIVED_RANK, LEFT_PLANT_RANK, public_message
 
@@ -284,6 +286,12 @@ class _Candidate:
     leg: TransportLeg | None
 
 
+_LINE, _PLANT, _STATION, _LEG = (
+    cast("models.ForeignKey[Any, Any]", OrderProgress._meta.get_field(name))
+    for name in ("line", "plant", "station", "leg")
+)
+
+
 class _Batch:
     """One run of a batch inside its transaction (see ``events_ingest``)."""
 
@@ -326,6 +334,8 @@ class _Batch:
         rows = list(
             OrderProgress.objects.select_for_update(of=("self",))
             .select_related("order")
+            # What ingestion reads of the order (the rest is read where needed).
+            .only(*_PROGRESS_READ, "order__number", "order__status", "order__kind")
             .filter(Q(vin__in=vins) | Q(order_id__in=order_ids))
             .order_by("vin")
         )
@@ -339,12 +349,13 @@ class _Batch:
         """Point the row's plant, line, station and leg at the cached reference objects."""
         ref = self.ref
         if progress.line_id in ref.lines:
-            progress.line = ref.lines[progress.line_id]
-            progress.plant = ref.plants[progress.plant_id]
+            # The ids are those of the row: only the related objects' cache is filled.
+            _LINE.set_cached_value(progress, ref.lines[progress.line_id])
+            _PLANT.set_cached_value(progress, ref.plants[progress.plant_id])
             if progress.station_id is not None:
-                progress.station = ref.stations[progress.station_id]
+                _STATION.set_cached_value(progress, ref.stations[progress.station_id])
             if progress.leg_id is not None:
-                progress.leg = ref.legs[progress.leg_id]
+                _LEG.set_cached_value(progress, ref.legs[progress.leg_id])
         self.by_vin[progress.vin] = progress
         self.by_order_id[progress.order_id] = progress
 
@@ -496,7 +507,7 @@ class _Batch:
 
     def _apply_all(self, candidates: list[_Candidate]) -> None:
         self._prefetch_entered(candidates)
-        rows: list[ProductionEvent] = []
+        rows: list[_Row] = []
         eta_changes: list[EtaChange] = []
         owed: dict[tuple[int, str], str] = {}
         touched: dict[int, OrderProgress] = {}
@@ -514,7 +525,7 @@ class _Batch:
                     reason = EtaChange.Reason.INITIAL
                 eta_changes.append(
                     EtaChange(
-                        progress=progress,
+                        progress_id=progress.pk,
                         eta_from=progress.eta_from,
                         eta_to=progress.eta_to,
                         reason=reason,
@@ -537,19 +548,28 @@ class _Batch:
                 if progress.order.status == "confirmed":
                     started = order_start_production(number=progress.order.number)
                     progress.order.status = started.status
-            row = ProductionEvent(
-                event_id=event.id,
+            public = public_message(
                 kind=event.kind,
-                progress=progress,
+                data=(data := event.model_dump(mode="json", exclude_none=True)),
                 occurred_at=event.occurred_at,
                 station=c.station,
                 leg=c.leg,
-                credential=self.credential,
-                data=event.model_dump(mode="json", exclude_none=True),
+                progress=progress,
             )
-            row.public = public_message(row, progress)
-            rows.append(row)
-        ids = _events_insert(rows)
+            rows.append(
+                _Row(
+                    event_id=event.id,
+                    kind=event.kind,
+                    progress_id=progress.pk,
+                    order_id=progress.order_id,
+                    occurred_at=event.occurred_at,
+                    station_id=c.station.pk if c.station else None,
+                    leg_id=c.leg.pk if c.leg else None,
+                    data=data,
+                    public=public,
+                )
+            )
+        ids = _events_insert(rows, credential_id=self.credential.pk)
         if len(ids) != len(rows):
             raise _Retry  # a concurrent delivery of one of them got in first
         _progress_write(list(touched.values()))
@@ -557,10 +577,25 @@ class _Batch:
         _notifications_create(owed)
         # Published in id order: each stream then sees its order's events as the table has them.
         messages = [
-            (row.progress.order_id, selectors.live_message(ids[row.event_id], row.public))
+            (row.order_id, selectors.live_message(ids[row.event_id], row.public))
             for row in sorted(rows, key=lambda row: ids[row.event_id])
         ]
         transaction.on_commit(partial(live.publish_many, messages))
+
+
+@dataclass(slots=True)
+class _Row:
+    """An accepted event, as it is inserted."""
+
+    event_id: str
+    kind: str
+    progress_id: int
+    order_id: int
+    occurred_at: dt.datetime
+    station_id: int | None
+    leg_id: int | None
+    data: dict[str, Any]
+    public: dict[str, Any]
 
 
 _EVENT_COLUMNS = (
@@ -578,26 +613,71 @@ def _column(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> s
     return connection.ops.quote_name(str(field.column))
 
 
-def _events_insert(rows: list[ProductionEvent]) -> dict[str, int]:
+@contextlib.contextmanager
+def _bulk_cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
+    """On PostgreSQL a cursor that binds parameters on the server (Django's quotes each one into
+    the SQL text on the client); Django's own elsewhere. Errors are Django's either way."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
+
+def _events_insert(rows: list[_Row], *, credential_id: int) -> dict[str, int]:
     """Insert the rows in one statement; an ``event_id`` already there (a concurrent delivery)
-    is skipped by the unique constraint. Returns the ids of the inserted rows by event id."""
+    is skipped by the unique constraint. Returns the ids of the inserted rows by event id.
+
+    On PostgreSQL the values travel as one array per column (``unnest``): ten parameters
+    instead of thousands, which the driver would otherwise parse and quote one by one."""
     connection = connections[ProductionEvent.objects.db]
     fields = _fields(ProductionEvent, _EVENT_COLUMNS)
     pk, event_id = _fields(ProductionEvent, ("id", "event_id"))
-    received_at = timezone.now()
-    params: list[Any] = []
-    for row in rows:
-        row.received_at = received_at
-        params.extend(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields)
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     table = connection.ops.quote_name(ProductionEvent._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(_column(f, connection) for f in fields)}) "
-        f"VALUES {', '.join([placeholders] * len(rows))} "
+    columns = ", ".join(_column(f, connection) for f in fields)
+    received_at = timezone.now()
+    conflict = (
         f"ON CONFLICT ({_column(event_id, connection)}) DO NOTHING "
         f"RETURNING {_column(pk, connection)}, {_column(event_id, connection)}"
     )
-    with connection.cursor() as cursor:
+    if connection.vendor == "postgresql":
+        sql = (
+            f"INSERT INTO {table} ({columns}) "
+            "SELECT e, k, p, o, %s, s, l, %s, d::jsonb, u::jsonb FROM unnest("
+            "%s::text[], %s::text[], %s::bigint[], %s::timestamptz[], %s::bigint[], "
+            "%s::bigint[], %s::text[], %s::text[]) WITH ORDINALITY AS v(e, k, p, o, s, l, d, u, n) "
+            f"ORDER BY n {conflict}"
+        )
+        params: list[Any] = [
+            received_at,
+            credential_id,
+            [r.event_id for r in rows],
+            [r.kind for r in rows],
+            [r.progress_id for r in rows],
+            [r.occurred_at for r in rows],
+            [r.station_id for r in rows],
+            [r.leg_id for r in rows],
+            [json.dumps(r.data) for r in rows],
+            [json.dumps(r.public) for r in rows],
+        ]
+    else:
+        params = []
+        for r in rows:
+            values = (
+                r.event_id, r.kind, r.progress_id, r.occurred_at, received_at, r.station_id,
+                r.leg_id, credential_id, r.data, r.public,
+            )  # fmt: skip
+            params.extend(
+                f.get_db_prep_save(value, connection)
+                for f, value in zip(fields, values, strict=True)
+            )
+        placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(rows))} {conflict}"
+    with _bulk_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return {key: row_id for row_id, key in cursor.fetchall()}
 
@@ -607,27 +687,44 @@ _PROGRESS_COLUMNS = (
     "hold_reason_public", "hold_changed_at", "carrier_eta", "plant_eta", "eta_from", "eta_to",
     "arrived_at", "updated_at",
 )  # fmt: skip
+_PROGRESS_READ = ("id", "order", "vin", "plant", "line", *_PROGRESS_COLUMNS)
 
 
 def _progress_write(rows: list[OrderProgress]) -> None:
-    """Write the locked progress rows back: one UPDATE each, all sent in one pipeline."""
+    """Write the locked progress rows back: on PostgreSQL one UPDATE fed by one array per
+    column; elsewhere one UPDATE a row."""
     connection = connections[OrderProgress.objects.db]
     fields = _fields(OrderProgress, _PROGRESS_COLUMNS)
     (pk,) = _fields(OrderProgress, ("id",))
+    table = connection.ops.quote_name(OrderProgress._meta.db_table)
     now = timezone.now()
-    sql = (
-        f"UPDATE {connection.ops.quote_name(OrderProgress._meta.db_table)} SET "
-        + ", ".join(f"{_column(f, connection)} = %s" for f in fields)
-        + f" WHERE {_column(pk, connection)} = %s"
-    )
-    params = []
     for row in rows:
         row.updated_at = now
-        params.append(
-            [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+    with _bulk_cursor(connection) as cursor:
+        if connection.vendor == "postgresql":
+            names = [f"c{i}" for i in range(len(fields))]
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk, *fields])
+            cursor.execute(
+                f"UPDATE {table} SET "
+                + ", ".join(
+                    f"{_column(f, connection)} = v.{name}"
+                    for f, name in zip(fields, names, strict=True)
+                )
+                + f" FROM unnest({arrays}) AS v(id, {', '.join(names)})"
+                + f" WHERE {table}.{_column(pk, connection)} = v.id",
+                [[row.pk for row in rows]]
+                + [[getattr(row, f.attname) for row in rows] for f in fields],
+            )
+            return
+        cursor.executemany(
+            f"UPDATE {table} SET "
+            + ", ".join(f"{_column(f, connection)} = %s" for f in fields)
+            + f" WHERE {_column(pk, connection)} = %s",
+            [
+                [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+                for row in rows
+            ],
         )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _notifications_create(owed: dict[tuple[int, str], str]) -> None:
@@ -755,8 +852,8 @@ def estimate_window(
 ) -> eta.Window | None:
     """The arrival window from what the progress knows (see ``eta`` and docs/tracking.md).
     ``entered``: when the car entered each (progress, station), if the caller read it already."""
-    stations = list(progress.line.stations.all())
-    legs = list(progress.plant.legs.all())
+    stations = stations_of(progress.line)
+    legs = legs_of(progress.plant)
     leg_steps = [_leg_step(leg) for leg in legs]
     if progress.rank >= LEFT_PLANT_RANK:
         current: eta.Step | None
@@ -1177,7 +1274,7 @@ def _handover_check_slip(progress: OrderProgress) -> bool:
     )
     if created:
         transaction.on_commit(partial(tracking_email_buyer.enqueue, notification.pk))
-        order = progress.order
+        order = order_by_number(number=progress.order.number) or progress.order
         was = selectors.slot_label(booking.day, booking.half_day)
         now = selectors.slot_label(offered.day, offered.half_day) if offered else _("aucun")
         transaction.on_commit(
