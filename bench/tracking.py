@@ -311,6 +311,18 @@ async def publish(args, data, port: int, post_seconds: list[float]) -> dict[str,
 async def run(args, data, port: int, server: subprocess.Popen) -> dict:
     load_before = os.getloadavg()[0]
     cookie = f"sessionid={data['session']}"
+    rss_cold = server_rss_kb(server)
+    # Each worker pays once, with its first streams, for what all its streams then share (its
+    # database pool, thread pool, Redis subscriber, the code paths' first use): a few streams
+    # opened and closed before the idle reading, so that "per connection" is what one more
+    # open stream costs. The cold figure (without this) is printed too.
+    warm = [
+        Client(port, f"/commandes/{number}/suivi/direct/", cookie)
+        for _pk, number, _vin in data["orders"][: 10 * args.workers]
+    ]
+    for task in await connect_all(warm):
+        task.cancel()
+    await asyncio.sleep(2)
     rss_idle = server_rss_kb(server)
     step("baseline", f"{args.clients} clients on the bare SSE endpoint")
     bare = [Client(port, BARE_PATH, cookie) for _ in range(args.clients)]
@@ -354,6 +366,7 @@ async def run(args, data, port: int, server: subprocess.Popen) -> dict:
         "bare_connect_seconds": bare_connect,
         "bare_failed": sum(1 for c in bare if c.failed),
         "rss": (rss_idle, rss_bare, rss_live),
+        "rss_cold": rss_cold,
         # The machine may be shared: its 1-minute load average when the run starts and ends.
         "load": (load_before, os.getloadavg()[0]),
     }
@@ -423,6 +436,8 @@ def report(args, data, outcome: dict) -> None:
         f"  server memory per connection: {per_conn:.1f} KB (≤ 50 KB: {verdict}); "
         f"bare SSE baseline {per_bare:.1f} KB"
     )
+    cold = (live - min(outcome["rss_cold"], idle)) / max(1, args.clients)
+    print(f"    (cold, counting each worker's first-use costs: {cold:.1f} KB per connection)")
     print(json.dumps({"rate": rate, "p50": p50, "p99": p99, "lost": lost, "dup": duplicated}))
 
 
