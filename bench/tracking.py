@@ -38,6 +38,9 @@ from _common import PROJECT, percentile, recreate_database
 
 BARE_PATH = "/bench/bare-sse"
 EVENTS_PATH = "/api/production/events"
+# Memory is read this long after the last client connected (both endpoints): a stream has sent
+# its headers when the client counts it connected, but may still be reading its backlog.
+SETTLE_SECONDS = 3
 
 
 def __getattr__(name: str):
@@ -193,6 +196,17 @@ def server_rss_kb(server: subprocess.Popen) -> int:
     return total
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by the server and its workers."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == server.pid:  # process group id
+                total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Client:
     """One SSE client on a raw connection: records each (event id, receipt time)."""
 
@@ -244,9 +258,9 @@ async def connect_all(clients: list[Client]) -> list[asyncio.Task]:
     return tasks
 
 
-async def publish(args, data, port: int) -> dict[str, float]:
+async def publish(args, data, port: int, post_seconds: list[float]) -> dict[str, float]:
     """Signed batches at a steady rate: each event for a random order; returns each event id's
-    acceptance time (the POST's answer)."""
+    acceptance time (the POST's answer). Each POST's duration is appended to ``post_seconds``."""
     from autovitrine.production.signing import signed_headers
 
     key_id, secret = data["key"]
@@ -277,6 +291,7 @@ async def publish(args, data, port: int) -> dict[str, float]:
                 headers = signed_headers(
                     key_id=key_id, secret=secret, method="POST", path=EVENTS_PATH, body=body
                 )
+                sent = time.monotonic()
                 answer = await http.post(
                     EVENTS_PATH,
                     content=body,
@@ -287,6 +302,7 @@ async def publish(args, data, port: int) -> dict[str, float]:
                     },
                 )
                 now = time.time()
+                post_seconds.append(time.monotonic() - sent)
                 if answer.status_code == 200:
                     for result in answer.json()["results"]:
                         if result["status"] == "accepted":
@@ -296,13 +312,27 @@ async def publish(args, data, port: int) -> dict[str, float]:
 
 
 async def run(args, data, port: int, server: subprocess.Popen) -> dict:
+    load_before = os.getloadavg()[0]
     cookie = f"sessionid={data['session']}"
+    rss_cold = server_rss_kb(server)
+    # Each worker pays once, with its first streams, for what all its streams then share (its
+    # database pool, thread pool, Redis subscriber, the code paths' first use): a few streams
+    # opened and closed before the idle reading, so that "per connection" is what one more
+    # open stream costs. The cold figure (without this) is printed too.
+    warm = [
+        Client(port, f"/commandes/{number}/suivi/direct/", cookie)
+        for _pk, number, _vin in data["orders"][: 10 * args.workers]
+    ]
+    for task in await connect_all(warm):
+        task.cancel()
+    await asyncio.sleep(2)
     rss_idle = server_rss_kb(server)
     step("baseline", f"{args.clients} clients on the bare SSE endpoint")
     bare = [Client(port, BARE_PATH, cookie) for _ in range(args.clients)]
     bare_started = time.monotonic()
     bare_tasks = await connect_all(bare)
     bare_connect = time.monotonic() - bare_started
+    await asyncio.sleep(SETTLE_SECONDS)
     rss_bare = server_rss_kb(server)
     for task in bare_tasks:
         task.cancel()
@@ -317,24 +347,33 @@ async def run(args, data, port: int, server: subprocess.Popen) -> dict:
     started = time.monotonic()
     tasks = await connect_all(clients)
     connect_seconds = time.monotonic() - started
+    await asyncio.sleep(SETTLE_SECONDS)
     rss_live = server_rss_kb(server)
     failed = [c.failed for c in clients if c.failed]
     step("factory", f"{args.rate} events/s for {args.seconds} s")
     published = time.monotonic()
-    accepted_at = await publish(args, data, port)
+    cpu_before = server_cpu_seconds(server)
+    post_seconds: list[float] = []
+    accepted_at = await publish(args, data, port, post_seconds)
     publish_seconds = time.monotonic() - published
     await asyncio.sleep(3)  # the last deliveries
+    server_cpu = server_cpu_seconds(server) - cpu_before
     for task in tasks:
         task.cancel()
     return {
         "clients": clients,
         "failed": failed,
         "accepted_at": accepted_at,
+        "post_seconds": sorted(post_seconds),
+        "server_cpu": server_cpu,
         "publish_seconds": publish_seconds,
         "connect_seconds": connect_seconds,
         "bare_connect_seconds": bare_connect,
         "bare_failed": sum(1 for c in bare if c.failed),
         "rss": (rss_idle, rss_bare, rss_live),
+        "rss_cold": rss_cold,
+        # The machine may be shared: its 1-minute load average when the run starts and ends.
+        "load": (load_before, os.getloadavg()[0]),
     }
 
 
@@ -374,6 +413,7 @@ def report(args, data, outcome: dict) -> None:
         f"Live tracking — {args.clients} SSE clients, granian {args.workers} workers, "
         f"PostgreSQL + Redis, {os.cpu_count()} CPU cores, {args.seconds} s at {args.rate} events/s"
     )
+    print("  load average (1 min) at start and end: {:.1f}, {:.1f}".format(*outcome["load"]))
     print(f"  clients refused or failed: {len(outcome['failed'])} (bare: {outcome['bare_failed']})")
     print(
         f"  connect all clients: {outcome['connect_seconds']:.1f} s "
@@ -381,6 +421,18 @@ def report(args, data, outcome: dict) -> None:
     )
     verdict = "OK" if rate >= 2000 else "BELOW TARGET"
     print(f"  accepted events/s: {rate:.0f}  (target ≥ 2000: {verdict})")
+    posts = outcome["post_seconds"]
+    print(
+        f"  POST of a batch of {min(500, max(1, int(args.rate / 4)))} events: "
+        f"p50 {percentile(posts, 0.5) * 1000:.0f} ms, p99 {percentile(posts, 0.99) * 1000:.0f} ms "
+        f"({len(posts)} batches)"
+    )
+    # What the load of a shared machine does not change: the server's CPU time per event.
+    print(
+        f"  server CPU while posting (both workers, PostgreSQL apart): "
+        f"{outcome['server_cpu']:.1f} s, {outcome['server_cpu'] * 1000 / max(1, accepted):.2f} ms "
+        f"per accepted event"
+    )
     verdict = "OK" if p99 <= 1.0 else "BELOW TARGET"
     print(f"  delivery latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms (≤ 1 s: {verdict})")
     print(f"  lost {lost}, duplicated {duplicated}, out of order {disordered} (target 0/0)")
@@ -389,6 +441,8 @@ def report(args, data, outcome: dict) -> None:
         f"  server memory per connection: {per_conn:.1f} KB (≤ 50 KB: {verdict}); "
         f"bare SSE baseline {per_bare:.1f} KB"
     )
+    cold = (live - min(outcome["rss_cold"], idle)) / max(1, args.clients)
+    print(f"    (cold, counting each worker's first-use costs: {cold:.1f} KB per connection)")
     print(json.dumps({"rate": rate, "p50": p50, "p99": p99, "lost": lost, "dup": duplicated}))
 
 

@@ -6,3 +6,8 @@ class ProductionConfig(AppConfig):
     name = "autovitrine.production"
     label = "production"
     verbose_name = _("Production et suivi")
+
+    def ready(self) -> None:
+        from .reference import connect_signals
+
+        connect_signals()

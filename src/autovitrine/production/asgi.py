@@ -16,7 +16,6 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.http import HttpRequest
@@ -63,9 +62,7 @@ def with_live_stream_fast_path(application: Any) -> Any:
         )
         if match is None:
             return await application(scope, receive, send)
-        order_id = await sync_to_async(_viewer_order_id, thread_sensitive=False)(
-            _header(scope, b"cookie"), match["number"]
-        )
+        order_id = await live.run_sync(_viewer_order_id, _header(scope, b"cookie"), match["number"])
         if order_id is None:
             await send(
                 {

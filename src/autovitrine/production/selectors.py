@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -58,12 +59,20 @@ def order_for_viewer(*, number: str, user: Any) -> Order | None:
     return None
 
 
+def live_message(pk: int, public: dict[str, Any]) -> dict[str, Any]:
+    """An event's live message: what the buyer reads (frozen when it was accepted), its id."""
+    return {**public, "id": pk}
+
+
 def live_messages_after(*, order_id: int, last_id: int) -> list[dict[str, Any]]:
-    return list(
-        ProductionEvent.objects.filter(progress__order_id=order_id, id__gt=last_id)
+    return [
+        live_message(pk, public)
+        for pk, public in ProductionEvent.objects.filter(
+            progress__order_id=order_id, id__gt=last_id
+        )
         .order_by("id")
-        .values_list("public", flat=True)
-    )
+        .values_list("id", "public")
+    ]
 
 
 @dataclass
@@ -265,7 +274,7 @@ def order_timeline(order: Order) -> Timeline:
             if progress.hold_reason_public and progress.hold_reason
             else _("Contrôle qualité supplémentaire en cours.")
         )
-    log = [event.public for event in reversed(events)]
+    log = [live_message(event.pk, event.public) for event in reversed(events)]
     return Timeline(
         stages=stages,
         percent=progress_percent(progress),
@@ -942,6 +951,30 @@ def office_overview(*, now: dt.datetime | None = None) -> OfficeOverview:
             )
     late.sort(key=lambda car: (car.eta_to or dt.date.max, car.number))
     return OfficeOverview(plants=plants, late=late, accuracy=_eta_accuracy(since))
+
+
+def buyer_email_milestones_many(*, order_ids: Iterable[int]) -> dict[int, set[str]]:
+    """``buyer_email_milestones`` of many orders in one query."""
+    ids = set(order_ids)
+    rows = dict(
+        TrackingPreferences.objects.filter(order_id__in=ids).values_list(
+            "order_id", "email_milestones"
+        )
+    )
+    return {
+        order_id: (set(rows[order_id]) if order_id in rows else set(OPTIONAL_MILESTONES))
+        | {"handover_moved"}
+        for order_id in ids
+    }
+
+
+def orders_with_active_booking(*, order_ids: Iterable[int]) -> set[int]:
+    """Those of these orders with a handover slot booked or offered."""
+    return set(
+        HandoverBooking.objects.filter(
+            handover__order_id__in=set(order_ids), status__in=ACTIVE_BOOKING_STATUSES
+        ).values_list("handover__order_id", flat=True)
+    )
 
 
 def buyer_email_milestones(*, order_id: int) -> set[str]:

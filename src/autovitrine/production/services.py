@@ -3,21 +3,25 @@ the progress and ETA they move, and the live message each accepted event publish
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import json
 import math
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pydantic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +32,7 @@ from PIL import Image
 from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
 from autovitrine.dealers.services import dealer_staff_notify
-from autovitrine.orders.selectors import customer_order, order_by_number
+from autovitrine.orders.selectors import customer_order, order_by_number, orders_by_numbers
 from autovitrine.orders.services import order_deliver, order_start_production
 
 from . import eta, live, selectors, signing
@@ -54,6 +58,7 @@ from .models import (
     TransportLeg,
     private_storage,
 )
+from .reference import legs_of, reference, reference_changed, stations_of
 from .tasks import tracking_email_buyer
 from .texts import ARRIVED_RANK, LEFT_PLANT_RANK, public_message
 
@@ -223,163 +228,536 @@ class EventResult:
         return answer
 
 
+# A batch that met a concurrent one (the same event id, the same new VIN, a deadlock) runs again
+# from the start; the second run sees what the other committed.
+BATCH_ATTEMPTS = 3
+
+
+class _Retry(Exception):
+    pass
+
+
 def events_ingest(*, credential: ApiCredential, events: list[Any]) -> list[EventResult]:
-    """Apply a batch, event by event: each is accepted (once: a second delivery answers as the
-    first, flagged ``duplicate``) or rejected with its index and a stable code; one bad event
-    never stops the others. Each event runs in its own short transaction, locking one progress
-    row at most, so concurrent batches cannot deadlock."""
-    return [_ingest_one(credential, index, raw) for index, raw in enumerate(events)]
+    """Apply a batch: each event is accepted (once: a second delivery answers as the first,
+    flagged ``duplicate``) or rejected with its index and a stable code; one bad event never
+    stops the others.
+
+    The whole batch is one transaction with a handful of queries whatever its size: the progress
+    rows it touches are locked at once, sorted by VIN (two concurrent batches take their common
+    rows in the same order: no deadlock), the events are inserted in one statement that keeps
+    the first of each ``event_id`` (``ON CONFLICT DO NOTHING``), the progress rows are written
+    back in one round trip. The reference data (stations, legs) comes from a per-process cache
+    (``reference``). Live messages are published and e-mails queued after the commit."""
+    results: list[EventResult | None] = [None] * len(events)
+    parsed: list[tuple[int, EventIn]] = []
+    for index, raw in enumerate(events):
+        try:
+            parsed.append((index, EventIn.model_validate(raw)))
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first.get("loc", ()))
+            raw_id = str(raw.get("id", ""))[:64] if isinstance(raw, dict) else ""
+            results[index] = EventResult(
+                index, raw_id, "rejected", code="invalid_event", message=f"{field}: {first['msg']}"
+            )
+    if parsed:
+        for attempt in range(1, BATCH_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    decided = _Batch(credential, parsed).run()
+                break
+            except _Retry:
+                if attempt == BATCH_ATTEMPTS:
+                    raise
+            except OperationalError as exc:
+                deadlock = getattr(exc.__cause__, "sqlstate", None) == "40P01"
+                if not deadlock or attempt == BATCH_ATTEMPTS:
+                    raise
+        for result in decided:
+            results[result.index] = result
+    return [result for result in results if result is not None]
 
 
-def _ingest_one(credential: ApiCredential, index: int, raw: Any) -> EventResult:
-    raw_id = str(raw.get("id", ""))[:64] if isinstance(raw, dict) else ""
-    try:
-        event = EventIn.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first.get("loc", ()))
-        return EventResult(
-            index, raw_id, "rejected", code="invalid_event", message=f"{field}: {first['msg']}"
+@dataclass
+class _Candidate:
+    index: int
+    event: EventIn
+    progress: OrderProgress
+    station: Station | None
+    leg: TransportLeg | None
+
+
+_LINE, _PLANT, _STATION, _LEG = (
+    cast("models.ForeignKey[Any, Any]", OrderProgress._meta.get_field(name))
+    for name in ("line", "plant", "station", "leg")
+)
+
+
+class _Batch:
+    """One run of a batch inside its transaction (see ``events_ingest``)."""
+
+    def __init__(self, credential: ApiCredential, parsed: list[tuple[int, EventIn]]) -> None:
+        self.credential = credential
+        self.parsed = parsed
+        self.allowed = PLANT_KINDS if credential.plant_id else CARRIER_KINDS
+        self.ref = reference()
+        self.orders: dict[str, Order] = {}
+        self.by_vin: dict[str, OrderProgress] = {}
+        self.by_order_id: dict[int, OrderProgress] = {}
+        # (progress, station) -> when the car first entered it (the ETA counts from there).
+        self.entered: dict[tuple[int, int], dt.datetime] = {}
+        self._booked: set[int] | None = None
+        self._booked_read: set[int] = set()
+        self._chosen: dict[int, set[str]] | None = None
+
+    # --- before anything is written -----------------------------------------------------
+
+    def _lock(self) -> None:
+        vins: set[str] = set()
+        numbers: set[str] = set()
+        for _index, event in self.parsed:
+            if event.kind not in self.allowed:
+                continue
+            if event.kind == EventKind.VIN_ASSIGNED:
+                numbers.add(event.order or "")
+                with contextlib.suppress(ValidationError):
+                    vins.add(validate_vin(event.vin or ""))
+            elif event.vin:
+                vins.add(event.vin.upper())
+            elif event.order:
+                numbers.add(event.order)
+        numbers.discard("")
+        if numbers:
+            self.orders = orders_by_numbers(numbers=numbers)
+        order_ids = {order.pk for order in self.orders.values()}
+        if not vins and not order_ids:
+            return
+        rows = list(
+            OrderProgress.objects.select_for_update(of=("self",))
+            .select_related("order")
+            # What ingestion reads of the order (the rest is read where needed).
+            .only(*_PROGRESS_READ, "order__number", "order__status", "order__kind")
+            .filter(Q(vin__in=vins) | Q(order_id__in=order_ids))
+            .order_by("vin")
         )
-    if ProductionEvent.objects.filter(event_id=event.id).exists():
-        return EventResult(index, event.id, "accepted", duplicate=True)
-    allowed = PLANT_KINDS if credential.plant_id else CARRIER_KINDS
-    if event.kind not in allowed:
-        return EventResult(
-            index,
-            event.id,
-            "rejected",
-            code="forbidden_kind",
-            message=_("Cette clé ne peut pas envoyer ce type d'événement."),
-        )
-    try:
-        with transaction.atomic():
-            row = _apply(credential, event)
-    except IntegrityError:
-        # The same event id, accepted meanwhile by a concurrent delivery.
-        if ProductionEvent.objects.filter(event_id=event.id).exists():
-            return EventResult(index, event.id, "accepted", duplicate=True)
-        raise
-    except Rejected as exc:
-        return EventResult(index, event.id, "rejected", code=exc.code, message=exc.message)
-    order_id, public = row.progress.order_id, row.public
-    transaction.on_commit(lambda: live.publish(order_id=order_id, message=public))
-    return EventResult(index, event.id, "accepted")
+        ref = self.ref
+        if any(row.line_id not in ref.lines for row in rows):
+            ref = self.ref = reference(fresh=True)  # a line added since this process loaded
+        for row in rows:
+            self._attach(row)
 
+    def _attach(self, progress: OrderProgress) -> None:
+        """Point the row's plant, line, station and leg at the cached reference objects."""
+        ref = self.ref
+        if progress.line_id in ref.lines:
+            # The ids are those of the row: only the related objects' cache is filled.
+            _LINE.set_cached_value(progress, ref.lines[progress.line_id])
+            _PLANT.set_cached_value(progress, ref.plants[progress.plant_id])
+            if progress.station_id is not None:
+                _STATION.set_cached_value(progress, ref.stations[progress.station_id])
+            if progress.leg_id is not None:
+                _LEG.set_cached_value(progress, ref.legs[progress.leg_id])
+        self.by_vin[progress.vin] = progress
+        self.by_order_id[progress.order_id] = progress
 
-def _locked_progress(credential: ApiCredential, event: EventIn) -> OrderProgress:
-    if event.kind == EventKind.VIN_ASSIGNED:
-        return _assign_vin(credential, event)
-    filters: dict[str, Any] = {}
-    if event.vin:
-        filters["vin"] = event.vin.upper()
-    elif event.order:
-        filters["order__number"] = event.order
-    else:
-        raise Rejected("invalid_event", _("Indiquez le VIN ou le numéro de commande."))
-    progress = (
-        OrderProgress.objects.select_for_update().filter(**filters).select_related("order").first()
-    )
-    if progress is None:
-        raise Rejected("unknown_vin", _("Aucune commande en production ne porte ce VIN."))
-    if credential.plant_id and progress.plant_id != credential.plant_id:
-        raise Rejected("unknown_vin", _("Aucune commande en production ne porte ce VIN."))
-    return progress
-
-
-def _assign_vin(credential: ApiCredential, event: EventIn) -> OrderProgress:
-    if not event.order or not event.vin:
-        raise Rejected("invalid_event", _("Indiquez le numéro de commande et le VIN."))
-    try:
-        vin = validate_vin(event.vin)
-    except ValidationError as exc:
-        raise Rejected("invalid_vin", exc.messages[0]) from exc
-    order = order_by_number(number=event.order)
-    if order is None or order.kind != "factory":
-        raise Rejected("unknown_order", _("Aucune commande usine ne porte ce numéro."))
-    if order.status not in ("confirmed", "in_production", "ready"):
-        raise Rejected("order_not_confirmed", _("Cette commande n'est pas confirmée."))
-    plant = credential.plant
-    assert plant is not None
-    line = (
-        plant.lines.filter(code=event.line).first() if event.line else plant.lines.first()
-    ) or None
-    if line is None:
-        raise Rejected("unknown_line", _("Ligne inconnue dans cette usine."))
-    progress = OrderProgress.objects.select_for_update().filter(order_id=order.pk).first()
-    if progress is not None:
-        if progress.vin != vin:
-            raise Rejected("vin_conflict", _("Un autre VIN est déjà attribué à cette commande."))
+    def _progress_for(self, event: EventIn) -> OrderProgress:
+        if event.kind == EventKind.VIN_ASSIGNED:
+            return self._assign_vin(event)
+        if event.vin:
+            progress = self.by_vin.get(event.vin.upper())
+        elif event.order:
+            order = self.orders.get(event.order)
+            progress = self.by_order_id.get(order.pk) if order is not None else None
+        else:
+            raise Rejected("invalid_event", _("Indiquez le VIN ou le numéro de commande."))
+        if progress is None or (
+            self.credential.plant_id and progress.plant_id != self.credential.plant_id
+        ):
+            raise Rejected("unknown_vin", _("Aucune commande en production ne porte ce VIN."))
         return progress
-    if OrderProgress.objects.filter(vin=vin).exists():
-        raise Rejected("vin_conflict", _("Ce VIN est déjà attribué à une autre commande."))
-    return OrderProgress.objects.create(order=order, vin=vin, plant=plant, line=line)
 
+    def _assign_vin(self, event: EventIn) -> OrderProgress:
+        if not event.order or not event.vin:
+            raise Rejected("invalid_event", _("Indiquez le numéro de commande et le VIN."))
+        try:
+            vin = validate_vin(event.vin)
+        except ValidationError as exc:
+            raise Rejected("invalid_vin", exc.messages[0]) from exc
+        order = self.orders.get(event.order)
+        if order is None or order.kind != "factory":
+            raise Rejected("unknown_order", _("Aucune commande usine ne porte ce numéro."))
+        if order.status not in ("confirmed", "in_production", "ready"):
+            raise Rejected("order_not_confirmed", _("Cette commande n'est pas confirmée."))
+        assert self.credential.plant_id is not None
+        line = self.ref.line(self.credential.plant_id, event.line)
+        if line is None:
+            raise Rejected("unknown_line", _("Ligne inconnue dans cette usine."))
+        progress = self.by_order_id.get(order.pk)
+        if progress is not None:
+            if progress.vin != vin:
+                raise Rejected(
+                    "vin_conflict", _("Un autre VIN est déjà attribué à cette commande.")
+                )
+            return progress
+        if vin in self.by_vin:
+            raise Rejected("vin_conflict", _("Ce VIN est déjà attribué à une autre commande."))
+        try:
+            progress = OrderProgress.objects.create(
+                order=order, vin=vin, plant=line.plant, line=line
+            )
+        except IntegrityError as exc:  # a concurrent batch assigned it first
+            raise _Retry from exc
+        self._attach(progress)
+        return progress
 
-def _apply(credential: ApiCredential, event: EventIn) -> ProductionEvent:
-    progress = _locked_progress(credential, event)
-    station: Station | None = None
-    leg: TransportLeg | None = None
-    if event.kind in (EventKind.STATION_ENTERED, EventKind.STATION_LEFT):
-        station = progress.line.stations.filter(code=event.station or "").first()
-        if station is None:
-            raise Rejected("unknown_station", _("Poste inconnu sur la ligne de cette voiture."))
-    if event.kind == EventKind.TRANSPORT_CHECKPOINT:
-        leg = progress.plant.legs.filter(code=event.leg or "").first()
-        if leg is None:
-            raise Rejected("unknown_leg", _("Étape de transport inconnue pour cette voiture."))
-        if credential.carrier_id and leg.carrier_id != credential.carrier_id:
-            raise Rejected("forbidden_leg", _("Cette étape est confiée à un autre transporteur."))
-    previous_eta = (progress.eta_from, progress.eta_to)
-    previous_rank = progress.rank
-    handover_moved = False
-    _move(progress, event, station, leg)
-    reason = _eta_update(progress, event)
-    progress.save()
-    if (progress.eta_from, progress.eta_to) != previous_eta and progress.eta_from:
-        assert progress.eta_to is not None
-        if previous_eta[0] is None:
-            reason = EtaChange.Reason.INITIAL
-        EtaChange.objects.create(
-            progress=progress,
-            eta_from=progress.eta_from,
-            eta_to=progress.eta_to,
-            reason=reason,
-            created_at=event.occurred_at,
+    def _where(
+        self, progress: OrderProgress, event: EventIn
+    ) -> tuple[Station | None, TransportLeg | None]:
+        station: Station | None = None
+        leg: TransportLeg | None = None
+        if event.kind in (EventKind.STATION_ENTERED, EventKind.STATION_LEFT):
+            station = self.ref.station(progress.line_id, event.station or "")
+            if station is None:
+                raise Rejected("unknown_station", _("Poste inconnu sur la ligne de cette voiture."))
+        if event.kind == EventKind.TRANSPORT_CHECKPOINT:
+            leg = self.ref.leg(progress.plant_id, event.leg or "")
+            if leg is None:
+                raise Rejected("unknown_leg", _("Étape de transport inconnue pour cette voiture."))
+            if self.credential.carrier_id and leg.carrier_id != self.credential.carrier_id:
+                raise Rejected(
+                    "forbidden_leg", _("Cette étape est confiée à un autre transporteur.")
+                )
+        return station, leg
+
+    # --- lazily read, once per batch --------------------------------------------------------
+
+    def _prefetch_entered(self, candidates: list[_Candidate]) -> None:
+        in_plant = {
+            c.progress.pk
+            for c in candidates
+            if c.progress.rank < LEFT_PLANT_RANK
+            and (c.progress.station_id is not None or c.station is not None)
+        }
+        if not in_plant:
+            return
+        rows = (
+            ProductionEvent.objects.filter(progress_id__in=in_plant, kind=EventKind.STATION_ENTERED)
+            .order_by("id")
+            .values_list("progress_id", "station_id", "occurred_at")
         )
-        handover_moved = _handover_check_slip(progress)
-    _notify_milestones(
-        progress,
-        previous_rank=previous_rank,
-        # The handover e-mail tells the new date: no second e-mail for the same change.
-        previous_eta_to=None if handover_moved else previous_eta[1],
+        for progress_id, station_id, occurred_at in rows:
+            self.entered.setdefault((progress_id, station_id), occurred_at)
+
+    def _has_booking(self, order_id: int) -> bool:
+        """Whether the order has a handover booked (read for the whole batch at first need)."""
+        if self._booked is None or order_id not in self._booked_read:
+            self._booked_read = set(self.by_order_id) | {order_id}
+            self._booked = selectors.orders_with_active_booking(order_ids=self._booked_read)
+        return order_id in self._booked
+
+    def _buyer_chose(self, order_id: int, milestone: str) -> bool:
+        """Whether the buyer wants this milestone's e-mail (read for the whole batch at first
+        need)."""
+        if self._chosen is None or order_id not in self._chosen:
+            self._chosen = selectors.buyer_email_milestones_many(
+                order_ids=set(self.by_order_id) | {order_id}
+            )
+        return milestone in self._chosen[order_id]
+
+    # --- the run ----------------------------------------------------------------------------
+
+    def run(self) -> list[EventResult]:
+        self._lock()
+        stored = set(
+            ProductionEvent.objects.filter(
+                event_id__in={event.id for _index, event in self.parsed}
+            ).values_list("event_id", flat=True)
+        )
+        results: list[EventResult] = []
+        candidates: list[_Candidate] = []
+        taken: set[str] = set()
+        for index, event in self.parsed:
+            if event.id in stored or event.id in taken:
+                results.append(EventResult(index, event.id, "accepted", duplicate=True))
+                continue
+            if event.kind not in self.allowed:
+                results.append(
+                    EventResult(
+                        index,
+                        event.id,
+                        "rejected",
+                        code="forbidden_kind",
+                        message=_("Cette clé ne peut pas envoyer ce type d'événement."),
+                    )
+                )
+                continue
+            try:
+                progress = self._progress_for(event)
+                station, leg = self._where(progress, event)
+            except Rejected as exc:
+                results.append(
+                    EventResult(index, event.id, "rejected", code=exc.code, message=exc.message)
+                )
+                continue
+            taken.add(event.id)
+            candidates.append(_Candidate(index, event, progress, station, leg))
+        if candidates:
+            self._apply_all(candidates)
+        results.extend(EventResult(c.index, c.event.id, "accepted") for c in candidates)
+        return results
+
+    def _apply_all(self, candidates: list[_Candidate]) -> None:
+        self._prefetch_entered(candidates)
+        rows: list[_Row] = []
+        eta_changes: list[EtaChange] = []
+        owed: dict[tuple[int, str], str] = {}
+        touched: dict[int, OrderProgress] = {}
+        for c in candidates:
+            progress, event = c.progress, c.event
+            touched[progress.pk] = progress
+            previous_eta = (progress.eta_from, progress.eta_to)
+            previous_rank = progress.rank
+            handover_moved = False
+            _move(progress, event, c.station, c.leg)
+            reason = _eta_update(progress, event, entered=self.entered)
+            if (progress.eta_from, progress.eta_to) != previous_eta and progress.eta_from:
+                assert progress.eta_to is not None
+                if previous_eta[0] is None:
+                    reason = EtaChange.Reason.INITIAL
+                eta_changes.append(
+                    EtaChange(
+                        progress_id=progress.pk,
+                        eta_from=progress.eta_from,
+                        eta_to=progress.eta_to,
+                        reason=reason,
+                        created_at=event.occurred_at,
+                    )
+                )
+                if self._has_booking(progress.order_id):
+                    handover_moved = _handover_check_slip(progress)
+            for milestone, key in _milestones_crossed(
+                progress,
+                previous_rank=previous_rank,
+                # The handover e-mail tells the new date: no second e-mail for the same change.
+                previous_eta_to=None if handover_moved else previous_eta[1],
+            ):
+                if self._buyer_chose(progress.order_id, milestone):
+                    owed.setdefault((progress.pk, key), milestone)
+            if event.kind == EventKind.STATION_ENTERED:
+                assert c.station is not None
+                self.entered.setdefault((progress.pk, c.station.pk), event.occurred_at)
+                if progress.order.status == "confirmed":
+                    started = order_start_production(number=progress.order.number)
+                    progress.order.status = started.status
+            public = public_message(
+                kind=event.kind,
+                data=(data := event.model_dump(mode="json", exclude_none=True)),
+                occurred_at=event.occurred_at,
+                station=c.station,
+                leg=c.leg,
+                progress=progress,
+            )
+            rows.append(
+                _Row(
+                    event_id=event.id,
+                    kind=event.kind,
+                    progress_id=progress.pk,
+                    order_id=progress.order_id,
+                    occurred_at=event.occurred_at,
+                    station_id=c.station.pk if c.station else None,
+                    leg_id=c.leg.pk if c.leg else None,
+                    data=data,
+                    public=public,
+                )
+            )
+        ids = _events_insert(rows, credential_id=self.credential.pk)
+        if len(ids) != len(rows):
+            raise _Retry  # a concurrent delivery of one of them got in first
+        _progress_write(list(touched.values()))
+        EtaChange.objects.bulk_create(eta_changes)
+        _notifications_create(owed)
+        # Published in id order: each stream then sees its order's events as the table has them.
+        messages = [
+            (row.order_id, selectors.live_message(ids[row.event_id], row.public))
+            for row in sorted(rows, key=lambda row: ids[row.event_id])
+        ]
+        transaction.on_commit(partial(live.publish_many, messages))
+
+
+@dataclass(slots=True)
+class _Row:
+    """An accepted event, as it is inserted."""
+
+    event_id: str
+    kind: str
+    progress_id: int
+    order_id: int
+    occurred_at: dt.datetime
+    station_id: int | None
+    leg_id: int | None
+    data: dict[str, Any]
+    public: dict[str, Any]
+
+
+_EVENT_COLUMNS = (
+    "event_id", "kind", "progress", "occurred_at", "received_at", "station", "leg", "credential",
+    "data", "public",
+)  # fmt: skip
+
+
+def _fields(model: type[models.Model], names: tuple[str, ...]) -> list[models.Field[Any, Any]]:
+    by_name = {field.name: field for field in model._meta.concrete_fields}
+    return [by_name[name] for name in names]
+
+
+def _column(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> str:
+    return connection.ops.quote_name(str(field.column))
+
+
+@contextlib.contextmanager
+def _bulk_cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
+    """On PostgreSQL a cursor that binds parameters on the server (Django's quotes each one into
+    the SQL text on the client); Django's own elsewhere. Errors are Django's either way."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
+
+def _events_insert(rows: list[_Row], *, credential_id: int) -> dict[str, int]:
+    """Insert the rows in one statement; an ``event_id`` already there (a concurrent delivery)
+    is skipped by the unique constraint. Returns the ids of the inserted rows by event id.
+
+    On PostgreSQL the values travel as one array per column (``unnest``): ten parameters
+    instead of thousands, which the driver would otherwise parse and quote one by one."""
+    connection = connections[ProductionEvent.objects.db]
+    fields = _fields(ProductionEvent, _EVENT_COLUMNS)
+    pk, event_id = _fields(ProductionEvent, ("id", "event_id"))
+    table = connection.ops.quote_name(ProductionEvent._meta.db_table)
+    columns = ", ".join(_column(f, connection) for f in fields)
+    received_at = timezone.now()
+    conflict = (
+        f"ON CONFLICT ({_column(event_id, connection)}) DO NOTHING "
+        f"RETURNING {_column(pk, connection)}, {_column(event_id, connection)}"
     )
-    if event.kind == EventKind.STATION_ENTERED and progress.order.status == "confirmed":
-        order_start_production(number=progress.order.number)
-    row = ProductionEvent.objects.create(
-        event_id=event.id,
-        kind=event.kind,
-        progress=progress,
-        occurred_at=event.occurred_at,
-        station=station,
-        leg=leg,
-        credential=credential,
-        data=event.model_dump(mode="json", exclude_none=True),
+    if connection.vendor == "postgresql":
+        sql = (
+            f"INSERT INTO {table} ({columns}) "
+            "SELECT e, k, p, o, %s, s, l, %s, d::jsonb, u::jsonb FROM unnest("
+            "%s::text[], %s::text[], %s::bigint[], %s::timestamptz[], %s::bigint[], "
+            "%s::bigint[], %s::text[], %s::text[]) WITH ORDINALITY AS v(e, k, p, o, s, l, d, u, n) "
+            f"ORDER BY n {conflict}"
+        )
+        params: list[Any] = [
+            received_at,
+            credential_id,
+            [r.event_id for r in rows],
+            [r.kind for r in rows],
+            [r.progress_id for r in rows],
+            [r.occurred_at for r in rows],
+            [r.station_id for r in rows],
+            [r.leg_id for r in rows],
+            [json.dumps(r.data) for r in rows],
+            [json.dumps(r.public) for r in rows],
+        ]
+    else:
+        params = []
+        for r in rows:
+            values = (
+                r.event_id, r.kind, r.progress_id, r.occurred_at, received_at, r.station_id,
+                r.leg_id, credential_id, r.data, r.public,
+            )  # fmt: skip
+            params.extend(
+                f.get_db_prep_save(value, connection)
+                for f, value in zip(fields, values, strict=True)
+            )
+        placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(rows))} {conflict}"
+    with _bulk_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return {key: row_id for row_id, key in cursor.fetchall()}
+
+
+_PROGRESS_COLUMNS = (
+    "build_week", "rank", "stage_kind", "station", "leg", "stage_at", "on_hold", "hold_reason",
+    "hold_reason_public", "hold_changed_at", "carrier_eta", "plant_eta", "eta_from", "eta_to",
+    "arrived_at", "updated_at",
+)  # fmt: skip
+_PROGRESS_READ = ("id", "order", "vin", "plant", "line", *_PROGRESS_COLUMNS)
+
+
+def _progress_write(rows: list[OrderProgress]) -> None:
+    """Write the locked progress rows back: on PostgreSQL one UPDATE fed by one array per
+    column; elsewhere one UPDATE a row."""
+    connection = connections[OrderProgress.objects.db]
+    fields = _fields(OrderProgress, _PROGRESS_COLUMNS)
+    (pk,) = _fields(OrderProgress, ("id",))
+    table = connection.ops.quote_name(OrderProgress._meta.db_table)
+    now = timezone.now()
+    for row in rows:
+        row.updated_at = now
+    with _bulk_cursor(connection) as cursor:
+        if connection.vendor == "postgresql":
+            names = [f"c{i}" for i in range(len(fields))]
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk, *fields])
+            cursor.execute(
+                f"UPDATE {table} SET "
+                + ", ".join(
+                    f"{_column(f, connection)} = v.{name}"
+                    for f, name in zip(fields, names, strict=True)
+                )
+                + f" FROM unnest({arrays}) AS v(id, {', '.join(names)})"
+                + f" WHERE {table}.{_column(pk, connection)} = v.id",
+                [[row.pk for row in rows]]
+                + [[getattr(row, f.attname) for row in rows] for f in fields],
+            )
+            return
+        cursor.executemany(
+            f"UPDATE {table} SET "
+            + ", ".join(f"{_column(f, connection)} = %s" for f in fields)
+            + f" WHERE {_column(pk, connection)} = %s",
+            [
+                [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+                for row in rows
+            ],
+        )
+
+
+def _notifications_create(owed: dict[tuple[int, str], str]) -> None:
+    """The milestone e-mails owed, once each (the progress rows are locked: nobody else creates
+    theirs meanwhile), sent by the task after the commit."""
+    if not owed:
+        return
+    existing = set(
+        Notification.objects.filter(
+            progress_id__in={progress_id for progress_id, _key in owed},
+            key__in={key for _progress_id, key in owed},
+        ).values_list("progress_id", "key")
     )
-    row.public = public_message(row, progress)
-    row.save(update_fields=["public"])
-    return row
+    created = Notification.objects.bulk_create(
+        Notification(progress_id=progress_id, key=key, milestone=milestone)
+        for (progress_id, key), milestone in owed.items()
+        if (progress_id, key) not in existing
+    )
+    for notification in created:
+        transaction.on_commit(partial(tracking_email_buyer.enqueue, notification.pk))
 
 
 # An ETA moving by more than this is worth an e-mail.
 ETA_NOTICE_DAYS = 2
 
 
-def _notify_milestones(
+def _milestones_crossed(
     progress: OrderProgress, *, previous_rank: int, previous_eta_to: dt.date | None
-) -> None:
-    """Owe the buyer an e-mail for each milestone crossed, once (unique key per milestone).
-    Entering production is told by ``orders`` (the order's status change)."""
+) -> list[tuple[str, str]]:
+    """The milestone e-mails this change owes the buyer, with their unique key (one e-mail per
+    milestone; the ETA: per new date). Entering production is told by ``orders`` (the order's
+    status change)."""
     owed: list[tuple[str, str]] = []
     if previous_rank < LEFT_PLANT_RANK <= progress.rank:
         owed.append((Notification.Milestone.LEFT_PLANT, "left_plant"))
@@ -391,15 +769,7 @@ def _notify_milestones(
         and abs((progress.eta_to - previous_eta_to).days) > ETA_NOTICE_DAYS
     ):
         owed.append((Notification.Milestone.ETA_CHANGED, f"eta:{progress.eta_to.isoformat()}"))
-    chosen = selectors.buyer_email_milestones(order_id=progress.order_id)
-    for milestone, key in owed:
-        if milestone not in chosen:
-            continue  # the buyer turned this one off
-        notification, created = Notification.objects.get_or_create(
-            progress=progress, key=key, defaults={"milestone": milestone}
-        )
-        if created:
-            transaction.on_commit(partial(tracking_email_buyer.enqueue, notification.pk))
+    return owed
 
 
 def _move(
@@ -439,7 +809,12 @@ def _move(
             progress.plant_eta = event.eta
 
 
-def _eta_update(progress: OrderProgress, event: EventIn) -> str:
+def _eta_update(
+    progress: OrderProgress,
+    event: EventIn,
+    *,
+    entered: dict[tuple[int, int], dt.datetime] | None = None,
+) -> str:
     """Recompute the window; the reason a change is shown with."""
     before_to = progress.eta_to
     if progress.arrived_at is not None:
@@ -447,7 +822,7 @@ def _eta_update(progress: OrderProgress, event: EventIn) -> str:
         progress.eta_from = progress.eta_to = day
         return EtaChange.Reason.ARRIVED
     now = max(event.occurred_at, progress.stage_at or event.occurred_at)
-    window = estimate_window(progress, now=now)
+    window = estimate_window(progress, now=now, entered=entered)
     if window is None:
         return EtaChange.Reason.INITIAL
     progress.eta_from = timezone.localdate(window.start)
@@ -478,10 +853,16 @@ def _leg_step(leg: TransportLeg) -> eta.Step:
     return eta.blend(eta.Step(float(leg.typical_hours), float(leg.spread_hours)), _observed(leg))
 
 
-def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window | None:
-    """The arrival window from what the progress knows (see ``eta`` and docs/tracking.md)."""
-    stations = list(progress.line.stations.all())
-    legs = list(progress.plant.legs.all())
+def estimate_window(
+    progress: OrderProgress,
+    *,
+    now: dt.datetime,
+    entered: dict[tuple[int, int], dt.datetime] | None = None,
+) -> eta.Window | None:
+    """The arrival window from what the progress knows (see ``eta`` and docs/tracking.md).
+    ``entered``: when the car entered each (progress, station), if the caller read it already."""
+    stations = stations_of(progress.line)
+    legs = legs_of(progress.plant)
     leg_steps = [_leg_step(leg) for leg in legs]
     if progress.rank >= LEFT_PLANT_RANK:
         current: eta.Step | None
@@ -515,14 +896,17 @@ def estimate_window(progress: OrderProgress, *, now: dt.datetime) -> eta.Window 
         since = progress.stage_at
         if progress.stage_kind == EventKind.STATION_LEFT:
             # A station's typical duration runs from entering it to entering the next one.
-            entered = (
-                ProductionEvent.objects.filter(
-                    progress=progress, kind=EventKind.STATION_ENTERED, station=progress.station
+            if entered is not None:
+                entered_at = entered.get((progress.pk, progress.station.pk))
+            else:
+                entered_at = (
+                    ProductionEvent.objects.filter(
+                        progress=progress, kind=EventKind.STATION_ENTERED, station=progress.station
+                    )
+                    .values_list("occurred_at", flat=True)
+                    .first()
                 )
-                .values_list("occurred_at", flat=True)
-                .first()
-            )
-            since = entered or since
+            since = entered_at or since
         after = [_station_step(s) for s in stations if s.position > position] + leg_steps
         return eta.remaining_window(
             now=now,
@@ -899,7 +1283,7 @@ def _handover_check_slip(progress: OrderProgress) -> bool:
     )
     if created:
         transaction.on_commit(partial(tracking_email_buyer.enqueue, notification.pk))
-        order = progress.order
+        order = order_by_number(number=progress.order.number) or progress.order
         was = selectors.slot_label(booking.day, booking.half_day)
         now = selectors.slot_label(offered.day, offered.half_day) if offered else _("aucun")
         transaction.on_commit(
@@ -1092,5 +1476,6 @@ def step_durations_refresh(*, now: dt.datetime | None = None, force: bool = Fals
             Station.objects.bulk_update(stations, fields)
             TransportLeg.objects.bulk_update(legs, fields)
             Plant.objects.filter(pk=plant.pk).update(durations_observed_at=now)
+            reference_changed()  # bulk writes skip save(): the workers' cached stations and legs
         measured += 1
     return measured

@@ -3,13 +3,17 @@ sentence. Shared by the ingestion (frozen into each live message) and the timeli
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .models import EventKind, OrderProgress, ProductionEvent
+from .models import EventKind, OrderProgress, Station, TransportLeg
+from .reference import legs_of, stations_of
 
 # Progress ranks: a station entered/left, the plant's exit, each transport leg, the arrival.
 LEFT_PLANT_RANK = 10_000
@@ -19,17 +23,29 @@ ARRIVED_RANK = 20_000
 # --- What the buyer reads -------------------------------------------------------------------
 
 
+@lru_cache(maxsize=2048)
+def _day_text(day: dt.date, fmt: str, language: str | None) -> str:
+    # ``language`` keys the cache: date_format reads the active one.
+    return date_format(day, fmt)
+
+
+def day_text(day: dt.date, fmt: str) -> str:
+    """``date_format`` of a day, remembered (a batch of events formats the same days again)."""
+    return _day_text(day, fmt, get_language())
+
+
 def progress_percent(progress: OrderProgress) -> int:
     """Share of the steps done: each station, the exit, each transport leg, the arrival."""
-    stations = progress.line.stations.count()
-    legs = progress.plant.legs.count()
+    line_stations = stations_of(progress.line)
+    stations = len(line_stations)
+    legs = len(legs_of(progress.plant))
     total = stations + 1 + legs + 1
     if progress.rank >= ARRIVED_RANK:
         done = total
     elif progress.rank >= LEFT_PLANT_RANK:
         done = stations + 1 + (progress.leg.position if progress.leg else 0)
     elif progress.station is not None:
-        position = [s.pk for s in progress.line.stations.all()].index(progress.station.pk)
+        position = [s.pk for s in line_stations].index(progress.station.pk)
         done = position + (1 if progress.stage_kind == EventKind.STATION_LEFT else 0)
     else:
         done = 0
@@ -54,12 +70,12 @@ def eta_text(progress: OrderProgress) -> str:
     if progress.eta_from is None or progress.eta_to is None:
         return ""
     if progress.arrived_at is not None:
-        return _("Arrivée le %(day)s") % {"day": date_format(progress.eta_from, "j F Y")}
+        return _("Arrivée le %(day)s") % {"day": day_text(progress.eta_from, "j F Y")}
     if progress.eta_from == progress.eta_to:
-        return _("Arrivée prévue le %(day)s") % {"day": date_format(progress.eta_from, "j F Y")}
+        return _("Arrivée prévue le %(day)s") % {"day": day_text(progress.eta_from, "j F Y")}
     return _("Arrivée prévue entre le %(start)s et le %(end)s") % {
-        "start": date_format(progress.eta_from, "j F"),
-        "end": date_format(progress.eta_to, "j F Y"),
+        "start": day_text(progress.eta_from, "j F"),
+        "end": day_text(progress.eta_to, "j F Y"),
     }
 
 
@@ -88,18 +104,24 @@ def event_text(
     return _("Votre voiture est arrivée à la concession.")
 
 
-def public_message(row: ProductionEvent, progress: OrderProgress) -> dict[str, Any]:
-    """What the live timeline shows for this event, frozen when it is accepted (a resumed stream
-    replays exactly what a connected one received)."""
-    local = timezone.localtime(row.occurred_at)
+def public_message(
+    *,
+    kind: str,
+    data: dict[str, Any],
+    occurred_at: dt.datetime,
+    station: Station | None,
+    leg: TransportLeg | None,
+    progress: OrderProgress,
+) -> dict[str, Any]:
+    """What the live timeline shows for an event, frozen when it is accepted (a resumed stream
+    replays exactly what a connected one received). Its id is the row's (added when read:
+    ``selectors.live_message``), so it can be computed before the row is inserted."""
+    local = timezone.localtime(occurred_at)
     return {
-        "id": row.pk,
-        "kind": row.kind,
-        "text": event_text(
-            row.kind, data=row.data, progress=progress, station=row.station, leg=row.leg
-        ),
-        "at": row.occurred_at.isoformat(),
-        "at_display": date_format(local, "j M Y, H:i"),
+        "kind": kind,
+        "text": event_text(kind, data=data, progress=progress, station=station, leg=leg),
+        "at": occurred_at.isoformat(),
+        "at_display": f"{day_text(local.date(), 'j M Y')}, {local:%H:%M}",
         "percent": progress_percent(progress),
         "stage": stage_label(progress),
         "eta": eta_text(progress),

@@ -48,6 +48,7 @@ def reset_process_state() -> None:
     from autovitrine.flashsales import asgi as flashsale_asgi
     from autovitrine.flashsales import services as flashsale_services
     from autovitrine.flashsales.queue import waiting_room
+    from autovitrine.production import reference as production_reference
     from autovitrine.workshop import selectors as workshop_selectors
 
     if settings.REDIS_URL:
@@ -56,6 +57,7 @@ def reset_process_state() -> None:
         cache.clear()
     waiting_room.cache_clear()
     workshop_selectors.catalogue_cache_clear()
+    production_reference.reference_cache_clear()
     flashsale_services._sale_info_cache.clear()
     flashsale_services._outages_seen.clear()
     flashsale_asgi._live_sessions.clear()
