@@ -245,6 +245,10 @@ def load(args: argparse.Namespace, rng: random.Random) -> None:
                 "first_registration": None,
                 "price_ttc": price,
                 "description": "",
+                "fiscal_hp": None,
+                "vat_scheme": "normal",
+                "purchase_price_cents": None,
+                "flash_sale_ref": None,
                 "status": rng.choices(("available", "reserved", "sold"), (90, 5, 5))[0],
             }
             copy.write_row([row[column] for column in columns])
