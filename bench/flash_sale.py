@@ -202,7 +202,8 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
 
 
 def step(name: str, text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {name}: {text}", flush=True)
+    # UTC: Django's set-up switches the process's local time zone to TIME_ZONE midway.
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {name}: {text}", flush=True)
 
 
 # --- A minimal HTTP/1.1 keep-alive client ---------------------------------------------------

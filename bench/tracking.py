@@ -377,7 +377,8 @@ async def run(args, data, port: int, server: subprocess.Popen) -> dict:
     }
 
 
-def report(args, data, outcome: dict) -> None:
+def report(args, data, outcome: dict) -> bool:
+    """Print the figures; whether every target held."""
     from autovitrine.production.models import ProductionEvent
 
     expected: dict[int, list[int]] = defaultdict(list)
@@ -444,9 +445,16 @@ def report(args, data, outcome: dict) -> None:
     cold = (live - min(outcome["rss_cold"], idle)) / max(1, args.clients)
     print(f"    (cold, counting each worker's first-use costs: {cold:.1f} KB per connection)")
     print(json.dumps({"rate": rate, "p50": p50, "p99": p99, "lost": lost, "dup": duplicated}))
+    return (
+        rate >= 2000
+        and p99 <= 1.0
+        and per_conn <= 50
+        and lost == duplicated == disordered == 0
+        and not outcome["failed"]
+    )
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=5000)
     parser.add_argument("--seconds", type=int, default=60)
@@ -505,8 +513,8 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     os.killpg(server.pid, signal.SIGKILL)
             log.close()
-        report(args, data, outcome)
+        return 0 if report(args, data, outcome) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
