@@ -420,30 +420,29 @@ class DayFigures:
     comments: int
 
 
-def campaign_attention(campaign: Campaign, *, days: int = 14) -> list[DayFigures]:
+def _attention_by_day(*, days: int, **on: Any) -> list[DayFigures]:
+    """Readers, engaged seconds, votes and comments per day over the last ``days`` days, for the
+    ideas ``on`` selects (``idea__campaign=…`` or ``idea=…``): four grouped queries."""
+    from django.db.models.functions import TruncDate
+
     since = timezone.localdate() - dt.timedelta(days=days - 1)
     views = {
         row["day"]: row
-        for row in IdeaView.objects.filter(idea__campaign=campaign, day__gte=since)
+        for row in IdeaView.objects.filter(day__gte=since, **on)
         .values("day")
         .annotate(readers=Count("id"), seconds=Sum("engaged_seconds"))
     }
-    from django.db.models.functions import TruncDate
 
-    votes = {
-        row["d"]: row["n"]
-        for row in Vote.objects.filter(idea__campaign=campaign, created_at__date__gte=since)
-        .annotate(d=TruncDate("created_at"))
-        .values("d")
-        .annotate(n=Count("id"))
-    }
-    comments = {
-        row["d"]: row["n"]
-        for row in Comment.objects.filter(idea__campaign=campaign, created_at__date__gte=since)
-        .annotate(d=TruncDate("created_at"))
-        .values("d")
-        .annotate(n=Count("id"))
-    }
+    def per_day(model: type[Vote] | type[Comment]) -> dict[dt.date, int]:
+        return {
+            row["d"]: row["n"]
+            for row in model.objects.filter(created_at__date__gte=since, **on)
+            .annotate(d=TruncDate("created_at"))
+            .values("d")
+            .annotate(n=Count("id"))
+        }
+
+    votes, comments = per_day(Vote), per_day(Comment)
     out = []
     for i in range(days):
         day = since + dt.timedelta(days=i)
@@ -458,6 +457,20 @@ def campaign_attention(campaign: Campaign, *, days: int = 14) -> list[DayFigures
             )
         )
     return out
+
+
+def campaign_attention(campaign: Campaign, *, days: int = 14) -> list[DayFigures]:
+    return _attention_by_day(days=days, idea__campaign=campaign)
+
+
+def idea_attention_by_day(idea: Idea, *, days: int = 14) -> list[DayFigures]:
+    """The same figures for one idea (its moderators' view): attention is the metric (seed 003)."""
+    return _attention_by_day(days=days, idea=idea)
+
+
+def attention_peak(days: list[DayFigures]) -> int:
+    """The largest bar of a chart (readers or votes), 1 at least."""
+    return max([d.readers for d in days] + [d.votes for d in days] + [1])
 
 
 def idea_attention(idea: Idea) -> dict[str, int]:

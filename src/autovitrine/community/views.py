@@ -295,7 +295,6 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, slug=slug)
     days = selectors.campaign_attention(campaign)
-    peak = max([d.readers for d in days] + [d.votes for d in days] + [1])
     return render(
         request,
         "community/dashboard.html",
@@ -303,7 +302,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "campaign": campaign,
             "counts": selectors.campaign_counts(campaign),
             "days": days,
-            "peak": peak,
+            "peak": selectors.attention_peak(days),
             "owners_want": selectors.ideas_list(campaign=campaign, sort="owners")[:10],
             **_chrome(request),
         },
@@ -335,6 +334,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
     voted = collaborator is not None and bool(selectors.voted_ids(collaborator, [idea.pk]))
     following = collaborator is not None and idea.follows.filter(collaborator=collaborator).exists()
     services.idea_view_record(idea_id=idea.pk, reader_key=_reader_key(request, idea.pk))
+    attention_days = selectors.idea_attention_by_day(idea) if moderator else []
     return render(
         request,
         "community/idea_detail.html",
@@ -358,6 +358,8 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "hide_form": HideForm(),
             "revisions": idea.revisions.all()[:10],
             "attention": selectors.idea_attention(idea) if moderator else None,
+            "attention_days": attention_days,
+            "attention_peak": selectors.attention_peak(attention_days),
             **chrome,
         },
     )

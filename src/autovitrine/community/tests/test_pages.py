@@ -236,3 +236,39 @@ def test_the_configurator_tag_credits_a_linked_idea(votes_campaign, head_office)
         "{% load community %}{% community_ideas_in 'mio' conf as lines %}{% for l in lines %}{{ l }}{% endfor %}"
     ).render(Context({"conf": {"roof": "panoramic"}}))
     assert f"idée de {idea.author.public_name}" in lines
+
+
+def test_head_office_sees_an_ideas_votes_and_comments_day_by_day(
+    client, votes_campaign, head_office
+):
+    """Attention per idea over time (issue 18): the idea page's chart for head office puts each
+    vote and comment on its own day; the author, not a moderator, sees no chart."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from autovitrine.community.models import Comment
+
+    idea = make_idea(votes_campaign)
+    other = make_idea(votes_campaign, title="Des sièges chauffants")  # not counted on this idea
+    for _ in range(3):
+        services.idea_vote(idea_id=idea.pk, voter=make_member(votes_campaign))
+    services.idea_vote(idea_id=other.pk, voter=make_member(votes_campaign))
+    services.comment_create(idea=idea, author=make_member(votes_campaign), body="Oui !")
+    Comment.objects.filter(idea=idea).update(created_at=timezone.now() - dt.timedelta(days=2))
+
+    days = {d.day: d for d in selectors.idea_attention_by_day(idea)}
+    today = timezone.localdate()
+    assert (days[today].votes, days[today].comments) == (3, 0)
+    assert days[today - dt.timedelta(days=2)].comments == 1
+    assert sum(d.votes for d in days.values()) == 3
+
+    client.force_login(head_office)
+    page = client.get(f"/communaute/idees/{idea.pk}/").content.decode()
+    chart = page[page.index('data-testid="idea-attention"') :]
+    assert f'<th scope="row">{today:%d/%m}</th>' in chart
+    client.force_login(idea.author.user, backend="django.contrib.auth.backends.ModelBackend")
+    assert (
+        'data-testid="idea-attention"'
+        not in client.get(f"/communaute/idees/{idea.pk}/").content.decode()
+    )
