@@ -17,19 +17,12 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.conf import settings as django_settings
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.middleware.csrf import _get_new_csrf_string
-from django.test import Client
 from hypothesis import HealthCheck, seed, settings
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 from schemathesis.specs.openapi.stateful import collect_transitions
 
 from autovitrine.config.api import api
-from autovitrine.testing import factories as f
 
 FIXED_SEED = 20261206
 SEEDS = [FIXED_SEED] + (
@@ -41,34 +34,6 @@ STEPS = 6
 
 def _schema():
     return schemathesis.openapi.from_dict(api.get_openapi_schema())
-
-
-@pytest.fixture
-def app(db, dealer):
-    vehicle = f.StockVehicleFactory(dealer=dealer)
-    f.LeadFactory(dealer=dealer, vehicle=vehicle)
-    # As Django's test client does: the test's transaction keeps its connection open.
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield WSGIHandler()
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
-
-
-@pytest.fixture(params=["anonymous", "dealer_staff"])
-def visitor(request, db) -> tuple[dict[str, str], dict[str, str]]:
-    if request.param == "anonymous":
-        return {}, {}
-    client = Client()
-    client.force_login(request.getfixturevalue(request.param))
-    token = _get_new_csrf_string()
-    cookies = {
-        django_settings.SESSION_COOKIE_NAME: client.cookies[
-            django_settings.SESSION_COOKIE_NAME
-        ].value,
-        django_settings.CSRF_COOKIE_NAME: token,
-    }
-    return cookies, {"X-CSRFToken": token}
 
 
 def test_the_flows_we_rely_on_are_linked():
