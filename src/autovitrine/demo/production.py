@@ -81,7 +81,9 @@ PLANTS: tuple[PlantSpec, ...] = (
         ),
     },
 )
-ORDERS = (("demo-suivi-production", "production", 0.0), ("demo-suivi-transport", "transport", 12.0))
+# The train is 36 h late: over a day even after the carriers' ETA noise (σ 2 h each), so its ETA
+# moves to a later date at any hour the demo is loaded (12 h moved it only across midnight).
+ORDERS = (("demo-suivi-production", "production", 0.0), ("demo-suivi-transport", "transport", 36.0))
 
 
 def load_plants(tick: Tick) -> int:

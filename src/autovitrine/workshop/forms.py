@@ -84,7 +84,7 @@ class ExtraWorkForm(forms.Form):
     amount_eur = core_forms.DecimalField(
         label=_("Montant HT (€)"), min_value=1, max_digits=8, decimal_places=2
     )
-    labour_minutes = forms.IntegerField(
+    labour_minutes = core_forms.IntegerField(
         label=_("Temps de travail en plus (min)"),
         min_value=0,
         max_value=480,
