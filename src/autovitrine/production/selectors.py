@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import staff_dealer_id
+from autovitrine.core.stages import Stage, StagePhoto
 from autovitrine.orders.selectors import order_by_number
 from autovitrine.tradein.selectors import TradeInStatus, trade_in_by_id
 
@@ -73,15 +74,6 @@ def live_messages_after(*, order_id: int, last_id: int) -> list[dict[str, Any]]:
         .order_by("id")
         .values_list("id", "public")
     ]
-
-
-@dataclass
-class Stage:
-    label: str
-    state: str  # "done", "current" or "upcoming"
-    at: dt.datetime | None = None
-    detail: str = ""
-    photo_url: str = ""
 
 
 # A station photo's address works this long: a page reload hands out fresh ones.
@@ -219,7 +211,14 @@ def order_timeline(order: Order) -> Timeline:
                 "done" if at else "upcoming",
                 at,
                 detail,
-                photo_url=station_photo_url(photo_id) if photo_id else "",
+                photos=(
+                    StagePhoto(
+                        station_photo_url(photo_id),
+                        _("Votre voiture au poste %(station)s") % {"station": station.name},
+                    ),
+                )
+                if photo_id
+                else (),
             )
         )
     stages.append(
@@ -253,7 +252,7 @@ def order_timeline(order: Order) -> Timeline:
     # The current stage: the one the progress rank points at (never moved back by late events).
     current_index = _current_index(progress, stages)
     if current_index is not None:
-        stages[current_index].state = "current"
+        stages[current_index] = replace(stages[current_index], state="current")
 
     changes = list(EtaChange.objects.filter(progress=progress).order_by("created_at", "id"))
     history = []

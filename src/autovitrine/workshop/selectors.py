@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autovitrine.core.money import Price, price_of_lines
+from autovitrine.core.stages import Stage, StagePhoto
 from autovitrine.dealers.selectors import dealer_opening_periods
 from autovitrine.parts.selectors import PartHit, cheapest_compatible_part, search_parts
 
@@ -644,3 +645,45 @@ def booking_from_token(token: str) -> Booking | None:
     except signing.BadSignature:
         return None
     return Booking.objects.filter(number=number).select_related("dealer").first()
+
+
+# --- The job as stages (the site's timeline component, as a car being built is followed) ------
+_JOB_STAGES = (
+    Booking.Status.CONFIRMED,
+    Booking.Status.RECEIVED,
+    Booking.Status.DIAGNOSIS,
+    Booking.Status.EXTRA_PROPOSED,
+    Booking.Status.IN_PROGRESS,
+    Booking.Status.READY,
+    Booking.Status.COLLECTED,
+)
+
+
+def booking_stages(booking: Booking, *, photo_url: Callable[[int], str]) -> list[Stage]:
+    """Each stage of the job with the time it was reached, the current one marked, and the
+    workshop's photos on the stage during which they were taken (the owner's own, sent before
+    the visit, stay beside the form that sent them). A stage the job went past without (no
+    diagnosis, no extra work) is left out."""
+    reached: dict[str, dt.datetime] = {}
+    for event in booking.events.order_by("created_at", "pk"):
+        reached.setdefault(event.status, event.created_at)
+    last = max((i for i, status in enumerate(_JOB_STAGES) if status in reached), default=0)
+    statuses = [
+        status
+        for i, status in enumerate(_JOB_STAGES)
+        if status in reached or (i > last and status != Booking.Status.EXTRA_PROPOSED)
+    ]
+    photos: dict[str, list[StagePhoto]] = defaultdict(list)
+    for photo in booking.photos.filter(by_owner=False).order_by("created_at", "pk"):
+        taken_during = [s for s in statuses if s in reached and reached[s] <= photo.created_at]
+        stage = taken_during[-1] if taken_during else statuses[0]
+        photos[stage].append(StagePhoto(photo_url(photo.pk), photo.caption))
+    return [
+        Stage(
+            str(Booking.Status(status).label),
+            "current" if status == booking.status else "done" if status in reached else "upcoming",
+            reached.get(status),
+            photos=tuple(photos[status]),
+        )
+        for status in statuses
+    ]

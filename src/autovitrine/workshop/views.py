@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from .selectors import (
     PARIS,
     booking_part_choices,
     booking_photo,
+    booking_stages,
     car_history,
     customer_booking,
     customer_bookings,
@@ -278,6 +280,10 @@ def hold(request: HttpRequest, car_id: int) -> HttpResponse:
     return redirect("workshop:booking", number=booking.number)
 
 
+# A slot still held, or a booking that ended before the visit: no job to follow.
+NOT_A_JOB = {Booking.Status.HELD, Booking.Status.CANCELLED, Booking.Status.EXPIRED}
+
+
 @customer_required
 @require_GET
 def booking_detail(request: HttpRequest, number: str) -> HttpResponse:
@@ -290,9 +296,17 @@ def booking_detail(request: HttpRequest, number: str) -> HttpResponse:
             "lines": booking.lines.order_by("is_extra", "pk"),
             "quotes": booking.quotes.order_by("pk"),
             "events": booking.events.order_by("created_at", "pk"),
+            "stages": []
+            if booking.status in NOT_A_JOB
+            else booking_stages(
+                booking,
+                photo_url=lambda pk: reverse("workshop:photo", args=[booking.number, pk]),
+            ),
             "deadline": services.cancel_deadline(booking),
             "manage_token": services.booking_token(booking),
-            "photos": booking.photos.order_by("created_at", "pk"),
+            # The owner's own photos, beside the form that sends them; the workshop's are on
+            # the stage they were taken in.
+            "photos": booking.photos.filter(by_owner=True).order_by("created_at", "pk"),
             "can_send_photos": booking.status in services.OWNER_PHOTO_STATUSES,
             "part_choices": booking_part_choices(booking)
             if booking.status == Booking.Status.CONFIRMED
@@ -511,8 +525,6 @@ def planning(request: HttpRequest, dealer_id: int) -> HttpResponse:
 
 
 def _dealer_url(request: HttpRequest, name: str, number: str) -> str:
-    from django.urls import reverse
-
     url = reverse(name, kwargs={"number": number})
     code = request.GET.get("concession")
     return f"{url}?concession={code}" if code else url

@@ -227,3 +227,32 @@ def test_head_office_sees_a_jobs_photos_in_the_admin_read_only(client_as, bookin
     # Dealer staff never use the admin
     staff, _ = client_as("dealer_staff")
     assert staff.get(reverse("admin:workshop_bookingphoto_changelist")).status_code == 302
+
+
+def test_the_owner_follows_the_job_stage_by_stage_with_the_workshops_photos(client_as, booking):
+    """The job on the site's stage timeline, as a car being built is followed (issue 17): the
+    stages reached with their time, the current one marked, a workshop photo on the stage it was
+    taken in; a skipped diagnosis is left out, the stages to come are shown."""
+    from autovitrine.workshop.services import booking_set_status
+
+    booking_set_status(booking=booking, status="received")
+    staff, _ = client_as("dealer_staff")
+    job = reverse("workshop:dealer_booking", kwargs={"number": booking.number})
+    assert (
+        staff.post(job, {"action": "photo", "photo": jpeg(), "legende": "Pneu usé"}).status_code
+        == 302
+    )
+    booking_set_status(booking=booking, status="in_progress")
+
+    owner, _ = client_as("customer")
+    page = owner.get(
+        reverse("workshop:booking", kwargs={"number": booking.number})
+    ).content.decode()
+    stages = page.split('id="booking-stages"')[1].split("</ol>")[0]
+    items = stages.split('<li class="tracking-stage ')[1:]
+    labels = [item.split('tracking-stage-label">')[1].split("<")[0] for item in items]
+    assert labels == ["Confirmé", "Véhicule réceptionné", "En cours", "Prêt", "Restitué"]
+    states = [item.split('"')[0] for item in items]
+    assert states == ["is-done", "is-done", "is-current", "is-upcoming", "is-upcoming"]
+    assert 'alt="Pneu usé"' in items[1] and "<time" in items[1]
+    assert "<img" not in items[2] + items[3]
