@@ -7,7 +7,8 @@ worker process keeps one pattern subscription and fans messages out to its open 
 stream subscribes before it reads its backlog and drops ids it has already sent, so a message
 published in between is neither lost nor sent twice. Within one order, event ids grow in commit
 order (each event locks its order's progress row), which makes "the largest id sent" a safe
-resume point.
+resume point. Known gap: two workers may *publish* one order's events out of commit order, and a
+stream then drops the later-published, smaller id (docs/tracking.md, "Benchmark": the fix).
 """
 
 from __future__ import annotations
