@@ -85,14 +85,14 @@ test-postgres: $(STAMP)
 ## its targets, and the target fails at the end if any did. The flash sale at a small size
 ## (FLASH_VISITORS=300000 for the full one).
 FLASH_VISITORS ?= 3000
-BENCHES := stock_search configurator configurator_http community tracking workshop flash_join_cap
+BENCHES := bench/stock_search.py bench/configurator.py bench/configurator_http.py \
+  bench/community.py bench/tracking.py bench/workshop.py bench/flash_join_cap.py \
+  "bench/flash_sale.py --visitors $(FLASH_VISITORS)"
 bench: $(STAMP)
 	@failed=""; \
-	for name in $(BENCHES); do \
-	  echo "=== bench/$$name.py"; $(PY) bench/$$name.py || failed="$$failed $$name"; \
+	for script in $(BENCHES); do \
+	  echo "=== $$script"; $(PY) $$script || failed="$$failed $$script"; \
 	done; \
-	echo "=== bench/flash_sale.py --visitors $(FLASH_VISITORS)"; \
-	$(PY) bench/flash_sale.py --visitors $(FLASH_VISITORS) || failed="$$failed flash_sale"; \
 	if [ -n "$$failed" ]; then echo "Benchmarks that missed a target or failed:$$failed"; exit 1; fi
 
 ## ruff, ruff format, the import-linter contracts, then mypy over the whole of src/ (`typecheck`)

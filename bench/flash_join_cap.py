@@ -57,6 +57,7 @@ def environment(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
 @dataclass
 class Run:
     name: str
+    cap: int  # the places its per-minute budget allows in MINUTES minutes
     places: int = 0
     per_minute: list[int] = field(default_factory=list)
     refusals: Counter = field(default_factory=Counter)
@@ -213,7 +214,7 @@ def hash_rate() -> float:
     return n / (time.perf_counter() - began)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pow-bits", type=int, default=4, help="the sales' base difficulty")
     parser.add_argument(
@@ -277,7 +278,7 @@ def main() -> None:
             sessions = accounts(label, per_minute * MINUTES + MINUTES, created)
             slug = f"bot-{label}"
             sale_id = new_sale(dealer, head_office, slug, args.pow_bits)
-            run = Run(name)
+            run = Run(name, cap=per_minute * MINUTES)
             step("bot", name)
             asyncio.run(
                 bot(run, sale_id=sale_id, slug=slug, sessions=sessions, address_of=address_of)
@@ -301,7 +302,13 @@ def main() -> None:
             f"({work / rate / (MINUTES * 60):.1f} cores for {MINUTES} min); "
             f"run took {run.seconds:.0f} s"
         )
+    ok = True
+    for run in runs:
+        held = run.places <= run.cap
+        ok &= held
+        print(f"Cap {run.name}: {run.places} ≤ {run.cap} → {'OK' if held else 'ABOVE THE CAP'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """Flash-sale load benchmark: one sale of 97 units, the real ASGI server in production mode
 (PostgreSQL, Redis, granian with 2+ workers) and a crowd of simulated visitors that do exactly what
-the sale page does (``flashsales/static/flashsales/flashsales.js``, mirrored in ``flash_client.py``
+the sale page does (``flashsales/static/flashsales/flashsales.js``, mirrored in ``_flash_client.py``
 and checked against the real script by ``flashsales/tests/test_bench_client.py``).
 
 Each visitor opens the sale page (its challenge, join key, CSRF token and queue pass come from
@@ -57,7 +57,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlencode, urlsplit
 
 from _common import PROJECT, percentile, recreate_database
-from flash_client import KEEP, hold_page_fields, join_delay_ms, poll_delay_ms, sale_page_fields
+from _flash_client import KEEP, hold_page_fields, join_delay_ms, poll_delay_ms, sale_page_fields
 
 BARE_PATH = "/bench/bare"
 WEBHOOK_SECRET = secrets.token_hex(16)  # the simulated provider's, for this run

@@ -1,6 +1,6 @@
 """The load benchmark's visitors poll when the real page would (issue #11, "the benchmark is the
 real page"): the sale page's own script, run under node on answers recorded from the server, and
-the benchmark's client (``bench/flash_client.py``) must schedule the same next poll."""
+the benchmark's client (``bench/_flash_client.py``) must schedule the same next poll."""
 
 from __future__ import annotations
 
@@ -40,10 +40,12 @@ EDGE_CASES = [
 
 
 def _client():
-    spec = importlib.util.spec_from_file_location("flash_client", PROJECT / "bench/flash_client.py")
+    spec = importlib.util.spec_from_file_location(
+        "_flash_client", PROJECT / "bench/_flash_client.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("flash_client", module)
+    sys.modules.setdefault("_flash_client", module)
     spec.loader.exec_module(module)
     return module
 
