@@ -79,30 +79,32 @@ def with_live_stream_fast_path(application: Any) -> Any:
         )
         last_id = int(raw_last) if raw_last.isdigit() else 0
         await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-
-        async def pump() -> None:
-            stream = live.order_stream(order_id=order_id, last_id=last_id)
-            try:
-                async for chunk in stream:
-                    await send(
-                        {"type": "http.response.body", "body": chunk.encode(), "more_body": True}
-                    )
-            finally:
-                await stream.aclose()
+        # The stream runs in this request's own task; a second task only waits for the client
+        # to leave and then cancels it (a task per stream fewer: memory is the limit here).
+        serving = asyncio.current_task()
+        assert serving is not None
+        left: list[bool] = []
 
         async def client_gone() -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass
+            left.append(True)
+            serving.cancel()
 
-        pumping = asyncio.ensure_future(pump())
         watching = asyncio.ensure_future(client_gone())
+        stream = live.order_stream(order_id=order_id, last_id=last_id)
         try:
-            await asyncio.wait({pumping, watching}, return_when=asyncio.FIRST_COMPLETED)
+            async for chunk in stream:
+                await send(
+                    {"type": "http.response.body", "body": chunk.encode(), "more_body": True}
+                )
+        except asyncio.CancelledError:
+            if not left:
+                raise  # cancelled by the server, not by the client leaving
+            serving.uncancel()
         finally:
-            for task in (pumping, watching):
-                task.cancel()
-            with contextlib.suppress(BaseException):
-                await pumping
+            watching.cancel()
+            await stream.aclose()
             with contextlib.suppress(Exception):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 

@@ -7,8 +7,9 @@ worker process keeps one pattern subscription and fans messages out to its open 
 stream subscribes before it reads its backlog and drops ids it has already sent, so a message
 published in between is neither lost nor sent twice. Within one order, event ids grow in commit
 order (each event locks its order's progress row), which makes "the largest id sent" a safe
-resume point. Known gap: two workers may *publish* one order's events out of commit order, and a
-stream then drops the later-published, smaller id (docs/tracking.md, "Benchmark": the fix).
+resume point. Two workers may still *publish* one order's events out of that order, so each
+message names the order's event before it: a message whose previous event the stream has not
+sent means one is on its way, and the stream reads the table instead (which has both).
 """
 
 from __future__ import annotations
@@ -45,21 +46,17 @@ def _sync_redis() -> Any:
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
-def publish(*, order_id: int, message: dict[str, Any]) -> None:
-    """Tell the streams of this order (on every worker) about an accepted event; called after
-    the commit. Without Redis the streams poll the table, so there is nothing to do."""
-    publish_many([(order_id, message)])
-
-
-def publish_many(messages: list[tuple[int, dict[str, Any]]]) -> None:
-    """``publish`` for a batch's events, in one round trip to Redis (a pipeline), in order."""
+def publish_many(messages: list[tuple[int, int, dict[str, Any]]]) -> None:
+    """Tell the streams of each order (on every worker) about a batch's accepted events, given
+    as (order id, the order's previous event id or 0, message), after the commit, in one round
+    trip to Redis (a pipeline). Without Redis the streams poll the table: nothing to do."""
     if not settings.REDIS_URL or not messages:
         return
     try:
         pipe = _sync_redis().pipeline(transaction=False)
-        for order_id, message in messages:
-            # "<id> <json>": the hub hands the JSON to the stream as it is, parsing only the id.
-            pipe.publish(_channel(order_id), f"{message['id']} {json.dumps(message)}")
+        for order_id, previous, message in messages:
+            # "<id> <previous> <json>": the hub hands the JSON on as it is, parsing the ids.
+            pipe.publish(_channel(order_id), f"{message['id']} {previous} {json.dumps(message)}")
         pipe.execute()
     except Exception:  # Redis down: the streams' reconnect reads the backlog from the table.
         logger.warning("live publish failed for %d events", len(messages), exc_info=True)
@@ -90,9 +87,10 @@ def _events_after(order_id: int, last_id: int) -> list[dict[str, Any]]:
         close_db_connections()
 
 
-# What the hub hands a stream: (event id, its message as JSON), or None after Redis came back
-# (what was published meanwhile is lost: the stream reads the table again).
-Item = tuple[int, str] | None
+# What the hub hands a stream: (event id, the order's previous event id, its message as JSON),
+# or None after Redis came back (what was published meanwhile is lost: the stream reads the
+# table again).
+Item = tuple[int, int, str] | None
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
@@ -155,8 +153,8 @@ class _Hub:
                         order = item["channel"][prefix:]
                         inboxes = self.inboxes.get(int(order)) if order.isdigit() else None
                         if inboxes:
-                            head, _space, body = item["data"].partition(b" ")
-                            entry = (int(head), body.decode())
+                            head, previous, body = item["data"].split(b" ", 2)
+                            entry = (int(head), int(previous), body.decode())
                             for inbox in inboxes:
                                 inbox.put(entry)
             except asyncio.CancelledError:
@@ -241,16 +239,19 @@ async def order_stream(
                     if wait == heartbeat:
                         yield ": heartbeat\n\n"
                     continue
-                if None in items:  # Redis came back: what it published meanwhile is lost
-                    for chunk in await _backlog(order_id, last_id):
-                        last_id = chunk[0]
-                        yield chunk[1]
-                    continue
                 for item in items:
-                    assert item is not None
-                    if item[0] > last_id:  # already sent from the backlog otherwise
-                        last_id = item[0]
-                        yield _sse(*item)
+                    if item is not None and item[0] <= last_id:
+                        continue  # already sent (from the table)
+                    if item is None or item[1] > last_id:
+                        # Redis came back (what it published meanwhile is lost), or the event
+                        # before this one is not sent yet (published later by another worker):
+                        # the table has both, in order.
+                        for chunk in await _backlog(order_id, last_id):
+                            last_id = chunk[0]
+                            yield chunk[1]
+                        continue
+                    last_id = item[0]
+                    yield _sse(item[0], item[2])
             else:
                 await asyncio.sleep(poll)
                 batch = await _backlog(order_id, last_id)

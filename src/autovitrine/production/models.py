@@ -215,6 +215,9 @@ class OrderProgress(models.Model):
     eta_from = models.DateField(_("arrivée prévue à partir du"), null=True, blank=True)
     eta_to = models.DateField(_("arrivée prévue au plus tard le"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrivée à la concession"), null=True, blank=True)
+    # The id of the order's latest event, written by the batch that holds this row locked: each
+    # live message carries the id before it, so a stream can tell a gap from a late message.
+    last_event_id = models.BigIntegerField(_("dernier événement"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("modifié le"))
 
     class Meta:

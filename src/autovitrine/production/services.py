@@ -573,14 +573,19 @@ class _Batch:
         ids = _events_insert(rows, credential_id=self.credential.pk)
         if len(ids) != len(rows):
             raise _Retry  # a concurrent delivery of one of them got in first
+        # Each message names the order's event before it (the chain the locked rows keep):
+        # two workers may publish in either order, and a stream that sees a link it has not
+        # sent reads the table instead of skipping what is still on its way.
+        messages: list[tuple[int, int, dict[str, Any]]] = []
+        for row in sorted(rows, key=lambda row: ids[row.event_id]):
+            progress = touched[row.progress_id]
+            previous, progress.last_event_id = progress.last_event_id or 0, ids[row.event_id]
+            messages.append(
+                (row.order_id, previous, selectors.live_message(ids[row.event_id], row.public))
+            )
         _progress_write(list(touched.values()))
         EtaChange.objects.bulk_create(eta_changes)
         _notifications_create(owed)
-        # Published in id order: each stream then sees its order's events as the table has them.
-        messages = [
-            (row.order_id, selectors.live_message(ids[row.event_id], row.public))
-            for row in sorted(rows, key=lambda row: ids[row.event_id])
-        ]
         transaction.on_commit(partial(live.publish_many, messages))
 
 
@@ -686,7 +691,7 @@ def _events_insert(rows: list[_Row], *, credential_id: int) -> dict[str, int]:
 _PROGRESS_COLUMNS = (
     "build_week", "rank", "stage_kind", "station", "leg", "stage_at", "on_hold", "hold_reason",
     "hold_reason_public", "hold_changed_at", "carrier_eta", "plant_eta", "eta_from", "eta_to",
-    "arrived_at", "updated_at",
+    "arrived_at", "last_event_id", "updated_at",
 )  # fmt: skip
 _PROGRESS_READ = ("id", "order", "vin", "plant", "line", *_PROGRESS_COLUMNS)
 

@@ -4,6 +4,7 @@ set, table polling otherwise), heartbeats, nothing lost or repeated across a rec
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,8 +13,9 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from autovitrine.conftest import ROLES
+from autovitrine.production import live
 from autovitrine.production.live import order_stream
-from autovitrine.production.models import ProductionEvent
+from autovitrine.production.models import OrderProgress, ProductionEvent
 
 from .conftest import VIN, assign, event, post
 
@@ -90,6 +92,54 @@ def test_a_reconnect_loses_nothing_and_repeats_nothing(transactional_db, plant_k
 
     seen = run_async(scenario())
     assert seen == list(ProductionEvent.objects.order_by("id").values_list("id", flat=True))
+
+
+@pytest.mark.redis
+def test_events_published_out_of_commit_order_all_reach_the_stream_in_order(
+    transactional_db, plant_key, order, monkeypatch
+):
+    """Two workers accept one order's events in two batches, committed in id order, but the
+    second worker publishes first (seen at 2,400 events/s: the stream sent the later event and
+    dropped the earlier one as already sent)."""
+    post(Client(), plant_key, [assign(order)])
+    assigned = ProductionEvent.objects.get().pk
+    held: list[list] = []
+
+    def accept_both_holding_their_messages() -> None:
+        with monkeypatch.context() as patch:
+            patch.setattr(live, "publish_many", held.append)
+            for batch in (
+                [event("in1", "station_entered", 10, vin=VIN, station="tolerie")],
+                [event("out1", "station_left", 200, vin=VIN, station="tolerie")],
+            ):
+                post(Client(), plant_key, batch)
+
+    async def scenario() -> list[str]:
+        stream = order_stream(order_id=order.pk, last_id=assigned, heartbeat=30, poll=0.05)
+        chunks = [await _next(stream)]  # retry: (the stream is subscribed once it is sent)
+        pending = asyncio.ensure_future(_next(stream))  # the backlog is empty: it waits
+        await sync_to_async(accept_both_holding_their_messages, thread_sensitive=False)()
+        live.publish_many(held[1])  # the later event's worker publishes first...
+        live.publish_many(held[0])  # ...then the earlier one's
+        chunks.append(await pending)
+        chunks.append(await _next(stream))
+        # And nothing more: the earlier message, arriving late, is not sent again.
+        with contextlib.suppress(TimeoutError):
+            chunks.append(await _next(stream, 0.5))
+        await stream.aclose()
+        return chunks
+
+    chunks = run_async(scenario())
+    entered, left = (
+        ProductionEvent.objects.exclude(pk=assigned).order_by("id").values_list("id", flat=True)
+    )
+    # Each message names the order's event before it; the locked row keeps the chain's end.
+    assert [(message[0], message[1], message[2]["id"]) for (message,) in held] == [
+        (order.pk, assigned, entered),
+        (order.pk, entered, left),
+    ]
+    assert OrderProgress.objects.get(order=order).last_event_id == left
+    assert _ids(chunks) == [entered, left]
 
 
 def test_a_silent_stream_sends_heartbeats(transactional_db, order):
