@@ -509,9 +509,21 @@ def _file_brackets(year: int) -> dict[int, int]:
         # 193 grams of CO2/km »
         (194, 60_000),
         (260, 60_000),
+        # cbanque.com, « Renault, Peugeot, Audi : la liste des voitures touchées par une flambée
+        # du malus écologique en 2024 » (table « Source : Ministère des Finances, Ademe, Le
+        # Parisien »): Peugeot 308 120 g 100 €, Toyota Yaris 121 g 125 €, Dacia Duster 124 g
+        # 190 €, Peugeot 3008 132 g 360 €, Citroën C5 Aircross 137 g 740 €, BMW X3 147 g 1 761 €,
+        # Audi RS5 203 g 60 000 €
+        (120, 100),
+        (121, 125),
+        (124, 190),
+        (132, 360),
+        (137, 740),
+        (147, 1_761),
+        (203, 60_000),
     ],
 )
-def test_l421_62_the_2024_points_published_by_service_public(official_scales, co2_g_km, euros):
+def test_l421_62_the_2024_points_published_by_the_administration(official_scales, co2_g_km, euros):
     scale = malus_scale_on(dt.date(2024, 1, 1))
     assert (scale.year, malus_amount(co2_g_km, scale)) == (2024, euros * 100)
 
