@@ -40,6 +40,23 @@ SOURCE_MAR_2026 = (
     "et fin de l'exonération des électriques au 1er avril) ; mac4ever.com, 27 février 2026 "
     "(Nouvelle-Aquitaine 58 €, La Réunion 60 €)"
 )
+# Every region's €/CV at 1 January 2026 was checked again (issue 13) against two more lists of the
+# eighteen regions: caradisiac.com, 17 February 2026 (« Prix par région », metropolitan
+# regions) and auto-pour-vous.fr, « Carte grise en hausse : découvrez où le prix grimpe en
+# 2026 » (all eighteen). They agree with the rates below; Martinique was 30 € here, its rate
+# before 1 July 2025.
+SOURCE_CORSE_2026 = (
+    "Corse : 43 €/CV au 1er janvier 2025 puis 53 €/CV au 1er janvier 2026 (budget 2026 adopté par "
+    "l'Assemblée de Corse le 17 octobre 2025) : cartegriseminute.fr, 5 décembre 2025 ; "
+    "carte-grise.org, 18 décembre 2025 ; caradisiac.com, 17 et 28 février 2026 ; les 43 € lus "
+    "chez bfmtv.com (avril 2025) sont le tarif de 2025"
+)
+SOURCE_MARTINIQUE_2025 = (
+    "Martinique : 53 €/CV depuis le 1er juillet 2025 (délibération de la Collectivité territoriale "
+    "de Martinique ; 30 € auparavant) : cartegriseminute.fr, 2 juillet 2025 ; carte-grise.org, "
+    "22 juillet 2025 ; opinion-internationale.com, 3 juillet 2025 ; auto-pour-vous.fr (2026). Le "
+    "tarif de 30 € entré auparavant était celui d'avant juillet 2025"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +91,8 @@ REGIONAL_RATES: dict[str, RegionalRate] = {
     "27": RegionalRate("Bourgogne-Franche-Comté", 6_000),
     "53": RegionalRate("Bretagne", 6_000, 0, f"{SOURCE_JAN_2026} ; {SOURCE_EV_MAY_2025}"),
     "24": RegionalRate("Centre-Val de Loire", 6_000),
-    # The €/CV of Corse differs between copies (53 € simulateurmalus.fr; 43 € bfmtv.com, April
-    # 2025): to check against the Assemblée de Corse's deliberation.
-    "94": RegionalRate("Corse", 5_300, 0, f"{SOURCE_JAN_2026} ; {SOURCE_EV_MAY_2025}"),
+    # 53 € in 2026; the 43 € of some copies is the 2025 rate (SOURCE_CORSE_2026).
+    "94": RegionalRate("Corse", 5_300, 0, f"{SOURCE_CORSE_2026} ; {SOURCE_EV_MAY_2025}"),
     "44": RegionalRate("Grand Est", 6_000),
     "32": RegionalRate("Hauts-de-France", 4_200, electric_exemption_pct=100),
     "11": RegionalRate("Île-de-France", 5_495),
@@ -86,7 +102,8 @@ REGIONAL_RATES: dict[str, RegionalRate] = {
     "52": RegionalRate("Pays de la Loire", 5_100),
     "93": RegionalRate("Provence-Alpes-Côte d'Azur", 6_000),
     "01": RegionalRate("Guadeloupe", 4_100),
-    "02": RegionalRate("Martinique", 3_000),
+    # 53 € since 1 July 2025, not the 30 € of before (SOURCE_MARTINIQUE_2025).
+    "02": RegionalRate("Martinique", 5_300, 0, SOURCE_MARTINIQUE_2025),
     "03": RegionalRate("Guyane", 4_250),
     "04": RegionalRate("La Réunion", 5_700),
     "06": RegionalRate("Mayotte", 3_000),

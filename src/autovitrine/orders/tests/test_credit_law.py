@@ -268,3 +268,33 @@ def test_the_system_check_warns_when_the_defaults_cannot_be_advertised(settings)
     assert [m.id for m in credit_defaults_problems(day=Q4_2026)] == ["orders.W001"]
     _defaults(settings, "quatre")
     assert [m.id for m in credit_defaults_problems(day=Q4_2026)] == ["orders.E001"]
+
+
+@pytest.mark.parametrize(
+    ("day", "messages", "advertised"),
+    [
+        # Q4 2026: its avis (JORF 26 September 2026) is in the data.
+        (dt.date(2026, 12, 31), [], True),
+        # Q1 2027: no avis in the data yet (expected in the last days of December 2026). The
+        # T4 2026 ceiling stands in for it, flagged in the simulator; the example is still
+        # checked against it, so pages keep their monthly amount and `check` stays silent.
+        (dt.date(2027, 1, 1), [], True),
+        (dt.date(2027, 3, 31), [], True),
+        # From Q2 2027 a ceiling half a year old is not used: no example anywhere, and `check`
+        # says so (orders.W001), as docs/legal.md « To update each quarter » states.
+        (dt.date(2027, 4, 1), ["orders.W001"], False),
+    ],
+)
+def test_l314_6_the_system_check_and_the_example_when_a_quarter_has_no_figures(
+    settings, day, messages, advertised
+):
+    from autovitrine.pricing.checks import credit_defaults_problems
+
+    _defaults(settings, "4.90")
+    assert [m.id for m in credit_defaults_problems(day=day)] == messages
+    example = representative_example(price_cents=3_000_000, day=day)
+    assert (example is not None) == advertised
+    if advertised:
+        ceiling = l314_6_ceiling(credit_cents=example.financed_cents, day=day)
+        assert ceiling.quarter.label == "T4 2026"
+        assert ceiling.stale == (day.year == 2027)

@@ -9,6 +9,7 @@ import pytest
 from autovitrine.pricing.registration import (
     department_of,
     fiscal_horsepower,
+    regional_rate_on,
     registration_estimate,
     registration_postcode,
 )
@@ -195,3 +196,62 @@ def test_a_used_cars_age_runs_from_its_first_registration_and_its_cv_from_its_ce
     [line] = [line for line in quote.lines if line.code == "registration"]
     assert "6 CV" in line.label
     assert line.ttc == regional_cents + 1_376
+
+
+# Every region's €/CV, checked one by one for issue 13 (L421-30 2°: « une taxe régionale »; the
+# rate is each regional council's vote). On 2 January 2026 the eighteen rates listed by
+# simulateurmalus.fr (1 January 2026), caradisiac.com (17 February 2026, « Prix par région ») and
+# auto-pour-vous.fr (2026), all three alike; Martinique from its own vote (53 € since 1 July
+# 2025: cartegriseminute.fr 02/07/2025, carte-grise.org 22/07/2025). On 5 December 2026 the same
+# after the 2026 votes: La Réunion 60 € (1 February), Île-de-France 54,95 + 14 € (1 March),
+# Nouvelle-Aquitaine 58 € (1 March), Hauts-de-France 43 € (1 April) (caradisiac.com 28/02/2026,
+# mac4ever.com 27/02/2026).
+@pytest.mark.parametrize(
+    ("region", "name", "on_2_january_2026", "on_5_december_2026"),
+    [
+        ("84", "Auvergne-Rhône-Alpes", 4_300, 4_300),
+        ("27", "Bourgogne-Franche-Comté", 6_000, 6_000),
+        ("53", "Bretagne", 6_000, 6_000),
+        ("24", "Centre-Val de Loire", 6_000, 6_000),
+        ("94", "Corse", 5_300, 5_300),
+        ("44", "Grand Est", 6_000, 6_000),
+        ("32", "Hauts-de-France", 4_200, 4_300),
+        ("11", "Île-de-France", 5_495, 6_895),
+        ("28", "Normandie", 6_000, 6_000),
+        ("75", "Nouvelle-Aquitaine", 5_300, 5_800),
+        ("76", "Occitanie", 5_950, 5_950),
+        ("52", "Pays de la Loire", 5_100, 5_100),
+        ("93", "Provence-Alpes-Côte d'Azur", 6_000, 6_000),
+        ("01", "Guadeloupe", 4_100, 4_100),
+        ("02", "Martinique", 5_300, 5_300),
+        ("03", "Guyane", 4_250, 4_250),
+        ("04", "La Réunion", 5_700, 6_000),
+        ("06", "Mayotte", 3_000, 3_000),
+    ],
+)
+def test_l421_30_each_regions_rate_per_cv_in_2026(
+    region, name, on_2_january_2026, on_5_december_2026
+):
+    january = regional_rate_on(region, dt.date(2026, 1, 2))
+    december = regional_rate_on(region, dt.date(2026, 12, 5))
+    assert (january.name, january.cents_per_cv) == (name, on_2_january_2026)
+    assert (december.name, december.cents_per_cv) == (name, on_5_december_2026)
+
+
+def test_corsica_is_53_euros_per_cv_in_2026_not_the_43_euros_of_2025():
+    """The Assemblée de Corse's budget 2026 (17 October 2025) raised the rate « de 43 à 53 € par
+    cheval fiscal » from 1 January 2026 (cartegriseminute.fr, 05/12/2025; carte-grise.org,
+    18/12/2025): a 7 CV car registered in Ajaccio pays 7 × 53 €."""
+    estimate = registration_estimate(
+        postcode="20000", co2_g_km=128, power_hp=130, electric=False, day=dt.date(2026, 1, 1)
+    )
+    assert (estimate.region, estimate.regional_tax_cents) == ("Corse", 7 * 5_300)
+
+
+def test_martinique_is_53_euros_per_cv_since_july_2025():
+    """« Le tarif du cheval fiscal en Martinique est fixé à 53 € depuis le 1er juillet 2025,
+    contre 30 € auparavant » (carte-grise.org, 22/07/2025): a 7 CV car in Fort-de-France."""
+    estimate = registration_estimate(
+        postcode="97200", co2_g_km=128, power_hp=130, electric=False, day=dt.date(2026, 12, 5)
+    )
+    assert (estimate.region, estimate.regional_tax_cents) == ("Martinique", 7 * 5_300)

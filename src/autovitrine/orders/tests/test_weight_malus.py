@@ -278,3 +278,40 @@ def test_an_order_registered_within_the_same_scale_has_no_notice():
     weight = next(line for line in quote.lines if line.code == "weight_malus")
     assert weight.ttc == 0 and "exonéré" in weight.label  # L421-78
     assert quote.vehicle["malus_notice"] == ""
+
+
+def test_l421_79_1_the_100_kg_stay_for_every_hybrid_until_31_december_2026():
+    """The limitation of the L421-79-1 abatement to hybrids whose electric motor is powerful
+    enough was put off to 1 January 2027 (« cette nouvelle mesure ne pourra donc être mise en
+    œuvre [...] qu'à compter du 1er janvier 2027 », government amendment to the PLF 2025,
+    francetvinfo.fr 26/11/2024): a mild hybrid of 1 650 kg registered on 31 December 2026 is
+    taxed on 1 550 kg, and nothing is computed for 2027 (no scale, no motor power in our data)."""
+    last_day = weight_malus(
+        mass_kg=1_650,
+        energy="hybrid",
+        electric_range_km=None,
+        registration_day=dt.date(2026, 12, 31),
+    )
+    assert (last_day.taxable_mass_kg, last_day.amount_cents) == (1_550, 51 * 10 * 100)
+    assert (
+        weight_malus(
+            mass_kg=1_650,
+            energy="hybrid",
+            electric_range_km=None,
+            registration_day=dt.date(2027, 1, 1),
+        )
+        is None
+    )
+
+
+def test_l421_78_an_electric_car_stays_exempt_after_1_july_2026():
+    """The loi de finances pour 2025 planned to tax electric cars from 1 July 2026; the loi de
+    finances pour 2026 dropped it (« Cette taxe au poids a donc été gommée de la loi de finances
+    2026 », automobile-propre.com, 30/01/2026)."""
+    result = weight_malus(
+        mass_kg=2_300,
+        energy="electric",
+        electric_range_km=None,
+        registration_day=dt.date(2026, 7, 2),
+    )
+    assert result.exempt and result.amount_cents == 0

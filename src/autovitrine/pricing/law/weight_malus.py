@@ -18,9 +18,27 @@ Rules as the texts give them (copies read with the search tool, check against L�
 - « Pour le véhicule dont la source d'énergie comprend l'électricité, autre que celui relevant
   des articles L. 421-78 ou L. 421-79, la masse en ordre de marche fait l'objet d'un abattement
   de 100 kilogrammes » (L421-79-1, read at juriblio.fr), created from 1 January 2024 by the
-  same law (amendment AN 1680/5250: « à compter du 1er janvier 2024 »); its planned limitation
-  to the cleanest hybrids was put off to 1 January 2027 (government amendment to the 2025
-  finance bill, francetvinfo.fr 26 November 2024): kept for every such car until then;
+  same law (amendment AN 1680/5250: « à compter du 1er janvier 2024 »). What was put off to
+  1 January 2027 is not this abatement but its *limitation* to the hybrids whose electric motor
+  is powerful enough: the government's amendment to the 2025 finance bill « décaler l'entrée en
+  vigueur de la limitation du bénéfice de l'abattement de malus masse [...] aux seuls véhicules
+  performants », because the motor's « puissance maximale nette » needs a change of the SIV
+  « qu'à compter du 1er janvier 2027 » (francetvinfo.fr, 26 November 2024); the 2026 finance
+  bill words that limit as an electric motor of more than 30 kW from 2027 (AN amendments
+  n° 288 and 716, Sénat n° I-837 to the PLF 2026, art. 13, which quote it). So every hybrid
+  and every plug-in hybrid of 50 km or less keeps the 100 kg up to 31 December 2026; a 2027
+  registration has no scale here (``LAST_KNOWN_YEAR``) and our versions carry no electric
+  motor's power, so no 2027 figure is computed;
+- plug-in hybrid over 50 km: « un abattement de 200 kg » from 2025 is still the rule the 2026
+  finance bill works from (AN amendment n° 1179 to the PLF 2026: « plutôt que de leur
+  permettre de bénéficier d'un abattement de 200 kg »);
+- thresholds: « voitures à moteur thermique pesant plus de 1 600 kilogrammes, et 1 500 à partir
+  de 2026, avec un barème allant de 10 à 30 euros par kilogramme » (francetvinfo.fr,
+  26 November 2024, on the loi de finances pour 2025); the taxation of electric cars from
+  1 July 2026 planned by that law (art. 27, Sénat amendment n° I-2610 to the PLF 2026) was
+  dropped by the loi de finances pour 2026 (automobile-propre.com, 30 January 2026: « Cette
+  taxe au poids a donc été gommée de la loi de finances 2026 »; caradisiac.com, 3 February
+  2026): electric cars stay exempt;
 - « Le montant cumulé du malus masse et du malus CO2 est plafonné au montant maximum du malus
   CO2 » (service-public.fr F35950): the weight malus is reduced so that the two together do not
   exceed the cap of the CO2 scale applied;
@@ -44,7 +62,8 @@ PHEV_LONG_RANGE_ABOVE_KM = 50
 PHEV_ABATEMENT_FROM = dt.date(2025, 1, 1)  # loi n° 2023-1322, art. 97
 PHEV_ABATEMENT_KG = 200
 PHEV_ABATEMENT_MAX_PCT = 15  # « dans la limite de 15 % de cette même masse »
-# L421-79-1: abatement for another car whose energy includes electricity, from 2024.
+# L421-79-1: abatement for another car whose energy includes electricity, from 2024; its limit
+# to hybrids with a powerful enough electric motor applies from 2027 only (module docstring).
 ELECTRIFIED_ABATEMENT_FROM = dt.date(2024, 1, 1)
 ELECTRIFIED_ABATEMENT_KG = 100
 
@@ -88,7 +107,8 @@ WEIGHT_SCALES: tuple[WeightScale, ...] = (
         source=(
             "CIBS L421-75, barème 2024 (loi n° 2023-1322 de finances pour 2024) ; relu sur "
             "service-public.fr F35950 (copie agglo-paysdemeaux.fr, exemple 1 950 kg = 4 520 €) "
-            "et latribuneauto.com ; inchangé en 2025"
+            "et latribuneauto.com ; inchangé en 2025 (seuil de 1 600 kg, francetvinfo.fr, "
+            "26 novembre 2024)"
         ),
     ),
     WeightScale(
@@ -97,9 +117,10 @@ WEIGHT_SCALES: tuple[WeightScale, ...] = (
         brackets=((1_500, 10), (1_700, 15), (1_800, 20), (1_900, 25), (2_000, 30)),
         source=(
             "CIBS L421-75, barème 2026 (loi n° 2025-127 de finances pour 2025) ; relu sur "
-            "latribuneauto.com 3 février 2026 (exemple 1 950 kg = 6 775 €) ; l'assujettissement "
-            "des électriques prévu au 1er juillet 2026 a été abandonné (caradisiac.com, "
-            "3 février 2026)"
+            "latribuneauto.com 3 février 2026 (exemple 1 950 kg = 6 775 €) ; seuil de 1 500 kg "
+            "« à partir de 2026 » (francetvinfo.fr, 26 novembre 2024) ; l'assujettissement des "
+            "électriques prévu au 1er juillet 2026 a été retiré par la loi de finances pour 2026 "
+            "(automobile-propre.com, 30 janvier 2026 ; caradisiac.com, 3 février 2026)"
         ),
     ),
 )
