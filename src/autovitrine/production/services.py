@@ -304,7 +304,8 @@ class _Batch:
         self.orders: dict[str, Order] = {}
         self.by_vin: dict[str, OrderProgress] = {}
         self.by_order_id: dict[int, OrderProgress] = {}
-        # (progress, station) -> when the car first entered it (the ETA counts from there).
+        # (progress, station) -> when the car first entered it (the ETA counts from there);
+        # (progress, PLANT_EXIT) -> when it left the plant (the first leg counts from there).
         self.entered: dict[tuple[int, int], dt.datetime] = {}
         self._booked: set[int] | None = None
         self._booked_read: set[int] = set()
@@ -438,15 +439,26 @@ class _Batch:
             if c.progress.rank < LEFT_PLANT_RANK
             and (c.progress.station_id is not None or c.station is not None)
         }
-        if not in_plant:
+        # On (or about to reach) the first leg: its time runs from the plant's exit.
+        on_first_leg = {
+            c.progress.pk
+            for c in candidates
+            if c.progress.arrived_at is None
+            and (c.progress.rank >= LEFT_PLANT_RANK or c.leg is not None)
+        }
+        if not in_plant and not on_first_leg:
             return
         rows = (
-            ProductionEvent.objects.filter(progress_id__in=in_plant, kind=EventKind.STATION_ENTERED)
+            ProductionEvent.objects.filter(
+                Q(progress_id__in=in_plant, kind=EventKind.STATION_ENTERED)
+                | Q(progress_id__in=on_first_leg, kind=EventKind.LEFT_PLANT)
+            )
             .order_by("id")
-            .values_list("progress_id", "station_id", "occurred_at")
+            .values_list("progress_id", "kind", "station_id", "occurred_at")
         )
-        for progress_id, station_id, occurred_at in rows:
-            self.entered.setdefault((progress_id, station_id), occurred_at)
+        for progress_id, kind, station_id, occurred_at in rows:
+            step = PLANT_EXIT if kind == EventKind.LEFT_PLANT else station_id
+            self.entered.setdefault((progress_id, step), occurred_at)
 
     def _has_booking(self, order_id: int) -> bool:
         """Whether the order has a handover booked (read for the whole batch at first need)."""
@@ -543,6 +555,8 @@ class _Batch:
             ):
                 if self._buyer_chose(progress.order_id, milestone):
                     owed.setdefault((progress.pk, key), milestone)
+            if event.kind == EventKind.LEFT_PLANT:
+                self.entered.setdefault((progress.pk, PLANT_EXIT), event.occurred_at)
             if event.kind == EventKind.STATION_ENTERED:
                 assert c.station is not None
                 self.entered.setdefault((progress.pk, c.station.pk), event.occurred_at)
@@ -858,6 +872,23 @@ def _leg_step(leg: TransportLeg) -> eta.Step:
     return eta.blend(eta.Step(float(leg.typical_hours), float(leg.spread_hours)), _observed(leg))
 
 
+# The plant's exit, as a step of ``_Batch.entered`` (station ids are positive).
+PLANT_EXIT = 0
+
+
+def _left_plant_at(
+    progress: OrderProgress, entered: dict[tuple[int, int], dt.datetime] | None
+) -> dt.datetime | None:
+    if entered is not None:
+        return entered.get((progress.pk, PLANT_EXIT))
+    return (
+        ProductionEvent.objects.filter(progress=progress, kind=EventKind.LEFT_PLANT)
+        .order_by("id")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+
+
 def estimate_window(
     progress: OrderProgress,
     *,
@@ -871,9 +902,14 @@ def estimate_window(
     leg_steps = [_leg_step(leg) for leg in legs]
     if progress.rank >= LEFT_PLANT_RANK:
         current: eta.Step | None
+        since = progress.stage_at
         if progress.leg is not None:
             after = [_leg_step(leg) for leg in legs if leg.position > progress.leg.position]
             current = _leg_step(progress.leg)
+            if legs and progress.leg.pk == legs[0].pk:
+                # Past the first leg's first checkpoint: the leg is measured from the plant's
+                # exit (``observed_step_durations``), so its time spent counts from there too.
+                since = _left_plant_at(progress, entered) or since
         else:  # left the plant, first leg under way
             after, current = leg_steps[1:], leg_steps[0] if leg_steps else None
         known = (
@@ -882,7 +918,7 @@ def estimate_window(
         return eta.remaining_window(
             now=now,
             current=current,
-            current_since=progress.stage_at,
+            current_since=since,
             after=after,
             known_end_of_current=known,
         )

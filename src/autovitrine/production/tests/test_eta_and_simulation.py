@@ -118,3 +118,31 @@ def test_simulate_factory_in_process_on_a_production_site(plant, customer, deale
     # Then its requests passed the host check and the HTTPS redirect
     assert OrderProgress.objects.get(order=order).arrived_at is not None
     assert "0 refusés" in out.getvalue()
+
+
+def test_the_first_leg_counts_its_time_from_the_plant_exit_after_its_first_checkpoint(
+    plant_key, rail_key, order
+):
+    """The first leg is measured from the plant's exit (``observed_step_durations``): after its
+    first checkpoint, 10 h out, 38 h of the rail leg's 48 are left, not 48."""
+    from django.test import Client
+
+    from autovitrine.production.models import OrderProgress
+
+    from .conftest import T0, VIN, assign, event, post
+
+    post(Client(), plant_key, [assign(order), event("exit", "left_plant", 0, vin=VIN)])
+    post(
+        Client(),
+        rail_key,
+        [event("cp", "transport_checkpoint", 600, vin=VIN, leg="douai-lyon-rail", place="Dijon")],
+    )
+    progress = OrderProgress.objects.get(order=order)
+    checkpoint = T0 + dt.timedelta(hours=10)
+
+    window = services.estimate_window(progress, now=checkpoint)
+
+    middle = window.start + (window.end - window.start) / 2
+    assert middle == checkpoint + dt.timedelta(hours=(48 - 10) + 24)
+    # The batch that took the checkpoint (its plant-exit time read with the batch) agrees.
+    assert progress.eta_to == timezone.localdate(window.end)
