@@ -7,7 +7,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from autovitrine.core.forms import SINGLE_LINE_PATTERN
+from autovitrine.core.forms import MAX_ROW_ID, SINGLE_LINE_PATTERN
 
 from .models import Lead
 
@@ -17,7 +17,7 @@ class LeadIn(Schema):
 
     kind: Lead.Kind
     vehicle_id: int | None = Field(
-        None, ge=1, description="Le véhicule visé (décide la concession)."
+        None, ge=1, le=MAX_ROW_ID, description="Le véhicule visé (décide la concession)."
     )
     dealer_code: str | None = Field(None, max_length=60, description="Sinon, la concession visée.")
     name: str = Field(min_length=1, max_length=120, pattern=SINGLE_LINE_PATTERN)

@@ -73,6 +73,9 @@ DRAFT_LIFETIME = dt.timedelta(minutes=30)
 MAX_DRAFTS_PER_ACCOUNT = 2
 # L216-1: without an agreed date the seller delivers within 30 days of the contract.
 DEFAULT_DELIVERY_DAYS = 30
+# The resale price a dealer may set on a trade-in entering its stock at handover (1 M€), the same
+# on the order page and the production handover page.
+TRADE_IN_RESALE_MAX_CENTS = 100_000_000
 OPEN_STATUSES = (
     Order.Status.DRAFT,
     Order.Status.DEPOSIT_PAID,
