@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import model_with_versions
 from autovitrine.core.codes import public_code
+from autovitrine.core.mail import email_failure_note
 from autovitrine.core.money import format_eur
 from autovitrine.core.phones import french_phone_normalize
 from autovitrine.dealers.selectors import dealer_by_id, dealer_can_deliver
@@ -1045,3 +1046,19 @@ def order_trade_in_decline(*, number: str, customer_id: int) -> Order:
     order.save(update_fields=["trade_in_cents", "updated_at"])
     _note(order, _("Offre de reprise refusée par l'acheteur."), by=order.customer)
     return order
+
+
+def order_record_email_failure(*, order_id: int, recipient: str, what: str, error: str) -> None:
+    """Write on the order's timeline that one of its e-mails did not leave, so the dealer sees it
+    (badge in its list) and tells the buyer by other means."""
+    order = Order.objects.filter(pk=order_id).only("status").first()
+    if order is None:
+        return
+    note = email_failure_note(what=what, recipient=recipient, error=error)
+    OrderEvent.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=order.status,
+        note=note[:300],
+        email_failed=True,
+    )

@@ -140,7 +140,7 @@ API_FIELDS: dict[str, str] = {
 
 
 @cache
-def form_classes() -> dict[str, type[forms.BaseForm]]:
+def form_classes() -> dict[str, type[forms.Form]]:
     found = {}
     for module_info in pkgutil.walk_packages(autovitrine.__path__, "autovitrine."):
         name = module_info.name
@@ -149,12 +149,12 @@ def form_classes() -> dict[str, type[forms.BaseForm]]:
         module = importlib.import_module(name)
         app = name.split(".")[1]
         for class_name, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ == name and issubclass(cls, forms.BaseForm):
+            if cls.__module__ == name and issubclass(cls, forms.Form):
                 found[f"{app}.{class_name}"] = cls
     return found
 
 
-def numeric_form_fields() -> Iterator[tuple[str, type[forms.BaseForm], str, forms.Field]]:
+def numeric_form_fields() -> Iterator[tuple[str, type[forms.Form], str, forms.Field]]:
     for form_name, cls in sorted(form_classes().items()):
         for field_name, field in cls.base_fields.items():
             if isinstance(field, NUMERIC_FORM_FIELDS):
@@ -298,7 +298,7 @@ FORM_ARGUMENTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _form(cls: type[forms.BaseForm], data: dict[str, str]) -> forms.BaseForm:
+def _form(cls: type[forms.Form], data: dict[str, str]) -> forms.Form:
     return cls(data=data, **FORM_ARGUMENTS.get(cls.__name__, {}))
 
 
@@ -306,7 +306,7 @@ def _form(cls: type[forms.BaseForm], data: dict[str, str]) -> forms.BaseForm:
 COMPANIONS = {"lat": {"lng": "0"}, "lng": {"lat": "0"}}
 
 
-def _error(cls: type[forms.BaseForm], field_name: str, value: str) -> list[str]:
+def _error(cls: type[forms.Form], field_name: str, value: str) -> list[str]:
     form = _form(cls, {**COMPANIONS.get(field_name, {}), field_name: value})
     form.is_valid()
     return [str(message) for message in form.errors.get(field_name, [])]
@@ -356,7 +356,11 @@ def test_an_api_input_has_bounds_and_they_are_its_twin_forms(key, schema):
         assert low >= -(2**63) and high <= 2**63 - 1
 
 
-API_COMPANIONS = {"max_distance_km": {"place": "Lyon"}, "lat": {"lng": 0}, "lng": {"lat": 0}}
+API_COMPANIONS: dict[str, dict[str, Any]] = {
+    "max_distance_km": {"place": "Lyon"},
+    "lat": {"lng": 0},
+    "lng": {"lat": 0},
+}
 
 
 def _call(client, key: str, value: Any):
