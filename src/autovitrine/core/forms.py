@@ -101,6 +101,9 @@ class NearPlaceForm(forms.Form):
 
 
 SINGLE_LINE_PATTERN = r"^[^\r\n]*$"
+# Text without the control characters the input gate refuses (``core.hostile_input``): tabs and
+# line breaks are text.
+NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
 def validate_single_line(value: str) -> None:
