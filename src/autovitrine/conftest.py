@@ -96,6 +96,18 @@ def _reset_process_state():
 
 
 @pytest.fixture
+def smtp_down(settings):
+    """Django's real SMTP backend pointed at a local port where nothing listens: every e-mail
+    is refused at connection, as when the mail relay is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
+@pytest.fixture
 def dealer(db):
     return f.DealerFactory()
 

@@ -10,7 +10,7 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from autovitrine.core.clientip import client_ip
-from autovitrine.core.ratelimit import wait_message
+from autovitrine.core.ratelimit import code_lookup_missed, wait_message
 
 from .forms import (
     EmailAuthenticationForm,
@@ -136,6 +136,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
                 request, _("Bienvenue ! Votre compte est activé et vous êtes connecté.")
             )
             return redirect(_landing_url(user))
+        code_lookup_missed(request, "link")
         return render(request, "accounts/activate.html", {"invalid": True}, status=400)
     return render(request, "accounts/activate.html", {"invalid": False})
 
@@ -165,6 +166,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = FrenchSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink:  # a forged, used or expired link: counted as a miss
+            code_lookup_missed(self.request, "link")
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

@@ -76,7 +76,9 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Votre commentaire"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    parent = core_forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = core_forms.IntegerField(
+        required=False, min_value=1, max_value=core_forms.MAX_ROW_ID, widget=forms.HiddenInput
+    )
 
 
 class StatusForm(forms.Form):
@@ -90,7 +92,9 @@ class StatusForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    target = core_forms.IntegerField(label=_("Numéro de l'idée qui reste"), min_value=1)
+    target = core_forms.IntegerField(
+        label=_("Numéro de l'idée qui reste"), min_value=1, max_value=core_forms.MAX_ROW_ID
+    )
 
 
 class LinkForm(forms.Form):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autovitrine.core.clientip import client_ip
-from autovitrine.core.ratelimit import over_limit, wait_message
+from autovitrine.core.ratelimit import code_lookup_missed, over_limit, wait_message
 
 from . import selectors, services
 from .forms import (
@@ -638,6 +638,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     unsubscribes). A forged or altered token is refused."""
     collaborator = selectors.unsubscribe_collaborator(token)
     if collaborator is None:
+        code_lookup_missed(request, "link")
         return render(request, "community/unsubscribe.html", {"invalid": True}, status=400)
     if request.method == "POST":
         services.digest_unsubscribe(collaborator=collaborator)

@@ -182,7 +182,8 @@ def _declare_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
 # OpenAPI links: what a client (and Schemathesis' stateful run) can do with an answer. Those
 # Schemathesis infers by itself (a list to its items, a lead created to its update) are left to
 # it. (source path, method, status) → {link name: (target path, method, {parameter: value})}.
-_LINKS: dict[tuple[str, str, int], dict[str, tuple[str, str, dict[str, str]]]] = {
+# An optional fourth item is the request body, whose values may be expressions too.
+_LINKS: dict[tuple[str, str, int], dict[str, tuple[Any, ...]]] = {
     ("/api/catalog/models", "get", 200): {
         "ModelDetail": ("/api/catalog/models/{code}", "get", {"code": "$response.body#/0/code"}),
         "ConfiguratorState": (
@@ -203,6 +204,17 @@ _LINKS: dict[tuple[str, str, int], dict[str, tuple[str, str, dict[str, str]]]] =
             {"vehicle_id": "$response.body#/items/0/id"},
         ),
     },
+    # The dealer's own leads to their update: a lead created through the API is rarely valid in
+    # a random body, and rarely the signed-in dealer's; its list always is.
+    ("/api/leads/mine", "get", 200): {
+        "UpdateLead": (
+            "/api/leads/{lead_id}",
+            "patch",
+            {"lead_id": "$response.body#/items/0/id"},
+            # Its current status (a move always allowed: the note alone is recorded).
+            {"status": "$response.body#/items/0/status"},
+        ),
+    },
     ("/api/configurator/{model_code}/configurations", "post", 201): {
         "SavedConfiguration": (
             "/api/configurator/configurations/{code}",
@@ -217,11 +229,12 @@ def _declare_links(schema: dict[str, Any]) -> dict[str, Any]:
     paths = schema["paths"]
     for (path, method, status), links in _LINKS.items():
         response = paths[path][method]["responses"][status]
-        for name, (target, target_method, parameters) in links.items():
-            response.setdefault("links", {})[name] = {
-                "operationId": paths[target][target_method]["operationId"],
-                "parameters": parameters,
-            }
+        for name, (target, target_method, parameters, *body) in links.items():
+            link = {"operationId": paths[target][target_method]["operationId"]}
+            link["parameters"] = parameters
+            if body:
+                link["requestBody"] = body[0]
+            response.setdefault("links", {})[name] = link
     return schema
 
 

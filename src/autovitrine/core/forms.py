@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .money import MAX_STORABLE_CENTS, AmountTooLarge, format_eur, parse_eur_to_cents
@@ -99,6 +101,9 @@ class NearPlaceForm(forms.Form):
 
 
 SINGLE_LINE_PATTERN = r"^[^\r\n]*$"
+# Text without the control characters the input gate refuses (``core.hostile_input``): tabs and
+# line breaks are text.
+NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
 def validate_single_line(value: str) -> None:
@@ -130,12 +135,40 @@ class DecimalField(forms.DecimalField):
         return super().to_python(value)
 
 
+# The largest row id (``BigAutoField``): a reference typed in a form or sent to the API is
+# bounded by it, as every count and amount is bounded by its column (issue 10).
+MAX_ROW_ID = 9_223_372_036_854_775_807
+# The highest odometer reading any form or the API accepts.
+MAX_MILEAGE_KM = 2_000_000
+# The latest year a search (form or API) may ask for.
+MAX_SEARCH_YEAR = 2100
+
+
+class NotAfterYearValidator(MaxValueValidator):
+    """A year at most ``years_ahead`` after the current one (read at each check)."""
+
+    def __init__(self, *, years_ahead: int = 0, message: Any = None) -> None:
+        super().__init__(
+            lambda: timezone.localdate().year + years_ahead,
+            message=message or _("L'année doit être %(limit_value)s au plus."),
+        )
+
+
 class EuroField(forms.CharField):
     """An amount typed the French way (``24 990``, ``990,50 €``), cleaned to integer cents
-    (``None`` when left empty on an optional field); ``positive`` refuses zero."""
+    (``None`` when left empty on an optional field); ``positive`` refuses zero. Its bounds in
+    cents are ``min_cents`` and ``max_cents`` (at most what a money column stores)."""
 
-    def __init__(self, *args: Any, positive: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        positive: bool = False,
+        max_cents: int = MAX_STORABLE_CENTS,
+        **kwargs: Any,
+    ) -> None:
         self.positive = positive
+        self.min_cents = 1 if positive else 0
+        self.max_cents = min(max_cents, MAX_STORABLE_CENTS)
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         super().__init__(*args, **kwargs)
 
@@ -143,18 +176,21 @@ class EuroField(forms.CharField):
         text = super().clean(value)
         if not text:
             return None
+        too_large = forms.ValidationError(
+            _("Montant trop élevé : %(max)s au plus."),
+            code="amount_too_large",
+            params={"max": format_eur(self.max_cents // 100 * 100)},
+        )
         try:
             cents = parse_eur_to_cents(text)
         except AmountTooLarge as exc:
-            raise forms.ValidationError(
-                _("Montant trop élevé : %(max)s au plus."),
-                code="amount_too_large",
-                params={"max": format_eur(MAX_STORABLE_CENTS // 100 * 100)},
-            ) from exc
+            raise too_large from exc
         except ValueError as exc:
             raise forms.ValidationError(
                 _("Saisissez un montant en euros, par exemple 24 990."), code="amount"
             ) from exc
+        if cents > self.max_cents:
+            raise too_large
         if self.positive and cents <= 0:
             raise forms.ValidationError(_("Le montant doit être positif."), code="amount")
         return cents

@@ -13,14 +13,18 @@ builds either by itself.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
+
+logger = logging.getLogger(__name__)
 
 # Cc: C0/C1 controls (CR, LF, NEL U+0085, VT, FF, FS/GS/RS, NUL…); Zl/Zp: U+2028, U+2029.
 _BREAKING_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
@@ -92,3 +96,39 @@ def email_message(
     for filename, content, mimetype in attachments:
         message.attach(safe_filename(filename), content, mimetype)
     return message
+
+
+# What ``send_or_report`` calls to build its e-mail (building may fail too: a bad address).
+MessageBuilder = Callable[[], EmailMessage]
+
+
+def send_or_report(
+    build: MessageBuilder,
+    *,
+    recipient: str,
+    report: Callable[[str, str], None],
+    about: str = "",
+) -> bool:
+    """Build and send one e-mail; when it cannot leave (no or a bad address, the backend or the
+    SMTP server refusing, a template or a document failing), call ``report(recipient, error)``
+    instead of raising, so that the failure is written where a person sees it (the lead, the
+    order, the booking, head office's tracking page) and not lost in a failed task (issue 10).
+    ``True`` when it was sent."""
+    try:
+        if not recipient:
+            raise InvalidAddress(gettext("aucune adresse e-mail"))
+        build().send()
+    except Exception as error:  # noqa: BLE001 — any failure must reach a person, not the log alone
+        logger.warning("e-mail %s to %r not sent: %s", about, recipient, error)
+        report(recipient, str(error) or type(error).__name__)
+        return False
+    return True
+
+
+def email_failure_note(*, what: str, recipient: str, error: str) -> str:
+    """The French line a history shows for an e-mail that did not leave: which, to whom, why."""
+    return gettext("%(what)s non envoyé à %(recipient)s : %(error)s") % {
+        "what": what,
+        "recipient": recipient or gettext("(aucune adresse)"),
+        "error": error,
+    }

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.core.validators import validate_slug
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import Energy, published_models
@@ -21,8 +20,9 @@ from .selectors import MAX_PER_PAGE, StockQuery
 DEFAULT_PER_PAGE = 20
 # Far above any car we sell; keeps the filter inside what every database compares natively.
 MAX_PRICE_CENTS = 10_000_000 * 100
-MAX_MILEAGE_KM = 2_000_000
+MAX_MILEAGE_KM = core_forms.MAX_MILEAGE_KM
 OLDEST_YEAR = 1950
+YEAR_RANGE = _("Indiquez une année entre 1950 et 2100.")
 DISTANCE_CHOICES = [
     ("", _("Toutes distances")),
     *[(km, f"{km} km") for km in (10, 25, 50, 100, 200, 500)],
@@ -76,8 +76,15 @@ class StockSearchForm(NearPlaceForm):
     min_year = core_forms.IntegerField(
         label=_("Année minimum"),
         required=False,
+        # The API's bounds: a minimum year still to come finds nothing, it is no error.
+        min_value=OLDEST_YEAR,
+        max_value=core_forms.MAX_SEARCH_YEAR,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={"invalid": _("Indiquez une année sur 4 chiffres, par ex. 2020.")},
+        error_messages={
+            "invalid": _("Indiquez une année sur 4 chiffres, par ex. 2020."),
+            "min_value": YEAR_RANGE,
+            "max_value": YEAR_RANGE,
+        },
     )
     max_distance = forms.TypedChoiceField(
         label=_("Distance maximum"),
@@ -126,8 +133,6 @@ class StockSearchForm(NearPlaceForm):
             ("", _("Tous les modèles")),
             *((m.code, m.name) for m in published_models()),
         ]
-        self.newest_year = timezone.localdate().year + 1
-        self.fields["min_year"].widget.attrs.update({"min": OLDEST_YEAR, "max": self.newest_year})
 
     def clean_max_price(self) -> int | None:
         text = self.cleaned_data["max_price"].strip()
@@ -150,16 +155,6 @@ class StockSearchForm(NearPlaceForm):
                 params={"max": format_eur(MAX_PRICE_CENTS)},
             )
         return cents
-
-    def clean_min_year(self) -> int | None:
-        year = self.cleaned_data["min_year"]
-        if year is not None and not OLDEST_YEAR <= year <= self.newest_year:
-            raise forms.ValidationError(
-                _("Indiquez une année entre %(oldest)d et %(newest)d."),
-                code="year_range",
-                params={"oldest": OLDEST_YEAR, "newest": self.newest_year},
-            )
-        return year
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

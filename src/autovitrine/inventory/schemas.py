@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from autovitrine.catalog.schemas import EnvironmentalLabelOut, PriceOut
 from autovitrine.catalog.selectors import Energy, label_for, malus_scale_on
+from autovitrine.core.forms import MAX_SEARCH_YEAR
 from autovitrine.core.money import Price
 from autovitrine.dealers.schemas import NearQuery, OpeningPeriodOut
 
@@ -25,7 +26,7 @@ class StockSearchQuery(NearQuery):
     condition: StockVehicle.Condition | None = None
     max_price_cents: int | None = Field(None, ge=0, le=MAX_PRICE_CENTS, description="Prix TTC.")
     max_mileage: int | None = Field(None, ge=0, le=MAX_MILEAGE_KM, description="En km.")
-    min_year: int | None = Field(None, ge=OLDEST_YEAR, le=2100)
+    min_year: int | None = Field(None, ge=OLDEST_YEAR, le=MAX_SEARCH_YEAR)
     max_distance_km: int | None = Field(
         None, ge=1, le=2000, description="Exige un lieu (place) ou une position (lat, lng)."
     )

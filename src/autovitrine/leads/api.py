@@ -14,10 +14,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Header, Query, Router
+from ninja import Header, Path, Query, Router
 from ninja.security import django_auth
 
 from autovitrine.core.api_errors import ApiError, errors
+from autovitrine.core.forms import MAX_ROW_ID
 from autovitrine.core.permissions import staff_dealer_id
 
 from .forms import LeadForm
@@ -186,7 +187,9 @@ def my_leads(request: HttpRequest, filters: Query[MyLeadsQuery]) -> dict[str, An
     auth=django_auth,
     url_name="lead_update",
 )
-def update(request: HttpRequest, lead_id: int, payload: LeadStatusIn) -> LeadOut:
+def update(
+    request: HttpRequest, payload: LeadStatusIn, lead_id: int = Path(..., ge=1, le=MAX_ROW_ID)
+) -> LeadOut:
     """Move one of the dealer's leads to another status (see the allowed moves), with an
     optional internal note; the same status with a note only records the note. Another
     dealer's lead answers 404, a move not allowed 409 ``invalid_transition``."""

@@ -120,7 +120,11 @@ class LeadForm(forms.Form):
     # Hidden fields: a tampered value is a stale page, not something the buyer can fix by hand.
     # The vehicle (by id) decides the dealer; the dealer's code is for leads from its own page.
     vehicle = core_forms.IntegerField(
-        required=False, min_value=1, widget=forms.HiddenInput, error_messages=_STALE_PAGE
+        required=False,
+        min_value=1,
+        max_value=core_forms.MAX_ROW_ID,
+        widget=forms.HiddenInput,
+        error_messages=_STALE_PAGE,
     )
     dealer = forms.SlugField(
         required=False, max_length=60, widget=forms.HiddenInput, error_messages=_STALE_PAGE

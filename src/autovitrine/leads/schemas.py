@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
-from autovitrine.core.forms import SINGLE_LINE_PATTERN
+from autovitrine.core.forms import MAX_ROW_ID, NO_CONTROL_PATTERN, SINGLE_LINE_PATTERN
 
 from .models import Lead
 
@@ -17,7 +18,7 @@ class LeadIn(Schema):
 
     kind: Lead.Kind
     vehicle_id: int | None = Field(
-        None, ge=1, description="Le véhicule visé (décide la concession)."
+        None, ge=1, le=MAX_ROW_ID, description="Le véhicule visé (décide la concession)."
     )
     dealer_code: str | None = Field(None, max_length=60, description="Sinon, la concession visée.")
     name: str = Field(min_length=1, max_length=120, pattern=SINGLE_LINE_PATTERN)
@@ -91,5 +92,13 @@ class LeadPageOut(Schema):
 
 
 class LeadStatusIn(Schema):
+    # Said in the schema: no other field (a typo is a 422, not ignored), no control character.
+    model_config = ConfigDict(extra="forbid")
+
     status: Lead.Status
-    note: str = Field("", max_length=2000, description="Note interne, visible de la concession.")
+    note: str = Field(
+        "",
+        max_length=2000,
+        pattern=NO_CONTROL_PATTERN,
+        description="Note interne, visible de la concession.",
+    )

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from autovitrine.core.mail import email_failure_note
+
 from .models import Lead, LeadEvent
 from .tasks import (
     lead_acknowledge_customer,
@@ -262,11 +264,7 @@ def lead_record_email_failure(*, lead_id: int, recipient: str, what: str, error:
     lead = Lead.objects.filter(pk=lead_id).only("status").first()
     if lead is None:
         return
-    note = _("%(what)s non envoyé à %(recipient)s : %(error)s") % {
-        "what": what,
-        "recipient": recipient or _("(aucune adresse)"),
-        "error": error,
-    }
+    note = email_failure_note(what=what, recipient=recipient, error=error)
     LeadEvent.objects.create(
         lead=lead,
         kind=LeadEvent.Kind.EMAIL_FAILED,

@@ -6,8 +6,6 @@ never lost in a failed task (issue 10)."""
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,9 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks import task
 
-from autovitrine.core.mail import email_message
-
-logger = logging.getLogger(__name__)
+from autovitrine.core.mail import email_message, send_or_report
 
 
 @task()
@@ -138,12 +134,11 @@ def _send(*, lead_id: int, what: str, subject: str, body: str, to: str, reply_to
     """Send one e-mail about the lead; on failure, write it on the lead instead of raising."""
     from .services import lead_record_email_failure
 
-    try:
-        if not to:
-            raise ValueError(gettext("aucune adresse e-mail"))
-        email_message(subject=subject, body=body, to=[to], reply_to=[reply_to]).send()
-    except Exception as error:  # noqa: BLE001 — any failure must reach the dealer, not the log alone
-        logger.warning("lead %s: e-mail %r to %r not sent: %s", lead_id, what, to, error)
-        lead_record_email_failure(
-            lead_id=lead_id, recipient=to, what=what, error=str(error) or type(error).__name__
-        )
+    send_or_report(
+        lambda: email_message(subject=subject, body=body, to=[to], reply_to=[reply_to]),
+        recipient=to,
+        report=lambda recipient, error: lead_record_email_failure(
+            lead_id=lead_id, recipient=recipient, what=what, error=error
+        ),
+        about=f"lead {lead_id}: {what}",
+    )

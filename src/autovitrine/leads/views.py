@@ -14,7 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from autovitrine.core.clientip import client_ip
 from autovitrine.core.permissions import signed_in_user_id
-from autovitrine.core.ratelimit import over_limit, retry_after_seconds, wait_in_french
+from autovitrine.core.ratelimit import (
+    code_lookup_missed,
+    over_limit,
+    retry_after_seconds,
+    wait_in_french,
+)
 
 from . import services
 from .forms import LeadForm
@@ -125,6 +130,7 @@ def slot_accept(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, object] = {"proposal": proposal, "accepted": None, "error": ""}
     status = 200 if proposal is not None else 404
     if proposal is None:
+        code_lookup_missed(request, "link")
         context["error"] = _("Ce lien n'est pas valable ou a expiré : contactez la concession.")
     elif request.method == "POST":
         try:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Path, Query, Router
 
 from autovitrine.core.api_errors import ApiError, errors
+from autovitrine.core.forms import MAX_ROW_ID
 from autovitrine.inventory.schemas import vehicle_out
 from autovitrine.inventory.selectors import vehicle_for_page
 from autovitrine.pricing.selectors import region_rate
@@ -33,7 +34,7 @@ POSTCODE_PATTERN = r"^[0-9]{5}$"  # ASCII digits: ``\d`` would take full-width o
 )
 def vehicle_detail(
     request: HttpRequest,
-    vehicle_id: int,
+    vehicle_id: int = Path(..., ge=1, le=MAX_ROW_ID),
     postcode: Annotated[
         str | None,
         Query(

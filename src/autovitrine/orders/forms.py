@@ -14,7 +14,7 @@ from autovitrine.core.money import format_eur
 from autovitrine.dealers.selectors import DealerChoice
 
 from .models import Order
-from .services import BuyerIdentity, identity_validate
+from .services import TRADE_IN_RESALE_MAX_CENTS, BuyerIdentity, identity_validate
 
 
 class CheckoutForm(forms.Form):
@@ -52,6 +52,8 @@ class CheckoutForm(forms.Form):
     dealer = core_forms.IntegerField(
         label=_("Concession de livraison"),
         help_text=_("La plus proche de chez vous en premier ; celle du véhicule par défaut."),
+        min_value=1,
+        max_value=core_forms.MAX_ROW_ID,
         widget=forms.Select,
     )
     trade_in = forms.TypedChoiceField(
@@ -132,7 +134,11 @@ class DeliverForm(forms.Form):
     trade_in_vin = forms.CharField(
         label=_("VIN du véhicule repris (case E de la carte grise)"), max_length=20, required=False
     )
-    trade_in_price = core_forms.EuroField(label=_("Prix de revente proposé (€)"), required=False)
+    trade_in_price = core_forms.EuroField(
+        label=_("Prix de revente proposé (€)"),
+        required=False,
+        max_cents=TRADE_IN_RESALE_MAX_CENTS,
+    )
     # L221-24: a refund after a withdrawal goes back by the means the balance was paid with.
     balance_means = forms.ChoiceField(
         label=_("Moyen de paiement du solde"),
@@ -149,7 +155,9 @@ class DeliverForm(forms.Form):
 class ReturnForm(forms.Form):
     """The dealer records a withdrawn car's return (L221-23: reduced value with its reason)."""
 
-    mileage_km = core_forms.IntegerField(label=_("Kilométrage au retour (km)"), min_value=0)
+    mileage_km = core_forms.IntegerField(
+        label=_("Kilométrage au retour (km)"), min_value=0, max_value=core_forms.MAX_MILEAGE_KM
+    )
     condition = forms.CharField(label=_("État du véhicule au retour"), max_length=500)
     reduced_value = core_forms.EuroField(
         label=_("Dépréciation retenue (€), pour manipulations au-delà de l'essai nécessaire"),
@@ -188,7 +196,9 @@ class FinancingForm(forms.Form):
         label=_("Assurance exigée par le prêteur"), required=False
     )
     # Where the simulator was opened from (kept through the htmx requests).
-    vehicule = core_forms.IntegerField(required=False, widget=forms.HiddenInput)
+    vehicule = core_forms.IntegerField(
+        required=False, min_value=1, max_value=core_forms.MAX_ROW_ID, widget=forms.HiddenInput
+    )
     configuration = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -228,6 +228,8 @@ class OrderEvent(models.Model):
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("auteur")
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # A note that one of the order's e-mails did not leave: badged in the dealer's list.
+    email_failed = models.BooleanField(_("e-mail non envoyé"), default=False)
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:

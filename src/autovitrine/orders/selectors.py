@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -89,8 +89,13 @@ TRADE_IN_OPEN_ORDER_STATUSES = (
 
 def dealer_orders(*, dealer_id: int, status: str | None = None) -> QuerySet[Order]:
     """The orders a dealer delivers; always scoped to that dealer. ``status`` is one status or
-    ``TO_DELIVER_FILTER``."""
-    qs = Order.objects.filter(dealer_id=dealer_id).select_related("trade_in")
+    ``TO_DELIVER_FILTER``. ``email_failed``: one of the order's e-mails could not be sent."""
+    failed = OrderEvent.objects.filter(order=OuterRef("pk"), email_failed=True)
+    qs = (
+        Order.objects.filter(dealer_id=dealer_id)
+        .select_related("trade_in")
+        .annotate(email_failed=Exists(failed))
+    )
     if status == TO_DELIVER_FILTER:
         qs = qs.filter(status__in=TO_DELIVER_STATUSES)
     elif status:

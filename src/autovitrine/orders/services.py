@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import model_with_versions
 from autovitrine.core.codes import public_code
+from autovitrine.core.mail import email_failure_note
 from autovitrine.core.money import format_eur
 from autovitrine.core.phones import french_phone_normalize
 from autovitrine.dealers.selectors import dealer_by_id, dealer_can_deliver
@@ -73,6 +74,9 @@ DRAFT_LIFETIME = dt.timedelta(minutes=30)
 MAX_DRAFTS_PER_ACCOUNT = 2
 # L216-1: without an agreed date the seller delivers within 30 days of the contract.
 DEFAULT_DELIVERY_DAYS = 30
+# The resale price a dealer may set on a trade-in entering its stock at handover (1 M€), the same
+# on the order page and the production handover page.
+TRADE_IN_RESALE_MAX_CENTS = 100_000_000
 OPEN_STATUSES = (
     Order.Status.DRAFT,
     Order.Status.DEPOSIT_PAID,
@@ -1042,3 +1046,19 @@ def order_trade_in_decline(*, number: str, customer_id: int) -> Order:
     order.save(update_fields=["trade_in_cents", "updated_at"])
     _note(order, _("Offre de reprise refusée par l'acheteur."), by=order.customer)
     return order
+
+
+def order_record_email_failure(*, order_id: int, recipient: str, what: str, error: str) -> None:
+    """Write on the order's timeline that one of its e-mails did not leave, so the dealer sees it
+    (badge in its list) and tells the buyer by other means."""
+    order = Order.objects.filter(pk=order_id).only("status").first()
+    if order is None:
+        return
+    note = email_failure_note(what=what, recipient=recipient, error=error)
+    OrderEvent.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=order.status,
+        note=note[:300],
+        email_failed=True,
+    )

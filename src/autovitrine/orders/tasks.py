@@ -6,9 +6,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django_tasks import task
 
-from autovitrine.core.mail import email_message
+from autovitrine.core.mail import email_message, send_or_report
 
 
 @task()
@@ -21,6 +22,7 @@ def order_email_buyer(event_id: int) -> None:
         return
     from .documents import order_form_pdf
     from .selectors import withdrawal_rule_text
+    from .services import order_record_email_failure
 
     order = event.order
     with translation.override(settings.LANGUAGE_CODE):
@@ -36,13 +38,25 @@ def order_email_buyer(event_id: int) -> None:
             "order_url": settings.PUBLIC_BASE_URL.rstrip("/")
             + reverse("orders:detail", kwargs={"number": order.number}),
         }
-        email_message(
-            subject=render_to_string("orders/email/status_subject.txt", context).strip(),
-            body=render_to_string("orders/email/status_body.txt", context),
-            to=[order.email],
-            attachments=[
-                (f"bon-de-commande-{order.number}.pdf", order_form_pdf(order), "application/pdf")
-            ]
-            if attach
-            else [],
-        ).send()
+        what = gettext("E-mail « %(status)s » à l'acheteur") % {"status": context["status_label"]}
+        send_or_report(
+            lambda: email_message(
+                subject=render_to_string("orders/email/status_subject.txt", context).strip(),
+                body=render_to_string("orders/email/status_body.txt", context),
+                to=[order.email],
+                attachments=[
+                    (
+                        f"bon-de-commande-{order.number}.pdf",
+                        order_form_pdf(order),
+                        "application/pdf",
+                    )
+                ]
+                if attach
+                else [],
+            ),
+            recipient=order.email,
+            report=lambda recipient, error: order_record_email_failure(
+                order_id=order.pk, recipient=recipient, what=what, error=error
+            ),
+            about=f"order {order.number}",
+        )

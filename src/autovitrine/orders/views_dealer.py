@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from autovitrine.core.permissions import dealer_staff_required
+from autovitrine.core.ratelimit import code_lookup_missed
 
 from . import services
 from .forms import DeclineForm, DeliverForm, ReturnForm, TradeInOfferForm
@@ -33,9 +34,12 @@ from .views import pdf_response
 PER_PAGE = 25
 
 
-def _dealer_order(number: str, dealer_id: int) -> Order:
+def _dealer_order(request: HttpRequest, number: str, dealer_id: int) -> Order:
+    """The dealer's order ``number``; a number that is not one of its orders is a miss counted
+    against the client (staff trying other dealers' numbers), then a 404."""
     order = dealer_order(number=number, dealer_id=dealer_id)
     if order is None:
+        code_lookup_missed(request, "dealer_order")
         raise Http404
     return order
 
@@ -100,7 +104,7 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **forms: A
 @dealer_staff_required
 @require_GET
 def order_detail(request: HttpRequest, number: str, dealer_id: int) -> HttpResponse:
-    return _detail(request, _dealer_order(number, dealer_id))
+    return _detail(request, _dealer_order(request, number, dealer_id))
 
 
 @dealer_staff_required
@@ -108,14 +112,14 @@ def order_detail(request: HttpRequest, number: str, dealer_id: int) -> HttpRespo
 def order_document(
     request: HttpRequest, number: str, document: str, dealer_id: int
 ) -> HttpResponse:
-    return pdf_response(_dealer_order(number, dealer_id), document)
+    return pdf_response(_dealer_order(request, number, dealer_id), document)
 
 
 @dealer_staff_required
 @require_POST
 def order_action(request: HttpRequest, number: str, action: str, dealer_id: int) -> HttpResponse:
     """One call into the services per action; a refused action comes back as a French message."""
-    order = _dealer_order(number, dealer_id)
+    order = _dealer_order(request, number, dealer_id)
     by = request.user
     simple: dict[str, tuple[Callable[[], Any], str]] = {
         "confirmer": (

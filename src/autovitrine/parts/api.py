@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from autovitrine.core.forms import MAX_ROW_ID, MAX_SEARCH_YEAR
+
 from .selectors import search_parts
 
 router = Router(tags=["parts"])
@@ -13,10 +15,10 @@ router = Router(tags=["parts"])
 
 class SearchQuery(Schema):
     q: str = Field("", max_length=80)
-    dealer: int | None = Field(None, ge=1, le=2**31 - 1)
-    car_model: int | None = Field(None, ge=1, le=2**31 - 1)
+    dealer: int | None = Field(None, ge=1, le=MAX_ROW_ID)
+    car_model: int | None = Field(None, ge=1, le=MAX_ROW_ID)
     powertrain: str = Field("", max_length=80)
-    year: int | None = Field(None, ge=1950, le=2100)
+    year: int | None = Field(None, ge=1950, le=MAX_SEARCH_YEAR)
 
 
 class PartOut(Schema):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.core import forms as core_forms
+from autovitrine.orders.services import TRADE_IN_RESALE_MAX_CENTS
 
 from .models import HalfDay, HandoverDocument
 
@@ -90,6 +91,6 @@ class CompleteForm(forms.Form):
     trade_in_price = core_forms.IntegerField(
         label=_("Prix de revente de la reprise (centimes TTC)"),
         min_value=0,
-        max_value=100_000_000,
+        max_value=TRADE_IN_RESALE_MAX_CENTS,
         required=False,
     )

@@ -303,6 +303,9 @@ class Notification(models.Model):
     key = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Why the e-mail did not leave (empty: it did, or is still to be sent); head office's page
+    # lists these so that someone tells the buyer by other means.
+    email_error = models.CharField(_("e-mail non envoyé"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("notification de suivi")

@@ -781,6 +781,8 @@ class OfficeOverview:
     plants: list[PlantOverview]
     late: list[LateCar]
     accuracy: EtaAccuracy
+    # Milestone e-mails that did not leave, newest first: (order number, what went wrong).
+    failed_emails: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _mean_sd(values: list[float]) -> tuple[float | None, float | None]:
@@ -949,7 +951,16 @@ def office_overview(*, now: dt.datetime | None = None) -> OfficeOverview:
                 )
             )
     late.sort(key=lambda car: (car.eta_to or dt.date.max, car.number))
-    return OfficeOverview(plants=plants, late=late, accuracy=_eta_accuracy(since))
+    failed_emails = [
+        (number, error)
+        for number, error in Notification.objects.filter(created_at__gte=since)
+        .exclude(email_error="")
+        .order_by("-created_at", "-id")
+        .values_list("progress__order__number", "email_error")[:50]
+    ]
+    return OfficeOverview(
+        plants=plants, late=late, accuracy=_eta_accuracy(since), failed_emails=failed_emails
+    )
 
 
 def buyer_email_milestones_many(*, order_ids: Iterable[int]) -> dict[int, set[str]]:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from autovitrine.core.images import image_reencode
+from autovitrine.core.mail import email_failure_note
 from autovitrine.core.vin import validate_vin
 from autovitrine.dealers.services import dealer_staff_notify
 from autovitrine.orders.selectors import customer_order, order_by_number, orders_by_numbers
@@ -1520,3 +1521,12 @@ def step_durations_refresh(*, now: dt.datetime | None = None, force: bool = Fals
             reference_changed()  # bulk writes skip save(): the workers' cached stations and legs
         measured += 1
     return measured
+
+
+def notification_record_email_failure(
+    *, notification_id: int, recipient: str, what: str, error: str
+) -> None:
+    """Write on a milestone notification that its e-mail did not leave: head office's tracking
+    page lists it (the claim stays, so no task sends it twice)."""
+    note = email_failure_note(what=what, recipient=recipient, error=error)
+    Notification.objects.filter(pk=notification_id).update(email_error=note[:300])

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django_tasks import task
 from pywebpush import WebPushException, webpush
 
-from autovitrine.core.mail import email_message
+from autovitrine.core.mail import email_message, send_or_report
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ def tracking_email_buyer(notification_id: int) -> None:
     """Send a milestone e-mail once: the row is claimed by one conditional update."""
     from .models import Notification
     from .selectors import handover_current_booking, slot_label
+    from .services import notification_record_email_failure
     from .texts import eta_text
 
     claimed = Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
@@ -48,11 +50,21 @@ def tracking_email_buyer(notification_id: int) -> None:
             "offered": slot_label(offered.day, offered.half_day) if offered else "",
         }
         subject = render_to_string("production/email/milestone_subject.txt", context).strip()
-        email_message(
-            subject=subject,
-            body=render_to_string("production/email/milestone_body.txt", context),
-            to=[order.email],
-        ).send()
+        what = gettext("E-mail de suivi « %(milestone)s » à l'acheteur") % {
+            "milestone": context["milestone"]
+        }
+        send_or_report(
+            lambda: email_message(
+                subject=subject,
+                body=render_to_string("production/email/milestone_body.txt", context),
+                to=[order.email],
+            ),
+            recipient=order.email,
+            report=lambda recipient, error: notification_record_email_failure(
+                notification_id=notification_id, recipient=recipient, what=what, error=error
+            ),
+            about=f"order {order.number}: {notification.milestone}",
+        )
     push_buyer(
         user_id=order.customer_id,
         title=subject,

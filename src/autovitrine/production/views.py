@@ -134,6 +134,7 @@ def station_photo(request: HttpRequest, token: str) -> HttpResponseBase:
     (else 404, as for an expired or forged address)."""
     photo = selectors.station_photo_for_viewer(token=token, user=request.user)
     if photo is None:
+        code_lookup_missed(request, "link")
         raise Http404
     response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
     response["Cache-Control"] = f"private, max-age={selectors.PHOTO_URL_SECONDS}"
@@ -384,6 +385,7 @@ def _dealer_detail(
 def dealer_handover(request: HttpRequest, number: str, dealer_id: int) -> HttpResponse:
     order = selectors.dealer_handover_order(number=number, dealer_id=dealer_id)
     if order is None:
+        code_lookup_missed(request, "dealer_order")
         raise Http404
     return _dealer_detail(request, order)
 
@@ -396,6 +398,7 @@ def dealer_handover_action(
     """One service call per action; a refusal comes back as a French message."""
     order = selectors.dealer_handover_order(number=number, dealer_id=dealer_id)
     if order is None:
+        code_lookup_missed(request, "dealer_order")
         raise Http404
     by = request.user
     try:

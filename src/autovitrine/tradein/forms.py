@@ -13,7 +13,7 @@ from autovitrine.catalog.selectors import Energy
 from autovitrine.core import forms as core_forms
 
 from .models import Condition, Segment
-from .services import MAX_PHOTOS, TradeInInput
+from .services import MAX_MILEAGE_KM, MAX_PHOTOS, OLDEST_YEAR, TradeInInput
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -34,6 +34,10 @@ class MultiplePhotoField(forms.FileField):
         return [super(MultiplePhotoField, self).clean(item, initial) for item in files]
 
 
+# The service says the same (``tradein_validate``): one message whoever refuses first.
+MILEAGE_ABSURD = _("Kilométrage invraisemblable : saisissez un nombre entre 0 et 999 999 km.")
+
+
 class TradeInForm(forms.Form):
     make = forms.CharField(label=_("Marque"), max_length=60)
     model_label = forms.CharField(label=_("Modèle"), max_length=80)
@@ -47,11 +51,22 @@ class TradeInForm(forms.Form):
     energy = forms.ChoiceField(label=_("Énergie"), choices=Energy.choices)
     year = core_forms.IntegerField(
         label=_("Année de première immatriculation"),
+        min_value=OLDEST_YEAR,
+        validators=[
+            core_forms.NotAfterYearValidator(
+                message=_("L'année ne peut pas être dans le futur (%(limit_value)s au plus).")
+            )
+        ],
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "min_value": _("Nous reprenons les véhicules de %(limit_value)s et après."),
+        },
     )
     mileage_km = core_forms.IntegerField(
         label=_("Kilométrage"),
         min_value=0,
+        max_value=MAX_MILEAGE_KM,
+        error_messages={"min_value": MILEAGE_ABSURD, "max_value": MILEAGE_ABSURD},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     condition = forms.ChoiceField(

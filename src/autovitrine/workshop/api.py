@@ -7,9 +7,10 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from autovitrine.core.api_errors import ApiError
+from autovitrine.core.forms import MAX_ROW_ID
 
 from .selectors import free_slots, operations_for, workshop_settings
 
@@ -17,7 +18,7 @@ router = Router(tags=["workshop"])
 
 
 class AvailabilityQuery(Schema):
-    dealer: int
+    dealer: int = Field(ge=1, le=MAX_ROW_ID)
     operations: str
     option: str = "drop_off"
 

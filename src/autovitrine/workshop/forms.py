@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import stock_form_versions
@@ -22,15 +21,24 @@ class AddCarForm(forms.Form):
     version = forms.ModelChoiceField(
         label=_("Modèle et version"), queryset=stock_form_versions(), required=False
     )
-    year = core_forms.IntegerField(label=_("Année de mise en circulation"), min_value=1950)
-    mileage_km = core_forms.IntegerField(label=_("Kilométrage"), min_value=0, max_value=2_000_000)
+    year = core_forms.IntegerField(
+        label=_("Année de mise en circulation"),
+        min_value=1950,
+        validators=[core_forms.NotAfterYearValidator(years_ahead=1)],
+    )
+    mileage_km = core_forms.IntegerField(
+        label=_("Kilométrage"), min_value=0, max_value=core_forms.MAX_MILEAGE_KM
+    )
     last_service_on = forms.DateField(
         label=_("Date du dernier entretien"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     last_service_km = core_forms.IntegerField(
-        label=_("Kilométrage au dernier entretien"), min_value=0, required=False
+        label=_("Kilométrage au dernier entretien"),
+        min_value=0,
+        max_value=core_forms.MAX_MILEAGE_KM,
+        required=False,
     )
 
     def clean_plate(self) -> str:
@@ -41,12 +49,6 @@ class AddCarForm(forms.Form):
         raw = self.cleaned_data["vin"]
         return validate_vin(raw) if raw.strip() else ""
 
-    def clean_year(self) -> int:
-        year = self.cleaned_data["year"]
-        if year > timezone.localdate().year + 1:
-            raise ValidationError(_("Année invalide."))
-        return year
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not (data.get("plate") or data.get("vin") or data.get("version")):
@@ -55,7 +57,9 @@ class AddCarForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
-    mileage_km = core_forms.IntegerField(label=_("Kilométrage"), min_value=0, max_value=2_000_000)
+    mileage_km = core_forms.IntegerField(
+        label=_("Kilométrage"), min_value=0, max_value=core_forms.MAX_MILEAGE_KM
+    )
     notes = forms.CharField(
         label=_("Dommages constatés"), required=False, widget=forms.Textarea, max_length=2000
     )

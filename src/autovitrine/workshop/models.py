@@ -422,6 +422,9 @@ class BookingLine(models.Model):
 
 
 class BookingEvent(models.Model):
+    # Not a booking status: one of the booking's e-mails did not leave (badged in the planning).
+    EMAIL_FAILED = "email_failed"
+
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events", verbose_name=_("rendez-vous")
     )
@@ -438,6 +441,8 @@ class BookingEvent(models.Model):
         """The status as the owner reads it (the row keeps the stable code)."""
         if self.status in Booking.Status.values:
             return str(Booking.Status(self.status).label)
+        if self.status == self.EMAIL_FAILED:
+            return str(_("E-mail non envoyé"))
         return self.status
 
 

@@ -15,7 +15,7 @@ import holidays
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from .models import (
     Bay,
     BayKind,
     Booking,
+    BookingEvent,
     BookingPhoto,
     Operation,
     OwnedCar,
@@ -585,7 +586,8 @@ class PlanningRow:
 
 
 def dealer_planning(*, dealer_id: int, first_day: dt.date, days: int = 1) -> list[PlanningRow]:
-    """The dealer's jobs from ``first_day`` for ``days`` days, one row per technician then bay."""
+    """The dealer's jobs from ``first_day`` for ``days`` days, one row per technician then bay;
+    ``email_failed`` on a booking: one of its e-mails could not be sent."""
     start = dt.datetime.combine(first_day, dt.time(0), tzinfo=PARIS)
     end = start + dt.timedelta(days=days)
     bookings = list(
@@ -593,6 +595,13 @@ def dealer_planning(*, dealer_id: int, first_day: dt.date, days: int = 1) -> lis
         .exclude(status__in=[Booking.Status.CANCELLED, Booking.Status.EXPIRED])
         .filter(~Q(status=Booking.Status.HELD) | Q(held_until__gte=timezone.now()))
         .select_related("car", "technician", "bay", "loan_car")
+        .annotate(
+            email_failed=Exists(
+                BookingEvent.objects.filter(
+                    booking=OuterRef("pk"), status=BookingEvent.EMAIL_FAILED
+                )
+            )
+        )
         .order_by("starts_at")
     )
     rows = [

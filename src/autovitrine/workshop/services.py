@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import stock_form_versions
 from autovitrine.core.images import image_reencode
+from autovitrine.core.mail import email_failure_note
 from autovitrine.core.vin import validate_vin
 from autovitrine.orders.selectors import customer_orders
 from autovitrine.parts.selectors import part_by_reference, part_fits
@@ -1020,3 +1021,13 @@ def workshop_terms_update(
         },
     )
     return terms
+
+
+def booking_record_email_failure(*, booking_id: int, recipient: str, what: str, error: str) -> None:
+    """Write on the booking's history that one of its e-mails did not leave, so the workshop
+    sees it (badge in its planning) and reaches the owner by other means."""
+    booking = Booking.objects.filter(pk=booking_id).first()
+    if booking is None:
+        return
+    note = email_failure_note(what=what, recipient=recipient, error=error)
+    BookingEvent.objects.create(booking=booking, status=BookingEvent.EMAIL_FAILED, note=note[:300])

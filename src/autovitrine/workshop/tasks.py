@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from autovitrine.core.mail import email_message
+from autovitrine.core.mail import MessageBuilder, email_message, send_or_report
 from autovitrine.core.money import format_eur, vat_of_line
 
 
@@ -48,12 +48,34 @@ def _mail(booking_id: int, *, reminder: bool) -> None:
         "total": f"{booking.total_ttc / 100:.2f} €".replace(".", ","),
         "manage": manage,
     }
-    email_message(
-        subject=subject,
-        body=body,
-        to=[booking.customer.email],
-        attachments=[(f"rendez-vous-{booking.number}.ics", booking_ics(booking), "text/calendar")],
-    ).send()
+    to = booking.customer.email
+    _send_or_record(
+        booking.pk,
+        what=_("Rappel au client") if reminder else _("Confirmation au client"),
+        to=to,
+        build=lambda: email_message(
+            subject=subject,
+            body=body,
+            to=[to],
+            attachments=[
+                (f"rendez-vous-{booking.number}.ics", booking_ics(booking), "text/calendar")
+            ],
+        ),
+    )
+
+
+def _send_or_record(booking_id: int, *, what: str, to: str, build: MessageBuilder) -> None:
+    """Send one e-mail about the booking; on failure, write it on the booking instead."""
+    from .services import booking_record_email_failure
+
+    send_or_report(
+        build,
+        recipient=to,
+        report=lambda recipient, error: booking_record_email_failure(
+            booking_id=booking_id, recipient=recipient, what=what, error=error
+        ),
+        about=f"booking {booking_id}: {what}",
+    )
 
 
 @task()
@@ -84,7 +106,7 @@ def quote_send_to_owner(quote_id: int) -> None:
         return
     page = _public_url(reverse("workshop:booking", kwargs={"number": booking.number}))
     amount_ttc = quote.amount_ht + vat_of_line(quote.amount_ht)
-    email_message(
+    build = lambda: email_message(  # noqa: E731 — built inside the failure guard
         subject=_("Travaux supplémentaires proposés : votre accord est demandé (%(number)s)")
         % {"number": booking.number},
         body=_(
@@ -101,4 +123,7 @@ def quote_send_to_owner(quote_id: int) -> None:
             "page": page,
         },
         to=[customer.email],
-    ).send()
+    )
+    _send_or_record(
+        booking.pk, what=_("Devis de travaux au client"), to=customer.email, build=build
+    )

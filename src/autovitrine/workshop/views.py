@@ -439,6 +439,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     """Cancel or move a booking from the e-mail's signed link, without signing in."""
     booking = services.booking_from_token(token)
     if booking is None:
+        code_lookup_missed(request, "link")
         raise Http404
     error = ""
     if request.method == "POST":
@@ -535,6 +536,7 @@ def _dealer_url(request: HttpRequest, name: str, number: str) -> str:
 def dealer_booking_detail(request: HttpRequest, number: str, dealer_id: int) -> HttpResponse:
     booking = dealer_booking(dealer_id=dealer_id, number=number)
     if booking is None:
+        code_lookup_missed(request, "dealer_booking")
         raise Http404
     checkin = CheckInForm(request.POST if request.POST.get("action") == "checkin" else None)
     extra = ExtraWorkForm(request.POST if request.POST.get("action") == "quote" else None)
@@ -606,6 +608,7 @@ def dealer_booking_photo(
 ) -> HttpResponseBase:
     booking = dealer_booking(dealer_id=dealer_id, number=number)
     if booking is None:
+        code_lookup_missed(request, "dealer_booking")
         raise Http404
     return _photo_response(booking, photo_id)
 

@@ -154,8 +154,9 @@ def test_a_sold_car_stays_readable_and_says_so(client, dealer):
     ("vehicle_id", "status", "code"),
     [
         ("999999", 404, "not_found"),
-        (str(10**30), 404, "not_found"),
-        ("-1", 404, "not_found"),
+        # Past the ids the database gives (the schema's bounds): refused as input.
+        (str(10**30), 422, "invalid_input"),
+        ("-1", 422, "invalid_input"),
         ("abc", 422, "invalid_input"),
     ],
 )

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import html
-import socket
 
 import pytest
 from django.core import mail
@@ -14,18 +13,6 @@ from autovitrine.leads.models import Lead, LeadEvent
 from autovitrine.leads.services import lead_create, lead_reply
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp_down(settings):
-    """A real SMTP backend pointed at a local port where nothing listens: the connection is
-    refused, as when the mail relay is down."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
 
 
 def failures(lead: Lead) -> list[LeadEvent]:
