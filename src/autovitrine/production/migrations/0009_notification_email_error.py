@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('production', '0007_observed_durations'),
+        ('production', '0008_progress_last_event'),
     ]
 
     operations = [
