@@ -10,9 +10,9 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.selectors import Energy, published_models
+from autovitrine.catalog.selectors import Energy, published_model_choices
 from autovitrine.core import forms as core_forms
-from autovitrine.core.forms import NearPlaceForm
+from autovitrine.core.forms import MemoizedFieldGroup, NearPlaceForm
 from autovitrine.core.money import AmountTooLarge, format_eur, parse_eur_to_cents
 
 from .models import StockVehicle
@@ -37,6 +37,8 @@ SORT_CHOICES = [
 
 
 class StockSearchForm(NearPlaceForm):
+    bound_field_class = MemoizedFieldGroup
+
     model = forms.ChoiceField(
         label=_("Modèle"),
         required=False,
@@ -124,7 +126,7 @@ class StockSearchForm(NearPlaceForm):
         assert isinstance(model_field, forms.ChoiceField)
         model_field.choices = [
             ("", _("Tous les modèles")),
-            *((m.code, m.name) for m in published_models()),
+            *published_model_choices(),
         ]
         self.newest_year = timezone.localdate().year + 1
         self.fields["min_year"].widget.attrs.update({"min": OLDEST_YEAR, "max": self.newest_year})
