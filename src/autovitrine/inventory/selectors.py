@@ -156,6 +156,7 @@ class _DealerAmong(Expression):
     splitting a long statement on every search. SQLite has no arrays: ``IN`` there."""
 
     output_field = BooleanField()
+    column: Any = None  # ``dealer_id``, once resolved against the query
 
     def __init__(self, dealer_ids: list[int]) -> None:
         super().__init__()
@@ -166,14 +167,17 @@ class _DealerAmong(Expression):
         resolved.column = F("dealer_id").resolve_expression(query, *args, **kwargs)
         return resolved
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    # The array parameter is a list, which the stubs' parameter type does not name.
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         column, params = compiler.compile(self.column)
         if connection.vendor == "postgresql":
-            return f"{column} = ANY(%s)", [*params, self.dealer_ids]
+            return f"{column} = ANY(%s)", (*params, self.dealer_ids)
         if not self.dealer_ids:
-            return "1 = 0", []
+            return "1 = 0", ()
         placeholders = ", ".join(["%s"] * len(self.dealer_ids))
-        return f"{column} IN ({placeholders})", [*params, *self.dealer_ids]
+        return f"{column} IN ({placeholders})", (*params, *self.dealer_ids)
 
 
 def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
