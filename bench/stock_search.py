@@ -457,7 +457,10 @@ def run_all(target: Target, args: argparse.Namespace) -> dict[tuple[str, str, in
     with Progress(console=console) as progress:
         task = progress.add_task("Séries", total=2 * len(plan))
         for endpoint, sort in plan:
-            rng = random.Random(f"{args.seed}-{sort}")
+            # Each series its own searches: the page's must not find the counts that the API's
+            # series, made just before, left in the cache (the searches of a real audience
+            # repeat, but not all in a row).
+            rng = random.Random(f"{args.seed}-{sort}-{endpoint}")
             for clients, count in ((1, args.single), (args.clients, args.concurrent)):
                 searches = random_searches(
                     count + args.warmup, sort if sort != "—" else "distance", rng
