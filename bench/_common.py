@@ -12,7 +12,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -84,6 +85,19 @@ def free_port() -> int:
 def granian_server(env: dict[str, str], *, workers: int, log_file: Path) -> Iterator[str]:
     """The project's ASGI application served by granian, as ``make serve`` does; yields its URL.
     The server's own output goes to ``log_file``, out of the figures' way."""
+    with granian_process(env, workers=workers, log_file=log_file) as server:
+        yield server.url
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    group: int  # process group of granian and its workers (for ``server_cpu_seconds``)
+
+
+@contextlib.contextmanager
+def granian_process(env: dict[str, str], *, workers: int, log_file: Path) -> Iterator[Server]:
+    """``granian_server``, yielding its process group too."""
     port = free_port()
     log = log_file.open("w")
     process = subprocess.Popen(
@@ -113,7 +127,7 @@ def granian_server(env: dict[str, str], *, workers: int, log_file: Path) -> Iter
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url, process)
-        yield base_url
+        yield Server(base_url, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -134,6 +148,56 @@ def _wait_until_up(base_url: str, process: subprocess.Popen, timeout: float = 60
                 return
         time.sleep(0.2)
     raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks_by_pid(keep: Callable[[list[str]], bool]) -> dict[int, int]:
+    ticks = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if keep(fields):
+            ticks[int(entry)] = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
+
+
+def server_cpu_seconds(group: int) -> float:
+    """User + system CPU time of every process of the server's process group (granian's main
+    process and its workers), from /proc: the server's own CPU, not the machine's."""
+    return sum(_cpu_ticks_by_pid(lambda fields: int(fields[2]) == group).values()) / CLOCK_TICKS
+
+
+def database_backend_pids(url: str) -> set[int]:
+    """PostgreSQL's server processes connected to the database of ``url`` (local server)."""
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def processes_cpu_ticks(pids: set[int]) -> dict[int, int]:
+    """User + system CPU ticks (``CLOCK_TICKS`` a second) of each of ``pids`` still alive."""
+    ticks = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
 
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:

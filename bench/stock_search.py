@@ -35,13 +35,17 @@ from rich.progress import Progress
 from rich.table import Table
 
 from _common import (
+    CLOCK_TICKS,
     PROJECT,
     PROXY_HEADERS,
-    granian_server,
+    database_backend_pids,
+    granian_process,
     manage,
     percentile,
+    processes_cpu_ticks,
     production_environment,
     recreate_database,
+    server_cpu_seconds,
 )
 
 console = Console(width=110)
@@ -341,6 +345,11 @@ class Phase:
     seconds: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     wall_seconds: float = 0.0
+    # CPU time of the server (granian's processes) and of the database's server processes for
+    # this database, while the measured requests ran: fair on a shared machine, where the
+    # throughput is not.
+    server_cpu_seconds: float = 0.0
+    database_cpu_seconds: float = 0.0
 
     def record(self, started: float, response: httpx.Response, endpoint: str) -> None:
         elapsed = time.perf_counter() - started
@@ -361,6 +370,28 @@ class Phase:
     def throughput(self) -> float:
         return len(self.seconds) / self.wall_seconds if self.wall_seconds else math.nan
 
+    @property
+    def answered(self) -> int:
+        return sum(self.statuses.values())
+
+    def cpu_ms(self, seconds: float) -> float:
+        """CPU milliseconds per request answered (samples or not: each cost the server)."""
+        return seconds / self.answered * 1000 if self.answered else math.nan
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the requests go and whose CPU is counted."""
+
+    base_url: str
+    server_group: int
+    database_url: str
+
+    def cpu(self) -> tuple[float, dict[int, int]]:
+        return server_cpu_seconds(self.server_group), processes_cpu_ticks(
+            database_backend_pids(self.database_url)
+        )
+
 
 Request = tuple[str, str, dict | None]  # endpoint key, URL, params
 
@@ -371,9 +402,10 @@ def _requests(endpoint: str, searches: list[Search]) -> list[Request]:
     return [(endpoint, ENDPOINTS[endpoint], s.params(endpoint)) for s in searches]
 
 
-def run_phase(base_url: str, requests: list[Request], clients: int, warmup: int) -> Phase:
+def run_phase(target: Target, requests: list[Request], clients: int, warmup: int) -> Phase:
     """``requests`` sent by ``clients`` concurrent clients (each its own connection); the first
     ``warmup`` of them are sent first and not measured."""
+    base_url = target.base_url
     phase = Phase()
     lock = threading.Lock()
     pending = iter(requests[warmup:])
@@ -382,7 +414,8 @@ def run_phase(base_url: str, requests: list[Request], clients: int, warmup: int)
         with httpx.Client(base_url=base_url, headers=PROXY_HEADERS, timeout=60) as client:
             for _endpoint, url, params in warm:
                 client.get(url, params=params)
-            barrier.wait()
+            barrier.wait()  # warmed up
+            barrier.wait()  # the CPU counters read
             while True:
                 with lock:
                     item = next(pending, None)
@@ -402,27 +435,38 @@ def run_phase(base_url: str, requests: list[Request], clients: int, warmup: int)
     ]
     for thread in threads:
         thread.start()
-    barrier.wait()  # every client warmed up and connected: the clock starts
+    barrier.wait()  # every client warmed up and connected
+    server_cpu, database_ticks = target.cpu()
+    barrier.wait()  # the clock starts
     started = time.perf_counter()
     for thread in threads:
         thread.join()
     phase.wall_seconds = time.perf_counter() - started
+    server_cpu_after, database_ticks_after = target.cpu()
+    phase.server_cpu_seconds = server_cpu_after - server_cpu
+    phase.database_cpu_seconds = (
+        sum(ticks - database_ticks.get(pid, 0) for pid, ticks in database_ticks_after.items())
+        / CLOCK_TICKS
+    )
     return phase
 
 
-def run_all(base_url: str, args: argparse.Namespace) -> dict[tuple[str, str, int], Phase]:
+def run_all(target: Target, args: argparse.Namespace) -> dict[tuple[str, str, int], Phase]:
     results: dict[tuple[str, str, int], Phase] = {}
     plan = [("health", "—")] + [(e, s) for s in SORTS for e in ENDPOINTS]
     with Progress(console=console) as progress:
         task = progress.add_task("Séries", total=2 * len(plan))
         for endpoint, sort in plan:
-            rng = random.Random(f"{args.seed}-{sort}")
+            # Each series its own searches: the page's must not find the counts that the API's
+            # series, made just before, left in the cache (the searches of a real audience
+            # repeat, but not all in a row).
+            rng = random.Random(f"{args.seed}-{sort}-{endpoint}")
             for clients, count in ((1, args.single), (args.clients, args.concurrent)):
                 searches = random_searches(
                     count + args.warmup, sort if sort != "—" else "distance", rng
                 )
                 results[(endpoint, sort, clients)] = run_phase(
-                    base_url, _requests(endpoint, searches), clients, args.warmup
+                    target, _requests(endpoint, searches), clients, args.warmup
                 )
                 progress.advance(task)
     return results
@@ -476,6 +520,28 @@ def report(results: dict[tuple[str, str, int], Phase], args: argparse.Namespace)
         "Échantillons : réponses 200 avec au moins un véhicule ; « hors échantillon » : 404 "
         "page_out_of_range et pages vides, comptés à part (les deux séries d'une ligne)."
     )
+    cpu = Table(
+        title="Temps CPU par requête (ms) : serveur (processus granian) et PostgreSQL (ses "
+        "processus pour cette base), pendant les requêtes mesurées"
+    )
+    for column in ("série", "tri", "1 client", f"{args.clients} clients", "dont PostgreSQL"):
+        cpu.add_column(column, justify="left" if column in ("série", "tri") else "right")
+    for (endpoint, sort, clients), phase in results.items():
+        if clients != 1:
+            continue
+        crowd = results[(endpoint, sort, args.clients)]
+        cpu.add_row(
+            labels[endpoint],
+            sort,
+            f"{phase.cpu_ms(phase.server_cpu_seconds + phase.database_cpu_seconds):.2f}",
+            f"{crowd.cpu_ms(crowd.server_cpu_seconds + crowd.database_cpu_seconds):.2f}",
+            f"{crowd.cpu_ms(crowd.database_cpu_seconds):.2f}",
+        )
+    console.print(cpu)
+    console.print(
+        "Le temps CPU par requête ne dépend guère de la charge de la machine, le débit si : "
+        "c'est la mesure à comparer d'une machine partagée à l'autre."
+    )
     return all_met
 
 
@@ -509,8 +575,8 @@ def main() -> int:
     console.rule("Mesures")
     log_file = var_dir / "server.log"
     load_before = os.getloadavg()
-    with granian_server(env, workers=args.workers, log_file=log_file) as base_url:
-        results = run_all(base_url, args)
+    with granian_process(env, workers=args.workers, log_file=log_file) as server:
+        results = run_all(Target(server.url, server.group, args.database_url), args)
     # The machine may be shared: its load says how far the figures are from an idle one.
     console.print(
         f"Charge de la machine (1/5/15 min) : {' / '.join(f'{x:.1f}' for x in load_before)} "

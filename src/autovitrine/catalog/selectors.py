@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Min, Prefetch, QuerySet
 from django.utils import timezone
 
@@ -113,6 +114,28 @@ def published_models() -> QuerySet[CarModel]:
         .prefetch_related("images", "colours")
         .order_by("position", "name")
     )
+
+
+PUBLISHED_MODEL_CHOICES_KEY = "catalog:published-model-choices:v1"
+PUBLISHED_MODEL_CHOICES_TTL_S = 3600  # forgotten at once when a model changes (catalog/apps.py)
+
+
+def published_model_choices() -> list[tuple[str, str]]:
+    """``(code, name)`` of the published models in the range's order, for the lists of the
+    searches (the stock page shows it on every search): one query an hour at most."""
+    choices = cache.get(PUBLISHED_MODEL_CHOICES_KEY)
+    if choices is None:
+        choices = list(
+            CarModel.objects.filter(is_published=True)
+            .order_by("position", "name")
+            .values_list("code", "name")
+        )
+        cache.set(PUBLISHED_MODEL_CHOICES_KEY, choices, PUBLISHED_MODEL_CHOICES_TTL_S)
+    return choices
+
+
+def forget_published_model_choices(**_kwargs: object) -> None:
+    cache.delete(PUBLISHED_MODEL_CHOICES_KEY)
 
 
 def model_with_versions(code: str) -> CarModel | None:

@@ -6,8 +6,11 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.forms.boundfield import BoundField
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .money import MAX_STORABLE_CENTS, AmountTooLarge, format_eur, parse_eur_to_cents
@@ -98,6 +101,47 @@ class NearPlaceForm(forms.Form):
         if self.resolved_place is not None:
             return self.resolved_place.label
         return str(_("votre position")) if self.origin() else ""
+
+
+# Rendered field groups by what they are drawn from; cleared whole when full (a few hundred
+# entries of a few KB: the filters' usual values, and some places typed).
+_FIELD_GROUPS: dict[tuple[object, ...], SafeString] = {}
+FIELD_GROUPS_KEPT = 2048
+
+
+def field_groups_cache_clear() -> None:
+    _FIELD_GROUPS.clear()
+
+
+class MemoizedFieldGroup(BoundField):
+    """A field rendered by ``as_field_group`` once per process for each value it shows.
+
+    A search page draws the same filters on every search, and Django's template-based widgets
+    (one template per option of a list) cost a quarter of the page. The HTML is a function of
+    the form's class, the field, its value, its widget's attributes and choices, and the
+    language, which make the key; a field with errors is drawn each time."""
+
+    def as_field_group(self) -> SafeString:
+        if self.form.is_bound and self.errors:
+            return super().as_field_group()  # type: ignore[no-any-return]
+        field = self.field
+        choices = getattr(field, "choices", None)
+        key = (
+            type(self.form),
+            self.html_name,  # the form's prefix included
+            self.auto_id,
+            get_language(),
+            repr(self.value()),
+            tuple((name, str(value)) for name, value in field.widget.attrs.items()),
+            tuple((str(value), str(label)) for value, label in choices) if choices else None,
+        )
+        html = _FIELD_GROUPS.get(key)
+        if html is None:
+            html = super().as_field_group()
+            if len(_FIELD_GROUPS) >= FIELD_GROUPS_KEPT:
+                _FIELD_GROUPS.clear()
+            _FIELD_GROUPS[key] = html
+        return html
 
 
 SINGLE_LINE_PATTERN = r"^[^\r\n]*$"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import groupby
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -36,29 +38,62 @@ CARD_FIELDS = (
 )
 
 
-# Every stock search near a place measures the distance to every active dealer: their positions
-# are read once and shared through the cache, dropped whenever a dealer is saved or deleted
-# (``apps.DealersConfig.ready``); the expiry covers the bulk writes that send no signal.
-ACTIVE_POSITIONS_KEY = "dealers:active-positions:v1"
+# Every stock search near a place measures the distance to every active dealer: each process
+# keeps their positions while the shared version in the cache stands. Saving or deleting a dealer
+# sets a new version (``apps.DealersConfig.ready``), at once and again once committed; the
+# version's expiry covers the bulk writes that send no signal.
+ACTIVE_POSITIONS_VERSION_KEY = "dealers:active-positions-version:v2"
 ACTIVE_POSITIONS_TTL_S = 60
 
 
-def active_dealer_positions() -> dict[int, tuple[str, float, float]]:
-    """Active dealer id → (code, latitude, longitude)."""
-    positions = cache.get(ACTIVE_POSITIONS_KEY)
-    if positions is None:
-        positions = {
+@dataclass(frozen=True, slots=True)
+class DealerPositions:
+    """Active dealer id → (code, latitude, longitude), as of ``version``: what is computed from
+    them may be kept under that version."""
+
+    version: int
+    by_id: dict[int, tuple[str, float, float]]
+
+
+_local_positions: DealerPositions | None = None
+
+
+def active_dealer_positions() -> DealerPositions:
+    """The active dealers' positions: one small cache read, and the table read only when a dealer
+    changed (or a minute passed)."""
+    global _local_positions
+    version = cache.get(ACTIVE_POSITIONS_VERSION_KEY)
+    local = _local_positions
+    if version is not None and local is not None and local.version == version:
+        return local
+    if version is None:
+        version = time.time_ns()
+        if not cache.add(ACTIVE_POSITIONS_VERSION_KEY, version, ACTIVE_POSITIONS_TTL_S):
+            version = cache.get(ACTIVE_POSITIONS_VERSION_KEY, version)
+    positions = DealerPositions(
+        version,
+        {
             dealer_id: (code, latitude, longitude)
             for dealer_id, code, latitude, longitude in Dealer.objects.filter(is_active=True)
             .order_by()
             .values_list("id", "code", "latitude", "longitude")
-        }
-        cache.set(ACTIVE_POSITIONS_KEY, positions, ACTIVE_POSITIONS_TTL_S)
+        },
+    )
+    _local_positions = positions
     return positions
 
 
+def _new_positions_version() -> None:
+    cache.set(ACTIVE_POSITIONS_VERSION_KEY, time.time_ns(), ACTIVE_POSITIONS_TTL_S)
+
+
 def forget_dealer_positions(**_kwargs: object) -> None:
-    cache.delete(ACTIVE_POSITIONS_KEY)
+    """A dealer changed: every process reads the positions again, now and once it is committed
+    (a read made meanwhile by another request may have missed the change)."""
+    global _local_positions
+    _local_positions = None
+    _new_positions_version()
+    transaction.on_commit(_new_positions_version)
 
 
 @dataclass(frozen=True, slots=True)

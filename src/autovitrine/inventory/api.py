@@ -11,7 +11,7 @@ from django.urls import reverse
 from ninja import Query, Router
 
 from autovitrine.catalog.schemas import PriceOut
-from autovitrine.catalog.selectors import published_models
+from autovitrine.catalog.selectors import published_model_choices
 from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.money import Price
 from autovitrine.dealers.selectors import dealer_for_page
@@ -51,7 +51,7 @@ def _stock_query(filters: StockSearchQuery) -> StockQuery:
 def _refuse_unknown_codes(filters: StockSearchQuery) -> None:
     """An unknown model or dealer code is a mistake to report, not "no cars". Only checked when
     the search found nothing, so that the usual search costs no extra query."""
-    if filters.model and not published_models().filter(code=filters.model).exists():
+    if filters.model and filters.model not in dict(published_model_choices()):
         raise ApiError(
             422,
             "invalid_input",

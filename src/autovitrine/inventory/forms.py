@@ -9,9 +9,9 @@ from django.core.validators import validate_slug
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.catalog.selectors import Energy, published_models
+from autovitrine.catalog.selectors import Energy, published_model_choices
 from autovitrine.core import forms as core_forms
-from autovitrine.core.forms import NearPlaceForm
+from autovitrine.core.forms import MemoizedFieldGroup, NearPlaceForm
 from autovitrine.core.money import AmountTooLarge, format_eur, parse_eur_to_cents
 
 from .models import StockVehicle
@@ -37,6 +37,8 @@ SORT_CHOICES = [
 
 
 class StockSearchForm(NearPlaceForm):
+    bound_field_class = MemoizedFieldGroup
+
     model = forms.ChoiceField(
         label=_("Modèle"),
         required=False,
@@ -131,7 +133,7 @@ class StockSearchForm(NearPlaceForm):
         assert isinstance(model_field, forms.ChoiceField)
         model_field.choices = [
             ("", _("Tous les modèles")),
-            *((m.code, m.name) for m in published_models()),
+            *published_model_choices(),
         ]
 
     def clean_max_price(self) -> int | None:

@@ -138,6 +138,22 @@ class StockVehicle(TimeStampedModel):
                 condition=models.Q(status="available"),
                 name="stock_available_filters",
             ),
+            # A page by price or newest, read in that order with every filter checked in the
+            # index alone: a selective search (new cars near a small town) walks the order far
+            # before finding twenty, which cost a table read per car passed (0.7 s at worst on
+            # 100,000 cars; docs/stock.md).
+            models.Index(
+                fields=["price_ttc", "id"],
+                include=["dealer", "energy", "condition", "mileage_km", "year", "car_model"],
+                condition=models.Q(status="available"),
+                name="stock_available_by_price",
+            ),
+            models.Index(
+                fields=["-year", "-id"],
+                include=["dealer", "energy", "condition", "price_ttc", "mileage_km", "car_model"],
+                condition=models.Q(status="available"),
+                name="stock_available_by_newest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,14 +13,22 @@ size (a few more past the nearest dealers); SQLite and PostgreSQL run it the sam
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import hashlib
 import math
+import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    Expression,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -45,6 +53,33 @@ FIRST_DEALER_BATCH = 16
 # Matches are counted up to this many: past it a page says "more than 1,000" (nobody pages that
 # far; they filter). Counting every match of a broad search would read most of the stock table.
 COUNT_CAP = 1000
+# A search's count is kept this long at most, and forgotten at once when the stock changes through
+# this app (``stock_changed``); a change made around the app (SQL, a data load) shows within it.
+COUNT_TTL_S = 60
+STOCK_GENERATION_KEY = "inventory:stock-generation:v1"
+# What a result card and the API's item read of a vehicle, its dealer, model and colour.
+CARD_FIELDS = (
+    "id",
+    "dealer_id",
+    "car_model_id",
+    "colour_id",
+    "make",
+    "model_label",
+    "version_label",
+    "colour_label",
+    "condition",
+    "energy",
+    "year",
+    "mileage_km",
+    "price_ttc",
+    "updated_at",  # what the page's drawn cards are kept by
+    "dealer__code",
+    "dealer__name",
+    "dealer__city",
+    "dealer__postcode",
+    "car_model__body",
+    "colour__hex_value",
+)
 
 
 class PageOutOfRange(Exception):
@@ -115,6 +150,36 @@ class StockPage:
         return self.page > 1
 
 
+class _DealerAmong(Expression):
+    """``dealer_id = ANY(%s)``: one array parameter however many dealers, where ``IN`` takes one
+    per dealer (hundreds within 200 km); the driver then keeps the query's parsed form instead of
+    splitting a long statement on every search. SQLite has no arrays: ``IN`` there."""
+
+    output_field = BooleanField()
+    column: Any = None  # ``dealer_id``, once resolved against the query
+
+    def __init__(self, dealer_ids: list[int]) -> None:
+        super().__init__()
+        self.dealer_ids = dealer_ids
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _DealerAmong:
+        resolved = copy.copy(self)
+        resolved.column = F("dealer_id").resolve_expression(query, *args, **kwargs)
+        return resolved
+
+    # The array parameter is a list, which the stubs' parameter type does not name.
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        column, params = compiler.compile(self.column)
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s)", (*params, self.dealer_ids)
+        if not self.dealer_ids:
+            return "1 = 0", ()
+        placeholders = ", ".join(["%s"] * len(self.dealer_ids))
+        return f"{column} IN ({placeholders})", (*params, *self.dealer_ids)
+
+
 def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
     # Inactive dealers are left out by a small subquery rather than a join on every vehicle, so
     # that counting can run on an index of the stock table alone.
@@ -142,8 +207,10 @@ def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
 def _with_page_relations(qs: QuerySet[StockVehicle]) -> QuerySet[StockVehicle]:
     # The first photo in the same query: a card shows one, and a second query per page costs more.
     first_photo = VehiclePhoto.objects.filter(vehicle=OuterRef("pk")).order_by("position", "id")
-    return qs.select_related("dealer", "car_model", "colour").annotate(
-        first_photo=Subquery(first_photo.values("image")[:1])
+    return (
+        qs.select_related("dealer", "car_model", "colour")
+        .only(*CARD_FIELDS)
+        .annotate(first_photo=Subquery(first_photo.values("image")[:1]))
     )
 
 
@@ -162,9 +229,50 @@ def _page_of(ordered: QuerySet[StockVehicle], offset: int, size: int) -> list[St
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def _count(qs: QuerySet[StockVehicle]) -> int:
-    """Matches of ``qs`` up to ``COUNT_CAP + 1`` (one more tells that the cap is passed)."""
-    return qs.order_by()[: COUNT_CAP + 1].count()
+def _count(qs: QuerySet[StockVehicle], key: tuple[object, ...]) -> int:
+    """Matches of ``qs`` up to ``COUNT_CAP + 1`` (one more tells that the cap is passed).
+
+    ``key`` names the search's filters: the same count comes back for every sort and page, and a
+    broad search's (1,001 rows read) for every place. It is kept with the stock's generation,
+    read in the same round trip, and holds while that generation does."""
+    count_key = f"inventory:count:{hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()}"
+    found = cache.get_many([STOCK_GENERATION_KEY, count_key])
+    generation = found.get(STOCK_GENERATION_KEY)
+    kept = found.get(count_key)
+    if generation is not None and kept is not None and kept[0] == generation and kept[1] == key:
+        return int(kept[2])
+    if generation is None:
+        generation = _new_generation()
+    count = qs.order_by()[: COUNT_CAP + 1].count()
+    cache.set(count_key, (generation, key, count), COUNT_TTL_S)
+    return count
+
+
+def _new_generation() -> int:
+    generation = time.time_ns()
+    cache.set(STOCK_GENERATION_KEY, generation, None)
+    return generation
+
+
+def stock_changed(**_kwargs: object) -> None:
+    """Forget the searches' counts: the stock changed (a car added, edited, moved or removed, a
+    dealer closed). At once, for this request's next read, and again once the change is
+    committed, so that a count taken meanwhile by another request is not kept."""
+    _new_generation()
+    transaction.on_commit(_new_generation)
+
+
+def _count_key(query: StockQuery, dealer_ids: tuple[int, ...] | None = None) -> tuple[object, ...]:
+    return (
+        query.car_model,
+        query.energy,
+        query.condition,
+        query.max_price_cents,
+        query.max_mileage_km,
+        query.min_year,
+        query.dealer_code,
+        dealer_ids,
+    )
 
 
 def _check_page(query: StockQuery, total: int) -> None:
@@ -188,7 +296,7 @@ def stock_search(query: StockQuery) -> StockPage:
     base = _filtered(query)
 
     if not query.has_origin:
-        total = _count(base)
+        total = _count(base, _count_key(query))
         _check_page(query, total)
         start = (query.page - 1) * per_page
         vehicles = _page_of(base.order_by(*_ORDERINGS[sort]), start, per_page)
@@ -202,12 +310,15 @@ def stock_search(query: StockQuery) -> StockPage:
         )
 
     distances = _dealers_within_reach(query)
-    scoped = base if query.max_distance_km is None else base.filter(dealer_id__in=list(distances))
+    scoped = base if query.max_distance_km is None else base.filter(_DealerAmong(list(distances)))
+    count_key = _count_key(
+        query, None if query.max_distance_km is None else tuple(sorted(distances))
+    )
     start = (query.page - 1) * per_page
     if sort == "distance":
-        total, vehicles = _page_by_distance(base, scoped, query, distances, start)
+        total, vehicles = _page_by_distance(base, scoped, count_key, query, distances, start)
     else:
-        total = _count(scoped)
+        total = _count(scoped, count_key)
         _check_page(query, total)
         vehicles = _page_of(scoped.order_by(*_ORDERINGS[sort]), start, per_page)
     return StockPage(
@@ -221,9 +332,31 @@ def stock_search(query: StockQuery) -> StockPage:
     )
 
 
+# Dealers within reach of an origin, by (positions' version, origin, limit, dealer): the same
+# towns come back all day. Cleared whole when full (a few hundred of at most a few thousand floats).
+_REACHES: dict[tuple[object, ...], dict[int, float]] = {}
+REACHES_KEPT = 256
+
+
+def reaches_cache_clear() -> None:
+    _REACHES.clear()
+
+
 def _dealers_within_reach(query: StockQuery) -> dict[int, float]:
-    """Active dealers within the distance limit, with their distance in km from the origin."""
+    """Active dealers within the distance limit, with their distance in km from the origin,
+    nearest first (then by id)."""
     assert query.latitude is not None and query.longitude is not None
+    positions = active_dealer_positions()
+    key = (
+        positions.version,
+        query.latitude,
+        query.longitude,
+        query.max_distance_km,
+        query.dealer_code,
+    )
+    kept = _REACHES.get(key)
+    if kept is not None:
+        return kept
     box = (
         _bounding_box(query.latitude, query.longitude, query.max_distance_km)
         if query.max_distance_km is not None
@@ -232,7 +365,7 @@ def _dealers_within_reach(query: StockQuery) -> dict[int, float]:
     south, north = box.get("latitude__range", (-90.0, 90.0))
     west, east = box.get("longitude__range", (-180.0, 180.0))
     distances: dict[int, float] = {}
-    for dealer_id, (code, latitude, longitude) in active_dealer_positions().items():
+    for dealer_id, (code, latitude, longitude) in positions.by_id.items():
         if query.dealer_code and code != query.dealer_code:
             continue
         if not (south <= latitude <= north and west <= longitude <= east):
@@ -240,7 +373,11 @@ def _dealers_within_reach(query: StockQuery) -> dict[int, float]:
         km = haversine_km(query.latitude, query.longitude, latitude, longitude)
         if query.max_distance_km is None or km <= query.max_distance_km:
             distances[dealer_id] = km
-    return distances
+    nearest_first = {d: distances[d] for d in sorted(distances, key=lambda d: (distances[d], d))}
+    if len(_REACHES) >= REACHES_KEPT:
+        _REACHES.clear()
+    _REACHES[key] = nearest_first
+    return nearest_first
 
 
 def _bounding_box(
@@ -264,6 +401,7 @@ def _bounding_box(
 def _page_by_distance(
     base: QuerySet[StockVehicle],
     scoped: QuerySet[StockVehicle],
+    count_key: tuple[object, ...],
     query: StockQuery,
     distances: dict[int, float],
     start: int,
@@ -276,12 +414,12 @@ def _page_by_distance(
     Those reads name their dealers, all within reach, so they start from ``base``: a long list of
     dealers within reach would only mislead the database's planner there.
     """
-    total = _count(scoped)
+    total = _count(scoped, count_key)
     _check_page(query, total)
     size = min(start + query.per_page, total) - start
     if size <= 0:
         return total, []
-    nearest = sorted(distances, key=lambda d: (distances[d], d))
+    nearest = list(distances)  # nearest first already
     vehicles = _ordered_page(base, nearest[:FIRST_DEALER_BATCH], start, size)
     if len(vehicles) < size:
         covering, offset = _dealers_covering(base, nearest, start, start + size)

@@ -23,6 +23,7 @@ from autovitrine.core.images import image_reencode
 from autovitrine.core.vin import validate_vin
 
 from .models import StockVehicle, VehiclePhoto, VehicleStatusEvent, VehicleVisit
+from .selectors import stock_changed
 
 ALLOWED_PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 
@@ -197,6 +198,7 @@ def vehicle_set_status(
             by=_user(by),
             reason=reason[:200],
         )
+        stock_changed()
     return StockVehicle.objects.get(pk=vehicle_id)
 
 
@@ -243,6 +245,7 @@ def vehicles_flash_sale_take(*, vehicle_ids: Sequence[int], sale_id: int, reason
             )
             for vehicle_id in ids
         )
+        stock_changed()
 
 
 def vehicle_flash_sale_release(
@@ -264,6 +267,7 @@ def vehicle_flash_sale_release(
                 by=_user(by),
                 reason=reason[:200],
             )
+            stock_changed()
     return bool(moved)
 
 

@@ -9,7 +9,10 @@ from urllib.parse import urlencode
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
@@ -39,6 +42,41 @@ class VehicleCard:
     price: str
     distance: str
     photo_url: str
+
+    @property
+    def html(self) -> SafeString:
+        """The card drawn once per process for what it shows: the vehicle as last saved (its
+        ``updated_at``), its dealer's name, the distance and the photo, in this language. A status
+        change does not show on a card, and the page's ids are read from the table each time."""
+        vehicle = self.vehicle
+        car_model, colour = vehicle.car_model, vehicle.colour
+        key = (
+            get_language(),
+            vehicle.pk,
+            vehicle.updated_at,
+            vehicle.dealer.name,
+            self.distance,
+            self.photo_url,
+            car_model.body if car_model is not None else None,
+            colour.hex_value if colour is not None else None,
+        )
+        html = _CARDS.get(key)
+        if html is None:
+            html = render_to_string("inventory/_vehicle_card.html", {"card": self})
+            if len(_CARDS) >= CARDS_KEPT:
+                _CARDS.clear()
+            _CARDS[key] = html
+        return html
+
+
+# Result cards already drawn (see ``VehicleCard.html``), cleared whole when full: a card is under
+# a few KB, its drawing included.
+_CARDS: dict[tuple[object, ...], SafeString] = {}
+CARDS_KEPT = 2048
+
+
+def cards_cache_clear() -> None:
+    _CARDS.clear()
 
 
 def _distance_text(km: float | None) -> str:

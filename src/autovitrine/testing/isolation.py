@@ -45,9 +45,13 @@ def forget_redis_keys() -> None:
 def reset_process_state() -> None:
     """Everything a process keeps between requests, forgotten between tests."""
     from autovitrine.configurator import services as configurator_services
+    from autovitrine.core.forms import field_groups_cache_clear
+    from autovitrine.dealers import selectors as dealer_selectors
     from autovitrine.flashsales import asgi as flashsale_asgi
     from autovitrine.flashsales import services as flashsale_services
     from autovitrine.flashsales.queue import waiting_room
+    from autovitrine.inventory.selectors import reaches_cache_clear
+    from autovitrine.inventory.views import cards_cache_clear
     from autovitrine.production import reference as production_reference
     from autovitrine.workshop import selectors as workshop_selectors
 
@@ -56,6 +60,10 @@ def reset_process_state() -> None:
     else:
         cache.clear()
     waiting_room.cache_clear()
+    field_groups_cache_clear()
+    reaches_cache_clear()
+    cards_cache_clear()
+    dealer_selectors._local_positions = None
     workshop_selectors.catalogue_cache_clear()
     production_reference.reference_cache_clear()
     flashsale_services._sale_info_cache.clear()

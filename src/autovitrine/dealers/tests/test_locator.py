@@ -206,16 +206,16 @@ def test_a_dealer_saved_is_measured_by_the_next_stock_search_without_waiting_for
     from autovitrine.dealers.selectors import active_dealer_positions
 
     # Given: the positions read once
-    before = active_dealer_positions()[dealer.pk]
+    before = active_dealer_positions().by_id[dealer.pk]
 
     # When: the dealer moves, then closes
     dealer.latitude, dealer.longitude = 43.3, 5.4
     dealer.save()
-    moved = active_dealer_positions()[dealer.pk]
+    moved = active_dealer_positions().by_id[dealer.pk]
     dealer.is_active = False
     dealer.save()
 
     # Then
     assert before[1:] != (43.3, 5.4)
     assert moved == (dealer.code, 43.3, 5.4)
-    assert dealer.pk not in active_dealer_positions()
+    assert dealer.pk not in active_dealer_positions().by_id
