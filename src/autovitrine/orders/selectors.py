@@ -396,6 +396,7 @@ def consumer_mediator(dealer: Dealer | None = None) -> dict[str, str]:
 
 # An order's statuses, for the pages that compose orders with other apps' data.
 OrderStatus = Order.Status
+OrderKind = Order.Kind
 
 
 @dataclass(frozen=True, slots=True)

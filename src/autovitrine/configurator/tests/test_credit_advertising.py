@@ -40,7 +40,7 @@ def test_l312_6_the_configurator_monthly_amount_comes_with_every_mention(client,
     html = page(client, [("trim", "gt"), ("engine", "phev225")])
 
     example = re.search(r'<div class="credit-example".*?</div>', html, re.S).group(0)
-    monthly = re.search(r"mensualités de ([^.]+)\.", example).group(1)
+    monthly = re.search(r'id="credit-instalments">\d+ mensualités de ([^<]+)<', example).group(1)
     assert monthly in html.split('id="credit-example"')[0]  # the amount in the bar is the example's
     for mention in (
         "Exemple représentatif",
@@ -57,12 +57,53 @@ def test_l312_6_the_configurator_monthly_amount_comes_with_every_mention(client,
     assert format_eur(0) not in monthly
 
 
-def test_l312_6_the_taeg_is_in_larger_type_than_any_other_rate():
-    css = Path(finders.find("configurator/configurator.css")).read_text(encoding="utf-8")
+def _font_sizes(css_name: str) -> dict[str, float]:
+    css = Path(finders.find(css_name)).read_text(encoding="utf-8")
+    return {
+        selector: float(size)
+        for selector, size in re.findall(
+            r"^(\.credit-example[^{]*?) \{ font-size: ([\d.]+)rem", css, re.M
+        )
+    }
 
-    taeg = re.search(r"\.credit-example \.credit-taeg \{ font-size: ([\d.]+)rem", css)
-    body = re.search(r"\.credit-example \{ font-size: ([\d.]+)rem", css)
-    assert float(taeg.group(1)) > float(body.group(1))
+
+@pytest.mark.parametrize("css_name", ["configurator/configurator.css", "orders/orders.css"])
+def test_l312_8_the_taeg_is_in_larger_type_than_any_other_rate(css_name):
+    sizes = _font_sizes(css_name)
+
+    assert sizes[".credit-example .credit-taeg"] > sizes[".credit-example"]
+
+
+@pytest.mark.parametrize("css_name", ["configurator/configurator.css", "orders/orders.css"])
+def test_l312_8_the_key_figures_are_larger_than_any_other_financing_information(css_name):
+    """L312-8: « les informations relatives au taux annuel effectif global, à sa nature fixe,
+    variable ou révisable, au montant total dû par l'emprunteur et au montant des échéances,
+    ainsi que la mention indiquée à l'article L. 312-5, figurent dans une taille de caractère
+    plus importante que celle utilisée pour indiquer toute autre information relative aux
+    caractéristiques du financement »."""
+    sizes = _font_sizes(css_name)
+
+    assert sizes[".credit-example .credit-key"] > sizes[".credit-example"]
+    assert sizes[".credit-example .credit-taeg"] >= sizes[".credit-example .credit-key"]
+
+
+def test_l312_8_each_key_figure_is_in_the_larger_type_and_no_other_figure_is(client, terra):
+    html = page(client, [("trim", "gt"), ("engine", "phev225")])
+    example = re.search(r'<div class="credit-example".*?</div>', html, re.S).group(0)
+
+    key = " ".join(re.findall(r'<p class="credit-key[^"]*">(.*?)</p>', example, re.S))
+    body = re.sub(r'<p class="credit-key[^"]*">.*?</p>', "", example, flags=re.S)
+    for mention in (
+        "TAEG fixe",
+        "48 mensualités de",
+        "Montant total dû par l'emprunteur",
+        SENTENCE,
+    ):
+        assert mention in key, mention
+        assert mention not in body, mention
+    for mention in ("Taux débiteur fixe", "montant total du crédit", "Coût total du crédit"):
+        assert mention in body, mention
+        assert mention not in key, mention
 
 
 @pytest.fixture
