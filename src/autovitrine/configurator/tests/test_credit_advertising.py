@@ -130,6 +130,7 @@ def test_l314_6_a_usurious_default_rate_gives_no_monthly_hint_in_the_api(
 
     assert body["price"]["ttc"] > 0
     assert body["price"]["monthly_hint"] is None
+    assert body["price"]["credit_example"] is None
 
 
 def test_the_api_monthly_hint_is_the_examples_instalment(client, terra):
@@ -137,3 +138,22 @@ def test_the_api_monthly_hint_is_the_examples_instalment(client, terra):
 
     example = representative_example(price_cents=body["price"]["ttc"])
     assert body["price"]["monthly_hint"] == example.monthly_payment_cents > 0
+
+
+def test_l312_6_the_api_gives_the_monthly_hint_with_every_figure_of_its_example(client, terra):
+    """L312-6: a monthly amount given to a page or an app comes with its representative example:
+    the borrowing rate, the total amount of credit, the TAEG, the duration, the total due and
+    the instalments, and the sentence of L312-5."""
+    price = client.get("/api/configurator/aurore-terra", {"c": ["trim:gt"]}).json()["price"]
+
+    example = price["credit_example"]
+    plan = representative_example(price_cents=price["ttc"])
+    assert example["instalment"] == price["monthly_hint"] == plan.monthly_payment_cents
+    assert example["price"] == price["ttc"]
+    assert example["total_credit"] == plan.financed_cents
+    assert example["months"] == plan.months
+    assert example["taeg"] == f"{plan.apr:.2f}"
+    assert example["borrowing_rate"] == f"{plan.nominal_rate:.2f}"
+    assert example["total_due"] == plan.total_due_cents
+    assert example["credit_cost"] == plan.credit_cost_cents
+    assert example["mandatory_sentence"] == SENTENCE
