@@ -58,7 +58,9 @@ def test_l312_6_the_configurator_monthly_amount_comes_with_every_mention(client,
 
 
 def _font_sizes(css_name: str) -> dict[str, float]:
-    css = Path(finders.find(css_name)).read_text(encoding="utf-8")
+    found = finders.find(css_name)
+    assert isinstance(found, str), css_name
+    css = Path(found).read_text(encoding="utf-8")
     return {
         selector: float(size)
         for selector, size in re.findall(
