@@ -186,6 +186,23 @@ def test_l221_5_the_contract_e_mail_states_the_rule_and_carries_the_withdrawal_f
     assert "Modèle de formulaire de rétractation" in text
 
 
+@pytest.mark.parametrize("delivered", [False, True], ids=["before-delivery", "after-delivery"])
+def test_l221_23_the_rule_gives_the_14_days_to_return_the_car(
+    contracted, dealer, dealer_staff, delivered
+):
+    """L221-23: « le consommateur renvoie ou restitue les biens [...] sans retard excessif et, au
+    plus tard, dans les quatorze jours suivant la communication de sa décision de se rétracter »,
+    one of the « conditions » of the right that L221-5 2° has the seller give before the
+    contract."""
+    order = contracted
+    if delivered:
+        order = deliver_on(contracted, dt.date(2026, 6, 30), dealer=dealer, by=dealer_staff)
+
+    rule = withdrawal_rule_text(order)
+
+    assert "au plus tard 14 jours après votre décision (art. L221-23)" in rule
+
+
 def test_l221_18_the_delivery_e_mail_gives_the_exact_last_day(
     contracted, dealer, dealer_staff, mailoutbox, django_capture_on_commit_callbacks
 ):
