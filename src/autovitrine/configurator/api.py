@@ -24,6 +24,7 @@ from pydantic import Field
 
 from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.ratelimit import code_lookup_over_limit
+from autovitrine.pricing.selectors import representative_example
 
 from .engine import Configurator
 from .models import ProductData
@@ -32,7 +33,6 @@ from .selectors import (
     choice_token,
     choice_value,
     choices_parse,
-    monthly_hint,
     published_product_data,
     saved_configuration,
     saved_configuration_check,
@@ -56,6 +56,31 @@ class SaveIn(Schema):
     choices: list[str] = Field(max_length=500)
 
 
+CREDIT_SENTENCE = (
+    "Un crédit vous engage et doit être remboursé. "
+    "Vérifiez vos capacités de remboursement avant de vous engager."
+)
+
+
+class CreditExampleOut(Schema):
+    """Every figure of the representative example (art. L312-6 C. consom.), amounts in cents,
+    rates in percent as decimal strings."""
+
+    price: int
+    down_payment: int
+    total_credit: int = Field(description="Montant total du crédit (L312-6 2°).")
+    months: int
+    instalment: int = Field(description="Montant des échéances (L312-6 6°), hors assurance.")
+    taeg: str = Field(description="TAEG fixe (L312-6 3°), assurance obligatoire comprise.")
+    borrowing_rate: str = Field(description="Taux débiteur fixe (L312-6 1°).")
+    total_due: int = Field(description="Montant total dû par l'emprunteur (L312-6 6°).")
+    credit_cost: int
+    insurance_monthly: int
+    insurance_required: bool
+    taea: str
+    mandatory_sentence: str = Field(description="La mention de l'art. L312-5, mot pour mot.")
+
+
 class ConfigurationPriceOut(Schema):
     total_ht: int
     vat: int
@@ -64,8 +89,36 @@ class ConfigurationPriceOut(Schema):
         description=(
             "Mensualité de l'exemple représentatif de crédit (art. L312-6 C. consom.), en "
             "centimes ; null quand aucun exemple ne peut être annoncé (TAEG au taux de l'usure "
-            "ou au-delà, art. L314-6) : ne montrez alors aucune mensualité."
+            "ou au-delà, art. L314-6) : ne montrez alors aucune mensualité. Ne l'affichez "
+            "qu'avec tous les chiffres de credit_example et la mention de l'art. L312-5, le "
+            "TAEG, les échéances, le montant total dû et la mention en caractères plus grands "
+            "que toute autre information sur le financement (art. L312-8)."
         )
+    )
+    credit_example: CreditExampleOut | None = Field(
+        default=None,
+        description="L'exemple représentatif dont monthly_hint est la mensualité ; null avec elle.",
+    )
+
+
+def credit_example_out(price_ttc: int) -> CreditExampleOut | None:
+    plan = representative_example(price_cents=price_ttc)
+    if plan is None:
+        return None
+    return CreditExampleOut(
+        price=plan.price_cents,
+        down_payment=plan.down_payment_cents,
+        total_credit=plan.financed_cents,
+        months=plan.months,
+        instalment=plan.monthly_payment_cents,
+        taeg=f"{plan.apr:.2f}",
+        borrowing_rate=f"{plan.nominal_rate:.2f}",
+        total_due=plan.total_due_cents,
+        credit_cost=plan.credit_cost_cents,
+        insurance_monthly=plan.insurance_monthly_cents,
+        insurance_required=plan.insurance_required,
+        taea=f"{plan.taea:.2f}",
+        mandatory_sentence=CREDIT_SENTENCE,
     )
 
 
@@ -170,6 +223,7 @@ def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> 
         )
     completion = configurator.default_completion(selection)
     assert completion is not None
+    example = credit_example_out(completion.price.ttc)
     return StateOut(
         model=model_code,
         revision=product_data.revision,
@@ -182,7 +236,8 @@ def state(request: HttpRequest, model_code: str, query: Query[ChoicesQuery]) -> 
             total_ht=completion.price.total_ht,
             vat=completion.price.vat,
             ttc=completion.price.ttc,
-            monthly_hint=monthly_hint(completion.price.ttc),
+            monthly_hint=example.instalment if example is not None else None,
+            credit_example=example,
         ),
         co2_g_km=completion.co2_g_km,
         count=str(configurator.count(selection)),

@@ -351,6 +351,13 @@ def load_network(count: int, tick: Tick = _no_tick) -> tuple[list[Dealer], int]:
                     sells_new=spec.sells_new,
                     sells_used=spec.sells_used,
                     has_workshop=spec.has_workshop,
+                    # The seller's legal identity (L221-5 1°, L111-1 4° C. consom.), fictional:
+                    # all-zero registration numbers that no real company carries.
+                    company_name=f"{spec.name} Automobiles SAS",
+                    legal_form="SAS",
+                    share_capital_eur=100_000,
+                    rcs=f"RCS {place.name} 000 000 {index + 1:03d}",
+                    vat_number=f"FR00000000{index + 1:03d}",
                 )
                 OpeningPeriod.objects.bulk_create(
                     OpeningPeriod(dealer=dealer, weekday=day, opens_at=opens, closes_at=closes)

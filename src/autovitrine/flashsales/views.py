@@ -26,7 +26,7 @@ from autovitrine.core.clientip import client_ip
 from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
 from autovitrine.core.ratelimit import code_lookup_missed, over_limit
-from autovitrine.orders.selectors import SaleTaxes, sale_taxes
+from autovitrine.orders.selectors import OrderKind, SaleTaxes, precontract_context, sale_taxes
 
 from . import selectors, services
 from .errors import FlashSaleRefusal
@@ -358,6 +358,12 @@ def hold_page(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
             price_ttc=hold.sale.price_ttc,
             buyer_postcode=getattr(request.user, "postcode", "") or "",
             dealer_postcode=hold.delivering_dealer.postcode,
+        ),
+        # L221-5, L111-1: paying the deposit concludes the contract, so this page is a checkout
+        # page and shows the seller (the delivering dealer), the delivery deadline, the
+        # withdrawal rule, the legal guarantees and the mediator before the button.
+        **precontract_context(
+            dealer=hold.delivering_dealer, kind=OrderKind.STOCK, today=timezone.localdate()
         ),
     }
     return render(request, "flashsales/hold.html", context)

@@ -187,13 +187,16 @@ def withdrawal_rule_text(order: Order) -> str:
             "Droit de rétractation : vous pouvez vous rétracter sans motif dès maintenant et "
             "jusqu'à 14 jours après la prise de possession du véhicule (art. L221-18 du Code "
             "de la consommation) ; le délai qui finit un samedi, un dimanche ou un jour férié "
-            "est prolongé jusqu'au jour ouvrable suivant. Toutes les sommes versées vous sont "
-            "remboursées dans les 14 jours, par le même moyen de paiement (art. L221-24)."
+            "est prolongé jusqu'au jour ouvrable suivant. Un véhicule déjà livré est restitué "
+            "à la concession au plus tard 14 jours après votre décision (art. L221-23). Toutes "
+            "les sommes versées vous sont remboursées dans les 14 jours, par le même moyen de "
+            "paiement (art. L221-24)."
         )
     return _(
         "Droit de rétractation : véhicule livré le %(delivered)s ; vous pouvez vous rétracter "
         "sans motif jusqu'au %(deadline)s inclus (art. L221-18 du Code de la consommation), puis "
-        "restituer le véhicule à la concession. Toutes les sommes versées vous sont remboursées "
+        "restituer le véhicule à la concession au plus tard 14 jours après votre décision "
+        "(art. L221-23). Toutes les sommes versées vous sont remboursées "
         "dans les 14 jours, par le même moyen de paiement, sous déduction d'une éventuelle "
         "dépréciation due à des manipulations autres que celles nécessaires pour vérifier le "
         "véhicule (art. L221-23 et L221-24)."
@@ -401,6 +404,7 @@ def consumer_mediator(dealer: Dealer | None = None) -> dict[str, str]:
 
 # An order's statuses, for the pages that compose orders with other apps' data.
 OrderStatus = Order.Status
+OrderKind = Order.Kind
 
 
 @dataclass(frozen=True, slots=True)

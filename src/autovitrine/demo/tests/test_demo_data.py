@@ -8,6 +8,7 @@ import shutil
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -117,6 +118,10 @@ def test_a_small_demo_holds_the_range_the_network_stock_accounts_and_leads(db, p
     )
     for account in loader.ACCOUNTS:
         assert f"│ {account.email}" in output and loader.DEMO_PASSWORD in output
+    # Each dealer sells, so each has the legal identity its order forms print (L221-5 1°).
+    assert not Dealer.objects.filter(
+        Q(company_name="") | Q(legal_form="") | Q(rcs="") | Q(vat_number="")
+    ).exists()
 
 
 def test_a_second_run_adds_nothing(db, pictures_in_media):

@@ -13,10 +13,12 @@ goods are back. L221-23: only the reduced value from handling beyond what was ne
 from __future__ import annotations
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from pypdf import PdfReader
 
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.orders.models import Order
@@ -34,6 +36,8 @@ from autovitrine.orders.withdrawal import (
     l221_18_withdrawal_deadline,
 )
 from autovitrine.payments.models import Payment
+
+from .conftest import pay
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -93,6 +97,30 @@ def test_l221_18_french_public_holidays_are_not_working_days(holiday):
     assert not is_working_day(holiday)
 
 
+@pytest.mark.parametrize(
+    ("delivered", "deadline"),
+    [
+        # 14th day Monday 25 May 2026, Whit Monday (lundi de Pentecôte) → Tuesday 26 May.
+        (dt.date(2026, 5, 11), dt.date(2026, 5, 26)),
+        # 14th day Monday 29 March 2027, Easter Monday → Tuesday 30 March.
+        (dt.date(2027, 3, 15), dt.date(2027, 3, 30)),
+        # 14th day Friday 1 May 2026, a holiday, then a week-end → Monday 4 May.
+        (dt.date(2026, 4, 17), dt.date(2026, 5, 4)),
+        # 14th day Thursday 14 May 2026, Ascension → Friday 15 May.
+        (dt.date(2026, 4, 30), dt.date(2026, 5, 15)),
+        # 14th day Friday 25 December 2026 → Monday 28 December.
+        (dt.date(2026, 12, 11), dt.date(2026, 12, 28)),
+    ],
+    ids=["whit-monday", "easter-monday-2027", "1-may-then-week-end", "ascension", "christmas"],
+)
+def test_l221_18_a_deadline_on_a_public_holiday_moves_to_the_next_working_day(delivered, deadline):
+    """L221-19 and Reg. 1182/71 art. 3 § 4: a period whose last day is a holiday, a Saturday or
+    a Sunday ends with the expiry of the last hour of the following working day."""
+    assert l221_18_withdrawal_deadline(delivered) == deadline
+    assert l221_18_can_withdraw(possession_day=delivered, today=deadline)
+    assert not l221_18_can_withdraw(possession_day=delivered, today=deadline + dt.timedelta(1))
+
+
 # --- before delivery ------------------------------------------------------------------------
 
 
@@ -138,6 +166,54 @@ def test_another_buyer_cannot_withdraw_the_order(contracted, other_dealer_staff)
 def test_l221_18_after_delivery_the_rule_gives_the_exact_date(contracted, dealer, dealer_staff):
     order = deliver_on(contracted, dt.date(2026, 6, 30), dealer=dealer, by=dealer_staff)
     assert "jusqu'au mercredi 15 juillet 2026 inclus" in withdrawal_rule_text(order)
+
+
+def test_l221_5_the_contract_e_mail_states_the_rule_and_carries_the_withdrawal_form(
+    place, mailoutbox, django_capture_on_commit_callbacks
+):
+    """L221-5 2° and R221-1: the rule before delivery and the standard form, on a durable medium
+    (L221-13), with the e-mail that confirms the contract."""
+    order = place()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = pay(order)
+
+    [to_buyer] = [m for m in mailoutbox if m.to == [order.email]]
+    body = " ".join(to_buyer.body.split())
+    assert "jusqu'à 14 jours après la prise de possession du véhicule" in body
+    [(name, content, mimetype)] = to_buyer.attachments
+    assert name == f"bon-de-commande-{order.number}.pdf" and mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "Modèle de formulaire de rétractation" in text
+
+
+@pytest.mark.parametrize("delivered", [False, True], ids=["before-delivery", "after-delivery"])
+def test_l221_23_the_rule_gives_the_14_days_to_return_the_car(
+    contracted, dealer, dealer_staff, delivered
+):
+    """L221-23: « le consommateur renvoie ou restitue les biens [...] sans retard excessif et, au
+    plus tard, dans les quatorze jours suivant la communication de sa décision de se rétracter »,
+    one of the « conditions » of the right that L221-5 2° has the seller give before the
+    contract."""
+    order = contracted
+    if delivered:
+        order = deliver_on(contracted, dt.date(2026, 6, 30), dealer=dealer, by=dealer_staff)
+
+    rule = withdrawal_rule_text(order)
+
+    assert "au plus tard 14 jours après votre décision (art. L221-23)" in rule
+
+
+def test_l221_18_the_delivery_e_mail_gives_the_exact_last_day(
+    contracted, dealer, dealer_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver_on(contracted, dt.date(2026, 6, 30), dealer=dealer, by=dealer_staff)
+
+    delivered = mailoutbox[-1]
+    assert delivered.subject.endswith("Livrée")
+    body = " ".join(delivered.body.split())
+    assert "véhicule livré le 30 juin 2026" in body
+    assert "jusqu'au mercredi 15 juillet 2026 inclus" in body
 
 
 def test_l221_18_a_delivered_car_is_refused_the_day_after_the_deadline(
