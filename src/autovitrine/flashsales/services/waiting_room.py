@@ -38,6 +38,7 @@ from ._base import (
     QUEUE_ERRORS,
     _event,
     _now_ms,
+    _sale_info_cache,
     _setting,
     in_db_thread,
 )
@@ -64,9 +65,9 @@ class SaleInfo:
     pow_difficulty_bits: int
     opens_at_ms: int = 0
     limit_per_customer: int = 1
+    updated_ms: int = 0  # the sale row's last change: a new one means a new sale page
 
 
-_sale_info_cache: dict[str, tuple[float, SaleInfo | None]] = {}
 SALE_INFO_TTL_SECONDS = 5.0
 
 
@@ -78,10 +79,11 @@ def sale_info_cached(slug: str) -> tuple[bool, SaleInfo | None]:
     return False, None
 
 
-def sale_info(slug: str) -> SaleInfo | None:
-    """The public sale behind ``slug`` (None for a draft or unknown one), at most 5 s old."""
+def sale_info(slug: str, *, fresh: bool = False) -> SaleInfo | None:
+    """The public sale behind ``slug`` (None for a draft or unknown one), at most 5 s old
+    (read now with ``fresh``)."""
     hit, info = sale_info_cached(slug)
-    if hit:
+    if hit and not fresh:
         return info
     sale = selectors.sale_for_public(slug)
     info = (
@@ -93,6 +95,7 @@ def sale_info(slug: str) -> SaleInfo | None:
             sale.pow_difficulty_bits,
             int(sale.opens_at.timestamp() * 1000),
             sale.limit_per_customer,
+            int(sale.updated_at.timestamp() * 1000),
         )
         if sale
         else None
