@@ -22,14 +22,15 @@ _lock = threading.Lock()
 
 class _SharedPoolClient(RedisCacheClient):
     def _get_connection_pool(self, write: bool) -> Any:
-        server = self._servers[self._get_connection_pool_index(write)]
-        key = (server, repr(sorted(self._pool_options.items())))
+        client: Any = self  # Django's private attributes, not in its type stubs
+        server = client._servers[client._get_connection_pool_index(write)]
+        key = (server, repr(sorted(client._pool_options.items())))
         pool = _pools.get(key)
         if pool is None:
             with _lock:
                 pool = _pools.get(key)
                 if pool is None:
-                    pool = _pools[key] = self._pool_class.from_url(server, **self._pool_options)
+                    pool = _pools[key] = client._pool_class.from_url(server, **client._pool_options)
         return pool
 
 

@@ -4,6 +4,7 @@ object a pool of its own: a new TCP connection to Redis for every signed-in requ
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.redis
 
 def test_concurrent_requests_use_one_connection_pool():
     def pool_of_this_request() -> int:
-        cache = caches["default"]
+        cache: Any = caches["default"]
         cache.get("anything")
         return id(cache._cache._get_connection_pool(False))
 
