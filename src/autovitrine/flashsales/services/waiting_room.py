@@ -105,10 +105,21 @@ def sale_info(slug: str, *, fresh: bool = False) -> SaleInfo | None:
     return info
 
 
+# While one request reads a stale sale again, the others keep its last value this long.
+SALE_INFO_REFRESH_SECONDS = 1.0
+
+
 async def asale_info(slug: str) -> SaleInfo | None:
-    """``sale_info`` for the async hot paths: the database is read only when the cache is stale."""
+    """``sale_info`` for the async hot paths: the database is read only when the cache is stale,
+    and then by one request: the others meanwhile answer from the value it replaces (at the
+    peak, every request arriving in the instant the value went stale read the sale, issue #11)."""
     hit, info = sale_info_cached(slug)
-    return info if hit else await in_db_thread(sale_info, slug)
+    if hit:
+        return info
+    stale = _sale_info_cache.get(slug)
+    if stale is not None:
+        _sale_info_cache[slug] = (time.monotonic() + SALE_INFO_REFRESH_SECONDS, stale[1])
+    return await in_db_thread(sale_info, slug, fresh=True)
 
 
 def _poll_limit() -> int:
