@@ -165,7 +165,7 @@ PRODUCTION_STREAM_MAX_SECONDS = float(os.environ.get("PRODUCTION_STREAM_MAX_SECO
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "autovitrine.core.redis_cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
         }

@@ -16,10 +16,11 @@ import functools
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import redis
 from django.conf import settings
 
 from .batching import GroupCommit
@@ -620,7 +621,7 @@ class RedisQueue:
             args: list[int | str] = [PACE_WINDOW_MS]
             for j in group:
                 args += [j.customer_id, j.now_ms, j.ticket, j.poll_limit, j.network]
-            replies = await self._async_scripts().joins_then_status(keys=keys, args=args)
+            replies = await self._acall(lambda s: s.joins_then_status, keys=keys, args=args)
             for i, reply in zip(indexes, replies, strict=True):
                 answers[i] = (
                     _join_outcome(reply[1:]) if reply[0] == "join" else _status_from_reply(reply)
@@ -645,7 +646,37 @@ class RedisQueue:
         self, *, sale_id: int, customer_id: int | None, now_ms: int, poll_limit: int
     ) -> QueueStatus:
         keys, args = self._status_call(sale_id, customer_id, now_ms, poll_limit)
-        return _status_from_reply(await self._async_scripts().status(keys=keys, args=args))
+        return _status_from_reply(await self._acall(lambda s: s.status, keys=keys, args=args))
+
+    async def _acall(
+        self,
+        command: Callable[[_AsyncScripts], Callable[..., Awaitable[Any]]],
+        *args: Any,
+        **kw: Any,
+    ) -> Any:
+        """Run ``command`` (picked from this event loop's scripts and client) with ``args``.
+
+        A burst waits for a connection as long as it takes, never refused one: a pool that is
+        busy is load, not an outage (issue #11: a 2 s limit on that wait, counted while the
+        worker's event loop could not run, answered 503 to polls that a working Redis would have
+        answered at once). An outage shows as the commands' own errors: a refused or reset
+        connection at once, a Redis that does not answer after its 2 s socket timeout. A caller
+        that waited while such an error happened, with no answer from Redis since, fails at once
+        instead of waiting its turn to time out too.
+        """
+        scripts = self._async_scripts()
+        began = time.monotonic()
+        async with scripts.slots:
+            health = scripts.health
+            if health.failed_at > began and health.failed_at > health.answered_at:
+                raise redis.ConnectionError("Redis failed while this command waited")
+            try:
+                reply = await command(scripts)(*args, **kw)
+            except (redis.ConnectionError, redis.TimeoutError, OSError):
+                health.failed_at = time.monotonic()
+                raise
+            health.answered_at = time.monotonic()
+            return reply
 
     def _async_scripts(self) -> _AsyncScripts:
         import redis.asyncio
@@ -654,11 +685,11 @@ class RedisQueue:
         scripts = self._async_clients.get(loop)
         if scripts is None:
             # Bounded: at the opening thousands of requests wait on Redis at once; they queue for
-            # one of these connections instead of each opening (or being refused) its own.
+            # one of these connections (``slots``, no time limit) instead of each opening its own.
             pool = redis.asyncio.BlockingConnectionPool.from_url(
                 self._url,
                 max_connections=ASYNC_CONNECTIONS_PER_LOOP,
-                timeout=2.0,
+                timeout=None,
                 **_client_options(),
             )
             client = redis.asyncio.Redis(connection_pool=pool)
@@ -667,6 +698,7 @@ class RedisQueue:
                 status=client.register_script(_LUA_STATUS),
                 joins_then_status=client.register_script(_LUA_JOINS_THEN_STATUS),
                 allow=client.register_script(_LUA_ALLOW),
+                slots=asyncio.Semaphore(ASYNC_CONNECTIONS_PER_LOOP),
             )
             self._async_clients[loop] = scripts
         return scripts
@@ -713,7 +745,7 @@ class RedisQueue:
         for _, indexes in _by_sale([r.sale_id for r in requests]).items():
             group = [requests[i] for i in indexes]
             keys, args = _allow_call(group)
-            replies = await self._async_scripts().allow(keys=keys, args=args)
+            replies = await self._acall(lambda s: s.allow, keys=keys, args=args)
             answers.update(
                 zip(indexes, map(_rate_answer, group, replies), strict=True)  # type: ignore[arg-type]
             )
@@ -723,7 +755,8 @@ class RedisQueue:
         return int(self._redis.hget(_nets_key(sale_id), network) or 0)
 
     async def anetwork_places(self, *, sale_id: int, network: str) -> int:
-        return int(await self._async_scripts().client.hget(_nets_key(sale_id), network) or 0)
+        places = await self._acall(lambda s: s.client.hget, _nets_key(sale_id), network)
+        return int(places or 0)
 
     def try_lock(self, *, sale_id: int, name: str, ttl_ms: int) -> bool:
         return bool(self._redis.set(_keys(sale_id)["lock:"] + name, "1", nx=True, px=ttl_ms))
@@ -763,6 +796,17 @@ class _AsyncScripts:
     status: Any
     joins_then_status: Any
     allow: Any
+    slots: asyncio.Semaphore  # one per connection of the pool: a command waits here for its turn
+    health: _Health = field(default_factory=lambda: _Health())
+
+
+@dataclass(slots=True)
+class _Health:
+    """When Redis last answered, and last failed (a connection refused or reset, a timeout), on
+    one event loop's connections (``time.monotonic``)."""
+
+    answered_at: float = 0.0
+    failed_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

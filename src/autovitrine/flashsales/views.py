@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
@@ -15,9 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -28,7 +30,7 @@ from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
 from autovitrine.core.ratelimit import code_lookup_missed, over_limit
 from autovitrine.orders.selectors import OrderKind, SaleTaxes, precontract_context, sale_taxes
 
-from . import selectors, services
+from . import sale_page, selectors, services
 from .errors import FlashSaleRefusal
 from .forms import SaleForm
 from .models import FlashSale, Hold, Purchase, QueueEntry
@@ -152,7 +154,7 @@ def sale_list(request: HttpRequest) -> HttpResponse:
     return render(request, "flashsales/sale_list.html", {"sales": selectors.public_sales()})
 
 
-def _sale_taxes(sale: FlashSale, request: HttpRequest) -> SaleTaxes | None:
+def _sale_taxes(sale: FlashSale, buyer_postcode: str) -> SaleTaxes | None:
     """The label and registration taxes of the sale's car (its first unit), as on any sale
     page; the carte grise at the buyer's postcode, else the unit's dealer's region."""
     unit = sale.units.select_related("stock_vehicle__version", "stock_vehicle__dealer").first()
@@ -162,26 +164,39 @@ def _sale_taxes(sale: FlashSale, request: HttpRequest) -> SaleTaxes | None:
     return sale_taxes(
         vehicle=vehicle,
         price_ttc=sale.price_ttc,
-        buyer_postcode=getattr(request.user, "postcode", "") or "",
+        buyer_postcode=buyer_postcode,
         dealer_postcode=vehicle.dealer.postcode,
     )
+
+
+def _sale_context(sale: FlashSale, buyer_postcode: str) -> dict[str, Any]:
+    """What the sale page shows of the sale itself: the same for every visitor."""
+    return {
+        "sale": sale,
+        "unit_count": sale.units.count(),
+        "price": format_eur(sale.price_ttc),
+        "deposit": format_eur(sale.deposit_ttc),
+        "hold_minutes": max(1, sale.hold_seconds // 60),
+        "texts": WAITING_ROOM_TEXTS,
+        "taxes": _sale_taxes(sale, buyer_postcode),
+    }
 
 
 @on_db_pool
 @require_GET
 def teaser(request: HttpRequest, slug: str) -> HttpResponse:
-    sale = selectors.sale_for_public(slug)
-    if sale is None:
-        raise Http404
+    info = services.sale_info(slug)  # at most 5 s old, no query on the hot path
     user = request.user
     customer_id = user.pk if user.is_authenticated and user.kind == "customer" else None
-    is_customer = customer_id is not None
+    if info is None:
+        info = services.sale_info(slug, fresh=True)  # published in the last seconds, or none
+        if info is None:
+            raise Http404
     hold = (
-        selectors.active_hold_of(sale_id=sale.pk, customer_id=customer_id)
+        selectors.active_hold_of(sale_id=info.sale_id, customer_id=customer_id)
         if customer_id is not None
         else None
     )
-    info = services.sale_info(slug)
     challenge = (
         services.join_challenge(
             info=info,
@@ -189,30 +204,84 @@ def teaser(request: HttpRequest, slug: str) -> HttpResponse:
             account_created_s=services.account_created_s(user),
             client_ip=_client_ip(request),
         )
-        if customer_id is not None and info is not None
-        else {"challenge": "", "difficulty": sale.pow_difficulty_bits}
+        if customer_id is not None
+        else {"challenge": "", "difficulty": info.pow_difficulty_bits}
     )
-    context = {
-        "sale": sale,
-        "unit_count": sale.units.count(),
-        "price": format_eur(sale.price_ttc),
-        "deposit": format_eur(sale.deposit_ttc),
-        "is_customer": is_customer,
-        "hold": hold,
+    visitor = {
         "challenge": challenge["challenge"],
         "difficulty": challenge["difficulty"],
         "join_key": _fresh_key(),
         "claim_key": _fresh_key(),
-        "hold_minutes": max(1, sale.hold_seconds // 60),
-        "texts": WAITING_ROOM_TEXTS,
-        "taxes": _sale_taxes(sale, request),
     }
-    response = render(request, "flashsales/teaser.html", context)
+    if customer_id is not None and hold is None and sale_page.shareable(request):
+        response = HttpResponse(_shared_sale_page(request, info, user, visitor))
+    else:
+        response = _sale_page_for(request, slug, user, customer_id, hold, visitor)
     if customer_id is not None:
         _give_queue_pass(response, request, user)
     else:
         response.delete_cookie(PASS_COOKIE, path=reverse("flashsales:list"))
     return response
+
+
+def _shared_sale_page(
+    request: HttpRequest, info: services.SaleInfo, user: Any, visitor: dict[str, Any]
+) -> str:
+    """A signed-in customer's sale page: the copy shared by every customer (``sale_page``), with
+    this visitor's values filled in."""
+    # The registration taxes shown are those of the buyer's postcode (else the dealer's).
+    postcode = getattr(user, "postcode", "") or ""
+    key = (
+        info.sale_id,
+        info.status,
+        info.opens_at_ms,
+        info.updated_ms,
+        translation.get_language(),
+        timezone.localdate(),
+        postcode,
+    )
+
+    def render_copy(placeholders: Mapping[str, Any]) -> str:
+        sale = selectors.sale_for_public(info.slug)
+        if sale is None:
+            raise Http404
+        context = {
+            **_sale_context(sale, postcode),
+            **placeholders,
+            "is_customer": True,
+            "hold": None,
+            "request": sale_page.PagePath(request.path),
+            "messages": (),
+            "SITE_NAME": settings.SITE_NAME,
+        }
+        return render_to_string("flashsales/teaser.html", context)
+
+    page = sale_page.shared_copy(key, render_copy)
+    return sale_page.fill(
+        page, {**visitor, "csrf_token": get_token(request), "email": user.email}, request
+    )
+
+
+def _sale_page_for(
+    request: HttpRequest,
+    slug: str,
+    user: Any,
+    customer_id: int | None,
+    hold: Any,
+    visitor: dict[str, Any],
+) -> HttpResponse:
+    """The sale page rendered for this visitor alone (signed out, staff, a live hold, a message
+    to show)."""
+    sale = selectors.sale_for_public(slug)
+    if sale is None:
+        raise Http404
+    context = {
+        **_sale_context(sale, getattr(user, "postcode", "") or ""),
+        **visitor,
+        "is_customer": customer_id is not None,
+        "hold": hold,
+    }
+    return render(request, "flashsales/teaser.html", context)
 
 
 @_database_down_is_503

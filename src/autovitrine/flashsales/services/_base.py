@@ -30,6 +30,16 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 DATABASE_PAUSE_SECONDS = 2.0
 _database_down_until = 0.0
 RESERVED_SLUGS = {"siege", "reservation", "paiement-simule", "commande"}
+# What the hot paths and the sale page know of each sale, by slug: (read until, SaleInfo or None).
+_sale_info_cache: dict[str, tuple[float, Any]] = {}
+
+
+def sale_info_forget(*, sale_id: int) -> None:
+    """This process reads the sale again at once (the others within their 5 s): its state just
+    changed here."""
+    for slug, (_, info) in list(_sale_info_cache.items()):
+        if info is not None and info.sale_id == sale_id:
+            _sale_info_cache.pop(slug, None)
 
 
 def _setting(name: str, default: int) -> int:

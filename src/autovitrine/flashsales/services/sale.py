@@ -34,6 +34,7 @@ from ._base import (
     _now_ms,
     _on_postgres,
     logger,
+    sale_info_forget,
 )
 
 # --- The sale -------------------------------------------------------------------------------
@@ -75,6 +76,7 @@ def _sale_move(
             _event(
                 sale_id, SaleEvent.Subject.SALE, sale_id, current, to_status, by=by, note=note
             ).save()
+            transaction.on_commit(lambda: sale_info_forget(sale_id=sale_id))
         return bool(moved)
 
 

@@ -38,6 +38,8 @@ from ._base import (
     QUEUE_ERRORS,
     _event,
     _now_ms,
+    _on_postgres,
+    _sale_info_cache,
     _setting,
     in_db_thread,
 )
@@ -64,9 +66,9 @@ class SaleInfo:
     pow_difficulty_bits: int
     opens_at_ms: int = 0
     limit_per_customer: int = 1
+    updated_ms: int = 0  # the sale row's last change: a new one means a new sale page
 
 
-_sale_info_cache: dict[str, tuple[float, SaleInfo | None]] = {}
 SALE_INFO_TTL_SECONDS = 5.0
 
 
@@ -78,10 +80,11 @@ def sale_info_cached(slug: str) -> tuple[bool, SaleInfo | None]:
     return False, None
 
 
-def sale_info(slug: str) -> SaleInfo | None:
-    """The public sale behind ``slug`` (None for a draft or unknown one), at most 5 s old."""
+def sale_info(slug: str, *, fresh: bool = False) -> SaleInfo | None:
+    """The public sale behind ``slug`` (None for a draft or unknown one), at most 5 s old
+    (read now with ``fresh``)."""
     hit, info = sale_info_cached(slug)
-    if hit:
+    if hit and not fresh:
         return info
     sale = selectors.sale_for_public(slug)
     info = (
@@ -93,6 +96,7 @@ def sale_info(slug: str) -> SaleInfo | None:
             sale.pow_difficulty_bits,
             int(sale.opens_at.timestamp() * 1000),
             sale.limit_per_customer,
+            int(sale.updated_at.timestamp() * 1000),
         )
         if sale
         else None
@@ -101,10 +105,21 @@ def sale_info(slug: str) -> SaleInfo | None:
     return info
 
 
+# While one request reads a stale sale again, the others keep its last value this long.
+SALE_INFO_REFRESH_SECONDS = 1.0
+
+
 async def asale_info(slug: str) -> SaleInfo | None:
-    """``sale_info`` for the async hot paths: the database is read only when the cache is stale."""
+    """``sale_info`` for the async hot paths: the database is read only when the cache is stale,
+    and then by one request: the others meanwhile answer from the value it replaces (at the
+    peak, every request arriving in the instant the value went stale read the sale, issue #11)."""
     hit, info = sale_info_cached(slug)
-    return info if hit else await in_db_thread(sale_info, slug)
+    if hit:
+        return info
+    stale = _sale_info_cache.get(slug)
+    if stale is not None:
+        _sale_info_cache[slug] = (time.monotonic() + SALE_INFO_REFRESH_SECONDS, stale[1])
+    return await in_db_thread(sale_info, slug, fresh=True)
 
 
 def _poll_limit() -> int:
@@ -527,6 +542,30 @@ def queue_entries_insert(places: Sequence[NewPlace]) -> set[int]:
     if not places:
         return set()
     table = QueueEntry._meta.db_table
+    columns = "sale_id, customer_id, status, pre_queue, joined_at, join_key, client_ip, ticket"
+    conflict = "ON CONFLICT (sale_id, customer_id) DO NOTHING RETURNING customer_id"
+    if _on_postgres():
+        # One array per column: a short statement whatever the batch, so psycopg parses it once
+        # (a VALUES list of 500 rows has 4,000 placeholders, parsed again for every batch: most of
+        # the INSERT's CPU, issue #11).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}, removed_reason) "
+                "SELECT * , '' FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], "
+                "%s::boolean[], %s::timestamptz[], %s::varchar[], %s::inet[], %s::bigint[]) "
+                f"{conflict}",
+                [
+                    [p.sale_id for p in places],
+                    [p.customer_id for p in places],
+                    [QueueEntry.Status.WAITING.value] * len(places),
+                    [p.pre_queue for p in places],
+                    [p.joined_at for p in places],
+                    [p.join_key for p in places],
+                    [p.client_ip for p in places],
+                    [p.ticket for p in places],
+                ],
+            )
+            return {row[0] for row in cursor.fetchall()}
     adapt = connection.ops.adapt_datetimefield_value
     params: list[Any] = []
     for p in places:
@@ -535,10 +574,7 @@ def queue_entries_insert(places: Sequence[NewPlace]) -> set[int]:
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, '')"] * len(places))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (sale_id, customer_id, status, pre_queue, joined_at, join_key, "
-            f"client_ip, ticket, removed_reason) VALUES {rows} "
-            "ON CONFLICT (sale_id, customer_id) DO NOTHING RETURNING customer_id",
-            params,
+            f"INSERT INTO {table} ({columns}, removed_reason) VALUES {rows} {conflict}", params
         )
         return {row[0] for row in cursor.fetchall()}
 

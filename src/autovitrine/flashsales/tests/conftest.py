@@ -8,7 +8,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from autovitrine.flashsales import services
+from autovitrine.flashsales import sale_page, services
 from autovitrine.flashsales.queue import waiting_room
 from autovitrine.testing import factories as f
 
@@ -20,9 +20,11 @@ def _fresh_waiting_room():
     """Each test gets its own waiting room (Redis itself is flushed by the project's cache fixture)."""
     waiting_room.cache_clear()
     services._sale_info_cache.clear()
+    sale_page.forget()
     yield
     waiting_room.cache_clear()
     services._sale_info_cache.clear()
+    sale_page.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import asyncio
 import json
 from urllib.parse import urlencode
 
+import pytest
 from asgiref.sync import async_to_sync
 
 from autovitrine.flashsales import services
@@ -289,3 +290,29 @@ def test_an_oversized_join_body_is_refused(sale_kit, buyers):
     )
 
     assert code == 413 and body["error"]["code"] == "too_large"
+
+
+@pytest.mark.django_db(transaction=True)  # the reads run on the database threads, concurrently
+def test_a_stale_sale_is_read_again_by_one_request_at_a_time(sale_kit, monkeypatch):
+    # Given a sale whose hot-path copy has gone stale
+    kit = sale_kit(units=1)
+    services.sale_info(kit.sale.slug)
+    services._sale_info_cache[kit.sale.slug] = (0.0, services._sale_info_cache[kit.sale.slug][1])
+    reads = []
+    real = services.waiting_room.selectors.sale_for_public
+
+    def counted(slug):
+        reads.append(slug)
+        return real(slug)
+
+    monkeypatch.setattr(services.waiting_room.selectors, "sale_for_public", counted)
+
+    # When 50 requests need it at the same moment
+    async def requests():
+        return await asyncio.gather(*(services.asale_info(kit.sale.slug) for _ in range(50)))
+
+    infos = async_to_sync(requests)()
+
+    # Then one reads the database, the others answer from the value it replaces
+    assert reads == [kit.sale.slug]
+    assert {info.sale_id for info in infos} == {kit.sale.pk}
