@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlencode, urlsplit
 
-from _common import PROJECT, percentile, recreate_database
+from _common import PROJECT, percentile, recreate_database, server_cpu_seconds
 from _flash_client import KEEP, hold_page_fields, join_delay_ms, poll_delay_ms, sale_page_fields
 
 BARE_PATH = "/bench/bare"
@@ -309,26 +309,7 @@ class HttpPool:
             self.idle.put_nowait(connection)
 
 
-# --- The server's own CPU -------------------------------------------------------------------
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu_seconds(group: int) -> float:
-    """User + system CPU time of every process of the server's process group (granian's main
-    process and its workers), from /proc: the server's own CPU, not the machine's."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone meanwhile
-        if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+# --- The machine's load (the server's own CPU: ``_common.server_cpu_seconds``) -------------
 
 
 def load_average() -> str:

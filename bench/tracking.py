@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from _common import PROJECT, percentile, recreate_database
+from _common import PROJECT, percentile, recreate_database, server_cpu_seconds
 
 BARE_PATH = "/bench/bare-sse"
 EVENTS_PATH = "/api/production/events"
@@ -196,17 +196,6 @@ def server_rss_kb(server: subprocess.Popen) -> int:
     return total
 
 
-def server_cpu_seconds(server: subprocess.Popen) -> float:
-    """CPU time (user + system) used so far by the server and its workers."""
-    total = 0
-    for status in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = status.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == server.pid:  # process group id
-                total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 class Client:
     """One SSE client on a raw connection: records each (event id, receipt time)."""
 
@@ -361,12 +350,12 @@ async def run(args, data, port: int, server: subprocess.Popen) -> dict:
     failed = [c.failed for c in clients if c.failed]
     step("factory", f"{args.rate} events/s for {args.seconds} s")
     published = time.monotonic()
-    cpu_before = server_cpu_seconds(server)
+    cpu_before = server_cpu_seconds(server.pid)
     post_seconds: list[float] = []
     accepted_at = await publish(args, data, port, post_seconds)
     publish_seconds = time.monotonic() - published
     await asyncio.sleep(3)  # the last deliveries
-    server_cpu = server_cpu_seconds(server) - cpu_before
+    server_cpu = server_cpu_seconds(server.pid) - cpu_before
     for task in tasks:
         task.cancel()
     return {

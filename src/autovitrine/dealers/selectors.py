@@ -12,7 +12,7 @@ from itertools import groupby
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -247,8 +247,30 @@ class DealerChoice:
         return f"{where} ({round(self.distance_km)} km)"
 
 
+# A dealer sells at a distance only once the identity every order form must state is entered
+# (L221-5 1° and L111-1 4° Code de la consommation, R123-237 Code de commerce): company name,
+# legal form, RCS number, VAT number. Its trade name and address alone are not enough.
+SELLER_IDENTITY_COMPLETE = (
+    ~Q(company_name="") & ~Q(legal_form="") & ~Q(rcs="") & ~Q(vat_number="")
+)
+
+
+def selling_dealers() -> QuerySet[Dealer]:
+    """Active dealers that may sell online (their seller identity complete)."""
+    return active_dealers().filter(SELLER_IDENTITY_COMPLETE)
+
+
+def dealers_without_seller_identity(dealer_ids: set[int]) -> set[int]:
+    """Those of ``dealer_ids`` that may not sell online yet (identity incomplete)."""
+    return dealer_ids - set(
+        Dealer.objects.filter(SELLER_IDENTITY_COMPLETE, pk__in=dealer_ids).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 def _delivering_dealers(*, new_car: bool) -> QuerySet[Dealer]:
-    dealers = active_dealers()
+    dealers = selling_dealers()
     return dealers.filter(sells_new=True) if new_car else dealers.filter(sells_used=True)
 
 

@@ -690,7 +690,7 @@ class RedisQueue:
                 self._url,
                 max_connections=ASYNC_CONNECTIONS_PER_LOOP,
                 timeout=None,
-                **_client_options(),
+                **_client_options(asynchronous=True),
             )
             client = redis.asyncio.Redis(connection_pool=pool)
             scripts = _AsyncScripts(
@@ -868,8 +868,9 @@ def _allow_call(requests: Sequence[_RateRequest]) -> tuple[list[str], list[int |
     return keys, args
 
 
-def _client_options() -> dict[str, Any]:
+def _client_options(*, asynchronous: bool = False) -> dict[str, Any]:
     """Fail fast when Redis is down: the database carries on, the page says "try again"."""
+    from redis.asyncio.retry import Retry as AsyncRetry
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
@@ -877,7 +878,7 @@ def _client_options() -> dict[str, Any]:
         "decode_responses": True,
         "socket_connect_timeout": 1.0,
         "socket_timeout": 2.0,
-        "retry": Retry(NoBackoff(), 1),
+        "retry": (AsyncRetry if asynchronous else Retry)(NoBackoff(), 1),
     }
 
 

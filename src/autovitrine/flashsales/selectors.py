@@ -14,7 +14,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from autovitrine.core.permissions import staff_dealer_id
-from autovitrine.dealers.selectors import brand_dealers
+from autovitrine.dealers.selectors import (
+    SELLER_IDENTITY_COMPLETE,
+    brand_dealers,
+)
+from autovitrine.dealers.selectors import (
+    dealers_without_seller_identity as _dealers_without_seller_identity,
+)
 from autovitrine.inventory import selectors as inventory_selectors
 
 from .models import FlashSale, Hold, Purchase, QueueEntry, SaleUnit
@@ -173,8 +179,14 @@ def purchase_by_payment(*, payment_ref: str) -> Purchase | None:
 
 
 def delivery_dealers(*, brand_id: int) -> QuerySet[Dealer]:
-    """The brand's active dealers a buyer may pick to deliver the car."""
-    return brand_dealers(brand_id=brand_id)
+    """The brand's active dealers a buyer may pick to deliver the car (those that may sell
+    online: their seller identity complete)."""
+    return brand_dealers(brand_id=brand_id).filter(SELLER_IDENTITY_COMPLETE)
+
+
+def dealers_without_seller_identity(dealer_ids: set[int]) -> set[int]:
+    """The cars' dealers that may not sell online yet (no seller identity on file)."""
+    return _dealers_without_seller_identity(dealer_ids)
 
 
 def vehicles_by_vin(vins: list[str]) -> dict[str, StockVehicle]:

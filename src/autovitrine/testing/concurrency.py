@@ -3,11 +3,13 @@ database connection, and a proof that they did run at the same time."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
+from asgiref.sync import async_to_sync
 from django.db import connection
 
 T = TypeVar("T")
@@ -58,3 +60,20 @@ def race(count: int, action: Callable[[int], T]) -> tuple[list[T], list[BaseExce
     if count > 1 and overlapping_pairs(spans) == 0:
         raise NoOverlap(f"les {count} clients n'ont jamais tourné en même temps : {spans}")
     return results, errors
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end from a test, as ``async_to_sync`` does (thread-sensitive sync
+    calls come back to this thread: its database connection, the test's transaction), even
+    after a browser test: Playwright's sync API leaves its event loop marked as running in this
+    thread, and ``async_to_sync`` refuses to start there. The mark is lifted for the call."""
+
+    async def awaited() -> T:
+        return await coroutine
+
+    running = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        return async_to_sync(awaited)()
+    finally:
+        asyncio.events._set_running_loop(running)

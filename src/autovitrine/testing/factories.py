@@ -121,6 +121,12 @@ class DealerFactory(factory.django.DjangoModelFactory[Dealer]):
     longitude = 4.8467
     phone = "04 72 00 00 00"
     email = factory.Sequence(lambda n: f"concession{n}@example.fr")
+    # The seller identity an order form states (dealers without it may not sell online).
+    company_name = factory.LazyAttribute(lambda dealer: f"{dealer.name} SAS")
+    legal_form = "SAS"
+    share_capital_eur = 50_000
+    rcs = factory.Sequence(lambda n: f"RCS Lyon 000 000 {n % 1000:03d}")
+    vat_number = factory.Sequence(lambda n: f"FR00000000{n % 1000:03d}")
 
     @factory.post_generation
     def hours(obj, create, extracted, **kwargs):  # noqa: N805

@@ -126,6 +126,20 @@ def sale_create(*, data: SaleData, vins: Sequence[str], by: Any) -> FlashSale:
             % {"vins": ", ".join(unavailable)},
             code="vin_unavailable",
         )
+    unidentified = selectors.dealers_without_seller_identity(
+        {vehicles[vin].dealer_id for vin in cleaned}
+    )
+    if unidentified:
+        raise ValidationError(
+            _(
+                "La concession de ces véhicules n'a pas renseigné son identité de vendeur "
+                "(raison sociale, forme juridique, RCS, TVA) : %(vins)s"
+            )
+            % {
+                "vins": ", ".join(vin for vin in cleaned if vehicles[vin].dealer_id in unidentified)
+            },
+            code="dealer_identity_missing",
+        )
     with transaction.atomic():
         sale = FlashSale.objects.create(
             brand_id=data.brand_id,

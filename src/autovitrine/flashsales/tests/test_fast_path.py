@@ -8,7 +8,6 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from autovitrine.flashsales import services
 from autovitrine.flashsales.asgi import with_waiting_room_fast_path
@@ -19,6 +18,7 @@ from autovitrine.flashsales.tokens import (
     proof_of_work_solve,
     queue_pass_issue,
 )
+from autovitrine.testing.concurrency import run_async
 
 from .asgi_buyers import signed_in_session
 from .factories import join
@@ -58,7 +58,7 @@ async def _acall(
 
 
 def _call(path: str, **kwargs):
-    return async_to_sync(_acall)(path, **kwargs)
+    return run_async(_acall(path, **kwargs))
 
 
 def _pass(customer, session_key: str | None = None) -> str:
@@ -171,7 +171,7 @@ def _join_together(kit, crowd, client=None) -> list:
             )
         )
 
-    return async_to_sync(everyone_joins)()
+    return run_async(everyone_joins())
 
 
 def test_simultaneous_first_joins_each_get_one_place(sale_kit, buyers):
@@ -311,7 +311,7 @@ def test_a_stale_sale_is_read_again_by_one_request_at_a_time(sale_kit, monkeypat
     async def requests():
         return await asyncio.gather(*(services.asale_info(kit.sale.slug) for _ in range(50)))
 
-    infos = async_to_sync(requests)()
+    infos = run_async(requests())
 
     # Then one reads the database, the others answer from the value it replaces
     assert reads == [kit.sale.slug]

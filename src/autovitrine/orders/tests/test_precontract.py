@@ -8,12 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
+from autovitrine.dealers.selectors import dealer_can_deliver, delivering_dealer_choices
+from autovitrine.flashsales import services as flash
 from autovitrine.orders.documents import order_form_pdf
 from autovitrine.orders.models import Order
 from autovitrine.pricing.quotes import l216_1_delivery_by, planned_factory_delivery
+from autovitrine.testing import factories as f
 
 
 def _pdf_text(order: Order) -> str:
@@ -132,3 +138,40 @@ def test_registration_taxes_not_collected_by_the_seller_stay_outside_the_total(
     assert order.registration_collected is False
     assert order.total_ttc == order.price_ttc
     assert "hors contrat, à payer à l'immatriculation" in _pdf_text(order)
+
+
+def _without_identity(dealer):
+    dealer.company_name = dealer.legal_form = dealer.rcs = dealer.vat_number = ""
+    dealer.save()
+    return dealer
+
+
+def test_l221_5_a_dealer_without_its_seller_identity_does_not_sell_online(vehicle, dealer):
+    """L221-5 1° and L111-1 4°: before the contract the buyer is given the seller's identity; a
+    dealer whose company name, legal form, RCS or VAT number is missing is not offered."""
+    assert dealer_can_deliver(dealer_id=dealer.pk, new_car=True)
+    _without_identity(dealer)
+
+    assert not dealer_can_deliver(dealer_id=dealer.pk, new_car=True)
+    assert not dealer_can_deliver(dealer_id=dealer.pk, new_car=False)
+    offered = delivering_dealer_choices(postcode="69007", new_car=True, include_dealer_id=dealer.pk)
+    assert dealer.pk not in {choice.dealer.pk for choice in offered}
+
+
+def test_l221_5_a_flash_sale_of_cars_from_a_dealer_without_identity_is_refused(dealer, head_office):
+    _without_identity(dealer)
+    vehicle = f.StockVehicleFactory.create(dealer=dealer)
+    data = flash.SaleData(
+        brand_id=dealer.brand_id,
+        title="Terra série limitée",
+        slug="terra-serie-limitee",
+        price_ttc=1_990_000,
+        deposit_ttc=50_000,
+        opens_at=timezone.now() + dt.timedelta(hours=1),
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        flash.sale_create(data=data, vins=[vehicle.vin], by=head_office)
+
+    assert refused.value.code == "dealer_identity_missing"
+    assert vehicle.vin in refused.value.messages[0]

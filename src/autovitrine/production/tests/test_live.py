@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -16,14 +15,9 @@ from autovitrine.conftest import ROLES
 from autovitrine.production import live
 from autovitrine.production.live import order_stream
 from autovitrine.production.models import OrderProgress, ProductionEvent
+from autovitrine.testing.concurrency import run_async
 
 from .conftest import VIN, assign, event, post
-
-
-def run_async(coroutine):
-    """Run in a thread of its own: the browser tests' Playwright loop may own this one's."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _ids(chunks: list[str]) -> list[int]:
