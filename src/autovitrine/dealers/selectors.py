@@ -250,9 +250,7 @@ class DealerChoice:
 # A dealer sells at a distance only once the identity every order form must state is entered
 # (L221-5 1° and L111-1 4° Code de la consommation, R123-237 Code de commerce): company name,
 # legal form, RCS number, VAT number. Its trade name and address alone are not enough.
-SELLER_IDENTITY_COMPLETE = (
-    ~Q(company_name="") & ~Q(legal_form="") & ~Q(rcs="") & ~Q(vat_number="")
-)
+SELLER_IDENTITY_COMPLETE = ~Q(company_name="") & ~Q(legal_form="") & ~Q(rcs="") & ~Q(vat_number="")
 
 
 def selling_dealers() -> QuerySet[Dealer]:
