@@ -22,7 +22,14 @@ from autovitrine.dealers.selectors import opening_hours_fr
 
 from .forms import StockSearchForm, requested_page
 from .models import StockVehicle, VehicleVisit
-from .selectors import PageOutOfRange, StockHit, StockPage, stock_search, vehicle_for_page
+from .selectors import (
+    PageOutOfRange,
+    StockCard,
+    StockHit,
+    StockPage,
+    stock_search,
+    vehicle_for_page,
+)
 from .services import vehicle_record_visit
 
 # Session key of the (vehicle, source) pairs already counted, so a reload is not a new visit.
@@ -38,7 +45,7 @@ class HtmxHttpRequest(HttpRequest):
 class VehicleCard:
     """One search result as the card shows it, with French-formatted figures."""
 
-    vehicle: StockVehicle
+    vehicle: StockCard
     price: str
     distance: str
     photo_url: str
