@@ -13,6 +13,7 @@ from autovitrine.core.money import Price
 
 from .makes import USED_CAR_MAKES  # noqa: F401  (the controlled list of used-car makes)
 from .models import Brand, CarModel, Colour, Energy, MalusBracket, MalusScale, Option, Version
+from .picture import stock_car_svg  # noqa: F401  (a stock car's drawing, for its result card)
 
 # French CO2 label classes (arrêté du 10 avril 2003, as displayed in showrooms), upper bounds.
 ENERGY_CLASS_BOUNDS: tuple[tuple[str, int], ...] = (

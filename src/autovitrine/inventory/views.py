@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
-from autovitrine.catalog.selectors import Gearbox
-from autovitrine.catalog.templatetags.car_picture import vehicle_picture
+from autovitrine.catalog.selectors import Gearbox, stock_car_svg
 from autovitrine.core.money import Price, format_eur
 from autovitrine.dealers.selectors import opening_hours_fr
 
@@ -93,7 +92,7 @@ def _draw_card(card: VehicleCard) -> SafeString:
         )
     else:
         alt = _("%(title)s, dessin (photo à venir)") % {"title": conditional_escape(title)}
-        picture = format_html("\n    \n      {}\n    ", vehicle_picture(vehicle, alt))
+        picture = format_html("\n    \n      {}\n    ", mark_safe(stock_car_svg(vehicle, alt)))  # noqa: S308
     version = (
         format_html('<p class="muted version">{}</p>', vehicle.version_label)
         if vehicle.version_label
