@@ -38,7 +38,7 @@ from django.db.models import (
 )
 
 from autovitrine.catalog.selectors import car_model_id_by_code
-from autovitrine.core.places import haversine_km
+from autovitrine.core.places import EARTH_RADIUS_KM
 from autovitrine.dealers.selectors import DealerPositions, active_dealer_positions
 
 from .models import StockVehicle, VehiclePhoto
@@ -480,6 +480,25 @@ REACHES_KEPT = 256
 
 def reaches_cache_clear() -> None:
     _REACHES.clear()
+    _MEASURABLE.clear()
+
+
+_MEASURABLE: dict[int, list[tuple[int, str, float, float, float, float]]] = {}
+
+
+def _measurable(positions: DealerPositions) -> list[tuple[int, str, float, float, float, float]]:
+    """``(id, code, latitude, longitude, latitude in radians, its cosine)`` of the active
+    dealers, for this version of their positions only."""
+    kept = _MEASURABLE.get(positions.version)
+    if kept is None:
+        kept = [
+            (dealer_id, code, latitude, longitude, phi, math.cos(phi))
+            for dealer_id, (code, latitude, longitude) in positions.by_id.items()
+            for phi in (math.radians(latitude),)
+        ]
+        _MEASURABLE.clear()
+        _MEASURABLE[positions.version] = kept
+    return kept
 
 
 def _dealers_within_reach(query: StockQuery, positions: DealerPositions) -> dict[int, float]:
@@ -503,16 +522,28 @@ def _dealers_within_reach(query: StockQuery, positions: DealerPositions) -> dict
     )
     south, north = box.get("latitude__range", (-90.0, 90.0))
     west, east = box.get("longitude__range", (-180.0, 180.0))
-    distances: dict[int, float] = {}
-    for dealer_id, (code, latitude, longitude) in positions.by_id.items():
+    limit = math.inf if query.max_distance_km is None else query.max_distance_km
+    # ``haversine_km`` written out, with each dealer's latitude in radians and its cosine
+    # computed once per positions' version: the same figures, in the same order of operations.
+    origin_longitude = query.longitude
+    phi1 = math.radians(query.latitude)
+    cos_phi1 = math.cos(phi1)
+    sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
+    found: list[tuple[float, int]] = []
+    for dealer_id, code, latitude, longitude, phi2, cos_phi2 in _measurable(positions):
         if query.dealer_code and code != query.dealer_code:
             continue
         if not (south <= latitude <= north and west <= longitude <= east):
             continue  # cheaper than measuring: most dealers are far off
-        km = haversine_km(query.latitude, query.longitude, latitude, longitude)
-        if query.max_distance_km is None or km <= query.max_distance_km:
-            distances[dealer_id] = km
-    nearest_first = {d: distances[d] for d in sorted(distances, key=lambda d: (distances[d], d))}
+        a = (
+            sin((phi2 - phi1) / 2) ** 2
+            + cos_phi1 * cos_phi2 * sin(radians(longitude - origin_longitude) / 2) ** 2
+        )
+        km = 2 * EARTH_RADIUS_KM * asin(sqrt(a))
+        if km <= limit:
+            found.append((km, dealer_id))
+    found.sort()
+    nearest_first = {dealer_id: km for km, dealer_id in found}
     if len(_REACHES) >= REACHES_KEPT:
         _REACHES.clear()
     _REACHES[key] = nearest_first
