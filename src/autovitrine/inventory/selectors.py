@@ -2,11 +2,12 @@
 
 Distance without a spatial extension: vehicles sit at their dealer, so a search measures the (at
 most a few thousand) active dealers in Python, from their positions kept in the cache, and counts
-the matching vehicles on the stock table alone, up to 1,000 (no join: inactive dealers are left out
-by a small subquery, so an index can answer). In the distance order the nearest dealers' vehicles
-come first, so a page is read, ordered in SQL, from the nearest few dealers; only a page beyond
-them is located by counting per dealer. A page's ids are found on the stock table alone, then only
-those rows are joined to what the cards show. Three queries on the stock table whatever the page
+the matching vehicles on the stock table alone, up to 1,000 (no join: inactive dealers are left
+out by their ids, kept with the positions, and codes are turned into ids first, so an index can
+answer). In the distance order the nearest dealers' vehicles come first, so a page is read,
+ordered in SQL, from the nearest few dealers; only a page beyond them is located by counting per
+dealer. A page's ids are found on the stock table alone, then only those rows are joined to what
+the cards show, read as values (``StockCard``). Three queries on the stock table whatever the page
 size (a few more past the nearest dealers); SQLite and PostgreSQL run it the same way
 (docs/stock.md).
 """
