@@ -335,3 +335,18 @@ def look_for_configuration(
             elif folded.startswith(("toit", "roof")):
                 roof = roof_from_words(name, label)
     return CarLook(body=body, paint=paint, wheel_inches=inches, roof=roof)
+
+
+def stock_car_svg(vehicle: Any, label: str = "") -> str:
+    """A stock car without a photo: its model's body (a compact for other makes), its colour
+    (the catalogue colour, else the colour its label names). ``vehicle`` has ``car_model``
+    (with ``body``) and ``colour`` (with ``hex_value``), either None, and ``colour_label``."""
+    car_model = getattr(vehicle, "car_model", None)
+    body = car_model.body if car_model is not None else "hatch"
+    colour = getattr(vehicle, "colour", None)
+    paint = (
+        colour.hex_value
+        if colour is not None
+        else paint_from_words(getattr(vehicle, "colour_label", ""))
+    )
+    return car_svg(CarLook(body=body, paint=paint), label)

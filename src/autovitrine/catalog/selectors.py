@@ -13,6 +13,7 @@ from autovitrine.core.money import Price
 
 from .makes import USED_CAR_MAKES  # noqa: F401  (the controlled list of used-car makes)
 from .models import Brand, CarModel, Colour, Energy, MalusBracket, MalusScale, Option, Version
+from .picture import stock_car_svg  # noqa: F401  (a stock car's drawing, for its result card)
 
 # French CO2 label classes (arrêté du 10 avril 2003, as displayed in showrooms), upper bounds.
 ENERGY_CLASS_BOUNDS: tuple[tuple[str, int], ...] = (
@@ -134,8 +135,24 @@ def published_model_choices() -> list[tuple[str, str]]:
     return choices
 
 
+MODEL_IDS_BY_CODE_KEY = "catalog:model-ids-by-code:v1"
+
+
+def car_model_id_by_code(code: str) -> int | None:
+    """The id of the car model (published or not) of that code, or None when the list kept for
+    an hour does not name it: the caller then asks the database by code, so a model added around
+    the app is found all the same. One cache read, so a search filters the stock table by id."""
+    ids = cache.get(MODEL_IDS_BY_CODE_KEY)
+    if ids is None:
+        ids = dict(CarModel.objects.order_by().values_list("code", "id"))
+        cache.set(MODEL_IDS_BY_CODE_KEY, ids, PUBLISHED_MODEL_CHOICES_TTL_S)
+    model_id = ids.get(code)
+    return int(model_id) if model_id is not None else None
+
+
 def forget_published_model_choices(**_kwargs: object) -> None:
-    cache.delete(PUBLISHED_MODEL_CHOICES_KEY)
+    """A car model changed: its list and its ids are read again (catalog/apps.py)."""
+    cache.delete_many([PUBLISHED_MODEL_CHOICES_KEY, MODEL_IDS_BY_CODE_KEY])
 
 
 def model_with_versions(code: str) -> CarModel | None:

@@ -48,11 +48,13 @@ ACTIVE_POSITIONS_TTL_S = 60
 
 @dataclass(frozen=True, slots=True)
 class DealerPositions:
-    """Active dealer id → (code, latitude, longitude), as of ``version``: what is computed from
-    them may be kept under that version."""
+    """Active dealer id → (code, latitude, longitude), and the inactive dealers' ids, as of
+    ``version``: what is computed from them may be kept under that version."""
 
     version: int
     by_id: dict[int, tuple[str, float, float]]
+    # Almost always empty: a search leaves these dealers' cars out without asking the database.
+    inactive_ids: frozenset[int] = frozenset()
 
 
 _local_positions: DealerPositions | None = None
@@ -70,15 +72,16 @@ def active_dealer_positions() -> DealerPositions:
         version = time.time_ns()
         if not cache.add(ACTIVE_POSITIONS_VERSION_KEY, version, ACTIVE_POSITIONS_TTL_S):
             version = cache.get(ACTIVE_POSITIONS_VERSION_KEY, version)
-    positions = DealerPositions(
-        version,
-        {
-            dealer_id: (code, latitude, longitude)
-            for dealer_id, code, latitude, longitude in Dealer.objects.filter(is_active=True)
-            .order_by()
-            .values_list("id", "code", "latitude", "longitude")
-        },
-    )
+    by_id: dict[int, tuple[str, float, float]] = {}
+    inactive_ids: set[int] = set()
+    for dealer_id, code, latitude, longitude, is_active in Dealer.objects.order_by().values_list(
+        "id", "code", "latitude", "longitude", "is_active"
+    ):
+        if is_active:
+            by_id[dealer_id] = (code, latitude, longitude)
+        else:
+            inactive_ids.add(dealer_id)
+    positions = DealerPositions(version, by_id, frozenset(inactive_ids))
     _local_positions = positions
     return positions
 

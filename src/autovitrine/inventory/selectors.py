@@ -2,11 +2,12 @@
 
 Distance without a spatial extension: vehicles sit at their dealer, so a search measures the (at
 most a few thousand) active dealers in Python, from their positions kept in the cache, and counts
-the matching vehicles on the stock table alone, up to 1,000 (no join: inactive dealers are left out
-by a small subquery, so an index can answer). In the distance order the nearest dealers' vehicles
-come first, so a page is read, ordered in SQL, from the nearest few dealers; only a page beyond
-them is located by counting per dealer. A page's ids are found on the stock table alone, then only
-those rows are joined to what the cards show. Three queries on the stock table whatever the page
+the matching vehicles on the stock table alone, up to 1,000 (no join: inactive dealers are left
+out by their ids, kept with the positions, and codes are turned into ids first, so an index can
+answer). In the distance order the nearest dealers' vehicles come first, so a page is read,
+ordered in SQL, from the nearest few dealers; only a page beyond them is located by counting per
+dealer. A page's ids are found on the stock table alone, then only those rows are joined to what
+the cards show, read as values (``StockCard``). Three queries on the stock table whatever the page
 size (a few more past the nearest dealers); SQLite and PostgreSQL run it the same way
 (docs/stock.md).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import hashlib
 import math
 import time
@@ -25,7 +27,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     Expression,
     F,
@@ -35,12 +36,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 
-from autovitrine.core.places import haversine_km
-from autovitrine.dealers.selectors import active_dealer_positions, inactive_dealers
+from autovitrine.catalog.selectors import car_model_id_by_code
+from autovitrine.core.places import EARTH_RADIUS_KM
+from autovitrine.dealers.selectors import DealerPositions, active_dealer_positions
 
 from .models import StockVehicle, VehiclePhoto
 
@@ -116,14 +116,118 @@ class StockQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class CardDealer:
+    code: str
+    name: str
+    city: str
+    postcode: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardModel:
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardColour:
+    hex_value: str
+
+
+_CONDITION_LABELS = dict(StockVehicle.Condition.choices)
+_ENERGY_LABELS = dict(StockVehicle._meta.get_field("energy").flatchoices)
+
+
+@dataclass(frozen=True, slots=True)
+class StockCard:
+    """What a result card and the API's item show of a vehicle, read as one row of values (a
+    model instance and its three relations cost more to build than the page's queries)."""
+
+    id: int
+    dealer_id: int
+    make: str
+    model_label: str
+    version_label: str
+    colour_label: str
+    condition: str
+    energy: str
+    year: int
+    mileage_km: int
+    price_ttc: int
+    updated_at: dt.datetime
+    dealer: CardDealer
+    car_model: CardModel | None
+    colour: CardColour | None
+    first_photo: str
+
+    @classmethod
+    def of_row(cls, row: tuple[Any, ...]) -> StockCard:
+        """A card of a row of ``CARD_FIELDS`` followed by the first photo's name."""
+        (
+            pk,
+            dealer_id,
+            car_model_id,
+            colour_id,
+            make,
+            model_label,
+            version_label,
+            colour_label,
+            condition,
+            energy,
+            year,
+            mileage_km,
+            price_ttc,
+            updated_at,
+            dealer_code,
+            dealer_name,
+            dealer_city,
+            dealer_postcode,
+            body,
+            hex_value,
+            first_photo,
+        ) = row
+        return cls(
+            pk,
+            dealer_id,
+            make,
+            model_label,
+            version_label,
+            colour_label,
+            condition,
+            energy,
+            year,
+            mileage_km,
+            price_ttc,
+            updated_at,
+            CardDealer(dealer_code, dealer_name, dealer_city, dealer_postcode),
+            CardModel(body) if car_model_id is not None else None,
+            CardColour(hex_value) if colour_id is not None else None,
+            first_photo or "",
+        )
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def title(self) -> str:
+        return f"{self.make} {self.model_label}"
+
+    def get_condition_display(self) -> str:
+        return str(_CONDITION_LABELS.get(self.condition, self.condition))
+
+    def get_energy_display(self) -> str:
+        return str(_ENERGY_LABELS.get(self.energy, self.energy))
+
+
+@dataclass(frozen=True, slots=True)
 class StockHit:
-    vehicle: StockVehicle
+    vehicle: StockCard
     distance_km: float | None
 
     @property
     def photo_name(self) -> str:
         """The storage name of the vehicle's first photo, or "" (read with the page)."""
-        return getattr(self.vehicle, "first_photo", None) or ""
+        return self.vehicle.first_photo
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,15 +284,48 @@ class _DealerAmong(Expression):
         return f"{column} IN ({placeholders})", (*params, *self.dealer_ids)
 
 
-def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
-    # Inactive dealers are left out by a small subquery rather than a join on every vehicle, so
-    # that counting can run on an index of the stock table alone.
-    inactive = inactive_dealers().values("id")
-    qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE).exclude(
-        dealer_id__in=inactive
-    )
+class _DealerRank(Expression):
+    """The rank of ``dealer_id`` in ``dealer_ids`` (from 1): ``array_position(%s, dealer_id)``,
+    one array parameter; elsewhere ``CASE`` with a branch per dealer, which Django takes about a
+    millisecond to compile for sixteen dealers, on every search."""
+
+    output_field = IntegerField()
+    column: Any = None
+
+    def __init__(self, dealer_ids: list[int]) -> None:
+        super().__init__()
+        self.dealer_ids = dealer_ids
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _DealerRank:
+        resolved = copy.copy(self)
+        resolved.column = F("dealer_id").resolve_expression(query, *args, **kwargs)
+        return resolved
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        column, params = compiler.compile(self.column)
+        if connection.vendor == "postgresql":
+            return f"array_position(%s, {column})", (self.dealer_ids, *params)
+        branches = " ".join(
+            f"WHEN {column} = %s THEN {rank}" for rank in range(len(self.dealer_ids))
+        )
+        return f"CASE {branches} END", tuple(p for d in self.dealer_ids for p in (*params, d))
+
+
+def _filtered(query: StockQuery, positions: DealerPositions) -> QuerySet[StockVehicle]:
+    # Inactive dealers (almost always none) are known from the dealers' positions kept in the
+    # process, and a model or dealer code is turned into its id first: the stock table is then
+    # filtered alone, and its covering indexes answer without a join.
+    qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE)
+    if positions.inactive_ids:
+        qs = qs.exclude(dealer_id__in=sorted(positions.inactive_ids))
     if query.car_model:
-        qs = qs.filter(car_model__code=query.car_model)
+        car_model_id = car_model_id_by_code(query.car_model)
+        if car_model_id is not None:
+            qs = qs.filter(car_model_id=car_model_id)
+        else:  # not in the kept list: asked of the database by code
+            qs = qs.filter(car_model__code=query.car_model)
     if query.energy:
         qs = qs.filter(energy=query.energy)
     if query.condition:
@@ -200,21 +337,25 @@ def _filtered(query: StockQuery) -> QuerySet[StockVehicle]:
     if query.min_year is not None:
         qs = qs.filter(year__gte=query.min_year)
     if query.dealer_code:
-        qs = qs.filter(dealer__code=query.dealer_code)
+        # Only an active dealer's cars are listed, and every active dealer is in ``positions``.
+        dealer_ids = [d for d, (code, _, _) in positions.by_id.items() if code == query.dealer_code]
+        qs = qs.filter(dealer_id=dealer_ids[0]) if dealer_ids else qs.none()
     return qs
 
 
-def _with_page_relations(qs: QuerySet[StockVehicle]) -> QuerySet[StockVehicle]:
-    # The first photo in the same query: a card shows one, and a second query per page costs more.
+def _card_rows(filtered: QuerySet[StockVehicle], ids: list[int]) -> list[StockCard]:
+    """The cards of those of ``ids`` still in ``filtered`` (any order), read as values: no model
+    instance is built. The first photo in the same query: a card shows one."""
     first_photo = VehiclePhoto.objects.filter(vehicle=OuterRef("pk")).order_by("position", "id")
-    return (
-        qs.select_related("dealer", "car_model", "colour")
-        .only(*CARD_FIELDS)
-        .annotate(first_photo=Subquery(first_photo.values("image")[:1]))
+    rows = (
+        filtered.order_by()
+        .filter(pk__in=ids)
+        .values_list(*CARD_FIELDS, Subquery(first_photo.values("image")[:1]))
     )
+    return [StockCard.of_row(row) for row in rows]
 
 
-def _page_of(ordered: QuerySet[StockVehicle], offset: int, size: int) -> list[StockVehicle]:
+def _page_of(ordered: QuerySet[StockVehicle], offset: int, size: int) -> list[StockCard]:
     """The vehicles at ``offset`` to ``offset + size`` of ``ordered``, with their card's relations.
 
     The page's ids are found on the stock table alone, then only those rows are joined to their
@@ -223,8 +364,7 @@ def _page_of(ordered: QuerySet[StockVehicle], offset: int, size: int) -> list[St
     ids = list(ordered.values_list("id", flat=True)[offset : offset + size])
     if not ids:
         return []
-    rows = _with_page_relations(ordered.order_by().filter(pk__in=ids))
-    by_id = {vehicle.pk: vehicle for vehicle in rows}
+    by_id = {card.id: card for card in _card_rows(ordered, ids)}
     # A car sold between the two reads is left out rather than shown.
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -293,7 +433,8 @@ def stock_search(query: StockQuery) -> StockPage:
     if per_page != query.per_page:
         query = dataclasses.replace(query, per_page=per_page)
     sort = query.effective_sort
-    base = _filtered(query)
+    positions = active_dealer_positions()
+    base = _filtered(query, positions)
 
     if not query.has_origin:
         total = _count(base, _count_key(query))
@@ -309,7 +450,7 @@ def stock_search(query: StockQuery) -> StockPage:
             sort=sort,
         )
 
-    distances = _dealers_within_reach(query)
+    distances = _dealers_within_reach(query, positions)
     scoped = base if query.max_distance_km is None else base.filter(_DealerAmong(list(distances)))
     count_key = _count_key(
         query, None if query.max_distance_km is None else tuple(sorted(distances))
@@ -340,13 +481,31 @@ REACHES_KEPT = 256
 
 def reaches_cache_clear() -> None:
     _REACHES.clear()
+    _MEASURABLE.clear()
 
 
-def _dealers_within_reach(query: StockQuery) -> dict[int, float]:
+_MEASURABLE: dict[int, list[tuple[int, str, float, float, float, float]]] = {}
+
+
+def _measurable(positions: DealerPositions) -> list[tuple[int, str, float, float, float, float]]:
+    """``(id, code, latitude, longitude, latitude in radians, its cosine)`` of the active
+    dealers, for this version of their positions only."""
+    kept = _MEASURABLE.get(positions.version)
+    if kept is None:
+        kept = [
+            (dealer_id, code, latitude, longitude, phi, math.cos(phi))
+            for dealer_id, (code, latitude, longitude) in positions.by_id.items()
+            for phi in (math.radians(latitude),)
+        ]
+        _MEASURABLE.clear()
+        _MEASURABLE[positions.version] = kept
+    return kept
+
+
+def _dealers_within_reach(query: StockQuery, positions: DealerPositions) -> dict[int, float]:
     """Active dealers within the distance limit, with their distance in km from the origin,
     nearest first (then by id)."""
     assert query.latitude is not None and query.longitude is not None
-    positions = active_dealer_positions()
     key = (
         positions.version,
         query.latitude,
@@ -364,16 +523,28 @@ def _dealers_within_reach(query: StockQuery) -> dict[int, float]:
     )
     south, north = box.get("latitude__range", (-90.0, 90.0))
     west, east = box.get("longitude__range", (-180.0, 180.0))
-    distances: dict[int, float] = {}
-    for dealer_id, (code, latitude, longitude) in positions.by_id.items():
+    limit = math.inf if query.max_distance_km is None else query.max_distance_km
+    # ``haversine_km`` written out, with each dealer's latitude in radians and its cosine
+    # computed once per positions' version: the same figures, in the same order of operations.
+    origin_longitude = query.longitude
+    phi1 = math.radians(query.latitude)
+    cos_phi1 = math.cos(phi1)
+    sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
+    found: list[tuple[float, int]] = []
+    for dealer_id, code, latitude, longitude, phi2, cos_phi2 in _measurable(positions):
         if query.dealer_code and code != query.dealer_code:
             continue
         if not (south <= latitude <= north and west <= longitude <= east):
             continue  # cheaper than measuring: most dealers are far off
-        km = haversine_km(query.latitude, query.longitude, latitude, longitude)
-        if query.max_distance_km is None or km <= query.max_distance_km:
-            distances[dealer_id] = km
-    nearest_first = {d: distances[d] for d in sorted(distances, key=lambda d: (distances[d], d))}
+        a = (
+            sin((phi2 - phi1) / 2) ** 2
+            + cos_phi1 * cos_phi2 * sin(radians(longitude - origin_longitude) / 2) ** 2
+        )
+        km = 2 * EARTH_RADIUS_KM * asin(sqrt(a))
+        if km <= limit:
+            found.append((km, dealer_id))
+    found.sort()
+    nearest_first = {dealer_id: km for km, dealer_id in found}
     if len(_REACHES) >= REACHES_KEPT:
         _REACHES.clear()
     _REACHES[key] = nearest_first
@@ -405,7 +576,7 @@ def _page_by_distance(
     query: StockQuery,
     distances: dict[int, float],
     start: int,
-) -> tuple[int, list[StockVehicle]]:
+) -> tuple[int, list[StockCard]]:
     """The total (of ``scoped``: within the distance limit), and the page of vehicles ordered by
     their dealer's distance, then price.
 
@@ -429,15 +600,13 @@ def _page_by_distance(
 
 def _ordered_page(
     base: QuerySet[StockVehicle], dealer_ids: list[int], offset: int, size: int
-) -> list[StockVehicle]:
+) -> list[StockCard]:
     """Vehicles of ``dealer_ids`` (nearest first) by dealer, then price; ``size`` from ``offset``."""
     if not dealer_ids:
         return []
-    nearness = Case(
-        *(When(dealer_id=dealer_id, then=Value(rank)) for rank, dealer_id in enumerate(dealer_ids)),
-        output_field=IntegerField(),
+    page = base.filter(_DealerAmong(dealer_ids)).order_by(
+        _DealerRank(dealer_ids).asc(), "price_ttc", "id"
     )
-    page = base.filter(dealer_id__in=dealer_ids).order_by(nearness, "price_ttc", "id")
     return _page_of(page, offset, size)
 
 

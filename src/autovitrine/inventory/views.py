@@ -9,20 +9,29 @@ from urllib.parse import urlencode
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import SafeString
+from django.utils.formats import number_format
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
-from autovitrine.catalog.selectors import Gearbox
+from autovitrine.catalog.selectors import Gearbox, stock_car_svg
 from autovitrine.core.money import Price, format_eur
 from autovitrine.dealers.selectors import opening_hours_fr
 
 from .forms import StockSearchForm, requested_page
 from .models import StockVehicle, VehicleVisit
-from .selectors import PageOutOfRange, StockHit, StockPage, stock_search, vehicle_for_page
+from .selectors import (
+    PageOutOfRange,
+    StockCard,
+    StockHit,
+    StockPage,
+    stock_search,
+    vehicle_for_page,
+)
 from .services import vehicle_record_visit
 
 # Session key of the (vehicle, source) pairs already counted, so a reload is not a new visit.
@@ -38,7 +47,7 @@ class HtmxHttpRequest(HttpRequest):
 class VehicleCard:
     """One search result as the card shows it, with French-formatted figures."""
 
-    vehicle: StockVehicle
+    vehicle: StockCard
     price: str
     distance: str
     photo_url: str
@@ -62,11 +71,67 @@ class VehicleCard:
         )
         html = _CARDS.get(key)
         if html is None:
-            html = render_to_string("inventory/_vehicle_card.html", {"card": self})
+            html = _draw_card(self)
             if len(_CARDS) >= CARDS_KEPT:
                 _CARDS.clear()
             _CARDS[key] = html
         return html
+
+
+def _draw_card(card: VehicleCard) -> SafeString:
+    """The result card's HTML, drawn in Python: the template it was drawn from took 0.16 ms a
+    card, most of a page's drawing when its cars are not already kept."""
+    vehicle = card.vehicle
+    title = vehicle.title
+    if card.photo_url:
+        picture = format_html(
+            '\n    \n      <img src="{}" alt="{} {}" loading="lazy" width="640" height="480">\n    ',
+            card.photo_url,
+            title,
+            vehicle.version_label,
+        )
+    else:
+        alt = _("%(title)s, dessin (photo à venir)") % {"title": conditional_escape(title)}
+        picture = format_html("\n    \n      {}\n    ", mark_safe(stock_car_svg(vehicle, alt)))  # noqa: S308
+    version = (
+        format_html('<p class="muted version">{}</p>', vehicle.version_label)
+        if vehicle.version_label
+        else ""
+    )
+    badge = " badge-new" if vehicle.condition == "new" else ""
+    distance = format_html(" · {}", card.distance) if card.distance else ""
+    return format_html(
+        "\n"
+        '<article class="vehicle-card card">\n'
+        '  <a class="stretched" href="{url}">\n'
+        "    \n"
+        '    <div class="card-picture">{picture}</div>\n'
+        '    <div class="card-body">\n'
+        "      <h2>{title}</h2>\n"
+        "      {version}\n"
+        '      <p class="price">{price} <small>{ttc}</small></p>\n'
+        '      <p class="facts">\n'
+        '        <span class="badge{badge}">{condition}</span>\n'
+        "        {year} · {mileage} km · {energy}\n"
+        "      </p>\n"
+        '      <p class="dealer muted">{dealer}{distance}</p>\n'
+        "    </div>\n"
+        "  </a>\n"
+        "</article>\n\n",
+        url=reverse("inventory:vehicle", kwargs={"vehicle_id": vehicle.pk}),
+        picture=picture,
+        title=title,
+        version=version,
+        price=card.price,
+        ttc=_("TTC"),
+        badge=badge,
+        condition=vehicle.get_condition_display(),
+        year=vehicle.year,
+        mileage=number_format(vehicle.mileage_km, use_l10n=True, force_grouping=True),
+        energy=vehicle.get_energy_display(),
+        dealer=vehicle.dealer.name,
+        distance=distance,
+    )
 
 
 # Result cards already drawn (see ``VehicleCard.html``), cleared whole when full: a card is under

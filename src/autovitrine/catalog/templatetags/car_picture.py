@@ -15,7 +15,13 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from autovitrine.catalog.models import CarModel
-from autovitrine.catalog.picture import CarLook, car_svg, look_for_configuration, paint_from_words
+from autovitrine.catalog.picture import (
+    CarLook,
+    car_svg,
+    look_for_configuration,
+    paint_from_words,
+    stock_car_svg,
+)
 
 register = template.Library()
 
@@ -44,14 +50,5 @@ def model_picture(car_model: CarModel, alt: str = "") -> SafeString:
 
 @register.simple_tag
 def vehicle_picture(vehicle: Any, alt: str = "") -> SafeString:
-    """A stock car without a photo: its model's body (a compact for other makes), its colour
-    (the catalogue colour, else the colour its label names)."""
-    car_model = getattr(vehicle, "car_model", None)
-    body = car_model.body if car_model is not None else "hatch"
-    colour = getattr(vehicle, "colour", None)
-    paint = (
-        colour.hex_value
-        if colour is not None
-        else paint_from_words(getattr(vehicle, "colour_label", ""))
-    )
-    return mark_safe(car_svg(CarLook(body=body, paint=paint), str(alt)))  # noqa: S308
+    """A stock car without a photo (``catalog.picture.stock_car_svg``)."""
+    return mark_safe(stock_car_svg(vehicle, str(alt)))  # noqa: S308

@@ -92,6 +92,23 @@ def test_a_change_made_around_the_app_hides_the_car_at_once_and_its_count_within
     assert COUNT_TTL_S <= 60
 
 
+def test_a_model_added_around_the_app_is_searched_by_its_code_at_once(client, dealer, two_cars):
+    # Given the models' ids kept by a search by model, then a model added by SQL (no signal)
+    first = two_cars[0]
+    assert listed(search(client, model=first.car_model.code)) == [first.pk]
+    brand = first.car_model.brand
+    CarModel.objects.bulk_create([CarModel(brand=brand, code="nova", name="Nova", body="suv")])
+    nova_car = f.StockVehicleFactory(
+        dealer=dealer, version=None, car_model=CarModel.objects.get(code="nova")
+    )
+
+    # When
+    body = search(client, model="nova")
+
+    # Then its car is found, by its code (the kept ids do not name it)
+    assert (listed(body), body["total"]) == ([nova_car.pk], 1)
+
+
 def test_a_count_is_shared_by_every_sort_and_page_of_a_search(client, dealer, two_cars):
     # Given
     search(client, sort="price", page_size=1)
