@@ -11,9 +11,9 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from autovitrine.core.admin_access import HeadOfficeAccess
+from autovitrine.core.admin_access import HeadOfficeAccess, HeadOfficeAdmin
 
-from .models import User
+from .models import AccountEmailFailure, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -84,3 +84,17 @@ class UserAdmin(HeadOfficeAccess, DjangoUserAdmin):
     def dealer(self, user: User) -> str:
         staff = getattr(user, "dealer_staff", None)
         return staff.dealer.name if staff is not None else "—"
+
+
+@admin.register(AccountEmailFailure)
+class AccountEmailFailureAdmin(HeadOfficeAdmin):
+    """Account e-mails the mail server refused: head office sees a relay down or a bad address
+    and can help the customer (an unactivated account cannot be told by e-mail)."""
+
+    list_display = ("created_at", "address", "subject", "error", "shown_at")
+    list_filter = ("shown_at",)
+    search_fields = ("address",)
+    readonly_fields = ("user", "address", "subject", "error", "created_at", "shown_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # written by the e-mail task only

@@ -69,3 +69,31 @@ class User(AbstractUser):
     @property
     def is_dealer_staff(self) -> bool:
         return self.is_active and self.kind == self.Kind.DEALER
+
+
+class AccountEmailFailure(models.Model):
+    """An account e-mail (activation, password reset, « vous avez déjà un compte ») that did not
+    leave: head office sees every one in the admin; the account's owner is told on the next
+    sign-in, once the password proved who they are (issue 10)."""
+
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="email_failures",
+        verbose_name=_("compte"),
+    )
+    address = models.CharField(_("adresse"), max_length=254)
+    subject = models.CharField(_("objet"), max_length=200)
+    error = models.CharField(_("erreur"), max_length=500)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+    shown_at = models.DateTimeField(_("signalé au client le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail de compte non envoyé")
+        verbose_name_plural = _("e-mails de compte non envoyés")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.address}"

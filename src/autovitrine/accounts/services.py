@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from autovitrine.core.phones import french_phone_normalize
 from autovitrine.core.ratelimit import over_limit
 
-from .models import User
+from .models import AccountEmailFailure, User
 from .tasks import accounts_send_email
 from .tokens import account_activation_token
 
@@ -287,3 +287,27 @@ def user_profile_update(
         ]
     )
     return user
+
+
+# --- account e-mails that did not leave (issue 10) ----------------------------------------------
+
+
+def account_email_failure_record(*, address: str, subject: str, error: str) -> AccountEmailFailure:
+    """Write down an account e-mail the mail server refused: head office lists them in the admin,
+    and the account's owner (if the address has one) is told at the next sign-in."""
+    return AccountEmailFailure.objects.create(
+        user=User.objects.filter(email=address.strip().lower()).first(),
+        address=address[:254],
+        subject=subject[:200],
+        error=error[:500],
+    )
+
+
+def account_email_failures_take_unshown(*, user: User) -> list[AccountEmailFailure]:
+    """The failures not yet told to ``user``, now marked as told (one sign-in shows them once)."""
+    failures = list(user.email_failures.filter(shown_at__isnull=True).order_by("created_at"))
+    if failures:
+        AccountEmailFailure.objects.filter(pk__in=[f.pk for f in failures]).update(
+            shown_at=timezone.now()
+        )
+    return failures

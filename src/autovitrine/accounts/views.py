@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -33,6 +35,7 @@ from .forms import (
 )
 from .models import User
 from .services import (
+    account_email_failures_take_unshown,
     password_reset_attempt_allowed,
     signup_attempt_allowed,
     user_activate,
@@ -71,6 +74,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         user = form.get_user()
         login(request, user)
+        for failure in account_email_failures_take_unshown(user=user):
+            messages.warning(
+                request,
+                _(
+                    "L'e-mail « %(subject)s » du %(date)s n'a pas pu vous être envoyé à "
+                    "%(address)s. Vérifiez votre adresse dans votre profil ; si elle est juste, "
+                    "refaites la demande plus tard."
+                )
+                % {
+                    "subject": failure.subject,
+                    "date": date_format(timezone.localtime(failure.created_at), "j F Y H:i"),
+                    "address": failure.address,
+                },
+            )
         return redirect(next_url or _landing_url(user))
     # A locked-out attempt also lands here; AxesMiddleware swaps the page for the 429 one.
     return render(request, "accounts/login.html", {"form": form, "next": next_url})

@@ -47,6 +47,11 @@ class Collaborator(TimeStampedModel):
     digest_sent_at = models.DateTimeField(
         null=True, blank=True, verbose_name=_("dernier résumé envoyé le")
     )
+    # Why the last digest did not leave (blank once one does): shown on the collaborator's
+    # notifications page, where they can correct their address (issue 10).
+    digest_error = models.CharField(
+        _("erreur du dernier résumé"), max_length=500, blank=True, default=""
+    )
     banned_until = models.DateTimeField(_("banni jusqu'au"), null=True, blank=True)
     banned_forever = models.BooleanField(_("banni définitivement"), default=False)
     approved_posts = models.PositiveIntegerField(

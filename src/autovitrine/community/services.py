@@ -523,7 +523,10 @@ def notifications_mark_read(*, collaborator: Collaborator) -> int:
 
 
 def digest_send(*, now: dt.datetime | None = None) -> int:
-    """E-mail each collaborator due a digest its unread, un-e-mailed notifications; the count."""
+    """E-mail each collaborator due a digest its unread, un-e-mailed notifications; the count.
+    A digest the mail server refuses stops neither the others nor the task: its notifications
+    stay un-e-mailed (the next digest carries them) and the reason is kept on the collaborator
+    (``digest_error``) for their notifications page."""
     now = now or timezone.now()
     sent = 0
     for collaborator in selectors.digest_due(now=now):
@@ -532,34 +535,54 @@ def digest_send(*, now: dt.datetime | None = None) -> int:
                 recipient=collaborator, read_at__isnull=True, emailed_at__isnull=True
             ).select_related("idea")[:50]
         )
+        digest_error = collaborator.digest_error
         if pending:
             context = {
                 "collaborator": collaborator,
                 "notifications": pending,
                 "unsubscribe_url": selectors.unsubscribe_url(collaborator),
             }
-            _send_digest(collaborator, context)
-            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
-            sent += 1
-        Collaborator.objects.filter(pk=collaborator.pk).update(digest_sent_at=now)
+            failures: list[str] = []
+            if _send_digest(collaborator, context, failures=failures):
+                Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+                sent += 1
+                digest_error = ""
+            else:
+                digest_error = failures[0][:500]
+        Collaborator.objects.filter(pk=collaborator.pk).update(
+            digest_sent_at=now, digest_error=digest_error
+        )
     return sent
 
 
-def _send_digest(collaborator: Collaborator, context: dict[str, Any]) -> None:
+def _send_digest(
+    collaborator: Collaborator, context: dict[str, Any], *, failures: list[str]
+) -> bool:
+    """Send one digest; ``False`` (and the French reason appended to ``failures``) if it could
+    not leave."""
     from django.template.loader import render_to_string
 
-    from autovitrine.core.mail import email_message
+    from autovitrine.core.mail import email_failure_note, email_message, send_or_report
 
-    message = email_message(
-        subject=_("Votre résumé de la communauté"),
-        body=render_to_string("community/email_digest.txt", context),
-        to=[collaborator.user.email],
-        headers={
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+    address = collaborator.user.email
+
+    headers = {
+        "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return send_or_report(
+        lambda: email_message(
+            subject=_("Votre résumé de la communauté"),
+            body=render_to_string("community/email_digest.txt", context),
+            to=[address],
+            headers=headers,
+        ),
+        recipient=address,
+        report=lambda recipient, error: failures.append(
+            email_failure_note(what=_("Le résumé"), recipient=recipient, error=error)
+        ),
+        about="community digest",
     )
-    message.send()
 
 
 # --- Head office and moderation ----------------------------------------------------------------

@@ -628,7 +628,11 @@ def notifications(request: HttpRequest, *, collaborator: Collaborator) -> HttpRe
     return render(
         request,
         "community/notifications.html",
-        {"items": collaborator.notifications.select_related("idea")[:50], **_chrome(request)},
+        {
+            "items": collaborator.notifications.select_related("idea")[:50],
+            "digest_error": collaborator.digest_error,
+            **_chrome(request),
+        },
     )
 
 

@@ -106,7 +106,7 @@ def send_or_report(
     build: MessageBuilder,
     *,
     recipient: str,
-    report: Callable[[str, str], None],
+    report: Callable[[str, str], object],
     about: str = "",
 ) -> bool:
     """Build and send one e-mail; when it cannot leave (no or a bad address, the backend or the

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.accounts.selectors import is_dealer_account
 from autovitrine.core.admin_access import HeadOfficeAdmin, HeadOfficeTabularInline
 
-from .models import Dealer, DealerStaff, OpeningPeriod
+from .models import Dealer, DealerStaff, OpeningPeriod, StaffEmailFailure
 
 
 class OpeningPeriodInline(HeadOfficeTabularInline):
@@ -115,3 +118,15 @@ class DealerAttachmentInline(HeadOfficeTabularInline):
 # than the accounts app knowing about dealers.
 _user_admin = admin.site.get_model_admin(get_user_model())
 type(_user_admin).inlines = (*_user_admin.inlines, DealerAttachmentInline)
+
+
+@admin.register(StaffEmailFailure)
+class StaffEmailFailureAdmin(HeadOfficeAdmin):
+    """Messages to dealers' staff the mail server refused: head office calls the dealer."""
+
+    list_display = ("created_at", "dealer", "subject", "recipients", "error")
+    list_filter = ("dealer",)
+    readonly_fields = ("dealer", "recipients", "subject", "error", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # written by the e-mail task only

@@ -127,3 +127,29 @@ class DealerStaff(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.dealer})"
+
+
+class StaffEmailFailure(models.Model):
+    """A message to a dealer's staff (a new order, a sold flash-sale unit, a car on its way) the
+    mail server refused. The staff cannot be told by e-mail, so head office, who runs the network,
+    sees it in the admin and calls the dealer; what the message said is also on the dealer's own
+    screens (issue 10)."""
+
+    dealer = models.ForeignKey(
+        Dealer,
+        on_delete=models.CASCADE,
+        related_name="staff_email_failures",
+        verbose_name=_("concession"),
+    )
+    recipients = models.CharField(_("destinataires"), max_length=1000)
+    subject = models.CharField(_("objet"), max_length=200)
+    error = models.CharField(_("erreur"), max_length=500)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("e-mail à une concession non envoyé")
+        verbose_name_plural = _("e-mails aux concessions non envoyés")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.recipients}"

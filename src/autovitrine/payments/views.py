@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from autovitrine.core.money import format_eur
+from autovitrine.core.ratelimit import code_lookup_missed
 
 from . import conf
 from .models import Payment
@@ -37,6 +38,8 @@ def simulator(request: HttpRequest, token: str) -> HttpResponse:
     try:
         page = SimulatedProvider.read_page_token(token)
     except signing.BadSignature as exc:
+        # A forged or altered page link counts like the other secret links (issue 10).
+        code_lookup_missed(request, "link")
         raise Http404 from exc
     status = payment_status_for_provider(provider=SimulatedProvider.name, provider_id=page["id"])
     settled = _SETTLED_MESSAGES.get(status or "")

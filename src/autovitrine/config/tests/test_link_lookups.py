@@ -1,6 +1,7 @@
-"""Issue 10: the secret links sent by e-mail (a signed token or code: cancel or move a workshop
-booking, accept a test-drive slot, unsubscribe, activate an account, reset a password, a station
-photo's address) are rate-limited per client like unknown references (``code_lookup_missed``):
+"""Issue 10: the secret links sent by e-mail or handed out (a signed token or code: cancel or move
+a workshop booking, accept a test-drive slot, unsubscribe, activate an account, reset a password,
+a station photo's address, the payment simulator's page) are rate-limited per client like unknown
+references (``code_lookup_missed``):
 past ``CODE_LOOKUPS_PER_WINDOW`` invalid links, a French 429 page with ``Retry-After``. Only
 invalid links count, and a valid one is never refused, even from a client refused just before."""
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from autovitrine.core.ratelimit import CODE_LOOKUPS_PER_WINDOW
 from autovitrine.leads.services import lead_propose_slot, slot_link_token
+from autovitrine.payments.providers.simulated import SimulatedProvider
 from autovitrine.testing import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,7 @@ LINKS = [
     ("production:station_photo", {"token": "forged:token"}, "get"),
     ("accounts:activate", {"uidb64": "MTIzNDU", "token": "forged-token"}, "post"),
     ("accounts:password_reset_confirm", {"uidb64": "MTIzNDU", "token": "forged-token"}, "get"),
+    ("payments:simulator", {"token": "forged:token"}, "get"),
 ]
 
 
@@ -82,3 +85,18 @@ def test_valid_links_opened_many_times_never_count(client, dealer, dealer_staff)
         assert client.get(url).status_code == 200
     # A forged link is then the first miss, not one past the quota.
     assert client.get(reverse("leads:slot_accept", kwargs={"token": "x"})).status_code == 404
+
+
+def test_a_real_payment_page_opens_even_right_after_forged_ones_were_refused(client):
+    # Given: a client refused for forged simulator links
+    for i in range(CODE_LOOKUPS_PER_WINDOW + 1):
+        client.get(reverse("payments:simulator", kwargs={"token": f"forged:{i}"}))
+    assert client.get(reverse("payments:simulator", kwargs={"token": "x"})).status_code == 429
+
+    # When: it opens the page of a payment it really started
+    session = SimulatedProvider(secret="s").create_payment(
+        amount_cents=150_000, reference="AV-TEST", idempotency_key="k1", return_url="/"
+    )
+
+    # Then
+    assert client.get(session.redirect_url).status_code == 200

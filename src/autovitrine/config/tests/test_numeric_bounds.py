@@ -1,7 +1,9 @@
 """Every number a visitor can type agrees across the form, the API schema and the database.
 
 The numeric fields are read from the code: every field of every form class of every app's
-``forms*`` module, and every integer or number parameter and body property of the OpenAPI
+``forms*`` module (for a form that adds fields at run time, those of an instance built as its
+page builds it: ``RUNTIME_FORMS``), the amounts parsed by hand from a text field
+(``HAND_PARSED``), and every integer or number parameter and body property of the OpenAPI
 schema. Each must have a lower and an upper bound; each is classified below as stored in a
 column, a reference to a row, or not stored (a search filter, a simulator); a field added later
 fails ``test_every_numeric_field_is_classified`` until it is. Then: the value at each bound is
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -32,6 +35,8 @@ from django.db.models import Q
 import autovitrine
 from autovitrine.config.api import api
 from autovitrine.core.forms import MAX_ROW_ID, EuroField
+from autovitrine.inventory.forms import MAX_PRICE_CENTS
+from autovitrine.testing.factories import StockVehicleFactory
 
 NUMERIC_FORM_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField, EuroField)
 REFERENCE = "reference"  # a row id: bounded by the ids the database can give (BigAutoField)
@@ -109,6 +114,12 @@ FORM_FIELDS: dict[str, Column | str] = {
     "workshop.WorkshopTermsForm.cancel_deadline_hours": Column(
         "workshop.WorkshopSettings.cancel_deadline_hours"
     ),
+    # Added at run time (``RUNTIME_FORMS``): one pair per half-day, one position per photo.
+    "production.CapacityForm.bays_0_am": Column("production.HandoverCapacity.bays"),
+    "production.CapacityForm.staff_0_am": Column("production.HandoverCapacity.staff"),
+    "inventory.VehicleForm.photo_7_position": Column("inventory.VehiclePhoto.position"),
+    # Parsed by hand (``HAND_PARSED``): compared with the prices stored, so within their column.
+    "inventory.StockSearchForm.max_price": Column("inventory.StockVehicle.price_ttc"),
 }
 
 # API inputs: their twin form field (same bounds) or how they are used.
@@ -120,7 +131,7 @@ API_FIELDS: dict[str, str] = {
     "GET /api/stock/search lng": "inventory.StockSearchForm.lng",
     "GET /api/stock/search max_mileage": "inventory.StockSearchForm.max_mileage",
     "GET /api/stock/search min_year": "inventory.StockSearchForm.min_year",
-    "GET /api/stock/search max_price_cents": NOT_STORED,
+    "GET /api/stock/search max_price_cents": "inventory.StockSearchForm.max_price",
     "GET /api/stock/search max_distance_km": NOT_STORED,
     "GET /api/stock/search page": NOT_STORED,
     "GET /api/stock/search page_size": NOT_STORED,
@@ -154,11 +165,53 @@ def form_classes() -> dict[str, type[forms.Form]]:
     return found
 
 
+# Forms whose numeric fields are added by ``__init__``, built as their page builds them (the
+# generated names are repetitive: one of each kind is kept, e.g. the Monday-morning pair).
+_A_VEHICLE_WITH_ONE_PHOTO = SimpleNamespace(
+    version_id=None, make="", photos=SimpleNamespace(all=lambda: [SimpleNamespace(pk=7)])
+)
+RUNTIME_FORMS: dict[str, dict[str, Any]] = {
+    "production.CapacityForm": {},
+    "inventory.VehicleForm": {"vehicle": _A_VEHICLE_WITH_ONE_PHOTO},
+}
+RUNTIME_KEPT = {"bays_0_am", "staff_0_am", "photo_7_position"}
+
+
+@dataclass(frozen=True)
+class HandParsed:
+    """A text field its form parses itself (``clean_<name>``): the integer bounds it cleans to,
+    and how a person types a value."""
+
+    low: int
+    high: int
+    typed: Any  # value -> what a person types
+
+
+def _euros(cents: int) -> str:
+    euros, rest = divmod(cents, 100)
+    return f"{euros},{rest:02d}"
+
+
+HAND_PARSED: dict[str, HandParsed] = {
+    "inventory.StockSearchForm.max_price": HandParsed(0, MAX_PRICE_CENTS, _euros),
+}
+
+
+def form_fields_of(form_name: str, cls: type[forms.Form]) -> dict[str, forms.Field]:
+    if form_name in RUNTIME_FORMS:
+        built = cls(**RUNTIME_FORMS[form_name]).fields
+        added = {name: field for name, field in built.items() if name not in cls.base_fields}
+        assert added, f"{form_name} adds no field at run time any more"
+        return {**cls.base_fields, **{n: f for n, f in added.items() if n in RUNTIME_KEPT}}
+    return dict(cls.base_fields)
+
+
 def numeric_form_fields() -> Iterator[tuple[str, type[forms.Form], str, forms.Field]]:
     for form_name, cls in sorted(form_classes().items()):
-        for field_name, field in cls.base_fields.items():
-            if isinstance(field, NUMERIC_FORM_FIELDS):
-                yield f"{form_name}.{field_name}", cls, field_name, field
+        for field_name, field in form_fields_of(form_name, cls).items():
+            name = f"{form_name}.{field_name}"
+            if isinstance(field, NUMERIC_FORM_FIELDS) or name in HAND_PARSED:
+                yield name, cls, field_name, field
 
 
 def _limit(validator: Any) -> Any:
@@ -166,8 +219,10 @@ def _limit(validator: Any) -> Any:
     return value() if callable(value) else value
 
 
-def form_bounds(field: forms.Field) -> tuple[Any, Any]:
+def form_bounds(field: forms.Field, name: str = "") -> tuple[Any, Any]:
     """(lowest, highest) value the field accepts, in the unit it cleans to (cents for euros)."""
+    if name in HAND_PARSED:
+        return HAND_PARSED[name].low, HAND_PARSED[name].high
     if isinstance(field, EuroField):
         return field.min_cents, field.max_cents
     lows = [_limit(v) for v in field.validators if isinstance(v, MinValueValidator)]
@@ -186,8 +241,10 @@ def step(field: forms.Field) -> Any:
     return 1
 
 
-def typed(field: forms.Field, value: Any) -> str:
+def typed(field: forms.Field, value: Any, name: str = "") -> str:
     """``value`` as a person types it in this field."""
+    if name in HAND_PARSED:
+        return HAND_PARSED[name].typed(value)
     if isinstance(field, EuroField):
         euros, cents = divmod(value, 100)
         return f"{euros},{cents:02d}"
@@ -258,7 +315,14 @@ def test_the_generated_lists_find_the_fields():
     # Guards the readers: a broken walk would make every test below vacuous.
     assert len(list(numeric_form_fields())) >= 40
     assert len(api_inputs()) >= 18
-    assert "flashsales.SaleForm.price" in {name for name, *_ in numeric_form_fields()}
+    found = {name for name, *_ in numeric_form_fields()}
+    assert "flashsales.SaleForm.price" in found
+    # Fields added at run time and amounts parsed by hand are seen too.
+    assert {
+        "production.CapacityForm.bays_0_am",
+        "inventory.VehicleForm.photo_7_position",
+        "inventory.StockSearchForm.max_price",
+    } <= found
 
 
 def test_every_numeric_field_is_classified():
@@ -275,7 +339,7 @@ FORM_CASES = [
     ("name", "cls", "field_name", "field"), FORM_CASES, ids=[c[0] for c in FORM_CASES]
 )
 def test_a_form_field_has_bounds_its_column_holds(name, cls, field_name, field):
-    low, high = form_bounds(field)
+    low, high = form_bounds(field, name)
     assert low is not None and high is not None, (
         f"{name} has no {'lower' if low is None else 'upper'} bound"
     )
@@ -299,7 +363,8 @@ FORM_ARGUMENTS: dict[str, dict[str, Any]] = {
 
 
 def _form(cls: type[forms.Form], data: dict[str, str]) -> forms.Form:
-    return cls(data=data, **FORM_ARGUMENTS.get(cls.__name__, {}))
+    runtime = RUNTIME_FORMS.get(f"{cls.__module__.split('.')[1]}.{cls.__name__}", {})
+    return cls(data=data, **FORM_ARGUMENTS.get(cls.__name__, {}), **runtime)
 
 
 # Fields that only make sense with another one (a position is a latitude and a longitude).
@@ -325,14 +390,14 @@ def is_french(message: str) -> bool:
 def test_a_form_accepts_its_bounds_and_refuses_one_past_them_in_french(
     name, cls, field_name, field
 ):
-    low, high = form_bounds(field)
+    low, high = form_bounds(field, name)
     one = step(field)
     for value in (low, high):
-        assert _error(cls, field_name, typed(field, value)) == [], (name, value)
+        assert _error(cls, field_name, typed(field, value, name)) == [], (name, value)
     for value in (low - one, high + one):
-        if isinstance(field, EuroField) and value < 0:
+        if (isinstance(field, EuroField) or name in HAND_PARSED) and value < 0:
             continue  # a negative amount is no amount: refused as unreadable, tested elsewhere
-        errors = _error(cls, field_name, typed(field, value))
+        errors = _error(cls, field_name, typed(field, value, name))
         assert errors, f"{name} accepted {value}"
         assert all(is_french(message) for message in errors), errors
 
@@ -350,7 +415,7 @@ def test_an_api_input_has_bounds_and_they_are_its_twin_forms(key, schema):
     elif use != NOT_STORED:
         app_form, field_name = use.rsplit(".", 1)
         field = form_classes()[app_form].base_fields[field_name]
-        assert (low, high) == form_bounds(field), (key, (low, high), use)
+        assert (low, high) == form_bounds(field, use), (key, (low, high), use)
     if schema["type"] == "integer":
         # Beyond 64 bits no JSON reader here takes it; within them the database compares it.
         assert low >= -(2**63) and high <= 2**63 - 1
@@ -393,3 +458,25 @@ def test_the_api_accepts_its_bounds_and_refuses_one_past_them(client, dealer_sta
         assert response.status_code == 422, (key, value, response.status_code)
         details = response.json()["error"]["details"]
         assert any(d["field"] == key.rsplit(" ", 1)[1] and d["message"] for d in details), details
+
+
+@pytest.mark.django_db
+def test_the_stock_search_price_at_its_bound_reaches_the_database_and_one_past_is_in_french(
+    client,
+):
+    # The price is parsed by hand from text: at its bound the search runs against the prices
+    # stored (no out-of-range comparison in the database); one cent past, a French field error.
+    StockVehicleFactory(price_ttc=MAX_PRICE_CENTS)
+    at_bound = client.get("/stock/", {"max_price": _euros(MAX_PRICE_CENTS)})
+    assert at_bound.status_code == 200
+    assert at_bound.context["form"].errors == {}
+    assert [hit.vehicle.price_ttc for hit in at_bound.context["results"].hits] == [MAX_PRICE_CENTS]
+
+    past = client.get("/stock/", {"max_price": _euros(MAX_PRICE_CENTS + 1)})
+    assert past.status_code == 200
+    [message] = past.context["form"].errors["max_price"]
+    assert is_french(message)
+
+    api = client.get("/api/stock/search", {"max_price_cents": MAX_PRICE_CENTS + 1})
+    assert api.status_code == 422
+    assert [d["field"] for d in api.json()["error"]["details"]] == ["max_price_cents"]
