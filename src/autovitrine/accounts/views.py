@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from autovitrine.core.clientip import client_ip
+from autovitrine.core.clientip import rate_limit_address
 from autovitrine.core.ratelimit import code_lookup_missed, wait_message
 
 from .forms import (
@@ -110,7 +110,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/signup.html", {"form": SignUpForm(), "next": next_url})
 
     form = SignUpForm(request.POST)
-    if not signup_attempt_allowed(client_ip=client_ip(request) or "unknown"):
+    if not signup_attempt_allowed(client_ip=rate_limit_address(request) or "unknown"):
         form.add_error(
             None,
             wait_message(_("Trop de tentatives d'inscription depuis votre connexion")),
@@ -166,7 +166,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not password_reset_attempt_allowed(client_ip=client_ip(request) or "unknown"):
+        if not password_reset_attempt_allowed(client_ip=rate_limit_address(request) or "unknown"):
             form = self.get_form()
             form.add_error(
                 None, _("Trop de demandes depuis votre connexion. Réessayez dans une heure.")

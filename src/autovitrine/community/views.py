@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from autovitrine.core.clientip import client_ip
+from autovitrine.core.clientip import client_ip, rate_limit_address
 from autovitrine.core.ratelimit import code_lookup_missed, over_limit, wait_message
 
 from . import selectors, services
@@ -260,7 +260,9 @@ def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     title = request.GET.get("title", "")
     if over_limit(
-        f"community:similar:{client_ip(request) or 'unknown'}", limit=120, window_seconds=60
+        f"community:similar:{rate_limit_address(request) or 'unknown'}",
+        limit=120,
+        window_seconds=60,
     ):
         # A fragment the form swaps in (``data-swap-429``, web/site.js): it says how long to
         # wait; ``Retry-After`` comes from core.security_headers.

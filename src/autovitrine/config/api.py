@@ -8,6 +8,8 @@ French message and one of these stable codes (also listed in the OpenAPI descrip
 - ``invalid_json`` (400): the body is not JSON, nests deeper than 8 levels or holds an integer
   beyond 64 bits.
 - ``invalid_characters`` (400): a control character (NUL…) in a parameter or the body.
+- ``bad_request`` (400): a request Django cannot read (a multipart body without a valid
+  boundary, a host not served here).
 - ``payload_too_large`` (413): a body over 256 KB.
 - ``unsupported_media_type`` (415): the body is not sent as ``application/json``.
 - ``unknown_place`` (422): the place given is neither a French city nor a postcode.
@@ -60,6 +62,7 @@ Toute erreur répond `{"error": {"code", "message", "details"}}` ; le `code` est
 | `invalid_input` | 422 | paramètre ou champ manquant, mal formé ou hors limites (`details` : champ et message) |
 | `invalid_json` | 400 | le corps n'est pas du JSON, ou imbrique plus de 8 niveaux, ou un entier dépasse 64 bits |
 | `invalid_characters` | 400 | caractère de contrôle (octet nul…) dans un paramètre ou le corps |
+| `bad_request` | 400 | requête illisible (corps multipart sans délimiteur valide, hôte inconnu) |
 | `payload_too_large` | 413 | corps de plus de 256 Ko |
 | `unsupported_media_type` | 415 | le corps n'est pas envoyé en `application/json` |
 | `unknown_place` | 422 | lieu ni ville ni code postal français |
@@ -135,7 +138,8 @@ class OrjsonRenderer(BaseRenderer):
 # Errors any operation can answer, whatever its handler does (the hostile-input gate, ninja's
 # parsing); each route declares its own others with ``core.api_errors.errors``.
 _COMMON_ERRORS = {
-    400: "`invalid_characters` (caractère de contrôle) ou `invalid_json` (corps illisible)",
+    400: "`invalid_characters` (caractère de contrôle), `invalid_json` (corps illisible) ou "
+    "`bad_request` (requête illisible)",
     405: "`method_not_allowed` : méthode non prise en charge à cette adresse",
 }
 _PARAMETER_ERRORS = {

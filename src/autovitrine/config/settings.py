@@ -206,7 +206,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_CLIENT_IP_CALLABLE = "autovitrine.core.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "autovitrine.core.clientip.rate_limit_address"
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

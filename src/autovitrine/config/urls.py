@@ -18,7 +18,9 @@ admin.site.site_title = "AutoVitrine"
 admin.site.index_template = "admin/autovitrine_index.html"
 
 # Site-styled error pages: 403 and 404 render templates/403.html and 404.html with the request;
-# the 500 page renders without it (see web.views.server_error).
+# the 500 page renders without it (see web.views.server_error); a request Django cannot read
+# (400) gets a French page, or the error envelope under /api/ (web.views.bad_request).
+handler400 = "autovitrine.web.views.bad_request"
 handler500 = "autovitrine.web.views.server_error"
 
 urlpatterns = [

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from autovitrine.accounts.selectors import buyer_contact
-from autovitrine.core.clientip import client_ip
+from autovitrine.core.clientip import rate_limit_address
 from autovitrine.core.ratelimit import (
     code_lookup_over_limit,
     over_limit,
@@ -49,7 +49,7 @@ SESSION_KEPT = 20
 
 
 def over_rate_limit(request: HttpRequest, scope: str) -> bool:
-    key = f"configurator:rate:{scope}:{client_ip(request) or 'unknown'}"
+    key = f"configurator:rate:{scope}:{rate_limit_address(request) or 'unknown'}"
     return over_limit(key, limit=ACTIONS_PER_WINDOW, window_seconds=RATE_WINDOW_SECONDS)
 
 

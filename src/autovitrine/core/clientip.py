@@ -4,7 +4,9 @@
 (``settings.TRUSTED_PROXIES``, networks in CIDR form): the chain is then read from the right,
 skipping trusted hops, and the first address that is not a trusted proxy is the client — as
 nginx's ``real_ip_recursive`` does. A forged header sent straight to the server is ignored.
-Every rate limit, the sign-in lockout and the flash-sale per-address limits use this.
+Every rate limit, the sign-in lockout and the flash-sale per-address limits use this, through
+``rate_limit_address``: an IPv6 subscriber is handed a whole /64, so its 2^64 addresses count as
+one (an IPv4 address stays itself: a /24 may be a whole office or a carrier's NAT).
 """
 
 from __future__ import annotations
@@ -66,6 +68,23 @@ def client_ip(request: HttpRequest) -> str | None:
     """The client address of a Django request (also ``AXES_CLIENT_IP_CALLABLE``)."""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     return client_ip_from(request.META.get("REMOTE_ADDR"), [forwarded] if forwarded else [])
+
+
+def limited_address(address: str | None) -> str | None:
+    """What a per-address limit counts for ``address``: an IPv6 address is its /64 (written as
+    the network's first address, still a valid address for the sign-in lockout's records)."""
+    parsed = _parse(address or "")
+    if parsed is None:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False).network_address)
+    return str(parsed)
+
+
+def rate_limit_address(request: HttpRequest, *args: Any, **kwargs: Any) -> str | None:
+    """The address every rate limit of a Django request counts (also ``AXES_CLIENT_IP_CALLABLE``,
+    which axes calls with extra arguments)."""
+    return limited_address(client_ip(request))
 
 
 def scope_client_ip(scope: dict[str, Any]) -> str | None:

@@ -75,9 +75,9 @@ CODE_LOOKUP_WINDOW_SECONDS = 600
 
 def code_lookup_over_limit(request: Any, scope: str) -> bool:
     """Count one lookup of a public code by this client; ``True`` once over the window's quota."""
-    from .clientip import client_ip
+    from .clientip import rate_limit_address
 
-    key = f"codes:lookup:{scope}:{client_ip(request) or 'unknown'}"
+    key = f"codes:lookup:{scope}:{rate_limit_address(request) or 'unknown'}"
     return over_limit(key, limit=CODE_LOOKUPS_PER_WINDOW, window_seconds=CODE_LOOKUP_WINDOW_SECONDS)
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from autovitrine.core.clientip import client_ip
+from autovitrine.core.clientip import client_ip, rate_limit_address
 from autovitrine.core.money import format_eur
 from autovitrine.core.permissions import signed_in_user_id, staff_dealer_id
 from autovitrine.core.ratelimit import code_lookup_missed, over_limit
@@ -351,7 +351,7 @@ async def _anonymous_polls_over_limit(request: HttpRequest) -> bool:
     limit = int(
         getattr(settings, "FLASHSALE_ANONYMOUS_POLLS_PER_MINUTE", ANONYMOUS_POLLS_PER_MINUTE)
     )
-    key = f"flashsale:anon-poll:{_client_ip(request) or 'unknown'}"
+    key = f"flashsale:anon-poll:{rate_limit_address(request) or 'unknown'}"
     try:
         return await sync_to_async(over_limit)(key, limit=limit, window_seconds=60)
     except Exception:  # noqa: BLE001 — the cache down (Redis stopped): the poll is still answered

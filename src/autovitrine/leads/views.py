@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autovitrine.core.clientip import client_ip
+from autovitrine.core.clientip import rate_limit_address
 from autovitrine.core.permissions import signed_in_user_id
 from autovitrine.core.ratelimit import (
     code_lookup_missed,
@@ -34,7 +34,7 @@ THANKS_SESSION_KEY = "leads_thanks"
 
 def _over_rate_limit(request: HttpRequest) -> bool:
     """Count this attempt for the client's address; ``True`` once the window's quota is spent."""
-    key = f"leads:rate:{client_ip(request) or 'unknown'}"
+    key = f"leads:rate:{rate_limit_address(request) or 'unknown'}"
     return over_limit(key, limit=LEADS_PER_WINDOW, window_seconds=RATE_WINDOW_SECONDS)
 
 

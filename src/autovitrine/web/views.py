@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.http import (
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponsePermanentRedirect,
     HttpResponseServerError,
+    JsonResponse,
 )
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 
 from autovitrine.catalog.selectors import published_models
 from autovitrine.core.forms import NearPlaceForm
@@ -49,6 +52,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
     except Exception:  # noqa: BLE001  # the error page itself must never fail
         html = PLAIN_SERVER_ERROR
     return HttpResponseServerError(html)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 Django gives for a request it cannot read (a multipart body without a valid
+    boundary, a host not in ``ALLOWED_HOSTS``, any ``SuspiciousOperation``): the API's error
+    envelope under /api/, a short French page elsewhere. Rendered without the request's context
+    (the host itself may be what is wrong)."""
+    message = _("Demande illisible : elle est mal formée.")
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "bad_request", "message": message, "details": []}}
+        return JsonResponse(body, status=400)
+    html = loader.render_to_string("web/refused.html", {"status": 400, "message": message})
+    return HttpResponseBadRequest(html)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

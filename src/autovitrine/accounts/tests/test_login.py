@@ -147,6 +147,24 @@ def test_a_locked_account_refuses_even_the_right_password(client, customer):
     assert signed_in_user_id(client) is None
 
 
+def test_rotating_ipv6_addresses_of_one_64_does_not_escape_the_lockout(client, customer):
+    # Given six wrong passwords, each from a new address of the same /64
+    wrong = {"username": customer.email, "password": "devine-encore"}
+    for n in range(6):
+        client.post(LOGIN_URL, wrong, REMOTE_ADDR=f"2001:db8:9:9::{n + 1:x}")
+
+    # When the right password comes from yet another address of it
+    response = client.post(
+        LOGIN_URL,
+        {"username": customer.email, "password": PASSWORD},
+        REMOTE_ADDR="2001:db8:9:9::99",
+    )
+
+    # Then
+    assert response.status_code == 429
+    assert signed_in_user_id(client) is None
+
+
 def test_the_lockout_is_per_account_so_another_account_still_signs_in(
     client, customer, dealer_staff
 ):

@@ -295,3 +295,44 @@ def test_bad_values_in_every_query_parameter_are_refused_never_a_500(client, dea
         numeric_and_invalid = kind != "negative" and kind not in ("year 0", "year 10000")
         if _is_numeric(schema) and numeric_and_invalid and response.status_code != 422:
             pytest.fail(f"{path}?{name}={value[:20]} answered {response.status_code}")
+
+
+# Requests Django itself cannot read: they end in its 400 handler, not in a view.
+UNREADABLE = {
+    "multipart without boundary": {"content_type": "multipart/form-data"},
+    "multipart with an empty boundary": {"content_type": "multipart/form-data; boundary="},
+    "host not served here": {"HTTP_HOST": "evil.example"},
+}
+
+
+@pytest.mark.parametrize("kind", UNREADABLE)
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)
+def test_an_unreadable_api_request_is_a_400_with_the_error_envelope(
+    client, kind, method, path, operation, db
+):
+    # Given: a request Django refuses before any view (SuspiciousOperation, MultiPartParserError;
+    # Django parses a form body on POST only, and the gate reads it before routing)
+    options = {"content_type": "application/json", **UNREADABLE[kind]}
+
+    # When
+    response = client.generic("POST", path, b"x", **options)
+
+    # Then
+    assert response.status_code == 400, response.status_code
+    assert response.json()["error"] == {
+        "code": "bad_request",
+        "message": "Demande illisible : elle est mal formée.",
+        "details": [],
+    }
+
+
+@pytest.mark.parametrize("kind", UNREADABLE)
+@pytest.mark.parametrize("path", ["/demandes/nouvelle/", "/stock/concession/ajouter/", "/"])
+def test_an_unreadable_page_request_is_a_french_page(client, db, kind, path):
+    options = {"content_type": "application/x-www-form-urlencoded", **UNREADABLE[kind]}
+
+    response = client.generic("POST", path, b"x", **options)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "Demande illisible" in response.content.decode()

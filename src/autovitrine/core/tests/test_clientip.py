@@ -3,7 +3,13 @@
 import pytest
 from django.test import RequestFactory, override_settings
 
-from autovitrine.core.clientip import client_ip, client_ip_from, scope_client_ip
+from autovitrine.core.clientip import (
+    client_ip,
+    client_ip_from,
+    limited_address,
+    rate_limit_address,
+    scope_client_ip,
+)
 
 PROXIES = ["10.0.0.0/8", "2001:db8:ffff::/48"]
 
@@ -48,3 +54,30 @@ def test_request_and_asgi_scope_agree():
         "headers": [(b"x-forwarded-for", b"6.6.6.6, 198.51.100.3")],
     }
     assert client_ip(request) == scope_client_ip(scope) == "198.51.100.3"
+
+
+@pytest.mark.parametrize(
+    ("address", "counted"),
+    [
+        # An IPv6 subscriber holds a whole /64: every address in it is one client for a limit.
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::"),
+        # An IPv4 address is itself (a /24 may be a whole office or a carrier's NAT).
+        ("198.51.100.7", "198.51.100.7"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        (None, None),
+        ("not-an-ip", None),
+    ],
+)
+def test_a_limit_counts_an_ipv6_client_by_its_64(address, counted):
+    assert limited_address(address) == counted
+
+
+@override_settings(TRUSTED_PROXIES=PROXIES)
+def test_the_address_a_limit_counts_is_read_through_the_trusted_proxy():
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="2001:db8:5:6:7:8:9:a"
+    )
+
+    assert rate_limit_address(request) == "2001:db8:5:6::"

@@ -436,6 +436,20 @@ def test_a_forged_forwarded_header_from_an_untrusted_address_is_ignored(post, ca
     assert refused.status_code == 429
 
 
+def test_addresses_of_one_ipv6_64_share_one_limit(post, car):
+    # Given a client that takes a new address of its /64 for every lead
+    for n in range(LEADS_PER_WINDOW):
+        assert post(form_data(car), remote_addr=f"2001:db8:7:7::{n + 1:x}").status_code == 302
+
+    # When
+    same_network = post(form_data(car), remote_addr="2001:db8:7:7:ffff::1")
+    next_network = post(form_data(car), remote_addr="2001:db8:7:8::1")
+
+    # Then
+    assert same_network.status_code == 429
+    assert next_network.status_code == 302
+
+
 def test_the_plain_text_email_is_not_html_escaped(post, car):
     # When
     post(form_data(car, name="Léa O'Brien & fils", message='Prix "remisé" < 30 000 € ?'))
