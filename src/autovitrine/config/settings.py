@@ -369,8 +369,28 @@ LOGGING = {
     "filters": {"refusal_one_line": {"()": "autovitrine.core.logging.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    # Django's request logger: a 4xx is one line (no traceback), a 5xx keeps its traceback.
-    "loggers": {"django.request": {"filters": ["refusal_one_line"]}},
+    # Django's request logger and its security loggers (one per suspicious operation, e.g. a
+    # forged Host header): a 4xx is one line (no traceback), a 5xx keeps its traceback.
+    "loggers": {
+        name: {"filters": ["refusal_one_line"]}
+        for name in (
+            "django.request",
+            *(
+                f"django.security.{operation}"
+                for operation in (
+                    "DisallowedHost",
+                    "DisallowedRedirect",
+                    "RequestDataTooBig",
+                    "SuspiciousFileOperation",
+                    "SuspiciousMultipartForm",
+                    "SuspiciousOperation",
+                    "SuspiciousSession",
+                    "TooManyFieldsSent",
+                    "TooManyFilesSent",
+                )
+            ),
+        )
+    },
 }
 
 # --- Web Push (production tracking) ----------------------------------------------------------

@@ -38,6 +38,18 @@ def test_a_forbidden_page_logs_one_line_without_traceback(client_as, caplog, db)
     assert [(r.levelname, r.exc_info) for r in caplog.records] == [("WARNING", None)]
 
 
+def test_a_forged_host_header_logs_one_line_without_traceback(client, caplog, db):
+    # When a client names a host the site does not serve
+    with caplog.at_level(logging.INFO):
+        response = client.get("/", HTTP_HOST="evil.example")
+
+    # Then a 400 and one line, without traceback
+    assert response.status_code == 400
+    assert [(r.name, r.exc_info) for r in caplog.records if r.levelno >= logging.WARNING] == [
+        ("django.security.DisallowedHost", None)
+    ]
+
+
 def test_the_asgi_application_answers_the_servers_lifespan_messages():
     sent = []
     messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
