@@ -202,6 +202,18 @@ def with_body_limit(app: Any) -> Any:
     return bounded
 
 
+# Answered before Django's middleware: the protective headers it would have added, for a page
+# that loads only the site's own style sheet.
+REFUSAL_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+    ),
+]
+
+
 async def _asgi_refusal(scope: dict[str, Any], send: Any, limit: int) -> None:
     message = _("Envoi trop volumineux : %(mb)s Mo au plus.") % {"mb": _megabytes(limit)}
     if scope.get("path", "").startswith(API_PREFIX):
@@ -221,6 +233,7 @@ async def _asgi_refusal(scope: dict[str, Any], send: Any, limit: int) -> None:
                 (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *REFUSAL_SECURITY_HEADERS,
             ],
         }
     )

@@ -36,8 +36,11 @@ def http_scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict:
     }
 
 
-def serve(app, scope: dict, chunks: int) -> tuple[int, bytes, int]:
-    """Run one request; returns (status, body, chunks of the request body read)."""
+def serve(
+    app, scope: dict, chunks: int, answer_headers: dict | None = None
+) -> tuple[int, bytes, int]:
+    """Run one request; returns (status, body, chunks of the request body read), and fills
+    ``answer_headers`` with the response's headers when given."""
     read = 0
     sent: list[dict] = []
 
@@ -55,6 +58,8 @@ def serve(app, scope: dict, chunks: int) -> tuple[int, bytes, int]:
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, app(scope, receive, send)).result(timeout=30)
     start = next(m for m in sent if m["type"] == "http.response.start")
+    if answer_headers is not None:
+        answer_headers.update(start["headers"])
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], body, read
 
@@ -88,10 +93,15 @@ def test_a_page_form_over_its_limit_gets_a_french_page_with_nothing_read():
         ],
     )
 
-    status, body, read = serve(application, scope, chunks=200)
+    headers: dict = {}
+    status, body, read = serve(application, scope, chunks=200, answer_headers=headers)
 
     assert (status, read) == (413, 0)
     assert "Envoi trop volumineux" in body.decode()
+    # Refused before Django, with the site's protective headers all the same.
+    assert headers[b"x-content-type-options"] == b"nosniff"
+    assert b"frame-ancestors 'none'" in headers[b"content-security-policy"]
+    assert headers[b"referrer-policy"] == b"same-origin"
 
 
 def test_a_chunked_body_within_the_limit_reaches_the_application_whole_with_its_length():
