@@ -168,6 +168,13 @@ if REDIS_URL:
             "BACKEND": "autovitrine.core.redis_cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
+            # One pool per process (``core.redis_cache``): a thread finding every connection busy
+            # waits for one (redis-py's plain pool refuses past 100: MaxConnectionsError).
+            "OPTIONS": {
+                "pool_class": "redis.BlockingConnectionPool",
+                "max_connections": int(os.environ.get("REDIS_CACHE_MAX_CONNECTIONS", "64")),
+                "timeout": 10,
+            },
         }
     }
 else:
