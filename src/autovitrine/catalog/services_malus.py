@@ -9,11 +9,11 @@ year's scale is a new file loaded with ``manage.py load_malus_scale``, not a cod
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,6 +25,9 @@ from .models import MalusBracket, MalusScale
 MALUS_DATA_DIR = Path(__file__).resolve().parent / "data"
 REQUIRED_KEYS = ("year", "valid_from", "source", "threshold_g_km", "cap_eur", "brackets")
 OPTIONAL_KEYS = ("source_url", "source_note")
+# A scale is ~100 brackets (a few KB): anything far larger is not one. orjson bounds the nesting
+# (a deep file is "not JSON", not a RecursionError); a huge number fails the fields' checks.
+MAX_SCALE_BYTES = 1_000_000
 SOURCE_MAX_LENGTH = MalusScale._meta.get_field("source").max_length or 300
 # Far beyond any homologated car; a larger figure is a typing mistake in the file.
 MAX_CO2_G_KM = 1000
@@ -161,6 +164,12 @@ def malus_scale_parse(raw: Any) -> MalusScaleData:
 def malus_scale_read(path: Path) -> MalusScaleData:
     """Read and check one scale file."""
     try:
+        if path.stat().st_size > MAX_SCALE_BYTES:
+            raise ValidationError(
+                _("Fichier trop volumineux pour un barème (%(max)s Ko au plus) : %(path)s.")
+                % {"max": MAX_SCALE_BYTES // 1000, "path": path},
+                code="malus_too_large",
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ValidationError(
@@ -171,8 +180,8 @@ def malus_scale_read(path: Path) -> MalusScaleData:
             _("Fichier illisible : %(path)s.") % {"path": path}, code="malus_unreadable"
         ) from exc
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
+        raw = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         raise ValidationError(
             _("Ce fichier n'est pas du JSON valide (ligne %(line)d, colonne %(column)d).")
             % {"line": exc.lineno, "column": exc.colno},

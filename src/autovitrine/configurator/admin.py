@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.selectors import car_models_by_name
+from autovitrine.core.admin_access import HeadOfficeAdmin
 from autovitrine.core.mail import content_disposition
 
 from . import services
@@ -56,7 +57,7 @@ class ImportForm(ProductDataUploadForm):
 
 
 @admin.register(ProductData)
-class ProductDataAdmin(admin.ModelAdmin):
+class ProductDataAdmin(HeadOfficeAdmin):
     form = ProductDataForm
     list_display = (
         "car_model",
@@ -95,7 +96,8 @@ class ProductDataAdmin(admin.ModelAdmin):
         return editable and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: ProductData | None = None) -> bool:
-        return obj is None or obj.status == ProductData.Status.DRAFT
+        draft = obj is None or obj.status == ProductData.Status.DRAFT
+        return draft and super().has_delete_permission(request, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProductData]:
         # The list never needs the documents (up to 10 MB each).
@@ -285,7 +287,7 @@ class ProductDataAdmin(admin.ModelAdmin):
 
 
 @admin.register(SavedConfiguration)
-class SavedConfigurationAdmin(admin.ModelAdmin):
+class SavedConfigurationAdmin(HeadOfficeAdmin):
     list_display = ("code", "product_data", "customer", "price_ttc", "created_at")
     search_fields = ("code", "customer__email")
     readonly_fields = [f.name for f in SavedConfiguration._meta.fields]

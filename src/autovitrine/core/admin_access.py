@@ -10,7 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
+
+from . import forms as ascii_forms
+
+# Number columns are typed in the admin with the fields that read ASCII digits only, as on the
+# site: ``int`` and ``Decimal`` would read full-width « ２０２０ » (issue 10).
+_ASCII_NUMBER_FIELDS: tuple[tuple[type[models.Field[Any, Any]], type[Any]], ...] = (
+    (models.IntegerField, ascii_forms.IntegerField),
+    (models.DecimalField, ascii_forms.DecimalField),
+    (models.FloatField, ascii_forms.FloatField),
+)
 
 
 def is_head_office_request(request: HttpRequest) -> bool:
@@ -19,7 +30,18 @@ def is_head_office_request(request: HttpRequest) -> bool:
 
 
 class HeadOfficeAccess:
-    """Admin permissions for head office only (model permissions are not used)."""
+    """Admin permissions for head office only (model permissions are not used); number fields
+    read ASCII digits only."""
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if not db_field.choices:
+            for column, form_class in _ASCII_NUMBER_FIELDS:
+                if isinstance(db_field, column):
+                    kwargs.setdefault("form_class", form_class)
+                    break
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_head_office_request(request)

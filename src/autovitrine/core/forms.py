@@ -179,6 +179,14 @@ class DecimalField(forms.DecimalField):
         return super().to_python(value)
 
 
+class FloatField(forms.FloatField):
+    """Django's ``FloatField``, reading ASCII digits only."""
+
+    def to_python(self, value: Any) -> float | None:
+        _refuse_other_scripts_digits(self, value)
+        return super().to_python(value)  # type: ignore[no-any-return]
+
+
 # The largest row id (``BigAutoField``): a reference typed in a form or sent to the API is
 # bounded by it, as every count and amount is bounded by its column (issue 10).
 MAX_ROW_ID = 9_223_372_036_854_775_807

@@ -254,22 +254,28 @@ class StockPage:
         return self.page > 1
 
 
-class _DealerAmong(Expression):
-    """``dealer_id = ANY(%s)``: one array parameter however many dealers, where ``IN`` takes one
-    per dealer (hundreds within 200 km); the driver then keeps the query's parsed form instead of
-    splitting a long statement on every search. SQLite has no arrays: ``IN`` there."""
+class _OverDealerIds(Expression):
+    """An expression of ``dealer_id`` and a list of dealer ids, passed as one array parameter on
+    PostgreSQL."""
 
-    output_field = BooleanField()
     column: Any = None  # ``dealer_id``, once resolved against the query
 
     def __init__(self, dealer_ids: list[int]) -> None:
         super().__init__()
         self.dealer_ids = dealer_ids
 
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _DealerAmong:
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Any:
         resolved = copy.copy(self)
         resolved.column = F("dealer_id").resolve_expression(query, *args, **kwargs)
         return resolved
+
+
+class _DealerAmong(_OverDealerIds):
+    """``dealer_id = ANY(%s)``: one array parameter however many dealers, where ``IN`` takes one
+    per dealer (hundreds within 200 km); the driver then keeps the query's parsed form instead of
+    splitting a long statement on every search. SQLite has no arrays: ``IN`` there."""
+
+    output_field = BooleanField()
 
     # The array parameter is a list, which the stubs' parameter type does not name.
     def as_sql(  # type: ignore[override]
@@ -284,22 +290,12 @@ class _DealerAmong(Expression):
         return f"{column} IN ({placeholders})", (*params, *self.dealer_ids)
 
 
-class _DealerRank(Expression):
+class _DealerRank(_OverDealerIds):
     """The rank of ``dealer_id`` in ``dealer_ids`` (from 1): ``array_position(%s, dealer_id)``,
     one array parameter; elsewhere ``CASE`` with a branch per dealer, which Django takes about a
     millisecond to compile for sixteen dealers, on every search."""
 
     output_field = IntegerField()
-    column: Any = None
-
-    def __init__(self, dealer_ids: list[int]) -> None:
-        super().__init__()
-        self.dealer_ids = dealer_ids
-
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> _DealerRank:
-        resolved = copy.copy(self)
-        resolved.column = F("dealer_id").resolve_expression(query, *args, **kwargs)
-        return resolved
 
     def as_sql(  # type: ignore[override]
         self, compiler: Any, connection: Any

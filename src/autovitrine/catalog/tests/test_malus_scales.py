@@ -244,6 +244,26 @@ def test_a_bad_file_is_refused_in_french_and_nothing_is_loaded(
     assert brackets_of(2026) == before
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 100_000, "Ce fichier n'est pas du JSON valide"),  # nesting past orjson's bound
+        (" " * 1_000_001, "Fichier trop volumineux pour un barème (1000 Ko au plus)"),
+    ],
+    ids=["deep", "too-large"],
+)
+def test_a_hostile_file_is_refused_in_french_not_a_traceback(db, tmp_path, content, message):
+    path = tmp_path / "bareme.json"
+    path.write_text(content, encoding="utf-8")
+    before = MalusScale.objects.count()
+
+    with pytest.raises(CommandError) as refusal:
+        call_command("load_malus_scale", str(path))
+
+    assert message in str(refusal.value)
+    assert MalusScale.objects.count() == before
+
+
 def test_a_bad_file_for_a_loaded_year_leaves_that_years_scale_intact(official_scales, tmp_path):
     # Given
     raw = json.loads((MALUS_DATA_DIR / "malus-2026.json").read_text(encoding="utf-8"))
