@@ -292,5 +292,5 @@ class SavedConfigurationAdmin(HeadOfficeAdmin):
     search_fields = ("code", "customer__email")
     readonly_fields = [f.name for f in SavedConfiguration._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -182,9 +182,9 @@ class DecimalField(forms.DecimalField):
 class FloatField(forms.FloatField):
     """Django's ``FloatField``, reading ASCII digits only."""
 
-    def to_python(self, value: Any) -> float | None:
+    def to_python(self, value: Any) -> Any:
         _refuse_other_scripts_digits(self, value)
-        return super().to_python(value)  # type: ignore[no-any-return]
+        return super().to_python(value)
 
 
 # The largest row id (``BigAutoField``): a reference typed in a form or sent to the API is
