@@ -8,10 +8,12 @@ complete, as a real server does. Tests using them need committed rows
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import html
 import re
+import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from typing import Any
 from urllib.parse import urlencode
@@ -31,10 +33,32 @@ ORIGIN = f"http://{HOST}"
 
 
 def run(coroutine: Any) -> Any:
-    """Run ``coroutine`` on a loop of its own in a thread of its own: Playwright's sync API may
-    already run a loop in the test thread when the browser tests share the worker."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    """Run ``coroutine`` on the test process's server loop, as a granian worker runs requests.
+
+    The loop runs in a thread of its own (Playwright's sync API may already run one in the test
+    thread) and lives as long as the process, like a server's: its default executor's threads
+    (``services.in_db_thread``) keep one pooled database connection each. A loop per call would
+    end its threads with their connections still out of the pool, which then runs dry.
+    Several threads may call this at once: their coroutines overlap on the one loop."""
+    return asyncio.run_coroutine_threadsafe(coroutine, _server_loop()).result()
+
+
+@functools.cache
+def _server_loop() -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="asgi-test-server", daemon=True).start()
+    return loop
+
+
+def stop_server_loop() -> None:
+    """End the server loop's threads, so their database connections close with them (before the
+    test database is dropped)."""
+    if _server_loop.cache_info().currsize:
+        loop = _server_loop()
+        asyncio.run_coroutine_threadsafe(loop.shutdown_default_executor(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+        _server_loop.cache_clear()
+        gc.collect()  # the threads' connections sit in reference cycles
 
 
 def application() -> Any:

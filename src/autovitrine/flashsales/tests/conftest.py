@@ -12,6 +12,7 @@ from autovitrine.flashsales import sale_page, services
 from autovitrine.flashsales.queue import waiting_room
 from autovitrine.testing import factories as f
 
+from .asgi_buyers import stop_server_loop
 from .factories import SaleKit
 
 
@@ -34,6 +35,13 @@ def _established_accounts_one_address(settings):
     ``test_join_limits.py``) turns them on."""
     settings.FLASHSALE_NEW_ACCOUNT_HOURS = 0
     settings.FLASHSALE_POW_PLACES_PER_EXTRA_BIT = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _server_loop_ends_before_the_database_goes(django_db_setup):
+    """The ASGI tests' server loop keeps a database connection per thread: they end first."""
+    yield
+    stop_server_loop()
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,6 @@ the same instant. 16 trials: a failure seen 1 time in 4 would show with 99 % pro
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from autovitrine.flashsales import services
@@ -15,7 +13,7 @@ from autovitrine.inventory.models import StockVehicle
 from autovitrine.payments.models import Payment
 from autovitrine.testing.concurrency import race
 
-from .asgi_buyers import application, webhook
+from .asgi_buyers import application, run, webhook
 from .factories import claim, join, poll_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -40,7 +38,7 @@ def test_close_against_the_last_units_payment_never_deadlocks_nor_sells_after_th
 
         def act(i, kit=kit, payment=payment):
             if i == 0:
-                return asyncio.run(webhook(app, payment)).status_code
+                return run(webhook(app, payment)).status_code
             services.sale_close(sale_id=kit.sale.pk, by=kit.head_office)
             return "closed"
 

@@ -7,7 +7,6 @@ The race (a success and a failure for the same deposit, delivered at the same in
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -90,7 +89,7 @@ def test_paid_and_failed_delivered_together_either_sell_or_refund_and_flag(sale_
 
         # When the provider's "paid" and "failed" for this deposit arrive at the same instant
         def deliver(i, payment=payment):
-            return asyncio.run(webhook(app, payment, paid=i == 0)).status_code
+            return run(webhook(app, payment, paid=i == 0)).status_code
 
         results, errors = race(2, deliver)
 
