@@ -130,9 +130,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # The stock search's covering index (inventory) includes its filter columns on PostgreSQL;
-    # SQLite builds the same index without them, which is what the embedded default wants.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     # A pooled connection is checked as it leaves the pool (``ConnectionPool.check_connection``):
     # those that died with a restarted server are replaced instead of failing their request.

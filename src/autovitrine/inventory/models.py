@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autovitrine.catalog.models import Energy
-from autovitrine.core.models import TimeStampedModel
+from autovitrine.core.models import CoveringIndex, TimeStampedModel
 from autovitrine.core.statuses import Transitions
 
 
@@ -131,10 +131,10 @@ class StockVehicle(TimeStampedModel):
             ),
             models.Index(fields=["status", "-year", "-id"], name="stock_status_newest"),
             # The search's filters, for counting matches from the index alone (PostgreSQL; the
-            # columns after ``dealer`` are only included there).
-            models.Index(
+            # covering columns are only included there).
+            CoveringIndex(
                 fields=["dealer"],
-                include=["energy", "condition", "price_ttc", "mileage_km", "year", "car_model"],
+                covering=["energy", "condition", "price_ttc", "mileage_km", "year", "car_model"],
                 condition=models.Q(status="available"),
                 name="stock_available_filters",
             ),
@@ -142,15 +142,15 @@ class StockVehicle(TimeStampedModel):
             # index alone: a selective search (new cars near a small town) walks the order far
             # before finding twenty, which cost a table read per car passed (0.7 s at worst on
             # 100,000 cars; docs/stock.md).
-            models.Index(
+            CoveringIndex(
                 fields=["price_ttc", "id"],
-                include=["dealer", "energy", "condition", "mileage_km", "year", "car_model"],
+                covering=["dealer", "energy", "condition", "mileage_km", "year", "car_model"],
                 condition=models.Q(status="available"),
                 name="stock_available_by_price",
             ),
-            models.Index(
+            CoveringIndex(
                 fields=["-year", "-id"],
-                include=["dealer", "energy", "condition", "price_ttc", "mileage_km", "car_model"],
+                covering=["dealer", "energy", "condition", "price_ttc", "mileage_km", "car_model"],
                 condition=models.Q(status="available"),
                 name="stock_available_by_newest",
             ),
