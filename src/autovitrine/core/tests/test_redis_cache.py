@@ -10,6 +10,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
 
+from autovitrine.testing.concurrency import run_async
+
 pytestmark = pytest.mark.redis
 
 
@@ -27,4 +29,4 @@ def test_concurrent_requests_use_one_connection_pool():
         ]
         return set(await asyncio.gather(*tasks))
 
-    assert len(asyncio.run(requests())) == 1
+    assert len(run_async(requests())) == 1
