@@ -73,8 +73,10 @@ test: $(STAMP)
 
 ## Parallel: TEST_WORKERS processes, each with its own test database and Redis key prefix
 TEST_WORKERS ?= 2
+## The browser tests drive the production stack (granian, PostgreSQL, Redis): they run in the
+## PostgreSQL pass; the SQLite pass runs everything else, pages included.
 test-sqlite: $(STAMP)
-	$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/autovitrine} \

@@ -50,6 +50,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         test["NAME"] = f"test_{database['NAME']}_{run_tag()}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_dropped_at_the_end(django_db_setup, django_db_blocker):
+    """A connection a finished thread or server left open would keep PostgreSQL from dropping
+    the test database (left behind, after 5 s of retries): they are closed first."""
+    yield
+    if ON_POSTGRES:
+        from django.db import connection
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres``/``redis`` run in the pass that has that service (``make test``
     runs a SQLite pass and a PostgreSQL + Redis pass); elsewhere they are deselected, not skipped."""

@@ -44,6 +44,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
 
 from autovitrine.core.api_errors import ApiError, ErrorOut, error_response
+from autovitrine.core.forms import NO_CONTROL_PATTERN, TEXT_CHARACTER
 from autovitrine.core.ratelimit import CodeLookupsExhausted
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ Toute erreur répond `{"error": {"code", "message", "details"}}` ; le `code` est
 | `payload_too_large` | 413 | corps de plus de 256 Ko |
 | `unsupported_media_type` | 415 | le corps n'est pas envoyé en `application/json` |
 | `unknown_place` | 422 | lieu ni ville ni code postal français |
+| `unknown_model`, `unknown_dealer` | 422 | recherche de stock : modèle ou concession inexistant |
 | `not_found` | 404 | ressource absente, ou appartenant à une autre concession |
 | `page_out_of_range` | 404 | page au-delà de la dernière (`details[0].num_pages`) |
 | `not_authenticated` | 401 | connexion requise (session) |
@@ -76,6 +78,7 @@ Toute erreur répond `{"error": {"code", "message", "details"}}` ; le `code` est
 | `invalid_transition` | 409 | changement de statut impossible depuis le statut actuel |
 | `unknown_choice` | 422 | configurateur : un choix que ce modèle ne connaît pas (`details`) |
 | `invalid_configuration` | 422 | configurateur : des choix qui ne vont pas ensemble |
+| `unknown_operation` | 422 | atelier : une opération que la concession ne propose pas |
 | `conflict` | 409 | `Idempotency-Key` déjà utilisée pour une autre demande |
 | `internal_error` | 500 | erreur de notre côté (journalisée) |
 
@@ -195,10 +198,12 @@ _LINKS: dict[tuple[str, str, int], dict[str, tuple[Any, ...]]] = {
             "get",
             {"model_code": "$response.body#/0/code"},
         ),
+        # No choice: the model's default configuration, which its rules allow (then read back).
         "SaveConfiguration": (
             "/api/configurator/{model_code}/configurations",
             "post",
             {"model_code": "$response.body#/0/code"},
+            {"choices": []},
         ),
     },
     ("/api/stock/search", "get", 200): {
@@ -242,12 +247,121 @@ def _declare_links(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+_INPUT_KEYS_WITH_THEIR_OWN_RULE = frozenset({"pattern", "enum", "const", "format"})
+
+
+def _declare_plain_text(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every string a client sends (query parameters, JSON bodies) is free of the control
+    characters the gate refuses (``core.hostile_input``): the schema says so with a pattern."""
+    components = schema.get("components", {}).get("schemas", {})
+    visited: set[str] = set()
+
+    def plain(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                plain(item)
+        elif isinstance(node, dict):
+            if "$ref" in node:
+                name = node["$ref"].rsplit("/", 1)[-1]
+                if name not in visited:
+                    visited.add(name)
+                    plain(components.get(name))
+                return
+            if node.get("type") == "string" and not _INPUT_KEYS_WITH_THEIR_OWN_RULE & node.keys():
+                node["pattern"] = NO_CONTROL_PATTERN
+            for value in node.values():
+                plain(value)
+
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            plain([p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"])
+            plain(
+                [
+                    c.get("schema")
+                    for c in operation.get("requestBody", {}).get("content", {}).values()
+                ]
+            )
+    return schema
+
+
+# Where a distance is measured from: a place, or a position whose ``lat`` and ``lng`` go
+# together. Query parameters cannot depend on each other in OpenAPI, but the properties of one
+# object parameter can: ``near``, sent exploded in form style, is ``?place=…`` or
+# ``?lat=…&lng=…`` on the wire. Operations listed here need one or the other; a
+# ``max_distance_km`` (stock search) belongs to it and needs one too.
+_NEAR = ("place", "lat", "lng")
+_ORIGIN = [{"required": ["place"]}, {"required": ["lat", "lng"]}]
+_NEAR_REQUIRED = {("/api/dealers", "get")}
+
+
+def _declare_near(schema: dict[str, Any]) -> dict[str, Any]:
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            parameters = operation.get("parameters", [])
+            near = {
+                p["name"]: p
+                for p in parameters
+                if p["in"] == "query" and p["name"] in (*_NEAR, "max_distance_km")
+            }
+            if not set(_NEAR) <= near.keys():
+                continue
+            required = (path, method) in _NEAR_REQUIRED
+            place = _not_null(near["place"]["schema"])
+            # A blank place is no place.
+            place["pattern"] = rf"^{TEXT_CHARACTER}*[^\s\x00-\x1f\x7f]{TEXT_CHARACTER}*$"
+            near_schema: dict[str, Any] = {
+                "type": "object",
+                "properties": {
+                    name: place if name == "place" else _not_null(parameter["schema"])
+                    for name, parameter in near.items()
+                },
+                "additionalProperties": False,
+                "dependentRequired": {"lat": ["lng"], "lng": ["lat"]},
+            }
+            if required:
+                near_schema["anyOf"] = _ORIGIN
+            elif "max_distance_km" in near:
+                near_schema["dependentSchemas"] = {"max_distance_km": {"anyOf": _ORIGIN}}
+            parameter = {
+                "name": "near",
+                "in": "query",
+                "required": required,
+                "style": "form",
+                "explode": True,
+                "description": "Un lieu (`place` : ville ou code postal français) ou une "
+                "position (`lat` et `lng` ensemble, en degrés décimaux) ; le lieu l'emporte."
+                + (" L'un ou l'autre est requis." if required else ""),
+                "schema": near_schema,
+            }
+            at = parameters.index(near["place"])
+            kept = [p for p in parameters if p not in near.values()]
+            operation["parameters"] = [*kept[:at], parameter, *kept[at:]]
+    return schema
+
+
+def wire_fields(parameter: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The fields a client sends for one OpenAPI parameter: itself, or each property of an
+    object sent exploded in form style (``near``)."""
+    schema = parameter.get("schema", {})
+    if parameter.get("explode") and schema.get("type") == "object":
+        return list(schema["properties"].items())
+    return [(parameter["name"], schema)]
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``X | None`` as pydantic writes it (``anyOf`` with null) → ``X``: inside ``near``, a
+    property is present or absent, never null."""
+    variants = [v for v in schema.get("anyOf", [schema]) if v.get("type") != "null"]
+    return dict(variants[0]) if len(variants) == 1 else {"anyOf": variants}
+
+
 class AutoVitrineApi(NinjaAPI):
     """A NinjaAPI whose "method not allowed" answers are JSON errors like every other, and
     whose schema declares every error an operation can answer, with the error envelope."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return _declare_links(_declare_common_errors(super().get_openapi_schema(**kwargs)))
+        schema = super().get_openapi_schema(**kwargs)
+        return _declare_links(_declare_common_errors(_declare_plain_text(_declare_near(schema))))
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.ratelimit import code_lookup_over_limit
@@ -53,6 +53,8 @@ class ExplainQuery(ChoicesQuery):
 
 
 class SaveIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     choices: list[str] = Field(max_length=500)
 
 

@@ -144,10 +144,11 @@ class MemoizedFieldGroup(BoundField):
         return html
 
 
-SINGLE_LINE_PATTERN = r"^[^\r\n]*$"
-# Text without the control characters the input gate refuses (``core.hostile_input``): tabs and
-# line breaks are text.
-NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# A character the input gate lets through (``core.hostile_input``): tabs and line breaks are text.
+TEXT_CHARACTER = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+NO_CONTROL_PATTERN = rf"^{TEXT_CHARACTER}*$"
+# One line: no line break (it could add an e-mail header), nor any other control character.
+SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 
 def validate_single_line(value: str) -> None:

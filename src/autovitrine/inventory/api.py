@@ -56,14 +56,14 @@ def _refuse_unknown_codes(filters: StockSearchQuery) -> None:
     if filters.model and filters.model not in dict(published_model_choices()):
         raise ApiError(
             422,
-            "invalid_input",
+            "unknown_model",
             "Ce modèle n'existe pas dans notre gamme.",
             [{"field": "model", "message": "Modèle inconnu."}],
         )
     if filters.dealer and dealer_for_page(filters.dealer) is None:
         raise ApiError(
             422,
-            "invalid_input",
+            "unknown_dealer",
             "Cette concession n'existe pas.",
             [{"field": "dealer", "message": "Concession inconnue."}],
         )

@@ -59,6 +59,10 @@ def _checked_form(payload: LeadIn) -> LeadForm:
     return form
 
 
+# 1 to 64 printable ASCII characters, once the spaces around are taken off.
+IDEMPOTENCY_KEY = r"^[ \t]*[\x21-\x7e](?:[\x20-\x7e]{0,62}[\x21-\x7e])?[ \t]*$"
+
+
 def _idempotency_key(raw: str | None) -> str | None:
     if raw is None:
         return None
@@ -101,7 +105,12 @@ def _same_request(lead: Lead, form: LeadForm) -> bool:
 def create(
     request: HttpRequest,
     payload: LeadIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY,
+        description="1 à 64 caractères ASCII imprimables (espaces autour ignorés).",
+    ),
 ) -> tuple[int, LeadOut]:
     """Send a lead to the dealer of ``vehicle_id``, or to ``dealer_code``; the dealer is e-mailed.
     A test drive needs a future ``preferred_slot`` within 60 days when the dealer is open, a

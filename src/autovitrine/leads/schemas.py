@@ -7,14 +7,39 @@ from typing import Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
+from pydantic.config import JsonDict, JsonValue
 
 from autovitrine.core.forms import MAX_ROW_ID, NO_CONTROL_PATTERN, SINGLE_LINE_PATTERN
 
 from .models import Lead
 
 
+def _filled(field: str, schema: JsonDict) -> JsonDict:
+    return {"properties": {field: schema}, "required": [field]}
+
+
+_SOME_TEXT: JsonDict = {"type": "string", "pattern": r"\S"}
+# The form's rules between fields (``LeadForm.clean``), stated in the schema too.
+_BETWEEN_FIELDS: list[JsonValue] = [
+    {"anyOf": [_filled("email", _SOME_TEXT), _filled("phone", _SOME_TEXT)]},
+    {"anyOf": [_filled("vehicle_id", {"type": "integer"}), _filled("dealer_code", _SOME_TEXT)]},
+    {
+        "if": _filled("kind", {"const": Lead.Kind.CALLBACK.value}),
+        "then": _filled("phone", _SOME_TEXT),
+    },
+    {
+        "if": _filled("kind", {"const": Lead.Kind.TEST_DRIVE.value}),
+        "then": _filled("preferred_slot", {"type": "string"}),
+    },
+]
+
+
 class LeadIn(Schema):
-    """A question, a test-drive request or a call-back, about a vehicle or to a dealer."""
+    """A question, a test-drive request or a call-back, about a vehicle or to a dealer: an
+    e-mail or a phone number, a vehicle or a dealer; a call-back needs the phone number, a test
+    drive its slot."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": _BETWEEN_FIELDS})
 
     kind: Lead.Kind
     vehicle_id: int | None = Field(

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from autovitrine.core.api_errors import ApiError
+from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.forms import MAX_ROW_ID
 
+from .models import Booking
 from .selectors import free_slots, operations_for, workshop_settings
 
 router = Router(tags=["workshop"])
@@ -19,8 +20,11 @@ router = Router(tags=["workshop"])
 
 class AvailabilityQuery(Schema):
     dealer: int = Field(ge=1, le=MAX_ROW_ID)
-    operations: str
-    option: str = "drop_off"
+    operations: str = Field(
+        pattern=r"^[0-9]{1,18}(,[0-9]{1,18}){0,9}$",
+        description="Identifiants d'opérations séparés par des virgules (1 à 10), ex. 3,7.",
+    )
+    option: Booking.Option = Booking.Option.DROP_OFF
 
 
 class PriceLineOut(Schema):
@@ -54,26 +58,24 @@ def operations(request: HttpRequest) -> list[OperationOut]:
     ]
 
 
-@router.get("/availability", response=AvailabilityOut)
+@router.get("/availability", response={200: AvailabilityOut, **errors(404)})
 def availability(request: HttpRequest, query: Query[AvailabilityQuery]) -> AvailabilityOut:
-    ids = [part for part in query.operations.split(",") if part.strip()]
-    if not ids or not all(part.strip().isdigit() for part in ids) or len(ids) > 10:
-        raise ApiError(
-            422,
-            "invalid_input",
-            "Liste d'opérations invalide.",
-            [{"field": "operations", "message": "identifiants séparés par des virgules (1 à 10)"}],
-        )
     if workshop_settings(query.dealer) is None:
         raise ApiError(404, "not_found", "Cette concession ne prend pas de rendez-vous atelier.")
     try:
         found = free_slots(
             dealer_id=query.dealer,
-            operation_ids=[int(part) for part in ids],
+            operation_ids=[int(part) for part in query.operations.split(",")],
             option=query.option,
         )
     except ValidationError as error:
-        raise ApiError(422, "invalid_input", " ".join(error.messages)) from error
+        # The ids are well formed (the schema's pattern), but this dealer offers no such work.
+        raise ApiError(
+            422,
+            "unknown_operation",
+            " ".join(error.messages),
+            [{"field": "operations", "message": "Opération inconnue."}],
+        ) from error
     return AvailabilityOut(
         dealer=query.dealer,
         duration_minutes=found.minutes,

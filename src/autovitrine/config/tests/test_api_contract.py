@@ -7,14 +7,18 @@ import logging
 
 import pytest
 from django.test import RequestFactory
+from jsonschema import Draft202012Validator
 
-from autovitrine.config.api import api
+from autovitrine.config.api import api, wire_fields
 
 ERROR_CODES = [
     "invalid_input",
     "invalid_json",
     "unsupported_media_type",
     "unknown_place",
+    "unknown_model",
+    "unknown_dealer",
+    "unknown_operation",
     "not_found",
     "page_out_of_range",
     "not_authenticated",
@@ -52,7 +56,9 @@ def test_the_openapi_schema_describes_every_public_endpoint_and_error_code(clien
     for code in ERROR_CODES:
         assert f"`{code}`" in schema["info"]["description"], code
     search_parameters = {
-        p["name"] for p in schema["paths"]["/api/stock/search"]["get"]["parameters"]
+        name
+        for parameter in schema["paths"]["/api/stock/search"]["get"]["parameters"]
+        for name, _ in wire_fields(parameter)
     }
     assert search_parameters >= {
         "place",
@@ -71,6 +77,43 @@ def test_the_openapi_schema_describes_every_public_endpoint_and_error_code(clien
         "page_size",
     }
     assert "/api/{unmatched}" not in schema["paths"]
+
+
+def _near(path: str) -> dict:
+    [near] = [
+        p
+        for p in api.get_openapi_schema()["paths"][path]["get"]["parameters"]
+        if p["name"] == "near"
+    ]
+    return near
+
+
+@pytest.mark.parametrize(
+    ("query", "stock_search", "dealers"),
+    [
+        ({}, True, False),  # the dealers near… nowhere
+        ({"place": "Lyon"}, True, True),
+        ({"place": " \t "}, False, False),  # a blank place is no place
+        ({"lat": 45.76, "lng": 4.83}, True, True),
+        ({"lat": 45.76}, False, False),  # half a position
+        ({"lng": 4.83}, False, False),
+        ({"max_distance_km": 50}, False, None),  # a distance from nowhere
+        ({"place": "Lyon", "max_distance_km": 50}, True, None),
+        ({"lat": 91, "lng": 4.83}, False, False),
+    ],
+)
+def test_the_schema_says_where_a_distance_is_measured_from(query, stock_search, dealers):
+    """``lat`` and ``lng`` together, a place or a position for the dealers' list (issue 10):
+    what the API answers (``test_api_search``, ``test_api_dealers``), the schema says."""
+    for path, expected in (("/api/stock/search", stock_search), ("/api/dealers", dealers)):
+        if expected is None:
+            continue
+        near = _near(path)
+        assert (near["style"], near["explode"]) == ("form", True)  # ?lat=…&lng=… on the wire
+        valid = Draft202012Validator(near["schema"]).is_valid(query)
+        assert valid is expected, (path, query)
+        if not query:
+            assert near["required"] is (path == "/api/dealers")
 
 
 def test_the_docs_page_loads_the_schema(client, db):

@@ -33,7 +33,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q
 
 import autovitrine
-from autovitrine.config.api import api
+from autovitrine.config.api import api, wire_fields
 from autovitrine.core.forms import MAX_ROW_ID, EuroField
 from autovitrine.inventory.forms import MAX_PRICE_CENTS
 from autovitrine.testing.factories import StockVehicleFactory
@@ -259,7 +259,7 @@ def api_inputs() -> dict[str, dict]:
     found = {}
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
-            items = [(p["name"], p.get("schema", {})) for p in operation.get("parameters", [])]
+            items = [item for p in operation.get("parameters", []) for item in wire_fields(p)]
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body:
                 ref = body["schema"]["$ref"].rsplit("/", 1)[1]

@@ -288,6 +288,11 @@ def test_the_availability_api(client, car, dealer, workshop, ops):
     assert body["price_ttc"] == body["price_ht"] + body["price_vat"]
     bad = client.get("/api/workshop/availability", {"dealer": dealer.pk, "operations": "x"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
+    not_offered = client.get(
+        "/api/workshop/availability", {"dealer": dealer.pk, "operations": f"{ids},999999"}
+    )
+    assert not_offered.status_code == 422
+    assert not_offered.json()["error"]["code"] == "unknown_operation"
     unknown = client.get("/api/workshop/availability", {"dealer": 999999, "operations": ids})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
 
