@@ -65,7 +65,7 @@ def _transactional_tests_end_with_a_quick_flush():
     from django.test import TransactionTestCase
 
     def quick_flush(test_case: TransactionTestCase) -> None:
-        for alias in test_case._databases_names(include_mirrors=False):
+        for alias in test_case.databases:
             empty_written_tables(connections[alias])
 
     with pytest.MonkeyPatch.context() as patch:
