@@ -20,12 +20,7 @@ import pytest
 
 from autovitrine.accounts.models import User
 from autovitrine.testing import factories as f
-from autovitrine.testing.isolation import (
-    empty_written_tables,
-    redis_key_prefix,
-    reset_process_state,
-    run_tag,
-)
+from autovitrine.testing.isolation import redis_key_prefix, reset_process_state, run_tag
 
 IN_CI = os.environ.get("CI") == "true"
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -53,24 +48,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         test["NAME"] = str(tmp_path_factory.getbasetemp() / "test.sqlite3")
     else:
         test["NAME"] = f"test_{database['NAME']}_{run_tag()}"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _transactional_tests_end_with_a_quick_flush():
-    """``testing.isolation.empty_written_tables`` in place of Django's ``flush`` (PostgreSQL)."""
-    if not ON_POSTGRES:
-        yield
-        return
-    from django.db import connections
-    from django.test import TransactionTestCase
-
-    def quick_flush(test_case: TransactionTestCase) -> None:
-        for alias in test_case.databases:
-            empty_written_tables(connections[alias])
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(TransactionTestCase, "_fixture_teardown", quick_flush)
-        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

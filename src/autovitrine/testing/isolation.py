@@ -8,11 +8,9 @@ Redis key prefix, and cleans only what carries that prefix.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 
 
 def run_tag() -> str:
@@ -73,30 +71,3 @@ def reset_process_state() -> None:
     flashsale_asgi._live_sessions.clear()
     with configurator_services._compiled_guard:
         configurator_services._compiled.clear()
-
-
-# Written by migrations and ``post_migrate`` once, never by a test: kept as they are.
-KEPT_TABLES = frozenset({"django_migrations", "django_content_type", "auth_permission"})
-
-
-def empty_written_tables(connection: Any) -> None:
-    """What Django's ``flush`` leaves after a transactional test, in a few milliseconds on
-    PostgreSQL instead of 0.3 to 0.5 s: ``flush`` truncates all of the 110 tables, then writes
-    the content types and permissions again. Here only the tables holding rows are emptied, with
-    triggers and foreign keys off for the purpose (``session_replication_role``, which needs the
-    superuser the test databases are made with); content types and permissions stay. SQLite's
-    ``flush`` is quick: it keeps it."""
-    tables = [t for t in connection.introspection.table_names() if t not in KEPT_TABLES]
-    quote = connection.ops.quote_name
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute(
-            " UNION ALL ".join(
-                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(table)})" for table in tables
-            ),
-            tables,
-        )
-        written = [row[0] for row in cursor.fetchall()]
-        if written:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            for table in written:
-                cursor.execute(f"DELETE FROM {quote(table)}")
