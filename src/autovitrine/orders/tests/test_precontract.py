@@ -49,7 +49,9 @@ def test_l221_5_the_order_form_names_the_seller_with_its_legal_identity(paid_ord
 
 
 def test_l216_1_a_stock_order_is_delivered_within_30_days_of_the_contract(paid_order):
-    assert paid_order.delivery_by == paid_order.created_at.date() + dt.timedelta(days=30)
+    # The contract's date is the buyer's (Paris), also just after midnight there.
+    concluded = timezone.localtime(paid_order.created_at).date()
+    assert paid_order.delivery_by == concluded + dt.timedelta(days=30)
     assert "art. L216-1" in _pdf_text(paid_order)
 
 
