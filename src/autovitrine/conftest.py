@@ -55,9 +55,10 @@ def _test_database_dropped_at_the_end(django_db_setup, django_db_blocker):
     """A connection a finished thread or server left open would keep PostgreSQL from dropping
     the test database (left behind, after 5 s of retries): they are closed first."""
     yield
-    if ON_POSTGRES:
-        from django.db import connection
+    from django.db import connection
 
+    # Only if the run set a test database up (one whose tests never asked for it did not).
+    if ON_POSTGRES and connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]:
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

@@ -243,11 +243,16 @@ def book(request: HttpRequest, car_id: int) -> HttpResponse:
                     "option."
                 )
                 return render(request, "workshop/book.html", context)
-            days: dict[dt.date, list[dt.datetime]] = {}
-            for slot in found.slots:
-                days.setdefault(slot.date(), []).append(slot)
-            context.update(found=found, days=sorted(days.items()))
+            context.update(found=found, days=_by_day(found.slots))
     return render(request, "workshop/book.html", context)
+
+
+def _by_day(slots: list[dt.datetime]) -> list[tuple[dt.date, list[dt.datetime]]]:
+    """Times grouped by their Paris day, for the one-day-per-section pickers."""
+    days: dict[dt.date, list[dt.datetime]] = {}
+    for slot in slots:
+        days.setdefault(timezone.localtime(slot).date(), []).append(slot)
+    return sorted(days.items())
 
 
 @customer_required
@@ -471,7 +476,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 operation_ids=ops,
                 car=booking.car,
                 option=booking.option,
-            ).slots[:40]
+            ).slots
         except ValidationError:
             slots = []
     return render(
@@ -480,6 +485,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         {
             "booking": booking,
             "slots": slots,
+            "days": _by_day(slots),
             "deadline": services.cancel_deadline(booking),
             "error": error,
             "open": timezone.now() <= services.cancel_deadline(booking),

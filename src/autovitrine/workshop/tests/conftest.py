@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from autovitrine.testing import factories as f
 from autovitrine.testing.workshop import basic_parts, equip_workshop, schedule, service_catalogue
@@ -50,7 +51,7 @@ def next_weekday(hour: int = 9, minute: int = 0, days_ahead: int = 3) -> dt.date
     """A Paris time on a working day (Mon–Fri, not a public holiday) a few days ahead."""
     from autovitrine.workshop.selectors import is_public_holiday
 
-    day = dt.date.today() + dt.timedelta(days=days_ahead)
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)  # the Paris day, not UTC's
     while day.weekday() >= 5 or is_public_holiday(day):
         day += dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=PARIS)

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from autovitrine.conftest import ROLES
 from autovitrine.testing import factories as f
@@ -210,7 +211,8 @@ def test_the_service_history_is_a_timeline_with_the_invoices(client_as, booking,
 
 def test_the_move_link_offers_only_times_with_a_loan_car_free(client, booking, car, dealer, ops):
     # Given the only loan car taken by another job that afternoon (technicians and bays free)
-    afternoon = booking.starts_at.replace(hour=14)
+    day = timezone.localtime(booking.starts_at)
+    afternoon = day.replace(hour=14)
     other = booking_hold(
         customer_id=car.owner_id,
         dealer_id=dealer.pk,
@@ -225,7 +227,9 @@ def test_the_move_link_offers_only_times_with_a_loan_car_free(client, booking, c
     # Then that afternoon is not offered, while the morning after the booking is
     slots = page.context["slots"]
     assert afternoon not in slots
-    assert booking.starts_at.replace(hour=11, minute=30) in slots  # back by 14:00
+    assert day.replace(hour=11, minute=30) in slots  # back by 14:00
+    # And every day of the window is offered, each in its own section
+    assert [d for d, _ in page.context["days"]][-1] >= day.date() + dt.timedelta(days=14)
 
 
 def test_the_booking_page_offers_only_the_dealer_options(client_as, car, dealer, workshop, ops):
