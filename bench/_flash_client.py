@@ -77,6 +77,12 @@ def join_delay_ms(status: int, body: bytes, rand: float) -> float | None | str:
     )
 
 
+def challenge_is_stale(page_age_ms: float, ttl_ms: float) -> bool:
+    """``join()``: the page fetches a fresh challenge before solving when the one it has is older
+    than its life less a minute (the time left to solve it)."""
+    return page_age_ms > ttl_ms - 60_000
+
+
 # --- What the pages carry (read the way the script and the browser use them) ----------------
 
 _ROOM = re.compile(r'<section id="waiting-room"(.*?)>', re.S)

@@ -1,8 +1,9 @@
 // Runs the sale page's real script (flashsales.js) under node on recorded server answers and
 // prints, for each, the poll timer the script set: what the benchmark's client must match.
 // stdin: {"script": path, "cases": [{"kind": "status"|"join", "status": 200, "body": "...",
-// "rand": 0.25}]}; stdout: [{"ms": number|null, "cleared": bool}] (join: whether the timer the
-// page had was replaced).
+// "rand": 0.25, "page_age_ms": 0}]}; stdout: [{"ms": number|null, "cleared": bool, "sent": [...]}]
+// (join: whether the timer the page had was replaced, and the challenges its joins carried after
+// the page had been open "page_age_ms").
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 
@@ -35,7 +36,9 @@ async function run(testCase) {
     "wr-turn-left"]) elements[id] = element(id);
   elements["wr-texts"] = { textContent: JSON.stringify(Object.fromEntries(TEXT_KEYS.map((k) => [k, k]))) };
   Object.assign(elements["waiting-room"].dataset, { statusUrl: "/statut/", joinUrl: "/rejoindre/",
-    challengeUrl: "/defi/", challenge: "c", difficulty: "0", joinKey: "k" });
+    challengeUrl: "/defi/", challenge: "c", difficulty: "0", joinKey: "k",
+    challengeTtlMs: "900000" });
+  const sent = [];
   const timers = [];
   let cleared = 0;
   const answers = testCase.kind === "join" ? [ON_LOAD] : [testCase.body];
@@ -43,6 +46,7 @@ async function run(testCase) {
   const fetch = async (url, options) => {
     let status = 200, text;
     if (url === "/rejoindre/") {
+      sent.push(options.body.get("challenge"));
       status = testCase.status; text = testCase.body; joinAnswered = true;
     } else if (url === "/statut/") {
       text = answers.shift();
@@ -67,16 +71,20 @@ async function run(testCase) {
   context.window = context;
   vm.createContext(context);
   vm.runInContext(`Math.random = () => ${Number(testCase.rand)};`, context);
+  // The page's clock, moved on by "page_age_ms" between the load and the click.
+  context.pageAgeMs = 0;
+  vm.runInContext("const realNow = Date.now; Date.now = () => realNow() + pageAgeMs;", context);
   vm.runInContext(source, context);
   // An answer that stops the polling sets no timer: the answer given, settle's last turns let
   // the script finish with it.
   await settle(() => timers.length > 0 || statusAnswered);
   if (testCase.kind === "status") return { ms: timers.length ? timers[0] : null, cleared: false };
   const before = timers.length, clearedBefore = cleared;
+  context.pageAgeMs = Number(testCase.page_age_ms || 0);
   elements["wr-join"].listeners.click();
   await settle(() => joinAnswered);
   return { ms: timers.length > before ? timers[timers.length - 1] : null,
-    cleared: cleared > clearedBefore };
+    cleared: cleared > clearedBefore, sent };
 }
 
 const results = [];

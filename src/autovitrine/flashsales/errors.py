@@ -32,6 +32,13 @@ REFUSALS = {
             "anti-robot demande un peu plus de temps. Elle reprend d'elle-même."
         ),
     ),
+    "challenge_expired": (
+        409,
+        _(
+            "La page est restée ouverte longtemps : la vérification anti-robot reprend "
+            "d'elle-même avec un nouveau défi."
+        ),
+    ),
     "pow_invalid": (
         400,
         _("La vérification anti-robot a échoué. Rechargez la page et réessayez."),
@@ -104,7 +111,8 @@ class FlashSaleRefusal(Exception):
         self.status = status
         self.message = message
         self.retry_seconds = retry_seconds or RETRY_SECONDS.get(code)
-        # What the page needs to carry on by itself (a fresh, harder challenge for "pow_harder").
+        # What the page needs to carry on by itself (a fresh challenge for "pow_harder" and
+        # "challenge_expired").
         self.extra = extra or {}
 
     def payload(self) -> dict:

@@ -47,6 +47,12 @@ def _opening_offset_ms(status: QueueStatus) -> int:
     return slot * (_opening_spread_ms(status) // OPENING_SLOTS)
 
 
+def _watching_ms(status: QueueStatus) -> int:
+    """How often a page without a place asks: it only follows the units left (its button works
+    without asking), so all such pages together take at most half the poll budget."""
+    return max(5000, status.visitors * 2000 // _poll_budget())
+
+
 def _poll_after_ms(status: QueueStatus, *, now_ms: int, sold_out: bool) -> int:
     """When the page should ask again: soon near the front, rarely far back, never when done."""
     if sold_out or status.state == FlashSale.Status.CLOSED:
@@ -57,6 +63,9 @@ def _poll_after_ms(status: QueueStatus, *, now_ms: int, sold_out: bool) -> int:
         until_opening = status.opens_at_ms - now_ms
         if status.place == "pre" and until_opening <= 600_000:
             return max(1000, until_opening + _opening_offset_ms(status))
+        if status.place == "none" and until_opening <= 600_000:
+            # After the pre-queue has learnt its places: they are the ones with a turn coming.
+            return max(1000, until_opening + _opening_spread_ms(status))
         # Nothing changes before the opening: come back then (or in 10 minutes at most).
         return max(1000, min(until_opening, 600_000))
     if status.place == "waiting" and status.position is not None:
@@ -66,7 +75,20 @@ def _poll_after_ms(status: QueueStatus, *, now_ms: int, sold_out: bool) -> int:
         # stay within the poll budget.
         floor = 5000 if status.position <= 2000 else 10_000
         return max(floor, status.line_length * 1000 // _poll_budget())
+    if status.place == "none":
+        return _watching_ms(status)
     return 5000
+
+
+def _poll_jitter_ms(status: QueueStatus, poll_ms: int) -> int:
+    """The random spread the page adds to ``poll_ms``: its opening slot's width in the
+    pre-queue; the whole watching interval for pages without a place (thousands of them would
+    otherwise come back in the same two seconds); else up to 2 s."""
+    if status.place == "pre":
+        return _opening_spread_ms(status) // OPENING_SLOTS
+    if status.place == "none" and poll_ms:
+        return _watching_ms(status)
+    return min(2000, poll_ms * 3 // 10)
 
 
 def status_payload(
@@ -118,10 +140,6 @@ def status_payload(
         "opens_in_ms": max(0, status.opens_at_ms - now_ms),
         "admission": admission,
         "poll_ms": poll_ms,
-        "poll_jitter_ms": (
-            _opening_spread_ms(status) // OPENING_SLOTS
-            if status.place == "pre"
-            else min(2000, poll_ms * 3 // 10)
-        ),
+        "poll_jitter_ms": _poll_jitter_ms(status, poll_ms),
         "opening_offset_ms": _opening_offset_ms(status) if status.place == "pre" else None,
     }

@@ -116,6 +116,7 @@ class QueueStatus:
     open_due: bool = False
     resync_due: bool = False
     ticket: int | None = None  # the caller's draw ticket while in the pre-queue
+    visitors: int = 0  # signed-in visitors of the sale, told only to a page without a place
 
     @property
     def admitted_at_ms(self) -> int:
@@ -296,10 +297,13 @@ if (state == 'open' or state == 'published') and now - tonumber(m[10] or '0') > 
   if redis.call('SET', locks .. 'resync', '1', 'NX', 'PX', RESYNC_MS) then resync = 1 end
 end
 local since = now - window
+-- Pages without a place share the poll budget by the number of visitors (a cached count).
+local watchers = 0
+if place == 'none' then watchers = redis.call('PFCOUNT', visitors) end
 return {'ok', state, place, position, until_ms, m[2], m[3], m[4], m[5],
   redis.call('ZCARD', line), redis.call('ZCARD', pre),
   redis.call('ZCOUNT', admits, since, now), opens_at, opened_at,
-  sweep, opening, resync, m[9], ticket}
+  sweep, opening, resync, m[9], ticket, watchers}
 end
 """.replace("RESYNC_MS", str(RESYNC_EVERY_MS))
 
@@ -486,6 +490,7 @@ def _status_from_reply(reply: list[Any], admission_ms: int = 0) -> QueueStatus:
         resync,
         admission,
         ticket,
+        visitors,
     ) = reply
     return QueueStatus(
         found=True,
@@ -507,6 +512,7 @@ def _status_from_reply(reply: list[Any], admission_ms: int = 0) -> QueueStatus:
         open_due=bool(int(opening)),
         resync_due=bool(int(resync)),
         ticket=int(float(ticket)) if ticket else None,
+        visitors=int(visitors),
     )
 
 
@@ -1107,6 +1113,7 @@ class InProcessQueue:
                 open_due=opening,
                 resync_due=resync,
                 ticket=ticket,
+                visitors=len(room.visitors) if place == "none" else 0,
             )
 
     async def astatus(

@@ -84,18 +84,26 @@ def _sign(salt: str, fields: str, bound_to: str = "") -> str:
     return f"{fields}.{_mac(key, f'{fields}.{bound_to}').decode()}"
 
 
-def _unsign(salt: str, value: str, *, max_age_seconds: int, bound_to: str = "") -> list[str] | None:
-    """The dot-separated fields of a value we signed, then timestamped (last field) less than
-    ``max_age_seconds`` ago; ``None`` for anything else."""
+def _signed_fields(salt: str, value: str, bound_to: str = "") -> tuple[list[str], int] | None:
+    """The dot-separated fields of a value we signed and when it was signed (its last field,
+    Unix seconds), whatever its age; ``None`` for anything we did not sign."""
     fields, _, signature = value.rpartition(".")
     keys = _keys(salt, (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS))
     message, given = f"{fields}.{bound_to}", signature.encode()
     if not any(hmac.compare_digest(given, _mac(key, message)) for key in keys):
         return None
     parts = fields.split(".")
-    if not parts[-1].isdigit() or time.time() - int(parts[-1]) > max_age_seconds:
+    if not parts[-1].isdigit():
         return None
-    return parts[:-1]
+    return parts[:-1], int(parts[-1])
+
+
+def _unsign(salt: str, value: str, *, max_age_seconds: int, bound_to: str = "") -> list[str] | None:
+    """The fields of a value we signed less than ``max_age_seconds`` ago; ``None`` otherwise."""
+    signed = _signed_fields(salt, value, bound_to)
+    if signed is None or time.time() - signed[1] > max_age_seconds:
+        return None
+    return signed[0]
 
 
 def challenge_issue(*, sale_id: int, customer_id: int, difficulty_bits: int) -> str:
@@ -113,6 +121,15 @@ def challenge_difficulty(*, challenge: str, sale_id: int, customer_id: int) -> i
     if fields is None or len(fields) != 4 or fields[:2] != [str(sale_id), str(customer_id)]:
         return None
     return int(fields[2]) if fields[2].isdigit() else None
+
+
+def challenge_expired(*, challenge: str, sale_id: int, customer_id: int) -> bool:
+    """True for a challenge we issued to this customer for this sale that has outlived its
+    15 minutes (a page left open long before its visitor clicked): worth a fresh one."""
+    signed = _signed_fields(CHALLENGE_SALT, challenge)
+    if signed is None or signed[0][:2] != [str(sale_id), str(customer_id)]:
+        return False
+    return time.time() - signed[1] > CHALLENGE_MAX_AGE_SECONDS
 
 
 def leading_zero_bits(digest: bytes) -> int:

@@ -35,7 +35,7 @@ from .errors import FlashSaleRefusal
 from .forms import SaleForm
 from .models import FlashSale, Hold, Purchase, QueueEntry
 from .queue import waiting_room
-from .tokens import PASS_COOKIE, queue_pass_issue
+from .tokens import CHALLENGE_MAX_AGE_SECONDS, PASS_COOKIE, queue_pass_issue
 
 # What the waiting page's script says, by situation (placeholders filled in by the script).
 WAITING_ROOM_TEXTS = {
@@ -179,6 +179,7 @@ def _sale_context(sale: FlashSale, buyer_postcode: str) -> dict[str, Any]:
         "hold_minutes": max(1, sale.hold_seconds // 60),
         "texts": WAITING_ROOM_TEXTS,
         "taxes": _sale_taxes(sale, buyer_postcode),
+        "challenge_ttl_ms": CHALLENGE_MAX_AGE_SECONDS * 1000,
     }
 
 

@@ -33,7 +33,12 @@ from ..queue import (
     RateCheck,
     waiting_room,
 )
-from ..tokens import challenge_difficulty, challenge_issue, proof_of_work_valid
+from ..tokens import (
+    challenge_difficulty,
+    challenge_expired,
+    challenge_issue,
+    proof_of_work_valid,
+)
 from ._base import (
     QUEUE_ERRORS,
     _event,
@@ -321,18 +326,24 @@ def _proof_refusal(
     gate: RateAnswer,
     new_account: bool,
 ) -> FlashSaleRefusal:
-    """``pow_harder`` with a fresh challenge when a genuine one states too low a difficulty (the
-    network took places since it was issued), else ``pow_invalid``."""
-    stated = challenge_difficulty(
-        challenge=challenge, sale_id=info.sale_id, customer_id=customer_id
-    )
-    if stated is None or stated >= _accepted_difficulty(info, gate.network_places, new_account):
-        return FlashSaleRefusal("pow_invalid")
+    """A refusal the page gets over by itself, with a fresh challenge, when a genuine one has
+    expired (``challenge_expired``) or states too low a difficulty because the network took
+    places since it was issued (``pow_harder``); else ``pow_invalid``."""
+    if challenge_expired(challenge=challenge, sale_id=info.sale_id, customer_id=customer_id):
+        code = "challenge_expired"
+    else:
+        stated = challenge_difficulty(
+            challenge=challenge, sale_id=info.sale_id, customer_id=customer_id
+        )
+        accepted = _accepted_difficulty(info, gate.network_places, new_account)
+        if stated is None or stated >= accepted:
+            return FlashSaleRefusal("pow_invalid")
+        code = "pow_harder"
     difficulty = join_difficulty(info, network_places=gate.network_places, new_account=new_account)
     fresh = challenge_issue(
         sale_id=info.sale_id, customer_id=customer_id, difficulty_bits=difficulty
     )
-    return FlashSaleRefusal("pow_harder", extra={"challenge": fresh, "difficulty": difficulty})
+    return FlashSaleRefusal(code, extra={"challenge": fresh, "difficulty": difficulty})
 
 
 def _challenge_payload(

@@ -122,3 +122,37 @@ def test_the_benchmark_reads_the_fields_the_script_and_the_forms_use():
     assert fields["csrf-token"] == "tok&1"
     assert fields["claim.csrfmiddlewaretoken"] == "m1"
     assert fields["claim.idempotency_key"] == "k1"
+
+
+def test_a_page_left_open_fetches_a_fresh_challenge_before_solving():
+    # Given a page whose challenge lives 15 minutes, clicked after 0, 13 and 14.5 minutes, and
+    # once more after 14.5 minutes against a server that still finds the challenge expired
+    client = _client()
+    accepted = '{"state": "published", "place": "pre", "units": {"left": 1}, "poll_ms": 1000}'
+    expired = (
+        '{"error": {"code": "challenge_expired", "message": "x"}, "challenge": "c3", '
+        '"difficulty": 0}'
+    )
+    cases = [
+        {"kind": "join", "status": 200, "body": accepted, "rand": 0, "page_age_ms": age}
+        for age in (0, 13 * 60_000, 14.5 * 60_000)
+    ] + [{"kind": "join", "status": 409, "body": expired, "rand": 0, "page_age_ms": 0}]
+    answer = subprocess.run(
+        [_node(), str(HARNESS)],
+        input=json.dumps({"script": str(SCRIPT), "cases": cases}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    sent = [result["sent"] for result in json.loads(answer.stdout)]
+
+    # Then the join carries the page's own challenge while it is fresh, a refreshed one ("c2")
+    # once less than the minute to solve it is left, and the one a refusal hands back, solved
+    # once without a click; the benchmark's visitors decide the same way
+    assert sent == [["c"], ["c"], ["c2"], ["c", "c3"]]
+    assert [client.challenge_is_stale(c["page_age_ms"], 900_000) for c in cases[:3]] == [
+        False,
+        False,
+        True,
+    ]

@@ -179,6 +179,40 @@ def test_a_challenge_made_too_easy_meanwhile_is_refused_with_a_harder_one(
     assert QueueEntry.objects.filter(sale=kit.sale).count() == 4
 
 
+def test_a_page_left_open_past_its_challenge_life_gets_a_fresh_one(sale_kit, buyers, monkeypatch):
+    from types import SimpleNamespace
+
+    from autovitrine.flashsales import tokens
+
+    kit = sale_kit(units=1, slug="d9-page-left-open")
+    (user,) = _aged(buyers(1))
+
+    async def scenario():
+        # Given a sale page opened, then left 16 minutes before its visitor clicks
+        page = await new_buyer(user, ip="203.0.113.60")
+        await page.open_page(kit.sale.slug)
+        later = time.time() + tokens.CHALLENGE_MAX_AGE_SECONDS + 60
+        monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: later))
+        # When it sends the proof of its old challenge, then solves the one handed back
+        stale = await page.join()
+        body = stale.json()
+        page.page["challenge"] = body["challenge"]
+        again = await page.join(nonce=proof_of_work_solve(body["challenge"], body["difficulty"]))
+        await page.close()
+        return stale, again
+
+    stale, again = run(scenario())
+
+    # Then the old proof is refused with a fresh challenge (not "reload the page"), and the
+    # proof of that one takes the place
+    body = stale.json()
+    assert (stale.status_code, body["error"]["code"]) == (409, "challenge_expired")
+    assert "nouveau défi" in body["error"]["message"]
+    assert body["difficulty"] == kit.sale.pow_difficulty_bits
+    assert again.status_code == 200, again.text
+    assert QueueEntry.objects.filter(sale=kit.sale, customer=user).count() == 1
+
+
 def test_network_places_survive_a_rebuild_of_the_waiting_room(sale_kit, buyers, settings):
     # Given a network that took three places
     settings.FLASHSALE_POW_PLACES_PER_EXTRA_BIT = 1

@@ -109,6 +109,36 @@ def test_far_back_in_a_long_line_pages_poll_within_the_budget():
     assert page["poll_ms"] == 270_000 * 1000 // 2000  # the whole line: 2,000 polls/s
 
 
+def test_pages_without_a_place_share_half_the_poll_budget(backend, sale_kit, buyers, settings):
+    # Given 4 polls/s to spare, a sale opening in 5 minutes, 10 pages in its pre-queue and
+    # 20 more watching without a place
+    settings.FLASHSALE_POLLS_PER_SECOND = 4
+    kit = sale_kit(units=1, opens_at=timezone.now() + dt.timedelta(minutes=5))
+    early, watching = buyers(10), buyers(20)
+    for buyer in early:
+        join(kit, buyer)
+    for buyer in early + watching:
+        status(kit, buyer)
+
+    # When a watching page asks before the opening, then after it
+    before = status(kit, watching[0])
+    kit.open()
+    after = status(kit, watching[0])
+    in_line = status(kit, early[0])
+
+    # Then it comes back once the pre-queue has had its turn (10 polls at 4/s: 2.5 s) and
+    # afterwards every 30 visitors x 2 / 4 = 15 s, at a random moment within that, so all the
+    # watching pages together take half the budget; a page in line keeps its own pace
+    assert before["place"] == "none" and before["opening_offset_ms"] is None
+    assert 297_000 < before["poll_ms"] <= 302_500
+    assert (before["poll_jitter_ms"], after["poll_ms"], after["poll_jitter_ms"]) == (
+        15_000,
+        15_000,
+        15_000,
+    )
+    assert in_line["place"] in ("waiting", "admitted") and in_line["poll_ms"] <= 2000
+
+
 def test_later_arrivals_queue_first_come_first_served_behind_the_pre_queue(
     backend, sale_kit, buyers
 ):

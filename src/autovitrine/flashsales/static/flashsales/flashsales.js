@@ -48,6 +48,10 @@
     const claimForm = document.getElementById("wr-claim");
     let pollTimer = null;
     let stopped = false;
+    // When the page got its challenge: one older than its life (less a minute to solve it) is
+    // replaced before solving, so a page opened long before the click does not solve in vain.
+    let challengeAt = Date.now();
+    const challengeFreshMs = Number(room.dataset.challengeTtlMs) - 60000;
 
     function say(lines, className) {
       placeBox.replaceChildren(...lines.map(([text, cls]) => {
@@ -163,6 +167,7 @@
         const body = await response.json();
         room.dataset.challenge = body.challenge;
         room.dataset.difficulty = String(body.difficulty);
+        challengeAt = Date.now();
         if (window.crypto && crypto.randomUUID) room.dataset.joinKey = crypto.randomUUID().replace(/-/g, "");
       } catch (error) {
         // The next click tries again with what the page has.
@@ -176,6 +181,7 @@
       }
       joinButton.disabled = true;
       say([[texts.solving]]);
+      if (Date.now() - challengeAt > challengeFreshMs) await refreshChallenge();
       const nonce = await solve(room.dataset.challenge, Number(room.dataset.difficulty));
       const form = new URLSearchParams({ challenge: room.dataset.challenge, nonce: nonce });
       try {
@@ -188,11 +194,12 @@
         const body = await response.json();
         joinButton.disabled = false;
         if (!response.ok && body.challenge && again !== true) {
-          // Places taken from this network meanwhile: the server hands a harder challenge,
-          // solved at the difficulty it states, once, without a click.
+          // A challenge that expired, or places taken from this network meanwhile: the server
+          // hands a fresh one, solved at the difficulty it states, once, without a click.
           errorLine.textContent = body.error.message;
           room.dataset.challenge = body.challenge;
           room.dataset.difficulty = String(body.difficulty);
+          challengeAt = Date.now();
           return join(true);
         }
         if (!response.ok) {
