@@ -114,6 +114,11 @@ def bench_environment(args: argparse.Namespace, settings_dir: Path) -> dict[str,
         "FLASHSALE_NEW_ACCOUNT_HOURS = 0\n"
         "FLASHSALE_POW_PLACES_PER_EXTRA_BIT = 0\n"
         f"PAYMENT_SIMULATOR_SECRET = {WEBHOOK_SECRET!r}\n"
+        + (
+            f"FLASHSALE_POLLS_PER_SECOND = {args.polls_per_second}\n"
+            if args.polls_per_second
+            else ""
+        )
     )
     return {
         **os.environ,
@@ -1193,6 +1198,13 @@ def main() -> None:
         type=float,
         default=None,
         help="seconds from the first click to the opening (default: the pre-queue / 500 + 15)",
+    )
+    parser.add_argument(
+        "--polls-per-second",
+        type=int,
+        default=0,
+        help="the status polls the deployment serves for one sale (default: the setting's); a "
+        "small crowd with a small budget has the schedule of a large one",
     )
     parser.add_argument("--seed", type=int, default=None, help="the pages' Math.random()")
     parser.add_argument("--record-answers", default="", help="save a sample of server answers")

@@ -92,21 +92,48 @@ def test_pre_queue_pages_come_back_after_the_opening_in_ticket_order(sale_kit, b
         assert page["opening_offset_ms"] + page["poll_jitter_ms"] <= 2000
 
 
-def test_far_back_in_a_long_line_pages_poll_within_the_budget():
-    seen = QueueStatus(
-        found=True,
-        state="open",
-        place="waiting",
-        position=150_000,
-        available=97,
-        total=97,
-        line_length=270_000,
-    )
+@pytest.mark.parametrize("admissions_in_two_minutes", [97, 2_000])
+def test_a_long_line_polls_within_the_budget_and_sees_its_admissions(admissions_in_two_minutes):
+    # Given a line of 270,000 pages, two minutes after the opening, admitting at some pace
+    # (97 or 2,000 in the last two minutes), with 2,000 polls/s to spare
+    opened, now = 1_000_000, 1_120_000
     info = services.SaleInfo(1, "s", "open", 120, 0)
+    pace = admissions_in_two_minutes / 120
 
-    page = services.status_payload(info=info, status=seen, customer_id=7, now_ms=1)
+    def poll_ms(position: int) -> int:
+        seen = QueueStatus(
+            found=True,
+            state="open",
+            place="waiting",
+            position=position,
+            available=97,
+            total=97,
+            line_length=270_000,
+            admissions_in_window=admissions_in_two_minutes,
+            opened_at_ms=opened,
+        )
+        return services.status_payload(info=info, status=seen, customer_id=7, now_ms=now)["poll_ms"]
 
-    assert page["poll_ms"] == 270_000 * 1000 // 2000  # the whole line: 2,000 polls/s
+    # When every page is told when to ask again
+    intervals = {position: poll_ms(position) for position in range(1, 270_001, 7)}
+
+    # Then the whole line's polls (each page asking once per interval, jitter aside) stay within
+    # the budget unless the line moves fast, and the front asks most often
+    polls_per_second = 7 * sum(1000 / ms for ms in intervals.values())
+    assert polls_per_second <= (2_000 if pace < 10 else 4 * 2_000)
+    assert intervals[1] == 2000 and max(intervals.values()) == 600_000
+    assert list(intervals.values()) == sorted(intervals.values())
+    # and near the front, where admissions happen, pages ask every 2 s; further back no page
+    # waits so long that the line could cover half its distance meanwhile (so an admission,
+    # which lasts 120 s, is seen within seconds), except where the 10-minute cap holds pages
+    # hours from the front at this pace
+    for position, ms in intervals.items():
+        if position <= 2 * 97:
+            assert ms == 2000
+        else:
+            assert pace * ms / 1000 <= position / 2 or ms == 600_000
+    # Before, every page past the first 2,000 asked every 135 s, longer than an admission lasts.
+    assert intervals[1_002] < 20_000
 
 
 def test_pages_without_a_place_share_half_the_poll_budget(backend, sale_kit, buyers, settings):
