@@ -53,9 +53,6 @@ def _watching_ms(status: QueueStatus) -> int:
     return max(5000, status.visitors * 2000 // _poll_budget())
 
 
-LINE_POLL_MAX_MS = 600_000
-
-
 def _admissions_per_second(status: QueueStatus, *, now_ms: int) -> float:
     """The line's pace: admissions over the last two minutes (at least 30 s) since the opening."""
     if not status.opened_at_ms:
@@ -69,18 +66,20 @@ def _line_poll_ms(status: QueueStatus, *, now_ms: int) -> int:
     seconds, ``R`` being positions per second. Its position cannot change much before then,
     and the front, where admissions happen, asks most often.
 
-    The whole line's polls then add up to about ``R × (ln(length) + 1)`` per second, so ``R``
-    is the poll budget divided by that factor. If the line moves fast, ``R`` rises to four times
-    its pace. A page then asks again before the line has covered a quarter of its distance, so an
-    admission is learnt well within its 2 minutes. (Before, every page far back asked every
-    ``length ÷ budget`` seconds: 135 s at 270,000 places, longer than an admission lasts, and the
-    admissions lapsed unseen.)"""
-    position = status.position or 1
+    ``R`` is the poll budget ÷ (ln(length) + 2), and at least 4 × the line's pace. A page then
+    asks again before the line has covered a quarter of its distance, so it sees its admission
+    well within the admission's 2 minutes. The wait is capped at twice ``length ÷ budget``
+    (1 to 10 minutes), so that the back learns of a sell-out in minutes. With the cap, the
+    whole line's polls stay within the budget.
+
+    Before, every page far back asked every ``length ÷ budget`` seconds: 135 s at 270,000
+    places. That is longer than an admission lasts, and the admissions lapsed unseen."""
+    budget, length = _poll_budget(), max(status.line_length, 1)
     per_second = max(
-        _poll_budget() / (math.log(max(status.line_length, 1)) + 1),
-        4 * _admissions_per_second(status, now_ms=now_ms),
+        budget / (math.log(length) + 2), 4 * _admissions_per_second(status, now_ms=now_ms)
     )
-    return max(2000, min(LINE_POLL_MAX_MS, int(position * 1000 / per_second)))
+    longest = min(600_000, max(60_000, 2 * length * 1000 // budget))
+    return max(2000, min(longest, int((status.position or 1) * 1000 / per_second)))
 
 
 def _poll_after_ms(status: QueueStatus, *, now_ms: int, sold_out: bool) -> int:
