@@ -26,7 +26,8 @@ function element(id) {
 }
 
 async function settle(until) {
-  for (let i = 0; i < 400 && !until(); i++) await new Promise((r) => setTimeout(r, 2));
+  // Up to 5 s (a loaded machine), usually a few milliseconds.
+  for (let i = 0; i < 2500 && !until(); i++) await new Promise((r) => setTimeout(r, 2));
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
@@ -82,7 +83,9 @@ async function run(testCase) {
   const before = timers.length, clearedBefore = cleared;
   context.pageAgeMs = Number(testCase.page_age_ms || 0);
   elements["wr-join"].listeners.click();
-  await settle(() => joinAnswered);
+  // The button is enabled again once the last join (a refusal's fresh challenge is solved and
+  // sent again) has its answer.
+  await settle(() => joinAnswered && !elements["wr-join"].disabled);
   return { ms: timers.length > before ? timers[timers.length - 1] : null,
     cleared: cleared > clearedBefore, sent };
 }
