@@ -532,11 +532,7 @@ class Crowd:
             return  # sold out: the page hides the button; or admitted, or back in line
         if self.opened and not visitor.pre_queue:
             # A late arrival clicks "Rejoindre la file" at once; its phone solves the proof.
-            from autovitrine.flashsales.tokens import proof_of_work_solve
-
-            visitor.nonce = proof_of_work_solve(
-                visitor.page["challenge"], int(visitor.page["difficulty"])
-            )
+            visitor.nonce = await solve_on_the_phone(visitor.page)
             await self.join(index, visitor)
 
     async def poll(self, index: int, visitor: Visitor) -> None:

@@ -60,6 +60,19 @@ def _node() -> str:
     return node
 
 
+def _run_script(cases: list[dict]) -> list[dict]:
+    """What the page's real script did with each case, under node (``HARNESS``)."""
+    answer = subprocess.run(
+        [_node(), str(HARNESS)],
+        input=json.dumps({"script": str(SCRIPT), "cases": cases}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(answer.stdout)
+
+
 def test_the_benchmark_client_schedules_polls_as_the_page_script_does():
     client = _client()
     recorded = json.loads(RECORDED.read_text())
@@ -69,15 +82,7 @@ def test_the_benchmark_client_schedules_polls_as_the_page_script_does():
     cases = [
         {**case, "rand": rand} for case in recorded + EDGE_CASES for rand in (0.0, 0.37, 0.999)
     ]
-    answer = subprocess.run(
-        [_node(), str(HARNESS)],
-        input=json.dumps({"script": str(SCRIPT), "cases": cases}),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    from_script = json.loads(answer.stdout)
+    from_script = _run_script(cases)
     assert len(from_script) == len(cases)
     disagreements = []
     for case, script in zip(cases, from_script, strict=True):
@@ -137,15 +142,7 @@ def test_a_page_left_open_fetches_a_fresh_challenge_before_solving():
         {"kind": "join", "status": 200, "body": accepted, "rand": 0, "page_age_ms": age}
         for age in (0, 13 * 60_000, 14.5 * 60_000)
     ] + [{"kind": "join", "status": 409, "body": expired, "rand": 0, "page_age_ms": 0}]
-    answer = subprocess.run(
-        [_node(), str(HARNESS)],
-        input=json.dumps({"script": str(SCRIPT), "cases": cases}),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    sent = [result["sent"] for result in json.loads(answer.stdout)]
+    sent = [result["sent"] for result in _run_script(cases)]
 
     # Then the join carries the page's own challenge while it is fresh, a refreshed one ("c2")
     # once less than the minute to solve it is left, and the one a refusal hands back, solved

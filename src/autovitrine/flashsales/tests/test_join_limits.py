@@ -54,6 +54,15 @@ async def _page_then_join(kit, user, ip: str):
     return stated, answer.status_code, answer.json()
 
 
+async def _join_then_solve_what_is_handed_back(page):
+    """A join, then the fresh challenge its refusal hands back, solved and sent once."""
+    refused = await page.join()
+    body = refused.json()
+    page.page["challenge"] = body["challenge"]
+    again = await page.join(nonce=proof_of_work_solve(body["challenge"], body["difficulty"]))
+    return refused, again
+
+
 def test_new_accounts_join_under_a_tighter_budget_of_their_own(sale_kit, buyers, settings):
     # Given accounts made minutes ago limited to 2 joins a minute per address (others: 100)
     settings.FLASHSALE_NEW_ACCOUNT_HOURS = 24
@@ -156,11 +165,8 @@ def test_a_challenge_made_too_easy_meanwhile_is_refused_with_a_harder_one(
         await page.open_page(kit.sale.slug)
         for i, user in enumerate(others):
             await _page_then_join(kit, user, f"203.0.113.{41 + i}")
-        stale = await page.join()
         # and the page solves the challenge handed back, as flashsales.js does
-        body = stale.json()
-        page.page["challenge"] = body["challenge"]
-        again = await page.join(nonce=proof_of_work_solve(body["challenge"], body["difficulty"]))
+        stale, again = await _join_then_solve_what_is_handed_back(page)
         await page.close()
         return stale, again
 
@@ -194,10 +200,7 @@ def test_a_page_left_open_past_its_challenge_life_gets_a_fresh_one(sale_kit, buy
         later = time.time() + tokens.CHALLENGE_MAX_AGE_SECONDS + 60
         monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: later))
         # When it sends the proof of its old challenge, then solves the one handed back
-        stale = await page.join()
-        body = stale.json()
-        page.page["challenge"] = body["challenge"]
-        again = await page.join(nonce=proof_of_work_solve(body["challenge"], body["difficulty"]))
+        stale, again = await _join_then_solve_what_is_handed_back(page)
         await page.close()
         return stale, again
 
