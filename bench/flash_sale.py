@@ -362,6 +362,11 @@ class Visitor:
     loads: int = 0
     challenge_at: float = 0.0  # when the page got its challenge (monotonic)
 
+    def challenge_stale(self, at: float) -> bool:
+        """Whether a click at ``at`` (monotonic) fetches a fresh challenge first, as the script."""
+        ttl_ms = float(self.page.get("challenge-ttl-ms") or "nan")
+        return challenge_is_stale((at - self.challenge_at) * 1000, ttl_ms)
+
 
 class Crowd:
     def __init__(self, args, client, slug: str, sessions: list[str], figures: Figures) -> None:
@@ -552,8 +557,7 @@ class Crowd:
 
     async def join(self, index: int, visitor: Visitor, again: bool = False) -> None:
         page = visitor.page
-        age_ms = (time.monotonic() - visitor.challenge_at) * 1000
-        if not again and challenge_is_stale(age_ms, float(page.get("challenge-ttl-ms") or "nan")):
+        if not again and visitor.challenge_stale(time.monotonic()):
             # A page left open too long fetches a fresh challenge before its phone solves it.
             await self.refresh_challenge(visitor)
             visitor.nonce = await solve_on_the_phone(page)
@@ -793,12 +797,7 @@ async def crowd_run(args, data: dict, group: int) -> dict:
     began = time.monotonic()
     # A page already too old to use its challenge fetches a fresh one when clicked, and solves
     # that one then (``join``).
-    ttl_of = lambda i: float(crowd.visitors[i].page.get("challenge-ttl-ms") or "nan")  # noqa: E731
-    fresh = [
-        i
-        for i in loaded
-        if not challenge_is_stale((began - crowd.visitors[i].challenge_at) * 1000, ttl_of(i))
-    ]
+    fresh = [i for i in loaded if not crowd.visitors[i].challenge_stale(began)]
     await asyncio.to_thread(solve_challenges, crowd, fresh)
     step("pages", f"solved in {time.monotonic() - began:.1f} s (client side, not timed)")
 

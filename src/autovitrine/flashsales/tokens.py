@@ -115,10 +115,19 @@ def challenge_issue(*, sale_id: int, customer_id: int, difficulty_bits: int) -> 
     return _sign(CHALLENGE_SALT, fields)
 
 
+def _challenge_fields(challenge: str, sale_id: int, customer_id: int) -> tuple[list[str], int]:
+    """The fields of a challenge we issued to this customer for this sale, and when, whatever its
+    age; ``([], 0)`` for anything else."""
+    signed = _signed_fields(CHALLENGE_SALT, challenge)
+    if signed is None or len(signed[0]) != 4 or signed[0][:2] != [str(sale_id), str(customer_id)]:
+        return [], 0
+    return signed
+
+
 def challenge_difficulty(*, challenge: str, sale_id: int, customer_id: int) -> int | None:
     """The difficulty a challenge we issued to this customer for this sale states, if recent."""
-    fields = _unsign(CHALLENGE_SALT, challenge, max_age_seconds=CHALLENGE_MAX_AGE_SECONDS)
-    if fields is None or len(fields) != 4 or fields[:2] != [str(sale_id), str(customer_id)]:
+    fields, issued = _challenge_fields(challenge, sale_id, customer_id)
+    if not fields or time.time() - issued > CHALLENGE_MAX_AGE_SECONDS:
         return None
     return int(fields[2]) if fields[2].isdigit() else None
 
@@ -126,10 +135,8 @@ def challenge_difficulty(*, challenge: str, sale_id: int, customer_id: int) -> i
 def challenge_expired(*, challenge: str, sale_id: int, customer_id: int) -> bool:
     """True for a challenge we issued to this customer for this sale that has outlived its
     15 minutes (a page left open long before its visitor clicked): worth a fresh one."""
-    signed = _signed_fields(CHALLENGE_SALT, challenge)
-    if signed is None or signed[0][:2] != [str(sale_id), str(customer_id)]:
-        return False
-    return time.time() - signed[1] > CHALLENGE_MAX_AGE_SECONDS
+    fields, issued = _challenge_fields(challenge, sale_id, customer_id)
+    return bool(fields) and time.time() - issued > CHALLENGE_MAX_AGE_SECONDS
 
 
 def leading_zero_bits(digest: bytes) -> int:
