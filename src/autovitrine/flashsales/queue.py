@@ -4,8 +4,14 @@ default. Both carry only fairness (who is admitted when); the database decides e
 
 Per sale, the Redis keys share the hash tag ``{sale_id}`` so a Lua script may touch them all on a
 Redis Cluster. ``meta`` mirrors the unit counts written by the services after each database change.
-Customer states in ``who``: ``w`` waiting, ``a`` admitted, ``c`` holding a unit, ``s`` done
-(bought up to the limit), ``x`` removed by staff; absent means "may join".
+Customer states in ``who``: ``w`` waiting, ``a`` admitted but not yet told, ``A`` admitted and
+told, ``c`` holding a unit, ``s`` done (bought up to the limit), ``x`` removed by staff; absent
+means "may join".
+
+An admission lasts ``admission_ms`` from the moment its page is first told (its first status
+answer), not from the moment it is granted: on a busy morning a page may learn of it late, and the
+buyer must still have the whole time to click. A page that never asks loses it ``admission_ms``
+after the grant, so an admission never blocks a unit for more than twice its length.
 """
 
 from __future__ import annotations
@@ -231,7 +237,8 @@ local function admit(meta, line, admitted, who, admits, now)
   if redis.call('HGET', meta, 'state') ~= 'open' then return end
   local lapsed = redis.call('ZRANGEBYSCORE', admitted, '-inf', now)
   for _, c in ipairs(lapsed) do
-    if redis.call('HGET', who, c) == 'a' then redis.call('HDEL', who, c) end
+    local w = redis.call('HGET', who, c)
+    if w == 'a' or w == 'A' then redis.call('HDEL', who, c) end
   end
   if #lapsed > 0 then redis.call('ZREMRANGEBYSCORE', admitted, '-inf', now) end
   local slots = tonumber(redis.call('HGET', meta, 'available') or '0') - redis.call('ZCARD', admitted)
@@ -268,9 +275,15 @@ local state = m[1]
 local place, position, until_ms, ticket = 'none', -1, 0, ''
 if cid ~= '' then
   local w = redis.call('HGET', who, cid)
-  if w == 'a' then
+  if w == 'a' or w == 'A' then
     place = 'admitted'
     until_ms = tonumber(redis.call('ZSCORE', admitted, cid) or '0')
+    if w == 'a' and until_ms > now then
+      -- First told now: the admission runs from here (see the module's docstring).
+      until_ms = now + tonumber(m[9])
+      redis.call('ZADD', admitted, until_ms, cid)
+      redis.call('HSET', who, cid, 'A')
+    end
   elseif w == 'w' then
     local r = redis.call('ZRANK', line, cid)
     if r then
@@ -944,7 +957,7 @@ class _Room:
         for customer_id, deadline in list(self.admitted.items()):
             if deadline <= now_ms:
                 del self.admitted[customer_id]
-                if self.who.get(customer_id) == "a":
+                if self.who.get(customer_id) in ("a", "A"):
                     del self.who[customer_id]
         slots = self.counts.available - len(self.admitted)
         while slots > 0 and self.line:
@@ -1067,8 +1080,11 @@ class InProcessQueue:
             room.admit(now_ms)
             place, position, until_ms, ticket = "none", None, 0, None
             who = room.who.get(customer_id) if customer_id is not None else None
-            if who == "a" and customer_id is not None:
+            if who in ("a", "A") and customer_id is not None:
                 place, until_ms = "admitted", room.admitted[customer_id]
+                if who == "a" and until_ms > now_ms:  # first told now: it runs from here
+                    until_ms = room.admitted[customer_id] = now_ms + room.admission_ms
+                    room.who[customer_id] = "A"
             elif who == "w" and customer_id is not None:
                 position = room.position(customer_id)
                 if position is not None:

@@ -216,6 +216,38 @@ def test_an_admission_not_used_in_time_lapses_and_the_next_buyer_is_admitted(
     assert lapsed.place == "none"  # may join again, at the back
 
 
+def test_an_admission_runs_from_when_its_page_is_first_told(backend, sale_kit, buyers):
+    """On a busy morning a page may hear of its admission late: the buyer still gets the whole
+    time to click, from the first answer that tells them; an admission nobody is told of lapses
+    on time, so it never blocks a unit for more than twice its length."""
+    kit = sale_kit(units=2, admission_seconds=30)
+    group = {buyer.pk: buyer for buyer in buyers(3)}
+    for buyer in group.values():
+        join(kit, buyer)  # into the pre-queue: the join's answer tells of no admission
+    tickets = dict(QueueEntry.objects.values_list("customer_id", "ticket"))
+    late, absent, third = (group[pk] for pk in sorted(tickets, key=tickets.get))
+    kit.open()
+    room = waiting_room()
+    granted = int(time.time() * 1000)
+    room.status(sale_id=kit.sale.pk, customer_id=None, now_ms=granted, poll_limit=100)
+
+    def asks(buyer, at_ms):
+        return room.status(sale_id=kit.sale.pk, customer_id=buyer.pk, now_ms=at_ms, poll_limit=100)
+
+    told = asks(late, granted + 25_000)
+    again = asks(late, granted + 40_000)
+    third_then = asks(third, granted + 40_000)
+
+    assert told.place == "admitted"
+    assert told.admitted_until_ms == granted + 25_000 + 30_000
+    assert again.place == "admitted"  # past the grant's 30 s, within the 30 s since told
+    assert again.admitted_until_ms == told.admitted_until_ms  # told once: never extended again
+    assert asks(absent, granted + 40_000).place == "none"  # lapsed at grant + 30 s
+    assert third_then.place == "admitted"  # took the unit the absent buyer left
+    gone = asks(late, granted + 56_000)
+    assert (gone.place, gone.admitted_until_ms) == ("none", 0), gone
+
+
 def test_the_estimated_wait_follows_the_observed_pace():
     # 60 admissions over the last two minutes: half a buyer per second
     now = 1_000_000_000
