@@ -67,6 +67,9 @@ from _flash_client import (
 )
 
 BARE_PATH = "/bench/bare"
+# The share of the status polls the server answers per second that the deployment's poll budget
+# (FLASHSALE_POLLS_PER_SECOND) may take: the rest serves the joins, pages, claims and payments.
+POLL_BUDGET_SHARE = 0.5
 WEBHOOK_SECRET = secrets.token_hex(16)  # the simulated provider's, for this run
 
 
@@ -736,23 +739,33 @@ def error_code(response: Response) -> str:
 # --- Measurement ----------------------------------------------------------------------------
 
 
-async def hammer(client, seconds: float, concurrency: int, figures: Figures, group: int) -> dict:
-    """The bare endpoint with ``concurrency`` loops for ``seconds``: requests per second, and the
-    server's CPU per request (every request answered, over the server's CPU meanwhile)."""
+async def hammer(
+    client,
+    seconds: float,
+    concurrency: int,
+    figures: Figures,
+    group: int,
+    path: str = BARE_PATH,
+    headers=dict,
+) -> dict:
+    """``path`` (the bare endpoint by default) with ``concurrency`` loops for ``seconds``, each
+    request with the ``headers()`` it is given: answers 200 per second, and the server's CPU per
+    request (every request answered, over the server's CPU meanwhile)."""
     done = answered = 0
     cpu_before = server_cpu_seconds(group)
     began = time.monotonic()
     stop = began + seconds
+    kind = "bare" if path == BARE_PATH else "status"
 
     async def loop() -> None:
         nonlocal done, answered
         while time.monotonic() < stop:
             started = time.perf_counter()
-            response = await client.get(BARE_PATH)
+            response = await client.request("GET", path, headers())
             answered += 1
             if time.monotonic() <= stop:
-                figures.record("bare", started, response.status_code)
-                done += 1
+                figures.record(kind, started, response.status_code)
+                done += response.status_code == 200
 
     await asyncio.gather(*(loop() for _ in range(concurrency)))
     cpu = server_cpu_seconds(group) - cpu_before
@@ -1088,6 +1101,10 @@ def report(args, run: dict, outcome: dict, pow_note: str, phone: list[float]) ->
             else ""
         )
     )
+    print(
+        f"  poll budget (FLASHSALE_POLLS_PER_SECOND) {args.polls_per_second:,}/s"
+        + (f", {args.budget_note}" if args.budget_note else "")
+    )
     print(f"  visitors served (bought or told sold out) {crowd.served:>10,} / {args.visitors:,}")
     print(f"    final states: {dict(Counter(v.state for v in crowd.visitors))}")
     print(
@@ -1198,8 +1215,9 @@ def main() -> None:
         "--polls-per-second",
         type=int,
         default=0,
-        help="the status polls the deployment serves for one sale (default: the setting's); a "
-        "small crowd with a small budget has the schedule of a large one",
+        help="the status polls the deployment serves for one sale (default: half of what the "
+        "server answers, measured before the sale); a small crowd with a small budget has the "
+        "schedule of a large one",
     )
     parser.add_argument("--seed", type=int, default=None, help="the pages' Math.random()")
     parser.add_argument("--record-answers", default="", help="save a sample of server answers")
@@ -1212,6 +1230,7 @@ def main() -> None:
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     args = parser.parse_args()
+    args.budget_note = "" if not args.polls_per_second else "set by --polls-per-second"
     if args.join_window is None:
         args.join_window = args.visitors * args.pre_fraction / 500 + 15
 
@@ -1229,39 +1248,84 @@ def main() -> None:
             phone = phone_solve_seconds(default_bits, args.phone_trials, args.phone_throttle)
             step("phone", f"median {statistics.median(phone):.1f} s")
         data = prepare(args, env)
-        step("server", f"granian, {args.workers} workers, port {args.port}")
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "granian"),
-                "--interface",
-                "asgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(args.port),
-                "--workers",
-                str(args.workers),
-                "--backpressure",  # every simulated page's connection is served, none left waiting
-                str(args.concurrency),
-                "--log-level",
-                "error",
-                "flash_sale:application",
-            ],
-            env=env,
-            cwd=PROJECT,
-            start_new_session=True,  # its workers are stopped with it, as one process group
-        )
+        if not args.polls_per_second:
+            capacity = calibrate_poll_budget(args, env, data)
+            env = bench_environment(args, Path(tmp))
+            args.budget_note = (
+                f"{POLL_BUDGET_SHARE:.0%} of the {capacity['rps']:,.0f} status polls/s the server "
+                f"answered before the sale ({capacity['cpu_us']:.0f} µs of its CPU each)"
+            )
+            step("budget", args.budget_note)
+        server = start_server(args, env)
         guard = threading.Thread(
             target=guard_connections, args=(args, server), daemon=True, name="connection-guard"
         )
         try:
-            wait_until_up(args.port)
             guard.start()
             run = asyncio.run(crowd_run(args, data, server.pid))
         finally:
             stop_server(server)
         passed = report(args, run, sale_outcome(data["sale_id"], args.units), pow_note, phone)
     sys.exit(0 if passed else 1)
+
+
+def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
+    step("server", f"granian, {args.workers} workers, port {args.port}")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "granian"),
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+            "--workers",
+            str(args.workers),
+            "--backpressure",  # every simulated page's connection is served, none left waiting
+            str(args.concurrency),
+            "--log-level",
+            "error",
+            "flash_sale:application",
+        ],
+        env=env,
+        cwd=PROJECT,
+        start_new_session=True,  # its workers are stopped with it, as one process group
+    )
+    try:
+        wait_until_up(args.port)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def calibrate_poll_budget(args: argparse.Namespace, env: dict[str, str], data: dict) -> dict:
+    """The poll budget is the deployment's: a share of the status polls its server answers per
+    second, measured here before the sale (each poll another visitor's, as in the crowd). Over
+    that, the polls alone saturate the server and an admitted buyer's claim waits behind them
+    longer than the admission lasts."""
+    server = start_server(args, env)
+    sessions = itertools.cycle(data["sessions"])
+    status = f"/ventes-flash/{data['slug']}/file/statut/"
+
+    def headers() -> dict[str, str]:
+        return {"Cookie": f"sessionid={next(sessions)}", "Accept": "application/json"}
+
+    async def measure() -> dict:
+        client = HttpPool(args.port, args.concurrency)
+        await client.connect_all()
+        await hammer(client, 2, args.concurrency, Figures(), server.pid, status, headers)  # warm
+        return await hammer(
+            client, args.baseline_seconds, args.concurrency, Figures(), server.pid, status, headers
+        )
+
+    try:
+        capacity = asyncio.run(measure())
+    finally:
+        stop_server(server)
+    args.polls_per_second = max(10, int(capacity["rps"] * POLL_BUDGET_SHARE))
+    return capacity
 
 
 def default_difficulty(env: dict[str, str]) -> int:
