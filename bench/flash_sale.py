@@ -44,6 +44,7 @@ import math
 import os
 import random
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -107,22 +108,7 @@ def __getattr__(name: str):
 
 
 def bench_environment(args: argparse.Namespace, settings_dir: Path) -> dict[str, str]:
-    (settings_dir / "flash_bench_settings.py").write_text(
-        "from autovitrine.config.settings import *  # noqa: F403\n"
-        f"FLASHSALE_JOINS_PER_IP_PER_MINUTE = {args.visitors * 10}\n"
-        f"FLASHSALE_JOINS_PER_NETWORK_PER_MINUTE = {args.visitors * 10}\n"
-        # Every simulated phone comes from this machine's one address, and the bench made its
-        # accounts just now: the per-address rules for new accounts and the network's growing
-        # proof of work (measured by bench/flash_join_cap.py) would be one bot's, not a crowd's.
-        "FLASHSALE_NEW_ACCOUNT_HOURS = 0\n"
-        "FLASHSALE_POW_PLACES_PER_EXTRA_BIT = 0\n"
-        f"PAYMENT_SIMULATOR_SECRET = {WEBHOOK_SECRET!r}\n"
-        + (
-            f"FLASHSALE_POLLS_PER_SECOND = {args.polls_per_second}\n"
-            if args.polls_per_second
-            else ""
-        )
-    )
+    write_bench_settings(args, settings_dir)
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
@@ -141,6 +127,26 @@ def bench_environment(args: argparse.Namespace, settings_dir: Path) -> dict[str,
         "PAYMENT_PROVIDER": "simulated",
         "ALLOW_SIMULATED_PAYMENTS": "true",
     }
+
+
+def write_bench_settings(args: argparse.Namespace, settings_dir: Path) -> None:
+    shutil.rmtree(settings_dir / "__pycache__", ignore_errors=True)  # rewritten within a second
+    (settings_dir / "flash_bench_settings.py").write_text(
+        "from autovitrine.config.settings import *  # noqa: F403\n"
+        f"FLASHSALE_JOINS_PER_IP_PER_MINUTE = {args.visitors * 10}\n"
+        f"FLASHSALE_JOINS_PER_NETWORK_PER_MINUTE = {args.visitors * 10}\n"
+        # Every simulated phone comes from this machine's one address, and the bench made its
+        # accounts just now: the per-address rules for new accounts and the network's growing
+        # proof of work (measured by bench/flash_join_cap.py) would be one bot's, not a crowd's.
+        "FLASHSALE_NEW_ACCOUNT_HOURS = 0\n"
+        "FLASHSALE_POW_PLACES_PER_EXTRA_BIT = 0\n"
+        f"PAYMENT_SIMULATOR_SECRET = {WEBHOOK_SECRET!r}\n"
+        + (
+            f"FLASHSALE_POLLS_PER_SECOND = {args.polls_per_second}\n"
+            if args.polls_per_second
+            else ""
+        )
+    )
 
 
 def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
@@ -749,8 +755,9 @@ async def hammer(
     headers=dict,
 ) -> dict:
     """``path`` (the bare endpoint by default) with ``concurrency`` loops for ``seconds``, each
-    request with the ``headers()`` it is given: answers 200 per second, and the server's CPU per
-    request (every request answered, over the server's CPU meanwhile)."""
+    request with the ``headers()`` it is given, until they run out (StopIteration): answers 200
+    per second, and the server's CPU per request (every request answered, over the server's CPU
+    meanwhile)."""
     done = answered = 0
     cpu_before = server_cpu_seconds(group)
     began = time.monotonic()
@@ -760,16 +767,21 @@ async def hammer(
     async def loop() -> None:
         nonlocal done, answered
         while time.monotonic() < stop:
+            try:
+                request_headers = headers()
+            except StopIteration:
+                return
             started = time.perf_counter()
-            response = await client.request("GET", path, headers())
+            response = await client.request("GET", path, request_headers)
             answered += 1
             if time.monotonic() <= stop:
                 figures.record(kind, started, response.status_code)
                 done += response.status_code == 200
 
     await asyncio.gather(*(loop() for _ in range(concurrency)))
+    elapsed = min(time.monotonic(), stop) - began
     cpu = server_cpu_seconds(group) - cpu_before
-    return {"rps": done / seconds, "cpu_us": cpu / answered * 1e6, "requests": answered}
+    return {"rps": done / elapsed, "cpu_us": cpu / answered * 1e6, "requests": answered}
 
 
 async def crowd_run(args, data: dict, group: int) -> dict:
@@ -1253,7 +1265,7 @@ def main() -> None:
         data = prepare(args, env)
         if not args.polls_per_second:
             capacity = calibrate_poll_budget(args, env, data)
-            env = bench_environment(args, Path(tmp))
+            write_bench_settings(args, Path(tmp))  # read by the server started next
             args.budget_note = (
                 f"{POLL_BUDGET_SHARE:.0%} of the {capacity['rps']:,.0f} status polls/s the server "
                 f"answered before the sale ({capacity['cpu_us']:.0f} µs of its CPU each)"
@@ -1309,7 +1321,9 @@ def calibrate_poll_budget(args: argparse.Namespace, env: dict[str, str], data: d
     that, the polls alone saturate the server and an admitted buyer's claim waits behind them
     longer than the admission lasts."""
     server = start_server(args, env)
-    sessions = itertools.cycle(data["sessions"])
+    # Each visitor polls a few times only: well under its own limit per minute, which the crowd's
+    # first polls then share.
+    sessions = itertools.chain.from_iterable(itertools.repeat(data["sessions"], 10))
     status = f"/ventes-flash/{data['slug']}/file/statut/"
 
     def headers() -> dict[str, str]:
