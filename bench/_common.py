@@ -95,29 +95,42 @@ class Server:
     group: int  # process group of granian and its workers (for ``server_cpu_seconds``)
 
 
+def granian_command(
+    app: str, *, port: int, workers: int, backpressure: int, log_level: str = "error"
+) -> list[str]:
+    """The production server's command line, as the benchmarks start it (``app`` module:name)."""
+    return [
+        str(Path(sys.executable).parent / "granian"),
+        "--interface",
+        "asgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--backpressure",  # every client's connection is served, none left waiting
+        str(backpressure),
+        "--log-level",
+        log_level,
+        app,
+    ]
+
+
 @contextlib.contextmanager
 def granian_process(env: dict[str, str], *, workers: int, log_file: Path) -> Iterator[Server]:
     """``granian_server``, yielding its process group too."""
     port = free_port()
     log = log_file.open("w")
+    command = granian_command(
+        "autovitrine.config.asgi:application",
+        port=port,
+        workers=workers,
+        backpressure=256,
+        log_level="warning",
+    )
     process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "granian"),
-            "--interface",
-            "asgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--backpressure",
-            "256",
-            "--no-ws",
-            "--log-level",
-            "warning",
-            "autovitrine.config.asgi:application",
-        ],
+        [*command[:-1], "--no-ws", command[-1]],
         env=env,
         cwd=PROJECT,
         start_new_session=True,

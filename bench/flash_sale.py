@@ -57,7 +57,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlencode, urlsplit
 
-from _common import PROJECT, percentile, recreate_database, server_cpu_seconds
+from _common import (
+    PROJECT,
+    granian_command,
+    percentile,
+    recreate_database,
+    server_cpu_seconds,
+)
 from _flash_client import (
     KEEP,
     challenge_is_stale,
@@ -1287,22 +1293,12 @@ def main() -> None:
 def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
     step("server", f"granian, {args.workers} workers, port {args.port}")
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "granian"),
-            "--interface",
-            "asgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(args.port),
-            "--workers",
-            str(args.workers),
-            "--backpressure",  # every simulated page's connection is served, none left waiting
-            str(args.concurrency),
-            "--log-level",
-            "error",
+        granian_command(
             "flash_sale:application",
-        ],
+            port=args.port,
+            workers=args.workers,
+            backpressure=args.concurrency,
+        ),
         env=env,
         cwd=PROJECT,
         start_new_session=True,  # its workers are stopped with it, as one process group

@@ -34,7 +34,13 @@ from pathlib import Path
 import httpx
 import orjson
 
-from _common import PROJECT, percentile, recreate_database, server_cpu_seconds
+from _common import (
+    PROJECT,
+    granian_command,
+    percentile,
+    recreate_database,
+    server_cpu_seconds,
+)
 
 BARE_PATH = "/bench/bare-sse"
 EVENTS_PATH = "/api/production/events"
@@ -472,22 +478,12 @@ def main() -> int:
         step("server", f"granian, {args.workers} workers, port {args.port}")
         log = (Path(tmp) / "granian.log").open("w")
         server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "granian"),
-                "--interface",
-                "asgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(args.port),
-                "--workers",
-                str(args.workers),
-                "--backpressure",
-                str(args.clients * 2 + 64),
-                "--log-level",
-                "error",
+            granian_command(
                 "tracking:application",
-            ],
+                port=args.port,
+                workers=args.workers,
+                backpressure=args.clients * 2 + 64,
+            ),
             env=env,
             cwd=PROJECT,
             start_new_session=True,
