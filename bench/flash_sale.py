@@ -77,6 +77,7 @@ BARE_PATH = "/bench/bare"
 # The share of the status polls the server answers per second that the deployment's poll budget
 # (FLASHSALE_POLLS_PER_SECOND) may take: the rest serves the joins, pages, claims and payments.
 POLL_BUDGET_SHARE = 0.5
+CALIBRATION_VISITORS = 2_000
 WEBHOOK_SECRET = secrets.token_hex(16)  # the simulated provider's, for this run
 
 
@@ -179,6 +180,7 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
 
     from autovitrine.accounts.models import User
     from autovitrine.flashsales import services
+    from autovitrine.flashsales.tokens import PASS_COOKIE, queue_pass_issue
     from autovitrine.testing import factories as f
 
     redis.Redis.from_url(args.redis_url).flushdb()
@@ -204,10 +206,14 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
     expire = timezone.now() + dt.timedelta(days=1)
     store = SessionStore()
     sessions: list[str] = []  # session keys, as a sign-in leaves them
-    for start in range(0, args.visitors, 5000):
+    # For the poll budget's measure, accounts apart from the crowd's, with the cookies a loaded
+    # sale page leaves (its queue pass lets a status poll skip Django, as the crowd's do).
+    polling: list[str] = []
+    accounts = args.visitors + CALIBRATION_VISITORS
+    for start in range(0, accounts, 5000):
         batch = User.objects.bulk_create(
             User(email=f"visiteur{i}@bench.example", password="!", kind=User.Kind.CUSTOMER)
-            for i in range(start, min(start + 5000, args.visitors))
+            for i in range(start, min(start + 5000, accounts))
         )
         rows, cached = [], {}
         for user in batch:
@@ -221,11 +227,19 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
                 Session(session_key=key, session_data=store.encode(data), expire_date=expire)
             )
             cached[SessionStore.cache_key_prefix + key] = data  # as a sign-in leaves it
-            sessions.append(key)
+            if len(sessions) < args.visitors:
+                sessions.append(key)
+                continue
+            queue_pass = queue_pass_issue(
+                customer_id=user.pk,
+                session_key=key,
+                account_created_s=services.account_created_s(user),
+            )
+            polling.append(f"sessionid={key}; {PASS_COOKIE}={queue_pass}")
         Session.objects.bulk_create(rows)
         cache.set_many(cached, timeout=86_400)
     connection.close()
-    return {"sale_id": sale.pk, "slug": sale.slug, "sessions": sessions}
+    return {"sale_id": sale.pk, "slug": sale.slug, "sessions": sessions, "polling": polling}
 
 
 def step(name: str, text: str) -> None:
@@ -1313,17 +1327,16 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
 
 def calibrate_poll_budget(args: argparse.Namespace, env: dict[str, str], data: dict) -> dict:
     """The poll budget is the deployment's: a share of the status polls its server answers per
-    second, measured here before the sale (each poll another visitor's, as in the crowd). Over
-    that, the polls alone saturate the server and an admitted buyer's claim waits behind them
-    longer than the admission lasts."""
+    second, measured here before the sale (accounts apart from the crowd's, each with the queue
+    pass its sale page would have left). Over that, the polls alone saturate the server and an
+    admitted buyer's claim waits behind them longer than the admission lasts."""
     server = start_server(args, env)
-    # Each visitor polls a few times only: well under its own limit per minute, which the crowd's
-    # first polls then share.
-    sessions = itertools.chain.from_iterable(itertools.repeat(data["sessions"], 10))
+    # Each account at most 50 times: under its own limit per minute.
+    cookies = itertools.chain.from_iterable(itertools.repeat(data["polling"], 50))
     status = f"/ventes-flash/{data['slug']}/file/statut/"
 
     def headers() -> dict[str, str]:
-        return {"Cookie": f"sessionid={next(sessions)}", "Accept": "application/json"}
+        return {"Cookie": next(cookies), "Accept": "application/json"}
 
     async def measure() -> dict:
         client = HttpPool(args.port, args.concurrency)
