@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from collections import defaultdict
@@ -469,9 +470,11 @@ def dealer_capacity(
         for start, stop in sorted(periods.get(day.weekday(), [])):
             a, b = _day_bounds(day, start, stop)
             cap.openings.append((cap.minute(a), cap.minute(b)))
-    earliest = cap.minute(now + MIN_LEAD)
-    if earliest > 0:
-        cap.openings = capacity.subtract(cap.openings, [(0, earliest)])
+    # Nothing starts before now + MIN_LEAD, rounded up to the next whole minute: the hold checks
+    # the exact instant, so 8:50 must not be offered at 6:50:30. Only the resources are cut; the
+    # grid keeps the openings' own times (9:00, 9:15…), not times counted from the cut.
+    earliest = math.ceil((now + MIN_LEAD - cap.origin).total_seconds() / 60)
+    bookable = capacity.subtract(cap.openings, [(0, earliest)])
 
     for tech_id, tech_skills in skills.items():
         working = sorted(
@@ -480,16 +483,16 @@ def dealer_capacity(
             for start, stop in hours[tech_id].get(day.weekday(), [])
             for a, b in [_day_bounds(day, start, stop)]
         )
-        available = [(a, b) for a, b in capacity.intersect(cap.openings, working) if a < b]
+        available = [(a, b) for a, b in capacity.intersect(bookable, working) if a < b]
         available = capacity.subtract(available, absences[tech_id])
         cap.technicians[tech_id] = (
             tech_skills,
             capacity.subtract(available, busy[f"tech:{tech_id}"]),
         )
     for bay_id, kind in bay_kinds.items():
-        cap.bays[bay_id] = (kind, capacity.subtract(cap.openings, busy[f"bay:{bay_id}"]))
+        cap.bays[bay_id] = (kind, capacity.subtract(bookable, busy[f"bay:{bay_id}"]))
     for loan_id in loan_ids:
-        cap.loan_cars[loan_id] = capacity.subtract(cap.openings, busy[f"loan:{loan_id}"])
+        cap.loan_cars[loan_id] = capacity.subtract(bookable, busy[f"loan:{loan_id}"])
     return cap
 
 

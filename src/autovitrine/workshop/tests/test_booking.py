@@ -52,6 +52,26 @@ def test_free_slots_skip_weekends_holidays_closures_and_booked_time(car, dealer,
     assert day_after[-1].time() == dt.time(15, 30)
 
 
+def test_the_first_slot_offered_can_be_held_and_stays_on_the_grid(
+    car, customer, dealer, workshop, ops
+):
+    # At 7:10:30 the two hours' notice ends at 9:10:30: the page must not offer 9:10 (the hold
+    # refuses it) nor 9:15 off the half-hour grid, but 9:30.
+    now = next_weekday(7, 10) + dt.timedelta(seconds=30)
+    op = ops["plaquettes-av"].pk
+    slots = free_slots(dealer_id=dealer.pk, operation_ids=[op], car=car, now=now).slots
+    assert slots[0] == next_weekday(9, 30)
+    held = booking_hold(
+        customer_id=customer.pk,
+        dealer_id=dealer.pk,
+        operation_ids=[op],
+        car=car,
+        starts_at=slots[0],
+        now=now,
+    )
+    assert held.status == Booking.Status.HELD
+
+
 def test_a_booking_takes_a_technician_and_a_bay(car, customer, dealer, workshop, ops):
     start = next_weekday(9)
     booking = booking_hold(
