@@ -96,7 +96,13 @@ class Server:
 
 
 def granian_command(
-    app: str, *, port: int, workers: int, backpressure: int, log_level: str = "error"
+    app: str,
+    *,
+    port: int,
+    workers: int,
+    backpressure: int,
+    log_level: str = "error",
+    options: tuple[str, ...] = (),
 ) -> list[str]:
     """The production server's command line, as the benchmarks start it (``app`` module:name)."""
     return [
@@ -113,6 +119,7 @@ def granian_command(
         str(backpressure),
         "--log-level",
         log_level,
+        *options,
         app,
     ]
 
@@ -128,9 +135,10 @@ def granian_process(env: dict[str, str], *, workers: int, log_file: Path) -> Ite
         workers=workers,
         backpressure=256,
         log_level="warning",
+        options=("--no-ws",),
     )
     process = subprocess.Popen(
-        [*command[:-1], "--no-ws", command[-1]],
+        command,
         env=env,
         cwd=PROJECT,
         start_new_session=True,

@@ -419,6 +419,10 @@ class Crowd:
         self.server_group = 0
         self.recorded: dict[tuple, list] = defaultdict(list)
         self.random = random.Random(args.seed)
+        # A buyer in their turn pays from their own phone: those requests do not wait for one
+        # of the crowd's connections (``HttpPool``), whatever the crowd is doing.
+        self.phones = HttpPool(args.port, args.units)
+        self.buying: set[asyncio.Task] = set()
 
     # The agenda: (when, order, visitor, action, timer generation for polls)
     def at(self, when: float, index: int, action: str) -> None:
@@ -450,9 +454,11 @@ class Crowd:
             else:
                 visitor.cookies[name] = value.strip('"')
 
-    async def request(self, kind: str, method: str, url: str, visitor: Visitor, **kwargs):
+    async def request(
+        self, kind: str, method: str, url: str, visitor: Visitor, *, client=None, **kwargs
+    ):
         started = time.perf_counter()
-        response = await self.client.request(method, url, **kwargs)
+        response = await (client or self.client).request(method, url, **kwargs)
         self.figures.record(kind, started, response.status_code)
         if response.status_code >= 500:
             self.figures.failures[(kind, response.status_code, response.body[:60])] += 1
@@ -494,7 +500,7 @@ class Crowd:
 
         async def worker() -> None:
             nonlocal in_flight, done
-            while (self.agenda or in_flight) and not done:
+            while (self.agenda or in_flight or self.buying) and not done:
                 if not self.agenda:
                     await asyncio.sleep(0.05)
                     continue
@@ -655,7 +661,9 @@ class Crowd:
         elif status["place"] == "admitted" and visitor.state not in ("admitted", "bought"):
             # "C'est votre tour !": the buyer presses "Réserver ma voiture" at once.
             visitor.state, visitor.token = "admitted", status["admission"]["token"]
-            self.at(time.monotonic(), index, "buy")
+            buying = asyncio.create_task(self.act(index, visitor, "buy"))
+            self.buying.add(buying)
+            buying.add_done_callback(self.buying.discard)
 
     def tell_sold_out(self, visitor: Visitor) -> None:
         if visitor.state in ("sold_out", "bought"):
@@ -666,11 +674,13 @@ class Crowd:
 
     async def buy(self, index: int, visitor: Visitor) -> None:
         page = visitor.page
+        phone = self.phones
         claim = await self.request(
             "claim",
             "POST",
             f"/ventes-flash/{self.slug}/reserver/",
             visitor,
+            client=phone,
             headers=self.post_headers(visitor),
             data={
                 "csrfmiddlewaretoken": page["claim.csrfmiddlewaretoken"],
@@ -688,7 +698,7 @@ class Crowd:
                 visitor.state = "failed"
             return
         hold = await self.request(
-            "hold_page", "GET", hold_url, visitor, headers=self.headers(visitor)
+            "hold_page", "GET", hold_url, visitor, client=phone, headers=self.headers(visitor)
         )
         form = hold_page_fields(hold.body.decode())
         pay = await self.request(
@@ -696,6 +706,7 @@ class Crowd:
             "POST",
             hold_url + "payer/",
             visitor,
+            client=phone,
             headers=self.post_headers(visitor),
             data=form,
         )
@@ -705,7 +716,12 @@ class Crowd:
             return
         return_url = await self.provider_pays(provider_page)
         order = await self.request(
-            "order", "GET", urlsplit(return_url).path, visitor, headers=self.headers(visitor)
+            "order",
+            "GET",
+            urlsplit(return_url).path,
+            visitor,
+            client=phone,
+            headers=self.headers(visitor),
         )
         if order.status_code == 200:
             visitor.state = "bought"
@@ -729,6 +745,7 @@ class Crowd:
             "POST",
             "/api/payments/webhooks/simulated",
             None,
+            client=self.phones,  # the provider's own servers
             headers={"X-Simulator-Signature": signature},
             json_body=body,
         )

@@ -9,7 +9,8 @@ requests of a flash sale never reach Django at all (``flashsales.asgi``).
 A request's synchronous work runs on one thread, as Django requires (its database connections
 belong to the thread that opened them), but that thread is reused: Django's default starts a
 thread for every request and another to wait for it to end, about a fifth of an empty request's
-cost.
+cost. At most ``REQUESTS_IN_DJANGO_PER_PROCESS`` requests are inside Django at once; the others
+wait on the event loop, those that finish a purchase first (``core.request_gate``).
 """
 
 import os
@@ -19,8 +20,10 @@ from typing import Any, cast
 
 import django
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autovitrine.config.settings")
 django.setup(set_prefix=False)
@@ -29,6 +32,16 @@ from autovitrine.payments.conf import refuse_unsafe_production  # noqa: E402  (a
 
 # A production site that would let buyers "pay" through the simulator does not start at all.
 refuse_unsafe_production()
+
+from autovitrine.core.request_gate import RequestGate  # noqa: E402  (apps ready)
+
+
+def first_served(path: str) -> bool:
+    """Whether a request to ``path`` finishes a purchase under way (``FIRST_SERVED_VIEWS``)."""
+    try:
+        return resolve(path).view_name in settings.FIRST_SERVED_VIEWS
+    except Resolver404:
+        return False
 
 
 class SyncMiddlewareASGIHandler(ASGIHandler):
@@ -39,11 +52,26 @@ class SyncMiddlewareASGIHandler(ASGIHandler):
         super().__init__()
         # One-thread executors whose thread has finished every request given to it.
         self._idle_threads: list[ThreadPoolExecutor] = []
+        self.gate: RequestGate
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
-        chain = cast(Callable[[HttpRequest], HttpResponseBase], self._middleware_chain)  # sync
-        self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
+        chain = sync_to_async(
+            cast(Callable[[HttpRequest], HttpResponseBase], self._middleware_chain),  # sync
+            thread_sensitive=True,
+        )
+        gate = RequestGate(settings.REQUESTS_IN_DJANGO_PER_PROCESS)
+
+        async def gated(request: HttpRequest) -> HttpResponseBase:
+            # The slot is held for the view and middleware, not while a slow client reads.
+            await gate.enter(lambda: first_served(request.path_info))
+            try:
+                return await chain(request)
+            finally:
+                gate.leave()
+
+        self._middleware_chain = gated
+        self.gate = gate
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -88,8 +116,7 @@ def with_lifespan(app):  # type: ignore[no-untyped-def]
 # The live tracking streams, too, never enter Django's handler (one coroutine per open stream).
 # Body limits first: Django's handler would read any body, whatever its size, before its
 # middleware could refuse it (core/hostile_input.py).
+django_handler = SyncMiddlewareASGIHandler()
 application = with_lifespan(
-    with_body_limit(
-        with_live_stream_fast_path(with_waiting_room_fast_path(SyncMiddlewareASGIHandler()))
-    )
+    with_body_limit(with_live_stream_fast_path(with_waiting_room_fast_path(django_handler)))
 )

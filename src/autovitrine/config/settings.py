@@ -367,6 +367,22 @@ CREDIT_DEFAULTS = {
 # Flash sales: the waiting room's anti-robot proof of work (16 bits ≈ one second on a phone).
 FLASH_SALE_POW_DIFFICULTY_BITS = int(os.environ.get("FLASH_SALE_POW_DIFFICULTY_BITS", "16"))
 
+# The server: requests inside Django at once per process (core/request_gate.py); the others wait
+# on the event loop, and when they wait, the views that finish a purchase under way go first.
+REQUESTS_IN_DJANGO_PER_PROCESS = int(os.environ.get("REQUESTS_IN_DJANGO_PER_PROCESS", "8"))
+FIRST_SERVED_VIEWS = frozenset(
+    {
+        "api:payments_webhook",  # money arriving
+        "flashsales:claim",
+        "flashsales:hold",
+        "flashsales:hold_dealer",
+        "flashsales:pay",
+        "flashsales:order",
+        "orders:pay_deposit",
+        "orders:payment_return",
+    }
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

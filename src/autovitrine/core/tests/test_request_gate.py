@@ -1,0 +1,135 @@
+"""Requests inside Django are bounded per process; a purchase under way goes before the crowd."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from autovitrine.config.asgi import application, django_handler, first_served
+from autovitrine.core.request_gate import RequestGate
+
+
+def _run(scenario):
+    # A loop of its own: the browser tests may leave one running in this thread.
+    return asyncio.new_event_loop().run_until_complete(scenario())
+
+
+def test_a_purchase_under_way_enters_before_the_visits_that_came_earlier():
+    async def scenario() -> list[str]:
+        gate = RequestGate(2)
+        entered: list[str] = []
+
+        async def request(name: str, purchase: bool) -> None:
+            await gate.enter(lambda: purchase)
+            entered.append(name)
+
+        await request("a", False)
+        await request("b", False)  # the gate is full
+        waiting = [
+            asyncio.create_task(request(name, purchase))
+            for name, purchase in (("page 1", False), ("page 2", False), ("claim", True))
+        ]
+        await asyncio.sleep(0)
+        assert entered == ["a", "b"] and gate.waiting == 3
+        for _ in range(3):
+            gate.leave()
+            await asyncio.sleep(0)
+        await asyncio.gather(*waiting)
+        return entered
+
+    assert _run(scenario) == ["a", "b", "claim", "page 1", "page 2"]
+
+
+def test_a_client_that_leaves_while_waiting_loses_no_slot():
+    async def scenario() -> tuple[int, int]:
+        gate = RequestGate(1)
+        await gate.enter(lambda: False)
+        gone = asyncio.create_task(gate.enter(lambda: False))
+        handed = asyncio.create_task(gate.enter(lambda: False))
+        await asyncio.sleep(0)
+        gone.cancel()  # the client hung up while waiting
+        gate.leave()  # its slot goes to the next one still there
+        await handed
+        # A waiter cancelled just after the slot was handed to it passes the slot on.
+        late = asyncio.create_task(gate.enter(lambda: False))
+        after = asyncio.create_task(gate.enter(lambda: False))
+        await asyncio.sleep(0)
+        gate.leave()
+        late.cancel()
+        await asyncio.gather(late, return_exceptions=True)
+        await after
+        return gate.inside, gate.waiting
+
+    assert _run(scenario) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_the_views_that_finish_a_purchase_are_first_served():
+    ref = uuid.uuid4()
+    assert first_served(reverse("flashsales:claim", kwargs={"slug": "terra"}))
+    assert first_served(reverse("flashsales:pay", kwargs={"ref": ref}))
+    assert first_served(reverse("api:payments_webhook", kwargs={"provider": "stripe"}))
+    assert first_served(reverse("orders:pay_deposit", kwargs={"number": "AV-1"}))
+    assert not first_served(reverse("flashsales:teaser", kwargs={"slug": "terra"}))
+    assert not first_served(reverse("inventory:search"))
+    assert not first_served("/no/such/page/")
+
+
+def test_when_django_is_full_the_claim_sent_last_is_answered_first():
+    gate = django_handler.gate
+    answered: list[str] = []
+
+    async def call(method: str, path: str) -> None:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 40000),
+            "server": ("127.0.0.1", 8000),
+        }
+        body_sent = False
+
+        async def receive():
+            nonlocal body_sent
+            if body_sent:
+                await asyncio.Event().wait()  # the client stays connected
+            body_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                answered.append(f"{method} {path} {message['status']}")
+
+        await application(scope, receive, send)
+
+    async def scenario() -> None:
+        for _ in range(gate.limit):  # every slot taken, as by a crowd
+            await gate.enter(lambda: False)
+        try:
+            health = asyncio.create_task(call("GET", "/api/health"))
+            await asyncio.sleep(0.2)
+            # Without a CSRF token the claim is refused (403), but only once inside Django.
+            claim = asyncio.create_task(call("POST", "/ventes-flash/terra/reserver/"))
+            await asyncio.sleep(0.2)
+            assert answered == [] and gate.waiting == 2
+            gate.leave()  # one slot frees up: the claim takes it, the page waits on
+            await asyncio.wait_for(claim, 30)
+            assert not health.done()
+        finally:
+            for _ in range(gate.limit - 1):
+                gate.leave()
+        await asyncio.wait_for(health, 30)
+
+    _run(scenario)
+    assert answered == ["POST /ventes-flash/terra/reserver/ 403", "GET /api/health 200"]
+    assert django_handler.gate.inside == 0
