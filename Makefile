@@ -55,10 +55,12 @@ run: $(STAMP)
 	  $(VENV)/bin/granian --interface asgi --host $(HOST) --port $(PORT) --workers 1 autovitrine.config.asgi:application
 
 ## Production-style server: WORKERS processes (set DATABASE_URL, REDIS_URL, AUTOVITRINE_ENV...)
+## Requests wait for Django on each worker's event loop (core/request_gate.py), so granian lets
+## many in: a crowd's pages waiting there must not keep the waiting room's polls out.
 serve: $(PROD_STAMP)
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(VENV)/bin/granian --interface asgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
-	  --backpressure 256 autovitrine.config.asgi:application
+	  --backpressure 2048 autovitrine.config.asgi:application
 
 worker: $(PROD_STAMP)
 	$(PY) manage.py run_periodic & periodic=$$!; \

@@ -486,10 +486,13 @@ class Crowd:
                 {"kind": kind, "status": response.status_code, "body": response.body.decode()}
             )
 
-    async def run(self, workers: int, until=None) -> None:
-        """Work through the agenda with ``workers`` concurrent pages until ``until()`` holds
-        (checked twice a second) or nothing is left to do. Timers still pending stay in it."""
-        in_flight = 0
+    async def run(self, connections: int, until=None) -> None:
+        """Fire each action of the agenda at its time, as each visitor's own phone does, whatever
+        the others are waiting for; at most ``connections`` at once (the load generator's). Stops
+        when ``until()`` holds (checked twice a second) or nothing is left to do; timers still
+        pending stay in the agenda."""
+        free = asyncio.Semaphore(connections)
+        running: set[asyncio.Task] = set()
         done = False
 
         async def watch() -> None:
@@ -498,31 +501,37 @@ class Crowd:
                 await asyncio.sleep(0.5)
                 done = done or (until is not None and until())
 
-        async def worker() -> None:
-            nonlocal in_flight, done
-            while (self.agenda or in_flight or self.buying) and not done:
+        async def act(index: int, visitor: Visitor, action: str) -> None:
+            try:
+                await self.act(index, visitor, action)
+            finally:
+                free.release()
+
+        watcher = asyncio.create_task(watch())
+        try:
+            while not done and (self.agenda or running or self.buying):
                 if not self.agenda:
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(0.01)
                     continue
                 when, _, index, action, timer = self.agenda[0]
                 delay = when - time.monotonic()
                 if delay > 0:
-                    await asyncio.sleep(min(delay, 0.05))
+                    await asyncio.sleep(min(delay, 0.01))
                     continue
                 heapq.heappop(self.agenda)
                 visitor = self.visitors[index]
                 if action == "poll" and (timer != visitor.timer or visitor.stopped):
                     continue  # a timer the page has since replaced or cleared
-                in_flight += 1
-                try:
-                    await self.act(index, visitor, action)
-                finally:
-                    in_flight -= 1
-
-        watcher = asyncio.create_task(watch())
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        done = True
-        watcher.cancel()
+                await free.acquire()
+                task = asyncio.create_task(act(index, visitor, action))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            await asyncio.gather(*running)
+        finally:
+            done = True
+            watcher.cancel()
+            for task in running:
+                task.cancel()  # cut short by --max-seconds
 
     def finished(self) -> bool:
         """Every visitor bought, was told "sold out", or failed."""
@@ -825,9 +834,9 @@ async def crowd_run(args, data: dict, group: int) -> dict:
     figures = Figures()
     client = HttpPool(args.port, args.concurrency)
     await client.connect_all()
-    await hammer(client, 2, args.concurrency, Figures(), group)  # warm-up
-    step("baseline", f"bare ASGI endpoint, {args.concurrency} loops, {args.baseline_seconds} s")
-    bare = [await hammer(client, args.baseline_seconds, args.concurrency, figures, group)]
+    await hammer(client, 2, args.baseline_loops, Figures(), group)  # warm-up
+    step("baseline", f"bare ASGI endpoint, {args.baseline_loops} loops, {args.baseline_seconds} s")
+    bare = [await hammer(client, args.baseline_seconds, args.baseline_loops, figures, group)]
     step("baseline", f"{bare[0]['rps']:,.0f} req/s, server CPU {bare[0]['cpu_us']:.0f} µs/request")
 
     crowd = Crowd(args, client, data["slug"], data["sessions"], figures)
@@ -920,7 +929,9 @@ async def crowd_run(args, data: dict, group: int) -> dict:
     if not timed_out:
         step("sale", f"every visitor answered after {time.monotonic() - crowd.opening:.1f} s")
         # (after a timeout, the connections cut mid-request are not reused for it)
-        bare.append(await hammer(client, args.baseline_seconds, args.concurrency, figures, group))
+        bare.append(
+            await hammer(client, args.baseline_seconds, args.baseline_loops, figures, group)
+        )
         step(
             "baseline",
             f"after the sale: {bare[1]['rps']:,.0f} req/s, {bare[1]['cpu_us']:.0f} µs/request",
@@ -1239,7 +1250,13 @@ def main() -> None:
         "--pre-fraction", type=float, default=0.9, help="share joining before the opening"
     )
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=256, help="simultaneous connections")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=2048,
+        help="the crowd's connections: at most that many requests in flight at once",
+    )
+    parser.add_argument("--baseline-loops", type=int, default=256, help="bare endpoint's clients")
     parser.add_argument(
         "--pow-bits",
         type=int,
@@ -1358,9 +1375,15 @@ def calibrate_poll_budget(args: argparse.Namespace, env: dict[str, str], data: d
     async def measure() -> dict:
         client = HttpPool(args.port, args.concurrency)
         await client.connect_all()
-        await hammer(client, 2, args.concurrency, Figures(), server.pid, status, headers)  # warm
+        await hammer(client, 2, args.baseline_loops, Figures(), server.pid, status, headers)  # warm
         return await hammer(
-            client, args.baseline_seconds, args.concurrency, Figures(), server.pid, status, headers
+            client,
+            args.baseline_seconds,
+            args.baseline_loops,
+            Figures(),
+            server.pid,
+            status,
+            headers,
         )
 
     try:
