@@ -10,11 +10,7 @@ from django.urls import reverse
 
 from autovitrine.config.asgi import application, django_handler, first_served
 from autovitrine.core.request_gate import RequestGate
-
-
-def _run(scenario):
-    # A loop of its own: the browser tests may leave one running in this thread.
-    return asyncio.new_event_loop().run_until_complete(scenario())
+from autovitrine.testing.concurrency import run_async
 
 
 def test_a_purchase_under_way_enters_before_the_visits_that_came_earlier():
@@ -40,7 +36,7 @@ def test_a_purchase_under_way_enters_before_the_visits_that_came_earlier():
         await asyncio.gather(*waiting)
         return entered
 
-    assert _run(scenario) == ["a", "b", "claim", "page 1", "page 2"]
+    assert run_async(scenario()) == ["a", "b", "claim", "page 1", "page 2"]
 
 
 def test_a_client_that_leaves_while_waiting_loses_no_slot():
@@ -63,7 +59,7 @@ def test_a_client_that_leaves_while_waiting_loses_no_slot():
         await after
         return gate.inside, gate.waiting
 
-    assert _run(scenario) == (1, 0)
+    assert run_async(scenario()) == (1, 0)
 
 
 @pytest.mark.django_db
@@ -130,6 +126,6 @@ def test_when_django_is_full_the_claim_sent_last_is_answered_first():
                 gate.leave()
         await asyncio.wait_for(health, 30)
 
-    _run(scenario)
+    run_async(scenario())
     assert answered == ["POST /ventes-flash/terra/reserver/ 403", "GET /api/health 200"]
     assert django_handler.gate.inside == 0
