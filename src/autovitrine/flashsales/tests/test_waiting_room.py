@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import datetime as dt
 import time
 
@@ -82,14 +84,53 @@ def test_pre_queue_pages_come_back_after_the_opening_in_ticket_order(sale_kit, b
 
     # Then each comes back at the opening plus an offset that follows its ticket, the whole
     # pre-queue spread over the 2 s its 40 polls take: a page learns only its slot of the draw
-    # (one of 8), not its rank, and picks its moment at random within the slot
+    # (one of 8), not its rank, and picks its moment at random within the slot; the slots
+    # halve towards the front, each lasting as long as all those before it
     offsets = [pages[pk]["opening_offset_ms"] for pk in sorted(tickets, key=tickets.get)]
     assert offsets == sorted(offsets) and offsets[0] >= 0 and offsets[-1] < 2000
     assert len(set(offsets)) <= 8
     for page in pages.values():
-        assert page["poll_jitter_ms"] == 2000 // 8
         assert 590_000 < page["poll_ms"] - page["opening_offset_ms"] <= 600_000
         assert page["opening_offset_ms"] + page["poll_jitter_ms"] <= 2000
+        if page["opening_offset_ms"] == 0:
+            assert page["poll_jitter_ms"] == 2000 // 128
+        else:
+            assert page["poll_jitter_ms"] == page["opening_offset_ms"]
+
+
+def test_at_270_000_pages_the_front_of_the_draw_is_back_within_a_second():
+    # Given 270,000 pages in the pre-queue, 2,000 polls/s to spare, 10 minutes before the opening
+    info = services.SaleInfo(1, "s", "published", 120, 0)
+
+    def slot(ticket: int) -> tuple[int, int]:
+        seen = QueueStatus(
+            found=True,
+            state="published",
+            place="pre",
+            available=97,
+            total=97,
+            pre_length=270_000,
+            opens_at_ms=600_000,
+            ticket=ticket,
+        )
+        page = services.status_payload(info=info, status=seen, customer_id=7, now_ms=0)
+        return page["opening_offset_ms"], page["poll_jitter_ms"]
+
+    # When pages of tickets spread evenly over the draw are told their slot
+    samples = 4096
+    pages_per_slot = Counter(slot(t) for t in range(0, TICKET_RANGE, TICKET_RANGE // samples))
+    slots = sorted(pages_per_slot)
+
+    # Then the draw's first 2,109 (1/128), among them the 97 admitted, are back within 1.06 s
+    # of the opening (with eight equal slots: within 16.9 s), the last within the 135 s that the
+    # whole pre-queue's polls take
+    assert slots[0] == (0, 1054)
+    assert slots[-1][0] + slots[-1][1] <= 135_000
+    assert len(slots) == 8
+    # and each slot's pages ask at the budget's rate, not faster (widths are rounded down to
+    # the millisecond)
+    for (_offset, width), sampled in pages_per_slot.items():
+        assert 270_000 * sampled / samples <= 2_000 * (width + 1) / 1000
 
 
 @pytest.mark.parametrize("admissions_in_two_minutes", [97, 2_000])
