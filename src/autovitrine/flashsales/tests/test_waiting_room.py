@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import datetime as dt
 import time
+from collections import Counter
 
 import pytest
 from django.utils import timezone
