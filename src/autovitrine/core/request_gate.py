@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 
 class RequestGate:
@@ -30,8 +31,7 @@ class RequestGate:
     async def enter(self, first_served: Callable[[], bool]) -> None:
         """Take a slot, waiting for one if all are held. ``first_served`` is asked only when
         the request has to wait."""
-        if self.inside < self.limit:
-            self.inside += 1
+        if self.try_enter():
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         rank = 0 if first_served() else 1
@@ -43,6 +43,13 @@ class RequestGate:
             if turn.done() and not turn.cancelled():
                 self.leave()
             raise
+
+    def try_enter(self) -> bool:
+        """Take a slot if one is free, without waiting."""
+        if self.inside < self.limit:
+            self.inside += 1
+            return True
+        return False
 
     def leave(self) -> None:
         """Give the slot to the next waiter still there, else free it."""
@@ -56,3 +63,53 @@ class RequestGate:
     @property
     def waiting(self) -> int:
         return sum(1 for _, _, turn in self._waiting if not turn.done())
+
+
+class Turn:
+    """One request's ASGI receive channel, which also waits for the request's slot at the gate
+    once its body is read: a request waiting there holds no thread and has run no code of
+    Django's, and a client that leaves meanwhile is never served."""
+
+    def __init__(
+        self, receive: Callable[[], Awaitable[dict[str, Any]]], first_served: Callable[[], bool]
+    ) -> None:
+        self._receive = receive
+        self._first_served = first_served
+        self._listening: asyncio.Future[dict[str, Any]] | None = None
+        self.inside = False
+
+    async def __call__(self) -> dict[str, Any]:
+        if self._listening is not None:  # the message that came while waiting at the gate
+            listening, self._listening = self._listening, None
+            return await listening
+        return await self._receive()
+
+    async def enter(self, gate: RequestGate) -> bool:
+        """Wait for a slot, listening to the client meanwhile; False if it left first."""
+        if gate.try_enter():
+            self.inside = True
+            return True
+        entering = asyncio.ensure_future(gate.enter(self._first_served))
+        listening = asyncio.ensure_future(self._receive())
+        try:
+            await asyncio.wait((entering, listening), return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # the server dropped the request
+            listening.cancel()
+            await _give_up(gate, entering)
+            raise
+        if entering.done():
+            self.inside = True
+            self._listening = listening  # Django's own disconnect listener reads it next
+            return True
+        await _give_up(gate, entering)
+        return False
+
+
+async def _give_up(gate: RequestGate, entering: asyncio.Future[None]) -> None:
+    """Leave the line; a slot handed over meanwhile goes to the next in line."""
+    entering.cancel()
+    try:
+        await entering
+    except asyncio.CancelledError:
+        return  # ``RequestGate.enter`` passed on the slot, if it had just been handed over
+    gate.leave()  # entered before the cancel could take effect

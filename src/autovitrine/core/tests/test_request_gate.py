@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import pytest
+from django.core.signals import request_started
 from django.urls import reverse
 
 from autovitrine.config.asgi import application, django_handler, first_served
@@ -74,48 +75,52 @@ def test_the_views_that_finish_a_purchase_are_first_served():
     assert not first_served("/no/such/page/")
 
 
+async def _call(method: str, path: str, answered: list[str], leaves: asyncio.Event | None = None):
+    """One request through the production ASGI application; the client stays connected until
+    ``leaves`` is set, if given, and then disconnects."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+    body_sent = False
+
+    async def receive():
+        nonlocal body_sent
+        if body_sent:
+            await (leaves or asyncio.Event()).wait()
+            return {"type": "http.disconnect"}
+        body_sent = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answered.append(f"{method} {path} {message['status']}")
+
+    await application(scope, receive, send)
+
+
 def test_when_django_is_full_the_claim_sent_last_is_answered_first():
     gate = django_handler.gate
     answered: list[str] = []
-
-    async def call(method: str, path: str) -> None:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"127.0.0.1")],
-            "client": ("127.0.0.1", 40000),
-            "server": ("127.0.0.1", 8000),
-        }
-        body_sent = False
-
-        async def receive():
-            nonlocal body_sent
-            if body_sent:
-                await asyncio.Event().wait()  # the client stays connected
-            body_sent = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message):
-            if message["type"] == "http.response.start":
-                answered.append(f"{method} {path} {message['status']}")
-
-        await application(scope, receive, send)
 
     async def scenario() -> None:
         for _ in range(gate.limit):  # every slot taken, as by a crowd
             await gate.enter(lambda: False)
         try:
-            health = asyncio.create_task(call("GET", "/api/health"))
+            health = asyncio.create_task(_call("GET", "/api/health", answered))
             await asyncio.sleep(0.2)
             # Without a CSRF token the claim is refused (403), but only once inside Django.
-            claim = asyncio.create_task(call("POST", "/ventes-flash/terra/reserver/"))
+            claim = asyncio.create_task(_call("POST", "/ventes-flash/terra/reserver/", answered))
             await asyncio.sleep(0.2)
             assert answered == [] and gate.waiting == 2
             gate.leave()  # one slot frees up: the claim takes it, the page waits on
@@ -129,3 +134,45 @@ def test_when_django_is_full_the_claim_sent_last_is_answered_first():
     run_async(scenario())
     assert answered == ["POST /ventes-flash/terra/reserver/ 403", "GET /api/health 200"]
     assert django_handler.gate.inside == 0
+
+
+def test_requests_waiting_for_django_hold_no_thread_and_clients_that_leave_are_not_served():
+    gate = django_handler.gate
+    answered: list[str] = []
+    started: list[object] = []
+
+    def on_request_started(sender, **kwargs):
+        started.append(sender)
+
+    async def scenario() -> None:
+        for _ in range(gate.limit):  # every slot taken, as by a crowd
+            await gate.enter(lambda: False)
+        idle_threads = len(django_handler._idle_threads)
+        left = asyncio.Event()
+        try:
+            staying = [
+                asyncio.create_task(_call("GET", "/api/health", answered)) for _ in range(20)
+            ]
+            leaving = [
+                asyncio.create_task(_call("GET", "/api/health", answered, left)) for _ in range(5)
+            ]
+            await asyncio.sleep(0.2)
+            # 25 requests wait: none has run anything of Django's or taken a thread
+            assert gate.waiting == 25 and started == [] and answered == []
+            assert len(django_handler._idle_threads) == idle_threads
+            # 5 clients give up: they leave the line, and nothing is answered to them
+            left.set()
+            await asyncio.wait_for(asyncio.gather(*leaving), 30)
+            assert gate.waiting == 20 and answered == []
+        finally:
+            for _ in range(gate.limit):
+                gate.leave()
+        await asyncio.wait_for(asyncio.gather(*staying), 30)
+
+    request_started.connect(on_request_started)
+    try:
+        run_async(scenario())
+    finally:
+        request_started.disconnect(on_request_started)
+    assert answered == ["GET /api/health 200"] * 20 and len(started) == 20
+    assert gate.inside == 0 and gate.waiting == 0
