@@ -117,20 +117,6 @@ def _fresh_key() -> str:
     return uuid.uuid4().hex
 
 
-def on_db_pool(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
-    """Serve a sync view from the shared database thread pool (``services.in_db_thread``).
-
-    Under ASGI every sync request would otherwise open its own database connection: a burst of
-    buyers then means a burst of connections. The pool bounds them to a few per worker.
-    """
-
-    @wraps(view)
-    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return await services.in_db_thread(view, request, *args, **kwargs)
-
-    return wrapper
-
-
 def head_office_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Sign-in first, then head office only (others get 403)."""
 
@@ -148,7 +134,6 @@ def head_office_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 # --- Buyer pages ----------------------------------------------------------------------------
 
 
-@on_db_pool
 @require_GET
 def sale_list(request: HttpRequest) -> HttpResponse:
     return render(request, "flashsales/sale_list.html", {"sales": selectors.public_sales()})
@@ -183,7 +168,6 @@ def _sale_context(sale: FlashSale, buyer_postcode: str) -> dict[str, Any]:
     }
 
 
-@on_db_pool
 @require_GET
 def teaser(request: HttpRequest, slug: str) -> HttpResponse:
     info = services.sale_info(slug)  # at most 5 s old, no query on the hot path
@@ -380,7 +364,6 @@ async def join_challenge(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(challenge, headers={"Cache-Control": "no-store"})
 
 
-@on_db_pool
 @login_required
 @require_POST
 def claim(request: HttpRequest, slug: str) -> HttpResponse:
@@ -400,7 +383,6 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("flashsales:hold", ref=answer.hold_ref)
 
 
-@on_db_pool
 @login_required
 @require_GET
 def hold_page(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
@@ -439,7 +421,6 @@ def hold_page(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
     return render(request, "flashsales/hold.html", context)
 
 
-@on_db_pool
 @login_required
 @require_POST
 def hold_dealer(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
@@ -459,7 +440,6 @@ def hold_dealer(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
     return redirect("flashsales:hold", ref=ref)
 
 
-@on_db_pool
 @login_required
 @require_POST
 def pay(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
@@ -480,7 +460,6 @@ def pay(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
     return redirect("flashsales:order", reference=step.purchase.reference)
 
 
-@on_db_pool
 @login_required
 @require_GET
 def order(request: HttpRequest, reference: str) -> HttpResponse:
@@ -515,7 +494,6 @@ def _watched_sale(request: HttpRequest, slug: str) -> FlashSale:
     return sale
 
 
-@on_db_pool
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
@@ -527,7 +505,6 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@on_db_pool
 @login_required
 @require_GET
 def dashboard_data(request: HttpRequest, slug: str) -> JsonResponse:
