@@ -12,8 +12,8 @@ thread for every request and another to wait for it to end, about a fifth of an 
 cost. At most ``REQUESTS_IN_DJANGO_PER_PROCESS`` requests are inside Django at once; the others
 wait on the event loop once their body is read, those that finish a purchase first
 (``core.request_gate``), holding no thread: a thread is taken at a request's first synchronous
-call, after the gate (with 2,048 requests waiting per process, a thread each cost 40 % more
-CPU per sale page).
+call, after the gate (with a thread each, 2,048 requests in flight made 1,033 threads per
+worker, and a sale page cost 9.6 ms of CPU instead of about 7).
 """
 
 import os
