@@ -14,26 +14,10 @@ from django.conf import settings
 
 from autovitrine.config.asgi import application
 from autovitrine.core.hostile_input import with_body_limit
+from autovitrine.testing.asgi import http_scope
 
 CHUNK = 64 * 1024
 WEBHOOK = "/api/payments/webhooks/stripe"
-
-
-def http_scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
 
 
 def serve(
@@ -65,7 +49,7 @@ def serve(
 
 
 def test_a_chunked_api_body_over_256_kb_is_a_413_after_reading_just_past_the_limit():
-    scope = http_scope(WEBHOOK, [(b"content-type", b"application/json")])
+    scope = http_scope("POST", WEBHOOK, headers=[(b"content-type", b"application/json")])
 
     status, body, read = serve(application, scope, chunks=160)  # 10 MB, no Content-Length
 
@@ -76,7 +60,9 @@ def test_a_chunked_api_body_over_256_kb_is_a_413_after_reading_just_past_the_lim
 
 def test_a_declared_length_over_the_limit_is_a_413_with_nothing_read():
     scope = http_scope(
-        WEBHOOK, [(b"content-type", b"application/json"), (b"content-length", b"52428800")]
+        "POST",
+        WEBHOOK,
+        headers=[(b"content-type", b"application/json"), (b"content-length", b"52428800")],
     )
 
     status, _body, read = serve(application, scope, chunks=800)
@@ -86,8 +72,9 @@ def test_a_declared_length_over_the_limit_is_a_413_with_nothing_read():
 
 def test_a_page_form_over_its_limit_gets_a_french_page_with_nothing_read():
     scope = http_scope(
+        "POST",
         "/connexion/",
-        [
+        headers=[
             (b"content-type", b"application/x-www-form-urlencoded"),
             (b"content-length", str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1).encode()),
         ],
@@ -114,7 +101,7 @@ def test_a_chunked_body_within_the_limit_reaches_the_application_whole_with_its_
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    status, _body, read = serve(with_body_limit(app), http_scope(WEBHOOK, []), chunks=3)
+    status, _body, read = serve(with_body_limit(app), http_scope("POST", WEBHOOK), chunks=3)
 
     assert (status, read) == (200, 3)
     assert seen == {"body": b"x" * 3 * CHUNK, "length": str(3 * CHUNK).encode()}

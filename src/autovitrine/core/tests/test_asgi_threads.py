@@ -8,40 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.core.signals import request_started
 
-from autovitrine.config.asgi import application
+from autovitrine.testing.asgi import bodiless_request
 
 
-async def _get(query: bytes) -> int:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/api/health",
-        "raw_path": b"/api/health",
-        "query_string": query,
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    body_sent = False
-    statuses = []
-
-    async def receive():
-        nonlocal body_sent
-        if body_sent:
-            await asyncio.Event().wait()  # the client stays connected
-        body_sent = True
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-
-    await application(scope, receive, send)
-    return statuses[0]
+async def _get(query: bytes) -> int | None:
+    return await bodiless_request("GET", "/api/health", query=query)
 
 
 def test_requests_reuse_threads_and_never_wait_behind_a_busy_one():
@@ -54,7 +25,7 @@ def test_requests_reuse_threads_and_never_wait_behind_a_busy_one():
             slow_started.set()
             release_slow.wait(30)
 
-    async def scenario() -> list[int]:
+    async def scenario() -> list[int | None]:
         statuses = [await _get(b"%d" % n) for n in range(30)]
         slow = asyncio.create_task(_get(b"slow"))
         assert await asyncio.to_thread(slow_started.wait, 30)

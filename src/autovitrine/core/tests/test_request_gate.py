@@ -9,8 +9,9 @@ import pytest
 from django.core.signals import request_started
 from django.urls import reverse
 
-from autovitrine.config.asgi import application, django_handler, first_served
+from autovitrine.config.asgi import django_handler, first_served
 from autovitrine.core.request_gate import RequestGate
+from autovitrine.testing.asgi import bodiless_request
 from autovitrine.testing.concurrency import run_async
 
 
@@ -76,37 +77,9 @@ def test_the_views_that_finish_a_purchase_are_first_served():
 
 
 async def _call(method: str, path: str, answered: list[str], leaves: asyncio.Event | None = None):
-    """One request through the production ASGI application; the client stays connected until
-    ``leaves`` is set, if given, and then disconnects."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    body_sent = False
-
-    async def receive():
-        nonlocal body_sent
-        if body_sent:
-            await (leaves or asyncio.Event()).wait()
-            return {"type": "http.disconnect"}
-        body_sent = True
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            answered.append(f"{method} {path} {message['status']}")
-
-    await application(scope, receive, send)
+    status = await bodiless_request(method, path, leaves=leaves)
+    if status is not None:
+        answered.append(f"{method} {path} {status}")
 
 
 def test_when_django_is_full_the_claim_sent_last_is_answered_first():
