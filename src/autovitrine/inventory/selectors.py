@@ -14,7 +14,6 @@ size (a few more past the nearest dealers); SQLite and PostgreSQL run it the sam
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import hashlib
@@ -24,19 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import (
-    BooleanField,
-    Count,
-    Expression,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db import connection, transaction
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 
 from autovitrine.catalog.selectors import car_model_id_by_code
 from autovitrine.core.places import EARTH_RADIUS_KM
@@ -46,7 +34,6 @@ from .models import StockVehicle, VehiclePhoto
 
 SortKey = Literal["distance", "price", "newest"]
 MAX_PER_PAGE = 60
-KM_PER_DEGREE_OF_LATITUDE = 111.0  # 111.2 on the sphere of haversine_km: rounded down, so wider
 # Nearest dealers a distance-sorted page is first read from; when counting per dealer is needed,
 # each next batch of dealers is 4 times larger.
 FIRST_DEALER_BATCH = 16
@@ -57,29 +44,6 @@ COUNT_CAP = 1000
 # this app (``stock_changed``); a change made around the app (SQL, a data load) shows within it.
 COUNT_TTL_S = 60
 STOCK_GENERATION_KEY = "inventory:stock-generation:v1"
-# What a result card and the API's item read of a vehicle, its dealer, model and colour.
-CARD_FIELDS = (
-    "id",
-    "dealer_id",
-    "car_model_id",
-    "colour_id",
-    "make",
-    "model_label",
-    "version_label",
-    "colour_label",
-    "condition",
-    "energy",
-    "year",
-    "mileage_km",
-    "price_ttc",
-    "updated_at",  # what the page's drawn cards are kept by
-    "dealer__code",
-    "dealer__name",
-    "dealer__city",
-    "dealer__postcode",
-    "car_model__body",
-    "colour__hex_value",
-)
 
 
 class PageOutOfRange(Exception):
@@ -161,7 +125,7 @@ class StockCard:
 
     @classmethod
     def of_row(cls, row: tuple[Any, ...]) -> StockCard:
-        """A card of a row of ``CARD_FIELDS`` followed by the first photo's name."""
+        """A card of a row of ``CARD_SELECT``."""
         (
             pk,
             dealer_id,
@@ -254,119 +218,136 @@ class StockPage:
         return self.page > 1
 
 
-class _OverDealerIds(Expression):
-    """An expression of ``dealer_id`` and a list of dealer ids, passed as one array parameter on
-    PostgreSQL."""
-
-    column: Any = None  # ``dealer_id``, once resolved against the query
-
-    def __init__(self, dealer_ids: list[int]) -> None:
-        super().__init__()
-        self.dealer_ids = dealer_ids
-
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Any:
-        resolved = copy.copy(self)
-        resolved.column = F("dealer_id").resolve_expression(query, *args, **kwargs)
-        return resolved
+# The search's SQL is written here once rather than composed by the ORM: compiling the two or three
+# queries of a search cost Django more CPU than PostgreSQL took to run them (docs/stock.md). The
+# stock table is ``v``; every value is a parameter.
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-class _DealerAmong(_OverDealerIds):
-    """``dealer_id = ANY(%s)``: one array parameter however many dealers, where ``IN`` takes one
-    per dealer (hundreds within 200 km); the driver then keeps the query's parsed form instead of
-    splitting a long statement on every search. SQLite has no arrays: ``IN`` there."""
-
-    output_field = BooleanField()
-
-    # The array parameter is a list, which the stubs' parameter type does not name.
-    def as_sql(  # type: ignore[override]
-        self, compiler: Any, connection: Any
-    ) -> tuple[str, tuple[Any, ...]]:
-        column, params = compiler.compile(self.column)
-        if connection.vendor == "postgresql":
-            return f"{column} = ANY(%s)", (*params, self.dealer_ids)
-        if not self.dealer_ids:
-            return "1 = 0", ()
-        placeholders = ", ".join(["%s"] * len(self.dealer_ids))
-        return f"{column} IN ({placeholders})", (*params, *self.dealer_ids)
+def _related_table(field_name: str) -> str:
+    related = StockVehicle._meta.get_field(field_name).related_model
+    assert isinstance(related, type) and issubclass(related, Model)
+    return _table(related)
 
 
-class _DealerRank(_OverDealerIds):
-    """The rank of ``dealer_id`` in ``dealer_ids`` (from 1): ``array_position(%s, dealer_id)``,
-    one array parameter; elsewhere ``CASE`` with a branch per dealer, which Django takes about a
-    millisecond to compile for sixteen dealers, on every search."""
-
-    output_field = IntegerField()
-
-    def as_sql(  # type: ignore[override]
-        self, compiler: Any, connection: Any
-    ) -> tuple[str, tuple[Any, ...]]:
-        column, params = compiler.compile(self.column)
-        if connection.vendor == "postgresql":
-            return f"array_position(%s, {column})", (self.dealer_ids, *params)
-        branches = " ".join(
-            f"WHEN {column} = %s THEN {rank}" for rank in range(len(self.dealer_ids))
-        )
-        return f"CASE {branches} END", tuple(p for d in self.dealer_ids for p in (*params, d))
+STOCK_TABLE = _table(StockVehicle)
+# What a result card and the API's item read of a vehicle, its dealer, model, colour and first
+# photo, in ``StockCard.of_row``'s order.
+CARD_SELECT = f"""
+    SELECT v.id, v.dealer_id, v.car_model_id, v.colour_id, v.make, v.model_label,
+           v.version_label, v.colour_label, v.condition, v.energy, v.year, v.mileage_km,
+           v.price_ttc, v.updated_at, d.code, d.name, d.city, d.postcode, m.body, c.hex_value,
+           (SELECT p.image FROM {_table(VehiclePhoto)} p WHERE p.vehicle_id = v.id
+            ORDER BY p.position, p.id LIMIT 1)
+    FROM {STOCK_TABLE} v
+    JOIN {_related_table("dealer")} d ON d.id = v.dealer_id
+    LEFT JOIN {_related_table("car_model")} m ON m.id = v.car_model_id
+    LEFT JOIN {_related_table("colour")} c ON c.id = v.colour_id
+"""
 
 
-def _filtered(query: StockQuery, positions: DealerPositions) -> QuerySet[StockVehicle]:
+def _among(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """``column`` is one of ``ids``: one array parameter on PostgreSQL however many ids (hundreds
+    of dealers within 200 km), so the statement keeps one form; SQLite has no arrays: ``IN``."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    if not ids:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _rank_among(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """The rank of ``column`` in ``ids`` (from 1): ``array_position``, one array parameter;
+    SQLite: ``CASE`` with a branch per id."""
+    if connection.vendor == "postgresql":
+        return f"array_position(%s, {column})", [ids]
+    branches = " ".join(f"WHEN {column} = %s THEN {rank}" for rank in range(1, len(ids) + 1))
+    return f"CASE {branches} END", list(ids)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """A search's conditions on the stock table ``v``, and their parameters."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+    def also(self, condition: tuple[str, list[Any]]) -> _Where:
+        sql, params = condition
+        return _Where(f"{self.sql} AND {sql}", (*self.params, *params))
+
+    def rows(self, select: str, tail: str = "", *tail_params: Any) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"{select} WHERE {self.sql} {tail}", (*self.params, *tail_params))
+            return cursor.fetchall()
+
+
+def _filtered(query: StockQuery, positions: DealerPositions) -> _Where:
     # Inactive dealers (almost always none) are known from the dealers' positions kept in the
     # process, and a model or dealer code is turned into its id first: the stock table is then
     # filtered alone, and its covering indexes answer without a join.
-    qs = StockVehicle.objects.filter(status=StockVehicle.Status.AVAILABLE)
+    where = _Where("v.status = %s", (StockVehicle.Status.AVAILABLE.value,))
     if positions.inactive_ids:
-        qs = qs.exclude(dealer_id__in=sorted(positions.inactive_ids))
+        among, params = _among("v.dealer_id", sorted(positions.inactive_ids))
+        where = where.also((f"NOT ({among})", params))
     if query.car_model:
         car_model_id = car_model_id_by_code(query.car_model)
         if car_model_id is not None:
-            qs = qs.filter(car_model_id=car_model_id)
+            where = where.also(("v.car_model_id = %s", [car_model_id]))
         else:  # not in the kept list: asked of the database by code
-            qs = qs.filter(car_model__code=query.car_model)
-    if query.energy:
-        qs = qs.filter(energy=query.energy)
-    if query.condition:
-        qs = qs.filter(condition=query.condition)
-    if query.max_price_cents is not None:
-        qs = qs.filter(price_ttc__lte=query.max_price_cents)
-    if query.max_mileage_km is not None:
-        qs = qs.filter(mileage_km__lte=query.max_mileage_km)
-    if query.min_year is not None:
-        qs = qs.filter(year__gte=query.min_year)
+            models = _related_table("car_model")
+            where = where.also(
+                (f"v.car_model_id IN (SELECT id FROM {models} WHERE code = %s)", [query.car_model])
+            )
+    for condition, value in (
+        ("v.energy = %s", query.energy),
+        ("v.condition = %s", query.condition),
+        ("v.price_ttc <= %s", query.max_price_cents),
+        ("v.mileage_km <= %s", query.max_mileage_km),
+        ("v.year >= %s", query.min_year),
+    ):
+        if value is not None and value != "":
+            where = where.also((condition, [value]))
     if query.dealer_code:
         # Only an active dealer's cars are listed, and every active dealer is in ``positions``.
         dealer_ids = [d for d, (code, _, _) in positions.by_id.items() if code == query.dealer_code]
-        qs = qs.filter(dealer_id=dealer_ids[0]) if dealer_ids else qs.none()
-    return qs
+        where = where.also(("v.dealer_id = %s", dealer_ids[:1]) if dealer_ids else ("1 = 0", []))
+    return where
 
 
-def _card_rows(filtered: QuerySet[StockVehicle], ids: list[int]) -> list[StockCard]:
-    """The cards of those of ``ids`` still in ``filtered`` (any order), read as values: no model
-    instance is built. The first photo in the same query: a card shows one."""
-    first_photo = VehiclePhoto.objects.filter(vehicle=OuterRef("pk")).order_by("position", "id")
-    rows = (
-        filtered.order_by()
-        .filter(pk__in=ids)
-        .values_list(*CARD_FIELDS, Subquery(first_photo.values("image")[:1]))
-    )
-    return [StockCard.of_row(row) for row in rows]
-
-
-def _page_of(ordered: QuerySet[StockVehicle], offset: int, size: int) -> list[StockCard]:
-    """The vehicles at ``offset`` to ``offset + size`` of ``ordered``, with their card's relations.
+def _page_of(
+    where: _Where, order_by: tuple[str, list[Any]], offset: int, size: int
+) -> list[StockCard]:
+    """The vehicles at ``offset`` to ``offset + size`` of ``where`` in the order ``order_by``, as
+    cards.
 
     The page's ids are found on the stock table alone, then only those rows are joined to their
     dealer, model, colour and photo: joining before ordering costs a join per match (thousands
     near a big town, 30 ms of a distance-sorted page) for a page of twenty."""
-    ids = list(ordered.values_list("id", flat=True)[offset : offset + size])
+    order_sql, order_params = order_by
+    ids = [
+        pk
+        for (pk,) in where.rows(
+            f"SELECT v.id FROM {STOCK_TABLE} v",
+            f"ORDER BY {order_sql} LIMIT %s OFFSET %s",
+            *order_params,
+            size,
+            offset,
+        )
+    ]
     if not ids:
         return []
-    by_id = {card.id: card for card in _card_rows(ordered, ids)}
-    # A car sold between the two reads is left out rather than shown.
+    # Those of the page's cars still matching (a car sold between the two reads is left out
+    # rather than shown).
+    by_id = {
+        row[0]: StockCard.of_row(row) for row in where.also(_among("v.id", ids)).rows(CARD_SELECT)
+    }
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def _count(qs: QuerySet[StockVehicle], key: tuple[object, ...]) -> int:
-    """Matches of ``qs`` up to ``COUNT_CAP + 1`` (one more tells that the cap is passed).
+def _count(where: _Where, key: tuple[object, ...]) -> int:
+    """Matches of ``where`` up to ``COUNT_CAP + 1`` (one more tells that the cap is passed).
 
     ``key`` names the search's filters: the same count comes back for every sort and page, and a
     broad search's (1,001 rows read) for every place. It is kept with the stock's generation,
@@ -379,7 +360,11 @@ def _count(qs: QuerySet[StockVehicle], key: tuple[object, ...]) -> int:
         return int(kept[2])
     if generation is None:
         generation = _new_generation()
-    count = qs.order_by()[: COUNT_CAP + 1].count()
+    [(count,)] = where.rows(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {STOCK_TABLE} v",
+        "LIMIT %s) AS matches",
+        COUNT_CAP + 1,
+    )
     cache.set(count_key, (generation, key, count), COUNT_TTL_S)
     return count
 
@@ -417,9 +402,9 @@ def _check_page(query: StockQuery, total: int) -> None:
         raise PageOutOfRange(num_pages)
 
 
-_ORDERINGS: dict[str, tuple[str, ...]] = {
-    "price": ("price_ttc", "id"),
-    "newest": ("-year", "-id"),
+_ORDERINGS: dict[str, tuple[str, list[Any]]] = {
+    "price": ("v.price_ttc, v.id", []),
+    "newest": ("v.year DESC, v.id DESC", []),
 }
 
 
@@ -436,7 +421,7 @@ def stock_search(query: StockQuery) -> StockPage:
         total = _count(base, _count_key(query))
         _check_page(query, total)
         start = (query.page - 1) * per_page
-        vehicles = _page_of(base.order_by(*_ORDERINGS[sort]), start, per_page)
+        vehicles = _page_of(base, _ORDERINGS[sort], start, per_page)
         return StockPage(
             hits=[StockHit(v, None) for v in vehicles],
             total=min(total, COUNT_CAP),
@@ -447,7 +432,9 @@ def stock_search(query: StockQuery) -> StockPage:
         )
 
     distances = _dealers_within_reach(query, positions)
-    scoped = base if query.max_distance_km is None else base.filter(_DealerAmong(list(distances)))
+    scoped = (
+        base if query.max_distance_km is None else base.also(_among("v.dealer_id", list(distances)))
+    )
     count_key = _count_key(
         query, None if query.max_distance_km is None else tuple(sorted(distances))
     )
@@ -457,7 +444,7 @@ def stock_search(query: StockQuery) -> StockPage:
     else:
         total = _count(scoped, count_key)
         _check_page(query, total)
-        vehicles = _page_of(scoped.order_by(*_ORDERINGS[sort]), start, per_page)
+        vehicles = _page_of(scoped, _ORDERINGS[sort], start, per_page)
     return StockPage(
         hits=[StockHit(v, distances.get(v.dealer_id)) for v in vehicles],
         total=min(total, COUNT_CAP),
@@ -480,18 +467,22 @@ def reaches_cache_clear() -> None:
     _MEASURABLE.clear()
 
 
-_MEASURABLE: dict[int, list[tuple[int, str, float, float, float, float]]] = {}
+# ``(id, code, x, y, z)`` of the active dealers, their point on the unit sphere, for one version of
+# their positions only.
+_MEASURABLE: dict[int, list[tuple[int, str, float, float, float]]] = {}
 
 
-def _measurable(positions: DealerPositions) -> list[tuple[int, str, float, float, float, float]]:
-    """``(id, code, latitude, longitude, latitude in radians, its cosine)`` of the active
-    dealers, for this version of their positions only."""
+def _unit_vector(latitude: float, longitude: float) -> tuple[float, float, float]:
+    phi, lam = math.radians(latitude), math.radians(longitude)
+    return math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)
+
+
+def _measurable(positions: DealerPositions) -> list[tuple[int, str, float, float, float]]:
     kept = _MEASURABLE.get(positions.version)
     if kept is None:
         kept = [
-            (dealer_id, code, latitude, longitude, phi, math.cos(phi))
+            (dealer_id, code, *_unit_vector(latitude, longitude))
             for dealer_id, (code, latitude, longitude) in positions.by_id.items()
-            for phi in (math.radians(latitude),)
         ]
         _MEASURABLE.clear()
         _MEASURABLE[positions.version] = kept
@@ -500,7 +491,11 @@ def _measurable(positions: DealerPositions) -> list[tuple[int, str, float, float
 
 def _dealers_within_reach(query: StockQuery, positions: DealerPositions) -> dict[int, float]:
     """Active dealers within the distance limit, with their distance in km from the origin,
-    nearest first (then by id)."""
+    nearest first (then by id).
+
+    Measured by the chord between the two points on the unit sphere, each dealer's point computed
+    once per positions' version: three products a dealer, and the arc (``2R·asin(chord/2)``, the
+    haversine's figure) only for those within reach."""
     assert query.latitude is not None and query.longitude is not None
     key = (
         positions.version,
@@ -512,62 +507,35 @@ def _dealers_within_reach(query: StockQuery, positions: DealerPositions) -> dict
     kept = _REACHES.get(key)
     if kept is not None:
         return kept
-    box = (
-        _bounding_box(query.latitude, query.longitude, query.max_distance_km)
-        if query.max_distance_km is not None
-        else {}
-    )
-    south, north = box.get("latitude__range", (-90.0, 90.0))
-    west, east = box.get("longitude__range", (-180.0, 180.0))
+    x0, y0, z0 = _unit_vector(query.latitude, query.longitude)
     limit = math.inf if query.max_distance_km is None else query.max_distance_km
-    # ``haversine_km`` written out, with each dealer's latitude in radians and its cosine
-    # computed once per positions' version: the same figures, in the same order of operations.
-    origin_longitude = query.longitude
-    phi1 = math.radians(query.latitude)
-    cos_phi1 = math.cos(phi1)
-    sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
-    found: list[tuple[float, int]] = []
-    for dealer_id, code, latitude, longitude, phi2, cos_phi2 in _measurable(positions):
-        if query.dealer_code and code != query.dealer_code:
-            continue
-        if not (south <= latitude <= north and west <= longitude <= east):
-            continue  # cheaper than measuring: most dealers are far off
-        a = (
-            sin((phi2 - phi1) / 2) ** 2
-            + cos_phi1 * cos_phi2 * sin(radians(longitude - origin_longitude) / 2) ** 2
-        )
-        km = 2 * EARTH_RADIUS_KM * asin(sqrt(a))
-        if km <= limit:
-            found.append((km, dealer_id))
-    found.sort()
-    nearest_first = {dealer_id: km for km, dealer_id in found}
+    half_angle = limit / (2 * EARTH_RADIUS_KM)
+    # The squared chord of the limit, a hair wider so that rounding never drops a dealer that the
+    # limit in km keeps; past half the globe, every dealer.
+    chord_limit = (2 * math.sin(half_angle)) ** 2 * (1 + 1e-9) if half_angle < math.pi / 2 else 4.0
+    dealer_code = query.dealer_code
+    found = sorted(
+        (chord, dealer_id)
+        for dealer_id, code, x, y, z in _measurable(positions)
+        if not dealer_code or code == dealer_code
+        for chord in ((x - x0) ** 2 + (y - y0) ** 2 + (z - z0) ** 2,)
+        if chord <= chord_limit
+    )
+    nearest_first = {
+        dealer_id: km
+        for chord, dealer_id in found
+        for km in (2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(chord) / 2)),)
+        if km <= limit
+    }
     if len(_REACHES) >= REACHES_KEPT:
         _REACHES.clear()
     _REACHES[key] = nearest_first
     return nearest_first
 
 
-def _bounding_box(
-    latitude: float, longitude: float, radius_km: float
-) -> dict[str, tuple[float, float]]:
-    """Latitude/longitude ranges holding every point within ``radius_km`` (and a little more),
-    so that the database returns only the dealers worth measuring; no box near a pole or ±180°.
-    The longitude span is taken at the box's poleward edge, where a degree is shortest."""
-    dlat = 1.01 * radius_km / KM_PER_DEGREE_OF_LATITUDE
-    if abs(latitude) + dlat >= 89:
-        return {}
-    dlng = dlat / math.cos(math.radians(abs(latitude) + dlat))
-    if abs(longitude) + dlng >= 180:
-        return {"latitude__range": (latitude - dlat, latitude + dlat)}
-    return {
-        "latitude__range": (latitude - dlat, latitude + dlat),
-        "longitude__range": (longitude - dlng, longitude + dlng),
-    }
-
-
 def _page_by_distance(
-    base: QuerySet[StockVehicle],
-    scoped: QuerySet[StockVehicle],
+    base: _Where,
+    scoped: _Where,
     count_key: tuple[object, ...],
     query: StockQuery,
     distances: dict[int, float],
@@ -594,20 +562,17 @@ def _page_by_distance(
     return total, vehicles
 
 
-def _ordered_page(
-    base: QuerySet[StockVehicle], dealer_ids: list[int], offset: int, size: int
-) -> list[StockCard]:
+def _ordered_page(base: _Where, dealer_ids: list[int], offset: int, size: int) -> list[StockCard]:
     """Vehicles of ``dealer_ids`` (nearest first) by dealer, then price; ``size`` from ``offset``."""
     if not dealer_ids:
         return []
-    page = base.filter(_DealerAmong(dealer_ids)).order_by(
-        _DealerRank(dealer_ids).asc(), "price_ttc", "id"
-    )
-    return _page_of(page, offset, size)
+    rank, rank_params = _rank_among("v.dealer_id", dealer_ids)
+    among = base.also(_among("v.dealer_id", dealer_ids))
+    return _page_of(among, (f"{rank}, v.price_ttc, v.id", rank_params), offset, size)
 
 
 def _dealers_covering(
-    base: QuerySet[StockVehicle], nearest: list[int], start: int, end: int
+    base: _Where, nearest: list[int], start: int, end: int
 ) -> tuple[list[int], int]:
     """The dealers whose vehicles hold positions ``start`` to ``end`` of the distance order, and
     the position of ``start`` among their vehicles."""
@@ -618,11 +583,9 @@ def _dealers_covering(
         batch = nearest[position : position + batch_size]
         position, batch_size = position + len(batch), batch_size * 4
         counts = dict(
-            base.filter(dealer_id__in=batch)
-            .order_by()
-            .values("dealer_id")
-            .annotate(n=Count("*"))
-            .values_list("dealer_id", "n")
+            base.also(_among("v.dealer_id", batch)).rows(
+                f"SELECT v.dealer_id, COUNT(*) FROM {STOCK_TABLE} v", "GROUP BY v.dealer_id"
+            )
         )
         for dealer_id in batch:
             n = counts.get(dealer_id, 0)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape, format_html
@@ -23,6 +23,7 @@ from autovitrine.core.money import Price, format_eur
 from autovitrine.dealers.selectors import opening_hours_fr
 
 from .forms import StockSearchForm, requested_page
+from .links import vehicle_page_urls
 from .models import StockVehicle, VehicleVisit
 from .selectors import (
     PageOutOfRange,
@@ -48,6 +49,7 @@ class VehicleCard:
     """One search result as the card shows it, with French-formatted figures."""
 
     vehicle: StockCard
+    url: str
     price: str
     distance: str
     photo_url: str
@@ -118,7 +120,7 @@ def _draw_card(card: VehicleCard) -> SafeString:
         "    </div>\n"
         "  </a>\n"
         "</article>\n\n",
-        url=reverse("inventory:vehicle", kwargs={"vehicle_id": vehicle.pk}),
+        url=card.url,
         picture=picture,
         title=title,
         version=version,
@@ -152,9 +154,10 @@ def _distance_text(km: float | None) -> str:
     return _("à %(km)s km") % {"km": f"{round(km):,}".replace(",", "\u202f")}
 
 
-def _card(hit: StockHit) -> VehicleCard:
+def _card(hit: StockHit, vehicle_url: Callable[[int], str]) -> VehicleCard:
     return VehicleCard(
         vehicle=hit.vehicle,
+        url=vehicle_url(hit.vehicle.pk),
         price=format_eur(hit.vehicle.price_ttc),
         distance=_distance_text(hit.distance_km),
         photo_url=default_storage.url(hit.photo_name) if hit.photo_name else "",
@@ -183,10 +186,11 @@ def _search_page(form: StockSearchForm, page_param: str | None) -> tuple[StockPa
 def search(request: HtmxHttpRequest) -> HttpResponse:
     form = StockSearchForm(request.GET)
     results, notice = _search_page(form, request.GET.get("page"))
+    vehicle_url = vehicle_page_urls()
     context = {
         "form": form,
         "results": results,
-        "cards": [_card(hit) for hit in results.hits] if results else [],
+        "cards": [_card(hit, vehicle_url) for hit in results.hits] if results else [],
         "notice": notice,
         "origin_label": form.origin_label() if results else "",
         "distance_sort_ignored": (

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from autovitrine.catalog.models import Energy
 from autovitrine.inventory.models import StockVehicle, VehiclePhoto
+from autovitrine.inventory.schemas import StockSearchOut
 from autovitrine.inventory.selectors import FIRST_DEALER_BATCH
 from autovitrine.testing import factories as f
 
@@ -346,3 +347,17 @@ def test_a_broad_search_counts_up_to_the_cap_and_says_there_are_more(client, dea
     assert len(body["items"]) == 2
     assert "Plus de 3 véhicules disponibles" in page
     assert client.get(SEARCH, {"place": "Lyon", "page_size": 2, "page": 3}).status_code == 404
+
+
+@pytest.mark.parametrize("params", [{"place": "Lyon"}, {"sort": "price"}])
+def test_the_answer_is_exactly_the_schema_the_api_publishes(
+    client, lyon_and_marseille_cars, params
+):
+    # Given: the answer is written without pydantic, for speed
+
+    # When
+    body = client.get(SEARCH, params).json()
+
+    # Then: what the schema reads back is the whole answer, no key more or less
+    assert body["items"]
+    assert StockSearchOut.model_validate(body).model_dump(mode="json") == body
