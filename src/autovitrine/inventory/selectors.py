@@ -510,8 +510,8 @@ def _dealers_within_reach(query: StockQuery, positions: DealerPositions) -> dict
     x0, y0, z0 = _unit_vector(query.latitude, query.longitude)
     limit = math.inf if query.max_distance_km is None else query.max_distance_km
     half_angle = limit / (2 * EARTH_RADIUS_KM)
-    # The squared chord of the limit, a hair wider so that rounding never drops a dealer that the
-    # limit in km keeps; past half the globe, every dealer.
+    # The squared chord of the limit, a hair wider (half a millimetre in 1,000 km) so that rounding
+    # never drops a dealer at the limit; past half the globe, every dealer.
     chord_limit = (2 * math.sin(half_angle)) ** 2 * (1 + 1e-9) if half_angle < math.pi / 2 else 4.0
     dealer_code = query.dealer_code
     found = sorted(
@@ -522,10 +522,8 @@ def _dealers_within_reach(query: StockQuery, positions: DealerPositions) -> dict
         if chord <= chord_limit
     )
     nearest_first = {
-        dealer_id: km
+        dealer_id: 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(chord) / 2))
         for chord, dealer_id in found
-        for km in (2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(chord) / 2)),)
-        if km <= limit
     }
     if len(_REACHES) >= REACHES_KEPT:
         _REACHES.clear()
