@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
-
 from autovitrine.core.places import haversine_km
 from autovitrine.dealers.selectors import DealerPositions
 from autovitrine.inventory.selectors import (
@@ -27,31 +25,30 @@ ORIGINS = [
 ]
 
 
-@pytest.mark.parametrize(("latitude", "longitude", "max_distance_km"), ORIGINS)
-def test_the_dealers_within_reach_are_the_haversines_in_its_order(
-    latitude, longitude, max_distance_km
-):
-    # Given: the same dealers measured one by one with the site's haversine
-    by_haversine = sorted(
-        (haversine_km(latitude, longitude, lat, lng), dealer_id)
-        for dealer_id, (_, lat, lng) in POSITIONS.by_id.items()
-    )
-    expected = {
-        dealer_id: km
-        for km, dealer_id in by_haversine
-        if max_distance_km is None or km <= max_distance_km
-    }
-    reaches_cache_clear()
+def test_the_dealers_within_reach_are_the_haversines_in_its_order():
+    for latitude, longitude, max_distance_km in ORIGINS:
+        # Given: the same dealers measured one by one with the site's haversine
+        by_haversine = sorted(
+            (haversine_km(latitude, longitude, lat, lng), dealer_id)
+            for dealer_id, (_, lat, lng) in POSITIONS.by_id.items()
+        )
+        expected = {
+            dealer_id: km
+            for km, dealer_id in by_haversine
+            if max_distance_km is None or km <= max_distance_km
+        }
+        reaches_cache_clear()
 
-    # When
-    found = _dealers_within_reach(
-        StockQuery(latitude=latitude, longitude=longitude, max_distance_km=max_distance_km),
-        POSITIONS,
-    )
+        # When
+        found = _dealers_within_reach(
+            StockQuery(latitude=latitude, longitude=longitude, max_distance_km=max_distance_km),
+            POSITIONS,
+        )
 
-    # Then: the same dealers, nearest first, each at the same distance to the micrometre
-    assert list(found) == list(expected)
-    assert all(abs(found[d] - km) < 1e-9 for d, km in expected.items())
+        # Then: the same dealers, nearest first, each at the same distance to the micrometre
+        origin = (latitude, longitude, max_distance_km)
+        assert list(found) == list(expected), origin
+        assert all(abs(found[d] - km) < 1e-9 for d, km in expected.items()), origin
 
 
 def test_a_dealer_exactly_at_the_limit_is_within_reach():
