@@ -19,12 +19,17 @@ class PriceOut(Schema):
 
     @classmethod
     def of(cls, price: Price) -> PriceOut:
-        return cls(
-            ht_cents=price.ht,
-            vat_cents=price.vat,
-            ttc_cents=price.ttc,
-            vat_rate_basis_points=price.rate_bp,
-        )
+        return cls(**cls.fields_of(price))
+
+    @staticmethod
+    def fields_of(price: Price) -> dict[str, int]:
+        """The schema's fields as a plain dict, for answers written without pydantic."""
+        return {
+            "ht_cents": price.ht,
+            "vat_cents": price.vat,
+            "ttc_cents": price.ttc,
+            "vat_rate_basis_points": price.rate_bp,
+        }
 
 
 class EnvironmentalLabelOut(Schema):

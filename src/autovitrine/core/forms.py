@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -9,7 +10,8 @@ from django.core.validators import MaxValueValidator
 from django.forms.boundfield import BoundField
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -119,29 +121,47 @@ class MemoizedFieldGroup(BoundField):
     A search page draws the same filters on every search, and Django's template-based widgets
     (one template per option of a list) cost a quarter of the page. The HTML is a function of
     the form's class, the field, its value, its widget's attributes and choices, and the
-    language, which make the key; a field with errors is drawn each time."""
+    language, which make the key; a field with errors is drawn each time.
+
+    A text box's value is typed freely (a place: nearly every search its own), so its HTML is
+    kept once with a placeholder for the value, which is put in escaped as the widget's
+    template escapes it."""
 
     def as_field_group(self) -> SafeString:
         if self.form.is_bound and self.errors:
             return super().as_field_group()  # type: ignore[no-any-return]
         field = self.field
+        value = self.value()
+        typed = isinstance(field.widget, forms.TextInput) and isinstance(value, str) and value
         choices = getattr(field, "choices", None)
         key = (
             type(self.form),
             self.html_name,  # the form's prefix included
             self.auto_id,
             get_language(),
-            repr(self.value()),
-            tuple((name, str(value)) for name, value in field.widget.attrs.items()),
-            tuple((str(value), str(label)) for value, label in choices) if choices else None,
+            _TYPED if typed else repr(value),
+            tuple((name, str(attr)) for name, attr in field.widget.attrs.items()),
+            tuple((str(option), str(label)) for option, label in choices) if choices else None,
         )
         html = _FIELD_GROUPS.get(key)
         if html is None:
             html = super().as_field_group()
+            if typed:
+                attribute = f' value="{escape(value)}"'
+                if html.count(attribute) != 1:
+                    return html  # the value shows elsewhere too: not kept
+                html = mark_safe(html.replace(attribute, f' value="{_TYPED}"'))  # noqa: S308
             if len(_FIELD_GROUPS) >= FIELD_GROUPS_KEPT:
                 _FIELD_GROUPS.clear()
             _FIELD_GROUPS[key] = html
+        if typed:
+            return mark_safe(html.replace(_TYPED, escape(value)))  # noqa: S308  (escaped)
         return html
+
+
+# Stands for a text box's value in the kept HTML: random per process, so no text typed or drawn
+# can be taken for it.
+_TYPED = f"avtyped{secrets.token_hex(8)}"
 
 
 # A character the input gate lets through (``core.hostile_input``): tabs and line breaks are text.

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
+from autovitrine.catalog.schemas import PriceOut
 from autovitrine.catalog.selectors import published_model_choices
 from autovitrine.core.api_errors import ApiError, errors
 from autovitrine.core.money import Price
@@ -73,7 +74,6 @@ def _refuse_unknown_codes(filters: StockSearchQuery) -> None:
 def _item(hit: StockHit, vehicle_url: Callable[[int], str]) -> dict[str, Any]:
     vehicle = hit.vehicle
     dealer = vehicle.dealer
-    price = Price.from_ttc(vehicle.price_ttc)
     return {
         "id": vehicle.id,
         "title": vehicle.title,
@@ -84,12 +84,7 @@ def _item(hit: StockHit, vehicle_url: Callable[[int], str]) -> dict[str, Any]:
         "energy": vehicle.energy,
         "year": vehicle.year,
         "mileage_km": vehicle.mileage_km,
-        "price": {
-            "ht_cents": price.ht,
-            "vat_cents": price.vat,
-            "ttc_cents": price.ttc,
-            "vat_rate_basis_points": price.rate_bp,
-        },
+        "price": PriceOut.fields_of(Price.from_ttc(vehicle.price_ttc)),
         "distance_km": round(hit.distance_km, 1) if hit.distance_km is not None else None,
         "dealer": {
             "code": dealer.code,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape  # Django's escape, without its lazy-text wrapper
 from urllib.parse import urlencode
 
 from django.core.files.storage import default_storage
@@ -12,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -81,58 +81,42 @@ class VehicleCard:
 
 
 def _draw_card(card: VehicleCard) -> SafeString:
-    """The result card's HTML, drawn in Python: the template it was drawn from took 0.16 ms a
-    card, most of a page's drawing when its cars are not already kept."""
+    """The result card's HTML, drawn in Python with every value escaped: the template it was
+    drawn from took 0.16 ms a card, ``format_html`` 0.05, most of a page's drawing when its cars
+    are not already kept."""
     vehicle = card.vehicle
-    title = vehicle.title
+    title = escape(vehicle.title)
+    version = escape(vehicle.version_label)
     if card.photo_url:
-        picture = format_html(
-            '\n    \n      <img src="{}" alt="{} {}" loading="lazy" width="640" height="480">\n    ',
-            card.photo_url,
-            title,
-            vehicle.version_label,
+        picture = (
+            f'\n    \n      <img src="{escape(card.photo_url)}" alt="{title} {version}" '
+            'loading="lazy" width="640" height="480">\n    '
         )
     else:
-        alt = _("%(title)s, dessin (photo à venir)") % {"title": conditional_escape(title)}
-        picture = format_html("\n    \n      {}\n    ", mark_safe(stock_car_svg(vehicle, alt)))  # noqa: S308
-    version = (
-        format_html('<p class="muted version">{}</p>', vehicle.version_label)
-        if vehicle.version_label
-        else ""
-    )
+        alt = _("%(title)s, dessin (photo à venir)") % {"title": vehicle.title}
+        picture = f"\n    \n      {stock_car_svg(vehicle, alt)}\n    "  # the alt escaped there
+    version_line = f'<p class="muted version">{version}</p>' if version else ""
     badge = " badge-new" if vehicle.condition == "new" else ""
-    distance = format_html(" · {}", card.distance) if card.distance else ""
-    return format_html(
+    distance = f" · {escape(card.distance)}" if card.distance else ""
+    mileage = number_format(vehicle.mileage_km, use_l10n=True, force_grouping=True)
+    return mark_safe(  # noqa: S308  (every value escaped above or here)
         "\n"
         '<article class="vehicle-card card">\n'
-        '  <a class="stretched" href="{url}">\n'
+        f'  <a class="stretched" href="{escape(card.url)}">\n'
         "    \n"
-        '    <div class="card-picture">{picture}</div>\n'
+        f'    <div class="card-picture">{picture}</div>\n'
         '    <div class="card-body">\n'
-        "      <h2>{title}</h2>\n"
-        "      {version}\n"
-        '      <p class="price">{price} <small>{ttc}</small></p>\n'
+        f"      <h2>{title}</h2>\n"
+        f"      {version_line}\n"
+        f'      <p class="price">{escape(card.price)} <small>{escape(_("TTC"))}</small></p>\n'
         '      <p class="facts">\n'
-        '        <span class="badge{badge}">{condition}</span>\n'
-        "        {year} · {mileage} km · {energy}\n"
+        f'        <span class="badge{badge}">{escape(vehicle.get_condition_display())}</span>\n'
+        f"        {vehicle.year} · {escape(mileage)} km · {escape(vehicle.get_energy_display())}\n"
         "      </p>\n"
-        '      <p class="dealer muted">{dealer}{distance}</p>\n'
+        f'      <p class="dealer muted">{escape(vehicle.dealer.name)}{distance}</p>\n'
         "    </div>\n"
         "  </a>\n"
-        "</article>\n\n",
-        url=card.url,
-        picture=picture,
-        title=title,
-        version=version,
-        price=card.price,
-        ttc=_("TTC"),
-        badge=badge,
-        condition=vehicle.get_condition_display(),
-        year=vehicle.year,
-        mileage=number_format(vehicle.mileage_km, use_l10n=True, force_grouping=True),
-        energy=vehicle.get_energy_display(),
-        dealer=vehicle.dealer.name,
-        distance=distance,
+        "</article>\n\n"
     )
 
 

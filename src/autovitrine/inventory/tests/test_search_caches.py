@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from autovitrine.catalog.models import CarModel, Energy
+from autovitrine.core import forms as core_forms
 from autovitrine.inventory.forms import StockSearchForm
 from autovitrine.inventory.models import StockVehicle
 from autovitrine.inventory.selectors import COUNT_TTL_S
@@ -172,3 +173,21 @@ def test_a_field_drawn_from_the_memo_is_the_field_django_draws(db, query):
     # Then
     for name, field in form.fields.items():
         assert form[name].as_field_group() == BoundField(form, field, name).as_field_group()
+
+
+def test_a_place_typed_is_kept_drawn_once_and_shown_with_each_searchs_own_value(db):
+    # Given places found, typed one after the other, one with a character to escape
+    places = ["Lyon", "Saint-Étienne", "L'Haÿ-les-Roses", "69002", "Lyon"]
+
+    drawn_for = {}
+    for place in places:
+        # When the place field is drawn for each search
+        form = StockSearchForm({"place": place})
+        form.is_valid()
+        drawn_for[place] = drawn = form["place"].as_field_group()
+
+        # Then it is the field Django draws, with that search's value, escaped
+        assert drawn == BoundField(form, form.fields["place"], "place").as_field_group()
+    assert 'value="L&#x27;Haÿ-les-Roses"' in drawn_for["L'Haÿ-les-Roses"]
+    # and the field was kept once for every place
+    assert sum(1 for key in core_forms._FIELD_GROUPS if key[1] == "place") == 1
