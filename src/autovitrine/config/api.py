@@ -290,7 +290,17 @@ def _declare_plain_text(schema: dict[str, Any]) -> dict[str, Any]:
 # ``?lat=…&lng=…`` on the wire. Operations listed here need one or the other; a
 # ``max_distance_km`` (stock search) belongs to it and needs one too.
 _NEAR = ("place", "lat", "lng")
-_ORIGIN = [{"required": ["place"]}, {"required": ["lat", "lng"]}]
+# A blank place is no place: it may be sent (a form's empty field, beside a position), but only a
+# place with something to find in it is an origin.
+_ORIGIN = [
+    {
+        "required": ["place"],
+        "properties": {
+            "place": {"pattern": rf"^{TEXT_CHARACTER}*[^\s\x00-\x1f\x7f]{TEXT_CHARACTER}*$"}
+        },
+    },
+    {"required": ["lat", "lng"]},
+]
 _NEAR_REQUIRED = {("/api/dealers", "get")}
 
 
@@ -307,8 +317,6 @@ def _declare_near(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             required = (path, method) in _NEAR_REQUIRED
             place = _not_null(near["place"]["schema"])
-            # A blank place is no place.
-            place["pattern"] = rf"^{TEXT_CHARACTER}*[^\s\x00-\x1f\x7f]{TEXT_CHARACTER}*$"
             near_schema: dict[str, Any] = {
                 "type": "object",
                 "properties": {

@@ -93,7 +93,9 @@ def _near(path: str) -> dict:
     [
         ({}, True, False),  # the dealers near… nowhere
         ({"place": "Lyon"}, True, True),
-        ({"place": " \t "}, False, False),  # a blank place is no place
+        ({"place": " \t "}, True, False),  # a blank place is no place
+        ({"place": "", "lat": 45.76, "lng": 4.83}, True, True),  # an empty field beside a position
+        ({"place": " ", "max_distance_km": 50}, False, None),
         ({"lat": 45.76, "lng": 4.83}, True, True),
         ({"lat": 45.76}, False, False),  # half a position
         ({"lng": 4.83}, False, False),
