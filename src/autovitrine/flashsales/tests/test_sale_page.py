@@ -3,14 +3,19 @@ still gets its own CSRF token, challenge, keys and account menu, and the page fo
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from autovitrine.flashsales import sale_page, services
-from autovitrine.flashsales.models import FlashSale
+from autovitrine.flashsales.models import FlashSale, Hold
 from autovitrine.flashsales.tokens import proof_of_work_solve
 from autovitrine.testing.text import must_find
+
+from .factories import claim, join, poll_all
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +123,35 @@ def test_a_nonce_in_the_shared_page_is_each_request_s_own():
     # Each response carries the nonce of its own request, never one shared with another
     assert sale_page.fill(page, {}, first) == '<script nonce="n0nce-A">'
     assert sale_page.fill(page, {}, second) == '<script nonce="n0nce-B">'
+
+
+def test_only_the_customer_s_own_running_hold_is_offered_on_the_sale_page(sale_kit, buyers):
+    # Given an open sale in which Alice holds a car, and Bruno held one whose time ran out
+    kit = sale_kit(units=3)
+    alice, bruno, chloe = buyers(3)
+    for user in (alice, bruno):
+        join(kit, user)
+    kit.open()
+    tokens, _ = poll_all(kit, [alice, bruno])
+    refs = {user: claim(kit, user, tokens[user]).hold_ref for user in (alice, bruno)}
+    Hold.objects.filter(ref=refs[bruno]).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    hold_link = {
+        user: reverse("flashsales:hold", kwargs={"ref": ref}) for user, ref in refs.items()
+    }
+
+    # When each opens the sale page
+    html = {
+        user: _open_page(_signed_in(user), kit).content.decode() for user in (alice, bruno, chloe)
+    }
+    offer = "Voir ma réservation"
+
+    # Then Alice is offered her reservation, and only hers
+    assert hold_link[alice] in html[alice] and offer in html[alice]
+    assert hold_link[bruno] not in html[alice]
+    # and Bruno, whose hold ran out, and Chloé, who holds nothing, get the shared page with none
+    for user in (bruno, chloe):
+        assert offer not in html[user]
+        assert user.email in html[user]
+    # and once Alice's hold is released, her page offers it no more
+    Hold.objects.filter(ref=refs[alice]).update(status=Hold.Status.RELEASED)
+    assert offer not in _open_page(_signed_in(alice), kit).content.decode()
