@@ -76,9 +76,10 @@ test: $(STAMP)
 ## Parallel: TEST_WORKERS processes, each with its own test database and Redis key prefix
 TEST_WORKERS ?= 2
 ## The browser tests drive the production stack (granian, PostgreSQL, Redis): they run in the
-## PostgreSQL pass; the SQLite pass runs everything else, pages included.
+## PostgreSQL pass; the SQLite pass runs everything else, pages included, but the tests that touch
+## no database (`database_free`), which one pass is enough for.
 test-sqlite: $(STAMP)
-	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser and not database_free" $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/autovitrine} \

@@ -7,12 +7,14 @@ head office.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,6 +27,12 @@ from autovitrine.testing.isolation import redis_key_prefix, reset_process_state,
 IN_CI = os.environ.get("CI") == "true"
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 ON_REDIS = bool(os.environ.get("REDIS_URL"))
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
 
 
 def pytest_configure(config):
@@ -66,12 +74,37 @@ def _test_database_dropped_at_the_end(django_db_setup, django_db_blocker):
             )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tables_emptied_by_delete():
+    """After each transactional test Django empties every table with one ``TRUNCATE`` of all of
+    them, which costs PostgreSQL about 0.7 s (each of ~110 tables gets new files on disk); a
+    ``DELETE`` of the few rows a test wrote costs 0.03 s, and ~280 tests a run do it. In the flush's
+    one transaction, with the foreign keys checked at its end, the tables' order does not matter."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def delete_rows(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences:  # a test that asks for ids from 1 again: TRUNCATE … RESTART IDENTITY
+            return truncate(self, style, tables, reset_sequences=True, allow_cascade=allow_cascade)
+        deletes = [f"DELETE FROM {style.SQL_FIELD(self.quote_name(table))};" for table in tables]
+        return ["SET CONSTRAINTS ALL DEFERRED;", *deletes] if deletes else []
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", delete_rows)
+        yield
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres``/``redis`` run in the pass that has that service (``make test``
     runs a SQLite pass and a PostgreSQL + Redis pass); elsewhere they are deselected, not skipped."""
     absent = {"postgres": not ON_POSTGRES, "redis": not ON_REDIS}
     kept, dropped = [], []
     for item in items:
+        if item.get_closest_marker("database_free") and (
+            item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames)
+        ):
+            raise pytest.UsageError(f"{item.nodeid} : marqué database_free mais utilise la base")
         needs_absent = any(item.get_closest_marker(m) and missing for m, missing in absent.items())
         (dropped if needs_absent else kept).append(item)
     if dropped:
@@ -225,64 +258,136 @@ def _database_url(database: dict) -> str:
     return f"postgres://{user}{password}@{host}{port}/{database['NAME']}"
 
 
+@dataclass(frozen=True)
 class GranianServer:
-    def __init__(self, url: str) -> None:
-        self.url = url
+    url: str
+    files: Path  # its media and e-mails (one file each), below
+    log: Path
+    process: subprocess.Popen
+    environment: dict[str, str]
+
+    @property
+    def media(self) -> Path:
+        return self.files / "media"
+
+    @property
+    def mail(self) -> Path:
+        return self.files / "mail"
+
+    def fail_if_stopped(self) -> None:
+        if self.process.poll() is not None:
+            pytest.fail(f"granian s'est arrêté :\n{self.log.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
-@pytest.fixture
-def granian_server(transactional_db, settings, tmp_path):
-    """The production ASGI application (``config.asgi``: the flash-sale fast path, then Django's
-    middleware chain) served by granian in a process of its own, on this test's database and this
-    worker's Redis keys. The test's rows are committed (transactional_db), so the server sees them."""
-    from django.db import connection
+class GranianServers:
+    """This test worker's granian server: its start costs about 2.5 s of CPU, which every browser
+    test paid when each started its own. It is started again only for a test that changes the
+    environment it runs with (``monkeypatch.setenv``), and after it."""
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings.PUBLIC_BASE_URL = url  # links printed by either process (QR codes, e-mails) agree
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "autovitrine.testing.granian_settings",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "REDIS_URL": settings.REDIS_URL,
-        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
-        "PUBLIC_BASE_URL": url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "DB_POOL_MAX_SIZE": "4",
-    }
-    log_path = tmp_path / "granian.log"
-    granian = Path(sys.executable).with_name("granian")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--workers", "1", "--log-level", "warning", "autovitrine.config.asgi:application"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    def __init__(self, root: Path, database_url: str) -> None:
+        self.root, self.database_url = root, database_url
+        self.current: GranianServer | None = None
+
+    def serve(self) -> GranianServer:
+        from django.conf import settings
+
+        environment = {
+            **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
+            "DJANGO_SETTINGS_MODULE": "autovitrine.testing.granian_settings",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": settings.REDIS_URL,
+            "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
+            "MEDIA_ROOT": str(self.root / "media"),
+            # Where this process's private files are: its file fields took their storage when
+            # the models were imported, before any test setting.
+            "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+            "EMAIL_FILE_PATH": str(self.root / "mail"),
+            "DB_POOL_MAX_SIZE": "4",
+        }
+        if self.current is None or self.current.environment != environment:
+            self.stop()
+            self.current = self._start(environment)
+        self.current.fail_if_stopped()
+        return self.current
+
+    def stop(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+            self.current = None
+
+    def _start(self, environment: dict[str, str]) -> GranianServer:
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        log_path = self.root / f"granian-{port}.log"
+        granian = Path(sys.executable).with_name("granian")
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+                + [
+                    "--workers",
+                    "1",
+                    "--log-level",
+                    "warning",
+                    "autovitrine.config.asgi:application",
+                ],
+                env={**environment, "PUBLIC_BASE_URL": url},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        server = GranianServer(url, self.root, log_path, process, environment)
         deadline = time.monotonic() + 60
         while True:
-            if process.poll() is not None:
-                pytest.fail(f"granian s'est arrêté :\n{log_path.read_text(errors='replace')}")
+            server.fail_if_stopped()
             try:
                 with urllib.request.urlopen(f"{url}/", timeout=5) as answer:
                     if answer.status == 200:
-                        break
+                        return server
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
+                server.stop()
                 pytest.fail(f"granian ne répond pas :\n{log_path.read_text(errors='replace')}")
             time.sleep(0.1)
-        yield GranianServer(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+
+
+@pytest.fixture(scope="session")
+def _granian_servers(django_db_setup, tmp_path_factory):
+    from django.db import connection
+
+    servers = GranianServers(
+        tmp_path_factory.mktemp("granian"), _database_url(connection.settings_dict)
+    )
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def granian_server(_granian_servers, transactional_db, settings):
+    """The production ASGI application (``config.asgi``: the flash-sale fast path, then Django's
+    middleware chain) served by granian in a process of its own, on this test's database and this
+    worker's Redis keys. The test's rows are committed (transactional_db), so the server sees them.
+    The server is this worker's, shared with its earlier tests, whose traces are gone: rows (the
+    flush), Redis keys (``_reset_process_state``), media and e-mails (emptied here) and what the
+    server keeps in memory (it is told to forget it, as this process forgets its own)."""
+    server = _granian_servers.serve()
+    for folder in (server.media, server.mail):
+        shutil.rmtree(folder, ignore_errors=True)
+    forget = urllib.request.Request(f"{server.url}/__tests__/forget/", method="POST")
+    with urllib.request.urlopen(forget, timeout=30) as answer:
+        assert answer.status == 204
+    # Links printed by either process (QR codes, e-mails) agree; files written by either are
+    # seen by the other.
+    settings.PUBLIC_BASE_URL = server.url
+    settings.MEDIA_ROOT = server.media
+    yield server
 
 
 @pytest.fixture

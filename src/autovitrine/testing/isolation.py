@@ -42,8 +42,10 @@ def forget_redis_keys() -> None:
         client.close()
 
 
-def reset_process_state() -> None:
-    """Everything a process keeps between requests, forgotten between tests."""
+def reset_process_state(*, forget_redis: bool = True) -> None:
+    """Everything a process keeps between requests, forgotten between tests. The granian server
+    the browser tests share passes ``forget_redis=False``: the test process empties the worker's
+    Redis keys itself, after which a fixture may already have written new ones."""
     from autovitrine.configurator import services as configurator_services
     from autovitrine.core.forms import field_groups_cache_clear
     from autovitrine.dealers import selectors as dealer_selectors
@@ -56,7 +58,8 @@ def reset_process_state() -> None:
     from autovitrine.workshop import selectors as workshop_selectors
 
     if settings.REDIS_URL:
-        forget_redis_keys()
+        if forget_redis:
+            forget_redis_keys()
     else:
         cache.clear()
     waiting_room.cache_clear()

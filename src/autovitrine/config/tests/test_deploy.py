@@ -7,7 +7,11 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+
+# Settings and subprocesses, no test database: once is enough (make test's PostgreSQL pass).
+pytestmark = pytest.mark.database_free
 
 PRODUCTION_ENV = {
     "AUTOVITRINE_ENV": "production",

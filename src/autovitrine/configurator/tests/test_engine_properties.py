@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,9 @@ from autovitrine.configurator.engine.model import (
 )
 
 from .oracle import Oracle, extends, price_ht
+
+# The engine alone, no database: once is enough (make test's PostgreSQL pass).
+pytestmark = pytest.mark.database_free
 
 MAX_CONFIGURATIONS = 1500
 PROPERTIES = settings(

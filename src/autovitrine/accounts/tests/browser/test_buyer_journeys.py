@@ -59,7 +59,7 @@ def car():
     return f.StockVehicleFactory(dealer=lyon, price_ttc=2_490_000, power_hp=130)
 
 
-def test_a_forgotten_password_is_reset_from_the_email(new_phone, buyer, tmp_path):
+def test_a_forgotten_password_is_reset_from_the_email(new_phone, granian_server, buyer):
     phone = new_phone()
     phone.goto("/")
     phone.get_by_role("link", name="Se connecter").click()
@@ -71,7 +71,7 @@ def test_a_forgotten_password_is_reset_from_the_email(new_phone, buyer, tmp_path
     assert axe_violations(phone) == []
 
     # The link of the e-mail the server wrote (it points where the site is served).
-    [message] = emails_to(tmp_path / "mail", "lea@example.fr")
+    [message] = emails_to(granian_server.mail, "lea@example.fr")
     assert message["Subject"] == "Réinitialisation de votre mot de passe AutoVitrine"
     link = re.search(r"(http://\S+/compte/reinitialiser/\S+)", message.get_content()).group(1)
     assert link.startswith(phone.url.split("/compte/")[0])

@@ -111,7 +111,7 @@ def shop(business):
 
 
 def test_from_the_buyer_s_online_order_to_the_dealer_s_confirmation(
-    new_phone, business, shop, tmp_path
+    new_phone, granian_server, business, shop
 ):
     """The whole chain as people live it, links and buttons only from the home page: a buyer
     orders online and pays the deposit through the provider; the dealer is told by e-mail, sees
@@ -137,7 +137,7 @@ def test_from_the_buyer_s_online_order_to_the_dealer_s_confirmation(
 
     # The dealer's staff is told by e-mail, with the link to the order in its space.
     [told] = [
-        m for m in emails_to(tmp_path / "mail", staff.email) if number in (m["Subject"] or "")
+        m for m in emails_to(granian_server.mail, staff.email) if number in (m["Subject"] or "")
     ]
     assert " ".join(told["Subject"].split()) == f"Acompte payé : commande {number} à confirmer"
     link = re.search(r"(http://\S+/commandes/concession/\S+/)", told.get_content()).group(1)
