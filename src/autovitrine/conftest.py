@@ -306,8 +306,8 @@ class GranianServers:
             "REDIS_URL": settings.REDIS_URL,
             "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
             "MEDIA_ROOT": str(self.root / "media"),
-            # Where this process's private files are: its file fields took their storage when
-            # the models were imported, before any test setting.
+            # The run's folder (``testing.private_files``), where this process's file fields
+            # write: they took their storage when the models were imported.
             "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
             "EMAIL_FILE_PATH": str(self.root / "mail"),
             "DB_POOL_MAX_SIZE": "4",
@@ -328,16 +328,12 @@ class GranianServers:
         url = f"http://127.0.0.1:{port}"
         log_path = self.root / f"granian-{port}.log"
         granian = Path(sys.executable).with_name("granian")
+        command = [str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", "1", "--log-level", "warning"]
+        command.append("autovitrine.config.asgi:application")
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
-                + [
-                    "--workers",
-                    "1",
-                    "--log-level",
-                    "warning",
-                    "autovitrine.config.asgi:application",
-                ],
+                command,
                 env={**environment, "PUBLIC_BASE_URL": url},
                 stdout=log,
                 stderr=subprocess.STDOUT,
