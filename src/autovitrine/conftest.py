@@ -130,13 +130,11 @@ def _test_settings(settings, tmp_path):
     # Static files looked up when asked for: WhiteNoise otherwise reads every one of them (~55 ms)
     # each time a test client builds the middleware chain, which cost more than the tests.
     settings.WHITENOISE_AUTOREFRESH = True
+    # Private files keep the run's folder (``testing.private_files``): the file fields took that
+    # storage at import, and a storage of the test's own would not see what they wrote.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
     }
 
 

@@ -112,15 +112,25 @@ def test_a_station_photo_is_scaled_stripped_stored_privately_and_shown_to_the_bu
         assert MAKE_TAG not in image.getexif() and GPS_TAG not in image.getexif()
 
 
-def test_a_second_photo_replaces_the_first(client, plant_key, painted):
+def test_a_second_photo_replaces_the_first(
+    client, plant_key, painted, django_capture_on_commit_callbacks
+):
     post_photo(client, plant_key, "in2", photo_bytes(size=(800, 600)))
-    first = StationPhoto.objects.get().file.name
+    first = StationPhoto.objects.get().file
+    assert first.storage.exists(first.name)
 
-    response = post_photo(client, plant_key, "in2", photo_bytes("PNG", size=(640, 480)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_photo(client, plant_key, "in2", photo_bytes("PNG", size=(640, 480)))
 
     assert response.status_code == 200
     photo = StationPhoto.objects.get()
-    assert (photo.content_type, photo.width, photo.file.name != first) == ("image/png", 640, True)
+    assert (photo.content_type, photo.width, photo.file.name != first.name) == (
+        "image/png",
+        640,
+        True,
+    )
+    # and the first photo's file is gone from the private storage
+    assert not first.storage.exists(first.name)
 
 
 @pytest.mark.parametrize(
